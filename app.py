@@ -1,0 +1,3 @@
+from beta_training import create_app
+
+app = create_app()

@@ -1,0 +1,80 @@
+"""beta_training: the platform where beta.gouv.fr trains the public agents who build Startups d'État."""
+
+from pathlib import Path
+
+from flask import Flask
+
+from beta_training.config import ROOT, config_from_env
+
+
+def create_app(config=None) -> Flask:
+    """Build the application. `config` is a config class, or a dict of overrides on top of the env's."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    if config is None or isinstance(config, dict):
+        config_class = config_from_env()
+        app.config.from_object(config_class)
+        app.config.update(config or {})
+    else:
+        config_class = config
+        app.config.from_object(config_class)
+    config_class.check(app.config)
+    Path(app.instance_path).mkdir(exist_ok=True)  # holds the SQLite file and the dev mail folder
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_template_helpers(app)
+    register_error_handlers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from beta_training.core import auth, i18n, security
+    from beta_training.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    mail.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    auth.init_login_manager(login_manager, app)
+    security.init_security_headers(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        from beta_training.core.db import configure_sqlite
+
+        with app.app_context():
+            configure_sqlite(db.engine)
+
+
+def register_blueprints(app: Flask) -> None:
+    from beta_training.accounts.views import bp as accounts_bp
+    from beta_training.cohorts.views import bp as cohorts_bp
+    from beta_training.core.views import bp as core_bp
+    from beta_training.courses.views import bp as courses_bp
+
+    for blueprint in (core_bp, accounts_bp, cohorts_bp, courses_bp):
+        app.register_blueprint(blueprint)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from beta_training.core import templating
+
+    templating.init_templating(app)
+
+
+def register_error_handlers(app: Flask) -> None:
+    from beta_training.core.errors import register_error_handlers as register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from beta_training.cli import register_commands as register
+
+    register(app)

@@ -1,0 +1,40 @@
+"""Account emails, written to the outbox (delivered after commit)."""
+
+from flask import url_for
+from flask_babel import gettext as _
+
+from beta_training.accounts import tokens
+from beta_training.core.mail import queue_email
+
+
+def queue_email_confirmation(user) -> None:
+    link = url_for("accounts.confirm_email", token=tokens.email_confirmation_token(user), _external=True)
+    queue_email(
+        user.email, _("Confirmez votre adresse électronique"), "accounts/confirm_email", user=user, link=link
+    )
+
+
+def queue_signup_attempt_on_existing_account(user) -> None:
+    queue_email(
+        user.email,
+        _("Vous avez déjà un compte"),
+        "accounts/existing_account",
+        user=user,
+        login_link=url_for("accounts.login", _external=True),
+        reset_link=url_for("accounts.forgot_password", _external=True),
+    )
+
+
+def queue_password_reset(user) -> None:
+    link = url_for("accounts.reset_password", token=tokens.password_reset_token(user), _external=True)
+    queue_email(user.email, _("Réinitialisez votre mot de passe"), "accounts/reset_password", user=user, link=link)
+
+
+def queue_password_changed(user) -> None:
+    queue_email(
+        user.email,
+        _("Votre mot de passe a été modifié"),
+        "accounts/password_changed",
+        user=user,
+        reset_link=url_for("accounts.forgot_password", _external=True),
+    )

@@ -1,0 +1,137 @@
+import secrets
+from datetime import datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from beta_training.core.models import TimestampMixin, UTCDateTime, utcnow
+from beta_training.extensions import db
+
+
+class Role(StrEnum):
+    TRAINER = "trainer"
+    COURSE_LEAD = "course_lead"
+    ADMIN = "admin"
+
+
+ROLE_LABELS = {
+    Role.TRAINER: _l("Formateur·rice"),
+    Role.COURSE_LEAD: _l("Responsable de la formation"),
+    Role.ADMIN: _l("Administrateur·rice"),
+}
+
+
+class AdministrationType(StrEnum):
+    ETAT = "etat"
+    COLLECTIVITE = "collectivite"
+    OPERATEUR = "operateur"
+    AUTRE = "autre"
+
+
+ADMINISTRATION_TYPE_LABELS = {
+    AdministrationType.ETAT: _l("État (administration centrale ou déconcentrée)"),
+    AdministrationType.COLLECTIVITE: _l("Collectivité territoriale"),
+    AdministrationType.OPERATEUR: _l("Opérateur de l'État"),
+    AdministrationType.AUTRE: _l("Autre"),
+}
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class User(UserMixin, TimestampMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    first_name: Mapped[str] = mapped_column(sa.String(100))
+    last_name: Mapped[str] = mapped_column(sa.String(100))
+    administration: Mapped[str | None] = mapped_column(sa.String(200))
+    administration_type: Mapped[str | None] = mapped_column(sa.String(20))
+    job_title: Mapped[str | None] = mapped_column(sa.String(200))
+    departement: Mapped[str | None] = mapped_column(sa.String(3))
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Part of the Flask-Login id: rotating it logs out every session of the user.
+    session_token: Mapped[str] = mapped_column(sa.String(64), default=new_session_token)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    roles: Mapped[list["UserRole"]] = relationship(
+        back_populates="user",
+        cascade="all, delete-orphan",
+        lazy="selectin",
+        foreign_keys="UserRole.user_id",
+    )
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def email_confirmed(self) -> bool:
+        return self.email_confirmed_at is not None
+
+    @property
+    def role_names(self) -> set[str]:
+        return {grant.role for grant in self.roles}
+
+    @property
+    def is_admin(self) -> bool:
+        return Role.ADMIN in self.role_names
+
+    def has_any_role(self, *roles: str) -> bool:
+        """Admins hold every role."""
+        names = self.role_names
+        return Role.ADMIN in names or any(role in names for role in roles)
+
+    def can_manage_roles(self, user: "User | None") -> bool:
+        return bool(user is not None and user.is_authenticated and user.is_admin)
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email}>"
+
+
+class UserRole(db.Model):
+    """A role granted to a user: who granted it and when is kept."""
+
+    __tablename__ = "user_roles"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    granted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="roles", foreign_keys=[user_id])
+    granted_by: Mapped[User | None] = relationship(foreign_keys=[granted_by_id])
+
+    @property
+    def label(self) -> str:
+        return str(ROLE_LABELS.get(Role(self.role), self.role))
+
+
+class RoleEvent(db.Model):
+    """History of role grants and revocations (who, when, what)."""
+
+    __tablename__ = "role_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(sa.String(20))
+    action: Mapped[str] = mapped_column(sa.String(10))  # "grant" | "revoke"
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])

@@ -1,0 +1,173 @@
+"""Account write operations. Plain functions: the acting user and values come in as arguments."""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask_babel import gettext as _
+
+from beta_training.accounts import emails
+from beta_training.accounts.models import Role, RoleEvent, User, UserRole, new_session_token
+from beta_training.core.models import utcnow
+from beta_training.extensions import db
+
+# argon2id, t=3, m=64 MiB, p=4 (RFC 9106 low-memory profile; above the ASVS 5.0 minimum).
+password_hasher = PasswordHasher()
+# Verifying against this when the email is unknown keeps login timing the same either way.
+_DUMMY_HASH = password_hasher.hash("not-a-real-password")
+
+
+class AccountError(Exception):
+    """A refused account operation; the message is safe to show to the user."""
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def hash_password(password: str) -> str:
+    return password_hasher.hash(password)
+
+
+def _verify_password(user: User | None, password: str) -> bool:
+    if user is None or not user.password_hash:
+        try:
+            password_hasher.verify(_DUMMY_HASH, password)
+        except VerificationError:
+            pass
+        return False
+    try:
+        password_hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+    if password_hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return True
+
+
+def get_user_by_email(email: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(User.email == normalize_email(email)))
+
+
+def create_user(
+    *, email: str, password: str | None, first_name: str, last_name: str, confirmed: bool = False, **profile
+) -> User:
+    user = User(
+        email=normalize_email(email),
+        password_hash=hash_password(password) if password else None,
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        email_confirmed_at=utcnow() if confirmed else None,
+        password_changed_at=utcnow() if password else None,
+        **profile,
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def register(*, email: str, password: str, first_name: str, last_name: str) -> User:
+    """Create an unconfirmed account and mail the confirmation link.
+
+    If the address already has an account, nothing is created and its owner is told by email; the
+    caller shows the same page either way so the form never reveals who has an account.
+    """
+    existing = get_user_by_email(email)
+    if existing is not None:
+        emails.queue_signup_attempt_on_existing_account(existing)
+        return existing
+    user = create_user(email=email, password=password, first_name=first_name, last_name=last_name)
+    emails.queue_email_confirmation(user)
+    return user
+
+
+def resend_confirmation(email: str) -> None:
+    user = get_user_by_email(email)
+    if user is not None and not user.email_confirmed:
+        emails.queue_email_confirmation(user)
+
+
+def confirm_email(user: User, now: datetime | None = None) -> User:
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = now or utcnow()
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The user if the credentials match an active account, else None (one answer for every failure)."""
+    user = get_user_by_email(email)
+    if not _verify_password(user, password) or not user.is_active:
+        return None
+    return user
+
+
+def record_login(user: User, now: datetime | None = None) -> None:
+    user.last_login_at = now or utcnow()
+
+
+def request_password_reset(email: str) -> None:
+    user = get_user_by_email(email)
+    if user is not None and user.is_active:
+        emails.queue_password_reset(user)
+
+
+def set_password(user: User, new_password: str, now: datetime | None = None) -> User:
+    """Set a password and rotate the session token: every other session and reset link dies."""
+    user.password_hash = hash_password(new_password)
+    user.password_changed_at = now or utcnow()
+    user.session_token = new_session_token()
+    emails.queue_password_changed(user)
+    return user
+
+
+def reset_password(user: User, new_password: str) -> User:
+    set_password(user, new_password)
+    # Following a link from the mailbox proves the address too.
+    confirm_email(user)
+    return user
+
+
+def change_password(user: User, *, current_password: str, new_password: str) -> User:
+    if not _verify_password(user, current_password):
+        raise AccountError(_("Le mot de passe actuel est incorrect."))
+    return set_password(user, new_password)
+
+
+PROFILE_FIELDS = ("first_name", "last_name", "administration", "administration_type", "job_title", "departement")
+
+
+def update_profile(user: User, **values) -> User:
+    for field in PROFILE_FIELDS:
+        if field in values:
+            value = values[field]
+            setattr(user, field, value.strip() if isinstance(value, str) else value)
+    return user
+
+
+def grant_role(user: User, role: Role, *, actor: User | None) -> bool:
+    """Grant `role`; False if the user already had it. `actor` is None for the CLI."""
+    role = Role(role)
+    if role in user.role_names:
+        return False
+    user.roles.append(UserRole(role=role, granted_by=actor))
+    db.session.add(RoleEvent(user_id=user.id, role=role, action="grant", actor=actor))
+    db.session.flush()
+    return True
+
+
+def count_admins() -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(UserRole).where(UserRole.role == Role.ADMIN))
+
+
+def revoke_role(user: User, role: Role, *, actor: User | None) -> bool:
+    role = Role(role)
+    grant = next((g for g in user.roles if g.role == role), None)
+    if grant is None:
+        return False
+    if role == Role.ADMIN and count_admins() <= 1:
+        raise AccountError(_("Impossible de retirer le rôle du dernier administrateur."))
+    user.roles.remove(grant)
+    db.session.add(RoleEvent(user_id=user.id, role=role, action="revoke", actor=actor))
+    db.session.flush()
+    return True

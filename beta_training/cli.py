@@ -1,0 +1,73 @@
+"""`flask` commands: demo data, users and roles, mail delivery (cron-able)."""
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from beta_training.accounts import services as accounts
+from beta_training.accounts.models import Role
+from beta_training.core import db as core_db
+from beta_training.core.mail import deliver_pending
+
+users_cli = AppGroup("users", help="Comptes et rôles.")
+mail_cli = AppGroup("mail", help="Boîte d'envoi des courriels.")
+
+
+@click.command("seed-demo")
+def seed_demo_command():
+    """Load the demo content (idempotent). Refused with the production configuration."""
+    if not current_app.config["DEMO_SEEDING_ALLOWED"]:
+        raise click.ClickException("seed-demo is refused with the production configuration.")
+    from beta_training.demo import seed_demo
+
+    seed_demo()
+    core_db.commit()
+    click.echo("Demo data loaded.")
+
+
+@users_cli.command("grant")
+@click.argument("email")
+@click.argument("role", type=click.Choice([r.value for r in Role]))
+def grant_command(email, role):
+    """Grant ROLE to the account with EMAIL."""
+    user = accounts.get_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No account for {email}.")
+    changed = accounts.grant_role(user, Role(role), actor=None)
+    core_db.commit()
+    click.echo(f"{email}: {role} {'granted' if changed else 'already held'}.")
+
+
+@users_cli.command("create-admin")
+@click.argument("email")
+@click.option("--first-name", default="Admin")
+@click.option("--last-name", default="beta.gouv.fr")
+@click.password_option(help="Asked for when not given.")
+def create_admin_command(email, first_name, last_name, password):
+    """Create a confirmed admin account (or make an existing account admin)."""
+    user = accounts.get_user_by_email(email)
+    if user is None:
+        if len(password) < current_app.config["PASSWORD_MIN_LENGTH"]:
+            raise click.ClickException(
+                f"The password must have at least {current_app.config['PASSWORD_MIN_LENGTH']} characters."
+            )
+        user = accounts.create_user(
+            email=email, password=password, first_name=first_name, last_name=last_name, confirmed=True
+        )
+    accounts.grant_role(user, Role.ADMIN, actor=None)
+    core_db.commit()
+    click.echo(f"{user.email} is an admin.")
+
+
+@mail_cli.command("deliver")
+@click.option("--retry-failed", is_flag=True, help="Also retry messages that exhausted their attempts.")
+def deliver_command(retry_failed):
+    """Deliver the pending messages that are due (run it from cron every minute)."""
+    counts = deliver_pending(retry_failed=retry_failed)
+    click.echo(f"sent: {counts['sent']}, failed: {counts['failed']}")
+
+
+def register_commands(app) -> None:
+    app.cli.add_command(seed_demo_command)
+    app.cli.add_command(users_cli)
+    app.cli.add_command(mail_cli)

@@ -1,0 +1,132 @@
+"""Configuration classes. Production reads everything secret from the environment."""
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = ROOT / "instance"
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _database_url(default: str) -> str:
+    url = os.environ.get("DATABASE_URL", default)
+    # Heroku-style URLs and the plain "postgresql://" scheme both go through psycopg 3.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+class Config:
+    """Production defaults: secure, strict, nothing invented."""
+
+    ENV_NAME = "production"
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = _database_url(f"sqlite:///{INSTANCE / 'beta_training.sqlite3'}")
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SERVER_NAME = os.environ.get("SERVER_NAME")
+    PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "https")
+
+    SESSION_COOKIE_NAME = "__Host-session"
+    SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = True
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_DURATION = timedelta(days=14)
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    SEND_HSTS = True
+
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = 12 * 3600  # as long as a session: a form left open all day still posts
+
+    BABEL_DEFAULT_LOCALE = "fr"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Paris"
+    BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "translations")
+    LANGUAGES = ("fr", "en")
+
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS")
+    MAIL_USE_SSL = _bool("MAIL_USE_SSL")
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_DEFAULT_SENDER = os.environ.get(
+        "MAIL_DEFAULT_SENDER", "beta.gouv.fr formation <formation@beta.gouv.fr>"
+    )
+    MAIL_SUPPRESS_SEND = False
+    # "smtp" delivers through Flask-Mail; "files" writes .eml files to MAIL_FILE_DIR (development).
+    MAIL_DELIVERY = os.environ.get("MAIL_DELIVERY", "smtp")
+    MAIL_FILE_DIR = str(INSTANCE / "mail")
+    # The outbox page shows reset links: only ever on a developer's machine.
+    MAIL_OUTBOX_PAGE = False
+    MAIL_MAX_ATTEMPTS = 8
+
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_LIMIT_PER_ACCOUNT = "5 per 15 minutes; 10 per day"
+    LOGIN_LIMIT_PER_IP = "30 per 15 minutes"
+    SIGNUP_LIMIT_PER_IP = "10 per hour"
+    RESET_LIMIT_PER_IP = "10 per hour"
+
+    EMAIL_CONFIRMATION_MAX_AGE = 48 * 3600
+    PASSWORD_RESET_MAX_AGE = 3600
+    PASSWORD_MIN_LENGTH = 12
+
+    ACCESSIBILITY_STATUS = "non conforme"
+    SITE_NAME = "beta.gouv.fr formation"
+    DEMO_SEEDING_ALLOWED = False
+    USERS_PER_PAGE = 25
+
+    @classmethod
+    def check(cls, config) -> None:
+        if not config.get("SECRET_KEY"):
+            raise RuntimeError("SECRET_KEY must be set in the environment for production.")
+
+
+class DevConfig(Config):
+    ENV_NAME = "development"
+    DEBUG = True
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    SQLALCHEMY_DATABASE_URI = _database_url(f"sqlite:///{INSTANCE / 'beta_training.sqlite3'}")
+    SESSION_COOKIE_NAME = "session"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False
+    SEND_HSTS = False
+    PREFERRED_URL_SCHEME = "http"
+    MAIL_DELIVERY = os.environ.get("MAIL_DELIVERY", "files")
+    MAIL_OUTBOX_PAGE = True
+    DEMO_SEEDING_ALLOWED = True
+
+    @classmethod
+    def check(cls, config) -> None:
+        return None
+
+
+class TestConfig(DevConfig):
+    ENV_NAME = "testing"
+    DEBUG = False
+    TESTING = True
+    SECRET_KEY = "test-only-not-secret"
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+    MAIL_DELIVERY = "smtp"
+    MAIL_SERVER = "127.0.0.1"
+    MAIL_PORT = 0  # the SMTP fixture sets its port
+    MAIL_OUTBOX_PAGE = False
+    RATELIMIT_STORAGE_URI = "memory://"
+    SERVER_NAME = None
+
+
+CONFIGS = {"production": Config, "development": DevConfig, "testing": TestConfig}
+
+
+def config_from_env() -> type[Config]:
+    return CONFIGS[os.environ.get("BETA_TRAINING_ENV", "production")]

@@ -1,0 +1,211 @@
+"""Demo content from beta.gouv.fr's own training material. Idempotent: a second run changes nothing."""
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from beta_training.accounts import services as accounts
+from beta_training.accounts.models import Role, User
+from beta_training.cohorts import services as cohorts
+from beta_training.cohorts.models import CohortFormat, CohortStatus, SpeakerRole
+from beta_training.courses import services as courses
+from beta_training.extensions import db
+
+PARIS = ZoneInfo("Europe/Paris")
+DEMO_PASSWORD = "beta-training-demo"  # printed in the README; seeding is refused in production
+
+DEMO_ACCOUNTS = [
+    # email, first name, last name, roles
+    ("admin@demo.beta.gouv.fr", "Alex", "Admin", [Role.ADMIN]),
+    ("formatrice@demo.beta.gouv.fr", "Fatou", "Formatrice", [Role.TRAINER]),
+    ("responsable@demo.beta.gouv.fr", "Rachel", "Responsable", [Role.COURSE_LEAD, Role.TRAINER]),
+    ("agent@demo.beta.gouv.fr", "Agnès", "Agent", []),
+]
+
+MOOC_SLUG = "creer-des-services-publics-numeriques-innovants"
+MOOC_MODULES = [
+    (
+        "Les notions clés de la méthode startup d'État",
+        [
+            "Résoudre les problèmes des usagers",
+            "Trouver ses premiers utilisateurs",
+            "Mesurer son impact dans le réel",
+            "Survivre en milieu hostile",
+        ],
+    ),
+    ("Construire et tester son produit sans développeur", ["Faire de l'industriel en mode artisanal"]),
+]
+
+
+def paris(day: date, hour: int = 0, minute: int = 0) -> datetime:
+    """A Paris wall-clock time as an aware UTC datetime (how every date-time is stored)."""
+    return datetime.combine(day, time(hour, minute), tzinfo=PARIS).astimezone(UTC)
+
+
+def seed_accounts() -> None:
+    for email, first_name, last_name, roles in DEMO_ACCOUNTS:
+        user = accounts.get_user_by_email(email)
+        if user is None:
+            user = accounts.create_user(
+                email=email,
+                password=DEMO_PASSWORD,
+                first_name=first_name,
+                last_name=last_name,
+                confirmed=True,
+                administration="beta.gouv.fr (démo)",
+                administration_type="etat",
+                departement="75",
+            )
+        for role in roles:
+            accounts.grant_role(user, role, actor=None)
+
+
+def _speaker(name: str, role: SpeakerRole) -> dict:
+    return {"name": name, "role": role, "organisation": "beta.gouv.fr"}
+
+
+def seed_alpha(today: date) -> None:
+    first = cohorts.upsert_cohort(
+        slug="alpha-1",
+        title="Formation Alpha — 1re édition",
+        edition=1,
+        starts_on=date(2017, 11, 7),
+        ends_on=date(2017, 11, 9),
+        daily_hours="de 9h à 18h",
+        format=CohortFormat.IN_PERSON,
+        place_name="La Fabrique Pôle emploi",
+        address="Paris",
+        seats=28,
+        practical_info="Trois jours pour 28 acteurs de l'innovation du secteur public, avec 14 intervenant·es.",
+        applications_open_at=paris(date(2017, 10, 2)),
+        applications_close_at=paris(date(2017, 10, 23)),
+        status=CohortStatus.ARCHIVED,
+    )
+    day1, day2, day3 = (date(2017, 11, 7), date(2017, 11, 8), date(2017, 11, 9))
+    cohorts.replace_programme(
+        first,
+        [
+            {"day": day1, "starts_at": time(9, 30), "ends_at": time(12, 30),
+             "title": "Écouter ses utilisateurs tout le temps",
+             "speakers": [_speaker("Camille Coach (démo)", SpeakerRole.COACH),
+                          _speaker("Inès Intrapreneure (démo)", SpeakerRole.INTRAPRENEUR)]},
+            {"day": day1, "starts_at": time(14, 0), "ends_at": time(17, 30),
+             "title": "Comment trouver son premier client",
+             "speakers": [_speaker("Bastien Bizdev (démo)", SpeakerRole.BIZDEV)]},
+            {"day": day2, "starts_at": time(9, 30), "ends_at": time(12, 30),
+             "title": "Comment faire de l'industriel en mode artisanal",
+             "speakers": [_speaker("Dominique Développeuse (démo)", SpeakerRole.DEVELOPER),
+                          _speaker("Camille Coach (démo)", SpeakerRole.COACH)]},
+            {"day": day3, "starts_at": time(9, 30), "ends_at": time(12, 30),
+             "title": "Survivre en milieu hostile",
+             "speakers": [_speaker("Sacha Sponsor (démo)", SpeakerRole.SPONSOR),
+                          _speaker("Inès Intrapreneure (démo)", SpeakerRole.INTRAPRENEUR)]},
+        ],
+    )
+    second = cohorts.upsert_cohort(
+        slug="alpha-2",
+        title="Formation Alpha — 2e édition",
+        edition=2,
+        starts_on=date(2018, 2, 6),
+        ends_on=date(2018, 2, 7),
+        daily_hours="de 9h à 18h",
+        format=CohortFormat.IN_PERSON,
+        place_name="Paris",
+        address="Paris",
+        seats=28,
+        practical_info="Deux jours de formation.",
+        applications_open_at=paris(date(2018, 1, 8)),
+        applications_close_at=paris(date(2018, 1, 26)),
+        status=CohortStatus.ARCHIVED,
+    )
+    cohorts.replace_programme(
+        second,
+        [
+            {"day": date(2018, 2, 6), "starts_at": time(9, 0), "ends_at": time(12, 30),
+             "title": "Résoudre les problèmes des usagers",
+             "speakers": [_speaker("Camille Coach (démo)", SpeakerRole.COACH)]},
+            {"day": date(2018, 2, 7), "starts_at": time(9, 0), "ends_at": time(12, 30),
+             "title": "Mesurer son impact dans le réel",
+             "speakers": [_speaker("Inès Intrapreneure (démo)", SpeakerRole.INTRAPRENEUR)]},
+        ],
+    )
+    # An upcoming session, open for applications today, so the demo can be used end to end.
+    starts_on = today + timedelta(days=30)
+    upcoming = cohorts.upsert_cohort(
+        slug="alpha-demo",
+        title="Formation Alpha — session de démonstration",
+        edition=35,
+        starts_on=starts_on,
+        ends_on=starts_on + timedelta(days=1),
+        daily_hours="de 9h à 18h",
+        format=CohortFormat.IN_PERSON,
+        place_name="CNFPT Paris",
+        address="Paris 12e",
+        seats=28,
+        practical_info=(
+            "Déjeuner pris en charge pour tous. Dîner, hôtel et transports uniquement "
+            "pour les agents publics territoriaux."
+        ),
+        applications_open_at=paris(today - timedelta(days=7)),
+        applications_close_at=paris(today + timedelta(days=14), 23, 59),
+        status=CohortStatus.PUBLISHED,
+    )
+    cohorts.replace_programme(
+        upcoming,
+        [
+            {"day": starts_on, "starts_at": time(9, 0), "ends_at": time(12, 30),
+             "title": "Écouter ses utilisateurs tout le temps",
+             "speakers": [_speaker("Camille Coach (démo)", SpeakerRole.COACH)]},
+            {"day": starts_on, "starts_at": time(14, 0), "ends_at": time(18, 0),
+             "title": "Comment trouver son premier client",
+             "speakers": [_speaker("Bastien Bizdev (démo)", SpeakerRole.BIZDEV)]},
+            {"day": starts_on + timedelta(days=1), "starts_at": time(9, 0), "ends_at": time(12, 30),
+             "title": "Survivre en milieu hostile",
+             "speakers": [_speaker("Sacha Sponsor (démo)", SpeakerRole.SPONSOR)]},
+        ],
+    )
+
+
+def seed_mooc(today: date) -> None:
+    course = courses.upsert_course(
+        slug=MOOC_SLUG,
+        title="Créer des services publics numériques innovants",
+        summary=(
+            "Un MOOC du CNFPT et de beta.gouv.fr pour apprendre à proposer un nouveau service répondant "
+            "à un problème réel, avec une feuille de route vers des premiers résultats en moins de six mois."
+        ),
+        partners="CNFPT × beta.gouv.fr",
+        published=True,
+    )
+    # Registration 1 Oct → 15 Nov, access 15 Oct → 30 Nov, shifted so that today is day 26 (both open).
+    shift = today - date(today.year, 10, 26)
+    registration_opens = date(today.year, 10, 1) + shift
+    access_starts = date(today.year, 10, 15) + shift
+    courses.upsert_run(
+        course,
+        slug="session-demo",
+        name="Session de démonstration",
+        registration_opens_at=paris(registration_opens),
+        registration_closes_at=paris(registration_opens + timedelta(days=45)),
+        access_starts_at=paris(access_starts),
+        access_ends_at=paris(access_starts + timedelta(days=46)),
+    )
+    number = 0
+    for module_position, (module_title, sequence_titles) in enumerate(MOOC_MODULES, start=1):
+        module = courses.upsert_module(course, position=module_position, title=module_title)
+        for position, title in enumerate(sequence_titles, start=1):
+            number += 1
+            courses.upsert_sequence(module, position=position, number=number, title=title)
+
+
+def seed_demo(today: date | None = None) -> None:
+    today = today or date.today()
+    seed_accounts()
+    seed_alpha(today)
+    seed_mooc(today)
+
+
+def demo_users() -> list[User]:
+    emails = [email for email, *_ in DEMO_ACCOUNTS]
+    return list(db.session.scalars(sa.select(User).where(User.email.in_(emails))))
