@@ -4,10 +4,17 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, ValidationError
 
 from beta_training.accounts.models import ADMINISTRATION_TYPE_LABELS, ROLE_LABELS
 from beta_training.core.territories import DEPARTEMENTS
+
+def choices(pairs, placeholder=None) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms SelectChoice, with an optional empty first option."""
+    options = [SelectChoice("", placeholder)] if placeholder is not None else []
+    return options + [SelectChoice(str(value), label) for value, label in pairs]
+
 
 EMAIL_HINT = _l("Format attendu : nom@domaine.gouv.fr")
 EMAIL_ERROR = _l("Saisissez une adresse électronique valide, par exemple : prenom.nom@interieur.gouv.fr")
@@ -119,7 +126,7 @@ class ProfileForm(FlaskForm):
     )
     administration_type = SelectField(
         _l("Type d'administration"),
-        choices=[("", _l("Sélectionnez une option"))] + [(k.value, v) for k, v in ADMINISTRATION_TYPE_LABELS.items()],
+        choices=choices(ADMINISTRATION_TYPE_LABELS.items(), placeholder=_l("Sélectionnez une option")),
         validators=[Optional()],
     )
     job_title = StringField(
@@ -130,7 +137,9 @@ class ProfileForm(FlaskForm):
     )
     departement = SelectField(
         _l("Département"),
-        choices=[("", _l("Sélectionnez une option"))] + [(code, f"{code} – {name}") for code, name in DEPARTEMENTS],
+        choices=choices(
+            ((code, f"{code} – {name}") for code, name in DEPARTEMENTS), placeholder=_l("Sélectionnez une option")
+        ),
         validators=[Optional()],
     )
 
@@ -141,7 +150,7 @@ class ProfileForm(FlaskForm):
 
 
 class GrantRoleForm(FlaskForm):
-    role = SelectField(_l("Rôle à attribuer"), choices=[(k.value, v) for k, v in ROLE_LABELS.items()])
+    role = SelectField(_l("Rôle à attribuer"), choices=choices(ROLE_LABELS.items()))
 
 
 class ConfirmForm(FlaskForm):
@@ -155,6 +164,6 @@ class UserSearchForm(FlaskForm):
     q = StringField(_l("Rechercher par nom ou adresse"), validators=[Optional(), Length(max=100)])
     role = SelectField(
         _l("Rôle"),
-        choices=[("", _l("Tous les rôles"))] + [(k.value, v) for k, v in ROLE_LABELS.items()],
+        choices=choices(ROLE_LABELS.items(), placeholder=_l("Tous les rôles")),
         validators=[Optional()],
     )

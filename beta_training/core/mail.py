@@ -73,6 +73,25 @@ def _send(message: OutboxMessage) -> None:
         mail.send(msg)
 
 
+def claim_message(message_id: int, seen_attempts: int, states, now: datetime) -> bool:
+    """Take a message for one attempt; False if another deliverer took it since we read it."""
+    claim = db.session.execute(
+        sa.update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message_id,
+            OutboxMessage.attempts == seen_attempts,
+            OutboxMessage.state.in_(states),
+        )
+        .values(
+            attempts=seen_attempts + 1,
+            state=OutboxState.PENDING,
+            next_attempt_at=now + _retry_delay(seen_attempts + 1),
+        )
+    )
+    db.session.commit()
+    return claim.rowcount == 1
+
+
 def deliver_pending(ids=None, now: datetime | None = None, retry_failed: bool = False) -> dict:
     """Send the due messages (or just `ids`).
 
@@ -93,21 +112,7 @@ def deliver_pending(ids=None, now: datetime | None = None, retry_failed: bool = 
         query = query.where(OutboxMessage.next_attempt_at <= now)
     counts = {"sent": 0, "failed": 0}
     for message_id, seen_attempts in db.session.execute(query).all():
-        claim = db.session.execute(
-            sa.update(OutboxMessage)
-            .where(
-                OutboxMessage.id == message_id,
-                OutboxMessage.attempts == seen_attempts,
-                OutboxMessage.state.in_(states),
-            )
-            .values(
-                attempts=seen_attempts + 1,
-                state=OutboxState.PENDING,
-                next_attempt_at=now + _retry_delay(seen_attempts + 1),
-            )
-        )
-        db.session.commit()
-        if claim.rowcount != 1:
+        if not claim_message(message_id, seen_attempts, states, now):
             continue  # another deliverer took it
         message = db.session.get(OutboxMessage, message_id)
         try:

@@ -1,0 +1,294 @@
+"""Shared fixtures: app per test (SQLite file per test, or a PostgreSQL database truncated after each
+test), a CSRF-aware client, login helper, a real SMTP server on loopback, a live server and Chromium."""
+
+import hashlib
+import os
+import shutil
+import socket
+import threading
+import time
+from email import message_from_bytes, policy
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+from itsdangerous import URLSafeTimedSerializer
+from werkzeug.serving import make_server
+
+from beta_training import create_app
+from beta_training.config import TestConfig
+from beta_training.extensions import db as _db
+
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")  # set by `make test` for the PostgreSQL pass
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+]
+
+
+def is_postgres() -> bool:
+    return bool(POSTGRES_URL)
+
+
+# --- SMTP: a real server on loopback -----------------------------------------------------------------
+
+
+class Mailbox:
+    """What the loopback SMTP server received, parsed into email.message.EmailMessage objects."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._messages = []
+
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook
+        with self._lock:
+            self._messages.append(message_from_bytes(envelope.original_content, policy=policy.default))
+        return "250 Message accepted for delivery"
+
+    @property
+    def messages(self):
+        with self._lock:
+            return list(self._messages)
+
+    def clear(self):
+        with self._lock:
+            self._messages.clear()
+
+    def wait_for(self, count: int, timeout: float = 5.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if len(self.messages) >= count:
+                return self.messages
+            time.sleep(0.02)
+        raise AssertionError(f"expected {count} message(s), got {len(self.messages)}")
+
+    def to(self, address: str):
+        return [m for m in self.messages if m["To"] == address]
+
+
+def text_part(message) -> str:
+    return message.get_body(preferencelist=("plain",)).get_content()
+
+
+def html_part(message) -> str:
+    return message.get_body(preferencelist=("html",)).get_content()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def smtp_server():
+    from aiosmtpd.controller import Controller
+
+    mailbox = Mailbox()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    controller.mailbox = mailbox
+    yield controller
+    controller.stop()
+
+
+@pytest.fixture
+def mailbox(smtp_server):
+    smtp_server.mailbox.clear()
+    return smtp_server.mailbox
+
+
+# --- Databases -----------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    """One SQLite file with the schema, copied for each test (faster than create_all every time)."""
+    path = tmp_path_factory.mktemp("db") / "template.sqlite3"
+    app = create_app(type("TemplateConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"}))
+    with app.app_context():
+        _db.create_all()
+        _db.engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_schema():
+    if not is_postgres():
+        return None
+    app = create_app(type("PgConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": POSTGRES_URL}))
+    with app.app_context():
+        _db.drop_all()
+        _db.create_all()
+        _db.engine.dispose()
+    return POSTGRES_URL
+
+
+def _truncate_all(engine) -> None:
+    tables = ", ".join(f'"{t.name}"' for t in _db.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def database_url(request, tmp_path):
+    if is_postgres():
+        return request.getfixturevalue("postgres_schema")
+    path = tmp_path / "test.sqlite3"
+    shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def config_overrides():
+    """Override in a test module (or parametrize) to change the app config."""
+    return {}
+
+
+@pytest.fixture
+def app(database_url, smtp_server, config_overrides, tmp_path):
+    settings = {
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": smtp_server.port,
+        "MAIL_FILE_DIR": str(tmp_path / "mail"),
+        **config_overrides,
+    }
+    app = create_app(type("PerTestConfig", (TestConfig,), settings))
+    app.test_client_class = CsrfClient
+    with app.app_context():
+        yield app
+        _db.session.remove()
+        if is_postgres():
+            _truncate_all(_db.engine)
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def db(app):
+    return _db
+
+
+# --- HTTP clients --------------------------------------------------------------------------------------
+
+
+class CsrfClient(FlaskClient):
+    """Test client that sends a valid CSRF token with every form POST, as a browser would.
+
+    CSRF protection stays on in tests: pass `csrf=False` to send a POST without the token.
+    """
+
+    def csrf_token(self) -> str:
+        with self.session_transaction() as session:
+            raw = session.setdefault("csrf_token", hashlib.sha1(os.urandom(64)).hexdigest())
+        return URLSafeTimedSerializer(self.application.secret_key, salt="wtf-csrf-token").dumps(raw)
+
+    def open(self, *args, csrf=True, **kwargs):
+        method = kwargs.get("method", "GET").upper()
+        data = kwargs.get("data")
+        if csrf and method == "POST" and (data is None or isinstance(data, dict)):
+            data = dict(data or {})
+            data.setdefault("csrf_token", self.csrf_token())
+            kwargs["data"] = data
+        # Like a real server: each request gets its own app context (fresh `g`, its own DB session),
+        # and sees what the test committed; afterwards the test reads fresh rows.
+        _db.session.commit()
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        _db.session.expire_all()
+        return response
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def login(client, user) -> None:
+    """Log in through the session (the login form itself has its own tests)."""
+    with client.session_transaction() as session:
+        session["_user_id"] = user.get_id()
+        session["_fresh"] = True
+
+
+@pytest.fixture
+def login_as(client):
+    def _login(user):
+        login(client, user)
+        return client
+
+    return _login
+
+
+# --- Query counting (no N+1) ---------------------------------------------------------------------------
+
+
+class QueryCounter:
+    def __init__(self, engine):
+        self.engine = engine
+        self.statements = []
+
+    def _record(self, conn, cursor, statement, *args):
+        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "PRAGMA")):
+            self.statements.append(statement)
+
+    def __enter__(self):
+        sa.event.listen(self.engine, "before_cursor_execute", self._record)
+        return self
+
+    def __exit__(self, *exc):
+        sa.event.remove(self.engine, "before_cursor_execute", self._record)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(app):
+    return lambda: QueryCounter(_db.engine)
+
+
+# --- Live server + Chromium -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def live_server(app):
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    server.url = f"http://127.0.0.1:{server.server_port}"
+    yield server
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: run `make test`, which installs it.")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, locale="fr-FR")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+def browser_login(page, email: str, password: str) -> None:
+    page.goto("/compte/connexion")
+    page.get_by_label("Adresse électronique").fill(email)
+    page.locator("input[name=password]").fill(password)
+    page.get_by_role("button", name="Se connecter", exact=True).click()
+    page.wait_for_url("**/compte/")

@@ -1,0 +1,126 @@
+"""The outbox: written in the business transaction, delivered over real SMTP after commit, retried."""
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import render_template_string
+
+from beta_training.core import db as core_db
+from beta_training.core.mail import claim_message, deliver_pending, queue_email
+from beta_training.core.models import OutboxMessage, OutboxState, utcnow
+from beta_training.extensions import db
+from tests.conftest import free_port, html_part, text_part
+from tests.factories import make_outbox_message, make_user
+
+
+def _queue(user, **kwargs):
+    return queue_email(
+        user.email, "Votre mot de passe a été modifié", "accounts/password_changed",
+        user=user, reset_link="https://example.test/reset", **kwargs,
+    )
+
+
+def test_queued_mail_is_delivered_after_commit_with_text_and_html(app, mailbox):
+    user = make_user(email="camille@example.gouv.fr", first_name="Camille")
+    with app.test_request_context():
+        _queue(user)
+        assert mailbox.messages == []  # nothing leaves before the commit
+        core_db.commit()
+    [message] = mailbox.wait_for(1)
+    assert message["To"] == "camille@example.gouv.fr"
+    assert message["Subject"] == "Votre mot de passe a été modifié"
+    assert "Bonjour Camille," in text_part(message)
+    assert "<p>Bonjour Camille,</p>" in html_part(message)
+    stored = db.session.scalar(sa.select(OutboxMessage))
+    assert stored.state == OutboxState.SENT and stored.attempts == 1 and stored.sent_at is not None
+
+
+def test_rolled_back_transaction_sends_nothing(app, mailbox):
+    user = make_user()
+    with app.test_request_context():
+        _queue(user)
+        core_db.rollback()
+        core_db.commit()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 0
+    assert deliver_pending() == {"sent": 0, "failed": 0}
+    assert mailbox.messages == []
+
+
+def test_attachments_travel_with_the_message(app, mailbox):
+    user = make_user()
+    ics = b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"
+    with app.test_request_context():
+        _queue(user, attachments=[{"filename": "session.ics", "content_type": "text/calendar", "data": ics}])
+        core_db.commit()
+    [message] = mailbox.wait_for(1)
+    [attachment] = list(message.iter_attachments())
+    assert attachment.get_filename() == "session.ics"
+    assert attachment.get_content().encode() == ics or attachment.get_payload(decode=True) == ics
+
+
+def test_failed_delivery_stays_pending_with_backoff_then_succeeds(app, mailbox):
+    message = make_outbox_message()
+    real_port = app.config["MAIL_PORT"]
+    app.config["MAIL_PORT"] = free_port()  # nothing listens there: connection refused
+    app.extensions["mail"].port = app.config["MAIL_PORT"]
+    now = utcnow()
+    assert deliver_pending(now=now) == {"sent": 0, "failed": 1}
+    db.session.refresh(message)
+    assert message.state == OutboxState.PENDING
+    assert message.attempts == 1
+    assert "ConnectionRefusedError" in message.last_error
+    assert message.next_attempt_at == now + timedelta(minutes=1)
+
+    # Not due yet: a run right away does not hammer the server.
+    assert deliver_pending(now=now) == {"sent": 0, "failed": 0}
+
+    app.config["MAIL_PORT"] = real_port
+    app.extensions["mail"].port = real_port
+    assert deliver_pending(now=now + timedelta(minutes=2)) == {"sent": 1, "failed": 0}
+    db.session.refresh(message)
+    assert message.state == OutboxState.SENT and message.attempts == 2 and message.last_error is None
+    assert len(mailbox.wait_for(1)) == 1
+
+
+def test_gives_up_after_max_attempts_and_can_be_retried(app, mailbox):
+    message = make_outbox_message(attempts=app.config["MAIL_MAX_ATTEMPTS"] - 1)
+    app.extensions["mail"].port = free_port()
+    deliver_pending()
+    db.session.refresh(message)
+    assert message.state == OutboxState.FAILED
+    app.extensions["mail"].port = app.config["MAIL_PORT"]
+    assert deliver_pending() == {"sent": 0, "failed": 0}  # failed ones wait for a human
+    assert deliver_pending(retry_failed=True) == {"sent": 1, "failed": 0}
+    assert len(mailbox.wait_for(1)) == 1
+
+
+def test_two_deliverers_cannot_claim_the_same_attempt(app):
+    message = make_outbox_message()
+    pending = [OutboxState.PENDING]
+    # Both read attempts == 0; only the first claim wins, so the message is sent once.
+    assert claim_message(message.id, 0, pending, utcnow()) is True
+    assert claim_message(message.id, 0, pending, utcnow()) is False
+    db.session.refresh(message)
+    assert message.attempts == 1
+
+
+def test_cli_delivers_pending_mail(app, mailbox):
+    make_outbox_message(recipient="a@example.gouv.fr")
+    make_outbox_message(recipient="b@example.gouv.fr")
+    result = app.test_cli_runner().invoke(args=["mail", "deliver"])
+    assert result.exit_code == 0, result.output
+    assert "sent: 2" in result.output
+    assert {m["To"] for m in mailbox.wait_for(2)} == {"a@example.gouv.fr", "b@example.gouv.fr"}
+
+
+def test_files_delivery_for_development(app, tmp_path):
+    app.config["MAIL_DELIVERY"] = "files"
+    message = make_outbox_message(subject="Fichier")
+    deliver_pending()
+    written = (tmp_path / "mail" / f"{message.id:06d}.eml").read_text()
+    assert "Subject: Fichier" in written
+
+
+def test_email_templates_render_in_french(app):
+    with app.test_request_context():
+        assert render_template_string("{{ _('Bonjour') }}") == "Bonjour"

@@ -1,0 +1,37 @@
+import pytest
+from bs4 import BeautifulSoup
+
+from beta_training.core.markdown import ALLOWED_TAGS, render_markdown
+
+
+def test_renders_markdown():
+    html = render_markdown("**Usagers** et [lien](https://beta.gouv.fr)")
+    assert "<strong>Usagers</strong>" in html
+    assert 'href="https://beta.gouv.fr"' in html
+    assert 'rel="nofollow noopener noreferrer"' in html
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "<script>alert(1)</script>",
+        '<img src=x onerror="alert(1)">',
+        "[clic](javascript:alert(1))",
+        '<a href="javascript:alert(1)">x</a>',
+        "[x](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
+        '<iframe src="https://evil.example"></iframe>',
+        "<svg onload=alert(1)>",
+        '<p style="background:url(javascript:alert(1))">x</p>',
+    ],
+)
+def test_strips_dangerous_markup(payload):
+    soup = BeautifulSoup(str(render_markdown(payload)), "html.parser")
+    for tag in soup.find_all(True):
+        assert tag.name in ALLOWED_TAGS
+        assert not any(name.startswith("on") or name == "style" for name in tag.attrs)
+        href = tag.get("href", "")
+        assert not href or href.startswith(("http://", "https://", "mailto:"))
+
+
+def test_no_h1_from_users():
+    assert "<h1" not in str(render_markdown("# Titre"))
