@@ -1,0 +1,249 @@
+import re
+from urllib.parse import urlsplit
+
+import pytest
+import sqlalchemy as sa
+
+from beta_training.accounts.models import Role, User
+from beta_training.extensions import db
+from tests.conftest import login, text_part
+from tests.factories import PASSWORD, make_user
+
+NEW_PASSWORD = "une phrase de passe solide"
+
+
+def _link_in(message) -> str:
+    url = re.search(r"https?://\S+", text_part(message)).group(0)
+    return urlsplit(url).path
+
+
+def _register(client, email="nouvelle@example.gouv.fr", **overrides):
+    data = {"first_name": "Nadia", "last_name": "Nouvelle", "email": email, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    data.update(overrides)
+    return client.post("/compte/inscription", data=data)
+
+
+def test_sign_up_confirm_by_mail_then_log_in(client, mailbox):
+    response = _register(client)
+    assert response.status_code == 302 and "verifiez-vos-courriels" in response.headers["Location"]
+    [message] = mailbox.wait_for(1)
+    assert message["To"] == "nouvelle@example.gouv.fr"
+
+    # Unconfirmed: the password is right but the account waits for the link.
+    response = client.post("/compte/connexion", data={"email": "nouvelle@example.gouv.fr", "password": NEW_PASSWORD})
+    assert response.status_code == 200 and "pas encore confirmée" in response.text
+
+    link = _link_in(message)
+    assert client.get(link).status_code == 200  # GET shows a button: prefetchers confirm nothing
+    assert db.session.scalar(sa.select(User.email_confirmed_at)) is None
+    assert client.post(link).status_code == 302
+    assert db.session.scalar(sa.select(User.email_confirmed_at)) is not None
+
+    response = client.post("/compte/connexion", data={"email": "nouvelle@example.gouv.fr", "password": NEW_PASSWORD})
+    assert response.status_code == 302 and response.headers["Location"] == "/compte/"
+    assert "Nadia Nouvelle" in client.get("/compte/").text
+
+
+def test_sign_up_with_a_taken_address_looks_the_same(client, mailbox):
+    make_user(email="prise@example.gouv.fr")
+    response = _register(client, email="prise@example.gouv.fr")
+    assert response.status_code == 302 and "verifiez-vos-courriels" in response.headers["Location"]
+    [message] = mailbox.wait_for(1)
+    assert message["Subject"] == "Vous avez déjà un compte"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 1
+
+
+@pytest.mark.parametrize(
+    "overrides,error",
+    [
+        ({"email": "pas-une-adresse"}, "Saisissez une adresse électronique valide"),
+        ({"password": "court", "confirm": "court"}, "au moins 12 caractères"),
+        ({"confirm": "autre chose encore"}, "ne sont pas identiques"),
+        ({"first_name": ""}, "Saisissez votre prénom"),
+    ],
+)
+def test_sign_up_errors_are_shown_on_the_fields(client, overrides, error):
+    response = _register(client, **overrides)
+    assert response.status_code == 200
+    assert error in response.text
+    assert 'aria-invalid="true"' in response.text and "fr-message--error" in response.text
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
+
+
+def test_post_without_csrf_token_is_refused_and_writes_nothing(client):
+    data = {"first_name": "A", "last_name": "B", "email": "csrf@example.gouv.fr", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    response = client.post("/compte/inscription", data=data, csrf=False)
+    assert response.status_code == 400 and "Votre session a expiré" in response.text
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
+
+
+def test_wrong_password_and_unknown_email_get_the_same_message(client):
+    make_user(email="connue@example.gouv.fr")
+    wrong = client.post("/compte/connexion", data={"email": "connue@example.gouv.fr", "password": "mauvais mot de passe"})
+    unknown = client.post("/compte/connexion", data={"email": "inconnue@example.gouv.fr", "password": "mauvais mot de passe"})
+    message = "Adresse électronique ou mot de passe incorrect."
+    assert message in wrong.text and message in unknown.text
+    assert wrong.status_code == unknown.status_code == 200
+
+
+def test_rate_limit_per_account_after_repeated_wrong_passwords(client):
+    make_user(email="cible@example.gouv.fr")
+    for _ in range(5):
+        assert client.post("/compte/connexion", data={"email": "cible@example.gouv.fr", "password": "devine"}).status_code == 200
+    blocked = client.post("/compte/connexion", data={"email": "cible@example.gouv.fr", "password": PASSWORD})
+    assert blocked.status_code == 429 and "Trop de tentatives" in blocked.text
+    # Another account from the same address is not blocked by this account's limit.
+    make_user(email="autre@example.gouv.fr")
+    assert client.post("/compte/connexion", data={"email": "autre@example.gouv.fr", "password": PASSWORD}).status_code == 302
+
+
+def test_successful_logins_do_not_count_against_the_limit(client):
+    make_user(email="habituee@example.gouv.fr")
+    for _ in range(7):
+        response = client.post("/compte/connexion", data={"email": "habituee@example.gouv.fr", "password": PASSWORD})
+        assert response.status_code == 302
+        client.post("/compte/deconnexion")
+
+
+def test_rate_limit_per_ip_across_accounts(app, client):
+    app.config["LOGIN_LIMIT_PER_IP"] = "8 per 15 minutes"
+    for n in range(8):
+        assert client.post("/compte/connexion", data={"email": f"x{n}@example.gouv.fr", "password": "devine"}).status_code == 200
+    assert client.post("/compte/connexion", data={"email": "y@example.gouv.fr", "password": "devine"}).status_code == 429
+
+
+@pytest.mark.parametrize(
+    "target,expected",
+    [
+        ("/admin/utilisateurs", "/admin/utilisateurs"),
+        ("https://evil.example/", "/compte/"),
+        ("//evil.example/", "/compte/"),
+        ("/\\evil.example", "/compte/"),
+        ("javascript:alert(1)", "/compte/"),
+    ],
+)
+def test_next_only_goes_to_local_pages(client, target, expected):
+    make_user(email="next@example.gouv.fr", roles=[Role.ADMIN])
+    response = client.post("/compte/connexion", data={"email": "next@example.gouv.fr", "password": PASSWORD, "next": target})
+    assert response.headers["Location"] == expected
+
+
+def test_logout_needs_post_with_csrf(client):
+    login(client, make_user())
+    assert client.get("/compte/deconnexion").status_code == 405
+    assert client.post("/compte/deconnexion", csrf=False).status_code == 400
+    assert client.get("/compte/").status_code == 200
+    assert client.post("/compte/deconnexion").status_code == 302
+    assert client.get("/compte/").status_code == 302
+
+
+def test_password_change_logs_out_other_sessions(app, client, mailbox):
+    user = make_user(email="deux@example.gouv.fr")
+    other_device = app.test_client()
+    login(client, user)
+    login(other_device, user)
+    assert other_device.get("/compte/").status_code == 200
+    response = client.post(
+        "/compte/mot-de-passe", data={"current_password": PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    )
+    assert response.status_code == 302
+    assert client.get("/compte/").status_code == 200  # this session continues
+    assert other_device.get("/compte/").status_code == 302  # the other one is logged out
+    assert mailbox.wait_for(1)[0]["Subject"] == "Votre mot de passe a été modifié"
+
+
+def test_password_change_with_wrong_current_password(client):
+    login(client, make_user())
+    response = client.post(
+        "/compte/mot-de-passe", data={"current_password": "faux", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    )
+    assert response.status_code == 200 and "Le mot de passe actuel est incorrect." in response.text
+
+
+def test_forgotten_password_by_mail(client, mailbox):
+    make_user(email="oubli@example.gouv.fr")
+    response = client.post("/compte/mot-de-passe-oublie", data={"email": "oubli@example.gouv.fr"})
+    assert response.status_code == 302
+    link = _link_in(mailbox.wait_for(1)[0])
+    assert client.post(link, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}).status_code == 302
+    assert client.post("/compte/connexion", data={"email": "oubli@example.gouv.fr", "password": NEW_PASSWORD}).status_code == 302
+    # The link is spent.
+    client.post("/compte/deconnexion")
+    assert client.get(link).status_code == 400
+
+
+def test_forgotten_password_for_unknown_address_says_the_same(client, mailbox):
+    response = client.post("/compte/mot-de-passe-oublie", data={"email": "personne@example.gouv.fr"}, follow_redirects=True)
+    assert "Si un compte existe pour cette adresse" in response.text
+    assert mailbox.messages == []
+
+
+def test_edit_profile(client):
+    user = make_user()
+    login(client, user)
+    response = client.post(
+        "/compte/profil",
+        data={"first_name": "Lou", "last_name": "Martin", "administration": "DINUM", "administration_type": "etat",
+              "job_title": "Cheffe de projet", "departement": "69"},
+    )
+    assert response.status_code == 302
+    db.session.refresh(user)
+    assert (user.first_name, user.administration_type, user.departement) == ("Lou", "etat", "69")
+    assert "Rhône (69)" in client.get("/compte/").text
+
+
+def test_edit_profile_rejects_unknown_departement(client):
+    login(client, make_user())
+    response = client.post("/compte/profil", data={"first_name": "Lou", "last_name": "M", "departement": "999"})
+    assert response.status_code == 200 and 'aria-invalid="true"' in response.text
+
+
+def test_admin_grants_and_revokes_roles_from_the_page(client):
+    admin = make_user(roles=[Role.ADMIN])
+    user = make_user()
+    login(client, admin)
+    assert client.post(f"/admin/utilisateurs/{user.id}/roles", data={"role": "course_lead"}).status_code == 302
+    db.session.refresh(user)
+    assert user.role_names == {"course_lead"}
+    page = client.get(f"/admin/utilisateurs/{user.id}").text
+    assert "Responsable de la formation" in page and "attribution" in page
+    assert client.post(f"/admin/utilisateurs/{user.id}/roles/course_lead/retirer").status_code == 302
+    db.session.refresh(user)
+    assert user.role_names == set()
+
+
+def test_admin_cannot_remove_the_last_admin(client):
+    admin = make_user(roles=[Role.ADMIN])
+    login(client, admin)
+    response = client.post(f"/admin/utilisateurs/{admin.id}/roles/admin/retirer", follow_redirects=True)
+    assert "dernier administrateur" in response.text
+    db.session.refresh(admin)
+    assert admin.is_admin
+
+
+def test_user_list_search_and_pagination(client):
+    login(client, make_user(roles=[Role.ADMIN], last_name="Zadmin"))
+    for n in range(30):
+        make_user(last_name=f"Agent{n:02d}")
+    make_user(last_name="Trouvable", email="trouvable@example.gouv.fr")
+    first = client.get("/admin/utilisateurs").text
+    assert "32 utilisateur(s)" in first and 'aria-current="page"' in first
+    assert "Trouvable" in client.get("/admin/utilisateurs?q=trouv").text
+    assert "Trouvable" not in client.get("/admin/utilisateurs?q=trouv&role=trainer").text
+    assert "Zadmin" in client.get("/admin/utilisateurs?page=2").text
+
+
+def test_user_list_queries_do_not_grow_with_users(client, count_queries):
+    login(client, make_user(roles=[Role.ADMIN]))
+
+    def queries_for_list():
+        with count_queries() as counter:
+            assert client.get("/admin/utilisateurs").status_code == 200
+        return counter.count
+
+    for n in range(5):
+        make_user(roles=[Role.TRAINER])
+    few = queries_for_list()
+    for n in range(20):
+        make_user(roles=[Role.TRAINER, Role.COURSE_LEAD])
+    assert queries_for_list() == few
