@@ -163,6 +163,7 @@ def test_language_switch_keeps_french_default_and_returns(client):
     assert '<html lang="fr"' in client.get("/").text
     response = client.post("/langue", data={"lang": "en", "next": "/plan-du-site"})
     assert response.status_code == 302 and response.headers["Location"] == "/plan-du-site"
-    assert '<html lang="en"' in client.get("/").text
+    english = client.get("/").text
+    assert '<html lang="en"' in english and ">Home</a>" in english and "Accessibility: non conforme" in english
     response = client.post("/langue", data={"lang": "xx", "next": "https://evil.example/"})
     assert response.headers["Location"] == "/"

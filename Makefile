@@ -1,0 +1,76 @@
+# Two commands do everything on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := .make
+PG_BIN ?= /usr/lib/postgresql/15/bin
+CHROMIUM ?= /usr/bin/chromium
+DSFR := node_modules/@gouvfr/dsfr/dist
+DEV_ENV := BETA_TRAINING_ENV=development FLASK_APP=app.py
+# The DSFR package refuses to install unless its licence is accepted (also in .dsfr.yml).
+export DSFR_ACCEPT_LICENSE := 1
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+.PHONY: run test test-sqlite test-postgres install install-test assets translations translations-update system-deps clean
+
+run: install
+	$(DEV_ENV) $(BIN)/flask db upgrade
+	$(DEV_ENV) $(BIN)/flask seed-demo
+	@echo "beta_training: http://127.0.0.1:5000 (comptes de démo dans README.md)"
+	$(DEV_ENV) $(BIN)/flask run --host 127.0.0.1 --port 5000
+
+test: install-test
+	$(MAKE) test-sqlite
+	$(MAKE) test-postgres
+
+test-sqlite:
+	$(BIN)/pytest -q
+
+test-postgres:
+	PG_BIN=$(PG_BIN) scripts/with-postgres.sh $(BIN)/pytest -q
+
+install: $(STAMP)/python assets translations
+install-test: install $(STAMP)/python-dev system-deps
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP)/python: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	@mkdir -p $(STAMP) && touch $@
+
+$(STAMP)/python-dev: requirements-dev.txt $(STAMP)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+# Debian packages the tests need: Chromium for the browser tests, PostgreSQL 15 for the second pass.
+system-deps:
+	@if [ ! -x "$(CHROMIUM)" ] || [ ! -x "$(PG_BIN)/initdb" ]; then \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium postgresql-15 >/dev/null; \
+	fi
+
+$(DSFR)/dsfr.min.css: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+assets: static/dsfr/.copied
+
+static/dsfr/.copied: $(DSFR)/dsfr.min.css
+	rm -rf static/dsfr && mkdir -p static/dsfr/utility
+	cp -r $(DSFR)/dsfr.min.css $(DSFR)/dsfr.module.min.js $(DSFR)/dsfr.nomodule.min.js \
+	  $(DSFR)/fonts $(DSFR)/icons $(DSFR)/favicon static/dsfr/
+	cp $(DSFR)/utility/utility.min.css static/dsfr/utility/
+	@touch $@
+
+translations: $(STAMP)/python
+	$(BIN)/pybabel compile --use-fuzzy -d translations >/dev/null
+
+clean:
+	rm -rf $(VENV) $(STAMP) node_modules static/dsfr instance .pytest_cache
+
+# After changing French strings: refresh the catalogue template and the English catalogue.
+translations-update: $(STAMP)/python
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations
