@@ -20,13 +20,27 @@ EMAIL_HINT = _l("Format attendu : nom@domaine.gouv.fr")
 EMAIL_ERROR = _l("Saisissez une adresse électronique valide, par exemple : prenom.nom@interieur.gouv.fr")
 
 
-def email_field(label=_l("Adresse électronique")):
+def email_field(label=None):
     return EmailField(
-        label,
+        label or _l("Adresse électronique"),
         description=EMAIL_HINT,
         validators=[InputRequired(_l("Saisissez votre adresse électronique.")), Email(EMAIL_ERROR), Length(max=254)],
         render_kw={"autocomplete": "email", "spellcheck": "false"},
     )
+
+
+def name_fields():
+    first_name = StringField(
+        _l("Prénom"),
+        validators=[InputRequired(_l("Saisissez votre prénom.")), Length(max=100)],
+        render_kw={"autocomplete": "given-name"},
+    )
+    last_name = StringField(
+        _l("Nom"),
+        validators=[InputRequired(_l("Saisissez votre nom.")), Length(max=100)],
+        render_kw={"autocomplete": "family-name"},
+    )
+    return first_name, last_name
 
 
 class NewPasswordLength:
@@ -61,16 +75,7 @@ def new_password_fields():
 
 
 class RegisterForm(FlaskForm):
-    first_name = StringField(
-        _l("Prénom"),
-        validators=[InputRequired(_l("Saisissez votre prénom.")), Length(max=100)],
-        render_kw={"autocomplete": "given-name"},
-    )
-    last_name = StringField(
-        _l("Nom"),
-        validators=[InputRequired(_l("Saisissez votre nom.")), Length(max=100)],
-        render_kw={"autocomplete": "family-name"},
-    )
+    first_name, last_name = name_fields()
     email = email_field()
     password, confirm = new_password_fields()
 
@@ -108,16 +113,7 @@ class ChangePasswordForm(FlaskForm):
 
 
 class ProfileForm(FlaskForm):
-    first_name = StringField(
-        _l("Prénom"),
-        validators=[InputRequired(_l("Saisissez votre prénom.")), Length(max=100)],
-        render_kw={"autocomplete": "given-name"},
-    )
-    last_name = StringField(
-        _l("Nom"),
-        validators=[InputRequired(_l("Saisissez votre nom.")), Length(max=100)],
-        render_kw={"autocomplete": "family-name"},
-    )
+    first_name, last_name = name_fields()
     administration = StringField(
         _l("Administration"),
         description=_l("Par exemple : Pôle emploi, DINUM, Ville de Lyon"),

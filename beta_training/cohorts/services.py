@@ -2,29 +2,18 @@
 
 import sqlalchemy as sa
 
-from beta_training.core.models import assign_changed
+from beta_training.core.models import assign_changed, upsert
 from beta_training.cohorts.models import Cohort, ProgrammeItem, Speaker, programme_item_speakers
 from beta_training.extensions import db
 
 
 def upsert_cohort(*, slug: str, **values) -> Cohort:
     """Create or update the session with this slug (idempotent: used by seeding and imports)."""
-    cohort = db.session.scalar(sa.select(Cohort).where(Cohort.slug == slug))
-    if cohort is None:
-        cohort = Cohort(slug=slug)
-        db.session.add(cohort)
-    assign_changed(cohort, values)
-    db.session.flush()
-    return cohort
+    return upsert(Cohort, {"slug": slug}, values)
 
 
 def upsert_speaker(*, name: str, role: str, organisation: str = "") -> Speaker:
-    speaker = db.session.scalar(sa.select(Speaker).where(Speaker.name == name))
-    if speaker is None:
-        speaker = Speaker(name=name)
-        db.session.add(speaker)
-    assign_changed(speaker, {"role": role, "organisation": organisation})
-    return speaker
+    return upsert(Speaker, {"name": name}, {"role": role, "organisation": organisation})
 
 
 def replace_programme(cohort: Cohort, items: list[dict]) -> None:

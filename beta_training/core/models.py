@@ -39,6 +39,17 @@ def assign_changed(obj, values: dict) -> None:
             setattr(obj, key, value)
 
 
+def upsert(model, lookup: dict, values: dict):
+    """Get the row matching `lookup` (or add a new one) and set `values`; idempotent for seeds and imports."""
+    row = db.session.scalar(sa.select(model).filter_by(**lookup))
+    if row is None:
+        row = model(**lookup)
+        db.session.add(row)
+    assign_changed(row, values)
+    db.session.flush()
+    return row
+
+
 class TimestampMixin:
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     updated_at: Mapped[datetime] = mapped_column(

@@ -241,9 +241,9 @@ def test_user_list_queries_do_not_grow_with_users(client, count_queries):
             assert client.get("/admin/utilisateurs").status_code == 200
         return counter.count
 
-    for n in range(5):
+    for _ in range(5):
         make_user(roles=[Role.TRAINER])
     few = queries_for_list()
-    for n in range(20):
+    for _ in range(20):
         make_user(roles=[Role.TRAINER, Role.COURSE_LEAD])
     assert queries_for_list() == few

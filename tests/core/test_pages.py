@@ -129,6 +129,13 @@ def test_error_pages_use_the_layout(client):
     assert "Page non trouvée" in response.text and "fr-footer" in response.text
 
 
+def test_403_page_in_layout(client, world):
+    login(client, world["users"]["user"])
+    response = client.get("/admin/utilisateurs")
+    assert response.status_code == 403
+    assert "Accès refusé" in response.text and "fr-footer" in response.text
+
+
 def test_500_page_in_layout(app, client):
     @app.get("/boom")
     def boom():
