@@ -10,6 +10,7 @@ from beta_training.core import db as core_db
 from beta_training.core.mail import deliver_pending
 
 users_cli = AppGroup("users", help="Comptes et rôles.")
+cohorts_cli = AppGroup("cohorts", help="Sessions Alpha.")
 mail_cli = AppGroup("mail", help="Boîte d'envoi des courriels.")
 
 
@@ -67,7 +68,35 @@ def deliver_command(retry_failed):
     click.echo(f"sent: {counts['sent']}, failed: {counts['failed']}")
 
 
+def external_urls():
+    """Cron commands have no request: links in their emails are built on BASE_URL."""
+    return current_app.test_request_context(base_url=current_app.config["BASE_URL"])
+
+
+@cohorts_cli.command("expire-offers")
+def expire_offers_command():
+    """Expire offers past their deadline and offer the seats to the waiting list (idempotent, cron)."""
+    from beta_training.cohorts.services import expire_offers
+
+    with external_urls():
+        expired = expire_offers()
+        core_db.commit()
+    click.echo(f"expired offers: {expired}")
+
+
+@cohorts_cli.command("send-reminders")
+def send_reminders_command():
+    """Offers expiring within 48 h, sessions starting within 3 days: one reminder each (cron)."""
+    from beta_training.cohorts.services import send_reminders
+
+    with external_urls():
+        counts = send_reminders()
+        core_db.commit()
+    click.echo(f"offer reminders: {counts['offers']}, session reminders: {counts['sessions']}")
+
+
 def register_commands(app) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(users_cli)
     app.cli.add_command(mail_cli)
+    app.cli.add_command(cohorts_cli)

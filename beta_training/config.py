@@ -33,6 +33,8 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SERVER_NAME = os.environ.get("SERVER_NAME")
     PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "https")
+    # Public address, for links in emails sent by cron commands (no request to take it from).
+    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
 
     SESSION_COOKIE_NAME = "__Host-session"
     SESSION_COOKIE_SECURE = True
@@ -72,6 +74,7 @@ class Config:
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    SEAT_LOCKING = True  # switched off only by the test that proves the lock is needed
     LOGIN_LIMIT_PER_ACCOUNT = "5 per 15 minutes; 10 per day"
     LOGIN_LIMIT_PER_IP = "30 per 15 minutes"
     SIGNUP_LIMIT_PER_IP = "10 per hour"

@@ -1,7 +1,6 @@
 """Demo content from beta.gouv.fr's own training material. Idempotent: a second run changes nothing."""
 
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -10,9 +9,9 @@ from beta_training.accounts.models import Role, User
 from beta_training.cohorts import services as cohorts
 from beta_training.cohorts.models import CohortFormat, CohortStatus, SpeakerRole
 from beta_training.courses import services as courses
+from beta_training.core.models import PARIS
 from beta_training.extensions import db
 
-PARIS = ZoneInfo("Europe/Paris")
 DEMO_PASSWORD = "beta-training-demo"  # printed in the README; seeding is refused in production
 
 DEMO_ACCOUNTS = [

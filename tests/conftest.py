@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask import has_app_context
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
 from werkzeug.serving import make_server
@@ -194,10 +195,13 @@ class CsrfClient(FlaskClient):
             kwargs["data"] = data
         # Like a real server: each request gets its own app context (fresh `g`, its own DB session),
         # and sees what the test committed; afterwards the test reads fresh rows.
-        _db.session.commit()
+        in_test_context = has_app_context()  # False in the worker threads of concurrency tests
+        if in_test_context:
+            _db.session.commit()
         with self.application.app_context():
             response = super().open(*args, **kwargs)
-        _db.session.expire_all()
+        if in_test_context:
+            _db.session.expire_all()
         return response
 
 

@@ -133,3 +133,60 @@ def make_sequence(module=None, **values) -> Sequence:
     module = module or make_course_module()
     n = _n()
     return _save(Sequence(module_id=module.id, **{"position": n, "number": n, "title": f"Séquence {n}", **values}))
+
+
+COMPLETE_ANSWERS = dict(
+    administration="Pôle emploi",
+    administration_type="operateur",
+    job_title="Conseillère",
+    departement="69",
+    situation="creator",
+    product_name="",
+    problem="Chaque année, des centaines de demandeurs d'emploi renoncent à une formation faute d'information.",
+    solution="Un service qui montre les formations financées près de chez soi.",
+    first_users="Les conseillers de l'agence de Lyon Part-Dieu.",
+    motivation="Je vois ce problème chaque jour à l'accueil.",
+    needs="",
+    consent_guide=True,
+    consent_share=True,
+)
+
+
+def make_application(cohort=None, user=None, state="submitted", **values) -> "CohortApplication":
+    from beta_training.cohorts.models import CohortApplication
+
+    cohort = cohort or make_cohort()
+    user = user or make_user()
+    now = utcnow()
+    defaults = dict(first_name=user.first_name, last_name=user.last_name, **COMPLETE_ANSWERS)
+    if state != "draft":
+        defaults["submitted_at"] = now
+    if state == "accepted":
+        defaults["offer_expires_at"] = now + timedelta(days=cohort.confirmation_delay_days)
+    if state == "waitlisted":
+        defaults["waitlist_position"] = values.pop("waitlist_position", _n())
+    defaults.update(values)
+    return _save(CohortApplication(cohort_id=cohort.id, user_id=user.id, state=state, **defaults))
+
+
+def make_application_review(application=None, reviewer=None, **values) -> "ApplicationReview":
+    from beta_training.cohorts.models import ApplicationReview
+
+    application = application or make_application()
+    reviewer = reviewer or make_user(roles=[Role.TRAINER])
+    scores = {"problem_score": 4, "motivation_score": 3, "solution_score": 2, "comment": "", **values}
+    return _save(ApplicationReview(application_id=application.id, reviewer_id=reviewer.id, **scores))
+
+
+def make_alumni_profile(user=None, **values) -> "AlumniProfile":
+    from beta_training.cohorts.models import AlumniProfile
+
+    user = user or make_user()
+    return _save(AlumniProfile(user_id=user.id, **{"listed": True, "project": "", "contact": "", **values}))
+
+
+def make_state_change(subject, to_state, from_state=None, actor=None, reason="") -> "StateChange":
+    from beta_training.core.models import StateChange
+
+    return _save(StateChange(subject_type=subject.__tablename__, subject_id=subject.id, from_state=from_state,
+                             to_state=to_state, actor_id=actor.id if actor else None, reason=reason))

@@ -4,17 +4,11 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, ValidationError
 
 from beta_training.accounts.models import ADMINISTRATION_TYPE_LABELS, ROLE_LABELS
+from beta_training.core.forms import choices
 from beta_training.core.territories import DEPARTEMENTS
-
-def choices(pairs, placeholder=None) -> list[SelectChoice]:
-    """(value, label) pairs as WTForms SelectChoice, with an optional empty first option."""
-    options = [SelectChoice("", placeholder)] if placeholder is not None else []
-    return options + [SelectChoice(str(value), label) for value, label in pairs]
-
 
 EMAIL_HINT = _l("Format attendu : nom@domaine.gouv.fr")
 EMAIL_ERROR = _l("Saisissez une adresse électronique valide, par exemple : prenom.nom@interieur.gouv.fr")
@@ -147,10 +141,6 @@ class ProfileForm(FlaskForm):
 
 class GrantRoleForm(FlaskForm):
     role = SelectField(_l("Rôle à attribuer"), choices=choices(ROLE_LABELS.items()))
-
-
-class ConfirmForm(FlaskForm):
-    """A form with only the CSRF token: for buttons that change state (logout, revoke, confirm)."""
 
 
 class UserSearchForm(FlaskForm):

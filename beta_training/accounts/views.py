@@ -7,7 +7,6 @@ from flask_login import current_user, login_required, login_user, logout_user
 from beta_training.accounts import queries, services, tokens
 from beta_training.accounts.forms import (
     ChangePasswordForm,
-    ConfirmForm,
     EmailOnlyForm,
     GrantRoleForm,
     LoginForm,
@@ -19,6 +18,7 @@ from beta_training.accounts.forms import (
 from beta_training.accounts.models import Role, User
 from beta_training.core import db as core_db
 from beta_training.core.auth import next_url_or, role_required
+from beta_training.core.forms import ConfirmForm
 from beta_training.extensions import db, limiter
 
 bp = Blueprint("accounts", __name__)

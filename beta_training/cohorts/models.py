@@ -24,6 +24,14 @@ COHORT_TRANSITIONS = {
 }
 
 
+COHORT_STATUS_LABELS = {
+    CohortStatus.DRAFT: _l("Brouillon"),
+    CohortStatus.PUBLISHED: _l("Publiée"),
+    CohortStatus.CLOSED: _l("Clôturée"),
+    CohortStatus.ARCHIVED: _l("Archivée"),
+}
+
+
 class CohortFormat(StrEnum):
     IN_PERSON = "presentiel"
     REMOTE = "distance"
@@ -105,7 +113,15 @@ class Cohort(TimestampMixin, db.Model):
     def is_visible_to(self, user) -> bool:
         if self.status in (CohortStatus.PUBLISHED, CohortStatus.CLOSED, CohortStatus.ARCHIVED):
             return True
+        return self.can_manage(user)
+
+    def can_manage(self, user) -> bool:
+        """Trainers (and admins) create, edit, review and decide."""
         return bool(user is not None and user.is_authenticated and user.has_any_role("trainer"))
+
+    @property
+    def status_label(self) -> str:
+        return str(COHORT_STATUS_LABELS[CohortStatus(self.status)])
 
 
 programme_item_speakers = sa.Table(
@@ -145,3 +161,220 @@ class ProgrammeItem(db.Model):
     speakers: Mapped[list[Speaker]] = relationship(
         secondary=programme_item_speakers, order_by="Speaker.name", lazy="raise_on_sql"
     )
+
+
+# --- Applications -----------------------------------------------------------------------------------
+
+
+class ApplicationState(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    WAITLISTED = "waitlisted"
+    ACCEPTED = "accepted"  # a seat is offered, to confirm before offer_expires_at
+    CONFIRMED = "confirmed"
+    REJECTED = "rejected"
+    DECLINED = "declined"
+    EXPIRED = "expired"
+    WITHDRAWN = "withdrawn"
+
+
+APPLICATION_TRANSITIONS = {
+    ApplicationState.DRAFT: {ApplicationState.SUBMITTED, ApplicationState.WITHDRAWN},
+    ApplicationState.SUBMITTED: {
+        ApplicationState.ACCEPTED, ApplicationState.WAITLISTED, ApplicationState.REJECTED, ApplicationState.WITHDRAWN,
+    },
+    ApplicationState.WAITLISTED: {ApplicationState.ACCEPTED, ApplicationState.REJECTED, ApplicationState.WITHDRAWN},
+    ApplicationState.ACCEPTED: {
+        ApplicationState.CONFIRMED, ApplicationState.DECLINED, ApplicationState.EXPIRED,
+        ApplicationState.REJECTED, ApplicationState.WITHDRAWN,
+    },
+    ApplicationState.CONFIRMED: {ApplicationState.WITHDRAWN},
+    ApplicationState.REJECTED: set(),
+    ApplicationState.DECLINED: set(),
+    ApplicationState.EXPIRED: set(),
+    ApplicationState.WITHDRAWN: set(),
+}
+
+# States that hold one of the session's seats (an offer counts until it is declined or expires).
+SEAT_HOLDING_STATES = (ApplicationState.ACCEPTED, ApplicationState.CONFIRMED)
+OPEN_STATES = tuple(state for state, targets in APPLICATION_TRANSITIONS.items() if targets)
+REVIEWABLE_STATES = (ApplicationState.SUBMITTED, ApplicationState.WAITLISTED)
+
+APPLICATION_STATE_LABELS = {
+    ApplicationState.DRAFT: _l("Brouillon"),
+    ApplicationState.SUBMITTED: _l("Envoyée, en cours d’examen"),
+    ApplicationState.WAITLISTED: _l("Sur liste d’attente"),
+    ApplicationState.ACCEPTED: _l("Place proposée, à confirmer"),
+    ApplicationState.CONFIRMED: _l("Place confirmée"),
+    ApplicationState.REJECTED: _l("Non retenue"),
+    ApplicationState.DECLINED: _l("Place déclinée"),
+    ApplicationState.EXPIRED: _l("Offre expirée"),
+    ApplicationState.WITHDRAWN: _l("Retirée"),
+}
+
+APPLICATION_STATE_BADGES = {
+    ApplicationState.DRAFT: "",
+    ApplicationState.SUBMITTED: "fr-badge--info",
+    ApplicationState.WAITLISTED: "fr-badge--warning",
+    ApplicationState.ACCEPTED: "fr-badge--new",
+    ApplicationState.CONFIRMED: "fr-badge--success",
+    ApplicationState.REJECTED: "fr-badge--error",
+    ApplicationState.DECLINED: "",
+    ApplicationState.EXPIRED: "",
+    ApplicationState.WITHDRAWN: "",
+}
+
+
+class Situation(StrEnum):
+    MEMBER = "member"
+    CREATOR = "creator"
+    OTHER = "other"
+
+
+SITUATION_LABELS = {
+    Situation.MEMBER: _l("Je fais partie d’une Startup d’État"),
+    Situation.CREATOR: _l("Je souhaite en créer une"),
+    Situation.OTHER: _l("Autre situation"),
+}
+
+# The three selection criteria of beta.gouv.fr calls for intrapreneurs, each scored 0 to 5.
+CRITERIA = {
+    "problem_score": _l("Ampleur du problème"),
+    "motivation_score": _l("Motivation et connaissance du terrain"),
+    "solution_score": _l("Idée de solution"),
+}
+
+ANSWER_LIMITS = {"problem": 1500, "solution": 1500, "first_users": 1500, "motivation": 1500, "needs": 500}
+
+
+class CohortApplication(TimestampMixin, db.Model):
+    """One person's application to one Alpha session (unique: double submits land on the same row)."""
+
+    __tablename__ = "cohort_applications"
+    __table_args__ = (
+        sa.UniqueConstraint("cohort_id", "user_id", name="uq_cohort_applications_cohort_user"),
+        sa.CheckConstraint(
+            "(state = 'waitlisted') = (waitlist_position IS NOT NULL)", name="waitlist_position_iff_waitlisted"
+        ),
+        sa.CheckConstraint("(state = 'accepted') <= (offer_expires_at IS NOT NULL)", name="offer_has_deadline"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(sa.ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    state: Mapped[str] = mapped_column(sa.String(20), default=ApplicationState.DRAFT, index=True)
+
+    # Profile as it was when applying (the account may change later).
+    first_name: Mapped[str] = mapped_column(sa.String(100), default="")
+    last_name: Mapped[str] = mapped_column(sa.String(100), default="")
+    administration: Mapped[str] = mapped_column(sa.String(200), default="")
+    administration_type: Mapped[str] = mapped_column(sa.String(20), default="")
+    job_title: Mapped[str] = mapped_column(sa.String(200), default="")
+    departement: Mapped[str] = mapped_column(sa.String(3), default="")
+    situation: Mapped[str] = mapped_column(sa.String(20), default="")
+    product_name: Mapped[str] = mapped_column(sa.String(200), default="")
+
+    problem: Mapped[str] = mapped_column(sa.Text, default="")
+    solution: Mapped[str] = mapped_column(sa.Text, default="")
+    first_users: Mapped[str] = mapped_column(sa.Text, default="")
+    motivation: Mapped[str] = mapped_column(sa.Text, default="")
+    needs: Mapped[str] = mapped_column(sa.Text, default="")
+    consent_guide: Mapped[bool] = mapped_column(default=False)
+    consent_share: Mapped[bool] = mapped_column(default=False)
+
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    offer_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    offer_reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    session_reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    waitlist_position: Mapped[int | None]
+    rejection_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    attended: Mapped[bool | None]
+
+    cohort: Mapped[Cohort] = relationship(lazy="joined", innerjoin=True)
+    user = relationship("User", lazy="joined", innerjoin=True)
+    reviews: Mapped[list["ApplicationReview"]] = relationship(
+        back_populates="application", cascade="all, delete-orphan", lazy="raise_on_sql",
+        order_by="ApplicationReview.created_at",
+    )
+
+    @property
+    def state_label(self) -> str:
+        return str(APPLICATION_STATE_LABELS[ApplicationState(self.state)])
+
+    @property
+    def state_badge(self) -> str:
+        return APPLICATION_STATE_BADGES[ApplicationState(self.state)]
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+    def _is_owner(self, user) -> bool:
+        return bool(user is not None and user.is_authenticated and user.id == self.user_id)
+
+    def can_view(self, user) -> bool:
+        return self._is_owner(user) or self.can_review(user)
+
+    def can_edit(self, user, now: datetime) -> bool:
+        return (
+            self._is_owner(user)
+            and self.state in (ApplicationState.DRAFT, ApplicationState.SUBMITTED)
+            and self.cohort.is_open_for_applications(now)
+        )
+
+    def can_withdraw(self, user) -> bool:
+        return self._is_owner(user) and ApplicationState.WITHDRAWN in APPLICATION_TRANSITIONS[ApplicationState(self.state)]
+
+    def can_answer_offer(self, user) -> bool:
+        return self._is_owner(user) and self.state == ApplicationState.ACCEPTED
+
+    def can_review(self, user) -> bool:
+        return bool(user is not None and user.is_authenticated and user.has_any_role("trainer"))
+
+    def can_decide(self, user) -> bool:
+        return self.can_review(user) and self.state != ApplicationState.DRAFT
+
+
+class ApplicationReview(TimestampMixin, db.Model):
+    """One reviewer's scores (0–5 on the three criteria) and comment; a reviewer updates their own."""
+
+    __tablename__ = "application_reviews"
+    __table_args__ = (
+        sa.UniqueConstraint("application_id", "reviewer_id", name="uq_application_reviews_application_reviewer"),
+        *(sa.CheckConstraint(f"{name} BETWEEN 0 AND 5", name=f"{name}_range") for name in CRITERIA),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(sa.ForeignKey("cohort_applications.id", ondelete="CASCADE"), index=True)
+    reviewer_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    problem_score: Mapped[int]
+    motivation_score: Mapped[int]
+    solution_score: Mapped[int]
+    comment: Mapped[str] = mapped_column(sa.Text, default="")
+
+    application: Mapped[CohortApplication] = relationship(back_populates="reviews")
+    reviewer = relationship("User", lazy="joined", innerjoin=True)
+
+    @property
+    def average(self) -> float:
+        return round(sum(getattr(self, name) for name in CRITERIA) / len(CRITERIA), 2)
+
+
+class AlumniProfile(TimestampMixin, db.Model):
+    """An attendee's opt-in entry in the alumni directory (visible only to other alumni and staff)."""
+
+    __tablename__ = "alumni_profiles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    listed: Mapped[bool] = mapped_column(default=True)
+    project: Mapped[str] = mapped_column(sa.String(300), default="")
+    contact: Mapped[str] = mapped_column(sa.String(300), default="")
+
+    user = relationship("User", lazy="joined", innerjoin=True)

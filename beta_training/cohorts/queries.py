@@ -1,14 +1,29 @@
-"""Read-side helpers for Alpha sessions."""
+"""Read-side helpers for Alpha sessions and applications. Counts are computed in SQL."""
 
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from beta_training.cohorts.models import Cohort, CohortStatus, ProgrammeItem
+from beta_training.accounts.models import User
+from beta_training.cohorts.models import (
+    CRITERIA,
+    SEAT_HOLDING_STATES,
+    AlumniProfile,
+    ApplicationReview,
+    ApplicationState,
+    Cohort,
+    CohortApplication,
+    CohortStatus,
+    ProgrammeItem,
+)
+from beta_training.core.models import StateChange
 from beta_training.extensions import db
 
 PUBLIC_STATUSES = (CohortStatus.PUBLISHED, CohortStatus.CLOSED, CohortStatus.ARCHIVED)
+
+
+# --- Sessions -----------------------------------------------------------------------------------------
 
 
 def list_upcoming_cohorts(today: date | None = None, limit: int | None = None) -> list[Cohort]:
@@ -31,9 +46,314 @@ def past_cohorts_query(today: date | None = None) -> sa.Select:
     )
 
 
+def all_cohorts_query() -> sa.Select:
+    return sa.select(Cohort).order_by(Cohort.starts_on.desc())
+
+
 def get_cohort_with_programme(slug: str) -> Cohort | None:
     return db.session.scalar(
         sa.select(Cohort)
         .where(Cohort.slug == slug)
         .options(selectinload(Cohort.programme_items).selectinload(ProgrammeItem.speakers))
     )
+
+
+def count_seat_holders(cohort_id: int) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(CohortApplication)
+        .where(CohortApplication.cohort_id == cohort_id, CohortApplication.state.in_(SEAT_HOLDING_STATES))
+    )
+
+
+def seats_left(cohort: Cohort) -> int:
+    return max(cohort.seats - count_seat_holders(cohort.id), 0)
+
+
+def state_counts_by_cohort(cohort_ids) -> dict[int, dict[str, int]]:
+    """{cohort_id: {state: count}} in one query, for list pages."""
+    counts: dict[int, dict[str, int]] = {cohort_id: {} for cohort_id in cohort_ids}
+    if not counts:
+        return counts
+    rows = db.session.execute(
+        sa.select(CohortApplication.cohort_id, CohortApplication.state, sa.func.count())
+        .where(CohortApplication.cohort_id.in_(counts))
+        .group_by(CohortApplication.cohort_id, CohortApplication.state)
+    )
+    for cohort_id, state, count in rows:
+        counts[cohort_id][state] = count
+    return counts
+
+
+def seats_left_by_cohort(cohorts) -> dict[int, int]:
+    counts = state_counts_by_cohort([c.id for c in cohorts])
+    return {
+        c.id: max(c.seats - sum(counts[c.id].get(state, 0) for state in SEAT_HOLDING_STATES), 0) for c in cohorts
+    }
+
+
+# --- Applications -------------------------------------------------------------------------------------
+
+
+def get_application_for(cohort: Cohort, user) -> CohortApplication | None:
+    return db.session.scalar(
+        sa.select(CohortApplication).where(CohortApplication.cohort_id == cohort.id, CohortApplication.user_id == user.id)
+    )
+
+
+def list_user_applications(user) -> list[CohortApplication]:
+    return list(
+        db.session.scalars(
+            sa.select(CohortApplication)
+            .where(CohortApplication.user_id == user.id)
+            .order_by(CohortApplication.created_at.desc())
+        )
+    )
+
+
+def waitlist_ranks(cohort_id: int) -> dict[int, int]:
+    """{application_id: 1-based rank} of the waiting list, in one query."""
+    ids = db.session.scalars(
+        sa.select(CohortApplication.id)
+        .where(CohortApplication.cohort_id == cohort_id, CohortApplication.state == ApplicationState.WAITLISTED)
+        .order_by(CohortApplication.waitlist_position)
+    )
+    return {application_id: rank for rank, application_id in enumerate(ids, start=1)}
+
+
+def waitlist_rank(application: CohortApplication) -> int | None:
+    if application.state != ApplicationState.WAITLISTED:
+        return None
+    ahead = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(CohortApplication)
+        .where(
+            CohortApplication.cohort_id == application.cohort_id,
+            CohortApplication.state == ApplicationState.WAITLISTED,
+            CohortApplication.waitlist_position < application.waitlist_position,
+        )
+    )
+    return ahead + 1
+
+
+def next_waitlist_position(cohort_id: int) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.max(CohortApplication.waitlist_position), 0) + 1).where(
+            CohortApplication.cohort_id == cohort_id
+        )
+    )
+
+
+def first_waitlisted(cohort_id: int, limit: int) -> list[CohortApplication]:
+    if limit <= 0:
+        return []
+    return list(
+        db.session.scalars(
+            sa.select(CohortApplication)
+            .where(CohortApplication.cohort_id == cohort_id, CohortApplication.state == ApplicationState.WAITLISTED)
+            .order_by(CohortApplication.waitlist_position)
+            .limit(limit)
+        )
+    )
+
+
+def cohorts_with_expired_offers(now: datetime) -> list[int]:
+    return list(
+        db.session.scalars(
+            sa.select(CohortApplication.cohort_id)
+            .where(CohortApplication.state == ApplicationState.ACCEPTED, CohortApplication.offer_expires_at <= now)
+            .distinct()
+        )
+    )
+
+
+def expired_offers(cohort_id: int, now: datetime) -> list[CohortApplication]:
+    return list(
+        db.session.scalars(
+            sa.select(CohortApplication)
+            .where(
+                CohortApplication.cohort_id == cohort_id,
+                CohortApplication.state == ApplicationState.ACCEPTED,
+                CohortApplication.offer_expires_at <= now,
+            )
+            .order_by(CohortApplication.id)
+        )
+    )
+
+
+def offers_expiring_before(limit: datetime, now: datetime) -> list[CohortApplication]:
+    return list(
+        db.session.scalars(
+            sa.select(CohortApplication).where(
+                CohortApplication.state == ApplicationState.ACCEPTED,
+                CohortApplication.offer_expires_at > now,
+                CohortApplication.offer_expires_at <= limit,
+                CohortApplication.offer_reminder_sent_at.is_(None),
+            )
+        )
+    )
+
+
+def confirmed_starting_before(last_day: date, today: date) -> list[CohortApplication]:
+    return list(
+        db.session.scalars(
+            sa.select(CohortApplication)
+            .join(Cohort)
+            .where(
+                CohortApplication.state == ApplicationState.CONFIRMED,
+                CohortApplication.session_reminder_sent_at.is_(None),
+                Cohort.starts_on <= last_day,
+                Cohort.starts_on >= today,
+            )
+        )
+    )
+
+
+def confirmed_applications(cohort_id: int) -> list[CohortApplication]:
+    return applications_in_states(cohort_id, (ApplicationState.CONFIRMED,))
+
+
+def applications_in_states(cohort_id: int, states) -> list[CohortApplication]:
+    return list(
+        db.session.scalars(
+            sa.select(CohortApplication)
+            .where(CohortApplication.cohort_id == cohort_id, CohortApplication.state.in_(states))
+            .order_by(CohortApplication.last_name, CohortApplication.first_name, CohortApplication.id)
+        )
+    )
+
+
+def get_application_with_reviews(application_id: int) -> CohortApplication | None:
+    return db.session.scalar(
+        sa.select(CohortApplication)
+        .where(CohortApplication.id == application_id)
+        .options(selectinload(CohortApplication.reviews))
+    )
+
+
+def timeline(subject) -> list[StateChange]:
+    return list(
+        db.session.scalars(
+            sa.select(StateChange)
+            .where(StateChange.subject_type == subject.__tablename__, StateChange.subject_id == subject.id)
+            .order_by(StateChange.created_at, StateChange.id)
+        )
+    )
+
+
+def candidate_history(application: CohortApplication) -> list[CohortApplication]:
+    """The candidate's other applications, most recent first."""
+    return list(
+        db.session.scalars(
+            sa.select(CohortApplication)
+            .where(CohortApplication.user_id == application.user_id, CohortApplication.id != application.id)
+            .order_by(CohortApplication.created_at.desc())
+        )
+    )
+
+
+# --- Review queue -------------------------------------------------------------------------------------
+
+QUEUE_SORTS = {
+    "submitted": lambda s: (CohortApplication.submitted_at.asc().nulls_last(), CohortApplication.id),
+    "score": lambda s: (s.c.overall.desc().nulls_last(), CohortApplication.id),
+    "name": lambda s: (CohortApplication.last_name, CohortApplication.first_name, CohortApplication.id),
+    "waitlist": lambda s: (CohortApplication.waitlist_position.asc().nulls_last(), CohortApplication.id),
+}
+
+
+def _score_subquery():
+    columns = [sa.func.avg(getattr(ApplicationReview, name)).label(name) for name in CRITERIA]
+    overall = sum(getattr(ApplicationReview, name) for name in CRITERIA) / float(len(CRITERIA))
+    return (
+        sa.select(
+            ApplicationReview.application_id,
+            *columns,
+            sa.func.avg(overall).label("overall"),
+            sa.func.count().label("reviews"),
+        )
+        .group_by(ApplicationReview.application_id)
+        .subquery()
+    )
+
+
+def review_queue_query(cohort: Cohort, *, state=None, administration_type=None, departement=None, min_score=None, sort="submitted"):
+    """(application, averages per criterion, overall average, number of reviews) rows, in one query."""
+    scores = _score_subquery()
+    query = (
+        sa.select(
+            CohortApplication,
+            *(getattr(scores.c, name) for name in CRITERIA),
+            scores.c.overall,
+            sa.func.coalesce(scores.c.reviews, 0).label("reviews"),
+        )
+        .outerjoin(scores, scores.c.application_id == CohortApplication.id)
+        .where(CohortApplication.cohort_id == cohort.id, CohortApplication.state != ApplicationState.DRAFT)
+    )
+    if state:
+        query = query.where(CohortApplication.state == state)
+    if administration_type:
+        query = query.where(CohortApplication.administration_type == administration_type)
+    if departement:
+        query = query.where(CohortApplication.departement == departement)
+    if min_score is not None:
+        query = query.where(scores.c.overall >= min_score)
+    return query.order_by(*QUEUE_SORTS.get(sort, QUEUE_SORTS["submitted"])(scores))
+
+
+def application_scores(application_id: int):
+    scores = _score_subquery()
+    return db.session.execute(sa.select(scores).where(scores.c.application_id == application_id)).first()
+
+
+# --- Alumni -------------------------------------------------------------------------------------------
+
+
+def is_alumni(user) -> bool:
+    if user is None or not user.is_authenticated:
+        return False
+    return bool(
+        db.session.scalar(
+            sa.select(sa.exists().where(CohortApplication.user_id == user.id, CohortApplication.attended.is_(True)))
+        )
+    )
+
+
+def get_alumni_profile(user) -> AlumniProfile | None:
+    return db.session.scalar(sa.select(AlumniProfile).where(AlumniProfile.user_id == user.id))
+
+
+def alumni_directory_query(search: str | None = None, departement: str | None = None) -> sa.Select:
+    attended = sa.select(CohortApplication.user_id).where(CohortApplication.attended.is_(True))
+    query = (
+        sa.select(AlumniProfile)
+        .join(User, User.id == AlumniProfile.user_id)
+        .where(AlumniProfile.listed.is_(True), AlumniProfile.user_id.in_(attended))
+        .order_by(User.last_name, User.first_name)
+    )
+    if search:
+        pattern = f"%{search.strip().lower()}%"
+        query = query.where(
+            sa.or_(
+                sa.func.lower(User.first_name + " " + User.last_name).like(pattern),
+                sa.func.lower(sa.func.coalesce(User.administration, "")).like(pattern),
+                sa.func.lower(AlumniProfile.project).like(pattern),
+            )
+        )
+    if departement:
+        query = query.where(User.departement == departement)
+    return query
+
+
+
+def reviews_by_application(cohort_id: int) -> dict[int, list[ApplicationReview]]:
+    """Every review of a session's applications in one query (CSV export)."""
+    grouped: dict[int, list[ApplicationReview]] = {}
+    for review in db.session.scalars(
+        sa.select(ApplicationReview)
+        .join(CohortApplication)
+        .where(CohortApplication.cohort_id == cohort_id)
+        .order_by(ApplicationReview.application_id, ApplicationReview.id)
+    ):
+        grouped.setdefault(review.application_id, []).append(review)
+    return grouped

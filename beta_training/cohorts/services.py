@@ -1,10 +1,48 @@
-"""Write operations on Alpha sessions. Demo seeding uses them; issue #3 adds applications and seats."""
+"""Write operations on Alpha sessions and applications. Plain functions: actor and values are arguments.
+
+Seats: every operation that can change who holds a seat locks the session row first
+(`lock_for_update`), then re-reads and checks, then writes, all in one transaction, so offered +
+confirmed seats never exceed the session's seats under concurrent requests.
+"""
+
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
 
-from beta_training.core.models import assign_changed, upsert
-from beta_training.cohorts.models import Cohort, ProgrammeItem, Speaker, programme_item_speakers
+from beta_training.cohorts import emails, queries
+from beta_training.cohorts.models import (
+    ANSWER_LIMITS,
+    APPLICATION_TRANSITIONS,
+    COHORT_TRANSITIONS,
+    CRITERIA,
+    SEAT_HOLDING_STATES,
+    AlumniProfile,
+    ApplicationReview,
+    ApplicationState,
+    Cohort,
+    CohortApplication,
+    CohortStatus,
+    ProgrammeItem,
+    Speaker,
+    programme_item_speakers,
+)
+from beta_training.core.db import lock_for_update
+from beta_training.core.models import assign_changed, upsert, utcnow
+from beta_training.core.states import InvalidTransition, record_creation, transition
 from beta_training.extensions import db
+
+
+class ApplicationError(Exception):
+    """A refused operation; the message is safe to show to the user."""
+
+
+class NoSeatLeft(ApplicationError):
+    pass
+
+
+# --- Sessions and programme ---------------------------------------------------------------------------
 
 
 def upsert_cohort(*, slug: str, **values) -> Cohort:
@@ -12,8 +50,48 @@ def upsert_cohort(*, slug: str, **values) -> Cohort:
     return upsert(Cohort, {"slug": slug}, values)
 
 
+def create_cohort(*, actor, **values) -> Cohort:
+    cohort = Cohort(status=CohortStatus.DRAFT, **values)
+    db.session.add(cohort)
+    db.session.flush()
+    record_creation(cohort, CohortStatus.DRAFT, actor=actor)
+    return cohort
+
+
+def update_cohort(cohort: Cohort, *, actor, **values) -> Cohort:
+    assign_changed(cohort, values)
+    db.session.flush()
+    return cohort
+
+
+def change_cohort_status(cohort: Cohort, target: CohortStatus, *, actor, reason: str = "") -> Cohort:
+    transition(cohort, COHORT_TRANSITIONS, CohortStatus(target), actor=actor, reason=reason, attribute="status")
+    db.session.flush()
+    return cohort
+
+
 def upsert_speaker(*, name: str, role: str, organisation: str = "") -> Speaker:
     return upsert(Speaker, {"name": name}, {"role": role, "organisation": organisation})
+
+
+def save_programme_item(cohort: Cohort, *, item: ProgrammeItem | None = None, speaker_ids=(), **values) -> ProgrammeItem:
+    if item is None:
+        position = db.session.scalar(
+            sa.select(sa.func.coalesce(sa.func.max(ProgrammeItem.position), -1) + 1).where(
+                ProgrammeItem.cohort_id == cohort.id
+            )
+        )
+        item = ProgrammeItem(cohort_id=cohort.id, position=position)
+        db.session.add(item)
+    assign_changed(item, values)
+    db.session.flush()
+    _set_speakers(item, set(speaker_ids))
+    return item
+
+
+def delete_programme_item(item: ProgrammeItem) -> None:
+    db.session.delete(item)
+    db.session.flush()
 
 
 def replace_programme(cohort: Cohort, items: list[dict]) -> None:
@@ -59,3 +137,326 @@ def _set_speakers(item: ProgrammeItem, speaker_ids: set[int]) -> None:
             sa.insert(link), [{"programme_item_id": item.id, "speaker_id": sid} for sid in sorted(speaker_ids)]
         )
     db.session.expire(item, ["speakers"])
+
+
+# --- Applying -----------------------------------------------------------------------------------------
+
+PROFILE_FIELDS = ("first_name", "last_name", "administration", "administration_type", "job_title", "departement")
+ANSWER_FIELDS = (
+    *PROFILE_FIELDS, "situation", "product_name", "problem", "solution", "first_users", "motivation", "needs",
+    "consent_guide", "consent_share",
+)
+REQUIRED_FOR_SUBMISSION = (
+    "first_name", "last_name", "administration", "administration_type", "job_title", "departement", "situation",
+    "problem", "solution", "first_users", "motivation", "consent_guide", "consent_share",
+)
+
+
+def _check_window(cohort: Cohort, now: datetime) -> None:
+    if cohort.is_open_for_applications(now):
+        return
+    if cohort.status == CohortStatus.PUBLISHED and now < cohort.applications_open_at:
+        raise ApplicationError(_("Les candidatures ne sont pas encore ouvertes pour cette session."))
+    raise ApplicationError(_("Les candidatures sont closes pour cette session."))
+
+
+def start_application(cohort: Cohort, user, now: datetime | None = None) -> CohortApplication:
+    """The user's application to `cohort`: the existing one, or a new draft pre-filled from the profile.
+
+    Two tabs creating it at once end on the same row (unique cohort + user).
+    """
+    existing = queries.get_application_for(cohort, user)
+    if existing is not None:
+        return existing
+    _check_window(cohort, now or utcnow())
+    application = CohortApplication(
+        cohort_id=cohort.id,
+        user_id=user.id,
+        state=ApplicationState.DRAFT,
+        **{field: getattr(user, field) or "" for field in PROFILE_FIELDS},
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(application)
+    except sa.exc.IntegrityError:
+        return queries.get_application_for(cohort, user)
+    record_creation(application, ApplicationState.DRAFT, actor=user)
+    return application
+
+
+def save_answers(application: CohortApplication, *, actor, values: dict, now: datetime | None = None) -> CohortApplication:
+    now = now or utcnow()
+    if not application.can_edit(actor, now):
+        raise ApplicationError(_("Cette candidature ne peut plus être modifiée."))
+    cleaned = {}
+    for field in ANSWER_FIELDS:
+        if field in values:
+            value = values[field]
+            if isinstance(value, str):
+                value = value.strip()[: ANSWER_LIMITS.get(field, 300)]
+            cleaned[field] = value
+    assign_changed(application, cleaned)
+    db.session.flush()
+    return application
+
+
+def missing_answers(application: CohortApplication) -> list[str]:
+    return [field for field in REQUIRED_FOR_SUBMISSION if not getattr(application, field)]
+
+
+def submit_application(application: CohortApplication, *, actor, now: datetime | None = None) -> bool:
+    """Send the application. Idempotent: a second submit (double click, replay) changes nothing → False."""
+    now = now or utcnow()
+    if application.state != ApplicationState.DRAFT:
+        return False
+    _check_window(application.cohort, now)
+    if missing_answers(application):
+        raise ApplicationError(_("Complétez toutes les réponses obligatoires avant d’envoyer votre candidature."))
+    transition(application, APPLICATION_TRANSITIONS, ApplicationState.SUBMITTED, actor=actor, now=now)
+    application.submitted_at = now
+    emails.queue_received(application)
+    db.session.flush()
+    return True
+
+
+# --- Seats: decisions, offers, waiting list -------------------------------------------------------------
+
+
+def _lock_seats(cohort_id: int) -> None:
+    if current_app.config.get("SEAT_LOCKING", True):
+        lock_for_update(Cohort, cohort_id)
+
+
+def _reload(application: CohortApplication) -> CohortApplication:
+    """Re-read the application inside the locked transaction (another request may have moved it)."""
+    db.session.refresh(application)
+    return application
+
+
+def _leaves_seat(application: CohortApplication, target: ApplicationState, *, actor, reason="", now) -> None:
+    """Move out of a state; if that frees a seat, the waiting list gets it."""
+    held_seat = application.state in SEAT_HOLDING_STATES
+    with db.session.no_autoflush:
+        transition(application, APPLICATION_TRANSITIONS, target, actor=actor, reason=reason, now=now)
+        application.waitlist_position = None
+    db.session.flush()
+    if held_seat:
+        promote_from_waitlist(application.cohort, now=now)
+
+
+def _offer_seat(application: CohortApplication, *, actor, reason: str, now: datetime) -> None:
+    cohort = application.cohort
+    if queries.count_seat_holders(cohort.id) >= cohort.seats:
+        raise NoSeatLeft(
+            _("Plus aucune place n’est disponible (%(n)s sur %(n)s) : placez la candidature en liste d’attente.", n=cohort.seats)
+        )
+    with db.session.no_autoflush:  # state and its companion columns are written together
+        transition(application, APPLICATION_TRANSITIONS, ApplicationState.ACCEPTED, actor=actor, reason=reason, now=now)
+        application.waitlist_position = None
+        application.decided_at = now
+        application.offer_expires_at = now + timedelta(days=cohort.confirmation_delay_days)
+        application.offer_reminder_sent_at = None
+    db.session.flush()
+
+
+def accept_application(application: CohortApplication, *, actor, reason: str = "", now: datetime | None = None) -> CohortApplication:
+    now = now or utcnow()
+    _lock_seats(application.cohort_id)
+    _reload(application)
+    if application.state == ApplicationState.ACCEPTED:
+        return application  # a second click on "accept": already done
+    _guard(application, ApplicationState.ACCEPTED)
+    was_waitlisted = application.state == ApplicationState.WAITLISTED
+    _offer_seat(application, actor=actor, reason=reason, now=now)
+    emails.queue_offer(application, promoted=was_waitlisted)
+    return application
+
+
+def waitlist_application(application: CohortApplication, *, actor, reason: str = "", now: datetime | None = None) -> CohortApplication:
+    now = now or utcnow()
+    _lock_seats(application.cohort_id)
+    _reload(application)
+    if application.state == ApplicationState.WAITLISTED:
+        return application
+    _guard(application, ApplicationState.WAITLISTED)
+    position = queries.next_waitlist_position(application.cohort_id)
+    with db.session.no_autoflush:
+        transition(application, APPLICATION_TRANSITIONS, ApplicationState.WAITLISTED, actor=actor, reason=reason, now=now)
+        application.waitlist_position = position
+        application.decided_at = now
+    db.session.flush()
+    emails.queue_waitlisted(application, queries.waitlist_rank(application))
+    return application
+
+
+def reject_application(application: CohortApplication, *, actor, reason: str = "", now: datetime | None = None) -> CohortApplication:
+    now = now or utcnow()
+    _lock_seats(application.cohort_id)
+    _reload(application)
+    if application.state == ApplicationState.REJECTED:
+        return application
+    _guard(application, ApplicationState.REJECTED)
+    application.rejection_reason = reason.strip()
+    application.decided_at = now
+    _leaves_seat(application, ApplicationState.REJECTED, actor=actor, reason=reason, now=now)
+    emails.queue_rejected(application)
+    return application
+
+
+def confirm_seat(application: CohortApplication, *, actor, now: datetime | None = None) -> CohortApplication:
+    now = now or utcnow()
+    _lock_seats(application.cohort_id)
+    _reload(application)
+    if application.state == ApplicationState.CONFIRMED:
+        return application
+    if application.state == ApplicationState.ACCEPTED and application.offer_expires_at <= now:
+        raise ApplicationError(_("Le délai pour confirmer cette place est dépassé."))
+    _guard(application, ApplicationState.CONFIRMED)
+    transition(application, APPLICATION_TRANSITIONS, ApplicationState.CONFIRMED, actor=actor, now=now)
+    application.confirmed_at = now
+    db.session.flush()
+    emails.queue_confirmed(application)
+    return application
+
+
+def decline_seat(application: CohortApplication, *, actor, now: datetime | None = None) -> CohortApplication:
+    now = now or utcnow()
+    _lock_seats(application.cohort_id)
+    _reload(application)
+    if application.state == ApplicationState.DECLINED:
+        return application
+    _guard(application, ApplicationState.DECLINED)
+    _leaves_seat(application, ApplicationState.DECLINED, actor=actor, now=now)
+    emails.queue_declined(application)
+    return application
+
+
+def withdraw_application(application: CohortApplication, *, actor, reason: str = "", now: datetime | None = None) -> CohortApplication:
+    now = now or utcnow()
+    _lock_seats(application.cohort_id)
+    _reload(application)
+    if application.state == ApplicationState.WITHDRAWN:
+        return application
+    _guard(application, ApplicationState.WITHDRAWN)
+    was_draft = application.state == ApplicationState.DRAFT
+    _leaves_seat(application, ApplicationState.WITHDRAWN, actor=actor, reason=reason, now=now)
+    if not was_draft:
+        emails.queue_withdrawn(application)
+    return application
+
+
+def promote_from_waitlist(cohort: Cohort, now: datetime | None = None) -> list[CohortApplication]:
+    """Offer free seats to the waiting list in order. The caller holds the session lock."""
+    now = now or utcnow()
+    if cohort.status != CohortStatus.PUBLISHED or cohort.starts_on <= now.date():
+        return []
+    promoted = []
+    free = cohort.seats - queries.count_seat_holders(cohort.id)
+    for application in queries.first_waitlisted(cohort.id, limit=max(free, 0)):
+        _offer_seat(application, actor=None, reason=_("Place libérée : première personne de la liste d’attente."), now=now)
+        emails.queue_offer(application, promoted=True)
+        promoted.append(application)
+    return promoted
+
+
+def expire_offers(now: datetime | None = None) -> int:
+    """Expire the offers past their deadline and pass their seats on. Idempotent (cron-safe)."""
+    now = now or utcnow()
+    expired = 0
+    for cohort_id in queries.cohorts_with_expired_offers(now):
+        _lock_seats(cohort_id)
+        for application in queries.expired_offers(cohort_id, now):
+            _leaves_seat(application, ApplicationState.EXPIRED, actor=None, reason=_("Délai de confirmation dépassé."), now=now)
+            emails.queue_offer_expired(application)
+            expired += 1
+        db.session.commit()
+    return expired
+
+
+def send_reminders(now: datetime | None = None) -> dict:
+    """48 h before an offer expires, and 3 days before the session: one email each, never twice."""
+    now = now or utcnow()
+    counts = {"offers": 0, "sessions": 0}
+    for application in queries.offers_expiring_before(now + timedelta(hours=48), now):
+        application.offer_reminder_sent_at = now
+        emails.queue_offer_expiring(application)
+        counts["offers"] += 1
+    for application in queries.confirmed_starting_before((now + timedelta(days=3)).date(), now.date()):
+        application.session_reminder_sent_at = now
+        emails.queue_session_reminder(application)
+        counts["sessions"] += 1
+    db.session.flush()
+    return counts
+
+
+DECISIONS = {
+    "accept": accept_application,
+    "waitlist": waitlist_application,
+    "reject": reject_application,
+}
+
+
+def decide(application, decision: str, *, actor, reason: str = "", now: datetime | None = None):
+    return DECISIONS[decision](application, actor=actor, reason=reason, now=now)
+
+
+def decide_in_bulk(applications, decision: str, *, actor, reason: str = "", now: datetime | None = None) -> list[tuple]:
+    """Apply one decision to several applications; each outcome is reported, none blocks the others."""
+    outcomes = []
+    for application in applications:
+        try:
+            decide(application, decision, actor=actor, reason=reason, now=now)
+            db.session.commit()
+            outcomes.append((application, None))
+        except (ApplicationError, InvalidTransition) as error:
+            db.session.rollback()
+            outcomes.append((application, describe_error(error)))
+    return outcomes
+
+
+def describe_error(error: Exception) -> str:
+    if isinstance(error, InvalidTransition):
+        return _("Action impossible pour une candidature dans cet état.")
+    return str(error)
+
+
+def _guard(application: CohortApplication, target: ApplicationState) -> None:
+    if target not in APPLICATION_TRANSITIONS[ApplicationState(application.state)]:
+        raise InvalidTransition(ApplicationState(application.state), target)
+
+
+# --- Reviews, attendance, alumni, bulk email ------------------------------------------------------------
+
+
+def record_review(application: CohortApplication, *, reviewer, comment: str = "", **scores) -> ApplicationReview:
+    values = {name: int(scores[name]) for name in CRITERIA}
+    values["comment"] = comment.strip()
+    return upsert(ApplicationReview, {"application_id": application.id, "reviewer_id": reviewer.id}, values)
+
+
+def mark_attendance(cohort: Cohort, *, actor, attended_ids: set[int]) -> int:
+    confirmed = queries.confirmed_applications(cohort.id)
+    for application in confirmed:
+        application.attended = application.id in attended_ids
+    db.session.flush()
+    return sum(1 for application in confirmed if application.attended)
+
+
+def save_alumni_profile(user, *, listed: bool, project: str, contact: str) -> AlumniProfile:
+    if not queries.is_alumni(user):
+        raise ApplicationError(_("Le réseau des anciens est réservé aux personnes ayant suivi une session."))
+    return upsert(AlumniProfile, {"user_id": user.id}, {"listed": listed, "project": project.strip(), "contact": contact.strip()})
+
+
+AUDIENCES = {
+    "confirmed": (ApplicationState.CONFIRMED,),
+    "accepted": (ApplicationState.ACCEPTED,),
+    "waitlisted": (ApplicationState.WAITLISTED,),
+}
+
+
+def send_bulk_email(cohort: Cohort, *, actor, audience: str, subject: str, body: str) -> int:
+    recipients = queries.applications_in_states(cohort.id, AUDIENCES[audience])
+    for application in recipients:
+        emails.queue_bulk_message(application, subject.strip(), body.strip())
+    return len(recipients)

@@ -28,7 +28,23 @@ def rollback() -> None:
     session.rollback()
 
 
-def configure_sqlite(engine: sa.Engine) -> None:
+def lock_for_update(model, row_id: int) -> None:
+    """Hold `model` row `row_id` until commit, so check-then-write sequences on it are serialised.
+
+    PostgreSQL: SELECT … FOR UPDATE. SQLite has no row locks: the read transaction is ended and the
+    next one starts with a write, which takes the database write lock (others wait busy_timeout);
+    callers therefore lock first, before loading what they will check.
+    """
+    session = db.session()
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.select(model.id).where(model.id == row_id).with_for_update())
+        return
+    session.commit()
+    table = model.__table__
+    session.execute(sa.update(table).where(table.c.id == row_id).values(id=table.c.id))
+
+
+def configure_sqlite(engine: sa.Engine, busy_timeout_ms: int = 15000) -> None:
     """WAL, a busy timeout and foreign keys; explicit BEGIN so SQLite transactions behave like PostgreSQL's."""
 
     @sa.event.listens_for(engine, "connect")
@@ -36,7 +52,7 @@ def configure_sqlite(engine: sa.Engine) -> None:
         dbapi_connection.isolation_level = None  # let SQLAlchemy emit BEGIN itself (pysqlite legacy mode off)
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         if engine.url.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()

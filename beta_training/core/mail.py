@@ -73,8 +73,12 @@ def _send(message: OutboxMessage) -> None:
         mail.send(msg)
 
 
-def claim_message(message_id: int, seen_attempts: int, states, now: datetime) -> bool:
-    """Take a message for one attempt; False if another deliverer took it since we read it."""
+def claim_message(message_id: int, seen_attempts: int, states, now: datetime) -> OutboxMessage | None:
+    """Take a message for one attempt; None if another deliverer took it since we read it.
+
+    The transaction starts with the write (SQLite then waits for the write lock instead of failing),
+    and the claimed row is read inside it.
+    """
     claim = db.session.execute(
         sa.update(OutboxMessage)
         .where(
@@ -88,8 +92,25 @@ def claim_message(message_id: int, seen_attempts: int, states, now: datetime) ->
             next_attempt_at=now + _retry_delay(seen_attempts + 1),
         )
     )
+    snapshot = None
+    if claim.rowcount == 1:
+        # A plain copy (never added to the session): sending it reads nothing more from the database.
+        row = db.session.get(OutboxMessage, message_id, populate_existing=True)
+        snapshot = OutboxMessage(**{column.key: getattr(row, column.key) for column in sa.inspect(OutboxMessage).column_attrs})
     db.session.commit()
-    return claim.rowcount == 1
+    return snapshot
+
+
+def _record_outcome(message: OutboxMessage, error: Exception | None) -> None:
+    """One UPDATE (a write-first transaction) with the outcome of an attempt."""
+    if error is None:
+        values = {"state": OutboxState.SENT, "sent_at": utcnow(), "last_error": None}
+    else:
+        values = {"last_error": f"{type(error).__name__}: {error}"[:2000]}
+        if message.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
+            values["state"] = OutboxState.FAILED
+    db.session.execute(sa.update(OutboxMessage).where(OutboxMessage.id == message.id).values(**values))
+    db.session.commit()
 
 
 def deliver_pending(ids=None, now: datetime | None = None, retry_failed: bool = False) -> dict:
@@ -110,23 +131,20 @@ def deliver_pending(ids=None, now: datetime | None = None, retry_failed: bool = 
         query = query.where(OutboxMessage.id.in_(ids))
     if not retry_failed:
         query = query.where(OutboxMessage.next_attempt_at <= now)
+    due = db.session.execute(query).all()
+    db.session.commit()  # end the read: each claim below starts its own write transaction
     counts = {"sent": 0, "failed": 0}
-    for message_id, seen_attempts in db.session.execute(query).all():
-        if not claim_message(message_id, seen_attempts, states, now):
+    for message_id, seen_attempts in due:
+        message = claim_message(message_id, seen_attempts, states, now)
+        if message is None:
             continue  # another deliverer took it
-        message = db.session.get(OutboxMessage, message_id)
         try:
             _send(message)
         except Exception as exc:  # any transport error: keep the message, try again later
             log.warning("delivery of outbox message %s failed: %s", message.id, exc)
-            message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            if message.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
-                message.state = OutboxState.FAILED
+            _record_outcome(message, exc)
             counts["failed"] += 1
         else:
-            message.state = OutboxState.SENT
-            message.sent_at = utcnow()
-            message.last_error = None
+            _record_outcome(message, None)
             counts["sent"] += 1
-        db.session.commit()
     return counts

@@ -2,15 +2,29 @@
 
 from datetime import UTC, datetime
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from beta_training.extensions import db
 
 
+PARIS = ZoneInfo("Europe/Paris")
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def from_paris(naive: datetime) -> datetime:
+    """A date-time typed by a user in Paris time (form field) → aware UTC, as stored."""
+    return naive.replace(tzinfo=PARIS).astimezone(UTC)
+
+
+def to_paris(aware: datetime) -> datetime:
+    """Stored UTC → naive Paris wall-clock time, to pre-fill a form field."""
+    return aware.astimezone(PARIS).replace(tzinfo=None)
 
 
 class UTCDateTime(sa.types.TypeDecorator):
@@ -81,3 +95,21 @@ class OutboxMessage(db.Model):
     last_error: Mapped[str | None] = mapped_column(sa.Text)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class StateChange(db.Model):
+    """Who moved which object from which state to which, when and why: the timeline of every lifecycle."""
+
+    __tablename__ = "state_changes"
+    __table_args__ = (sa.Index("ix_state_changes_subject", "subject_type", "subject_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject_type: Mapped[str] = mapped_column(sa.String(40))
+    subject_id: Mapped[int]
+    from_state: Mapped[str | None] = mapped_column(sa.String(30))
+    to_state: Mapped[str] = mapped_column(sa.String(30))
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    reason: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    actor = relationship("User", lazy="joined")

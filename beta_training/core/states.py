@@ -1,7 +1,11 @@
-"""One guard for every lifecycle: states are StrEnums, allowed moves are a table."""
+"""One guard for every lifecycle: states are StrEnums, allowed moves are a table, every move is recorded."""
 
 from collections.abc import Mapping, Set
+from datetime import datetime
 from enum import StrEnum
+
+from beta_training.core.models import StateChange, utcnow
+from beta_training.extensions import db
 
 
 class InvalidTransition(Exception):
@@ -14,3 +18,35 @@ class InvalidTransition(Exception):
 def check_transition(table: Mapping[StrEnum, Set[StrEnum]], current: StrEnum, target: StrEnum) -> None:
     if target not in table.get(current, frozenset()):
         raise InvalidTransition(current, target)
+
+
+def transition(
+    subject, table: Mapping[StrEnum, Set[StrEnum]], target: StrEnum, *, actor=None, reason: str = "",
+    now: datetime | None = None, attribute: str = "state",
+) -> StateChange:
+    """Guard, apply and record one state change of `subject` (its `attribute` holds the state)."""
+    current = getattr(subject, attribute)
+    check_transition(table, current, target)
+    # Read everything that may hit the database before changing the state: an autoflush in between
+    # would write the new state without the columns the caller sets with it (CHECK constraints).
+    change = StateChange(
+        subject_type=subject.__tablename__,
+        subject_id=subject.id,
+        from_state=current,
+        to_state=target,
+        actor_id=actor.id if actor is not None else None,
+        reason=reason or "",
+        created_at=now or utcnow(),
+    )
+    setattr(subject, attribute, target)
+    db.session.add(change)
+    return change
+
+
+def record_creation(subject, state: StrEnum, *, actor=None, now: datetime | None = None) -> StateChange:
+    change = StateChange(
+        subject_type=subject.__tablename__, subject_id=subject.id, from_state=None, to_state=state,
+        actor_id=actor.id if actor is not None else None, created_at=now or utcnow(),
+    )
+    db.session.add(change)
+    return change

@@ -32,16 +32,21 @@ def main_navigation() -> list[dict]:
         {"label": _l("MOOC"), "endpoint": "courses.list_courses", "prefix": "courses."},
     ]
     if current_user.is_authenticated:
+        entries.append({"label": _l("Mes candidatures"), "endpoint": "cohorts.list_my_applications", "prefix": None})
         entries.append({"label": _l("Mon compte"), "endpoint": "accounts.show_account", "prefix": "accounts.show"})
+        if current_user.has_any_role("trainer"):
+            entries.append({"label": _l("Espace formateur"), "endpoint": "cohorts.manage_cohorts", "prefix": None})
         if current_user.is_admin:
             entries.append(
                 {"label": _l("Administration"), "endpoint": "accounts.list_users", "prefix": "accounts.admin"}
             )
     endpoint = request.endpoint or ""
+    exact = any(entry["endpoint"] == endpoint for entry in entries)
     for entry in entries:
         prefix = entry["prefix"]
         entry["url"] = url_for(entry["endpoint"])
-        entry["active"] = endpoint == entry["endpoint"] or bool(prefix and endpoint.startswith(prefix))
+        # One current entry: the exact page if it is in the menu, else the section it belongs to.
+        entry["active"] = endpoint == entry["endpoint"] if exact else bool(prefix and endpoint.startswith(prefix))
     return entries
 
 

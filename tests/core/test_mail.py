@@ -98,8 +98,8 @@ def test_two_deliverers_cannot_claim_the_same_attempt(app):
     message = make_outbox_message()
     pending = [OutboxState.PENDING]
     # Both read attempts == 0; only the first claim wins, so the message is sent once.
-    assert claim_message(message.id, 0, pending, utcnow()) is True
-    assert claim_message(message.id, 0, pending, utcnow()) is False
+    assert claim_message(message.id, 0, pending, utcnow()) is not None
+    assert claim_message(message.id, 0, pending, utcnow()) is None
     db.session.refresh(message)
     assert message.attempts == 1
 
