@@ -30,6 +30,19 @@ from beta_training.core.forms import choices
 from beta_training.core.territories import DEPARTEMENTS
 
 SELECT = _l("Sélectionnez une option")
+
+
+class RequiredToSubmit:
+    """Marks a field as required (label without « optionnel », aria-required) without blocking a draft:
+    completeness is checked when the candidate sends the application."""
+
+    field_flags = {"required": True}
+
+    def __call__(self, form, field):
+        return None
+
+
+TO_SUBMIT = RequiredToSubmit()
 DEPARTEMENT_CHOICES = [(code, f"{code} – {name}") for code, name in DEPARTEMENTS]
 
 
@@ -95,23 +108,24 @@ class ProgrammeItemForm(FlaskForm):
                                    description=_l("Ctrl ou Cmd pour en choisir plusieurs"))
 
 
-def _answer(label, limit_key, hint=None):
-    return TextAreaField(label, description=hint, validators=[Optional(), Length(max=ANSWER_LIMITS[limit_key])],
+def _answer(label, limit_key, hint=None, required=True):
+    marks = [TO_SUBMIT] if required else []
+    return TextAreaField(label, description=hint, validators=[*marks, Optional(), Length(max=ANSWER_LIMITS[limit_key])],
                          render_kw={"maxlength": ANSWER_LIMITS[limit_key], "rows": 6})
 
 
 class ApplicationForm(FlaskForm):
-    """Every field is optional while drafting; completeness is checked when the candidate sends it."""
+    """Nothing blocks a draft; fields marked TO_SUBMIT must be filled when the candidate sends it."""
 
-    first_name = StringField(_l("Prénom"), validators=[Optional(), Length(max=100)], render_kw={"autocomplete": "given-name"})
-    last_name = StringField(_l("Nom"), validators=[Optional(), Length(max=100)], render_kw={"autocomplete": "family-name"})
+    first_name = StringField(_l("Prénom"), validators=[TO_SUBMIT, Optional(), Length(max=100)], render_kw={"autocomplete": "given-name"})
+    last_name = StringField(_l("Nom"), validators=[TO_SUBMIT, Optional(), Length(max=100)], render_kw={"autocomplete": "family-name"})
     administration = StringField(_l("Administration"), description=_l("Par exemple : Pôle emploi, DINUM, Ville de Lyon"),
-                                 validators=[Optional(), Length(max=200)], render_kw={"autocomplete": "organization"})
+                                 validators=[TO_SUBMIT, Optional(), Length(max=200)], render_kw={"autocomplete": "organization"})
     administration_type = SelectField(_l("Type d’administration"), choices=choices(ADMINISTRATION_TYPE_LABELS.items(), placeholder=SELECT),
-                                      validators=[Optional()])
-    job_title = StringField(_l("Fonction"), validators=[Optional(), Length(max=200)], render_kw={"autocomplete": "organization-title"})
-    departement = SelectField(_l("Département"), choices=choices(DEPARTEMENT_CHOICES, placeholder=SELECT), validators=[Optional()])
-    situation = RadioField(_l("Votre situation"), choices=choices(SITUATION_LABELS.items()), validators=[Optional()])
+                                      validators=[TO_SUBMIT, Optional()])
+    job_title = StringField(_l("Fonction"), validators=[TO_SUBMIT, Optional(), Length(max=200)], render_kw={"autocomplete": "organization-title"})
+    departement = SelectField(_l("Département"), choices=choices(DEPARTEMENT_CHOICES, placeholder=SELECT), validators=[TO_SUBMIT, Optional()])
+    situation = RadioField(_l("Votre situation"), choices=choices(SITUATION_LABELS.items()), validators=[TO_SUBMIT, Optional()])
     product_name = StringField(_l("Nom du produit ou du projet, s’il en a un"), validators=[Optional(), Length(max=200)])
     problem = _answer(_l("Quel est le problème que vous souhaitez résoudre ?"), "problem",
                       _l("Commencez par « Chaque année, des centaines de… » et donnez des chiffres. 10 lignes au plus."))
@@ -119,12 +133,13 @@ class ApplicationForm(FlaskForm):
     first_users = _answer(_l("Qui seront vos premiers utilisateurs et les partenaires à mobiliser ?"), "first_users",
                           _l("Une cible très précise et la façon de la toucher. 10 lignes au plus."))
     motivation = _answer(_l("Votre motivation"), "motivation", _l("Pourquoi vous, pourquoi maintenant ?"))
-    needs = _answer(_l("Besoins d’accessibilité ou régime alimentaire"), "needs")
-    consent_guide = BooleanField(_l("J’ai lu la présentation de la formation et je m’engage à y participer entièrement si ma candidature est retenue."))
-    consent_share = BooleanField(_l("J’accepte que mes réponses soient lues par l’équipe de formation de beta.gouv.fr pour la sélection."))
+    needs = _answer(_l("Besoins d’accessibilité ou régime alimentaire"), "needs", required=False)
+    consent_guide = BooleanField(validators=[TO_SUBMIT], label=_l("J’ai lu la présentation de la formation et je m’engage à y participer entièrement si ma candidature est retenue."))
+    consent_share = BooleanField(validators=[TO_SUBMIT], label=_l("J’accepte que mes réponses soient lues par l’équipe de formation de beta.gouv.fr pour la sélection."))
 
     def answers(self) -> dict:
-        return {field.name: field.data for field in self if field.name != "csrf_token"}
+        """Every answer, empty ones as "" (a draft may be incomplete, never NULL)."""
+        return {field.name: ("" if field.data is None else field.data) for field in self if field.name != "csrf_token"}
 
 
 SCORE_CHOICES = choices((n, str(n)) for n in range(6))

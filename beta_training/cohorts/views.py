@@ -59,6 +59,7 @@ from beta_training.core import db as core_db
 from beta_training.core.auth import role_required
 from beta_training.core.forms import ConfirmForm
 from beta_training.core.models import from_paris, to_paris, utcnow
+from beta_training.core.pagination import paginate_rows
 from beta_training.core.states import InvalidTransition
 from beta_training.extensions import db
 
@@ -421,7 +422,10 @@ def edit_programme_item(cohort_id, item_id):
     item = _item_or_404(cohort_id, item_id)
     speaker_ids = [row for row in db.session.scalars(
         db.select(Speaker.id).join(ProgrammeItem.speakers).where(ProgrammeItem.id == item.id))]
-    form = ProgrammeItemForm(obj=item, data={"speakers": speaker_ids} if request.method == "GET" else None)
+    form = ProgrammeItemForm(data={
+        "day": item.day, "starts_at": item.starts_at, "ends_at": item.ends_at, "title": item.title,
+        "description": item.description, "speakers": speaker_ids,
+    })
     form.speakers.choices = _speaker_choices()
     if form.validate_on_submit():
         services.save_programme_item(cohort, item=item, speaker_ids=form.speakers.data, **_item_values(form))
@@ -477,8 +481,7 @@ def review_queue(cohort_id):
     cohort = _managed_cohort_or_404(cohort_id)
     filters = QueueFilterForm(request.args)
     filters.validate()
-    page = db.paginate(queries.review_queue_query(cohort, **_queue_filters(filters)), per_page=_per_page(),
-                       error_out=False, count=True)
+    page = paginate_rows(queries.review_queue_query(cohort, **_queue_filters(filters)))
     bulk_form = BulkDecisionForm()
     return render_template(
         "cohorts/review_queue.html", cohort=cohort, page=page, filters=filters, bulk_form=bulk_form,

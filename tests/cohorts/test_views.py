@@ -1,0 +1,359 @@
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from beta_training.accounts.models import Role
+from beta_training.cohorts.models import ApplicationState, Cohort, CohortApplication, CohortStatus, ProgrammeItem
+from beta_training.core.models import OutboxMessage, utcnow
+from beta_training.extensions import db
+from tests.conftest import login
+from tests.factories import (
+    COMPLETE_ANSWERS,
+    make_alumni_profile,
+    make_application,
+    make_application_review,
+    make_cohort,
+    make_programme_item,
+    make_speaker,
+    make_user,
+)
+
+ROLES = ["anonymous", "candidate", "other_candidate", "trainer", "admin"]
+LOGIN = "login"
+
+
+@pytest.fixture
+def world(app):
+    candidate = make_user(email="candidate@example.gouv.fr")
+    other = make_user(email="other@example.gouv.fr")
+    users = {
+        "candidate": candidate,
+        "other_candidate": other,
+        "trainer": make_user(roles=[Role.TRAINER]),
+        "admin": make_user(roles=[Role.ADMIN]),
+    }
+    cohort = make_cohort(slug="alpha-ouverte")
+    item = make_programme_item(cohort, speakers=[make_speaker()])
+    application = make_application(cohort, candidate, state="accepted")
+    make_application(cohort, other, state="submitted")
+    past = make_cohort(slug="alpha-passee", status=CohortStatus.ARCHIVED,
+                       applications_open_at=utcnow() - timedelta(days=90), applications_close_at=utcnow() - timedelta(days=60))
+    alumni_application = make_application(past, candidate, state="confirmed", attended=True)
+    return {"users": users, "cohort": cohort, "item": item, "application": application, "alumni": alumni_application}
+
+
+def _as(client, world, role):
+    if role != "anonymous":
+        login(client, world["users"][role])
+    return client
+
+
+def _url(template, world):
+    return template.format(cohort=world["cohort"].id, slug=world["cohort"].slug, item=world["item"].id,
+                           application=world["application"].id)
+
+
+# Every GET route × every role. The candidate owns `application`; `other_candidate` must never see it.
+STAFF_ONLY = {"anonymous": LOGIN, "candidate": 403, "other_candidate": 403, "trainer": 200, "admin": 200}
+SIGNED_IN = {"anonymous": LOGIN, "candidate": 200, "other_candidate": 200, "trainer": 200, "admin": 200}
+GET_ROUTES = [
+    ("/alpha/", {r: 200 for r in ROLES}),
+    ("/alpha/{slug}", {r: 200 for r in ROLES}),
+    ("/alpha/{slug}/calendrier.ics", {r: 200 for r in ROLES}),
+    ("/alpha/{slug}/candidater", {"anonymous": LOGIN, "candidate": 302, "other_candidate": 200, "trainer": 200, "admin": 200}),
+    ("/alpha/mes-candidatures", SIGNED_IN),
+    ("/alpha/candidatures/{application}", {"anonymous": LOGIN, "candidate": 200, "other_candidate": 403, "trainer": 302, "admin": 302}),
+    ("/alpha/anciens", {"anonymous": LOGIN, "candidate": 200, "other_candidate": 403, "trainer": 200, "admin": 200}),
+    ("/alpha/anciens/mon-profil", {"anonymous": LOGIN, "candidate": 200, "other_candidate": 403, "trainer": 403, "admin": 403}),
+    ("/alpha/gestion/", STAFF_ONLY),
+    ("/alpha/gestion/nouvelle", STAFF_ONLY),
+    ("/alpha/gestion/{cohort}/modifier", STAFF_ONLY),
+    ("/alpha/gestion/{cohort}/programme", STAFF_ONLY),
+    ("/alpha/gestion/{cohort}/programme/{item}", STAFF_ONLY),
+    ("/alpha/gestion/{cohort}/candidatures", STAFF_ONLY),
+    ("/alpha/gestion/{cohort}/candidatures.csv", STAFF_ONLY),
+    ("/alpha/gestion/candidatures/{application}", STAFF_ONLY),
+    ("/alpha/gestion/{cohort}/courriel", STAFF_ONLY),
+    ("/alpha/gestion/{cohort}/presence", STAFF_ONLY),
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("url,expected", GET_ROUTES, ids=[u for u, _ in GET_ROUTES])
+def test_get_routes_by_role(client, world, role, url, expected):
+    response = _as(client, world, role).get(_url(url, world))
+    expected = expected[role]
+    if expected == LOGIN:
+        assert response.status_code == 302 and response.headers["Location"].startswith("/compte/connexion?next=")
+    else:
+        assert response.status_code == expected
+
+
+# POST routes: who may act. Expected for anonymous is always the login redirect.
+POST_ROUTES = [
+    ("/alpha/candidatures/{application}/confirmer", {"candidate": 302, "other_candidate": 403, "trainer": 403, "admin": 403}),
+    ("/alpha/candidatures/{application}/decliner", {"candidate": 302, "other_candidate": 403, "trainer": 403, "admin": 403}),
+    ("/alpha/candidatures/{application}/retirer", {"candidate": 302, "other_candidate": 403, "trainer": 403, "admin": 403}),
+    ("/alpha/gestion/candidatures/{application}/decision", {"candidate": 403, "other_candidate": 403, "trainer": 302, "admin": 302}),
+    ("/alpha/gestion/candidatures/{application}/evaluation", {"candidate": 403, "other_candidate": 403, "trainer": 302, "admin": 302}),
+    ("/alpha/gestion/{cohort}/candidatures/decisions", {"candidate": 403, "other_candidate": 403, "trainer": 302, "admin": 302}),
+    ("/alpha/gestion/{cohort}/statut/closed", {"candidate": 403, "other_candidate": 403, "trainer": 302, "admin": 302}),
+    ("/alpha/gestion/{cohort}/programme/{item}/supprimer", {"candidate": 403, "other_candidate": 403, "trainer": 302, "admin": 302}),
+    ("/alpha/gestion/{cohort}/intervenants", {"candidate": 403, "other_candidate": 403, "trainer": 302, "admin": 302}),
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("url,expected", POST_ROUTES, ids=[u for u, _ in POST_ROUTES])
+def test_post_routes_by_role(client, world, role, url, expected):
+    state_before = world["application"].state
+    response = _as(client, world, role).post(_url(url, world), data={})
+    if role == "anonymous":
+        assert response.status_code == 302 and response.headers["Location"].startswith("/compte/connexion")
+    else:
+        assert response.status_code == expected[role]
+    if expected.get(role) == 403 or role == "anonymous":
+        db.session.refresh(world["application"])
+        assert world["application"].state == state_before
+
+
+def test_other_candidate_cannot_read_an_application_through_any_page(client, world):
+    login(client, world["users"]["other_candidate"])
+    application = world["application"]
+    for url in (f"/alpha/candidatures/{application.id}", f"/alpha/gestion/candidatures/{application.id}"):
+        response = client.get(url)
+        assert response.status_code == 403 and COMPLETE_ANSWERS["problem"] not in response.text
+
+
+# --- Applying through the pages -----------------------------------------------------------------------
+
+
+def test_apply_save_draft_then_submit_once(client, mailbox):
+    cohort = make_cohort()
+    user = make_user()
+    login(client, user)
+    draft = {"problem": "Un brouillon commencé", "first_name": user.first_name, "last_name": user.last_name}
+    response = client.post(f"/alpha/{cohort.slug}/candidater", data={**draft, "action": "save"})
+    assert response.status_code == 302
+    assert "Un brouillon commencé" in client.get(f"/alpha/{cohort.slug}/candidater").text
+
+    # Sending an incomplete draft keeps it and says what is missing.
+    response = client.post(f"/alpha/{cohort.slug}/candidater", data={**draft, "action": "submit"})
+    assert response.status_code == 422 and "Cette réponse est obligatoire" in response.text
+    assert 'aria-invalid="true"' in response.text
+
+    complete = {**draft, **{k: ("y" if v is True else v) for k, v in COMPLETE_ANSWERS.items()}, "action": "submit"}
+    first = client.post(f"/alpha/{cohort.slug}/candidater", data=complete)
+    second = client.post(f"/alpha/{cohort.slug}/candidater", data=complete)  # double click / replay
+    assert first.status_code == second.status_code == 302
+    rows = db.session.scalars(sa.select(CohortApplication).where(CohortApplication.user_id == user.id)).all()
+    assert len(rows) == 1 and rows[0].state == ApplicationState.SUBMITTED
+    assert [m["Subject"] for m in mailbox.wait_for(1)] == [f"Candidature reçue : {cohort.title}"]
+    assert len(db.session.scalars(sa.select(OutboxMessage)).all()) == 1
+
+
+def test_autosave_endpoint_saves_without_sending(client):
+    cohort = make_cohort()
+    login(client, make_user())
+    response = client.post(f"/alpha/{cohort.slug}/candidater/brouillon", data={"problem": "Tapé puis navigateur fermé"})
+    assert response.status_code == 200 and response.json["saved"] is True
+    application = db.session.scalar(sa.select(CohortApplication))
+    assert application.problem == "Tapé puis navigateur fermé" and application.state == ApplicationState.DRAFT
+    assert client.post(f"/alpha/{cohort.slug}/candidater/brouillon", data={"problem": "x"}, csrf=False).status_code == 400
+
+
+@pytest.mark.parametrize("opens,closes,message", [
+    (timedelta(hours=1), timedelta(days=2), "ouvriront le"),
+    (-timedelta(days=2), -timedelta(minutes=1), "sont closes depuis"),
+])
+def test_applying_outside_the_window_is_refused_clearly(client, opens, closes, message):
+    now = utcnow()
+    cohort = make_cohort(applications_open_at=now + opens, applications_close_at=now + closes)
+    login(client, make_user())
+    response = client.get(f"/alpha/{cohort.slug}/candidater")
+    assert response.status_code == 403 and message in response.text
+    response = client.post(f"/alpha/{cohort.slug}/candidater/brouillon", data={"problem": "trop tard"})
+    assert response.status_code == 409
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(CohortApplication)) == 0
+
+
+def test_draft_cohort_is_invisible_to_candidates(client):
+    cohort = make_cohort(status=CohortStatus.DRAFT)
+    login(client, make_user())
+    assert client.get(f"/alpha/{cohort.slug}").status_code == 404
+    assert client.get(f"/alpha/{cohort.slug}/candidater").status_code == 404
+
+
+def test_candidate_sees_waitlist_position(client):
+    cohort = make_cohort()
+    make_application(cohort, state="waitlisted", waitlist_position=1)
+    mine = make_application(cohort, state="waitlisted", waitlist_position=5)
+    login(client, mine.user)
+    assert "position 2 sur la liste d’attente" in client.get(f"/alpha/candidatures/{mine.id}").text
+    assert "position 2" in client.get("/alpha/mes-candidatures").text
+
+
+def test_confirm_and_withdraw_from_the_candidate_page(client, mailbox):
+    cohort = make_cohort(seats=1)
+    mine = make_application(cohort, state="accepted")
+    waiting = make_application(cohort, state="waitlisted")
+    login(client, mine.user)
+    client.post(f"/alpha/candidatures/{mine.id}/confirmer")
+    db.session.refresh(mine)
+    assert mine.state == ApplicationState.CONFIRMED
+    client.post(f"/alpha/candidatures/{mine.id}/retirer")
+    db.session.refresh(mine)
+    db.session.refresh(waiting)
+    assert mine.state == ApplicationState.WITHDRAWN and waiting.state == ApplicationState.ACCEPTED
+    subjects = {m["Subject"] for m in mailbox.wait_for(3)}
+    assert f"Une place vous est proposée : {cohort.title}" in subjects
+
+
+def test_ics_file(client):
+    cohort = make_cohort(title="Formation Alpha, test")
+    response = client.get(f"/alpha/{cohort.slug}/calendrier.ics")
+    assert response.mimetype == "text/calendar"
+    body = response.data.decode()
+    assert "BEGIN:VEVENT" in body and f"DTSTART;VALUE=DATE:{cohort.starts_on:%Y%m%d}" in body
+    assert "SUMMARY:Formation Alpha\\, test" in body and "\r\n" in body
+
+
+# --- Trainers --------------------------------------------------------------------------------------------
+
+
+def test_trainer_creates_edits_and_publishes_a_session(client):
+    trainer = make_user(roles=[Role.TRAINER])
+    login(client, trainer)
+    data = {
+        "title": "Formation Alpha — Lyon", "slug": "alpha-lyon", "edition": "40", "starts_on": "2027-03-02",
+        "ends_on": "2027-03-03", "daily_hours": "de 9h à 18h", "format": "presentiel", "place_name": "Lyon",
+        "address": "", "access_link": "", "seats": "28", "practical_info": "", "applications_open_at": "2027-01-10T09:00",
+        "applications_close_at": "2027-02-10T23:59", "confirmation_delay_days": "7",
+    }
+    response = client.post("/alpha/gestion/nouvelle", data=data)
+    assert response.status_code == 302
+    cohort = db.session.scalar(sa.select(Cohort).where(Cohort.slug == "alpha-lyon"))
+    assert cohort.status == CohortStatus.DRAFT
+    assert cohort.applications_close_at.isoformat() == "2027-02-10T22:59:00+00:00"  # Paris winter time → UTC
+    bad = client.post("/alpha/gestion/nouvelle", data={**data, "ends_on": "2027-03-01"})
+    assert bad.status_code == 422 and "Le dernier jour doit suivre le premier." in bad.text
+    taken = client.post("/alpha/gestion/nouvelle", data=data)
+    assert taken.status_code == 422 and "déjà pris" in taken.text
+    client.post(f"/alpha/gestion/{cohort.id}/programme", data={"day": "2027-03-02", "starts_at": "09:30", "title": "Écouter ses utilisateurs"})
+    assert db.session.scalar(sa.select(ProgrammeItem.title).where(ProgrammeItem.cohort_id == cohort.id)) == "Écouter ses utilisateurs"
+    client.post(f"/alpha/gestion/{cohort.id}/statut/published", data={"reason": "Programme prêt"})
+    db.session.refresh(cohort)
+    assert cohort.status == CohortStatus.PUBLISHED
+    assert "Programme prêt" in client.get(f"/alpha/gestion/{cohort.id}/modifier").text
+    assert client.post(f"/alpha/gestion/{cohort.id}/statut/archived").status_code == 302
+    db.session.refresh(cohort)
+    assert cohort.status == CohortStatus.PUBLISHED  # published → archived is not a move
+
+
+def test_review_queue_filters_and_sorts(client):
+    trainer = make_user(roles=[Role.TRAINER])
+    cohort = make_cohort()
+    high = make_application(cohort, departement="69", administration_type="etat", last_name="Zuberbuhler")
+    low = make_application(cohort, departement="75", administration_type="collectivite", last_name="Quennehen")
+    make_application(cohort, state="draft", last_name="Brouillonne")
+    make_application_review(high, problem_score=5, motivation_score=5, solution_score=5)
+    make_application_review(low, problem_score=1, motivation_score=1, solution_score=1)
+    login(client, trainer)
+    page = client.get(f"/alpha/gestion/{cohort.id}/candidatures?sort=score").text
+    assert page.index("Zuberbuhler") < page.index("Quennehen") and "Brouillon" not in page
+    assert "Quennehen" not in client.get(f"/alpha/gestion/{cohort.id}/candidatures?departement=69").text
+    assert "Zuberbuhler" not in client.get(f"/alpha/gestion/{cohort.id}/candidatures?administration_type=collectivite").text
+    assert "Quennehen" not in client.get(f"/alpha/gestion/{cohort.id}/candidatures?min_score=3").text
+
+
+def test_review_and_decide_from_the_application_page(client, mailbox):
+    trainer = make_user(roles=[Role.TRAINER])
+    application = make_application()
+    login(client, trainer)
+    client.post(f"/alpha/gestion/candidatures/{application.id}/evaluation",
+                data={"problem_score": "4", "motivation_score": "5", "solution_score": "3", "comment": "Solide"})
+    page = client.get(f"/alpha/gestion/candidatures/{application.id}").text
+    assert "4.00" in page and "Solide" in page
+    client.post(f"/alpha/gestion/candidatures/{application.id}/decision", data={"decision": "reject", "reason": "Session complète"})
+    db.session.refresh(application)
+    assert application.state == ApplicationState.REJECTED
+    [message] = mailbox.wait_for(1)
+    assert "Session complète" in message.get_body(preferencelist=("plain",)).get_content()
+    assert "Session complète" in client.get(f"/alpha/gestion/candidatures/{application.id}").text  # timeline keeps why
+
+
+def test_bulk_decision(client):
+    trainer = make_user(roles=[Role.TRAINER])
+    cohort = make_cohort()
+    first, second = make_application(cohort), make_application(cohort)
+    login(client, trainer)
+    client.post(f"/alpha/gestion/{cohort.id}/candidatures/decisions",
+                data={"application_ids": [str(first.id), str(second.id)], "decision": "waitlist"})
+    db.session.refresh(first)
+    db.session.refresh(second)
+    assert (first.state, second.state) == ("waitlisted", "waitlisted")
+    assert (first.waitlist_position, second.waitlist_position) == (1, 2)
+
+
+def test_csv_export_has_answers_scores_and_decisions(client):
+    trainer = make_user(roles=[Role.TRAINER])
+    cohort = make_cohort()
+    application = make_application(cohort, state="rejected", rejection_reason="Hors champ", last_name="Éloïse")
+    make_application_review(application, problem_score=4, motivation_score=4, solution_score=1, comment="Idée floue")
+    login(client, trainer)
+    response = client.get(f"/alpha/gestion/{cohort.id}/candidatures.csv")
+    assert response.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";"))
+    [row] = rows
+    assert row["nom"] == "Éloïse" and row["etat"] == "Non retenue" and row["motif_decision"] == "Hors champ"
+    assert row["probleme"] == COMPLETE_ANSWERS["problem"] and row["note_moyenne"] == "3.00"
+    assert "Idée floue" in row["evaluations"]
+
+
+def test_bulk_email_and_attendance(client, mailbox):
+    trainer = make_user(roles=[Role.TRAINER])
+    cohort = make_cohort()
+    confirmed = make_application(cohort, state="confirmed")
+    make_application(cohort, state="waitlisted")
+    login(client, trainer)
+    client.post(f"/alpha/gestion/{cohort.id}/courriel", data={"audience": "confirmed", "subject": "Salle", "body": "Salle 3"})
+    assert [m["To"] for m in mailbox.wait_for(1)] == [confirmed.user.email]
+    client.post(f"/alpha/gestion/{cohort.id}/presence", data={"attended_ids": [str(confirmed.id)]})
+    db.session.refresh(confirmed)
+    assert confirmed.attended is True
+
+
+def test_alumni_directory_is_searchable_and_limited_to_alumni(client, world):
+    alumni = world["users"]["candidate"]
+    make_alumni_profile(alumni, project="Mon suivi de stage", contact="lea@example.gouv.fr")
+    hidden = make_application(world["alumni"].cohort, make_user(last_name="Cachée"), state="confirmed", attended=True)
+    make_alumni_profile(hidden.user, listed=False)
+    login(client, alumni)
+    page = client.get("/alpha/anciens?q=stage").text
+    assert "Mon suivi de stage" in page and "Cachée" not in page
+    assert "Mon suivi de stage" not in client.get("/alpha/anciens?q=inconnu").text
+    response = client.post("/alpha/anciens/mon-profil", data={"listed": "y", "project": "Nouveau projet", "contact": ""})
+    assert response.status_code == 302
+    assert "Nouveau projet" in client.get("/alpha/anciens").text
+
+
+def test_queries_per_page_do_not_grow_with_applications(client, count_queries):
+    trainer = make_user(roles=[Role.TRAINER])
+    cohort = make_cohort(seats=500)
+    login(client, trainer)
+
+    def counted(url):
+        with count_queries() as counter:
+            assert client.get(url).status_code == 200
+        return counter.count
+
+    urls = [f"/alpha/gestion/{cohort.id}/candidatures", "/alpha/gestion/", "/alpha/", f"/alpha/{cohort.slug}"]
+    for _ in range(3):
+        make_application_review(make_application(cohort, state="waitlisted"))
+    few = [counted(url) for url in urls]
+    for _ in range(40):
+        make_application_review(make_application(cohort, state="accepted"))
+    assert [counted(url) for url in urls] == few
