@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from beta_training.accounts import services as accounts
 from beta_training.accounts.models import Role, User
 from beta_training.cohorts import services as cohorts
-from beta_training.cohorts.models import CohortFormat, CohortStatus, SpeakerRole
+from beta_training.cohorts.models import Cohort, CohortFormat, CohortStatus, SpeakerRole
 from beta_training.courses import services as courses
 from beta_training.core.models import PARIS
 from beta_training.extensions import db
@@ -166,6 +166,47 @@ def seed_alpha(today: date) -> None:
     )
 
 
+DEMO_APPLICANTS = [
+    # email, first name, last name, administration, type, département, state of the application
+    ("candidat1@demo.beta.gouv.fr", "Yasmine", "Benali", "Ville de Lyon", "collectivite", "69", "submitted"),
+    ("candidat2@demo.beta.gouv.fr", "Thomas", "Leroy", "DDETS du Nord", "etat", "59", "submitted"),
+    ("candidat3@demo.beta.gouv.fr", "Nadia", "Moreau", "Pôle emploi", "operateur", "33", "waitlisted"),
+]
+
+DEMO_ANSWERS = dict(
+    job_title="Cheffe de projet (démo)",
+    situation="creator",
+    problem="Chaque année, des centaines d’usagers renoncent à un droit faute de savoir qu’il existe (réponse de démonstration).",
+    solution="Un simulateur qui dit en deux minutes à quoi l’on a droit.",
+    first_users="Les travailleurs sociaux d’un département pilote.",
+    motivation="Je reçois ces usagers chaque semaine.",
+    consent_guide=True,
+    consent_share=True,
+)
+
+
+def seed_applications() -> None:
+    """A few applications to the demo session, so the trainers' queue is not empty. Created once."""
+    from beta_training.cohorts import queries as cohort_queries
+    from beta_training.cohorts.models import CohortApplication
+
+    cohort = db.session.scalar(sa.select(Cohort).where(Cohort.slug == "alpha-demo"))
+    for position, (email, first_name, last_name, administration, kind, departement, state) in enumerate(DEMO_APPLICANTS, 1):
+        user = accounts.get_user_by_email(email) or accounts.create_user(
+            email=email, password=DEMO_PASSWORD, first_name=first_name, last_name=last_name, confirmed=True,
+            administration=administration, administration_type=kind, departement=departement,
+        )
+        if cohort_queries.get_application_for(cohort, user) is not None:
+            continue
+        db.session.add(CohortApplication(
+            cohort_id=cohort.id, user_id=user.id, state=state, first_name=first_name, last_name=last_name,
+            administration=administration, administration_type=kind, departement=departement,
+            submitted_at=cohort.applications_open_at, waitlist_position=position if state == "waitlisted" else None,
+            **DEMO_ANSWERS,
+        ))
+    db.session.flush()
+
+
 def seed_mooc(today: date) -> None:
     course = courses.upsert_course(
         slug=MOOC_SLUG,
@@ -202,6 +243,7 @@ def seed_demo(today: date | None = None) -> None:
     today = today or date.today()
     seed_accounts()
     seed_alpha(today)
+    seed_applications()
     seed_mooc(today)
 
 

@@ -5,8 +5,16 @@ from datetime import date, time, timedelta
 
 from beta_training.accounts.models import Role, RoleEvent, User, UserRole
 from beta_training.accounts.services import hash_password
-from beta_training.cohorts.models import Cohort, CohortStatus, ProgrammeItem, Speaker
-from beta_training.core.models import OutboxMessage, utcnow
+from beta_training.cohorts.models import (
+    AlumniProfile,
+    ApplicationReview,
+    Cohort,
+    CohortApplication,
+    CohortStatus,
+    ProgrammeItem,
+    Speaker,
+)
+from beta_training.core.models import OutboxMessage, StateChange, utcnow
 from beta_training.courses.models import Course, CourseModule, CourseRun, Sequence
 from beta_training.extensions import db
 
@@ -152,9 +160,7 @@ COMPLETE_ANSWERS = dict(
 )
 
 
-def make_application(cohort=None, user=None, state="submitted", **values) -> "CohortApplication":
-    from beta_training.cohorts.models import CohortApplication
-
+def make_application(cohort=None, user=None, state="submitted", **values) -> CohortApplication:
     cohort = cohort or make_cohort()
     user = user or make_user()
     now = utcnow()
@@ -169,24 +175,18 @@ def make_application(cohort=None, user=None, state="submitted", **values) -> "Co
     return _save(CohortApplication(cohort_id=cohort.id, user_id=user.id, state=state, **defaults))
 
 
-def make_application_review(application=None, reviewer=None, **values) -> "ApplicationReview":
-    from beta_training.cohorts.models import ApplicationReview
-
+def make_application_review(application=None, reviewer=None, **values) -> ApplicationReview:
     application = application or make_application()
     reviewer = reviewer or make_user(roles=[Role.TRAINER])
     scores = {"problem_score": 4, "motivation_score": 3, "solution_score": 2, "comment": "", **values}
     return _save(ApplicationReview(application_id=application.id, reviewer_id=reviewer.id, **scores))
 
 
-def make_alumni_profile(user=None, **values) -> "AlumniProfile":
-    from beta_training.cohorts.models import AlumniProfile
-
+def make_alumni_profile(user=None, **values) -> AlumniProfile:
     user = user or make_user()
     return _save(AlumniProfile(user_id=user.id, **{"listed": True, "project": "", "contact": "", **values}))
 
 
-def make_state_change(subject, to_state, from_state=None, actor=None, reason="") -> "StateChange":
-    from beta_training.core.models import StateChange
-
+def make_state_change(subject, to_state, from_state=None, actor=None, reason="") -> StateChange:
     return _save(StateChange(subject_type=subject.__tablename__, subject_id=subject.id, from_state=from_state,
                              to_state=to_state, actor_id=actor.id if actor else None, reason=reason))

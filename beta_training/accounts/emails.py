@@ -7,8 +7,8 @@ from beta_training.accounts import tokens
 from beta_training.core.mail import queue_email
 
 
-def queue_email_confirmation(user) -> None:
-    link = url_for("accounts.confirm_email", token=tokens.email_confirmation_token(user), _external=True)
+def queue_email_confirmation(user, next_url: str | None = None) -> None:
+    link = url_for("accounts.confirm_email", token=tokens.email_confirmation_token(user), next=next_url, _external=True)
     queue_email(
         user.email, _("Confirmez votre adresse électronique"), "accounts/confirm_email", user=user, link=link
     )

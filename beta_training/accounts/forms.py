@@ -72,6 +72,7 @@ class RegisterForm(FlaskForm):
     first_name, last_name = name_fields()
     email = email_field()
     password, confirm = new_password_fields()
+    next = HiddenField()  # where the visitor was going (e.g. an application form): back there after confirming
 
     def validate_password(self, field):
         if self.email.data and field.data and field.data.strip().lower() == self.email.data.strip().lower():

@@ -67,7 +67,7 @@ def create_user(
     return user
 
 
-def register(*, email: str, password: str, first_name: str, last_name: str) -> User:
+def register(*, email: str, password: str, first_name: str, last_name: str, next_url: str | None = None) -> User:
     """Create an unconfirmed account and mail the confirmation link.
 
     If the address already has an account, nothing is created and its owner is told by email; the
@@ -78,7 +78,7 @@ def register(*, email: str, password: str, first_name: str, last_name: str) -> U
         emails.queue_signup_attempt_on_existing_account(existing)
         return existing
     user = create_user(email=email, password=password, first_name=first_name, last_name=last_name)
-    emails.queue_email_confirmation(user)
+    emails.queue_email_confirmation(user, next_url=next_url)
     return user
 
 

@@ -17,7 +17,7 @@ from beta_training.accounts.forms import (
 )
 from beta_training.accounts.models import Role, User
 from beta_training.core import db as core_db
-from beta_training.core.auth import next_url_or, role_required
+from beta_training.core.auth import is_safe_next_url, next_url_or, role_required
 from beta_training.core.forms import ConfirmForm
 from beta_training.extensions import db, limiter
 
@@ -54,13 +54,14 @@ def _reset_limit():
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("accounts.show_account"))
-    form = RegisterForm()
+    form = RegisterForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
         services.register(
             email=form.email.data,
             password=form.password.data,
             first_name=form.first_name.data,
             last_name=form.last_name.data,
+            next_url=form.next.data if is_safe_next_url(form.next.data) else None,
         )
         core_db.commit()
         return redirect(url_for("accounts.check_inbox", email=services.normalize_email(form.email.data)))
@@ -96,7 +97,8 @@ def confirm_email(token):
         services.confirm_email(user)
         core_db.commit()
         flash(_("Votre adresse est confirmée. Vous pouvez vous connecter."), "success")
-        return redirect(url_for("accounts.login"))
+        next_url = request.args.get("next")
+        return redirect(url_for("accounts.login", next=next_url if is_safe_next_url(next_url) else None))
     return render_template("accounts/confirm_email.html", form=form, user=user)
 
 

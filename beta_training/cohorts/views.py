@@ -571,6 +571,32 @@ CSV_COLUMNS = [
 ]
 
 
+def _csv_lines(result, buffer, writer, ranks, reviews_by_id):
+    for application, *averages, overall, review_count in result:
+        comments = " | ".join(
+            f"{r.reviewer.full_name}: {r.problem_score}/{r.motivation_score}/{r.solution_score} {r.comment}".strip()
+            for r in reviews_by_id.get(application.id, ())
+        )
+        writer.writerow([
+            application.id, application.state_label,
+            format_datetime(application.submitted_at, "yyyy-MM-dd HH:mm") if application.submitted_at else "",
+            application.first_name, application.last_name, application.user.email, application.administration,
+            application.administration_type, application.job_title, application.departement, application.situation,
+            application.product_name, application.problem, application.solution, application.first_users,
+            application.motivation, application.needs,
+            *(f"{a:.2f}" if a is not None else "" for a in averages), f"{overall:.2f}" if overall is not None else "",
+            review_count, ranks.get(application.id, ""), application.rejection_reason, comments,
+        ])
+        yield _drain(buffer)
+
+
+def _drain(buffer: io.StringIO) -> str:
+    text = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return text
+
+
 @bp.get("/gestion/<int:cohort_id>/candidatures.csv")
 @role_required("trainer")
 def export_applications(cohort_id):
@@ -584,26 +610,10 @@ def export_applications(cohort_id):
         writer = csv.writer(buffer, delimiter=";")
         buffer.write("\ufeff")  # so spreadsheet programs read the accents right
         writer.writerow(CSV_COLUMNS)
-        for application, *averages, overall, review_count in db.session.execute(
-            queries.review_queue_query(cohort, sort="name").execution_options(yield_per=200)
-        ):
-            comments = " | ".join(
-                f"{r.reviewer.full_name}: {r.problem_score}/{r.motivation_score}/{r.solution_score} {r.comment}".strip()
-                for r in reviews_by_id.get(application.id, ())
-            )
-            writer.writerow([
-                application.id, application.state_label,
-                format_datetime(application.submitted_at, "yyyy-MM-dd HH:mm") if application.submitted_at else "",
-                application.first_name, application.last_name, application.user.email, application.administration,
-                application.administration_type, application.job_title, application.departement, application.situation,
-                application.product_name, application.problem, application.solution, application.first_users,
-                application.motivation, application.needs,
-                *(f"{a:.2f}" if a is not None else "" for a in averages), f"{overall:.2f}" if overall is not None else "",
-                review_count, ranks.get(application.id, ""), application.rejection_reason, comments,
-            ])
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
+        yield _drain(buffer)
+        # A server-side cursor on PostgreSQL: closed by the `with` even if the download is interrupted.
+        with db.session.execute(queries.review_queue_query(cohort, sort="name").execution_options(yield_per=200)) as result:
+            yield from _csv_lines(result, buffer, writer, ranks, reviews_by_id)
 
     return Response(
         stream_with_context(rows()), mimetype="text/csv",

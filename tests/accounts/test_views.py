@@ -247,3 +247,21 @@ def test_user_list_queries_do_not_grow_with_users(client, count_queries):
     for _ in range(20):
         make_user(roles=[Role.TRAINER, Role.COURSE_LEAD])
     assert queries_for_list() == few
+
+
+def test_visitor_signs_up_on_the_way_and_comes_back_to_the_form(client, mailbox):
+    target = "/alpha/alpha-x/candidater"
+    login_page = client.get(f"/compte/connexion?next={target}").text
+    assert f"/compte/inscription?next={target}" in login_page
+    _register(client, email="enroute@example.gouv.fr", next=target)
+    link = re.search(r"https?://\S+", text_part(mailbox.wait_for(1)[0])).group(0)
+    path = urlsplit(link).path + "?" + urlsplit(link).query
+    response = client.post(path)
+    assert response.headers["Location"] == f"/compte/connexion?next={target}"
+    response = client.post(f"/compte/connexion?next={target}", data={"email": "enroute@example.gouv.fr", "password": NEW_PASSWORD, "next": target})
+    assert response.headers["Location"] == target
+
+
+def test_sign_up_ignores_a_foreign_next(client, mailbox):
+    _register(client, email="ailleurs@example.gouv.fr", next="https://evil.example/")
+    assert "evil" not in text_part(mailbox.wait_for(1)[0])

@@ -109,7 +109,7 @@ def test_axe_on_every_alpha_page(page):
         assert_accessible(page, url)
     browser_login(page, "a11y-candidate@example.gouv.fr", PASSWORD)
     for url in ["/alpha/mes-candidatures", f"/alpha/candidatures/{application.id}", "/alpha/anciens",
-                "/alpha/anciens/mon-profil", f"/alpha/alpha-a11y-passee"]:
+                "/alpha/anciens/mon-profil", "/alpha/alpha-a11y-passee"]:
         page.goto(url)
         assert_accessible(page, url)
     page.goto("/compte/")

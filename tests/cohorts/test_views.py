@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from beta_training.accounts.models import Role
 from beta_training.cohorts.models import ApplicationState, Cohort, CohortApplication, CohortStatus, ProgrammeItem
+from beta_training.cohorts.views import CSV_COLUMNS
 from beta_training.core.models import OutboxMessage, utcnow
 from beta_training.extensions import db
 from tests.conftest import login
@@ -357,3 +358,10 @@ def test_queries_per_page_do_not_grow_with_applications(client, count_queries):
     for _ in range(40):
         make_application_review(make_application(cohort, state="accepted"))
     assert [counted(url) for url in urls] == few
+
+
+def test_csv_export_of_an_empty_session_still_has_its_header(client):
+    login(client, make_user(roles=[Role.TRAINER]))
+    cohort = make_cohort()
+    text = client.get(f"/alpha/gestion/{cohort.id}/candidatures.csv").data.decode("utf-8-sig")
+    assert text.splitlines() == [";".join(CSV_COLUMNS)]
