@@ -1,5 +1,7 @@
 """`flask` commands: demo data, users and roles, mail delivery (cron-able)."""
 
+from pathlib import Path
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
@@ -11,6 +13,7 @@ from beta_training.core.mail import deliver_pending
 
 users_cli = AppGroup("users", help="Comptes et rôles.")
 cohorts_cli = AppGroup("cohorts", help="Sessions Alpha.")
+courses_cli = AppGroup("courses", help="MOOC : contenus.")
 mail_cli = AppGroup("mail", help="Boîte d'envoi des courriels.")
 
 
@@ -95,8 +98,39 @@ def send_reminders_command():
     click.echo(f"offer reminders: {counts['offers']}, session reminders: {counts['sessions']}")
 
 
+@courses_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--prune", is_flag=True, help="Delete the items that are no longer in the folder (and their progress).")
+def import_course_command(path, prune):
+    """Create or update a course from a folder of YAML and Markdown (idempotent)."""
+    from beta_training.courses.content import ContentError, import_course
+
+    try:
+        course = import_course(path, prune=prune)
+    except (ContentError, KeyError, ValueError) as error:
+        raise click.ClickException(f"{path}: {error}") from error
+    core_db.commit()
+    click.echo(f"imported: {course.slug}")
+
+
+@courses_cli.command("export")
+@click.argument("slug")
+@click.argument("path", type=click.Path(file_okay=False, path_type=Path))
+def export_course_command(slug, path):
+    """Write a course to a folder of YAML and Markdown (the format `flask courses import` reads)."""
+    from beta_training.courses.content import export_course
+    from beta_training.courses.queries import get_course_outline
+
+    course = get_course_outline(slug)
+    if course is None:
+        raise click.ClickException(f"No course {slug}.")
+    export_course(course, path)
+    click.echo(f"exported: {slug} → {path}")
+
+
 def register_commands(app) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(users_cli)
     app.cli.add_command(mail_cli)
     app.cli.add_command(cohorts_cli)
+    app.cli.add_command(courses_cli)

@@ -74,6 +74,8 @@ class Config:
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    # Players MOOC videos may be embedded from (Content-Security-Policy frame-src).
+    VIDEO_EMBED_ORIGINS = ("https://tube.numerique.gouv.fr", "https://www.dailymotion.com", "https://player.vimeo.com")
     SEAT_LOCKING = True  # switched off only by the test that proves the lock is needed
     LOGIN_LIMIT_PER_ACCOUNT = "5 per 15 minutes; 10 per day"
     LOGIN_LIMIT_PER_IP = "30 per 15 minutes"

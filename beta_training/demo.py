@@ -9,6 +9,7 @@ from beta_training.accounts.models import Role, User
 from beta_training.cohorts import services as cohorts
 from beta_training.cohorts.models import Cohort, CohortFormat, CohortStatus, SpeakerRole
 from beta_training.courses import services as courses
+from beta_training.config import ROOT
 from beta_training.core.models import PARIS
 from beta_training.extensions import db
 
@@ -23,18 +24,6 @@ DEMO_ACCOUNTS = [
 ]
 
 MOOC_SLUG = "creer-des-services-publics-numeriques-innovants"
-MOOC_MODULES = [
-    (
-        "Les notions clés de la méthode startup d'État",
-        [
-            "Résoudre les problèmes des usagers",
-            "Trouver ses premiers utilisateurs",
-            "Mesurer son impact dans le réel",
-            "Survivre en milieu hostile",
-        ],
-    ),
-    ("Construire et tester son produit sans développeur", ["Faire de l'industriel en mode artisanal"]),
-]
 
 
 def paris(day: date, hour: int = 0, minute: int = 0) -> datetime:
@@ -207,17 +196,14 @@ def seed_applications() -> None:
     db.session.flush()
 
 
+MOOC_FOLDER = ROOT / "content" / "courses" / MOOC_SLUG
+
+
 def seed_mooc(today: date) -> None:
-    course = courses.upsert_course(
-        slug=MOOC_SLUG,
-        title="Créer des services publics numériques innovants",
-        summary=(
-            "Un MOOC du CNFPT et de beta.gouv.fr pour apprendre à proposer un nouveau service répondant "
-            "à un problème réel, avec une feuille de route vers des premiers résultats en moins de six mois."
-        ),
-        partners="CNFPT × beta.gouv.fr",
-        published=True,
-    )
+    """The course comes from its content folder (as `flask courses import` would load it)."""
+    from beta_training.courses.content import import_course
+
+    course = import_course(MOOC_FOLDER)
     # Registration 1 Oct → 15 Nov, access 15 Oct → 30 Nov, shifted so that today is day 26 (both open).
     shift = today - date(today.year, 10, 26)
     registration_opens = date(today.year, 10, 1) + shift
@@ -231,12 +217,6 @@ def seed_mooc(today: date) -> None:
         access_starts_at=paris(access_starts),
         access_ends_at=paris(access_starts + timedelta(days=46)),
     )
-    number = 0
-    for module_position, (module_title, sequence_titles) in enumerate(MOOC_MODULES, start=1):
-        module = courses.upsert_module(course, position=module_position, title=module_title)
-        for position, title in enumerate(sequence_titles, start=1):
-            number += 1
-            courses.upsert_sequence(module, position=position, number=number, title=title)
 
 
 def seed_demo(today: date | None = None) -> None:

@@ -1,6 +1,7 @@
 """Security headers on every response (ASVS 3.4): CSP, HSTS in production, nosniff, referrer policy."""
 
-CSP = "; ".join(
+def content_security_policy(frame_origins=()) -> str:
+    return "; ".join(
     [
         "default-src 'self'",
         "script-src 'self'",
@@ -9,19 +10,21 @@ CSP = "; ".join(
         "font-src 'self'",
         "connect-src 'self'",
         "media-src 'self'",
-        "frame-src 'self'",
+        " ".join(["frame-src 'self'", *frame_origins]),  # video players the course may embed
         "object-src 'none'",
         "base-uri 'none'",
         "form-action 'self'",
         "frame-ancestors 'none'",
     ]
-)
+    )
 
 
 def init_security_headers(app) -> None:
+    csp = content_security_policy(app.config.get("VIDEO_EMBED_ORIGINS", ()))
+
     @app.after_request
     def set_security_headers(response):
-        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("Content-Security-Policy", csp)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")

@@ -1,6 +1,8 @@
 from datetime import datetime
+from enum import StrEnum
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from beta_training.core.models import TimestampMixin, UTCDateTime
@@ -9,6 +11,9 @@ from beta_training.extensions import db
 
 class Course(TimestampMixin, db.Model):
     __tablename__ = "courses"
+
+    def can_manage(self, user) -> bool:
+        return bool(user is not None and user.is_authenticated and user.has_any_role("trainer", "course_lead"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(sa.String(120), unique=True)
@@ -52,6 +57,13 @@ class CourseRun(TimestampMixin, db.Model):
     def is_accessible(self, now: datetime) -> bool:
         return self.access_starts_at <= now < self.access_ends_at
 
+    def is_read_only(self, now: datetime) -> bool:
+        """After the access window: content stays visible, nothing new is recorded."""
+        return now >= self.access_ends_at
+
+    def can_manage(self, user) -> bool:
+        return bool(user is not None and user.is_authenticated and user.has_any_role("trainer", "course_lead"))
+
 
 class CourseModule(db.Model):
     __tablename__ = "course_modules"
@@ -83,3 +95,157 @@ class Sequence(db.Model):
     summary: Mapped[str] = mapped_column(sa.Text, default="")
 
     module: Mapped[CourseModule] = relationship(back_populates="sequences")
+    items: Mapped[list["CourseItem"]] = relationship(
+        back_populates="sequence", cascade="all, delete-orphan", order_by="CourseItem.position", lazy="raise_on_sql"
+    )
+
+
+# --- Content items -----------------------------------------------------------------------------------
+
+
+class ItemKind(StrEnum):
+    VIDEO = "video"
+    TEXT = "text"
+    TESTIMONIAL = "testimonial"
+    RESOURCE = "resource"
+    QUIZ = "quiz"
+
+
+ITEM_KIND_LABELS = {
+    ItemKind.VIDEO: _l("Vidéo"),
+    ItemKind.TEXT: _l("Texte"),
+    ItemKind.TESTIMONIAL: _l("Témoignage"),
+    ItemKind.RESOURCE: _l("Ressource"),
+    ItemKind.QUIZ: _l("Quiz d’auto-évaluation"),
+}
+
+ITEM_KIND_ICONS = {
+    ItemKind.VIDEO: "fr-icon-play-circle-line",
+    ItemKind.TEXT: "fr-icon-file-text-line",
+    ItemKind.TESTIMONIAL: "fr-icon-chat-3-line",
+    ItemKind.RESOURCE: "fr-icon-download-line",
+    ItemKind.QUIZ: "fr-icon-question-answer-line",
+}
+
+
+class CourseItem(TimestampMixin, db.Model):
+    """One step of a sequence. `key` identifies it in the content folder (import/export)."""
+
+    __tablename__ = "course_items"
+    __table_args__ = (
+        sa.UniqueConstraint("sequence_id", "position", name="uq_course_items_sequence_position"),
+        sa.UniqueConstraint("course_id", "key", name="uq_course_items_course_key"),
+        sa.CheckConstraint("kind != 'video' OR (transcript != '' AND video_url != '')", name="video_has_transcript"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(sa.ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    sequence_id: Mapped[int] = mapped_column(sa.ForeignKey("sequences.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    key: Mapped[str] = mapped_column(sa.String(120))
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    title: Mapped[str] = mapped_column(sa.String(200))
+    body: Mapped[str] = mapped_column(sa.Text, default="")  # text lesson, quote, resource description or question
+    video_url: Mapped[str] = mapped_column(sa.String(500), default="")
+    duration_seconds: Mapped[int | None]
+    transcript: Mapped[str] = mapped_column(sa.Text, default="")
+    subtitles_url: Mapped[str] = mapped_column(sa.String(500), default="")
+    person_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    person_role: Mapped[str] = mapped_column(sa.String(200), default="")
+    resource_url: Mapped[str] = mapped_column(sa.String(500), default="")
+
+    sequence: Mapped["Sequence"] = relationship(back_populates="items")
+    choices: Mapped[list["QuizChoice"]] = relationship(
+        back_populates="item", cascade="all, delete-orphan", order_by="QuizChoice.position", lazy="selectin"
+    )
+
+    @property
+    def kind_label(self) -> str:
+        return str(ITEM_KIND_LABELS[ItemKind(self.kind)])
+
+    @property
+    def icon(self) -> str:
+        return ITEM_KIND_ICONS[ItemKind(self.kind)]
+
+    @property
+    def is_embed(self) -> bool:
+        """Files (.mp4, .webm) play in a <video>; anything else is an embed (PeerTube, Dailymotion…)."""
+        return not self.video_url.lower().split("?")[0].endswith((".mp4", ".webm", ".ogv"))
+
+
+class QuizChoice(db.Model):
+    __tablename__ = "quiz_choices"
+    __table_args__ = (sa.UniqueConstraint("item_id", "position", name="uq_quiz_choices_item_position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(sa.ForeignKey("course_items.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    text: Mapped[str] = mapped_column(sa.String(500))
+    is_correct: Mapped[bool] = mapped_column(default=False)
+    feedback: Mapped[str] = mapped_column(sa.Text, default="")
+
+    item: Mapped[CourseItem] = relationship(back_populates="choices")
+
+
+# --- Learners -----------------------------------------------------------------------------------------
+
+
+class EnrolmentState(StrEnum):
+    ACTIVE = "active"
+    UNENROLLED = "unenrolled"
+
+
+class Enrolment(TimestampMixin, db.Model):
+    __tablename__ = "enrolments"
+    __table_args__ = (sa.UniqueConstraint("run_id", "user_id", name="uq_enrolments_run_user"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(sa.ForeignKey("course_runs.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    state: Mapped[str] = mapped_column(sa.String(20), default=EnrolmentState.ACTIVE, index=True)
+    enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_activity_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attestation_code: Mapped[str | None] = mapped_column(sa.String(20), unique=True)
+
+    run: Mapped[CourseRun] = relationship(lazy="joined", innerjoin=True)
+    user = relationship("User", lazy="joined", innerjoin=True)
+
+    @property
+    def is_active(self) -> bool:
+        return self.state == EnrolmentState.ACTIVE
+
+    def can_view(self, user) -> bool:
+        if user is None or not user.is_authenticated:
+            return False
+        return user.id == self.user_id or self.run.can_manage(user)
+
+
+class ItemCompletion(db.Model):
+    """An item done by a learner: recorded once (unique), whatever the number of events."""
+
+    __tablename__ = "item_completions"
+    __table_args__ = (sa.UniqueConstraint("enrolment_id", "item_id", name="uq_item_completions_enrolment_item"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrolment_id: Mapped[int] = mapped_column(sa.ForeignKey("enrolments.id", ondelete="CASCADE"), index=True)
+    item_id: Mapped[int] = mapped_column(sa.ForeignKey("course_items.id", ondelete="CASCADE"), index=True)
+    source: Mapped[str] = mapped_column(sa.String(20))  # opened | video | button | quiz
+    choice_id: Mapped[int | None] = mapped_column(sa.ForeignKey("quiz_choices.id", ondelete="SET NULL"))
+    completed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CourseInvitation(db.Model):
+    """An email invited by a trainer; the account with that address is enrolled when it opens the course."""
+
+    __tablename__ = "course_invitations"
+    __table_args__ = (sa.UniqueConstraint("run_id", "email", name="uq_course_invitations_run_email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(sa.ForeignKey("course_runs.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(sa.String(254))
+    invited_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    run: Mapped[CourseRun] = relationship(lazy="joined", innerjoin=True)

@@ -1,10 +1,25 @@
-"""Read-side helpers for the MOOC."""
+"""Read-side helpers for the MOOC. Dashboard counts are computed in SQL."""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from beta_training.courses.models import Course, CourseModule
+from beta_training.courses.models import (
+    Course,
+    CourseInvitation,
+    CourseItem,
+    CourseModule,
+    CourseRun,
+    Enrolment,
+    EnrolmentState,
+    ItemCompletion,
+    Sequence,
+)
 from beta_training.extensions import db
+
+# --- Structure ----------------------------------------------------------------------------------------
 
 
 def list_published_courses() -> list[Course]:
@@ -15,12 +30,223 @@ def list_published_courses() -> list[Course]:
     )
 
 
+def list_all_courses() -> list[Course]:
+    return list(db.session.scalars(sa.select(Course).options(selectinload(Course.runs)).order_by(Course.title)))
+
+
 def get_course_outline(slug: str) -> Course | None:
     return db.session.scalar(
         sa.select(Course)
         .where(Course.slug == slug)
         .options(
-            selectinload(Course.modules).selectinload(CourseModule.sequences),
+            selectinload(Course.modules).selectinload(CourseModule.sequences).selectinload(Sequence.items),
             selectinload(Course.runs),
         )
     )
+
+
+def get_course_outline_by_id(course_id: int) -> Course | None:
+    slug = db.session.scalar(sa.select(Course.slug).where(Course.id == course_id))
+    return get_course_outline(slug) if slug else None
+
+
+def get_run(course: Course, run_slug: str) -> CourseRun | None:
+    return next((run for run in course.runs if run.slug == run_slug), None)
+
+
+def default_run(course: Course, now: datetime) -> CourseRun | None:
+    """The run a visitor should see: the open or next one, else the latest."""
+    runs = sorted(course.runs, key=lambda run: run.access_starts_at)
+    current = [run for run in runs if run.access_ends_at > now]
+    return current[0] if current else (runs[-1] if runs else None)
+
+
+def get_item(course: Course, key: str) -> CourseItem | None:
+    return db.session.scalar(sa.select(CourseItem).where(CourseItem.course_id == course.id, CourseItem.key == key))
+
+
+def next_item_position(sequence_id: int) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.max(CourseItem.position), 0) + 1).where(CourseItem.sequence_id == sequence_id)
+    )
+
+
+def neighbour_item(item: CourseItem, direction: int) -> CourseItem | None:
+    query = sa.select(CourseItem).where(CourseItem.sequence_id == item.sequence_id)
+    if direction < 0:
+        query = query.where(CourseItem.position < item.position).order_by(CourseItem.position.desc())
+    else:
+        query = query.where(CourseItem.position > item.position).order_by(CourseItem.position)
+    return db.session.scalar(query.limit(1))
+
+
+def ordered_items(course: Course) -> list[CourseItem]:
+    """Every item in reading order (module, sequence, item), from an outline already loaded."""
+    return [item for module in course.modules for sequence in module.sequences for item in sequence.items]
+
+
+# --- Learners -----------------------------------------------------------------------------------------
+
+
+def get_enrolment(run: CourseRun, user) -> Enrolment | None:
+    if user is None or not user.is_authenticated:
+        return None
+    return db.session.scalar(sa.select(Enrolment).where(Enrolment.run_id == run.id, Enrolment.user_id == user.id))
+
+
+def list_user_enrolments(user) -> list[Enrolment]:
+    return list(db.session.scalars(
+        sa.select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.state == EnrolmentState.ACTIVE)
+        .order_by(Enrolment.enrolled_at.desc())
+    ))
+
+
+def invitation_for(run: CourseRun, email: str) -> CourseInvitation | None:
+    return db.session.scalar(
+        sa.select(CourseInvitation).where(CourseInvitation.run_id == run.id, CourseInvitation.email == email)
+    )
+
+
+def completed_item_ids(enrolment: Enrolment | None) -> dict[int, ItemCompletion]:
+    if enrolment is None:
+        return {}
+    return {c.item_id: c for c in db.session.scalars(sa.select(ItemCompletion).where(ItemCompletion.enrolment_id == enrolment.id))}
+
+
+def remaining_items(enrolment: Enrolment) -> int:
+    total = db.session.scalar(
+        sa.select(sa.func.count()).select_from(CourseItem).where(CourseItem.course_id == enrolment.run.course_id)
+    )
+    done = db.session.scalar(
+        sa.select(sa.func.count()).select_from(ItemCompletion).join(CourseItem)
+        .where(ItemCompletion.enrolment_id == enrolment.id, CourseItem.course_id == enrolment.run.course_id)
+    )
+    return total - done
+
+
+@dataclass
+class Progress:
+    done: int = 0
+    total: int = 0
+    children: dict = field(default_factory=dict)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+    @property
+    def complete(self) -> bool:
+        return self.total > 0 and self.done == self.total
+
+
+def progress_of(course: Course, completions: dict) -> dict:
+    """{"course": Progress, "modules": {id: Progress}, "sequences": {id: Progress}, "resume": item or None}."""
+    result = {"course": Progress(), "modules": {}, "sequences": {}, "resume": None}
+    for module in course.modules:
+        module_progress = result["modules"].setdefault(module.id, Progress())
+        for sequence in module.sequences:
+            sequence_progress = result["sequences"].setdefault(sequence.id, Progress())
+            for item in sequence.items:
+                done = item.id in completions
+                for progress in (result["course"], module_progress, sequence_progress):
+                    progress.total += 1
+                    progress.done += done
+                if not done and result["resume"] is None:
+                    result["resume"] = item
+    return result
+
+
+# --- Trainers' dashboard --------------------------------------------------------------------------------
+
+
+def _active_enrolments(run_id: int):
+    return sa.select(Enrolment.id).where(Enrolment.run_id == run_id, Enrolment.state == EnrolmentState.ACTIVE)
+
+
+def dashboard(run: CourseRun, course: Course, now: datetime, days: int = 7) -> dict:
+    """Every figure computed by the database, whatever the number of learners."""
+    active = _active_enrolments(run.id)
+    enrolled = db.session.scalar(sa.select(sa.func.count()).select_from(active.subquery()))
+    completed = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Enrolment)
+        .where(Enrolment.id.in_(active), Enrolment.completed_at.is_not(None))
+    )
+    recent = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Enrolment)
+        .where(Enrolment.id.in_(active), Enrolment.last_activity_at >= now - timedelta(days=days))
+    )
+    day = sa.func.date(Enrolment.enrolled_at)
+    per_day = db.session.execute(
+        sa.select(day, sa.func.count()).where(Enrolment.id.in_(active)).group_by(day).order_by(day)
+    ).all()
+    # Sequences completed: learners whose completed items in the sequence equal its number of items.
+    items_per_sequence = (
+        sa.select(CourseItem.sequence_id, sa.func.count().label("total"))
+        .where(CourseItem.course_id == course.id).group_by(CourseItem.sequence_id).subquery()
+    )
+    done_per_learner = (
+        sa.select(ItemCompletion.enrolment_id, CourseItem.sequence_id, sa.func.count().label("done"))
+        .join(CourseItem, CourseItem.id == ItemCompletion.item_id)
+        .where(ItemCompletion.enrolment_id.in_(active))
+        .group_by(ItemCompletion.enrolment_id, CourseItem.sequence_id).subquery()
+    )
+    started_per_sequence = dict(db.session.execute(
+        sa.select(done_per_learner.c.sequence_id, sa.func.count()).group_by(done_per_learner.c.sequence_id)
+    ).all())
+    finished_per_sequence = dict(db.session.execute(
+        sa.select(done_per_learner.c.sequence_id, sa.func.count())
+        .join(items_per_sequence, items_per_sequence.c.sequence_id == done_per_learner.c.sequence_id)
+        .where(done_per_learner.c.done >= items_per_sequence.c.total)
+        .group_by(done_per_learner.c.sequence_id)
+    ).all())
+    funnel = [
+        {"sequence": sequence, "started": started_per_sequence.get(sequence.id, 0),
+         "finished": finished_per_sequence.get(sequence.id, 0)}
+        for module in course.modules for sequence in module.sequences
+    ]
+    return {
+        "enrolled": enrolled,
+        "completed": completed,
+        "completion_rate": round(100 * completed / enrolled) if enrolled else 0,
+        "active_recently": recent,
+        "per_day": [(str(d), n) for d, n in per_day],
+        "funnel": funnel,
+        "days": days,
+    }
+
+
+def learners_progress_rows(run: CourseRun):
+    """(enrolment, sequence_id, done) rows ordered by learner, for the streamed CSV export."""
+    return (
+        sa.select(Enrolment, CourseItem.sequence_id, sa.func.count(ItemCompletion.id))
+        .outerjoin(ItemCompletion, ItemCompletion.enrolment_id == Enrolment.id)
+        .outerjoin(CourseItem, CourseItem.id == ItemCompletion.item_id)
+        .where(Enrolment.run_id == run.id, Enrolment.state == EnrolmentState.ACTIVE)
+        .group_by(Enrolment.id, CourseItem.sequence_id)
+        .order_by(Enrolment.id)
+    )
+
+
+def learners_query(run: CourseRun) -> sa.Select:
+    return (
+        sa.select(Enrolment).where(Enrolment.run_id == run.id, Enrolment.state == EnrolmentState.ACTIVE)
+        .order_by(Enrolment.enrolled_at.desc())
+    )
+
+
+def learners_for_audience(run: CourseRun, audience: str, stalled_since: datetime) -> list[Enrolment]:
+    query = learners_query(run)
+    started = sa.select(ItemCompletion.enrolment_id)
+    if audience == "not_started":
+        query = query.where(Enrolment.id.not_in(started))
+    elif audience == "stalled":
+        query = query.where(
+            Enrolment.completed_at.is_(None), Enrolment.id.in_(started), Enrolment.last_activity_at < stalled_since
+        )
+    elif audience == "completed":
+        query = query.where(Enrolment.completed_at.is_not(None))
+    return list(db.session.scalars(query))
+
+
+def get_enrolment_by_code(code: str) -> Enrolment | None:
+    return db.session.scalar(sa.select(Enrolment).where(Enrolment.attestation_code == code.strip().upper()))

@@ -1,7 +1,35 @@
-"""Write operations on the MOOC. Seeding uses them; issue #4 adds enrolment, progress and the folder import."""
+"""Write operations on the MOOC: content, enrolment, progress, invitations. Plain functions."""
 
-from beta_training.core.models import upsert
-from beta_training.courses.models import Course, CourseModule, CourseRun, Sequence
+import secrets
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+
+from beta_training.core.models import assign_changed, upsert, utcnow
+from beta_training.courses import emails, queries
+from beta_training.courses.models import (
+    Course,
+    CourseInvitation,
+    CourseItem,
+    CourseModule,
+    CourseRun,
+    Enrolment,
+    EnrolmentState,
+    ItemCompletion,
+    ItemKind,
+    QuizChoice,
+    Sequence,
+)
+from beta_training.extensions import db
+
+
+class CourseError(Exception):
+    """A refused operation; the message is safe to show to the user."""
+
+
+# --- Structure (also used by seeding and the folder import) ---------------------------------------------
 
 
 def upsert_course(*, slug: str, **values) -> Course:
@@ -18,3 +46,194 @@ def upsert_module(course: Course, *, position: int, **values) -> CourseModule:
 
 def upsert_sequence(module: CourseModule, *, position: int, **values) -> Sequence:
     return upsert(Sequence, {"module_id": module.id, "position": position}, values)
+
+
+def save_item(sequence: Sequence, *, key: str, choices: list[dict] | None = None, **values) -> CourseItem:
+    """Create or update the item `key` of the sequence's course; quiz choices are replaced when given."""
+    course_id = db.session.scalar(sa.select(CourseModule.course_id).where(CourseModule.id == sequence.module_id))
+    item = db.session.scalar(sa.select(CourseItem).where(CourseItem.course_id == course_id, CourseItem.key == key))
+    if item is None:
+        position = values.pop("position", None) or queries.next_item_position(sequence.id)
+        item = CourseItem(course_id=course_id, sequence_id=sequence.id, key=key, position=position)
+        db.session.add(item)
+    else:
+        values.pop("position", None)
+        values["sequence_id"] = sequence.id
+    if values.get("kind", item.kind) == ItemKind.VIDEO and not (values.get("transcript", item.transcript) or "").strip():
+        raise CourseError(_("Une vidéo doit avoir sa transcription (accessibilité)."))
+    assign_changed(item, values)
+    db.session.flush()
+    if choices is not None:
+        _replace_choices(item, choices)
+    return item
+
+
+def _replace_choices(item: CourseItem, choices: list[dict]) -> None:
+    wanted = [(c["text"], bool(c.get("correct", False)), c.get("feedback", "")) for c in choices]
+    current = [(c.text, c.is_correct, c.feedback) for c in item.choices]
+    if wanted == current:
+        return
+    item.choices.clear()
+    db.session.flush()
+    for position, (text, correct, feedback) in enumerate(wanted, start=1):
+        item.choices.append(QuizChoice(position=position, text=text, is_correct=correct, feedback=feedback))
+    db.session.flush()
+
+
+def move_item(item: CourseItem, direction: int) -> bool:
+    """Swap with the previous (-1) or next (+1) item of the sequence; False at either end."""
+    neighbour = queries.neighbour_item(item, direction)
+    if neighbour is None:
+        return False
+    mine, theirs = item.position, neighbour.position
+    item.position = -mine  # positions are unique: go through a free value
+    db.session.flush()
+    neighbour.position = mine
+    db.session.flush()
+    item.position = theirs
+    db.session.flush()
+    return True
+
+
+def delete_item(item: CourseItem) -> None:
+    db.session.delete(item)
+    db.session.flush()
+
+
+# --- Enrolment ----------------------------------------------------------------------------------------
+
+
+def _window_message(run: CourseRun, now: datetime) -> str:
+    fmt = "d MMMM yyyy 'à' HH'h'mm"
+    if now < run.registration_opens_at:
+        return _("Les inscriptions ouvriront le %(date)s.", date=format_datetime(run.registration_opens_at, fmt))
+    return _("Les inscriptions sont closes depuis le %(date)s.", date=format_datetime(run.registration_closes_at, fmt))
+
+
+def enrol(run: CourseRun, user, *, now: datetime | None = None, invited: bool = False) -> Enrolment:
+    """One click: enrol the user (idempotent). Outside the registration window only invitees get in."""
+    now = now or utcnow()
+    enrolment = queries.get_enrolment(run, user)
+    if enrolment is not None and enrolment.is_active:
+        return enrolment
+    invitation = queries.invitation_for(run, user.email)
+    if invitation is not None:
+        invitation.accepted_at = invitation.accepted_at or now
+        invited = True
+    if not (invited or run.is_registration_open(now)):
+        raise CourseError(_window_message(run, now))
+    if enrolment is None:
+        enrolment = Enrolment(run_id=run.id, user_id=user.id, enrolled_at=now, state=EnrolmentState.ACTIVE)
+        try:
+            with db.session.begin_nested():
+                db.session.add(enrolment)
+        except sa.exc.IntegrityError:  # a second tab enrolled at the same moment
+            return queries.get_enrolment(run, user)
+        emails.queue_enrolled(enrolment)
+    else:
+        enrolment.state = EnrolmentState.ACTIVE
+        enrolment.enrolled_at = now
+    db.session.flush()
+    return enrolment
+
+
+def unenrol(enrolment: Enrolment, *, actor, now: datetime | None = None) -> Enrolment:
+    """Progress is kept: re-enrolling later picks it up again."""
+    enrolment.state = EnrolmentState.UNENROLLED
+    db.session.flush()
+    return enrolment
+
+
+def invite_or_enrol(run: CourseRun, *, actor, emails_text: str, now: datetime | None = None) -> dict:
+    """Batch enrolment from a pasted list: accounts are enrolled, other addresses invited by email."""
+    from beta_training.accounts.services import get_user_by_email, normalize_email
+    from email_validator import EmailNotValidError, validate_email
+
+    now = now or utcnow()
+    outcome = {"enrolled": [], "invited": [], "already": [], "invalid": []}
+    seen = set()
+    for raw in emails_text.replace(",", "\n").replace(";", "\n").split():
+        address = normalize_email(raw)
+        if not address or address in seen:
+            continue
+        seen.add(address)
+        try:
+            validate_email(address, check_deliverability=False)
+        except EmailNotValidError:
+            outcome["invalid"].append(raw)
+            continue
+        user = get_user_by_email(address)
+        if user is not None:
+            existing = queries.get_enrolment(run, user)
+            if existing is not None and existing.is_active:
+                outcome["already"].append(address)
+                continue
+            enrol(run, user, now=now, invited=True)
+            outcome["enrolled"].append(address)
+        else:
+            upsert(CourseInvitation, {"run_id": run.id, "email": address},
+                   {"invited_by_id": actor.id, "created_at": now})
+            emails.queue_invitation(run, address)
+            outcome["invited"].append(address)
+    db.session.flush()
+    return outcome
+
+
+# --- Progress -----------------------------------------------------------------------------------------
+
+
+def new_attestation_code() -> str:
+    raw = secrets.token_hex(5).upper()
+    return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+
+
+def record_progress(enrolment: Enrolment, item: CourseItem, *, source: str, choice: QuizChoice | None = None,
+                    now: datetime | None = None) -> bool:
+    """Record that the learner finished `item`. Idempotent: False if it was already recorded, or if
+    the course is read-only (after the access window)."""
+    now = now or utcnow()
+    run = enrolment.run
+    if not enrolment.is_active:
+        raise CourseError(_("Vous n’êtes pas inscrit·e à cette session."))
+    if item.course_id != run.course_id:
+        raise CourseError(_("Ce contenu n’appartient pas à ce cours."))
+    if now < run.access_starts_at:
+        raise CourseError(_("Le cours n’est pas encore ouvert."))
+    if run.is_read_only(now):
+        return False
+    completion = ItemCompletion(enrolment_id=enrolment.id, item_id=item.id, source=source,
+                                choice_id=choice.id if choice else None, completed_at=now)
+    try:
+        with db.session.begin_nested():
+            db.session.add(completion)
+    except sa.exc.IntegrityError:
+        enrolment.last_activity_at = now
+        return False
+    enrolment.last_activity_at = now
+    if enrolment.completed_at is None and queries.remaining_items(enrolment) == 0:
+        enrolment.completed_at = now
+        enrolment.attestation_code = new_attestation_code()
+        emails.queue_course_completed(enrolment)
+    db.session.flush()
+    return True
+
+
+# --- Messages -----------------------------------------------------------------------------------------
+
+
+def send_bulk_email(run: CourseRun, *, actor, audience: str, subject: str, body: str, stalled_days: int = 14,
+                    now: datetime | None = None) -> int:
+    now = now or utcnow()
+    recipients = queries.learners_for_audience(run, audience, stalled_since=now - timedelta(days=stalled_days))
+    for enrolment in recipients:
+        emails.queue_bulk_message(enrolment, subject.strip(), body.strip())
+    return len(recipients)
+
+
+def save_run(course: Course, *, run: CourseRun | None = None, **values) -> CourseRun:
+    if run is None:
+        run = CourseRun(course_id=course.id)
+        db.session.add(run)
+    assign_changed(run, values)
+    db.session.flush()
+    return run

@@ -1,21 +1,478 @@
-"""Public pages of the MOOC: the catalogue and a course's outline with its runs' dates."""
+"""MOOC pages: catalogue, course outline and progress, items, attestation; trainers' authoring, runs,
+batch enrolment, dashboard, exports and emails."""
 
-from flask import Blueprint, abort, render_template
+import csv
+import io
 
-from beta_training.core.models import utcnow
-from beta_training.courses import queries
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from beta_training.core import db as core_db
+from beta_training.core.auth import role_required
+from beta_training.core.forms import ConfirmForm
+from beta_training.core.models import from_paris, to_paris, utcnow
+from beta_training.courses import queries, services
+from beta_training.courses.attestation import attestation_pdf
+from beta_training.courses.forms import (
+    BatchEnrolForm,
+    ItemForm,
+    LearnerEmailForm,
+    QuizAnswerForm,
+    RunForm,
+    format_choices,
+    parse_choices,
+)
+from beta_training.courses.models import Course, CourseItem, CourseRun, ItemKind, QuizChoice, Sequence
+from beta_training.extensions import db
 
 bp = Blueprint("courses", __name__, url_prefix="/mooc")
+STAFF = ("trainer", "course_lead")
+
+
+def _course_or_404(slug) -> Course:
+    course = queries.get_course_outline(slug)
+    if course is None or not (course.published or course.can_manage(current_user)):
+        abort(404)
+    return course
+
+
+def _run_or_404(course: Course, run_slug: str | None) -> CourseRun:
+    run = queries.get_run(course, run_slug) if run_slug else queries.default_run(course, utcnow())
+    if run is None:
+        abort(404)
+    return run
+
+
+def _learner_context(course_slug, run_slug):
+    """Course, run and the current user's active enrolment (404 if not enrolled: content is for learners)."""
+    course = _course_or_404(course_slug)
+    run = _run_or_404(course, run_slug)
+    enrolment = queries.get_enrolment(run, current_user)
+    if enrolment is None or not enrolment.is_active:
+        if not course.can_manage(current_user):
+            abort(403)
+        enrolment = None  # staff preview: nothing is recorded
+    return course, run, enrolment
+
+
+# --- Catalogue and outline ----------------------------------------------------------------------------
 
 
 @bp.get("/")
 def list_courses():
-    return render_template("courses/list_courses.html", courses=queries.list_published_courses(), now=utcnow())
+    enrolments = queries.list_user_enrolments(current_user) if current_user.is_authenticated else []
+    return render_template("courses/list_courses.html", courses=queries.list_published_courses(), now=utcnow(),
+                           enrolments=enrolments)
 
 
 @bp.get("/<slug>")
 def show_course(slug):
-    course = queries.get_course_outline(slug)
-    if course is None or not course.published:
+    course = _course_or_404(slug)
+    run = _run_or_404(course, request.args.get("run"))
+    enrolment = queries.get_enrolment(run, current_user)
+    completions = queries.completed_item_ids(enrolment if enrolment and enrolment.is_active else None)
+    invited = current_user.is_authenticated and queries.invitation_for(run, current_user.email) is not None
+    return render_template(
+        "courses/show_course.html", course=course, run=run, enrolment=enrolment, now=utcnow(), invited=invited,
+        progress=queries.progress_of(course, completions), completions=completions, form=ConfirmForm(),
+    )
+
+
+@bp.post("/<slug>/<run_slug>/inscription")
+@login_required
+def enrol(slug, run_slug):
+    course = _course_or_404(slug)
+    run = _run_or_404(course, run_slug)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        services.enrol(run, current_user)
+        core_db.commit()
+        flash(_("Vous êtes inscrit·e. Bon cours !"), "success")
+    except services.CourseError as error:
+        core_db.rollback()
+        flash(str(error), "error")
+    return redirect(url_for("courses.show_course", slug=slug, run=run.slug))
+
+
+@bp.post("/<slug>/<run_slug>/desinscription")
+@login_required
+def unenrol(slug, run_slug):
+    course = _course_or_404(slug)
+    run = _run_or_404(course, run_slug)
+    enrolment = queries.get_enrolment(run, current_user)
+    if enrolment is None or not ConfirmForm().validate_on_submit():
+        abort(400)
+    services.unenrol(enrolment, actor=current_user)
+    core_db.commit()
+    flash(_("Vous êtes désinscrit·e. Votre progression est conservée si vous revenez."), "success")
+    return redirect(url_for("courses.show_course", slug=slug, run=run.slug))
+
+
+@bp.get("/<slug>/<run_slug>/progression")
+@login_required
+def show_progress(slug, run_slug):
+    course, run, enrolment = _learner_context(slug, run_slug)
+    completions = queries.completed_item_ids(enrolment)
+    return render_template("courses/show_progress.html", course=course, run=run, enrolment=enrolment,
+                           progress=queries.progress_of(course, completions), completions=completions, now=utcnow())
+
+
+# --- Items and progress -------------------------------------------------------------------------------
+
+
+def _item_or_404(course, key) -> CourseItem:
+    item = queries.get_item(course, key)
+    if item is None:
         abort(404)
-    return render_template("courses/show_course.html", course=course, now=utcnow())
+    return item
+
+
+AUTO_COMPLETE = (ItemKind.TEXT, ItemKind.TESTIMONIAL, ItemKind.RESOURCE)
+
+
+@bp.get("/<slug>/<run_slug>/contenu/<key>")
+@login_required
+def show_item(slug, run_slug, key):
+    course, run, enrolment = _learner_context(slug, run_slug)
+    item = _item_or_404(course, key)
+    now = utcnow()
+    if enrolment is not None and now < run.access_starts_at:
+        flash(_("Le cours ouvre le %(date)s.", date=format_date(run.access_starts_at, "d MMMM yyyy")), "info")
+        return redirect(url_for("courses.show_course", slug=slug, run=run.slug))
+    if enrolment is not None and item.kind in AUTO_COMPLETE:
+        services.record_progress(enrolment, item, source="opened", now=now)  # opening a text is reading it
+        core_db.commit()
+    completions = queries.completed_item_ids(enrolment)
+    ordered = queries.ordered_items(course)
+    index = next(i for i, other in enumerate(ordered) if other.id == item.id)
+    return render_template(
+        "courses/show_item.html", course=course, run=run, enrolment=enrolment, item=item, now=now,
+        completion=completions.get(item.id), completions=completions,
+        previous=ordered[index - 1] if index > 0 else None, next_item=ordered[index + 1] if index + 1 < len(ordered) else None,
+        quiz_form=_quiz_form(item), form=ConfirmForm(), progress=queries.progress_of(course, completions),
+    )
+
+
+def _quiz_form(item: CourseItem) -> QuizAnswerForm | None:
+    if item.kind != ItemKind.QUIZ:
+        return None
+    form = QuizAnswerForm()
+    form.choice.choices = [(choice.id, choice.text) for choice in item.choices]
+    return form
+
+
+@bp.post("/<slug>/<run_slug>/contenu/<key>/termine")
+@login_required
+def complete_item(slug, run_slug, key):
+    """« J'ai terminé » (works without JavaScript), or the player's ~95 % event (fetch, JSON answer)."""
+    course, run, enrolment = _learner_context(slug, run_slug)
+    item = _item_or_404(course, key)
+    wants_json = request.headers.get("X-Requested-With") == "fetch"
+    if enrolment is None or not ConfirmForm().validate_on_submit():
+        abort(400)
+    source = "video" if request.form.get("source") == "video" and item.kind == ItemKind.VIDEO else "button"
+    try:
+        recorded = services.record_progress(enrolment, item, source=source)
+        core_db.commit()
+    except services.CourseError as error:
+        core_db.rollback()
+        if wants_json:
+            return jsonify(recorded=False, message=str(error)), 409
+        flash(str(error), "error")
+        return redirect(url_for("courses.show_item", slug=slug, run_slug=run.slug, key=key))
+    if wants_json:
+        return jsonify(recorded=recorded, completed=True)
+    if run.is_read_only(utcnow()):
+        flash(_("Le cours est en lecture seule : la progression n’est plus enregistrée."), "info")
+    else:
+        flash(_("Élément terminé."), "success")
+    return redirect(url_for("courses.show_item", slug=slug, run_slug=run.slug, key=key))
+
+
+@bp.post("/<slug>/<run_slug>/contenu/<key>/quiz")
+@login_required
+def answer_quiz(slug, run_slug, key):
+    course, run, enrolment = _learner_context(slug, run_slug)
+    item = _item_or_404(course, key)
+    form = _quiz_form(item)
+    if enrolment is None or form is None:
+        abort(400)
+    if not form.validate_on_submit():
+        flash(_("Choisissez une réponse."), "error")
+        return redirect(url_for("courses.show_item", slug=slug, run_slug=run.slug, key=key))
+    choice = db.session.get(QuizChoice, form.choice.data)
+    try:
+        services.record_progress(enrolment, item, source="quiz", choice=choice)
+        core_db.commit()
+    except services.CourseError as error:
+        core_db.rollback()
+        flash(str(error), "error")
+    return redirect(url_for("courses.show_item", slug=slug, run_slug=run.slug, key=key, choix=choice.id) + "#feedback")
+
+
+# --- Attestation ----------------------------------------------------------------------------------------
+
+
+@bp.get("/<slug>/<run_slug>/attestation.pdf")
+@login_required
+def attestation(slug, run_slug):
+    course = _course_or_404(slug)
+    run = _run_or_404(course, run_slug)
+    enrolment = queries.get_enrolment(run, current_user)
+    if enrolment is None or enrolment.completed_at is None:
+        abort(403)
+    pdf = attestation_pdf(
+        learner=current_user.full_name, course=course.title, partners=course.partners, run=run.name,
+        completed_on=format_date(enrolment.completed_at, "d MMMM yyyy"), code=enrolment.attestation_code,
+        verify_url=url_for("courses.verify_attestation", code=enrolment.attestation_code, _external=True),
+    )
+    return Response(pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="attestation-{course.slug}.pdf"'})
+
+
+@bp.get("/attestations/<code>")
+def verify_attestation(code):
+    enrolment = queries.get_enrolment_by_code(code)
+    return render_template("courses/verify_attestation.html", enrolment=enrolment, code=code), 200 if enrolment else 404
+
+
+# --- Trainers: authoring --------------------------------------------------------------------------------
+
+
+def _managed_course_or_404(course_id) -> Course:
+    course = queries.get_course_outline_by_id(course_id)
+    if course is None:
+        abort(404)
+    if not course.can_manage(current_user):
+        abort(403)
+    return course
+
+
+@bp.get("/gestion/")
+@role_required(*STAFF)
+def manage_courses():
+    return render_template("courses/manage_courses.html", courses=queries.list_all_courses())
+
+
+@bp.get("/gestion/<int:course_id>/contenu")
+@role_required(*STAFF)
+def edit_content(course_id):
+    course = _managed_course_or_404(course_id)
+    return render_template("courses/edit_content.html", course=course, form=ConfirmForm())
+
+
+def _sequence_of(course: Course, sequence_id: int) -> Sequence:
+    sequence = next((s for m in course.modules for s in m.sequences if s.id == sequence_id), None)
+    if sequence is None:
+        abort(404)
+    return sequence
+
+
+@bp.route("/gestion/<int:course_id>/sequences/<int:sequence_id>/nouvel-element", methods=["GET", "POST"])
+@role_required(*STAFF)
+def add_item(course_id, sequence_id):
+    course = _managed_course_or_404(course_id)
+    sequence = _sequence_of(course, sequence_id)
+    form = ItemForm()
+    if form.validate_on_submit():
+        if queries.get_item(course, form.key.data) is not None:
+            form.key.errors.append(_("Cet identifiant est déjà utilisé dans ce cours."))
+        else:
+            services.save_item(sequence, key=form.key.data, choices=parse_choices(form.choices_text.data or "") if form.kind.data == "quiz" else None, **form.values())
+            core_db.commit()
+            flash(_("Élément ajouté."), "success")
+            return redirect(url_for("courses.edit_content", course_id=course.id) + f"#sequence-{sequence.id}")
+    return render_template("courses/edit_item.html", course=course, sequence=sequence, form=form, item=None), 422 if form.errors else 200
+
+
+@bp.route("/gestion/<int:course_id>/elements/<int:item_id>", methods=["GET", "POST"])
+@role_required(*STAFF)
+def edit_item(course_id, item_id):
+    course = _managed_course_or_404(course_id)
+    item = db.get_or_404(CourseItem, item_id)
+    if item.course_id != course.id:
+        abort(404)
+    form = ItemForm(obj=item, choices_text=format_choices(item))
+    form.key.render_kw = {"readonly": True}
+    if form.validate_on_submit():
+        services.save_item(item.sequence, key=item.key, choices=parse_choices(form.choices_text.data or "") if form.kind.data == "quiz" else None, **form.values())
+        core_db.commit()
+        flash(_("Élément enregistré."), "success")
+        return redirect(url_for("courses.edit_content", course_id=course.id) + f"#sequence-{item.sequence_id}")
+    return render_template("courses/edit_item.html", course=course, sequence=item.sequence, form=form, item=item), 422 if form.errors else 200
+
+
+@bp.post("/gestion/<int:course_id>/elements/<int:item_id>/deplacer/<direction>")
+@role_required(*STAFF)
+def move_item(course_id, item_id, direction):
+    course = _managed_course_or_404(course_id)
+    item = db.get_or_404(CourseItem, item_id)
+    if item.course_id != course.id or direction not in ("haut", "bas") or not ConfirmForm().validate_on_submit():
+        abort(404)
+    services.move_item(item, -1 if direction == "haut" else 1)
+    core_db.commit()
+    return redirect(url_for("courses.edit_content", course_id=course.id) + f"#item-{item.id}")
+
+
+@bp.post("/gestion/<int:course_id>/elements/<int:item_id>/supprimer")
+@role_required(*STAFF)
+def delete_item(course_id, item_id):
+    course = _managed_course_or_404(course_id)
+    item = db.get_or_404(CourseItem, item_id)
+    if item.course_id != course.id or not ConfirmForm().validate_on_submit():
+        abort(404)
+    services.delete_item(item)
+    core_db.commit()
+    flash(_("Élément supprimé."), "success")
+    return redirect(url_for("courses.edit_content", course_id=course.id))
+
+
+@bp.get("/gestion/<int:course_id>/apercu/<int:item_id>")
+@role_required(*STAFF)
+def preview_item(course_id, item_id):
+    course = _managed_course_or_404(course_id)
+    item = db.get_or_404(CourseItem, item_id)
+    if item.course_id != course.id:
+        abort(404)
+    run = queries.default_run(course, utcnow())
+    if run is None:
+        abort(404)
+    return redirect(url_for("courses.show_item", slug=course.slug, run_slug=run.slug, key=item.key))
+
+
+# --- Trainers: runs, learners, dashboard ----------------------------------------------------------------
+
+
+RUN_DATES = ("registration_opens_at", "registration_closes_at", "access_starts_at", "access_ends_at")
+
+
+@bp.route("/gestion/<int:course_id>/sessions/nouvelle", methods=["GET", "POST"])
+@bp.route("/gestion/<int:course_id>/sessions/<int:run_id>", methods=["GET", "POST"])
+@role_required(*STAFF)
+def edit_run(course_id, run_id=None):
+    course = _managed_course_or_404(course_id)
+    run = next((r for r in course.runs if r.id == run_id), None) if run_id else None
+    if run_id and run is None:
+        abort(404)
+    form = RunForm(obj=run)
+    if run is not None and request.method == "GET":
+        for name in RUN_DATES:
+            getattr(form, name).data = to_paris(getattr(run, name))
+    if form.validate_on_submit():
+        taken = next((r for r in course.runs if r.slug == form.slug.data and r is not run), None)
+        if taken:
+            form.slug.errors.append(_("Une autre session de ce cours a déjà cet identifiant."))
+        else:
+            values = {"name": form.name.data, "slug": form.slug.data,
+                      **{name: from_paris(getattr(form, name).data) for name in RUN_DATES}}
+            run = services.save_run(course, run=run, **values)
+            core_db.commit()
+            flash(_("Session enregistrée."), "success")
+            return redirect(url_for("courses.dashboard", run_id=run.id))
+    return render_template("courses/edit_run.html", course=course, run=run, form=form), 422 if form.errors else 200
+
+
+def _managed_run_or_404(run_id) -> CourseRun:
+    run = db.get_or_404(CourseRun, run_id)
+    if not run.can_manage(current_user):
+        abort(403)
+    return run
+
+
+@bp.get("/gestion/sessions/<int:run_id>/tableau-de-bord")
+@role_required(*STAFF)
+def dashboard(run_id):
+    run = _managed_run_or_404(run_id)
+    course = queries.get_course_outline_by_id(run.course_id)
+    now = utcnow()
+    return render_template("courses/dashboard.html", run=run, course=course, stats=queries.dashboard(run, course, now))
+
+
+CSV_FIXED = ["prenom", "nom", "email", "administration", "inscrit_le", "derniere_activite", "termine_le"]
+
+
+@bp.get("/gestion/sessions/<int:run_id>/apprenants.csv")
+@role_required(*STAFF)
+def export_learners(run_id):
+    """Streamed: one aggregated query read in batches, one line per learner; memory stays flat."""
+    run = _managed_run_or_404(run_id)
+    course = queries.get_course_outline_by_id(run.course_id)
+    sequences = [(s.id, len(s.items)) for m in course.modules for s in m.sequences]
+
+    def lines():
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, delimiter=";")
+        writer.writerow(CSV_FIXED + [f"sequence_{number}_pourcent" for number in range(1, len(sequences) + 1)])
+        yield "\ufeff" + _drain(buffer)
+        with db.session.execute(queries.learners_progress_rows(run).execution_options(yield_per=500)) as result:
+            current, done = None, {}
+            for enrolment, sequence_id, count in result:
+                if current is not None and enrolment.id != current.id:
+                    writer.writerow(_learner_row(current, done, sequences))
+                    yield _drain(buffer)
+                    done = {}
+                current = enrolment
+                if sequence_id is not None:
+                    done[sequence_id] = count
+            if current is not None:
+                writer.writerow(_learner_row(current, done, sequences))
+                yield _drain(buffer)
+
+    return Response(stream_with_context(lines()), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="apprenants-{run.slug}.csv"'})
+
+
+def _learner_row(enrolment, done: dict, sequences) -> list:
+    user = enrolment.user
+    stamp = lambda value: value.strftime("%Y-%m-%d %H:%M") if value else ""  # noqa: E731
+    return [user.first_name, user.last_name, user.email, user.administration or "", stamp(enrolment.enrolled_at),
+            stamp(enrolment.last_activity_at), stamp(enrolment.completed_at),
+            *(round(100 * done.get(sequence_id, 0) / total) if total else 0 for sequence_id, total in sequences)]
+
+
+def _drain(buffer: io.StringIO) -> str:
+    text = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return text
+
+
+@bp.route("/gestion/sessions/<int:run_id>/inscriptions", methods=["GET", "POST"])
+@role_required(*STAFF)
+def batch_enrol(run_id):
+    run = _managed_run_or_404(run_id)
+    form = BatchEnrolForm()
+    outcome = None
+    if form.validate_on_submit():
+        outcome = services.invite_or_enrol(run, actor=current_user, emails_text=form.emails.data)
+        core_db.commit()
+    learners = db.paginate(queries.learners_query(run), per_page=50, error_out=False)
+    return render_template("courses/batch_enrol.html", run=run, form=form, outcome=outcome, learners=learners), 422 if form.errors else 200
+
+
+@bp.route("/gestion/sessions/<int:run_id>/courriel", methods=["GET", "POST"])
+@role_required(*STAFF)
+def email_learners(run_id):
+    run = _managed_run_or_404(run_id)
+    form = LearnerEmailForm()
+    if form.validate_on_submit():
+        sent = services.send_bulk_email(run, actor=current_user, audience=form.audience.data, subject=form.subject.data,
+                                        body=form.body.data, stalled_days=form.stalled_days.data or 14)
+        core_db.commit()
+        flash(_("Message envoyé à %(n)s apprenant·e(s).", n=sent), "success")
+        return redirect(url_for("courses.dashboard", run_id=run.id))
+    return render_template("courses/email_learners.html", run=run, form=form), 422 if form.errors else 200

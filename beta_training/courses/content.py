@@ -1,0 +1,119 @@
+"""A course as a folder of YAML and Markdown, so it can live in version control.
+
+    <folder>/course.yml          course fields, runs, modules → sequences → item keys (in order)
+    <folder>/items/<key>.md      one item: YAML front matter + Markdown body (the text lesson, the quote,
+                                 the resource description, the quiz question, or a video's transcript)
+"""
+
+from pathlib import Path
+
+import sqlalchemy as sa
+import yaml
+
+from beta_training.core.models import from_paris, to_paris
+from beta_training.courses import queries, services
+from beta_training.courses.models import Course, CourseItem, ItemKind
+from beta_training.extensions import db
+
+ITEM_FIELDS = ("kind", "title", "video_url", "duration_seconds", "subtitles_url", "person_name", "person_role",
+               "resource_url")
+RUN_DATES = ("registration_opens_at", "registration_closes_at", "access_starts_at", "access_ends_at")
+
+
+class ContentError(Exception):
+    pass
+
+
+def _split_front_matter(text: str) -> tuple[dict, str]:
+    if not text.startswith("---\n"):
+        raise ContentError("an item file must start with a YAML front matter (---)")
+    front, _, body = text[4:].partition("\n---\n")
+    return yaml.safe_load(front) or {}, body.strip("\n")
+
+
+def _body_field(kind: str) -> str:
+    return "transcript" if kind == ItemKind.VIDEO else "body"
+
+
+def import_course(folder: Path, prune: bool = False) -> Course:
+    """Create or update the course from `folder` (idempotent). With `prune`, items absent from the
+    folder are deleted (with the learners' completions of them)."""
+    folder = Path(folder)
+    spec = yaml.safe_load((folder / "course.yml").read_text(encoding="utf-8"))
+    course = services.upsert_course(
+        slug=spec["slug"], title=spec["title"], summary=spec.get("summary", ""), partners=spec.get("partners", ""),
+        published=bool(spec.get("published", False)),
+    )
+    for run in spec.get("runs", ()):
+        services.upsert_run(course, slug=run["slug"], name=run["name"],
+                            **{name: from_paris(run[name]) for name in RUN_DATES})
+    keys = set()
+    number = 0
+    for module_position, module_spec in enumerate(spec["modules"], start=1):
+        module = services.upsert_module(course, position=module_position, title=module_spec["title"],
+                                        summary=module_spec.get("summary", ""))
+        for sequence_position, sequence_spec in enumerate(module_spec["sequences"], start=1):
+            number += 1
+            sequence = services.upsert_sequence(module, position=sequence_position, number=number,
+                                                title=sequence_spec["title"], summary=sequence_spec.get("summary", ""))
+            _place_items(sequence, sequence_spec.get("items", ()), folder, keys)
+    if prune:
+        for item in db.session.scalars(sa.select(CourseItem).where(CourseItem.course_id == course.id)):
+            if item.key not in keys:
+                db.session.delete(item)
+    db.session.flush()
+    return course
+
+
+def _place_items(sequence, item_keys, folder: Path, seen: set) -> None:
+    # Free the positions first: an item may move inside the sequence or come from another one.
+    for offset, key in enumerate(item_keys, start=1):
+        existing = db.session.scalar(sa.select(CourseItem).where(CourseItem.course_id == _course_id(sequence),
+                                                                 CourseItem.key == key))
+        if existing is not None:
+            existing.position = -offset - 1000 * existing.sequence_id
+    db.session.flush()
+    for position, key in enumerate(item_keys, start=1):
+        if key in seen:
+            raise ContentError(f"item {key} is listed twice")
+        seen.add(key)
+        front, body = _split_front_matter((folder / "items" / f"{key}.md").read_text(encoding="utf-8"))
+        kind = ItemKind(front["kind"])
+        values = {name: front.get(name, "" if name != "duration_seconds" else None) for name in ITEM_FIELDS}
+        values["kind"] = kind
+        values["body"] = ""
+        values["transcript"] = ""
+        values[_body_field(kind)] = body
+        item = services.save_item(sequence, key=key, position=position, choices=front.get("choices"), **values)
+        item.position = position
+    db.session.flush()
+
+
+def _course_id(sequence) -> int:
+    return sequence.module.course_id
+
+
+def export_course(course: Course, folder: Path) -> None:
+    """Write the course to `folder` in the format import_course() reads."""
+    course = queries.get_course_outline(course.slug)
+    folder = Path(folder)
+    (folder / "items").mkdir(parents=True, exist_ok=True)
+    spec = {
+        "slug": course.slug, "title": course.title, "summary": course.summary, "partners": course.partners,
+        "published": course.published,
+        "runs": [{"slug": run.slug, "name": run.name, **{name: to_paris(getattr(run, name)) for name in RUN_DATES}}
+                 for run in course.runs],
+        "modules": [
+            {"title": module.title, "summary": module.summary, "sequences": [
+                {"title": sequence.title, "summary": sequence.summary, "items": [item.key for item in sequence.items]}
+                for sequence in module.sequences]}
+            for module in course.modules
+        ],
+    }
+    (folder / "course.yml").write_text(yaml.safe_dump(spec, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    for item in queries.ordered_items(course):
+        front = {name: getattr(item, name) for name in ITEM_FIELDS if getattr(item, name) not in ("", None)}
+        if item.kind == ItemKind.QUIZ:
+            front["choices"] = [{"text": c.text, "correct": c.is_correct, "feedback": c.feedback} for c in item.choices]
+        text = "---\n" + yaml.safe_dump(front, allow_unicode=True, sort_keys=False) + "---\n" + getattr(item, _body_field(item.kind)) + "\n"
+        (folder / "items" / f"{item.key}.md").write_text(text, encoding="utf-8")

@@ -1,0 +1,108 @@
+"""Forms of the MOOC."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateTimeLocalField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
+
+from beta_training.core.forms import choices
+from beta_training.courses.models import ITEM_KIND_LABELS
+
+
+class QuizAnswerForm(FlaskForm):
+    choice = RadioField(_l("Votre réponse"), coerce=int, validators=[InputRequired(_l("Choisissez une réponse."))])
+
+
+class ItemForm(FlaskForm):
+    key = StringField(_l("Identifiant"), description=_l("Lettres, chiffres et tirets ; sert d’adresse et de nom de fichier. Exemple : s1-video"),
+                      validators=[InputRequired(_l("Donnez un identifiant.")), Length(max=120),
+                                  Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$", message=_l("Utilisez des minuscules, des chiffres et des tirets, par exemple s1-video."))])
+    kind = SelectField(_l("Type"), choices=choices(ITEM_KIND_LABELS.items()))
+    title = StringField(_l("Titre"), validators=[InputRequired(_l("Donnez un titre.")), Length(max=200)])
+    body = TextAreaField(_l("Texte (Markdown)"), description=_l("Leçon, citation du témoignage, description de la ressource ou question du quiz."),
+                         validators=[Optional(), Length(max=20000)], render_kw={"rows": 8})
+    video_url = StringField(_l("Adresse de la vidéo"), description=_l("Fichier .mp4/.webm ou lien d’intégration"), validators=[Optional(), Length(max=500)])
+    duration_seconds = IntegerField(_l("Durée (secondes)"), validators=[Optional(), NumberRange(min=1)])
+    transcript = TextAreaField(_l("Transcription"), description=_l("Obligatoire pour une vidéo."), validators=[Optional(), Length(max=20000)], render_kw={"rows": 6})
+    subtitles_url = StringField(_l("Sous-titres (fichier .vtt)"), validators=[Optional(), Length(max=500)])
+    person_name = StringField(_l("Personne (témoignage)"), validators=[Optional(), Length(max=200)])
+    person_role = StringField(_l("Rôle de la personne"), validators=[Optional(), Length(max=200)])
+    resource_url = StringField(_l("Lien de la ressource"), validators=[Optional(), Length(max=500)])
+    choices_text = TextAreaField(
+        _l("Réponses du quiz"),
+        description=_l("Une réponse par ligne : « * » devant la bonne réponse, « | » puis le retour affiché. Exemple : * Rendre le service à la main | Oui, c’est le plus rapide."),
+        validators=[Optional(), Length(max=5000)], render_kw={"rows": 5})
+
+    def validate_transcript(self, field):
+        if self.kind.data == "video" and not (field.data or "").strip():
+            raise ValidationError(_l("Une vidéo doit avoir sa transcription (accessibilité)."))
+
+    def validate_video_url(self, field):
+        if self.kind.data == "video" and not (field.data or "").strip():
+            raise ValidationError(_l("Indiquez l’adresse de la vidéo, par exemple /static/media/ma-video.webm."))
+
+    def validate_choices_text(self, field):
+        if self.kind.data == "quiz":
+            parsed = parse_choices(field.data or "")
+            if len(parsed) < 2 or not any(c["correct"] for c in parsed):
+                raise ValidationError(_l("Un quiz a au moins deux réponses, dont une bonne marquée par « * »."))
+
+    def values(self) -> dict:
+        data = {name: getattr(self, name).data for name in (
+            "kind", "title", "body", "video_url", "duration_seconds", "transcript", "subtitles_url", "person_name",
+            "person_role", "resource_url")}
+        return {k: ("" if v is None and k != "duration_seconds" else v) for k, v in data.items()}
+
+
+def parse_choices(text: str) -> list[dict]:
+    parsed = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        correct = line.startswith("*")
+        label, _, feedback = line.lstrip("* ").partition("|")
+        parsed.append({"text": label.strip(), "correct": correct, "feedback": feedback.strip()})
+    return parsed
+
+
+def format_choices(item) -> str:
+    return "\n".join(f"{'* ' if c.is_correct else ''}{c.text}" + (f" | {c.feedback}" if c.feedback else "") for c in item.choices)
+
+
+class RunForm(FlaskForm):
+    name = StringField(_l("Nom de la session"), description=_l("Par exemple : session 02"), validators=[InputRequired(_l("Donnez un nom.")), Length(max=120)])
+    slug = StringField(_l("Identifiant"), description=_l("Exemple : session-02"), validators=[InputRequired(_l("Donnez un identifiant.")), Length(max=60),
+                       Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$", message=_l("Utilisez des minuscules, des chiffres et des tirets, par exemple session-02."))])
+    registration_opens_at = DateTimeLocalField(_l("Ouverture des inscriptions"), format="%Y-%m-%dT%H:%M", validators=[InputRequired(_l("Indiquez une date."))])
+    registration_closes_at = DateTimeLocalField(_l("Clôture des inscriptions"), format="%Y-%m-%dT%H:%M", validators=[InputRequired(_l("Indiquez une date."))])
+    access_starts_at = DateTimeLocalField(_l("Début de l’accès aux contenus"), format="%Y-%m-%dT%H:%M", validators=[InputRequired(_l("Indiquez une date."))])
+    access_ends_at = DateTimeLocalField(_l("Fin de l’accès aux contenus"), format="%Y-%m-%dT%H:%M", validators=[InputRequired(_l("Indiquez une date."))])
+
+    def validate_registration_closes_at(self, field):
+        if self.registration_opens_at.data and field.data and field.data <= self.registration_opens_at.data:
+            raise ValidationError(_l("La clôture doit suivre l’ouverture."))
+
+    def validate_access_ends_at(self, field):
+        if self.access_starts_at.data and field.data and field.data <= self.access_starts_at.data:
+            raise ValidationError(_l("La fin doit suivre le début."))
+
+
+class BatchEnrolForm(FlaskForm):
+    emails = TextAreaField(_l("Adresses électroniques"), description=_l("Une par ligne (ou séparées par des virgules). Exemple : prenom.nom@interieur.gouv.fr"),
+                           validators=[InputRequired(_l("Collez au moins une adresse."))], render_kw={"rows": 8})
+
+
+AUDIENCE_LABELS = {"all": _l("Tous les apprenants"), "not_started": _l("Pas encore commencé"),
+                   "stalled": _l("Sans activité depuis N jours"), "completed": _l("Cours terminé")}
+
+
+class LearnerEmailForm(FlaskForm):
+    audience = RadioField(_l("Destinataires"), choices=choices(AUDIENCE_LABELS.items()), validators=[InputRequired(_l("Choisissez les destinataires."))])
+    stalled_days = IntegerField(_l("N jours sans activité"), default=14, validators=[Optional(), NumberRange(min=1, max=365)])
+    subject = StringField(_l("Objet"), validators=[InputRequired(_l("Saisissez un objet.")), Length(max=200)])
+    body = TextAreaField(_l("Message"), validators=[InputRequired(_l("Saisissez un message.")), Length(max=5000)], render_kw={"rows": 8})
+
+
+class PublishForm(FlaskForm):
+    published = BooleanField(_l("Cours publié (visible dans le catalogue)"))
