@@ -15,7 +15,17 @@ from beta_training.cohorts.models import (
     Speaker,
 )
 from beta_training.core.models import OutboxMessage, StateChange, utcnow
-from beta_training.courses.models import Course, CourseModule, CourseRun, Sequence
+from beta_training.courses.models import (
+    Course,
+    CourseInvitation,
+    CourseItem,
+    CourseModule,
+    CourseRun,
+    Enrolment,
+    ItemCompletion,
+    QuizChoice,
+    Sequence,
+)
 from beta_training.extensions import db
 
 PASSWORD = "correct horse battery staple"
@@ -125,7 +135,7 @@ def make_course_run(course=None, **values) -> CourseRun:
         name="Session 01",
         registration_opens_at=now - timedelta(days=10),
         registration_closes_at=now + timedelta(days=10),
-        access_starts_at=now - timedelta(days=5),
+        access_starts_at=now - timedelta(days=30),
         access_ends_at=now + timedelta(days=30),
     )
     defaults.update(values)
@@ -190,3 +200,56 @@ def make_alumni_profile(user=None, **values) -> AlumniProfile:
 def make_state_change(subject, to_state, from_state=None, actor=None, reason="") -> StateChange:
     return _save(StateChange(subject_type=subject.__tablename__, subject_id=subject.id, from_state=from_state,
                              to_state=to_state, actor_id=actor.id if actor else None, reason=reason))
+
+
+def make_course_item(sequence=None, kind="text", **values) -> CourseItem:
+    sequence = sequence or make_sequence()
+    course_id = db.session.get(CourseModule, sequence.module_id).course_id
+    n = _n()
+    defaults = dict(key=f"item-{n}", title=f"Élément {n}", body="Un texte.", position=n)
+    if kind == "video":
+        defaults.update(video_url="/static/media/demo-sequence.webm", transcript="Transcription.", duration_seconds=4)
+    defaults.update(values)
+    return _save(CourseItem(course_id=course_id, sequence_id=sequence.id, kind=kind, **defaults))
+
+
+def make_quiz_choice(item=None, **values) -> QuizChoice:
+    item = item or make_course_item(kind="quiz")
+    return _save(QuizChoice(item_id=item.id, **{"position": _n(), "text": "Une réponse", "is_correct": False, **values}))
+
+
+def make_enrolment(run=None, user=None, **values) -> Enrolment:
+    run = run or make_course_run()
+    user = user or make_user()
+    return _save(Enrolment(run_id=run.id, user_id=user.id, **{"enrolled_at": utcnow(), "state": "active", **values}))
+
+
+def make_item_completion(enrolment=None, item=None, **values) -> ItemCompletion:
+    enrolment = enrolment or make_enrolment()
+    item = item or make_course_item()
+    return _save(ItemCompletion(enrolment_id=enrolment.id, item_id=item.id,
+                                **{"source": "button", "completed_at": utcnow(), **values}))
+
+
+def make_course_invitation(run=None, email="invitee@example.gouv.fr", **values) -> CourseInvitation:
+    run = run or make_course_run()
+    return _save(CourseInvitation(run_id=run.id, email=email, **{"created_at": utcnow(), **values}))
+
+
+def make_mooc(sequences=(2, 1), kinds=("video", "text", "quiz")):
+    """A published course with a run open today: modules → sequences → items (a quiz has two choices)."""
+    course = make_course()
+    run = make_course_run(course)
+    number = 0
+    for module_position, count in enumerate(sequences, start=1):
+        module = make_course_module(course, position=module_position)
+        for position in range(1, count + 1):
+            number += 1
+            sequence = make_sequence(module, position=position, number=number, title=f"Séquence {number}")
+            for item_position, kind in enumerate(kinds, start=1):
+                item = make_course_item(sequence, kind=kind, key=f"s{number}-{kind}", position=item_position,
+                                        title=f"S{number} {kind}")
+                if kind == "quiz":
+                    make_quiz_choice(item, position=1, text="Bonne", is_correct=True, feedback="Bravo")
+                    make_quiz_choice(item, position=2, text="Mauvaise", is_correct=False, feedback="Non")
+    return course, run

@@ -56,6 +56,7 @@ from beta_training.cohorts.models import (
     Speaker,
 )
 from beta_training.core import db as core_db
+from beta_training.courses import queries as course_queries
 from beta_training.core.auth import role_required
 from beta_training.core.forms import ConfirmForm
 from beta_training.core.models import from_paris, to_paris, utcnow
@@ -523,6 +524,7 @@ def review_application(application_id):
         "cohorts/review_application.html", application=application, cohort=application.cohort,
         review_form=ReviewForm(obj=own_review), decision_form=DecisionForm(), criteria=CRITERIA,
         scores=queries.application_scores(application.id), history=queries.candidate_history(application),
+        mooc=course_queries.enrolment_summaries(application.user_id),
         timeline=queries.timeline(application), rank=queries.waitlist_rank(application),
         seats_left=queries.seats_left(application.cohort),
     )

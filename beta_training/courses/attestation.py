@@ -14,6 +14,7 @@ def _text(value: str) -> str:
 def attestation_pdf(*, learner: str, course: str, partners: str, run: str, completed_on: str, code: str,
                     verify_url: str) -> bytes:
     pdf = FPDF(format="A4")
+    pdf.set_compression(False)  # one small page; uncompressed, its text can be checked (and searched)
     pdf.set_title(_text(f"Attestation de suivi - {course}"))
     pdf.set_author("beta.gouv.fr")
     pdf.set_lang("fr")

@@ -66,12 +66,23 @@ def import_course(folder: Path, prune: bool = False) -> Course:
 
 
 def _place_items(sequence, item_keys, folder: Path, seen: set) -> None:
-    # Free the positions first: an item may move inside the sequence or come from another one.
+    # Items that move (inside the sequence or from another one) first leave their positions, which
+    # are unique; items already in place are not touched, so a re-import changes nothing.
     for offset, key in enumerate(item_keys, start=1):
         existing = db.session.scalar(sa.select(CourseItem).where(CourseItem.course_id == _course_id(sequence),
                                                                  CourseItem.key == key))
-        if existing is not None:
+        if existing is not None and (existing.sequence_id, existing.position) != (sequence.id, offset):
             existing.position = -offset - 1000 * existing.sequence_id
+    # Items of this sequence that the folder no longer lists (kept unless pruned) go after the listed ones.
+    unlisted = db.session.scalars(sa.select(CourseItem).where(
+        CourseItem.sequence_id == sequence.id, CourseItem.key.not_in(list(item_keys)), CourseItem.position > 0,
+    ).order_by(CourseItem.position)).all()
+    for extra, item in enumerate(unlisted, start=len(item_keys) + 1):
+        if item.position != extra:
+            item.position = -extra
+    db.session.flush()
+    for extra, item in enumerate(unlisted, start=len(item_keys) + 1):
+        item.position = extra
     db.session.flush()
     for position, key in enumerate(item_keys, start=1):
         if key in seen:
@@ -80,12 +91,13 @@ def _place_items(sequence, item_keys, folder: Path, seen: set) -> None:
         front, body = _split_front_matter((folder / "items" / f"{key}.md").read_text(encoding="utf-8"))
         kind = ItemKind(front["kind"])
         values = {name: front.get(name, "" if name != "duration_seconds" else None) for name in ITEM_FIELDS}
-        values["kind"] = kind
+        values["kind"] = kind.value
         values["body"] = ""
         values["transcript"] = ""
         values[_body_field(kind)] = body
         item = services.save_item(sequence, key=key, position=position, choices=front.get("choices"), **values)
-        item.position = position
+        if item.position != position:
+            item.position = position
     db.session.flush()
 
 
@@ -110,10 +122,24 @@ def export_course(course: Course, folder: Path) -> None:
             for module in course.modules
         ],
     }
-    (folder / "course.yml").write_text(yaml.safe_dump(spec, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    (folder / "course.yml").write_text(yaml.safe_dump(_compact(spec), allow_unicode=True, sort_keys=False), encoding="utf-8")
     for item in queries.ordered_items(course):
-        front = {name: getattr(item, name) for name in ITEM_FIELDS if getattr(item, name) not in ("", None)}
+        front = {name: _plain(getattr(item, name)) for name in ITEM_FIELDS if getattr(item, name) not in ("", None)}
         if item.kind == ItemKind.QUIZ:
             front["choices"] = [{"text": c.text, "correct": c.is_correct, "feedback": c.feedback} for c in item.choices]
         text = "---\n" + yaml.safe_dump(front, allow_unicode=True, sort_keys=False) + "---\n" + getattr(item, _body_field(item.kind)) + "\n"
         (folder / "items" / f"{item.key}.md").write_text(text, encoding="utf-8")
+
+
+def _plain(value):
+    """Enum members as their plain string, for YAML."""
+    return value.value if hasattr(value, "value") else value
+
+
+def _compact(value):
+    """Leave out empty summaries and lists, as a person writing the file would."""
+    if isinstance(value, dict):
+        return {k: _compact(v) for k, v in value.items() if not (k in ("summary", "runs") and v in ("", []))}
+    if isinstance(value, list):
+        return [_compact(v) for v in value]
+    return value

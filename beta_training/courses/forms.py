@@ -33,19 +33,22 @@ class ItemForm(FlaskForm):
         description=_l("Une réponse par ligne : « * » devant la bonne réponse, « | » puis le retour affiché. Exemple : * Rendre le service à la main | Oui, c’est le plus rapide."),
         validators=[Optional(), Length(max=5000)], render_kw={"rows": 5})
 
-    def validate_transcript(self, field):
-        if self.kind.data == "video" and not (field.data or "").strip():
-            raise ValidationError(_l("Une vidéo doit avoir sa transcription (accessibilité)."))
-
-    def validate_video_url(self, field):
-        if self.kind.data == "video" and not (field.data or "").strip():
-            raise ValidationError(_l("Indiquez l’adresse de la vidéo, par exemple /static/media/ma-video.webm."))
-
-    def validate_choices_text(self, field):
+    def validate(self, extra_validators=None) -> bool:
+        # Checks that depend on the kind run here: Optional() stops a field's own chain when it is empty.
+        valid = super().validate(extra_validators)
+        if self.kind.data == "video":
+            if not (self.transcript.data or "").strip():
+                self.transcript.errors.append(_l("Une vidéo doit avoir sa transcription (accessibilité)."))
+                valid = False
+            if not (self.video_url.data or "").strip():
+                self.video_url.errors.append(_l("Indiquez l’adresse de la vidéo, par exemple /static/media/ma-video.webm."))
+                valid = False
         if self.kind.data == "quiz":
-            parsed = parse_choices(field.data or "")
+            parsed = parse_choices(self.choices_text.data or "")
             if len(parsed) < 2 or not any(c["correct"] for c in parsed):
-                raise ValidationError(_l("Un quiz a au moins deux réponses, dont une bonne marquée par « * »."))
+                self.choices_text.errors.append(_l("Un quiz a au moins deux réponses, dont une bonne marquée par « * »."))
+                valid = False
+        return valid
 
     def values(self) -> dict:
         data = {name: getattr(self, name).data for name in (

@@ -250,3 +250,27 @@ def learners_for_audience(run: CourseRun, audience: str, stalled_since: datetime
 
 def get_enrolment_by_code(code: str) -> Enrolment | None:
     return db.session.scalar(sa.select(Enrolment).where(Enrolment.attestation_code == code.strip().upper()))
+
+
+def enrolment_summaries(user_id: int) -> list[dict]:
+    """A person's MOOC enrolments with their progress (for the Alpha reviewers' 'history with us')."""
+    totals = (
+        sa.select(CourseItem.course_id, sa.func.count().label("total")).group_by(CourseItem.course_id).subquery()
+    )
+    done = (
+        sa.select(ItemCompletion.enrolment_id, sa.func.count().label("done")).group_by(ItemCompletion.enrolment_id).subquery()
+    )
+    rows = db.session.execute(
+        sa.select(Enrolment, Course.title, sa.func.coalesce(done.c.done, 0), sa.func.coalesce(totals.c.total, 0))
+        .join(CourseRun, CourseRun.id == Enrolment.run_id)
+        .join(Course, Course.id == CourseRun.course_id)
+        .outerjoin(done, done.c.enrolment_id == Enrolment.id)
+        .outerjoin(totals, totals.c.course_id == Course.id)
+        .where(Enrolment.user_id == user_id)
+        .order_by(Enrolment.enrolled_at.desc())
+    ).all()
+    return [
+        {"course": title, "run": enrolment.run.name, "state": enrolment.state, "done": n_done, "total": n_total,
+         "percent": round(100 * n_done / n_total) if n_total else 0, "completed_at": enrolment.completed_at}
+        for enrolment, title, n_done, n_total in rows
+    ]

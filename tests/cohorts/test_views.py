@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from beta_training.accounts.models import Role
 from beta_training.cohorts.models import ApplicationState, Cohort, CohortApplication, CohortStatus, ProgrammeItem
 from beta_training.cohorts.views import CSV_COLUMNS
+from beta_training.courses.models import CourseItem as CourseItemModel
 from beta_training.core.models import OutboxMessage, utcnow
 from beta_training.extensions import db
 from tests.conftest import login
@@ -365,3 +366,16 @@ def test_csv_export_of_an_empty_session_still_has_its_header(client):
     cohort = make_cohort()
     text = client.get(f"/alpha/gestion/{cohort.id}/candidatures.csv").data.decode("utf-8-sig")
     assert text.splitlines() == [";".join(CSV_COLUMNS)]
+
+
+def test_review_page_shows_the_candidates_mooc_progress(client):
+    from tests.factories import make_enrolment, make_item_completion, make_mooc
+
+    course, run = make_mooc(sequences=(1,), kinds=("text", "video", "quiz", "testimonial"))
+    application = make_application()
+    enrolment = make_enrolment(run, application.user)
+    first_item = db.session.scalar(sa.select(CourseItemModel.id).where(CourseItemModel.course_id == course.id))
+    make_item_completion(enrolment, db.session.get(CourseItemModel, first_item))
+    login(client, make_user(roles=[Role.TRAINER]))
+    page = client.get(f"/alpha/gestion/candidatures/{application.id}").text
+    assert f"{course.title} (Session 01) — 25 % des contenus suivis" in page

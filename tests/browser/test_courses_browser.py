@@ -1,0 +1,118 @@
+"""MOOC in Chromium: enrol → open items → the progress bars move → the video is completed by the player
+reaching 95 % → « Cours terminé » → the attestation PDF is downloaded and its code verified. Axe on every
+MOOC page."""
+
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from beta_training.accounts.models import Role
+from beta_training.courses.models import Enrolment
+from beta_training.extensions import db
+from tests.a11y import assert_accessible
+from tests.conftest import browser_login
+from tests.factories import PASSWORD, make_enrolment, make_mooc, make_user
+
+pytestmark = pytest.mark.browser
+
+
+def _progress(page, element_id):
+    return int(page.locator(f"#{element_id}").get_attribute("value"))
+
+
+def test_enrol_progress_complete_and_download_the_attestation(page, tmp_path):
+    course, run = make_mooc(sequences=(1, 1), kinds=("video", "text", "quiz"))
+    make_user(email="learner@example.gouv.fr", first_name="Léa", last_name="Apprenante")
+    browser_login(page, "learner@example.gouv.fr", PASSWORD)
+    page.goto(f"/mooc/{course.slug}")
+    page.get_by_role("button", name="M’inscrire").click()
+    page.get_by_text("Vous êtes inscrit·e").wait_for()
+    assert _progress(page, "progress-course") == 0
+
+    page.get_by_role("link", name="Commencer le cours").click()
+    # The video: the player reaching 95 % records it (no button pressed).
+    page.locator("video").evaluate("v => { v.muted = true; v.currentTime = v.duration * 0.96; return v.play(); }")
+    page.get_by_text("Vidéo terminée").wait_for()
+    page.get_by_role("link", name=re.compile("^Suivant")).click()  # a text lesson: opening it is reading it
+    page.get_by_role("link", name=re.compile("^Suivant")).click()  # the quiz
+    page.get_by_label("Bonne").check(force=True)
+    page.get_by_role("button", name="Valider ma réponse").click()
+    page.get_by_text("Bonne réponse").first.wait_for()
+
+    page.goto(f"/mooc/{course.slug}")
+    assert _progress(page, "progress-course") == 3
+    first_sequence = page.locator("progress[id^=progress-sequence-]").first
+    assert first_sequence.get_attribute("value") == first_sequence.get_attribute("max") == "3"
+    assert "50 %" in page.locator("#progress-course-label").inner_text()
+
+    # Second sequence, with the keyboard-friendly « J'ai terminé » for the video.
+    page.get_by_role("link", name=re.compile("^Reprendre")).click()
+    page.get_by_role("button", name="J’ai terminé").click()
+    page.get_by_text("Élément terminé").wait_for()
+    page.get_by_role("link", name=re.compile("^Suivant")).click()
+    page.get_by_role("link", name=re.compile("^Suivant")).click()
+    page.get_by_label("Mauvaise").check(force=True)
+    page.get_by_role("button", name="Valider ma réponse").click()
+    page.get_by_text("Pas tout à fait").wait_for()
+
+    page.goto(f"/mooc/{course.slug}")
+    page.get_by_role("heading", name="Cours terminé").wait_for()
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Télécharger mon attestation de suivi (PDF)").click()
+    pdf_path = tmp_path / "attestation.pdf"
+    download_info.value.save_as(pdf_path)
+    assert pdf_path.read_bytes().startswith(b"%PDF")
+
+    db.session.commit()
+    code = db.session.scalar(sa.select(Enrolment.attestation_code))
+    assert code.encode() in pdf_path.read_bytes()  # printed on the attestation
+    page.goto(f"/mooc/attestations/{code}")
+    page.get_by_text("Attestation authentique").wait_for()
+    assert "Léa Apprenante" in page.content()
+
+
+def test_axe_on_every_mooc_page(page):
+    course, run = make_mooc(sequences=(1, 1), kinds=("video", "text", "quiz", "testimonial", "resource"))
+    learner = make_user(email="a11y-learner@example.gouv.fr")
+    make_enrolment(run, learner)
+    make_user(email="a11y-lead@example.gouv.fr", roles=[Role.COURSE_LEAD])
+    page.goto("/mooc/")
+    assert_accessible(page, "/mooc/")
+    page.goto(f"/mooc/{course.slug}")
+    assert_accessible(page, "course (anonymous)")
+    browser_login(page, "a11y-learner@example.gouv.fr", PASSWORD)
+    urls = [f"/mooc/{course.slug}", f"/mooc/{course.slug}/{run.slug}/progression"] + [
+        f"/mooc/{course.slug}/{run.slug}/contenu/s1-{kind}" for kind in ("video", "text", "quiz", "testimonial", "resource")
+    ]
+    for url in urls:
+        page.goto(url)
+        assert_accessible(page, url)
+    page.goto(f"/mooc/{course.slug}/{run.slug}/contenu/s1-quiz")
+    page.get_by_label("Bonne").check(force=True)
+    page.get_by_role("button", name="Valider ma réponse").click()
+    page.get_by_text("Bonne réponse").first.wait_for()
+    assert_accessible(page, "quiz feedback")
+    page.goto("/mooc/attestations/INCONNU")
+    assert_accessible(page, "attestation not found")
+
+    page.goto("/compte/")
+    page.get_by_role("button", name="Se déconnecter").first.click()
+    browser_login(page, "a11y-lead@example.gouv.fr", PASSWORD)
+    staff = ["/mooc/gestion/", f"/mooc/gestion/{course.id}/contenu", f"/mooc/gestion/{course.id}/sessions/nouvelle",
+             f"/mooc/gestion/{course.id}/sessions/{run.id}", f"/mooc/gestion/sessions/{run.id}/tableau-de-bord",
+             f"/mooc/gestion/sessions/{run.id}/inscriptions", f"/mooc/gestion/sessions/{run.id}/courriel"]
+    for url in staff:
+        page.goto(url)
+        assert_accessible(page, url)
+    page.goto(f"/mooc/gestion/{course.id}/contenu")
+    page.get_by_role("link", name=re.compile("^Modifier « ")).first.click()
+    assert_accessible(page, "edit item")
+    page.locator("#transcript").fill("")
+    page.get_by_role("button", name="Enregistrer", exact=True).click()
+    page.get_by_text("Une vidéo doit avoir sa transcription").first.wait_for()
+    assert_accessible(page, "edit item (errors)")
+    page.goto(f"/mooc/gestion/sessions/{run.id}/courriel")
+    page.get_by_role("button", name="Envoyer").click()
+    page.get_by_text("Saisissez un objet.").first.wait_for()
+    assert_accessible(page, "learner email (errors)")

@@ -1,0 +1,214 @@
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from beta_training.accounts.models import Role
+from beta_training.core.models import OutboxMessage, utcnow
+from beta_training.courses import queries, services
+from beta_training.courses.content import export_course, import_course
+from beta_training.courses.models import CourseItem, ItemCompletion
+from beta_training.demo import MOOC_FOLDER
+from beta_training.extensions import db
+from tests.factories import make_course_invitation, make_course_run, make_enrolment, make_mooc, make_user
+
+
+@pytest.fixture
+def ctx(app):
+    with app.test_request_context():
+        yield
+
+
+def _subjects():
+    return [m.subject for m in db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id))]
+
+
+@pytest.mark.parametrize("opens,closes,ok", [
+    (timedelta(0), timedelta(days=1), True),               # the opening instant is inside
+    (timedelta(seconds=1), timedelta(days=1), False),      # one second before opening
+    (-timedelta(days=1), timedelta(seconds=1), True),      # one second before closing
+    (-timedelta(days=1), timedelta(0), False),             # the closing instant is outside
+])
+def test_registration_window_edges(ctx, opens, closes, ok):
+    now = utcnow()
+    run = make_course_run(registration_opens_at=now + opens, registration_closes_at=now + closes)
+    user = make_user()
+    if ok:
+        assert services.enrol(run, user, now=now).is_active
+    else:
+        with pytest.raises(services.CourseError, match="inscriptions"):
+            services.enrol(run, user, now=now)
+
+
+def test_enrol_is_idempotent_and_unenrol_keeps_progress(ctx):
+    course, run = make_mooc()
+    user = make_user()
+    first = services.enrol(run, user)
+    assert services.enrol(run, user).id == first.id
+    item = queries.ordered_items(queries.get_course_outline(course.slug))[0]
+    services.record_progress(first, item, source="button")
+    services.unenrol(first, actor=user)
+    again = services.enrol(run, user)
+    assert again.id == first.id and item.id in queries.completed_item_ids(again)
+    assert _subjects().count(f"Inscription confirmée : {course.title}") == 1
+
+
+def test_invitees_get_in_outside_the_window(ctx):
+    now = utcnow()
+    run = make_course_run(registration_opens_at=now - timedelta(days=30), registration_closes_at=now - timedelta(days=1))
+    invitee = make_user(email="invitee@example.gouv.fr")
+    make_course_invitation(run, email="invitee@example.gouv.fr")
+    assert services.enrol(run, invitee, now=now).is_active
+    with pytest.raises(services.CourseError):
+        services.enrol(run, make_user(), now=now)
+
+
+def test_batch_enrolment(ctx):
+    _course, run = make_mooc()
+    trainer = make_user(roles=[Role.TRAINER])
+    make_user(email="existe@example.gouv.fr")
+    outcome = services.invite_or_enrol(run, actor=trainer, emails_text="existe@example.gouv.fr\nnouvelle@example.gouv.fr, pas-une-adresse\nEXISTE@example.gouv.fr")
+    assert outcome == {"enrolled": ["existe@example.gouv.fr"], "invited": ["nouvelle@example.gouv.fr"], "already": [], "invalid": ["pas-une-adresse"]}
+    assert services.invite_or_enrol(run, actor=trainer, emails_text="existe@example.gouv.fr")["already"] == ["existe@example.gouv.fr"]
+    assert "Vous êtes invité·e au MOOC" in _subjects()[-1] or any("invité" in s for s in _subjects())
+
+
+def test_progress_is_recorded_once_and_completes_the_course(ctx):
+    course, run = make_mooc(sequences=(1,), kinds=("text", "video"))
+    enrolment = make_enrolment(run)
+    text, video = queries.ordered_items(queries.get_course_outline(course.slug))
+    assert services.record_progress(enrolment, text, source="opened") is True
+    assert services.record_progress(enrolment, text, source="opened") is False  # idempotent
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ItemCompletion)) == 1
+    assert enrolment.completed_at is None
+    services.record_progress(enrolment, video, source="video")
+    assert enrolment.completed_at is not None and len(enrolment.attestation_code) == 12
+    assert queries.get_enrolment_by_code(enrolment.attestation_code.lower()) == enrolment
+    assert _subjects()[-1] == f"Cours terminé : {course.title}"
+
+
+def test_access_window_edges(ctx):
+    course, run = make_mooc(sequences=(1,), kinds=("text",))
+    enrolment = make_enrolment(run)
+    [item] = queries.ordered_items(queries.get_course_outline(course.slug))
+    with pytest.raises(services.CourseError, match="pas encore ouvert"):
+        services.record_progress(enrolment, item, source="opened", now=run.access_starts_at - timedelta(seconds=1))
+    # At the end of the access window the course is read-only: nothing new is recorded.
+    assert services.record_progress(enrolment, item, source="opened", now=run.access_ends_at) is False
+    assert services.record_progress(enrolment, item, source="opened", now=run.access_ends_at - timedelta(seconds=1)) is True
+
+
+def test_progress_of_course_modules_sequences_and_resume(ctx):
+    course, run = make_mooc(sequences=(2, 1), kinds=("text", "quiz"))
+    enrolment = make_enrolment(run)
+    outline = queries.get_course_outline(course.slug)
+    items = queries.ordered_items(outline)
+    for item in items[:3]:
+        services.record_progress(enrolment, item, source="button")
+    progress = queries.progress_of(outline, queries.completed_item_ids(enrolment))
+    assert (progress["course"].done, progress["course"].total, progress["course"].percent) == (3, 6, 50)
+    first_module = outline.modules[0]
+    assert progress["modules"][first_module.id].percent == 75
+    assert progress["sequences"][first_module.sequences[0].id].complete
+    assert progress["resume"] == items[3]
+
+
+def test_import_export_round_trip_of_the_seed_course(ctx, tmp_path):
+    course = import_course(MOOC_FOLDER)
+    again = import_course(MOOC_FOLDER)
+    assert again.id == course.id
+    outline = queries.get_course_outline(course.slug)
+    assert [s.title for m in outline.modules for s in m.sequences] == [
+        "Résoudre les problèmes des usagers", "Trouver ses premiers utilisateurs", "Mesurer son impact dans le réel",
+        "Survivre en milieu hostile", "Faire de l'industriel en mode artisanal",
+    ]
+    export_course(outline, tmp_path / "export")
+    for path in sorted(Path(MOOC_FOLDER).rglob("*")):
+        if path.is_file():
+            exported = tmp_path / "export" / path.relative_to(MOOC_FOLDER)
+            assert _normalised(exported) == _normalised(path), path.name
+
+
+def _normalised(path: Path):
+    import yaml
+
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".yml":
+        return yaml.safe_load(text)
+    front, _, body = text[4:].partition("\n---\n")
+    return yaml.safe_load(front), body.strip()
+
+
+def test_import_moves_and_edits_items(ctx, tmp_path):
+    import shutil
+
+    import yaml
+
+    folder = tmp_path / "course"
+    shutil.copytree(MOOC_FOLDER, folder)
+    import_course(folder)
+    spec = yaml.safe_load((folder / "course.yml").read_text())
+    first = spec["modules"][0]["sequences"][0]["items"]
+    first.reverse()
+    (folder / "course.yml").write_text(yaml.safe_dump(spec, allow_unicode=True))
+    text = (folder / "items" / "s1-lecon.md").read_text().replace("Décrire « le drame »", "Décrire le problème")
+    (folder / "items" / "s1-lecon.md").write_text(text)
+    course = import_course(folder)
+    outline = queries.get_course_outline(course.slug)
+    assert [i.key for i in outline.modules[0].sequences[0].items] == first
+    assert db.session.scalar(sa.select(CourseItem.title).where(CourseItem.key == "s1-lecon")) == "Décrire le problème"
+
+
+def test_a_video_needs_its_transcript(ctx):
+    course, _run = make_mooc(sequences=(1,), kinds=("text",))
+    sequence = queries.get_course_outline(course.slug).modules[0].sequences[0]
+    with pytest.raises(services.CourseError, match="transcription"):
+        services.save_item(sequence, key="sans-transcription", kind="video", title="V", video_url="/v.webm", transcript="")
+
+
+def test_move_item(ctx):
+    course, _run = make_mooc(sequences=(1,), kinds=("text", "video", "quiz"))
+    first, second, third = queries.ordered_items(queries.get_course_outline(course.slug))
+    assert services.move_item(third, -1) is True
+    assert services.move_item(first, -1) is False
+    db.session.expire_all()
+    assert [i.key for i in queries.ordered_items(queries.get_course_outline(course.slug))] == [first.key, third.key, second.key]
+
+
+def test_bulk_email_audiences(ctx):
+    course, run = make_mooc(sequences=(1,), kinds=("text",))
+    [item] = queries.ordered_items(queries.get_course_outline(course.slug))
+    now = utcnow()
+    not_started = make_enrolment(run)
+    finished = make_enrolment(run)
+    services.record_progress(finished, item, source="opened", now=now - timedelta(days=20))
+    trainer = make_user(roles=[Role.TRAINER])
+    counts = {a: services.send_bulk_email(run, actor=trainer, audience=a, subject="S", body="B") for a in ("all", "not_started", "completed")}
+    assert counts == {"all": 2, "not_started": 1, "completed": 1}
+    assert not_started.id != finished.id
+
+
+def test_stalled_learners(ctx):
+    course, run = make_mooc(sequences=(1,), kinds=("text", "quiz"))
+    text, _quiz = queries.ordered_items(queries.get_course_outline(course.slug))
+    now = utcnow()
+    stalled, active = make_enrolment(run), make_enrolment(run)
+    services.record_progress(stalled, text, source="opened", now=now - timedelta(days=20))
+    services.record_progress(active, text, source="opened", now=now - timedelta(days=2))
+    found = queries.learners_for_audience(run, "stalled", stalled_since=now - timedelta(days=14))
+    assert [e.id for e in found] == [stalled.id]
+
+
+def test_dashboard_counts(ctx):
+    course, run = make_mooc(sequences=(1, 1), kinds=("text",))
+    learners = [make_enrolment(run) for _ in range(4)]
+    outline = queries.get_course_outline(course.slug)
+    first, second = queries.ordered_items(outline)
+    services.record_progress(learners[0], first, source="opened")
+    services.record_progress(learners[0], second, source="opened")
+    services.record_progress(learners[1], first, source="opened")
+    stats = queries.dashboard(run, outline, utcnow())
+    assert (stats["enrolled"], stats["completed"], stats["completion_rate"], stats["active_recently"]) == (4, 1, 25, 2)
+    assert [(row["started"], row["finished"]) for row in stats["funnel"]] == [(2, 2), (1, 1)]
+    assert sum(n for _day, n in stats["per_day"]) == 4

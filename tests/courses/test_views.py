@@ -1,0 +1,239 @@
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from beta_training.accounts.models import Role, User
+from beta_training.core.models import utcnow
+from beta_training.courses import queries
+from beta_training.courses.models import CourseItem, Enrolment, ItemCompletion
+from beta_training.extensions import db
+from tests.conftest import login
+from tests.factories import make_enrolment, make_mooc, make_user
+
+ROLES = ["anonymous", "learner", "other_learner", "trainer", "course_lead", "admin"]
+LOGIN = "login"
+
+
+@pytest.fixture
+def world(app):
+    course, run = make_mooc()
+    users = {
+        "learner": make_user(), "other_learner": make_user(), "trainer": make_user(roles=[Role.TRAINER]),
+        "course_lead": make_user(roles=[Role.COURSE_LEAD]), "admin": make_user(roles=[Role.ADMIN]),
+    }
+    enrolment = make_enrolment(run, users["learner"])
+    item = db.session.scalar(sa.select(CourseItem).where(CourseItem.course_id == course.id).order_by(CourseItem.id))
+    return {"course": course, "run": run, "users": users, "enrolment": enrolment, "item": item}
+
+
+def _as(client, world, role):
+    if role != "anonymous":
+        login(client, world["users"][role])
+    return client
+
+
+def _url(template, world):
+    return template.format(slug=world["course"].slug, run=world["run"].slug, run_id=world["run"].id,
+                           course=world["course"].id, item=world["item"].id, key=world["item"].key)
+
+
+STAFF = {"anonymous": LOGIN, "learner": 403, "other_learner": 403, "trainer": 200, "course_lead": 200, "admin": 200}
+GET_ROUTES = [
+    ("/mooc/", {r: 200 for r in ROLES}),
+    ("/mooc/{slug}", {r: 200 for r in ROLES}),
+    ("/mooc/{slug}/{run}/progression", {"anonymous": LOGIN, "learner": 200, "other_learner": 403, "trainer": 200, "course_lead": 200, "admin": 200}),
+    ("/mooc/{slug}/{run}/contenu/{key}", {"anonymous": LOGIN, "learner": 200, "other_learner": 403, "trainer": 200, "course_lead": 200, "admin": 200}),
+    ("/mooc/{slug}/{run}/attestation.pdf", {"anonymous": LOGIN, "learner": 403, "other_learner": 403, "trainer": 403, "course_lead": 403, "admin": 403}),
+    ("/mooc/gestion/", STAFF),
+    ("/mooc/gestion/{course}/contenu", STAFF),
+    ("/mooc/gestion/{course}/elements/{item}", STAFF),
+    ("/mooc/gestion/{course}/sessions/nouvelle", STAFF),
+    ("/mooc/gestion/{course}/sessions/{run_id}", STAFF),
+    ("/mooc/gestion/sessions/{run_id}/tableau-de-bord", STAFF),
+    ("/mooc/gestion/sessions/{run_id}/apprenants.csv", STAFF),
+    ("/mooc/gestion/sessions/{run_id}/inscriptions", STAFF),
+    ("/mooc/gestion/sessions/{run_id}/courriel", STAFF),
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("url,expected", GET_ROUTES, ids=[u for u, _ in GET_ROUTES])
+def test_get_routes_by_role(client, world, role, url, expected):
+    response = _as(client, world, role).get(_url(url, world))
+    expected = expected[role]
+    if expected == LOGIN:
+        assert response.status_code == 302 and response.headers["Location"].startswith("/compte/connexion?next=")
+    else:
+        assert response.status_code == expected
+
+
+def test_a_learner_never_sees_another_learners_progress(client, world):
+    other = world["users"]["other_learner"]
+    login(client, other)
+    page = client.get(f"/mooc/{world['course'].slug}")
+    assert "Votre progression" not in page.text
+    assert client.get(f"/mooc/gestion/sessions/{world['run'].id}/apprenants.csv").status_code == 403
+    assert world["users"]["learner"].email not in client.get(f"/mooc/gestion/sessions/{world['run'].id}/tableau-de-bord").text
+
+
+def test_enrol_from_the_course_page(client, world, mailbox):
+    user = make_user()
+    login(client, user)
+    course, run = world["course"], world["run"]
+    assert "M’inscrire" in client.get(f"/mooc/{course.slug}").text
+    client.post(f"/mooc/{course.slug}/{run.slug}/inscription")
+    client.post(f"/mooc/{course.slug}/{run.slug}/inscription")  # double click: one enrolment, one email
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Enrolment).where(Enrolment.user_id == user.id)) == 1
+    assert [m["Subject"] for m in mailbox.wait_for(1)] == [f"Inscription confirmée : {course.title}"]
+    page = client.get(f"/mooc/{course.slug}").text
+    assert "Commencer le cours" in page and "<progress" in page
+
+
+@pytest.mark.parametrize("opens,closes,message", [
+    (timedelta(days=1), timedelta(days=5), "Les inscriptions ouvriront le"),
+    (-timedelta(days=5), -timedelta(days=1), "Les inscriptions sont closes depuis le"),
+])
+def test_enrolling_outside_the_window_says_when(client, opens, closes, message):
+    now = utcnow()
+    course, run = make_mooc()
+    run.registration_opens_at, run.registration_closes_at = now + opens, now + closes
+    db.session.commit()
+    login(client, make_user())
+    response = client.post(f"/mooc/{course.slug}/{run.slug}/inscription", follow_redirects=True)
+    assert message in response.text
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Enrolment)) == 0
+
+
+def test_progress_through_items(client, world):
+    course, run, learner = world["course"], world["run"], world["users"]["learner"]
+    login(client, learner)
+    base = f"/mooc/{course.slug}/{run.slug}/contenu"
+    client.get(f"{base}/s1-text")  # opening a text lesson completes it
+    client.post(f"{base}/s1-video/termine")  # « J'ai terminé »
+    response = client.post(f"{base}/s2-video/termine", data={"source": "video"}, headers={"X-Requested-With": "fetch"})
+    assert response.json == {"recorded": True, "completed": True}
+    response = client.post(f"{base}/s2-video/termine", data={"source": "video"}, headers={"X-Requested-With": "fetch"})
+    assert response.json["recorded"] is False  # a second 95 % event changes nothing
+    choice = db.session.scalar(sa.select(CourseItem).where(CourseItem.key == "s1-quiz")).choices[1]
+    response = client.post(f"{base}/s1-quiz/quiz", data={"choice": str(choice.id)}, follow_redirects=True)
+    assert "Pas tout à fait" in response.text and "Non" in response.text
+    sources = dict(db.session.execute(sa.select(CourseItem.key, ItemCompletion.source).join(CourseItem)).all())
+    assert sources == {"s1-text": "opened", "s1-video": "button", "s2-video": "video", "s1-quiz": "quiz"}
+    page = client.get(f"/mooc/{course.slug}/{run.slug}/progression").text
+    assert 'value="3"' in page and "100 %" in page  # séquence 1 done
+
+
+def test_course_completed_attestation_and_verification(client, world, mailbox):
+    course, run, learner = world["course"], world["run"], world["users"]["learner"]
+    login(client, learner)
+    base = f"/mooc/{course.slug}/{run.slug}/contenu"
+    for item in queries.ordered_items(queries.get_course_outline(course.slug)):
+        if item.kind == "quiz":
+            client.post(f"{base}/{item.key}/quiz", data={"choice": str(item.choices[0].id)})
+        else:
+            client.post(f"{base}/{item.key}/termine")
+    page = client.get(f"/mooc/{course.slug}").text
+    assert "Cours terminé" in page
+    pdf = client.get(f"/mooc/{course.slug}/{run.slug}/attestation.pdf")
+    assert pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
+    assert learner.full_name.encode("latin-1") in pdf.data and course.title.encode("latin-1") in pdf.data
+    db.session.refresh(world["enrolment"])
+    code = world["enrolment"].attestation_code
+    client.post("/compte/deconnexion")
+    verified = client.get(f"/mooc/attestations/{code}")
+    assert verified.status_code == 200 and learner.full_name in verified.text
+    assert client.get("/mooc/attestations/FAUX-CODE-00").status_code == 404
+    assert [m["Subject"] for m in mailbox.wait_for(1)] == [f"Cours terminé : {course.title}"]
+
+
+def test_after_the_access_window_the_course_is_read_only(client, world):
+    run = world["run"]
+    run.access_ends_at = utcnow() - timedelta(minutes=1)
+    run.access_starts_at = utcnow() - timedelta(days=40)
+    db.session.commit()
+    login(client, world["users"]["learner"])
+    page = client.get(f"/mooc/{world['course'].slug}/{run.slug}/contenu/s1-text").text
+    assert "lecture seule" in page or "la progression n’est plus enregistrée" in page
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ItemCompletion)) == 0
+
+
+def test_batch_enrol_page(client, world, mailbox):
+    login(client, world["users"]["trainer"])
+    make_user(email="deja-compte@example.gouv.fr")
+    response = client.post(f"/mooc/gestion/sessions/{world['run'].id}/inscriptions",
+                           data={"emails": "deja-compte@example.gouv.fr\ninvitee@example.gouv.fr"})
+    assert "1 inscrit·e(s), 1 invité·e(s)" in response.text
+    assert {m["To"] for m in mailbox.wait_for(2)} == {"deja-compte@example.gouv.fr", "invitee@example.gouv.fr"}
+
+
+def test_trainer_edits_an_item_and_reorders(client, world):
+    login(client, world["users"]["course_lead"])
+    item = world["item"]
+    data = {"key": item.key, "kind": item.kind, "title": "Nouveau titre", "body": "", "video_url": "/static/media/demo-sequence.webm",
+            "transcript": "", "duration_seconds": "4"}
+    refused = client.post(f"/mooc/gestion/{world['course'].id}/elements/{item.id}", data=data)
+    assert refused.status_code == 422 and "transcription" in refused.text
+    ok = client.post(f"/mooc/gestion/{world['course'].id}/elements/{item.id}", data={**data, "transcript": "Texte dit"})
+    assert ok.status_code == 302
+    db.session.refresh(item)
+    assert item.title == "Nouveau titre"
+    client.post(f"/mooc/gestion/{world['course'].id}/elements/{item.id}/deplacer/bas")
+    db.session.refresh(item)
+    assert item.position == 2
+
+
+def test_learners_csv_streams_progress_per_sequence(client, world):
+    login(client, world["users"]["learner"])
+    client.get(f"/mooc/{world['course'].slug}/{world['run'].slug}/contenu/s1-text")
+    login(client, world["users"]["trainer"])
+    text = client.get(f"/mooc/gestion/sessions/{world['run'].id}/apprenants.csv").data.decode("utf-8-sig")
+    header, row = text.splitlines()
+    assert header.endswith("sequence_1_pourcent;sequence_2_pourcent;sequence_3_pourcent")
+    assert row.startswith(world["users"]["learner"].first_name) and row.endswith(";33;0;0")
+
+
+def _bulk_learners(run, count):
+    """Many learners quickly (plain INSERTs), each with one completion."""
+    first_item = db.session.scalar(sa.select(CourseItem.id).where(CourseItem.course_id == run.course_id).order_by(CourseItem.id))
+    now = utcnow()
+    start = db.session.scalar(sa.select(sa.func.coalesce(sa.func.max(User.id), 0)))
+    db.session.execute(sa.insert(User), [
+        {"email": f"bulk{start + n}@example.gouv.fr", "first_name": "B", "last_name": str(n), "session_token": f"t{start + n}",
+         "active": True, "created_at": now, "updated_at": now} for n in range(count)])
+    user_ids = db.session.scalars(sa.select(User.id).where(User.email.like("bulk%"), User.id > start)).all()
+    db.session.execute(sa.insert(Enrolment), [
+        {"run_id": run.id, "user_id": uid, "state": "active", "enrolled_at": now, "last_activity_at": now,
+         "created_at": now, "updated_at": now} for uid in user_ids])
+    enrolment_ids = db.session.scalars(sa.select(Enrolment.id).where(Enrolment.user_id.in_(user_ids))).all()
+    db.session.execute(sa.insert(ItemCompletion), [
+        {"enrolment_id": eid, "item_id": first_item, "source": "opened", "completed_at": now} for eid in enrolment_ids])
+    db.session.commit()
+
+
+def test_queries_per_page_do_not_grow_with_learners_or_items(client, count_queries):
+    small_course, small_run = make_mooc(sequences=(1,), kinds=("text", "video"))
+    big_course, big_run = make_mooc(sequences=(3, 2), kinds=("text", "video", "quiz", "testimonial", "resource"))
+    _bulk_learners(small_run, 10)
+    _bulk_learners(big_run, 1000)
+    trainer = make_user(roles=[Role.TRAINER])
+    learner_small, learner_big = make_enrolment(small_run).user, make_enrolment(big_run).user
+
+    def counted(user, url):
+        login(client, user)
+        with count_queries() as counter:
+            assert client.get(url).status_code == 200, url
+        return counter.count
+
+    for course, run, learner in ((small_course, small_run, learner_small), (big_course, big_run, learner_big)):
+        first = db.session.scalar(sa.select(CourseItem.key).where(CourseItem.course_id == course.id).order_by(CourseItem.id))
+        counts = (
+            counted(learner, f"/mooc/{course.slug}"),
+            counted(learner, f"/mooc/{course.slug}/{run.slug}/progression"),
+            counted(learner, f"/mooc/{course.slug}/{run.slug}/contenu/{first}"),
+            counted(trainer, f"/mooc/gestion/sessions/{run.id}/tableau-de-bord"),
+            counted(trainer, f"/mooc/gestion/{course.id}/contenu"),
+        )
+        if course is small_course:
+            small_counts = counts
+    assert counts == small_counts
