@@ -36,7 +36,8 @@ class ItemForm(FlaskForm):
     def validate(self, extra_validators=None) -> bool:
         # Checks that depend on the kind run here: Optional() stops a field's own chain when it is empty.
         valid = super().validate(extra_validators)
-        if self.kind.data == "video":
+        has_video = self.kind.data == "video" or (self.kind.data == "testimonial" and (self.video_url.data or "").strip())
+        if has_video:
             if not (self.transcript.data or "").strip():
                 self.transcript.errors.append(_l("Une vidéo doit avoir sa transcription (accessibilité)."))
                 valid = False
@@ -109,3 +110,10 @@ class LearnerEmailForm(FlaskForm):
 
 class PublishForm(FlaskForm):
     published = BooleanField(_l("Cours publié (visible dans le catalogue)"))
+
+
+class StructureForm(FlaskForm):
+    """A module or a sequence: its title and a short summary."""
+
+    title = StringField(_l("Titre"), validators=[InputRequired(_l("Donnez un titre.")), Length(max=200)])
+    summary = TextAreaField(_l("Résumé"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 3})

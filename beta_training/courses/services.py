@@ -48,6 +48,46 @@ def upsert_sequence(module: CourseModule, *, position: int, **values) -> Sequenc
     return upsert(Sequence, {"module_id": module.id, "position": position}, values)
 
 
+def add_module(course: Course, *, title: str, summary: str = "") -> CourseModule:
+    position = db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.max(CourseModule.position), 0) + 1).where(CourseModule.course_id == course.id)
+    )
+    module = CourseModule(course_id=course.id, position=position, title=title.strip(), summary=summary.strip())
+    db.session.add(module)
+    db.session.flush()
+    return module
+
+
+def add_sequence(module: CourseModule, *, title: str, summary: str = "") -> Sequence:
+    position = db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.max(Sequence.position), 0) + 1).where(Sequence.module_id == module.id)
+    )
+    sequence = Sequence(module_id=module.id, position=position, number=0, title=title.strip(), summary=summary.strip())
+    db.session.add(sequence)
+    db.session.flush()
+    renumber_sequences(module.course_id)
+    return sequence
+
+
+def renumber_sequences(course_id: int) -> None:
+    """Sequences are numbered across the course (Séquence 1 … 5), in module then sequence order."""
+    sequences = db.session.scalars(
+        sa.select(Sequence).join(CourseModule).where(CourseModule.course_id == course_id)
+        .order_by(CourseModule.position, Sequence.position)
+    ).all()
+    for number, sequence in enumerate(sequences, start=1):
+        if sequence.number != number:
+            sequence.number = number
+    db.session.flush()
+
+
+def rename(structure, *, title: str, summary: str = ""):
+    """Rename a module or a sequence."""
+    assign_changed(structure, {"title": title.strip(), "summary": summary.strip()})
+    db.session.flush()
+    return structure
+
+
 def save_item(sequence: Sequence, *, key: str, choices: list[dict] | None = None, **values) -> CourseItem:
     """Create or update the item `key` of the sequence's course; quiz choices are replaced when given."""
     course_id = db.session.scalar(sa.select(CourseModule.course_id).where(CourseModule.id == sequence.module_id))

@@ -32,6 +32,7 @@ from beta_training.courses.forms import (
     LearnerEmailForm,
     QuizAnswerForm,
     RunForm,
+    StructureForm,
     format_choices,
     parse_choices,
 )
@@ -153,7 +154,7 @@ def show_item(slug, run_slug, key):
     if enrolment is not None and now < run.access_starts_at:
         flash(_("Le cours ouvre le %(date)s.", date=format_date(run.access_starts_at, "d MMMM yyyy")), "info")
         return redirect(url_for("courses.show_course", slug=slug, run=run.slug))
-    if enrolment is not None and item.kind in AUTO_COMPLETE:
+    if enrolment is not None and item.kind in AUTO_COMPLETE and not item.video_url:
         services.record_progress(enrolment, item, source="opened", now=now)  # opening a text is reading it
         core_db.commit()
     completions = queries.completed_item_ids(enrolment)
@@ -184,7 +185,7 @@ def complete_item(slug, run_slug, key):
     wants_json = request.headers.get("X-Requested-With") == "fetch"
     if enrolment is None or not ConfirmForm().validate_on_submit():
         abort(400)
-    source = "video" if request.form.get("source") == "video" and item.kind == ItemKind.VIDEO else "button"
+    source = "video" if request.form.get("source") == "video" and item.video_url else "button"
     try:
         recorded = services.record_progress(enrolment, item, source=source)
         core_db.commit()
@@ -272,7 +273,7 @@ def manage_courses():
 @role_required(*STAFF)
 def edit_content(course_id):
     course = _managed_course_or_404(course_id)
-    return render_template("courses/edit_content.html", course=course, form=ConfirmForm())
+    return render_template("courses/edit_content.html", course=course, form=ConfirmForm(), structure_form=StructureForm())
 
 
 def _sequence_of(course: Course, sequence_id: int) -> Sequence:
@@ -280,6 +281,58 @@ def _sequence_of(course: Course, sequence_id: int) -> Sequence:
     if sequence is None:
         abort(404)
     return sequence
+
+
+@bp.post("/gestion/<int:course_id>/modules")
+@role_required(*STAFF)
+def add_module(course_id):
+    course = _managed_course_or_404(course_id)
+    form = StructureForm()
+    if form.validate_on_submit():
+        services.add_module(course, title=form.title.data, summary=form.summary.data or "")
+        core_db.commit()
+        flash(_("Module ajouté."), "success")
+    else:
+        flash(_("Donnez un titre au module."), "error")
+    return redirect(url_for("courses.edit_content", course_id=course.id))
+
+
+def _module_of(course: Course, module_id: int):
+    module = next((m for m in course.modules if m.id == module_id), None)
+    if module is None:
+        abort(404)
+    return module
+
+
+@bp.post("/gestion/<int:course_id>/modules/<int:module_id>/sequences")
+@role_required(*STAFF)
+def add_sequence(course_id, module_id):
+    course = _managed_course_or_404(course_id)
+    module = _module_of(course, module_id)
+    form = StructureForm()
+    if form.validate_on_submit():
+        sequence = services.add_sequence(module, title=form.title.data, summary=form.summary.data or "")
+        core_db.commit()
+        flash(_("Séquence ajoutée."), "success")
+        return redirect(url_for("courses.edit_content", course_id=course.id) + f"#sequence-{sequence.id}")
+    flash(_("Donnez un titre à la séquence."), "error")
+    return redirect(url_for("courses.edit_content", course_id=course.id))
+
+
+@bp.route("/gestion/<int:course_id>/modules/<int:module_id>", methods=["GET", "POST"])
+@bp.route("/gestion/<int:course_id>/sequences/<int:sequence_id>", methods=["GET", "POST"])
+@role_required(*STAFF)
+def edit_structure(course_id, module_id=None, sequence_id=None):
+    course = _managed_course_or_404(course_id)
+    structure = _module_of(course, module_id) if module_id else _sequence_of(course, sequence_id)
+    form = StructureForm(obj=structure)
+    if form.validate_on_submit():
+        services.rename(structure, title=form.title.data, summary=form.summary.data or "")
+        core_db.commit()
+        flash(_("Enregistré."), "success")
+        return redirect(url_for("courses.edit_content", course_id=course.id))
+    return render_template("courses/edit_structure.html", course=course, structure=structure, form=form,
+                           is_module=module_id is not None), 422 if form.errors else 200
 
 
 @bp.route("/gestion/<int:course_id>/sequences/<int:sequence_id>/nouvel-element", methods=["GET", "POST"])

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from beta_training.accounts.models import Role
-from beta_training.courses.models import Enrolment
+from beta_training.courses.models import Enrolment, Sequence
 from beta_training.extensions import db
 from tests.a11y import assert_accessible
 from tests.conftest import browser_login
@@ -101,7 +101,8 @@ def test_axe_on_every_mooc_page(page):
     browser_login(page, "a11y-lead@example.gouv.fr", PASSWORD)
     staff = ["/mooc/gestion/", f"/mooc/gestion/{course.id}/contenu", f"/mooc/gestion/{course.id}/sessions/nouvelle",
              f"/mooc/gestion/{course.id}/sessions/{run.id}", f"/mooc/gestion/sessions/{run.id}/tableau-de-bord",
-             f"/mooc/gestion/sessions/{run.id}/inscriptions", f"/mooc/gestion/sessions/{run.id}/courriel"]
+             f"/mooc/gestion/sessions/{run.id}/inscriptions", f"/mooc/gestion/sessions/{run.id}/courriel",
+             f"/mooc/gestion/{course.id}/sequences/{db.session.scalar(sa.select(Sequence.id))}"]
     for url in staff:
         page.goto(url)
         assert_accessible(page, url)

@@ -237,3 +237,33 @@ def test_queries_per_page_do_not_grow_with_learners_or_items(client, count_queri
         if course is small_course:
             small_counts = counts
     assert counts == small_counts
+
+
+def test_trainer_adds_a_module_and_a_sequence_numbered_across_the_course(client, world):
+    course = world["course"]
+    login(client, world["users"]["course_lead"])
+    client.post(f"/mooc/gestion/{course.id}/modules", data={"title": "Ouvrir son service"})
+    outline = queries.get_course_outline(course.slug)
+    module = outline.modules[-1]
+    assert module.title == "Ouvrir son service" and module.position == 3
+    client.post(f"/mooc/gestion/{course.id}/modules/{outline.modules[0].id}/sequences", data={"title": "Nouvelle"})
+    db.session.expire_all()
+    titles = [(s.number, s.title) for m in queries.get_course_outline(course.slug).modules for s in m.sequences]
+    assert titles == [(1, "Séquence 1"), (2, "Séquence 2"), (3, "Nouvelle"), (4, "Séquence 3")]
+    sequence_id = queries.get_course_outline(course.slug).modules[0].sequences[2].id
+    client.post(f"/mooc/gestion/{course.id}/sequences/{sequence_id}", data={"title": "Renommée"})
+    db.session.expire_all()
+    assert queries.get_course_outline(course.slug).modules[0].sequences[2].title == "Renommée"
+    assert client.post(f"/mooc/gestion/{course.id}/modules", data={"title": ""}, follow_redirects=True).status_code == 200
+
+
+def test_a_video_testimonial_is_completed_like_a_video(client, world):
+    from tests.factories import make_course_item
+
+    sequence = queries.get_course_outline(world["course"].slug).modules[0].sequences[0]
+    testimonial = make_course_item(sequence, kind="testimonial", key="temoin-video", position=9,
+                                   video_url="/static/media/demo-sequence.webm", transcript="Ce qu'elle dit")
+    login(client, world["users"]["learner"])
+    page = client.get(f"/mooc/{world['course'].slug}/{world['run'].slug}/contenu/{testimonial.key}").text
+    assert "<video" in page and "Ce qu'elle dit" in page and "J’ai terminé" in page
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ItemCompletion)) == 0
