@@ -253,3 +253,31 @@ def make_mooc(sequences=(2, 1), kinds=("video", "text", "quiz")):
                     make_quiz_choice(item, position=1, text="Bonne", is_correct=True, feedback="Bravo")
                     make_quiz_choice(item, position=2, text="Mauvaise", is_correct=False, feedback="Non")
     return course, run
+
+
+def make_product_sheet(owner=None, state="draft", content=None, **values) -> "ProductSheet":
+    from beta_training.sheets.models import ProductSheet
+    from beta_training.sheets.services import empty_content
+
+    owner = owner or make_user()
+    body = {**empty_content(), "name": "Mon produit", "problem": "Un problème", "solution": "Une solution", **(content or {})}
+    sheet = _save(ProductSheet(owner_id=owner.id, state=state, title=body["name"], current_version=1,
+                               submitted_at=utcnow() if state != "draft" else None, **values))
+    make_sheet_version(sheet, number=1, content=body, author=owner)
+    return sheet
+
+
+def make_sheet_version(sheet, number, content, author=None) -> "SheetVersion":
+    from beta_training.sheets.models import SheetVersion
+
+    return _save(SheetVersion(sheet_id=sheet.id, number=number, content=content, author_id=author.id if author else None,
+                              saved_at=utcnow()))
+
+
+def make_sheet_review(sheet, reviewer=None, **values) -> "SheetReview":
+    from beta_training.sheets.models import SheetReview
+
+    reviewer = reviewer or make_user(roles=[Role.TRAINER])
+    return _save(SheetReview(sheet_id=sheet.id, reviewer_id=reviewer.id, **{
+        "version_number": sheet.current_version, "verdict": "changes_requested", "overall_comment": "",
+        "section_comments": {}, "scores": {}, "created_at": utcnow(), **values}))

@@ -29,24 +29,25 @@ def transition(
     check_transition(table, current, target)
     # Read everything that may hit the database before changing the state: an autoflush in between
     # would write the new state without the columns the caller sets with it (CHECK constraints).
+    change = record_change(subject, current, target, actor=actor, reason=reason, now=now)
+    setattr(subject, attribute, target)
+    return change
+
+
+def record_change(subject, from_state, to_state, *, actor=None, reason: str = "", now: datetime | None = None) -> StateChange:
+    """Record a move already applied (e.g. by an atomic conditional UPDATE)."""
     change = StateChange(
         subject_type=subject.__tablename__,
         subject_id=subject.id,
-        from_state=current,
-        to_state=target,
+        from_state=from_state,
+        to_state=to_state,
         actor_id=actor.id if actor is not None else None,
         reason=reason or "",
         created_at=now or utcnow(),
     )
-    setattr(subject, attribute, target)
     db.session.add(change)
     return change
 
 
 def record_creation(subject, state: StrEnum, *, actor=None, now: datetime | None = None) -> StateChange:
-    change = StateChange(
-        subject_type=subject.__tablename__, subject_id=subject.id, from_state=None, to_state=state,
-        actor_id=actor.id if actor is not None else None, created_at=now or utcnow(),
-    )
-    db.session.add(change)
-    return change
+    return record_change(subject, None, state, actor=actor, now=now)

@@ -33,11 +33,13 @@ def main_navigation() -> list[dict]:
     ]
     if current_user.is_authenticated:
         entries.append({"label": _l("Mes candidatures"), "endpoint": "cohorts.list_my_applications", "prefix": None})
+        entries.append({"label": _l("Mes fiches produit"), "endpoint": "sheets.list_sheets", "prefix": "sheets."})
         entries.append({"label": _l("Mon compte"), "endpoint": "accounts.show_account", "prefix": "accounts.show"})
         if current_user.has_any_role("trainer"):
             entries.append({"label": _l("Gérer les sessions Alpha"), "endpoint": "cohorts.manage_cohorts", "prefix": None})
         if current_user.has_any_role("trainer", "course_lead"):
             entries.append({"label": _l("Gérer les MOOC"), "endpoint": "courses.manage_courses", "prefix": None})
+            entries.append({"label": _l("Relire les fiches"), "endpoint": "sheets.review_queue", "prefix": None})
         if current_user.is_admin:
             entries.append(
                 {"label": _l("Administration"), "endpoint": "accounts.list_users", "prefix": "accounts.admin"}

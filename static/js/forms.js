@@ -39,6 +39,9 @@
       }).then(function (result) {
         if (result.ok && result.body.saved) {
           form.dataset.savedAt = result.body.saved_at;
+          // Optimistic locking: the next save is based on the version just written.
+          var versionField = form.dataset.versionField && document.getElementById(form.dataset.versionField);
+          if (versionField && result.body.version) versionField.value = result.body.version;
           say("Brouillon enregistré automatiquement à " + result.body.saved_at + ".");
         } else {
           say(result.body.message || "Le brouillon n’a pas pu être enregistré automatiquement : utilisez le bouton « Enregistrer le brouillon ».");

@@ -16,6 +16,12 @@ from tests.factories import PASSWORD, make_enrolment, make_mooc, make_user
 
 pytestmark = pytest.mark.browser
 
+# Wait for the metadata (the duration is NaN before), then jump to 96 % and play, as a learner would.
+PLAY_NEAR_THE_END = """v => new Promise(resolve => {
+  const go = () => { v.muted = true; v.currentTime = v.duration * 0.96; v.play().then(resolve, resolve); };
+  if (v.readyState >= 1 && Number.isFinite(v.duration)) { go(); } else { v.addEventListener('loadedmetadata', go, {once: true}); v.load(); }
+})"""
+
 
 def _progress(page, element_id):
     return int(page.locator(f"#{element_id}").get_attribute("value"))
@@ -32,7 +38,7 @@ def test_enrol_progress_complete_and_download_the_attestation(page, tmp_path):
 
     page.get_by_role("link", name="Commencer le cours").click()
     # The video: the player reaching 95 % records it (no button pressed).
-    page.locator("video").evaluate("v => { v.muted = true; v.currentTime = v.duration * 0.96; return v.play(); }")
+    page.locator("video").evaluate(PLAY_NEAR_THE_END)
     page.get_by_text("Vidéo terminée").wait_for()
     page.get_by_role("link", name=re.compile("^Suivant")).click()  # a text lesson: opening it is reading it
     page.get_by_role("link", name=re.compile("^Suivant")).click()  # the quiz

@@ -1,0 +1,34 @@
+"""Fiche produit emails, written to the outbox (delivered after commit)."""
+
+import sqlalchemy as sa
+from flask import url_for
+from flask_babel import gettext as _
+
+from beta_training.accounts.models import Role, User, UserRole
+from beta_training.core.mail import queue_email
+from beta_training.extensions import db
+
+
+def _link(sheet) -> str:
+    return url_for("sheets.show_sheet", sheet_id=sheet.id, _external=True)
+
+
+def queue_submitted(sheet) -> None:
+    queue_email(sheet.owner.email, _("Fiche produit envoyée : %(title)s", title=sheet.title), "sheets/submitted",
+                sheet=sheet, link=_link(sheet))
+    reviewers = db.session.scalars(
+        sa.select(User.email).join(UserRole, UserRole.user_id == User.id).where(UserRole.role.in_([Role.TRAINER, Role.COURSE_LEAD])).distinct()
+    )
+    for email in reviewers:
+        queue_email(email, _("Nouvelle fiche produit à relire : %(title)s", title=sheet.title), "sheets/to_review",
+                    sheet=sheet, link=url_for("sheets.review_sheet", sheet_id=sheet.id, _external=True))
+
+
+def queue_state_changed(sheet) -> None:
+    queue_email(sheet.owner.email, _("Votre fiche produit : %(state)s", state=sheet.state_label), "sheets/state_changed",
+                sheet=sheet, link=_link(sheet))
+
+
+def queue_reviewed(sheet, review) -> None:
+    queue_email(sheet.owner.email, _("Relecture de votre fiche produit : %(state)s", state=sheet.state_label),
+                "sheets/reviewed", sheet=sheet, review=review, link=_link(sheet))

@@ -1,0 +1,166 @@
+"""Write operations on fiches produit: versions (never lose a word), the review loop, exports."""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from beta_training.core.models import utcnow
+from beta_training.core.states import check_transition, record_change, transition
+from beta_training.extensions import db
+from beta_training.sheets import emails, queries
+from beta_training.sheets.models import (
+    GRID,
+    INDICATOR_COUNT,
+    MILESTONE_COUNT,
+    SECTIONS,
+    SHEET_TRANSITIONS,
+    USERTYPES,
+    ProductSheet,
+    SheetReview,
+    SheetState,
+    SheetVersion,
+)
+
+
+class SheetError(Exception):
+    """A refused operation; the message is safe to show to the user."""
+
+
+class StaleVersion(SheetError):
+    """The sheet was saved elsewhere since this text was loaded: nothing is overwritten."""
+
+    def __init__(self, latest: SheetVersion):
+        super().__init__(_("Cette fiche a été enregistrée depuis un autre onglet ou appareil."))
+        self.latest = latest
+
+
+def empty_content() -> dict:
+    return {
+        **{name: "" for name in SECTIONS},
+        "indicators": [{"name": "", "baseline": "", "target": ""} for _ in range(INDICATOR_COUNT)],
+        "milestones": [{"title": "", "due_on": ""} for _ in range(MILESTONE_COUNT)],
+        "usertypes": [],
+        "thematiques": "",
+    }
+
+
+def clean_content(values: dict) -> dict:
+    """Keep known keys only, cut texts to their limits."""
+    content = empty_content()
+    for name, (_label, limit) in SECTIONS.items():
+        content[name] = (values.get(name) or "").strip()[:limit]
+    for index, row in enumerate((values.get("indicators") or [])[:INDICATOR_COUNT]):
+        content["indicators"][index] = {k: (row.get(k) or "").strip()[:200] for k in ("name", "baseline", "target")}
+    for index, row in enumerate((values.get("milestones") or [])[:MILESTONE_COUNT]):
+        content["milestones"][index] = {"title": (row.get("title") or "").strip()[:200], "due_on": (row.get("due_on") or "").strip()[:10]}
+    content["usertypes"] = [u for u in values.get("usertypes") or [] if u in USERTYPES]
+    content["thematiques"] = (values.get("thematiques") or "").strip()[:300]
+    return content
+
+
+def create_sheet(owner, *, enrolment_id: int | None = None, application_id: int | None = None,
+                 now: datetime | None = None) -> ProductSheet:
+    now = now or utcnow()
+    sheet = ProductSheet(owner_id=owner.id, state=SheetState.DRAFT, enrolment_id=enrolment_id,
+                         application_id=application_id, current_version=0)
+    db.session.add(sheet)
+    db.session.flush()
+    save_version(sheet, author=owner, content=empty_content(), base_version=0, now=now)
+    return sheet
+
+
+def save_version(sheet: ProductSheet, *, author, content: dict, base_version: int,
+                 now: datetime | None = None) -> SheetVersion:
+    """Save a new version if `base_version` is still the latest; else raise StaleVersion (both texts kept).
+
+    The conditional UPDATE makes the check and the bump one atomic step, also across two devices.
+    """
+    now = now or utcnow()
+    content = clean_content(content)
+    bumped = db.session.execute(
+        sa.update(ProductSheet)
+        .where(ProductSheet.id == sheet.id, ProductSheet.current_version == base_version)
+        .values(current_version=base_version + 1, title=content["name"][:200], updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if bumped.rowcount != 1:
+        db.session.refresh(sheet)
+        raise StaleVersion(queries.get_version(sheet, sheet.current_version))
+    version = SheetVersion(sheet_id=sheet.id, number=base_version + 1, content=content, author_id=author.id, saved_at=now)
+    db.session.add(version)
+    db.session.flush()
+    db.session.refresh(sheet)
+    return version
+
+
+def _move(sheet: ProductSheet, target: SheetState, *, actor, reason: str = "", now: datetime) -> None:
+    with db.session.no_autoflush:
+        transition(sheet, SHEET_TRANSITIONS, target, actor=actor, reason=reason, now=now)
+        if target != SheetState.IN_REVIEW:
+            sheet.claimed_by_id = None
+            sheet.claimed_at = None
+    db.session.flush()
+
+
+def submit_sheet(sheet: ProductSheet, *, actor, now: datetime | None = None) -> bool:
+    """Send for review. Idempotent: False if already sent."""
+    now = now or utcnow()
+    if sheet.state in (SheetState.SUBMITTED, SheetState.IN_REVIEW, SheetState.APPROVED):
+        return False
+    content = queries.get_version(sheet, sheet.current_version).content
+    if not content["name"] or not content["problem"] or not content["solution"]:
+        raise SheetError(_("Renseignez au moins le nom du produit, le problème et la solution avant d’envoyer la fiche."))
+    _move(sheet, SheetState.SUBMITTED, actor=actor, now=now)
+    sheet.submitted_at = now
+    emails.queue_submitted(sheet)
+    return True
+
+
+def withdraw_sheet(sheet: ProductSheet, *, actor, now: datetime | None = None) -> None:
+    _move(sheet, SheetState.DRAFT, actor=actor, reason=_("Retirée par son auteur·e."), now=now or utcnow())
+    emails.queue_state_changed(sheet)
+
+
+def claim_sheet(sheet: ProductSheet, *, reviewer, now: datetime | None = None) -> None:
+    """A trainer takes the sheet for review; others see who. Refused if someone else has it."""
+    now = now or utcnow()
+    if sheet.state == SheetState.IN_REVIEW:
+        if sheet.claimed_by_id == reviewer.id:
+            return
+        raise SheetError(_("%(name)s relit déjà cette fiche.", name=sheet.claimed_by.full_name))
+    claimed = db.session.execute(
+        sa.update(ProductSheet).where(ProductSheet.id == sheet.id, ProductSheet.state == SheetState.SUBMITTED)
+        .values(state=SheetState.IN_REVIEW, claimed_by_id=reviewer.id, claimed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        db.session.refresh(sheet)
+        raise SheetError(_("Cette fiche vient d’être prise en relecture par quelqu’un d’autre."))
+    db.session.refresh(sheet)
+    check_transition(SHEET_TRANSITIONS, SheetState.SUBMITTED, SheetState.IN_REVIEW)
+    record_change(sheet, SheetState.SUBMITTED, SheetState.IN_REVIEW, actor=reviewer, now=now)
+    db.session.flush()
+    emails.queue_state_changed(sheet)
+
+
+def review_sheet(sheet: ProductSheet, *, reviewer, verdict: SheetState, overall_comment: str,
+                 section_comments: dict, scores: dict, now: datetime | None = None) -> SheetReview:
+    now = now or utcnow()
+    if sheet.state != SheetState.IN_REVIEW or sheet.claimed_by_id != reviewer.id:
+        raise SheetError(_("Prenez d’abord la fiche en relecture."))
+    if verdict not in (SheetState.CHANGES_REQUESTED, SheetState.APPROVED):
+        raise SheetError(_("Choisissez : demander des modifications ou valider."))
+    review = SheetReview(
+        sheet_id=sheet.id, reviewer_id=reviewer.id, version_number=sheet.current_version, verdict=verdict,
+        overall_comment=overall_comment.strip(),
+        section_comments={k: v.strip() for k, v in section_comments.items() if k in SECTIONS and v and v.strip()},
+        scores={k: int(v) for k, v in scores.items() if k in GRID and v}, created_at=now,
+    )
+    db.session.add(review)
+    _move(sheet, verdict, actor=reviewer, reason=overall_comment.strip()[:500], now=now)
+    if verdict == SheetState.APPROVED:
+        sheet.approved_at = now
+    emails.queue_reviewed(sheet, review)
+    db.session.flush()
+    return review

@@ -1,0 +1,221 @@
+"""Fiche produit pages: the learner's editor (autosave, versions, conflicts), the review loop, exports."""
+
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import format_date, format_datetime
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from beta_training.core import db as core_db
+from beta_training.core.auth import role_required
+from beta_training.core.forms import ConfirmForm
+from beta_training.core.pagination import paginate_rows
+from beta_training.core.states import InvalidTransition
+from beta_training.courses import queries as course_queries
+from beta_training.extensions import db
+from beta_training.sheets import exports, queries, services
+from beta_training.sheets.forms import ReviewSheetForm, SheetForm
+from beta_training.sheets.models import GRID, SECTIONS, SHEET_STATE_LABELS, USERTYPES, ProductSheet, SheetState
+
+bp = Blueprint("sheets", __name__, url_prefix="/fiches")
+REVIEWERS = ("trainer", "course_lead")
+
+
+@bp.context_processor
+def labels():
+    return {"sections": SECTIONS, "grid": GRID, "usertypes": USERTYPES, "state_labels": SHEET_STATE_LABELS}
+
+
+def _sheet_or_404(sheet_id) -> ProductSheet:
+    return db.get_or_404(ProductSheet, sheet_id)
+
+
+@bp.get("/")
+@login_required
+def list_sheets():
+    return render_template("sheets/list_sheets.html", sheets=queries.list_user_sheets(current_user), form=ConfirmForm())
+
+
+@bp.post("/nouvelle")
+@login_required
+def create_sheet():
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    enrolments = course_queries.list_user_enrolments(current_user)
+    sheet = services.create_sheet(current_user, enrolment_id=enrolments[0].id if enrolments else None)
+    core_db.commit()
+    return redirect(url_for("sheets.edit_sheet", sheet_id=sheet.id))
+
+
+def _form_for(sheet: ProductSheet, content: dict | None = None) -> SheetForm:
+    content = content or queries.get_version(sheet, sheet.current_version).content
+    return SheetForm(data={**content, "base_version": sheet.current_version})
+
+
+@bp.route("/<int:sheet_id>/modifier", methods=["GET", "POST"])
+@login_required
+def edit_sheet(sheet_id):
+    sheet = _sheet_or_404(sheet_id)
+    if not sheet.can_edit(current_user):
+        abort(403)
+    form = SheetForm() if request.method == "POST" else _form_for(sheet)
+    conflict = None
+    if form.validate_on_submit():
+        try:
+            services.save_version(sheet, author=current_user, content=form.content(), base_version=form.base_version.data)
+            core_db.commit()
+            flash(_("Fiche enregistrée (version %(n)s).", n=sheet.current_version), "success")
+            return redirect(url_for("sheets.edit_sheet", sheet_id=sheet.id))
+        except services.StaleVersion as stale:
+            core_db.rollback()
+            conflict = stale.latest
+            form.base_version.data = conflict.number  # saving again now overwrites knowingly
+    return render_template("sheets/edit_sheet.html", sheet=sheet, form=form, conflict=conflict,
+                           reviews=queries.reviews_of(sheet)), 409 if conflict else (422 if form.errors else 200)
+
+
+@bp.post("/<int:sheet_id>/brouillon")
+@login_required
+def autosave_sheet(sheet_id):
+    sheet = _sheet_or_404(sheet_id)
+    if not sheet.can_edit(current_user):
+        abort(403)
+    form = SheetForm()
+    if not form.validate_on_submit():
+        return jsonify(saved=False, errors=form.errors), 422
+    try:
+        version = services.save_version(sheet, author=current_user, content=form.content(), base_version=form.base_version.data)
+    except services.StaleVersion as stale:
+        core_db.rollback()
+        return jsonify(saved=False, conflict=True, latest=stale.latest.number,
+                       message=_("Cette fiche a été modifiée ailleurs : enregistrez avec le bouton pour comparer les deux textes.")), 409
+    core_db.commit()
+    return jsonify(saved=True, version=version.number, saved_at=format_datetime(version.saved_at, "HH'h'mm"))
+
+
+@bp.get("/<int:sheet_id>")
+@login_required
+def show_sheet(sheet_id):
+    sheet = _sheet_or_404(sheet_id)
+    if not sheet.can_view(current_user):
+        abort(403)
+    version = queries.get_version(sheet, sheet.current_version)
+    reviews = queries.reviews_of(sheet)
+    return render_template("sheets/show_sheet.html", sheet=sheet, content=version.content, version=version,
+                           latest_review=reviews[0] if reviews else None, reviews=reviews,
+                           timeline=queries.timeline(sheet), form=ConfirmForm())
+
+
+def _owner_action(sheet_id, predicate, action, success):
+    sheet = _sheet_or_404(sheet_id)
+    if not predicate(sheet):
+        abort(403)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        action(sheet)
+        core_db.commit()
+        flash(success, "success")
+    except (services.SheetError, InvalidTransition) as error:
+        core_db.rollback()
+        flash(str(error) if isinstance(error, services.SheetError) else _("Action impossible dans l’état actuel de la fiche."), "error")
+    return redirect(url_for("sheets.show_sheet", sheet_id=sheet_id))
+
+
+@bp.post("/<int:sheet_id>/envoyer")
+@login_required
+def submit_sheet(sheet_id):
+    return _owner_action(sheet_id, lambda s: s.can_edit(current_user),
+                         lambda s: services.submit_sheet(s, actor=current_user),
+                         _("Fiche envoyée en relecture. Vous serez prévenu·e par courriel."))
+
+
+@bp.post("/<int:sheet_id>/retirer")
+@login_required
+def withdraw_sheet(sheet_id):
+    return _owner_action(sheet_id, lambda s: s.can_withdraw(current_user),
+                         lambda s: services.withdraw_sheet(s, actor=current_user),
+                         _("Fiche retirée : elle est de nouveau en brouillon."))
+
+
+# --- Trainers -----------------------------------------------------------------------------------------
+
+
+@bp.get("/relecture")
+@role_required(*REVIEWERS)
+def review_queue():
+    state = request.args.get("etat") if request.args.get("etat") in set(SheetState) else None
+    page = db.paginate(queries.review_queue_query(state), per_page=25, error_out=False)
+    return render_template("sheets/review_queue.html", page=page, state=state, form=ConfirmForm())
+
+
+@bp.post("/<int:sheet_id>/prendre")
+@role_required(*REVIEWERS)
+def claim_sheet(sheet_id):
+    sheet = _sheet_or_404(sheet_id)
+    if not sheet.can_review(current_user) or not ConfirmForm().validate_on_submit():
+        abort(403)
+    try:
+        services.claim_sheet(sheet, reviewer=current_user)
+        core_db.commit()
+    except services.SheetError as error:
+        core_db.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("sheets.review_queue"))
+    return redirect(url_for("sheets.review_sheet", sheet_id=sheet.id))
+
+
+@bp.route("/<int:sheet_id>/relecture", methods=["GET", "POST"])
+@role_required(*REVIEWERS)
+def review_sheet(sheet_id):
+    sheet = _sheet_or_404(sheet_id)
+    if not sheet.can_review(current_user):
+        abort(403)
+    form = ReviewSheetForm()
+    if form.validate_on_submit():
+        try:
+            services.review_sheet(
+                sheet, reviewer=current_user, verdict=SheetState(form.verdict.data),
+                overall_comment=form.overall_comment.data or "",
+                section_comments={name: getattr(form, f"comment_{name}").data for name in SECTIONS},
+                scores={key: getattr(form, f"score_{key}").data for key in GRID},
+            )
+            core_db.commit()
+            flash(_("Relecture envoyée : %(state)s.", state=sheet.state_label), "success")
+            return redirect(url_for("sheets.review_queue"))
+        except services.SheetError as error:
+            core_db.rollback()
+            flash(str(error), "error")
+    reviewed_version, diffs = queries.changes_since_last_review(sheet)
+    return render_template(
+        "sheets/review_sheet.html", sheet=sheet, content=queries.get_version(sheet, sheet.current_version).content,
+        form=form, diffs=diffs, reviewed_version=reviewed_version, reviews=queries.reviews_of(sheet),
+        timeline=queries.timeline(sheet), claim_form=ConfirmForm(),
+    ), 422 if form.errors else 200
+
+
+# --- Exports ------------------------------------------------------------------------------------------
+
+
+@bp.get("/<int:sheet_id>/fiche.pdf")
+@login_required
+def export_pdf(sheet_id):
+    sheet = _sheet_or_404(sheet_id)
+    if not sheet.can_view(current_user):
+        abort(403)
+    version = queries.get_version(sheet, request.args.get("version", sheet.current_version, type=int)) or abort(404)
+    pdf = exports.one_pager_pdf(version.content, owner_name=sheet.owner.full_name, version=version.number)
+    return Response(pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="fiche-produit-{sheet.id}-v{version.number}.pdf"'})
+
+
+@bp.get("/<int:sheet_id>/fiche.md")
+@login_required
+def export_markdown(sheet_id):
+    sheet = _sheet_or_404(sheet_id)
+    if not sheet.can_view(current_user):
+        abort(403)
+    content = queries.get_version(sheet, sheet.current_version).content
+    start = sheet.approved_at or sheet.submitted_at or sheet.created_at
+    text = exports.startup_markdown(content, contact=sheet.owner.email, investigation_start=format_date(start, "yyyy-MM-dd"))
+    return Response(text, mimetype="text/markdown",
+                    headers={"Content-Disposition": f'attachment; filename="fiche-produit-{sheet.id}.md"'})

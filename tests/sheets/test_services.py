@@ -1,0 +1,129 @@
+import pytest
+import sqlalchemy as sa
+import yaml
+
+from beta_training.accounts.models import Role
+from beta_training.core.models import OutboxMessage
+from beta_training.core.states import InvalidTransition, check_transition
+from beta_training.extensions import db
+from beta_training.sheets import exports, queries, services
+from beta_training.sheets.models import SHEET_TRANSITIONS, SheetState, SheetVersion
+from tests.factories import make_user
+
+MOVES = {
+    ("draft", "submitted"), ("submitted", "in_review"), ("submitted", "draft"), ("in_review", "changes_requested"),
+    ("in_review", "approved"), ("in_review", "submitted"), ("in_review", "draft"), ("changes_requested", "submitted"),
+}
+
+
+@pytest.mark.parametrize("current", list(SheetState))
+@pytest.mark.parametrize("target", list(SheetState))
+def test_transition_table_exhaustively(current, target):
+    if (current, target) in MOVES:
+        check_transition(SHEET_TRANSITIONS, current, target)
+    else:
+        with pytest.raises(InvalidTransition):
+            check_transition(SHEET_TRANSITIONS, current, target)
+
+
+@pytest.fixture
+def ctx(app):
+    with app.test_request_context():
+        yield
+
+
+def _content(**values):
+    return {**services.empty_content(), "name": "Mon produit", "problem": "Le drame", "solution": "La solution", **values}
+
+
+def test_every_save_is_a_version_and_a_stale_save_is_refused(ctx):
+    owner = make_user()
+    sheet = services.create_sheet(owner)
+    services.save_version(sheet, author=owner, content=_content(context="tab A"), base_version=1)
+    assert sheet.current_version == 2
+    # A second tab still based on version 1: refused, its text kept by the caller, nothing overwritten.
+    with pytest.raises(services.StaleVersion) as stale:
+        services.save_version(sheet, author=owner, content=_content(context="tab B"), base_version=1)
+    assert stale.value.latest.number == 2 and stale.value.latest.content["context"] == "tab A"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(SheetVersion)) == 2
+    services.save_version(sheet, author=owner, content=_content(context="tab B, reconciled"), base_version=2)
+    assert [v.content["context"] for v in db.session.scalars(sa.select(SheetVersion).order_by(SheetVersion.number))] == ["", "tab A", "tab B, reconciled"]
+
+
+def test_content_is_cleaned(ctx):
+    content = services.clean_content({"name": "x" * 500, "usertypes": ["particulier", "pirate"], "indicators": [{"name": "a"}] * 9})
+    assert len(content["name"]) == 80 and content["usertypes"] == ["particulier"] and len(content["indicators"]) == 3
+
+
+def test_review_loop_with_claim_changes_and_approval(ctx):
+    owner, trainer, other = make_user(), make_user(roles=[Role.TRAINER]), make_user(roles=[Role.TRAINER])
+    sheet = services.create_sheet(owner)
+    with pytest.raises(services.SheetError):
+        services.submit_sheet(sheet, actor=owner)  # empty sheet
+    services.save_version(sheet, author=owner, content=_content(), base_version=1)
+    assert services.submit_sheet(sheet, actor=owner) is True
+    assert services.submit_sheet(sheet, actor=owner) is False
+    services.claim_sheet(sheet, reviewer=trainer)
+    with pytest.raises(services.SheetError, match="relit déjà"):
+        services.claim_sheet(sheet, reviewer=other)
+    with pytest.raises(services.SheetError):
+        services.review_sheet(sheet, reviewer=other, verdict=SheetState.APPROVED, overall_comment="", section_comments={}, scores={})
+    services.review_sheet(sheet, reviewer=trainer, verdict=SheetState.CHANGES_REQUESTED, overall_comment="À chiffrer",
+                          section_comments={"problem": "Combien de personnes ?", "unknown": "x"}, scores={"positioning": "3"})
+    assert sheet.state == SheetState.CHANGES_REQUESTED and sheet.claimed_by_id is None
+    services.save_version(sheet, author=owner, content=_content(problem="Le drame : 3 000 familles par an"), base_version=2)
+    services.submit_sheet(sheet, actor=owner)
+    reviewed, diffs = queries.changes_since_last_review(sheet)
+    assert reviewed == 2 and set(diffs) == {"problem"}
+    assert "<ins>" in diffs["problem"] and "3 000" in diffs["problem"]
+    services.claim_sheet(sheet, reviewer=trainer)
+    services.review_sheet(sheet, reviewer=trainer, verdict=SheetState.APPROVED, overall_comment="Bravo", section_comments={}, scores={})
+    assert sheet.state == SheetState.APPROVED and sheet.approved_at is not None
+    states = [c.to_state for c in queries.timeline(sheet)]
+    assert states == ["submitted", "in_review", "changes_requested", "submitted", "in_review", "approved"]
+    reviews = queries.reviews_of(sheet)
+    assert reviews[1].section_comments == {"problem": "Combien de personnes ?"} and reviews[1].scores == {"positioning": 3}
+    subjects = [m.subject for m in db.session.scalars(sa.select(OutboxMessage))]
+    assert any(s.startswith("Relecture de votre fiche produit : Validée") for s in subjects)
+
+
+def test_withdraw_back_to_draft(ctx):
+    owner, trainer = make_user(), make_user(roles=[Role.TRAINER])
+    sheet = services.create_sheet(owner)
+    services.save_version(sheet, author=owner, content=_content(), base_version=1)
+    services.submit_sheet(sheet, actor=owner)
+    services.claim_sheet(sheet, reviewer=trainer)
+    services.withdraw_sheet(sheet, actor=owner)
+    assert sheet.state == SheetState.DRAFT and sheet.claimed_by_id is None
+
+
+def test_markdown_export_parses_back_into_the_startup_format(ctx):
+    content = _content(
+        name="La Bonne Boîte", pitch="Permettre aux demandeurs d'emploi de trouver les entreprises qui recrutent",
+        context="Contexte", strategy="Stratégie", usertypes=["particulier", "entreprise"], thematiques="emploi, recrutement",
+        indicators=[{"name": "Embauches", "baseline": "0", "target": "500"}, {"name": "", "baseline": "", "target": ""},
+                    {"name": "", "baseline": "", "target": ""}],
+        milestones=[{"title": "Premiers usagers", "due_on": "2027-01-15"}] + [{"title": "", "due_on": ""}] * 5,
+    )
+    text = exports.startup_markdown(content, contact="lea@example.gouv.fr", investigation_start="2026-11-22")
+    assert text.startswith("---\n")
+    front_text, _, body = text[4:].partition("\n---\n")
+    front = yaml.safe_load(front_text)
+    assert front == {
+        "title": "La Bonne Boîte",
+        "mission": "Permettre aux demandeurs d'emploi de trouver les entreprises qui recrutent",
+        "sponsors": [],
+        "incubator": "",
+        "contact": "lea@example.gouv.fr",
+        "phases": [{"name": "investigation", "start": "2026-11-22"}],
+        "usertypes": ["particulier", "entreprise"],
+        "thematiques": ["emploi", "recrutement"],
+    }
+    headings = [line for line in body.splitlines() if line.startswith("## ")]
+    assert headings == ["## Contexte", "## Problème", "## Solution", "## Stratégie", "## Objectifs à 6 mois"]
+    assert "- Embauches : de 0 à 500" in body and "- 2027-01-15 : Premiers usagers" in body
+
+
+def test_pdf_one_pager(ctx):
+    pdf = exports.one_pager_pdf(_content(name="Fiche A4"), owner_name="Léa", version=3)
+    assert pdf.startswith(b"%PDF") and b"Fiche A4" in pdf and b"/Count 1" in pdf  # one page
