@@ -27,6 +27,8 @@ from beta_training.courses.models import (
     Sequence,
 )
 from beta_training.extensions import db
+from beta_training.sheets.models import ProductSheet, SheetReview, SheetVersion
+from beta_training.sheets.services import empty_content
 
 PASSWORD = "correct horse battery staple"
 _PASSWORD_HASH = None
@@ -255,10 +257,7 @@ def make_mooc(sequences=(2, 1), kinds=("video", "text", "quiz")):
     return course, run
 
 
-def make_product_sheet(owner=None, state="draft", content=None, **values) -> "ProductSheet":
-    from beta_training.sheets.models import ProductSheet
-    from beta_training.sheets.services import empty_content
-
+def make_product_sheet(owner=None, state="draft", content=None, **values) -> ProductSheet:
     owner = owner or make_user()
     body = {**empty_content(), "name": "Mon produit", "problem": "Un problème", "solution": "Une solution", **(content or {})}
     sheet = _save(ProductSheet(owner_id=owner.id, state=state, title=body["name"], current_version=1,
@@ -267,16 +266,12 @@ def make_product_sheet(owner=None, state="draft", content=None, **values) -> "Pr
     return sheet
 
 
-def make_sheet_version(sheet, number, content, author=None) -> "SheetVersion":
-    from beta_training.sheets.models import SheetVersion
-
+def make_sheet_version(sheet, number, content, author=None) -> SheetVersion:
     return _save(SheetVersion(sheet_id=sheet.id, number=number, content=content, author_id=author.id if author else None,
                               saved_at=utcnow()))
 
 
-def make_sheet_review(sheet, reviewer=None, **values) -> "SheetReview":
-    from beta_training.sheets.models import SheetReview
-
+def make_sheet_review(sheet, reviewer=None, **values) -> SheetReview:
     reviewer = reviewer or make_user(roles=[Role.TRAINER])
     return _save(SheetReview(sheet_id=sheet.id, reviewer_id=reviewer.id, **{
         "version_number": sheet.current_version, "verdict": "changes_requested", "overall_comment": "",

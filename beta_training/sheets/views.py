@@ -8,7 +8,6 @@ from flask_login import current_user, login_required
 from beta_training.core import db as core_db
 from beta_training.core.auth import role_required
 from beta_training.core.forms import ConfirmForm
-from beta_training.core.pagination import paginate_rows
 from beta_training.core.states import InvalidTransition
 from beta_training.courses import queries as course_queries
 from beta_training.extensions import db

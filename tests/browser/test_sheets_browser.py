@@ -1,0 +1,107 @@
+"""Fiche produit in Chromium: write → autosave (reload, the text is there) → submit → the trainer requests
+changes with section comments → the learner sees them, edits, resubmits → the trainer sees the diff →
+approves → PDF and Markdown exports. Axe on the editor (also in conflict) and the review page."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from beta_training.accounts.models import Role
+from tests.a11y import assert_accessible
+from tests.conftest import browser_login
+from tests.factories import PASSWORD, make_product_sheet, make_user
+
+pytestmark = pytest.mark.browser
+
+
+def _context_page(browser, live_server):
+    page = browser.new_context(base_url=live_server.url).new_page()
+    page.set_default_timeout(10_000)
+    return page
+
+
+def test_write_autosave_review_loop_and_exports(browser, live_server, mailbox, tmp_path):
+    make_user(email="learner@example.gouv.fr", first_name="Léa")
+    make_user(email="trainer@example.gouv.fr", roles=[Role.TRAINER])
+    learner = _context_page(browser, live_server)
+    browser_login(learner, "learner@example.gouv.fr", PASSWORD)
+    learner.goto("/fiches/")
+    learner.get_by_role("button", name="Commencer une fiche produit").click()
+    learner.locator("#name").fill("Mon service")
+    learner.locator("#problem").fill("Chaque année, des centaines de familles renoncent à une aide.")
+    learner.get_by_text("Brouillon enregistré automatiquement").wait_for()
+    learner.reload()  # the browser died mid-sentence: the autosaved text is there
+    assert learner.locator("#problem").input_value().startswith("Chaque année")
+    learner.locator("#solution").fill("Un simulateur en ligne.")
+    learner.get_by_role("button", name="Enregistrer", exact=True).click()
+    learner.get_by_text("Fiche enregistrée").wait_for()
+    learner.get_by_role("link", name="Aperçu et envoi en relecture").click()
+    learner.get_by_role("button", name="Envoyer en relecture").click()
+    learner.get_by_text("Fiche envoyée en relecture").wait_for()
+
+    trainer = _context_page(browser, live_server)
+    browser_login(trainer, "trainer@example.gouv.fr", PASSWORD)
+    trainer.goto("/fiches/relecture")
+    trainer.get_by_role("button", name=re.compile("^Prendre")).click()
+    trainer.locator("#comment_problem").fill("Combien de familles, précisément ?")
+    trainer.get_by_label("Demander des modifications").check(force=True)
+    trainer.get_by_role("button", name="Envoyer la relecture").click()
+    trainer.get_by_text("Relecture envoyée").wait_for()
+
+    learner.goto(learner.url)
+    learner.get_by_text("Combien de familles, précisément ?").first.wait_for()
+    learner.get_by_role("link", name="Modifier").click()
+    learner.locator("#problem").fill("Chaque année, 3 000 familles du département renoncent à une aide.")
+    learner.get_by_role("button", name="Enregistrer", exact=True).click()
+    learner.get_by_text("Fiche enregistrée").wait_for()
+    learner.get_by_role("link", name="Aperçu et envoi en relecture").click()
+    learner.get_by_role("button", name="Envoyer en relecture").click()
+
+    trainer.goto("/fiches/relecture")
+    trainer.get_by_role("button", name=re.compile("^Prendre")).click()
+    assert trainer.locator(".bt-diff ins").first.inner_text().startswith("ajouté")
+    assert "3 000" in trainer.locator(".bt-diff").first.inner_text()
+    trainer.get_by_label("Valider la fiche").check(force=True)
+    trainer.get_by_role("button", name="Envoyer la relecture").click()
+    trainer.get_by_text("Relecture envoyée").wait_for()
+
+    learner.goto(learner.url)
+    learner.get_by_text("Validée").first.wait_for()
+    with learner.expect_download() as pdf:
+        learner.get_by_role("link", name="Fiche A4 (PDF)").click()
+    assert Path(pdf.value.path()).read_bytes().startswith(b"%PDF")
+    with learner.expect_download() as markdown:
+        learner.get_by_role("link", name="Page produit beta.gouv.fr (Markdown)").click()
+    assert Path(markdown.value.path()).read_text(encoding="utf-8").startswith("---\ntitle: Mon service\n")
+    subjects = [m["Subject"] for m in mailbox.wait_for(5)]
+    assert "Relecture de votre fiche produit : Validée" in subjects
+
+
+def test_axe_on_sheet_pages_including_conflict(page):
+    owner = make_user(email="a11y-owner@example.gouv.fr")
+    make_user(email="a11y-reviewer@example.gouv.fr", roles=[Role.TRAINER])
+    sheet = make_product_sheet(owner)
+    submitted = make_product_sheet(owner, state="submitted")
+    browser_login(page, "a11y-owner@example.gouv.fr", PASSWORD)
+    for url in ["/fiches/", f"/fiches/{sheet.id}", f"/fiches/{sheet.id}/modifier"]:
+        page.goto(url)
+        assert_accessible(page, url)
+    # A stale save (another tab saved version 2): the conflict view.
+    other_tab = page.context.new_page()
+    other_tab.goto(f"/fiches/{sheet.id}/modifier")
+    other_tab.locator("#context").fill("Depuis l’autre onglet")
+    other_tab.get_by_role("button", name="Enregistrer", exact=True).click()
+    other_tab.get_by_text("Fiche enregistrée").wait_for()
+    page.evaluate("document.querySelector('form[data-autosave-url]').removeAttribute('data-autosave-url')")
+    page.locator("#context").fill("Depuis ce premier onglet")
+    page.get_by_role("button", name="Enregistrer", exact=True).click()
+    page.get_by_text("enregistrée ailleurs entre-temps").wait_for()
+    assert "Depuis l’autre onglet" in page.content()
+    assert_accessible(page, "editor (conflict)")
+    page.goto("/compte/")
+    page.get_by_role("button", name="Se déconnecter").first.click()
+    browser_login(page, "a11y-reviewer@example.gouv.fr", PASSWORD)
+    for url in ["/fiches/relecture", f"/fiches/{submitted.id}/relecture"]:
+        page.goto(url)
+        assert_accessible(page, url)
