@@ -48,6 +48,8 @@ class CourseRun(TimestampMixin, db.Model):
     registration_closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
     access_starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     access_ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Completion rule: every item, and (if set) a fiche produit sent for review as the last step.
+    requires_sheet: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     course: Mapped[Course] = relationship(back_populates="runs")
 

@@ -274,3 +274,12 @@ def enrolment_summaries(user_id: int) -> list[dict]:
          "percent": round(100 * n_done / n_total) if n_total else 0, "completed_at": enrolment.completed_at}
         for enrolment, title, n_done, n_total in rows
     ]
+
+
+def has_submitted_sheet(enrolment: Enrolment) -> bool:
+    """A fiche produit linked to this enrolment has been sent for review (or approved)."""
+    from beta_training.sheets.models import ProductSheet, SheetState
+
+    return bool(db.session.scalar(sa.select(sa.exists().where(
+        ProductSheet.enrolment_id == enrolment.id, ProductSheet.state != SheetState.DRAFT,
+    ))))

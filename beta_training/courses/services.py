@@ -250,10 +250,22 @@ def record_progress(enrolment: Enrolment, item: CourseItem, *, source: str, choi
         enrolment.last_activity_at = now
         return False
     enrolment.last_activity_at = now
-    if enrolment.completed_at is None and queries.remaining_items(enrolment) == 0:
-        enrolment.completed_at = now
-        enrolment.attestation_code = new_attestation_code()
-        emails.queue_course_completed(enrolment)
+    check_completion(enrolment, now=now)
+    db.session.flush()
+    return True
+
+
+def check_completion(enrolment: Enrolment, now: datetime | None = None) -> bool:
+    """Mark the course completed when the run's rule is met (called on progress and on sheet submission)."""
+    if enrolment.completed_at is not None:
+        return True
+    if queries.remaining_items(enrolment) > 0:
+        return False
+    if enrolment.run.requires_sheet and not queries.has_submitted_sheet(enrolment):
+        return False
+    enrolment.completed_at = now or utcnow()
+    enrolment.attestation_code = new_attestation_code()
+    emails.queue_course_completed(enrolment)
     db.session.flush()
     return True
 

@@ -86,8 +86,10 @@ def show_course(slug):
     enrolment = queries.get_enrolment(run, current_user)
     completions = queries.completed_item_ids(enrolment if enrolment and enrolment.is_active else None)
     invited = current_user.is_authenticated and queries.invitation_for(run, current_user.email) is not None
+    sheet_sent = bool(enrolment and run.requires_sheet and queries.has_submitted_sheet(enrolment))
     return render_template(
         "courses/show_course.html", course=course, run=run, enrolment=enrolment, now=utcnow(), invited=invited,
+        sheet_sent=sheet_sent,
         progress=queries.progress_of(course, completions), completions=completions, form=ConfirmForm(),
     )
 
@@ -430,7 +432,7 @@ def edit_run(course_id, run_id=None):
         if taken:
             form.slug.errors.append(_("Une autre session de ce cours a déjà cet identifiant."))
         else:
-            values = {"name": form.name.data, "slug": form.slug.data,
+            values = {"name": form.name.data, "slug": form.slug.data, "requires_sheet": form.requires_sheet.data,
                       **{name: from_paris(getattr(form, name).data) for name in RUN_DATES}}
             run = services.save_run(course, run=run, **values)
             core_db.commit()

@@ -114,6 +114,11 @@ def submit_sheet(sheet: ProductSheet, *, actor, now: datetime | None = None) -> 
     _move(sheet, SheetState.SUBMITTED, actor=actor, now=now)
     sheet.submitted_at = now
     emails.queue_submitted(sheet)
+    if sheet.enrolment_id is not None:  # the course may require the sheet as its last step
+        from beta_training.courses.models import Enrolment
+        from beta_training.courses.services import check_completion
+
+        check_completion(db.session.get(Enrolment, sheet.enrolment_id), now=now)
     return True
 
 

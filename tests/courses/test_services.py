@@ -212,3 +212,20 @@ def test_dashboard_counts(ctx):
     assert (stats["enrolled"], stats["completed"], stats["completion_rate"], stats["active_recently"]) == (4, 1, 25, 2)
     assert [(row["started"], row["finished"]) for row in stats["funnel"]] == [(2, 2), (1, 1)]
     assert sum(n for _day, n in stats["per_day"]) == 4
+
+
+def test_completion_can_require_the_fiche_produit(ctx):
+    from beta_training.sheets import services as sheets
+
+    course, run = make_mooc(sequences=(1,), kinds=("text",))
+    run.requires_sheet = True
+    db.session.commit()
+    enrolment = make_enrolment(run)
+    [item] = queries.ordered_items(queries.get_course_outline(course.slug))
+    services.record_progress(enrolment, item, source="opened")
+    assert enrolment.completed_at is None  # every item done, but the sheet is not sent yet
+    sheet = sheets.create_sheet(enrolment.user, enrolment_id=enrolment.id)
+    sheets.save_version(sheet, author=enrolment.user, content={"name": "P", "problem": "x", "solution": "y"}, base_version=1)
+    assert enrolment.completed_at is None  # a draft does not count
+    sheets.submit_sheet(sheet, actor=enrolment.user)
+    assert enrolment.completed_at is not None and enrolment.attestation_code
