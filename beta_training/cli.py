@@ -14,6 +14,7 @@ from beta_training.core.mail import deliver_pending
 users_cli = AppGroup("users", help="Comptes et rôles.")
 cohorts_cli = AppGroup("cohorts", help="Sessions Alpha.")
 courses_cli = AppGroup("courses", help="MOOC : contenus.")
+sheets_cli = AppGroup("sheets", help="Fiches produit.")
 mail_cli = AppGroup("mail", help="Boîte d'envoi des courriels.")
 
 
@@ -128,9 +129,32 @@ def export_course_command(slug, path):
     click.echo(f"exported: {slug} → {path}")
 
 
+@sheets_cli.command("remind")
+def remind_sheets_command():
+    """Tell trainers about sheets waiting for review more than 48 h (each sheet once; cron)."""
+    from beta_training.sheets.services import remind_waiting_sheets
+
+    with external_urls():
+        count = remind_waiting_sheets()
+        core_db.commit()
+    click.echo(f"sheets waiting over 48 h: {count}")
+
+
+@sheets_cli.command("roadmap-reminders")
+def roadmap_reminders_command():
+    """Ask authors of approved sheets to update their roadmap at +1, +3 and +6 months (idempotent; cron)."""
+    from beta_training.sheets.services import send_roadmap_reminders
+
+    with external_urls():
+        count = send_roadmap_reminders()
+        core_db.commit()
+    click.echo(f"roadmap reminders: {count}")
+
+
 def register_commands(app) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(users_cli)
     app.cli.add_command(mail_cli)
     app.cli.add_command(cohorts_cli)
     app.cli.add_command(courses_cli)
+    app.cli.add_command(sheets_cli)

@@ -260,8 +260,8 @@ def make_mooc(sequences=(2, 1), kinds=("video", "text", "quiz")):
 def make_product_sheet(owner=None, state="draft", content=None, **values) -> ProductSheet:
     owner = owner or make_user()
     body = {**empty_content(), "name": "Mon produit", "problem": "Un problème", "solution": "Une solution", **(content or {})}
-    sheet = _save(ProductSheet(owner_id=owner.id, state=state, title=body["name"], current_version=1,
-                               submitted_at=utcnow() if state != "draft" else None, **values))
+    values.setdefault("submitted_at", utcnow() if state != "draft" else None)
+    sheet = _save(ProductSheet(owner_id=owner.id, state=state, title=body["name"], current_version=1, **values))
     make_sheet_version(sheet, number=1, content=body, author=owner)
     return sheet
 

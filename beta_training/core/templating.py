@@ -40,6 +40,7 @@ def main_navigation() -> list[dict]:
         if current_user.has_any_role("trainer", "course_lead"):
             entries.append({"label": _l("Gérer les MOOC"), "endpoint": "courses.manage_courses", "prefix": None})
             entries.append({"label": _l("Relire les fiches"), "endpoint": "sheets.review_queue", "prefix": None})
+            entries.append({"label": _l("Impact"), "endpoint": "sheets.impact", "prefix": None})
         if current_user.is_admin:
             entries.append(
                 {"label": _l("Administration"), "endpoint": "accounts.list_users", "prefix": "accounts.admin"}

@@ -9,6 +9,13 @@ from beta_training.core.mail import queue_email
 from beta_training.extensions import db
 
 
+def _reviewer_emails() -> list[str]:
+    return list(db.session.scalars(
+        sa.select(User.email).join(UserRole, UserRole.user_id == User.id)
+        .where(UserRole.role.in_([Role.TRAINER, Role.COURSE_LEAD, Role.ADMIN])).distinct().order_by(User.email)
+    ))
+
+
 def _link(sheet) -> str:
     return url_for("sheets.show_sheet", sheet_id=sheet.id, _external=True)
 
@@ -16,10 +23,7 @@ def _link(sheet) -> str:
 def queue_submitted(sheet) -> None:
     queue_email(sheet.owner.email, _("Fiche produit envoyée : %(title)s", title=sheet.title), "sheets/submitted",
                 sheet=sheet, link=_link(sheet))
-    reviewers = db.session.scalars(
-        sa.select(User.email).join(UserRole, UserRole.user_id == User.id).where(UserRole.role.in_([Role.TRAINER, Role.COURSE_LEAD])).distinct()
-    )
-    for email in reviewers:
+    for email in _reviewer_emails():
         queue_email(email, _("Nouvelle fiche produit à relire : %(title)s", title=sheet.title), "sheets/to_review",
                     sheet=sheet, link=url_for("sheets.review_sheet", sheet_id=sheet.id, _external=True))
 
@@ -32,3 +36,14 @@ def queue_state_changed(sheet) -> None:
 def queue_reviewed(sheet, review) -> None:
     queue_email(sheet.owner.email, _("Relecture de votre fiche produit : %(state)s", state=sheet.state_label),
                 "sheets/reviewed", sheet=sheet, review=review, link=_link(sheet))
+
+
+def queue_roadmap_reminder(sheet, months: int) -> None:
+    queue_email(sheet.owner.email, _("Votre feuille de route, %(n)s mois après", n=months), "sheets/roadmap_reminder",
+                sheet=sheet, months=months, link=url_for("sheets.follow_up", sheet_id=sheet.id, _external=True))
+
+
+def queue_waiting_reminder(sheets) -> None:
+    for email in _reviewer_emails():
+        queue_email(email, _("%(n)s fiche(s) produit attendent une relecture depuis plus de 48 h", n=len(sheets)),
+                    "sheets/waiting_reminder", sheets=sheets, link=url_for("sheets.review_queue", _external=True))

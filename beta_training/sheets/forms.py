@@ -2,7 +2,18 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import FieldList, FormField, HiddenField, IntegerField, RadioField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    DateField,
+    FieldList,
+    FormField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.form import Form
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -69,3 +80,10 @@ for _name, (_label, _limit) in SECTIONS.items():
                                                                validators=[Optional(), Length(max=2000)], render_kw={"rows": 2}))
 for _key, _label in GRID.items():
     setattr(ReviewSheetForm, f"score_{_key}", RadioField(_label, choices=SCORE_CHOICES, validators=[Optional()]))
+
+
+class MeasureForm(FlaskForm):
+    indicator = SelectField(_l("Indicateur"), validators=[InputRequired(_l("Choisissez un indicateur."))])
+    value = StringField(_l("Valeur mesurée"), description=_l("Par exemple : 12 jours, 340 usagers"),
+                        validators=[InputRequired(_l("Saisissez la valeur mesurée.")), Length(max=100)])
+    measured_on = DateField(_l("Date de la mesure"), validators=[InputRequired(_l("Indiquez la date, par exemple 15/03/2027."))])

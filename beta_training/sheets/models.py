@@ -1,6 +1,6 @@
 """Fiche produit: the MOOC's deliverable (product sheet + 6-month roadmap), its versions and reviews."""
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
@@ -91,7 +91,9 @@ class ProductSheet(TimestampMixin, db.Model):
     claimed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # "waiting more than 48 h" sent to trainers
+    roadmap_reminders_sent: Mapped[int] = mapped_column(default=0, server_default="0")
+    launched_on: Mapped[date | None]  # the service is live: "mesurer son impact dans le réel"
 
     owner = relationship("User", foreign_keys=[owner_id], lazy="joined", innerjoin=True)
     claimed_by = relationship("User", foreign_keys=[claimed_by_id], lazy="joined")
@@ -115,6 +117,9 @@ class ProductSheet(TimestampMixin, db.Model):
 
     def can_edit(self, user) -> bool:
         return self._is_owner(user) and self.state in (SheetState.DRAFT, SheetState.CHANGES_REQUESTED)
+
+    def can_follow_up(self, user) -> bool:
+        return self._is_owner(user) and self.state == SheetState.APPROVED
 
     def can_withdraw(self, user) -> bool:
         return self._is_owner(user) and self.state in (SheetState.SUBMITTED, SheetState.IN_REVIEW)
@@ -148,3 +153,58 @@ class SheetReview(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     reviewer = relationship("User", lazy="joined")
+
+
+# --- After approval: the 6-month roadmap -----------------------------------------------------------------
+
+
+class MilestoneStatus(StrEnum):
+    TODO = "todo"
+    DONE = "done"
+    LATE = "late"
+    ABANDONED = "abandoned"
+
+
+MILESTONE_STATUS_LABELS = {
+    MilestoneStatus.TODO: _l("À faire"),
+    MilestoneStatus.DONE: _l("Fait"),
+    MilestoneStatus.LATE: _l("En retard"),
+    MilestoneStatus.ABANDONED: _l("Abandonné"),
+}
+
+# Reminders to update the roadmap, in months after approval.
+ROADMAP_REMINDER_MONTHS = (1, 3, 6)
+
+
+class SheetMilestone(db.Model):
+    __tablename__ = "sheet_milestones"
+    __table_args__ = (sa.UniqueConstraint("sheet_id", "position", name="uq_sheet_milestones_sheet_position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sheet_id: Mapped[int] = mapped_column(sa.ForeignKey("product_sheets.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    title: Mapped[str] = mapped_column(sa.String(200))
+    due_on: Mapped[date | None]
+    status: Mapped[str] = mapped_column(sa.String(20), default=MilestoneStatus.TODO)
+    done_on: Mapped[date | None]
+
+    @property
+    def status_label(self) -> str:
+        return str(MILESTONE_STATUS_LABELS[MilestoneStatus(self.status)])
+
+    @property
+    def done_on_time(self) -> bool:
+        return self.status == MilestoneStatus.DONE and (self.due_on is None or (self.done_on or self.due_on) <= self.due_on)
+
+
+class IndicatorMeasure(db.Model):
+    """A measured value of one of the sheet's impact indicators."""
+
+    __tablename__ = "indicator_measures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sheet_id: Mapped[int] = mapped_column(sa.ForeignKey("product_sheets.id", ondelete="CASCADE"), index=True)
+    indicator: Mapped[str] = mapped_column(sa.String(200))
+    value: Mapped[str] = mapped_column(sa.String(100))
+    measured_on: Mapped[date]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

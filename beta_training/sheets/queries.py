@@ -8,7 +8,15 @@ from markupsafe import Markup
 
 from beta_training.core.models import StateChange
 from beta_training.extensions import db
-from beta_training.sheets.models import ProductSheet, SheetReview, SheetState, SheetVersion
+from beta_training.sheets.models import (
+    IndicatorMeasure,
+    MilestoneStatus,
+    ProductSheet,
+    SheetMilestone,
+    SheetReview,
+    SheetState,
+    SheetVersion,
+)
 
 
 def get_version(sheet: ProductSheet, number: int) -> SheetVersion | None:
@@ -80,3 +88,47 @@ def _as_text(value) -> str:
     if isinstance(value, list):
         return " ; ".join(" / ".join(str(v) for v in row.values()) if isinstance(row, dict) else str(row) for row in value)
     return value or ""
+
+
+def milestones_of(sheet: ProductSheet) -> list[SheetMilestone]:
+    return list(db.session.scalars(sa.select(SheetMilestone).where(SheetMilestone.sheet_id == sheet.id).order_by(SheetMilestone.position)))
+
+
+def measures_of(sheet: ProductSheet) -> list[IndicatorMeasure]:
+    return list(db.session.scalars(
+        sa.select(IndicatorMeasure).where(IndicatorMeasure.sheet_id == sheet.id).order_by(IndicatorMeasure.measured_on.desc(), IndicatorMeasure.id.desc())
+    ))
+
+
+def approved_sheets() -> list[ProductSheet]:
+    return list(db.session.scalars(sa.select(ProductSheet).where(ProductSheet.state == SheetState.APPROVED)))
+
+
+def sheets_waiting_since(limit) -> list[ProductSheet]:
+    return list(db.session.scalars(
+        sa.select(ProductSheet).where(
+            ProductSheet.state == SheetState.SUBMITTED, ProductSheet.submitted_at <= limit, ProductSheet.reminder_sent_at.is_(None),
+        ).order_by(ProductSheet.submitted_at)
+    ))
+
+
+def impact() -> dict:
+    """What approved sheets became: milestones done on time, indicators reported, services launched (in SQL)."""
+    approved = sa.select(ProductSheet.id).where(ProductSheet.state == SheetState.APPROVED)
+    count = lambda query: db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))  # noqa: E731
+    milestones = sa.select(SheetMilestone).where(SheetMilestone.sheet_id.in_(approved))
+    done = milestones.where(SheetMilestone.status == MilestoneStatus.DONE)
+    on_time = done.where(sa.or_(SheetMilestone.due_on.is_(None), SheetMilestone.done_on <= SheetMilestone.due_on))
+    return {
+        "approved": count(approved),
+        "milestones": count(milestones),
+        "milestones_done": count(done),
+        "milestones_on_time": count(on_time),
+        "sheets_with_measures": count(sa.select(IndicatorMeasure.sheet_id).where(IndicatorMeasure.sheet_id.in_(approved)).distinct()),
+        "measures": count(sa.select(IndicatorMeasure.id).where(IndicatorMeasure.sheet_id.in_(approved))),
+        "launched": count(approved.where(ProductSheet.launched_on.is_not(None))),
+    }
+
+
+def approved_sheets_query() -> sa.Select:
+    return sa.select(ProductSheet).where(ProductSheet.state == SheetState.APPROVED).order_by(ProductSheet.approved_at.desc())

@@ -16,7 +16,11 @@ from beta_training.sheets.models import (
     SECTIONS,
     SHEET_TRANSITIONS,
     USERTYPES,
+    ROADMAP_REMINDER_MONTHS,
+    IndicatorMeasure,
+    MilestoneStatus,
     ProductSheet,
+    SheetMilestone,
     SheetReview,
     SheetState,
     SheetVersion,
@@ -166,6 +170,85 @@ def review_sheet(sheet: ProductSheet, *, reviewer, verdict: SheetState, overall_
     _move(sheet, verdict, actor=reviewer, reason=overall_comment.strip()[:500], now=now)
     if verdict == SheetState.APPROVED:
         sheet.approved_at = now
+        create_milestones(sheet)
     emails.queue_reviewed(sheet, review)
     db.session.flush()
     return review
+
+
+# --- After approval: roadmap follow-up ---------------------------------------------------------------------
+
+
+def parse_date(text: str):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def create_milestones(sheet: ProductSheet) -> None:
+    """The approved version's roadmap becomes milestones the learner updates for six months."""
+    content = queries.get_version(sheet, sheet.current_version).content
+    for position, milestone in enumerate((m for m in content["milestones"] if m["title"]), start=1):
+        db.session.add(SheetMilestone(sheet_id=sheet.id, position=position, title=milestone["title"],
+                                      due_on=parse_date(milestone["due_on"]), status=MilestoneStatus.TODO))
+    db.session.flush()
+
+
+def update_roadmap(sheet: ProductSheet, *, actor, statuses: dict, launched_on=None, now: datetime | None = None) -> None:
+    now = now or utcnow()
+    for milestone in queries.milestones_of(sheet):
+        status = statuses.get(milestone.id)
+        if status in set(MilestoneStatus) and status != milestone.status:
+            milestone.status = status
+            milestone.done_on = now.date() if status == MilestoneStatus.DONE else None
+    sheet.launched_on = launched_on
+    db.session.flush()
+
+
+def record_measure(sheet: ProductSheet, *, actor, indicator: str, value: str, measured_on, now: datetime | None = None) -> IndicatorMeasure:
+    names = [i["name"] for i in queries.get_version(sheet, sheet.current_version).content["indicators"] if i["name"]]
+    if indicator not in names:
+        raise SheetError(_("Choisissez un des indicateurs de la fiche."))
+    measure = IndicatorMeasure(sheet_id=sheet.id, indicator=indicator, value=value.strip()[:100], measured_on=measured_on,
+                               created_at=now or utcnow())
+    db.session.add(measure)
+    db.session.flush()
+    return measure
+
+
+def send_roadmap_reminders(now: datetime | None = None) -> int:
+    """+1, +3 and +6 months after approval: one reminder each, never twice (cron-safe)."""
+    now = now or utcnow()
+    sent = 0
+    for sheet in queries.approved_sheets():
+        due = sum(1 for months in ROADMAP_REMINDER_MONTHS if now >= _add_months(sheet.approved_at, months))
+        if due > sheet.roadmap_reminders_sent:
+            sheet.roadmap_reminders_sent = due
+            emails.queue_roadmap_reminder(sheet, ROADMAP_REMINDER_MONTHS[due - 1])
+            sent += 1
+    db.session.flush()
+    return sent
+
+
+def _add_months(moment: datetime, months: int) -> datetime:
+    month = moment.month - 1 + months
+    year, month = moment.year + month // 12, month % 12 + 1
+    day = min(moment.day, [31, 29 if year % 4 == 0 and (year % 100 or year % 400 == 0) else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+def remind_waiting_sheets(now: datetime | None = None) -> int:
+    """Tell trainers about sheets waiting for a review more than 48 h (each sheet once)."""
+    from datetime import timedelta
+
+    now = now or utcnow()
+    waiting = queries.sheets_waiting_since(now - timedelta(hours=48))
+    if waiting:
+        emails.queue_waiting_reminder(waiting)
+        for sheet in waiting:
+            sheet.reminder_sent_at = now
+        db.session.flush()
+    return len(waiting)

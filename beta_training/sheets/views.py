@@ -7,13 +7,22 @@ from flask_login import current_user, login_required
 
 from beta_training.core import db as core_db
 from beta_training.core.auth import role_required
-from beta_training.core.forms import ConfirmForm
+from beta_training.core.forms import ConfirmForm, choices
+from beta_training.core.models import utcnow
 from beta_training.core.states import InvalidTransition
 from beta_training.courses import queries as course_queries
 from beta_training.extensions import db
 from beta_training.sheets import exports, queries, services
-from beta_training.sheets.forms import ReviewSheetForm, SheetForm
-from beta_training.sheets.models import GRID, SECTIONS, SHEET_STATE_LABELS, USERTYPES, ProductSheet, SheetState
+from beta_training.sheets.forms import MeasureForm, ReviewSheetForm, SheetForm
+from beta_training.sheets.models import (
+    GRID,
+    MILESTONE_STATUS_LABELS,
+    SECTIONS,
+    SHEET_STATE_LABELS,
+    USERTYPES,
+    ProductSheet,
+    SheetState,
+)
 
 bp = Blueprint("sheets", __name__, url_prefix="/fiches")
 REVIEWERS = ("trainer", "course_lead")
@@ -218,3 +227,46 @@ def export_markdown(sheet_id):
     text = exports.startup_markdown(content, contact=sheet.owner.email, investigation_start=format_date(start, "yyyy-MM-dd"))
     return Response(text, mimetype="text/markdown",
                     headers={"Content-Disposition": f'attachment; filename="fiche-produit-{sheet.id}.md"'})
+
+
+# --- After approval -------------------------------------------------------------------------------------
+
+
+@bp.route("/<int:sheet_id>/feuille-de-route", methods=["GET", "POST"])
+@login_required
+def follow_up(sheet_id):
+    """The learner updates each milestone and records measured values of the indicators."""
+    sheet = _sheet_or_404(sheet_id)
+    if not sheet.can_view(current_user):
+        abort(403)
+    content = queries.get_version(sheet, sheet.current_version).content
+    measure_form = MeasureForm()
+    measure_form.indicator.choices = choices((i["name"], i["name"]) for i in content["indicators"] if i["name"])
+    if request.method == "POST":
+        if not sheet.can_follow_up(current_user):
+            abort(403)
+        if request.form.get("action") == "measure":
+            if measure_form.validate_on_submit():
+                services.record_measure(sheet, actor=current_user, indicator=measure_form.indicator.data,
+                                        value=measure_form.value.data, measured_on=measure_form.measured_on.data)
+                core_db.commit()
+                flash(_("Mesure enregistrée."), "success")
+                return redirect(url_for("sheets.follow_up", sheet_id=sheet.id))
+        elif ConfirmForm().validate_on_submit():
+            statuses = {m.id: request.form.get(f"status-{m.id}") for m in queries.milestones_of(sheet)}
+            launched = request.form.get("launched_on") or None
+            services.update_roadmap(sheet, actor=current_user, statuses=statuses,
+                                    launched_on=services.parse_date(launched) if launched else None)
+            core_db.commit()
+            flash(_("Feuille de route mise à jour."), "success")
+            return redirect(url_for("sheets.follow_up", sheet_id=sheet.id))
+    return render_template("sheets/follow_up.html", sheet=sheet, content=content, milestones=queries.milestones_of(sheet),
+                           measures=queries.measures_of(sheet), measure_form=measure_form, form=ConfirmForm(),
+                           statuses=MILESTONE_STATUS_LABELS, today=utcnow().date()), 422 if measure_form.errors else 200
+
+
+@bp.get("/impact")
+@role_required(*REVIEWERS)
+def impact():
+    page = db.paginate(queries.approved_sheets_query(), per_page=25, error_out=False)
+    return render_template("sheets/impact.html", stats=queries.impact(), page=page)

@@ -3,11 +3,14 @@ changes with section comments → the learner sees them, edits, resubmits → th
 approves → PDF and Markdown exports. Axe on the editor (also in conflict) and the review page."""
 
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from beta_training.accounts.models import Role
+from beta_training.extensions import db
+from beta_training.sheets.models import SheetMilestone
 from tests.a11y import assert_accessible
 from tests.conftest import browser_login
 from tests.factories import PASSWORD, make_product_sheet, make_user
@@ -83,11 +86,20 @@ def test_axe_on_sheet_pages_including_conflict(page):
     make_user(email="a11y-reviewer@example.gouv.fr", roles=[Role.TRAINER])
     sheet = make_product_sheet(owner)
     submitted = make_product_sheet(owner, state="submitted")
+    approved = make_product_sheet(owner, state="approved", content={
+        "indicators": [{"name": "Délai", "baseline": "30", "target": "5"}] + [{"name": "", "baseline": "", "target": ""}] * 2})
+    db.session.add(SheetMilestone(sheet_id=approved.id, position=1, title="Premiers usagers", due_on=date(2026, 1, 15)))
+    db.session.commit()
     browser_login(page, "a11y-owner@example.gouv.fr", PASSWORD)
-    for url in ["/fiches/", f"/fiches/{sheet.id}", f"/fiches/{sheet.id}/modifier"]:
+    for url in ["/fiches/", f"/fiches/{sheet.id}", f"/fiches/{sheet.id}/modifier", f"/fiches/{approved.id}",
+                f"/fiches/{approved.id}/feuille-de-route"]:
         page.goto(url)
         assert_accessible(page, url)
+    page.get_by_role("button", name="Ajouter la mesure").click()
+    page.get_by_text("Saisissez la valeur mesurée.").first.wait_for()
+    assert_accessible(page, "follow-up (errors)")
     # A stale save (another tab saved version 2): the conflict view.
+    page.goto(f"/fiches/{sheet.id}/modifier")
     other_tab = page.context.new_page()
     other_tab.goto(f"/fiches/{sheet.id}/modifier")
     other_tab.locator("#context").fill("Depuis l’autre onglet")
@@ -102,6 +114,6 @@ def test_axe_on_sheet_pages_including_conflict(page):
     page.goto("/compte/")
     page.get_by_role("button", name="Se déconnecter").first.click()
     browser_login(page, "a11y-reviewer@example.gouv.fr", PASSWORD)
-    for url in ["/fiches/relecture", f"/fiches/{submitted.id}/relecture"]:
+    for url in ["/fiches/relecture", f"/fiches/{submitted.id}/relecture", "/fiches/impact"]:
         page.goto(url)
         assert_accessible(page, url)

@@ -127,3 +127,63 @@ def test_markdown_export_parses_back_into_the_startup_format(ctx):
 def test_pdf_one_pager(ctx):
     pdf = exports.one_pager_pdf(_content(name="Fiche A4"), owner_name="Léa", version=3)
     assert pdf.startswith(b"%PDF") and b"Fiche A4" in pdf and b"/Count 1" in pdf  # one page
+
+
+def _approved_sheet(owner, trainer, milestones=None, indicators=None):
+    sheet = services.create_sheet(owner)
+    content = _content(
+        milestones=milestones or [{"title": "Premiers usagers", "due_on": "2027-01-15"}, {"title": "Lancement", "due_on": "2027-04-01"}],
+        indicators=indicators or [{"name": "Délai", "baseline": "30 j", "target": "5 j"}],
+    )
+    services.save_version(sheet, author=owner, content=content, base_version=1)
+    services.submit_sheet(sheet, actor=owner)
+    services.claim_sheet(sheet, reviewer=trainer)
+    services.review_sheet(sheet, reviewer=trainer, verdict=SheetState.APPROVED, overall_comment="", section_comments={}, scores={})
+    return sheet
+
+
+def test_approval_opens_the_roadmap_follow_up(ctx):
+    from datetime import date
+
+    owner, trainer = make_user(), make_user(roles=[Role.TRAINER])
+    sheet = _approved_sheet(owner, trainer)
+    first, second = queries.milestones_of(sheet)
+    assert (first.title, first.due_on, first.status) == ("Premiers usagers", date(2027, 1, 15), "todo")
+    services.update_roadmap(sheet, actor=owner, statuses={first.id: "done", second.id: "abandoned"}, launched_on=date(2027, 1, 10))
+    services.record_measure(sheet, actor=owner, indicator="Délai", value="12 j", measured_on=date(2027, 2, 1))
+    with pytest.raises(services.SheetError):
+        services.record_measure(sheet, actor=owner, indicator="Inventé", value="1", measured_on=date(2027, 2, 1))
+    stats = queries.impact()
+    assert stats == {"approved": 1, "milestones": 2, "milestones_done": 1, "milestones_on_time": 1,
+                     "sheets_with_measures": 1, "measures": 1, "launched": 1}
+
+
+def test_roadmap_reminders_at_one_three_and_six_months_never_twice(ctx):
+    from datetime import timedelta
+
+    owner, trainer = make_user(), make_user(roles=[Role.TRAINER])
+    sheet = _approved_sheet(owner, trainer)
+    approved = sheet.approved_at
+    assert services.send_roadmap_reminders(now=approved + timedelta(days=20)) == 0
+    assert services.send_roadmap_reminders(now=approved + timedelta(days=32)) == 1
+    assert services.send_roadmap_reminders(now=approved + timedelta(days=33)) == 0
+    assert services.send_roadmap_reminders(now=approved + timedelta(days=95)) == 1
+    assert services.send_roadmap_reminders(now=approved + timedelta(days=200)) == 1
+    assert services.send_roadmap_reminders(now=approved + timedelta(days=400)) == 0
+    subjects = [m.subject for m in db.session.scalars(sa.select(OutboxMessage)) if m.subject.startswith("Votre feuille de route")]
+    assert subjects == ["Votre feuille de route, 1 mois après", "Votre feuille de route, 3 mois après", "Votre feuille de route, 6 mois après"]
+
+
+def test_trainers_are_reminded_of_sheets_waiting_over_48_hours_once(ctx):
+    from datetime import timedelta
+
+    owner = make_user()
+    make_user(roles=[Role.TRAINER], email="formatrice@example.gouv.fr")
+    sheet = services.create_sheet(owner)
+    services.save_version(sheet, author=owner, content=_content(), base_version=1)
+    services.submit_sheet(sheet, actor=owner)
+    assert services.remind_waiting_sheets(now=sheet.submitted_at + timedelta(hours=47)) == 0
+    assert services.remind_waiting_sheets(now=sheet.submitted_at + timedelta(hours=49)) == 1
+    assert services.remind_waiting_sheets(now=sheet.submitted_at + timedelta(hours=72)) == 0
+    reminders = [m for m in db.session.scalars(sa.select(OutboxMessage)) if "48 h" in m.subject]
+    assert [m.recipient for m in reminders] == ["formatrice@example.gouv.fr"]

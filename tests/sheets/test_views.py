@@ -76,3 +76,45 @@ def test_learner_sees_feedback_beside_each_section(client, world):
     login(client, world["users"]["owner"])
     assert "Chiffrez le drame" in client.get(f"/fiches/{sheet.id}").text
     assert "Chiffrez le drame" in client.get(f"/fiches/{sheet.id}/modifier").text
+
+
+def test_follow_up_page_and_impact_view(client, world):
+    from datetime import date
+
+    from beta_training.sheets.models import SheetMilestone
+
+    owner = world["users"]["owner"]
+    sheet = make_product_sheet(owner, state=SheetState.APPROVED, content={
+        "indicators": [{"name": "Délai", "baseline": "30", "target": "5"}, {"name": "", "baseline": "", "target": ""},
+                       {"name": "", "baseline": "", "target": ""}]})
+    db.session.add(SheetMilestone(sheet_id=sheet.id, position=1, title="Premiers usagers", due_on=date(2027, 1, 15), status="todo"))
+    db.session.commit()
+    milestone_id = db.session.scalar(sa.select(SheetMilestone.id))
+    login(client, world["users"]["trainer"])
+    assert client.get(f"/fiches/{sheet.id}/feuille-de-route").status_code == 200
+    assert client.post(f"/fiches/{sheet.id}/feuille-de-route", data={f"status-{milestone_id}": "done"}).status_code == 403
+    login(client, owner)
+    client.post(f"/fiches/{sheet.id}/feuille-de-route", data={f"status-{milestone_id}": "done", "launched_on": "2027-01-10"})
+    response = client.post(f"/fiches/{sheet.id}/feuille-de-route",
+                           data={"action": "measure", "indicator": "Délai", "value": "12", "measured_on": "2027-02-01"})
+    assert response.status_code == 302
+    missing = client.post(f"/fiches/{sheet.id}/feuille-de-route", data={"action": "measure", "indicator": "Délai"})
+    assert missing.status_code == 422 and 'aria-invalid="true"' in missing.text
+    assert client.get("/fiches/impact").status_code == 403
+    login(client, world["users"]["course_lead"])
+    page = client.get("/fiches/impact").text
+    assert "Services lancés" in page and ">1<" in page
+
+
+def test_sheet_cli_commands(app, mailbox):
+    from datetime import timedelta
+
+    from beta_training.core.models import utcnow
+
+    make_user(roles=[Role.TRAINER], email="relectrice@example.gouv.fr")
+    make_product_sheet(state=SheetState.SUBMITTED, submitted_at=utcnow() - timedelta(days=3))
+    runner = app.test_cli_runner()
+    assert "sheets waiting over 48 h: 1" in runner.invoke(args=["sheets", "remind"]).output
+    assert "sheets waiting over 48 h: 0" in runner.invoke(args=["sheets", "remind"]).output
+    assert "roadmap reminders: 0" in runner.invoke(args=["sheets", "roadmap-reminders"]).output
+    assert mailbox.wait_for(1)[0]["To"] == "relectrice@example.gouv.fr"
