@@ -24,10 +24,10 @@ test: install-test
 	$(MAKE) test-postgres
 
 test-sqlite:
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 --dist loadfile
 
 test-postgres:
-	PG_BIN=$(PG_BIN) scripts/with-postgres.sh $(BIN)/pytest -q
+	PG_BIN=$(PG_BIN) scripts/with-postgres.sh $(BIN)/pytest -q -n 2 --dist loadfile
 
 install: $(STAMP)/python assets translations
 install-test: install $(STAMP)/python-dev system-deps

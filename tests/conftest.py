@@ -116,21 +116,35 @@ def sqlite_template(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def postgres_schema():
+def postgres_schema(worker_id):
+    """One database per xdist worker (each truncates its own tables after every test)."""
     if not is_postgres():
         return None
-    app = create_app(type("PgConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": POSTGRES_URL}))
+    url = POSTGRES_URL if worker_id == "master" else _worker_database(POSTGRES_URL, worker_id)
+    app = create_app(type("PgConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url}))
     with app.app_context():
         _db.drop_all()
         _db.create_all()
         _db.engine.dispose()
-    return POSTGRES_URL
+    return url
+
+
+def _worker_database(url: str, worker_id: str) -> str:
+    server = sa.make_url(url)
+    name = f"{server.database}_{worker_id}"
+    admin = sa.create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return server.set(database=name).render_as_string(hide_password=False)
 
 
 def _truncate_all(engine) -> None:
-    tables = ", ".join(f'"{t.name}"' for t in _db.metadata.sorted_tables)
+    """Empty every table. DELETE is much faster than TRUNCATE on the handful of rows a test writes."""
     with engine.begin() as connection:
-        connection.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        for table in reversed(_db.metadata.sorted_tables):
+            connection.execute(table.delete())
 
 
 @pytest.fixture

@@ -13,12 +13,12 @@ from tests.conftest import POSTGRES_URL, is_postgres
 
 
 @pytest.fixture
-def empty_database_url(tmp_path):
+def empty_database_url(tmp_path, worker_id):
     if not is_postgres():
         yield f"sqlite:///{tmp_path / 'migrations.sqlite3'}"
         return
     server = sa.make_url(POSTGRES_URL)
-    name = f"{server.database}_migrations"
+    name = f"{server.database}_migrations_{worker_id}"
     admin = sa.create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))

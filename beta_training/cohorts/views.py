@@ -2,8 +2,6 @@
 and the alumni network. Views load (404) → authorise with a model predicate (403) → form → one
 service call → commit → respond."""
 
-import csv
-import io
 from itertools import groupby
 
 from flask import (
@@ -62,6 +60,7 @@ from beta_training.core.forms import ConfirmForm
 from beta_training.core.models import from_paris, to_paris, utcnow
 from beta_training.core.pagination import paginate_rows
 from beta_training.core.states import InvalidTransition
+from beta_training.core.streaming import CsvStream
 from beta_training.extensions import db
 
 bp = Blueprint("cohorts", __name__, url_prefix="/alpha")
@@ -573,13 +572,13 @@ CSV_COLUMNS = [
 ]
 
 
-def _csv_lines(result, buffer, writer, ranks, reviews_by_id):
+def _csv_lines(result, stream: CsvStream, ranks, reviews_by_id):
     for application, *averages, overall, review_count in result:
         comments = " | ".join(
             f"{r.reviewer.full_name}: {r.problem_score}/{r.motivation_score}/{r.solution_score} {r.comment}".strip()
             for r in reviews_by_id.get(application.id, ())
         )
-        writer.writerow([
+        yield stream.line([
             application.id, application.state_label,
             format_datetime(application.submitted_at, "yyyy-MM-dd HH:mm") if application.submitted_at else "",
             application.first_name, application.last_name, application.user.email, application.administration,
@@ -589,14 +588,6 @@ def _csv_lines(result, buffer, writer, ranks, reviews_by_id):
             *(f"{a:.2f}" if a is not None else "" for a in averages), f"{overall:.2f}" if overall is not None else "",
             review_count, ranks.get(application.id, ""), application.rejection_reason, comments,
         ])
-        yield _drain(buffer)
-
-
-def _drain(buffer: io.StringIO) -> str:
-    text = buffer.getvalue()
-    buffer.seek(0)
-    buffer.truncate()
-    return text
 
 
 @bp.get("/gestion/<int:cohort_id>/candidatures.csv")
@@ -608,14 +599,11 @@ def export_applications(cohort_id):
     reviews_by_id = queries.reviews_by_application(cohort.id)
 
     def rows():
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, delimiter=";")
-        buffer.write("\ufeff")  # so spreadsheet programs read the accents right
-        writer.writerow(CSV_COLUMNS)
-        yield _drain(buffer)
+        stream = CsvStream()
+        yield stream.header(CSV_COLUMNS)
         # A server-side cursor on PostgreSQL: closed by the `with` even if the download is interrupted.
         with db.session.execute(queries.review_queue_query(cohort, sort="name").execution_options(yield_per=200)) as result:
-            yield from _csv_lines(result, buffer, writer, ranks, reviews_by_id)
+            yield from _csv_lines(result, stream, ranks, reviews_by_id)
 
     return Response(
         stream_with_context(rows()), mimetype="text/csv",

@@ -1,9 +1,6 @@
 """MOOC pages: catalogue, course outline and progress, items, attestation; trainers' authoring, runs,
 batch enrolment, dashboard, exports and emails."""
 
-import csv
-import io
-
 from flask import (
     Blueprint,
     Response,
@@ -24,6 +21,7 @@ from beta_training.core import db as core_db
 from beta_training.core.auth import role_required
 from beta_training.core.forms import ConfirmForm
 from beta_training.core.models import from_paris, to_paris, utcnow
+from beta_training.core.streaming import CsvStream
 from beta_training.courses import queries, services
 from beta_training.courses.attestation import attestation_pdf
 from beta_training.courses.forms import (
@@ -469,23 +467,19 @@ def export_learners(run_id):
     sequences = [(s.id, len(s.items)) for m in course.modules for s in m.sequences]
 
     def lines():
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, delimiter=";")
-        writer.writerow(CSV_FIXED + [f"sequence_{number}_pourcent" for number in range(1, len(sequences) + 1)])
-        yield "\ufeff" + _drain(buffer)
+        stream = CsvStream()
+        yield stream.header(CSV_FIXED + [f"sequence_{number}_pourcent" for number in range(1, len(sequences) + 1)])
         with db.session.execute(queries.learners_progress_rows(run).execution_options(yield_per=500)) as result:
             current, done = None, {}
             for enrolment, sequence_id, count in result:
                 if current is not None and enrolment.id != current.id:
-                    writer.writerow(_learner_row(current, done, sequences))
-                    yield _drain(buffer)
+                    yield stream.line(_learner_row(current, done, sequences))
                     done = {}
                 current = enrolment
                 if sequence_id is not None:
                     done[sequence_id] = count
             if current is not None:
-                writer.writerow(_learner_row(current, done, sequences))
-                yield _drain(buffer)
+                yield stream.line(_learner_row(current, done, sequences))
 
     return Response(stream_with_context(lines()), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="apprenants-{run.slug}.csv"'})
@@ -497,13 +491,6 @@ def _learner_row(enrolment, done: dict, sequences) -> list:
     return [user.first_name, user.last_name, user.email, user.administration or "", stamp(enrolment.enrolled_at),
             stamp(enrolment.last_activity_at), stamp(enrolment.completed_at),
             *(round(100 * done.get(sequence_id, 0) / total) if total else 0 for sequence_id, total in sequences)]
-
-
-def _drain(buffer: io.StringIO) -> str:
-    text = buffer.getvalue()
-    buffer.seek(0)
-    buffer.truncate()
-    return text
 
 
 @bp.route("/gestion/sessions/<int:run_id>/inscriptions", methods=["GET", "POST"])
