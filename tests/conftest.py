@@ -57,7 +57,7 @@ class Mailbox:
         with self._lock:
             self._messages.clear()
 
-    def wait_for(self, count: int, timeout: float = 5.0):
+    def wait_for(self, count: int, timeout: float = 10.0):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if len(self.messages) >= count:
@@ -299,7 +299,7 @@ def browser():
 def page(browser, live_server):
     context = browser.new_context(base_url=live_server.url, locale="fr-FR")
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(20_000)  # generous: CI runs two workers on two cores
     yield page
     context.close()
 

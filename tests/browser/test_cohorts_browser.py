@@ -43,7 +43,7 @@ def test_apply_review_accept_confirm_and_receive_the_calendar(browser, live_serv
     make_user(email="trainer@example.gouv.fr", roles=[Role.TRAINER])
 
     candidate = browser.new_context(base_url=live_server.url).new_page()
-    candidate.set_default_timeout(10_000)
+    candidate.set_default_timeout(20_000)
     browser_login(candidate, "candidate@example.gouv.fr", PASSWORD)
     candidate.goto(f"/alpha/{cohort.slug}")
     candidate.get_by_role("link", name="Candidater", exact=True).click()
@@ -59,7 +59,7 @@ def test_apply_review_accept_confirm_and_receive_the_calendar(browser, live_serv
     assert mailbox.wait_for(1)[0]["Subject"] == "Candidature reçue : Formation Alpha — parcours"
 
     trainer = browser.new_context(base_url=live_server.url).new_page()
-    trainer.set_default_timeout(10_000)
+    trainer.set_default_timeout(20_000)
     browser_login(trainer, "trainer@example.gouv.fr", PASSWORD)
     trainer.goto(f"/alpha/gestion/{cohort.id}/candidatures")
     trainer.get_by_role("link", name="Camille Candidate").click()

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.browser
 
 def _context_page(browser, live_server):
     page = browser.new_context(base_url=live_server.url).new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(20_000)
     return page
 
 
