@@ -87,3 +87,8 @@ class MeasureForm(FlaskForm):
     value = StringField(_l("Valeur mesurée"), description=_l("Par exemple : 12 jours, 340 usagers"),
                         validators=[InputRequired(_l("Saisissez la valeur mesurée.")), Length(max=100)])
     measured_on = DateField(_l("Date de la mesure"), validators=[InputRequired(_l("Indiquez la date, par exemple 15/03/2027."))])
+
+
+class NewSheetForm(FlaskForm):
+    enrolment_id = SelectField(_l("Rattacher à une session du MOOC"), validators=[Optional()])
+    application_id = SelectField(_l("Rattacher à une candidature Alpha"), validators=[Optional()])

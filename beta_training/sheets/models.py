@@ -97,6 +97,18 @@ class ProductSheet(TimestampMixin, db.Model):
 
     owner = relationship("User", foreign_keys=[owner_id], lazy="joined", innerjoin=True)
     claimed_by = relationship("User", foreign_keys=[claimed_by_id], lazy="joined")
+    enrolment = relationship("Enrolment")
+    application = relationship("CohortApplication")
+
+    @property
+    def linked_to(self) -> str:
+        """Where the sheet comes from: the MOOC run and/or the Alpha session."""
+        parts = []
+        if self.enrolment is not None:
+            parts.append(f"{self.enrolment.run.course.title} ({self.enrolment.run.name})")
+        if self.application is not None:
+            parts.append(self.application.cohort.title)
+        return " · ".join(parts)
 
     @property
     def state_label(self) -> str:

@@ -4,6 +4,7 @@ import difflib
 import html
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 from markupsafe import Markup
 
 from beta_training.core.models import StateChange
@@ -48,7 +49,16 @@ QUEUE_STATES = (SheetState.SUBMITTED, SheetState.IN_REVIEW, SheetState.CHANGES_R
 
 def review_queue_query(state: str | None = None) -> sa.Select:
     """Sheets waiting for trainers, oldest submission first."""
-    query = sa.select(ProductSheet).where(ProductSheet.state.in_([state] if state else QUEUE_STATES))
+    from beta_training.courses.models import CourseRun, Enrolment
+
+    query = (
+        sa.select(ProductSheet)
+        .where(ProductSheet.state.in_([state] if state else QUEUE_STATES))
+        .options(
+            selectinload(ProductSheet.enrolment).joinedload(Enrolment.run).joinedload(CourseRun.course),
+            selectinload(ProductSheet.application),
+        )
+    )
     return query.order_by(ProductSheet.submitted_at.asc().nulls_last(), ProductSheet.id)
 
 

@@ -10,10 +10,11 @@ from beta_training.core.auth import role_required
 from beta_training.core.forms import ConfirmForm, choices
 from beta_training.core.models import utcnow
 from beta_training.core.states import InvalidTransition
+from beta_training.cohorts import queries as cohort_queries
 from beta_training.courses import queries as course_queries
 from beta_training.extensions import db
 from beta_training.sheets import exports, queries, services
-from beta_training.sheets.forms import MeasureForm, ReviewSheetForm, SheetForm
+from beta_training.sheets.forms import MeasureForm, NewSheetForm, ReviewSheetForm, SheetForm
 from beta_training.sheets.models import (
     GRID,
     MILESTONE_STATUS_LABELS,
@@ -43,15 +44,21 @@ def list_sheets():
     return render_template("sheets/list_sheets.html", sheets=queries.list_user_sheets(current_user), form=ConfirmForm())
 
 
-@bp.post("/nouvelle")
+@bp.route("/nouvelle", methods=["GET", "POST"])
 @login_required
 def create_sheet():
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    """A sheet belongs to its author and may be linked to one of her MOOC runs and/or Alpha applications."""
     enrolments = course_queries.list_user_enrolments(current_user)
-    sheet = services.create_sheet(current_user, enrolment_id=enrolments[0].id if enrolments else None)
-    core_db.commit()
-    return redirect(url_for("sheets.edit_sheet", sheet_id=sheet.id))
+    applications = [a for a in cohort_queries.list_user_applications(current_user) if a.state not in ("draft", "withdrawn")]
+    form = NewSheetForm(enrolment_id=str(enrolments[0].id) if enrolments else "")
+    form.enrolment_id.choices = choices(((e.id, f"{e.run.course.title} ({e.run.name})") for e in enrolments), placeholder=_("Aucune"))
+    form.application_id.choices = choices(((a.id, a.cohort.title) for a in applications), placeholder=_("Aucune"))
+    if form.validate_on_submit():
+        sheet = services.create_sheet(current_user, enrolment_id=int(form.enrolment_id.data) if form.enrolment_id.data else None,
+                                      application_id=int(form.application_id.data) if form.application_id.data else None)
+        core_db.commit()
+        return redirect(url_for("sheets.edit_sheet", sheet_id=sheet.id))
+    return render_template("sheets/create_sheet.html", form=form)
 
 
 def _form_for(sheet: ProductSheet, content: dict | None = None) -> SheetForm:

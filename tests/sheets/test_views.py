@@ -118,3 +118,49 @@ def test_sheet_cli_commands(app, mailbox):
     assert "sheets waiting over 48 h: 0" in runner.invoke(args=["sheets", "remind"]).output
     assert "roadmap reminders: 0" in runner.invoke(args=["sheets", "roadmap-reminders"]).output
     assert mailbox.wait_for(1)[0]["To"] == "relectrice@example.gouv.fr"
+
+
+def test_new_sheet_linked_to_the_mooc_run_and_the_alpha_application(client, world):
+    from beta_training.sheets.models import ProductSheet
+    from tests.factories import make_application, make_enrolment, make_mooc
+
+    owner = world["users"]["owner"]
+    course, run = make_mooc(sequences=(1,), kinds=("text",))
+    enrolment = make_enrolment(run, owner)
+    application = make_application(user=owner, state="confirmed")
+    make_application(user=owner, state="draft")  # a draft is not offered
+    login(client, owner)
+    page = client.get("/fiches/nouvelle").text
+    assert f"{course.title} (Session 01)" in page and application.cohort.title in page
+    response = client.post("/fiches/nouvelle", data={"enrolment_id": str(enrolment.id), "application_id": str(application.id)})
+    assert response.status_code == 302
+    sheet = db.session.scalar(sa.select(ProductSheet).order_by(ProductSheet.id.desc()))
+    assert (sheet.enrolment_id, sheet.application_id) == (enrolment.id, application.id)
+    assert client.post("/fiches/nouvelle", data={"application_id": "999999"}).status_code == 200  # not one of hers
+
+
+def test_queue_and_sheet_pages_do_not_grow_with_sheets(client, world, count_queries):
+    from tests.factories import make_application, make_enrolment, make_mooc
+
+    _course, run = make_mooc(sequences=(1,), kinds=("text",))
+    login(client, world["users"]["trainer"])
+
+    def add_sheets(n):
+        for _ in range(n):
+            author = make_user()
+            make_product_sheet(author, state=SheetState.SUBMITTED, enrolment_id=make_enrolment(run, author).id,
+                               application_id=make_application(user=author).id)
+
+    def counted(url):
+        with count_queries() as counter:
+            assert client.get(url).status_code == 200
+        return counter.count
+
+    add_sheets(2)
+    sheet = world["draft"]
+    make_sheet_review(sheet, section_comments={"problem": "x"})
+    few = (counted("/fiches/relecture"), counted(f"/fiches/{sheet.id}"), counted(f"/fiches/{sheet.id}/relecture"))
+    add_sheets(20)
+    for _ in range(5):
+        make_sheet_review(sheet)
+    assert (counted("/fiches/relecture"), counted(f"/fiches/{sheet.id}"), counted(f"/fiches/{sheet.id}/relecture")) == few
