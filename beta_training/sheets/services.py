@@ -252,3 +252,10 @@ def remind_waiting_sheets(now: datetime | None = None) -> int:
             sheet.reminder_sent_at = now
         db.session.flush()
     return len(waiting)
+
+
+def release_sheet(sheet: ProductSheet, *, reviewer, now: datetime | None = None) -> None:
+    """The reviewer hands the sheet back to the queue so that another trainer can take it."""
+    if sheet.claimed_by_id != reviewer.id:
+        raise SheetError(_("Seule la personne qui relit la fiche peut la rendre."))
+    _move(sheet, SheetState.SUBMITTED, actor=reviewer, reason=_("Rendue à la file de relecture."), now=now or utcnow())

@@ -179,6 +179,33 @@ def claim_sheet(sheet_id):
     return redirect(url_for("sheets.review_sheet", sheet_id=sheet.id))
 
 
+@bp.post("/<int:sheet_id>/rendre")
+@role_required(*REVIEWERS)
+def release_sheet(sheet_id):
+    sheet = _sheet_or_404(sheet_id)
+    if not sheet.can_review(current_user) or not ConfirmForm().validate_on_submit():
+        abort(403)
+    try:
+        services.release_sheet(sheet, reviewer=current_user)
+        core_db.commit()
+        flash(_("Fiche rendue à la file de relecture."), "success")
+    except services.SheetError as error:
+        core_db.rollback()
+        flash(str(error), "error")
+    return redirect(url_for("sheets.review_queue"))
+
+
+@bp.get("/<int:sheet_id>/apercu")
+@login_required
+def preview_sheet(sheet_id):
+    """The A4 one-pager in HTML (printable); the PDF export is the same page as a file."""
+    sheet = _sheet_or_404(sheet_id)
+    if not sheet.can_view(current_user):
+        abort(403)
+    version = queries.get_version(sheet, sheet.current_version)
+    return render_template("sheets/preview_sheet.html", sheet=sheet, content=version.content, version=version)
+
+
 @bp.route("/<int:sheet_id>/relecture", methods=["GET", "POST"])
 @role_required(*REVIEWERS)
 def review_sheet(sheet_id):

@@ -92,7 +92,7 @@ def test_axe_on_sheet_pages_including_conflict(page):
     db.session.add(SheetMilestone(sheet_id=approved.id, position=1, title="Premiers usagers", due_on=date(2026, 1, 15)))
     db.session.commit()
     browser_login(page, "a11y-owner@example.gouv.fr", PASSWORD)
-    for url in ["/fiches/", f"/fiches/{sheet.id}", f"/fiches/{sheet.id}/modifier", f"/fiches/{approved.id}",
+    for url in ["/fiches/", "/fiches/nouvelle", f"/fiches/{sheet.id}", f"/fiches/{sheet.id}/modifier", f"/fiches/{sheet.id}/apercu", f"/fiches/{approved.id}",
                 f"/fiches/{approved.id}/feuille-de-route"]:
         page.goto(url)
         assert_accessible(page, url)

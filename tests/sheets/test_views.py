@@ -164,3 +164,24 @@ def test_queue_and_sheet_pages_do_not_grow_with_sheets(client, world, count_quer
     for _ in range(5):
         make_sheet_review(sheet)
     assert (counted("/fiches/relecture"), counted(f"/fiches/{sheet.id}"), counted(f"/fiches/{sheet.id}/relecture")) == few
+
+
+def test_a4_preview_and_release_of_a_claimed_sheet(client, world):
+    from beta_training.sheets.models import ProductSheet
+
+    sheet = make_product_sheet(world["users"]["owner"], state=SheetState.SUBMITTED, content={"pitch": "Permettre à tous"})
+    login(client, world["users"]["owner"])
+    page = client.get(f"/fiches/{sheet.id}/apercu").text
+    assert "Permettre à tous" in page and "bt-a4" in page
+    login(client, world["users"]["other_learner"])
+    assert client.get(f"/fiches/{sheet.id}/apercu").status_code == 403
+    login(client, world["users"]["trainer"])
+    client.post(f"/fiches/{sheet.id}/prendre")
+    login(client, world["users"]["course_lead"])
+    client.post(f"/fiches/{sheet.id}/rendre")  # not hers to release
+    assert db.session.get(ProductSheet, sheet.id).claimed_by_id == world["users"]["trainer"].id
+    login(client, world["users"]["trainer"])
+    client.post(f"/fiches/{sheet.id}/rendre")
+    db.session.expire_all()
+    released = db.session.get(ProductSheet, sheet.id)
+    assert released.state == SheetState.SUBMITTED and released.claimed_by_id is None
