@@ -42,7 +42,8 @@ def one_pager_pdf(content: dict, *, owner_name: str, version: int) -> bytes:
         pdf.cell(0, 6, _text("Feuille de route à 6 mois"), new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("Helvetica", "", 9)
         for milestone in milestones:
-            pdf.multi_cell(0, 4.5, _text(f"- {milestone['due_on']} : {milestone['title']}"), new_x="LMARGIN", new_y="NEXT")
+            priority = f" (priorité {milestone['priority']})" if milestone.get("priority") else ""
+            pdf.multi_cell(0, 4.5, _text(f"- {milestone['due_on']} : {milestone['title']}{priority}"), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
     pdf.set_font("Helvetica", "", 8)
     pdf.multi_cell(0, 4, _text(f"{content['team']}\nFiche de {owner_name}, version {version}."), new_x="LMARGIN", new_y="NEXT")

@@ -19,7 +19,7 @@ from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from beta_training.core.forms import choices
-from beta_training.sheets.models import GRID, INDICATOR_COUNT, MILESTONE_COUNT, SECTION_HINTS, SECTIONS, USERTYPES
+from beta_training.sheets.models import GRID, INDICATOR_COUNT, MILESTONE_COUNT, PRIORITIES, SECTION_HINTS, SECTIONS, USERTYPES
 
 
 class IndicatorForm(Form):
@@ -32,6 +32,8 @@ class MilestoneForm(Form):
     title = StringField(_l("Jalon"), validators=[Optional(), Length(max=200)])
     due_on = StringField(_l("Échéance"), description=_l("Format : AAAA-MM-JJ"), validators=[Optional(), Length(max=10)],
                          render_kw={"type": "date"})
+    priority = SelectField(_l("Priorité"), choices=choices(((p, _l("Priorité %(n)s", n=p)) for p in PRIORITIES), placeholder="—"),
+                           validators=[Optional()])
 
 
 def _section_field(name):

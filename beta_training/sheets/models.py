@@ -57,6 +57,7 @@ SECTION_HINTS = {
 }
 INDICATOR_COUNT = 3
 MILESTONE_COUNT = 6
+PRIORITIES = ("1", "2", "3")  # the roadmap has at most three priorities; each milestone serves one
 
 USERTYPES = {
     "particulier": _l("Particulier"), "etat": _l("État"), "collectivite-territoriale": _l("Collectivité territoriale"),

@@ -13,6 +13,7 @@ from beta_training.sheets.models import (
     GRID,
     INDICATOR_COUNT,
     MILESTONE_COUNT,
+    PRIORITIES,
     SECTIONS,
     SHEET_TRANSITIONS,
     USERTYPES,
@@ -43,7 +44,7 @@ def empty_content() -> dict:
     return {
         **{name: "" for name in SECTIONS},
         "indicators": [{"name": "", "baseline": "", "target": ""} for _ in range(INDICATOR_COUNT)],
-        "milestones": [{"title": "", "due_on": ""} for _ in range(MILESTONE_COUNT)],
+        "milestones": [{"title": "", "due_on": "", "priority": ""} for _ in range(MILESTONE_COUNT)],
         "usertypes": [],
         "thematiques": "",
     }
@@ -57,7 +58,9 @@ def clean_content(values: dict) -> dict:
     for index, row in enumerate((values.get("indicators") or [])[:INDICATOR_COUNT]):
         content["indicators"][index] = {k: (row.get(k) or "").strip()[:200] for k in ("name", "baseline", "target")}
     for index, row in enumerate((values.get("milestones") or [])[:MILESTONE_COUNT]):
-        content["milestones"][index] = {"title": (row.get("title") or "").strip()[:200], "due_on": (row.get("due_on") or "").strip()[:10]}
+        priority = str(row.get("priority") or "")
+        content["milestones"][index] = {"title": (row.get("title") or "").strip()[:200], "due_on": (row.get("due_on") or "").strip()[:10],
+                                        "priority": priority if priority in PRIORITIES else ""}
     content["usertypes"] = [u for u in values.get("usertypes") or [] if u in USERTYPES]
     content["thematiques"] = (values.get("thematiques") or "").strip()[:300]
     return content
@@ -115,6 +118,11 @@ def submit_sheet(sheet: ProductSheet, *, actor, now: datetime | None = None) -> 
     content = queries.get_version(sheet, sheet.current_version).content
     if not content["name"] or not content["problem"] or not content["solution"]:
         raise SheetError(_("Renseignez au moins le nom du produit, le problème et la solution avant d’envoyer la fiche."))
+    complete_indicators = [i for i in content["indicators"] if i["name"] and i["baseline"] and i["target"]]
+    if len(complete_indicators) < 2:
+        raise SheetError(_("Donnez au moins deux indicateurs d’impact, chacun avec sa valeur de départ et sa cible à 6 mois."))
+    if not any(m["title"] and m["due_on"] for m in content["milestones"]):
+        raise SheetError(_("Ajoutez au moins un jalon daté à la feuille de route."))
     _move(sheet, SheetState.SUBMITTED, actor=actor, now=now)
     sheet.submitted_at = now
     emails.queue_submitted(sheet)
@@ -259,3 +267,4 @@ def release_sheet(sheet: ProductSheet, *, reviewer, now: datetime | None = None)
     if sheet.claimed_by_id != reviewer.id:
         raise SheetError(_("Seule la personne qui relit la fiche peut la rendre."))
     _move(sheet, SheetState.SUBMITTED, actor=reviewer, reason=_("Rendue à la file de relecture."), now=now or utcnow())
+    emails.queue_state_changed(sheet)

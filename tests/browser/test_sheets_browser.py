@@ -38,6 +38,13 @@ def test_write_autosave_review_loop_and_exports(browser, live_server, mailbox, t
     learner.reload()  # the browser died mid-sentence: the autosaved text is there
     assert learner.locator("#problem").input_value().startswith("Chaque année")
     learner.locator("#solution").fill("Un simulateur en ligne.")
+    for index, (name, baseline, target) in enumerate([("Délai de réponse", "30 jours", "5 jours"), ("Familles aidées", "0", "200")]):
+        learner.locator(f"#indicators-{index}-name").fill(name)
+        learner.locator(f"#indicators-{index}-baseline").fill(baseline)
+        learner.locator(f"#indicators-{index}-target").fill(target)
+    learner.locator("#milestones-0-title").fill("Premières familles accompagnées")
+    learner.locator("#milestones-0-due_on").fill("2027-01-15")
+    learner.locator("#milestones-0-priority").select_option("1")
     learner.get_by_role("button", name="Enregistrer", exact=True).click()
     learner.get_by_text("Fiche enregistrée").wait_for()
     learner.get_by_role("link", name="Aperçu et envoi en relecture").click()

@@ -225,7 +225,10 @@ def test_completion_can_require_the_fiche_produit(ctx):
     services.record_progress(enrolment, item, source="opened")
     assert enrolment.completed_at is None  # every item done, but the sheet is not sent yet
     sheet = sheets.create_sheet(enrolment.user, enrolment_id=enrolment.id)
-    sheets.save_version(sheet, author=enrolment.user, content={"name": "P", "problem": "x", "solution": "y"}, base_version=1)
+    ready = {"name": "P", "problem": "x", "solution": "y",
+             "indicators": [{"name": "a", "baseline": "1", "target": "2"}, {"name": "b", "baseline": "1", "target": "2"}],
+             "milestones": [{"title": "m", "due_on": "2027-01-01"}]}
+    sheets.save_version(sheet, author=enrolment.user, content=ready, base_version=1)
     assert enrolment.completed_at is None  # a draft does not count
     sheets.submit_sheet(sheet, actor=enrolment.user)
     assert enrolment.completed_at is not None and enrolment.attestation_code

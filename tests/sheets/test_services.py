@@ -32,8 +32,15 @@ def ctx(app):
         yield
 
 
+READY = {
+    "indicators": [{"name": "Délai", "baseline": "30 j", "target": "5 j"}, {"name": "Usagers", "baseline": "0", "target": "200"},
+                   {"name": "", "baseline": "", "target": ""}],
+    "milestones": [{"title": "Premiers usagers", "due_on": "2027-01-15", "priority": "1"}] + [{"title": "", "due_on": ""}] * 5,
+}
+
+
 def _content(**values):
-    return {**services.empty_content(), "name": "Mon produit", "problem": "Le drame", "solution": "La solution", **values}
+    return {**services.empty_content(), "name": "Mon produit", "problem": "Le drame", "solution": "La solution", **READY, **values}
 
 
 def test_every_save_is_a_version_and_a_stale_save_is_refused(ctx):
@@ -87,6 +94,21 @@ def test_review_loop_with_claim_changes_and_approval(ctx):
     assert any(s.startswith("Relecture de votre fiche produit : Validée") for s in subjects)
 
 
+def test_submission_needs_two_measurable_indicators_and_a_dated_milestone(ctx):
+    owner = make_user()
+    sheet = services.create_sheet(owner)
+    one_indicator = [{"name": "Délai", "baseline": "30", "target": "5"}, {"name": "Usagers", "baseline": "", "target": "200"}]
+    services.save_version(sheet, author=owner, content=_content(indicators=one_indicator), base_version=1)
+    with pytest.raises(services.SheetError, match="deux indicateurs"):
+        services.submit_sheet(sheet, actor=owner)
+    services.save_version(sheet, author=owner, content=_content(milestones=[{"title": "Sans date", "due_on": ""}]), base_version=2)
+    with pytest.raises(services.SheetError, match="jalon daté"):
+        services.submit_sheet(sheet, actor=owner)
+    services.save_version(sheet, author=owner, content=_content(), base_version=3)
+    assert services.submit_sheet(sheet, actor=owner) is True
+    assert services.clean_content({"milestones": [{"title": "x", "priority": "7"}]})["milestones"][0]["priority"] == ""
+
+
 def test_withdraw_back_to_draft(ctx):
     owner, trainer = make_user(), make_user(roles=[Role.TRAINER])
     sheet = services.create_sheet(owner)
@@ -133,7 +155,7 @@ def _approved_sheet(owner, trainer, milestones=None, indicators=None):
     sheet = services.create_sheet(owner)
     content = _content(
         milestones=milestones or [{"title": "Premiers usagers", "due_on": "2027-01-15"}, {"title": "Lancement", "due_on": "2027-04-01"}],
-        indicators=indicators or [{"name": "Délai", "baseline": "30 j", "target": "5 j"}],
+        indicators=indicators or READY["indicators"],
     )
     services.save_version(sheet, author=owner, content=content, base_version=1)
     services.submit_sheet(sheet, actor=owner)
