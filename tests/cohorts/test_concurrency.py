@@ -6,6 +6,7 @@ SQLite) in the transaction that counts and writes.
 """
 
 import threading
+import time
 
 import pytest
 import sqlalchemy as sa
@@ -45,6 +46,20 @@ def _race(app, cohort, applications, trainer):
     return results
 
 
+@pytest.fixture
+def wide_race_window(monkeypatch):
+    """Every request pauses between counting the holders and writing its decision, as a slow request
+    would: without the lock, all of them count before any of them writes; with it, they queue."""
+    count = queries.count_seat_holders
+
+    def slow_count(cohort_id):
+        holders = count(cohort_id)
+        time.sleep(0.05)
+        return holders
+
+    monkeypatch.setattr(queries, "count_seat_holders", slow_count)
+
+
 def _setup(count=REQUESTS):
     trainer = make_user(roles=[Role.TRAINER])
     cohort = make_cohort(seats=SEATS)
@@ -53,7 +68,7 @@ def _setup(count=REQUESTS):
     return trainer, cohort, applications
 
 
-def test_sixty_simultaneous_acceptances_fill_exactly_the_seats(app):
+def test_sixty_simultaneous_acceptances_fill_exactly_the_seats(app, wide_race_window):
     trainer, cohort, applications = _setup()
     results = _race(app, cohort, applications, trainer)
     assert all(status == 302 for status, _ in results)
@@ -69,7 +84,7 @@ def test_sixty_simultaneous_acceptances_fill_exactly_the_seats(app):
 
 
 @pytest.mark.skipif(not is_postgres(), reason="SQLite serialises writers by itself; the row lock is what PostgreSQL needs")
-def test_without_the_lock_the_same_race_overbooks(app):
+def test_without_the_lock_the_same_race_overbooks(app, wide_race_window):
     """Proves the guard is what holds the line: switch the lock off and the check-then-write race overbooks."""
     app.config["SEAT_LOCKING"] = False
     trainer, cohort, applications = _setup()
