@@ -7,5 +7,8 @@ _axe = Axe()
 
 
 def assert_accessible(page, label: str = "") -> None:
+    # A page whose text is there may still be loading its stylesheets (after a form post, under load):
+    # axe must judge the page as people see it.
+    page.wait_for_load_state("load")
     results = _axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]})
     assert results.violations_count == 0, f"{label or page.url}\n{results.generate_report()}"

@@ -67,6 +67,7 @@ def test_log_in_with_the_keyboard_only(page):
     page.goto("/compte/connexion")
     page.keyboard.press("Tab")  # first stop: the skip links
     assert page.evaluate("document.activeElement.textContent.trim()") == "Contenu"
+    assert_accessible(page, "skip links shown on focus")
     page.keyboard.press("Enter")
     page.locator("#id-email, input[name=email]").first.focus()
     page.keyboard.type("clavier@example.gouv.fr")
