@@ -163,36 +163,34 @@ def review_queue():
     return render_template("sheets/review_queue.html", page=page, state=state, form=ConfirmForm())
 
 
-@bp.post("/<int:sheet_id>/prendre")
-@role_required(*REVIEWERS)
-def claim_sheet(sheet_id):
+def _reviewer_action(sheet_id, service, success_url, message=None):
+    """Claim or release: load (404) → reviewer with a valid form (403) → service → commit."""
     sheet = _sheet_or_404(sheet_id)
     if not sheet.can_review(current_user) or not ConfirmForm().validate_on_submit():
         abort(403)
     try:
-        services.claim_sheet(sheet, reviewer=current_user)
+        service(sheet, reviewer=current_user)
         core_db.commit()
     except services.SheetError as error:
         core_db.rollback()
         flash(str(error), "error")
         return redirect(url_for("sheets.review_queue"))
-    return redirect(url_for("sheets.review_sheet", sheet_id=sheet.id))
+    if message:
+        flash(message, "success")
+    return redirect(success_url(sheet))
+
+
+@bp.post("/<int:sheet_id>/prendre")
+@role_required(*REVIEWERS)
+def claim_sheet(sheet_id):
+    return _reviewer_action(sheet_id, services.claim_sheet, lambda s: url_for("sheets.review_sheet", sheet_id=s.id))
 
 
 @bp.post("/<int:sheet_id>/rendre")
 @role_required(*REVIEWERS)
 def release_sheet(sheet_id):
-    sheet = _sheet_or_404(sheet_id)
-    if not sheet.can_review(current_user) or not ConfirmForm().validate_on_submit():
-        abort(403)
-    try:
-        services.release_sheet(sheet, reviewer=current_user)
-        core_db.commit()
-        flash(_("Fiche rendue à la file de relecture."), "success")
-    except services.SheetError as error:
-        core_db.rollback()
-        flash(str(error), "error")
-    return redirect(url_for("sheets.review_queue"))
+    return _reviewer_action(sheet_id, services.release_sheet, lambda s: url_for("sheets.review_queue"),
+                            _("Fiche rendue à la file de relecture."))
 
 
 @bp.get("/<int:sheet_id>/apercu")
