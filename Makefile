@@ -6,6 +6,7 @@ STAMP := .make
 PG_BIN ?= /usr/lib/postgresql/15/bin
 CHROMIUM ?= /usr/bin/chromium
 DSFR := node_modules/@gouvfr/dsfr/dist
+DSFR_CHART := node_modules/@gouvfr/dsfr-chart/dist
 DEV_ENV := BETA_TRAINING_ENV=development FLASK_APP=app.py
 # The DSFR package refuses to install unless its licence is accepted (also in .dsfr.yml).
 export DSFR_ACCEPT_LICENSE := 1
@@ -62,6 +63,8 @@ static/dsfr/.copied: $(DSFR)/dsfr.min.css
 	cp -r $(DSFR)/dsfr.min.css $(DSFR)/dsfr.module.min.js $(DSFR)/dsfr.nomodule.min.js \
 	  $(DSFR)/fonts $(DSFR)/icons $(DSFR)/favicon static/dsfr/
 	cp $(DSFR)/utility/utility.min.css static/dsfr/utility/
+	# DSFR Chart (web components) for the dashboards: the whole build, so Vue's runtime loads once.
+	mkdir -p static/dsfr/chart && cp $(DSFR_CHART)/DSFRChart/DSFRChart.js $(DSFR_CHART)/DSFRChart/DSFRChart.css static/dsfr/chart/
 	@touch $@
 
 translations: $(STAMP)/python

@@ -2,6 +2,7 @@
 
 import sqlalchemy as sa
 
+from beta_training.core.models import paris_day_of_stored_utc
 from beta_training.extensions import db
 
 OUTBOX_IDS_KEY = "outbox_ids"
@@ -50,6 +51,7 @@ def configure_sqlite(engine: sa.Engine, busy_timeout_ms: int = 15000) -> None:
     @sa.event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
         dbapi_connection.isolation_level = None  # let SQLAlchemy emit BEGIN itself (pysqlite legacy mode off)
+        dbapi_connection.create_function("paris_day", 1, paris_day_of_stored_utc, deterministic=True)
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")

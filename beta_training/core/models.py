@@ -5,7 +5,9 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.functions import FunctionElement
 
 from beta_training.extensions import db
 
@@ -44,6 +46,35 @@ class UTCDateTime(sa.types.TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=UTC)
+
+
+class paris_day(FunctionElement):  # noqa: N801 — used like a SQL function: paris_day(Model.created_at)
+    """The Paris calendar day ('YYYY-MM-DD') of a stored UTC timestamp, computed by the database.
+
+    PostgreSQL knows the time zone; SQLite gets the same answer from a Python function registered on connect.
+    """
+
+    type = sa.String()
+    name = "paris_day"
+    inherit_cache = True
+
+
+@compiles(paris_day)
+def _paris_day_sqlite(element, compiler, **kw):
+    return f"paris_day({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(paris_day, "postgresql")
+def _paris_day_postgresql(element, compiler, **kw):
+    utc_value = compiler.process(element.clauses, **kw)
+    return f"to_char(timezone('Europe/Paris', timezone('UTC', {utc_value})), 'YYYY-MM-DD')"
+
+
+def paris_day_of_stored_utc(stored: str | None) -> str | None:
+    """SQLite's implementation of paris_day: stored naive-UTC text → Paris day."""
+    if stored is None:
+        return None
+    return datetime.fromisoformat(stored).replace(tzinfo=UTC).astimezone(PARIS).date().isoformat()
 
 
 def assign_changed(obj, values: dict) -> None:

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from beta_training.core.models import paris_day
 from beta_training.courses.models import (
     Course,
     CourseInvitation,
@@ -175,7 +176,7 @@ def dashboard(run: CourseRun, course: Course, now: datetime, days: int = 7) -> d
         sa.select(sa.func.count()).select_from(Enrolment)
         .where(Enrolment.id.in_(active), Enrolment.last_activity_at >= now - timedelta(days=days))
     )
-    day = sa.func.date(Enrolment.enrolled_at)
+    day = paris_day(Enrolment.enrolled_at)  # a learner enrolling at 00:30 in Paris counts for that day
     per_day = db.session.execute(
         sa.select(day, sa.func.count()).where(Enrolment.id.in_(active)).group_by(day).order_by(day)
     ).all()
@@ -209,7 +210,7 @@ def dashboard(run: CourseRun, course: Course, now: datetime, days: int = 7) -> d
         "completed": completed,
         "completion_rate": round(100 * completed / enrolled) if enrolled else 0,
         "active_recently": recent,
-        "per_day": [(str(d), n) for d, n in per_day],
+        "per_day": [(d, n) for d, n in per_day],
         "funnel": funnel,
         "days": days,
     }

@@ -123,3 +123,21 @@ def test_axe_on_every_mooc_page(page):
     page.get_by_role("button", name="Envoyer").click()
     page.get_by_text("Saisissez un objet.").first.wait_for()
     assert_accessible(page, "learner email (errors)")
+
+
+def test_dashboard_draws_dsfr_charts_beside_their_data_tables(page):
+    course, run = make_mooc(sequences=(1, 1), kinds=("text",))
+    for _ in range(3):
+        make_enrolment(run)
+    make_user(email="chart-lead@example.gouv.fr", roles=[Role.COURSE_LEAD])
+    blocked = []
+    page.on("console", lambda message: blocked.append(message.text) if message.type == "error" else None)
+    browser_login(page, "chart-lead@example.gouv.fr", PASSWORD)
+    page.goto(f"/mooc/gestion/sessions/{run.id}/tableau-de-bord")
+    charts = page.locator("bar-chart")
+    assert charts.count() == 2
+    for index in range(2):  # the web component rendered a canvas (Chart.js) inside each element
+        charts.nth(index).locator("canvas").first.wait_for()
+    assert blocked == []  # nothing refused by the Content-Security-Policy, no script error
+    assert page.get_by_role("table", name="Inscriptions par jour").locator("tbody tr").count() == 1
+    assert_accessible(page, "dashboard with charts")

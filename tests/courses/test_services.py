@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -212,6 +212,15 @@ def test_dashboard_counts(ctx):
     assert (stats["enrolled"], stats["completed"], stats["completion_rate"], stats["active_recently"]) == (4, 1, 25, 2)
     assert [(row["started"], row["finished"]) for row in stats["funnel"]] == [(2, 2), (1, 1)]
     assert sum(n for _day, n in stats["per_day"]) == 4
+
+
+def test_dashboard_groups_enrolments_by_paris_day(ctx):
+    course, run = make_mooc(sequences=(1,), kinds=("text",))
+    # 23:30 UTC is already the next day in Paris, in winter (UTC+1) as in summer (UTC+2).
+    for stamp in ("2026-03-28 23:30", "2026-06-30 22:30", "2026-06-30 21:30", "2026-12-31 23:00"):
+        make_enrolment(run, enrolled_at=datetime.fromisoformat(stamp).replace(tzinfo=UTC))
+    stats = queries.dashboard(run, queries.get_course_outline(course.slug), utcnow())
+    assert stats["per_day"] == [("2026-03-29", 1), ("2026-06-30", 1), ("2026-07-01", 1), ("2027-01-01", 1)]
 
 
 def test_completion_can_require_the_fiche_produit(ctx):
