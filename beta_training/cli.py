@@ -107,7 +107,7 @@ def import_course_command(path, prune):
     from beta_training.courses.content import ContentError, import_course
 
     try:
-        course = import_course(path, prune=prune)
+        course = import_course(path, prune=prune, max_file_bytes=current_app.config["RESOURCE_MAX_BYTES"])
     except (ContentError, KeyError, ValueError) as error:
         raise click.ClickException(f"{path}: {error}") from error
     core_db.commit()

@@ -76,6 +76,9 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     # Players MOOC videos may be embedded from (Content-Security-Policy frame-src).
     VIDEO_EMBED_ORIGINS = ("https://tube.numerique.gouv.fr", "https://www.dailymotion.com", "https://player.vimeo.com")
+    # Downloadable files of MOOC resources; a request may be a little larger (the rest of the form).
+    RESOURCE_MAX_BYTES = 20 * 1024 * 1024
+    MAX_CONTENT_LENGTH = RESOURCE_MAX_BYTES + 1024 * 1024
     SEAT_LOCKING = True  # switched off only by the test that proves the lock is needed
     LOGIN_LIMIT_PER_ACCOUNT = "5 per 15 minutes; 10 per day"
     LOGIN_LIMIT_PER_IP = "30 per 15 minutes"

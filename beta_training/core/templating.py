@@ -3,7 +3,7 @@
 from datetime import date, datetime
 
 from flask import current_app, request, url_for
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -22,6 +22,13 @@ def format_d(value: date | datetime | None, fmt: str = "d MMMM yyyy") -> str:
     if value is None:
         return ""
     return format_datetime(value, fmt) if isinstance(value, datetime) else format_date(value, fmt)
+
+
+def format_file_size(size_bytes: int) -> str:
+    """French units, as DSFR download links show them: « 350 ko », « 1,2 Mo »."""
+    if size_bytes < 1024 * 1024:
+        return f"{format_decimal(max(size_bytes / 1024, 1), '#,##0')} ko"
+    return f"{format_decimal(size_bytes / (1024 * 1024), '#,##0.#')} Mo"
 
 
 def main_navigation() -> list[dict]:
@@ -60,6 +67,7 @@ def init_templating(app) -> None:
     app.jinja_env.filters["date"] = format_d
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["departement"] = departement_label
+    app.jinja_env.filters["file_size"] = format_file_size
     app.jinja_env.globals["main_navigation"] = main_navigation
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.add_extension("jinja2.ext.do")

@@ -3,6 +3,7 @@
     <folder>/course.yml          course fields, runs, modules → sequences → item keys (in order)
     <folder>/items/<key>.md      one item: YAML front matter + Markdown body (the text lesson, the quote,
                                  the resource description, the quiz question, or a video's transcript)
+    <folder>/files/…             downloadable files of resources, named by `file:` in the item's front matter
 """
 
 from pathlib import Path
@@ -35,10 +36,10 @@ def _body_field(kind: str) -> str:
     return "transcript" if kind == ItemKind.VIDEO else "body"
 
 
-def import_course(folder: Path, prune: bool = False) -> Course:
+def import_course(folder: Path, prune: bool = False, max_file_bytes: int = 20 * 1024 * 1024) -> Course:
     """Create or update the course from `folder` (idempotent). With `prune`, items absent from the
     folder are deleted (with the learners' completions of them)."""
-    folder = Path(folder)
+    folder = Path(folder).resolve()
     spec = yaml.safe_load((folder / "course.yml").read_text(encoding="utf-8"))
     course = services.upsert_course(
         slug=spec["slug"], title=spec["title"], summary=spec.get("summary", ""), partners=spec.get("partners", ""),
@@ -56,7 +57,7 @@ def import_course(folder: Path, prune: bool = False) -> Course:
             number += 1
             sequence = services.upsert_sequence(module, position=sequence_position, number=number,
                                                 title=sequence_spec["title"], summary=sequence_spec.get("summary", ""))
-            _place_items(sequence, sequence_spec.get("items", ()), folder, keys)
+            _place_items(sequence, sequence_spec.get("items", ()), folder, keys, max_file_bytes)
     if prune:
         for item in db.session.scalars(sa.select(CourseItem).where(CourseItem.course_id == course.id)):
             if item.key not in keys:
@@ -65,7 +66,7 @@ def import_course(folder: Path, prune: bool = False) -> Course:
     return course
 
 
-def _place_items(sequence, item_keys, folder: Path, seen: set) -> None:
+def _place_items(sequence, item_keys, folder: Path, seen: set, max_file_bytes: int) -> None:
     # Items that move (inside the sequence or from another one) first leave their positions, which
     # are unique; items already in place are not touched, so a re-import changes nothing.
     for offset, key in enumerate(item_keys, start=1):
@@ -95,10 +96,22 @@ def _place_items(sequence, item_keys, folder: Path, seen: set) -> None:
         values["body"] = ""
         values["transcript"] = ""
         values[_body_field(kind)] = body
-        item = services.save_item(sequence, key=key, position=position, choices=front.get("choices"), **values)
+        upload = _resource_upload(folder, front["file"]) if front.get("file") else None
+        try:
+            item = services.save_item(sequence, key=key, position=position, choices=front.get("choices"), upload=upload,
+                                      remove_file=upload is None, max_file_bytes=max_file_bytes, **values)
+        except services.CourseError as error:
+            raise ContentError(f"item {key}: {error}") from None
         if item.position != position:
             item.position = position
     db.session.flush()
+
+
+def _resource_upload(folder: Path, relative: str) -> tuple[str, bytes]:
+    path = (folder / relative).resolve()
+    if not path.is_relative_to(folder) or not path.is_file():
+        raise ContentError(f"resource file {relative} is not a file inside the course folder")
+    return path.name, path.read_bytes()
 
 
 def _course_id(sequence) -> int:
@@ -125,6 +138,11 @@ def export_course(course: Course, folder: Path) -> None:
     (folder / "course.yml").write_text(yaml.safe_dump(_compact(spec), allow_unicode=True, sort_keys=False), encoding="utf-8")
     for item in queries.ordered_items(course):
         front = {name: _plain(getattr(item, name)) for name in ITEM_FIELDS if getattr(item, name) not in ("", None)}
+        if item.resource_file is not None:
+            relative = f"files/{item.key}/{item.resource_file.filename}"
+            (folder / relative).parent.mkdir(parents=True, exist_ok=True)
+            (folder / relative).write_bytes(queries.resource_file_data(item.resource_file.id))
+            front["file"] = relative
         if item.kind == ItemKind.QUIZ:
             front["choices"] = [{"text": c.text, "correct": c.is_correct, "feedback": c.feedback} for c in item.choices]
         text = "---\n" + yaml.safe_dump(front, allow_unicode=True, sort_keys=False) + "---\n" + getattr(item, _body_field(item.kind)) + "\n"

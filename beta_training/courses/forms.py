@@ -2,6 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import BooleanField, DateTimeLocalField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
@@ -27,11 +28,17 @@ class ItemForm(FlaskForm):
     subtitles_url = StringField(_l("Sous-titres (fichier .vtt)"), validators=[Optional(), Length(max=500)])
     person_name = StringField(_l("Personne (témoignage)"), validators=[Optional(), Length(max=200)])
     person_role = StringField(_l("Rôle de la personne"), validators=[Optional(), Length(max=200)])
-    resource_url = StringField(_l("Lien de la ressource"), validators=[Optional(), Length(max=500)])
+    resource_url = StringField(_l("Lien de la ressource"), description=_l("Un lien, ou bien un fichier à télécharger ci-dessous."),
+                               validators=[Optional(), Length(max=500)])
+    resource_upload = FileField(_l("Fichier à télécharger"),
+                              description=_l("PDF, OpenDocument, Office, CSV, texte, PNG ou JPEG ; 20 Mo au plus. Remplace le fichier actuel."))
+    remove_resource_file = BooleanField(_l("Retirer le fichier actuel"))
     choices_text = TextAreaField(
         _l("Réponses du quiz"),
         description=_l("Une réponse par ligne : « * » devant la bonne réponse, « | » puis le retour affiché. Exemple : * Rendre le service à la main | Oui, c’est le plus rapide."),
         validators=[Optional(), Length(max=5000)], render_kw={"rows": 5})
+
+    has_file = False  # set by the view when the item already has a downloadable file
 
     def validate(self, extra_validators=None) -> bool:
         # Checks that depend on the kind run here: Optional() stops a field's own chain when it is empty.
@@ -44,6 +51,11 @@ class ItemForm(FlaskForm):
             if not (self.video_url.data or "").strip():
                 self.video_url.errors.append(_l("Indiquez l’adresse de la vidéo, par exemple /static/media/ma-video.webm."))
                 valid = False
+        if self.kind.data == "resource" and not (
+            (self.resource_url.data or "").strip() or self.resource_upload.data or (self.has_file and not self.remove_resource_file.data)
+        ):
+            self.resource_url.errors.append(_l("Indiquez un lien ou joignez un fichier."))
+            valid = False
         if self.kind.data == "quiz":
             parsed = parse_choices(self.choices_text.data or "")
             if len(parsed) < 2 or not any(c["correct"] for c in parsed):

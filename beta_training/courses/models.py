@@ -15,6 +15,18 @@ class Course(TimestampMixin, db.Model):
     def can_manage(self, user) -> bool:
         return bool(user is not None and user.is_authenticated and user.has_any_role("trainer", "course_lead"))
 
+    def can_read_resources(self, user, now: datetime) -> bool:
+        """Staff, or a learner enrolled in a run of this course whose access has started (and stays after it
+        ends: the course becomes read-only, not hidden)."""
+        if self.can_manage(user):
+            return True
+        if user is None or not user.is_authenticated:
+            return False
+        return bool(db.session.scalar(sa.select(sa.exists().where(
+            Enrolment.user_id == user.id, Enrolment.state == EnrolmentState.ACTIVE, Enrolment.run_id == CourseRun.id,
+            CourseRun.course_id == self.id, CourseRun.access_starts_at <= now,
+        ))))
+
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(sa.String(120), unique=True)
     title: Mapped[str] = mapped_column(sa.String(200))
@@ -157,6 +169,9 @@ class CourseItem(TimestampMixin, db.Model):
     resource_url: Mapped[str] = mapped_column(sa.String(500), default="")
 
     sequence: Mapped["Sequence"] = relationship(back_populates="items")
+    resource_file: Mapped["ResourceFile | None"] = relationship(
+        back_populates="item", cascade="all, delete-orphan", lazy="selectin"
+    )
     choices: Mapped[list["QuizChoice"]] = relationship(
         back_populates="item", cascade="all, delete-orphan", order_by="QuizChoice.position", lazy="selectin"
     )
@@ -173,6 +188,28 @@ class CourseItem(TimestampMixin, db.Model):
     def is_embed(self) -> bool:
         """Files (.mp4, .webm) play in a <video>; anything else is an embed (PeerTube, Dailymotion…)."""
         return not self.video_url.lower().split("?")[0].endswith((".mp4", ".webm", ".ogv"))
+
+
+class ResourceFile(db.Model):
+    """The downloadable file of a resource item. Kept in the database with its item, so a course (and its
+    backups) is one consistent thing; `data` is deferred, only the download reads it."""
+
+    __tablename__ = "resource_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(sa.ForeignKey("course_items.id", ondelete="CASCADE"), unique=True)
+    filename: Mapped[str] = mapped_column(sa.String(160))
+    content_type: Mapped[str] = mapped_column(sa.String(120))
+    size_bytes: Mapped[int]
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    item: Mapped[CourseItem] = relationship(back_populates="resource_file")
+
+    @property
+    def extension(self) -> str:
+        return self.filename.rsplit(".", 1)[-1].upper()
 
 
 class QuizChoice(db.Model):

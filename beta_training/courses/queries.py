@@ -16,6 +16,7 @@ from beta_training.courses.models import (
     Enrolment,
     EnrolmentState,
     ItemCompletion,
+    ResourceFile,
     Sequence,
 )
 from beta_training.extensions import db
@@ -87,6 +88,10 @@ def ordered_items(course: Course) -> list[CourseItem]:
 
 
 # --- Learners -----------------------------------------------------------------------------------------
+
+
+def resource_file_data(file_id: int) -> bytes:
+    return db.session.scalar(sa.select(ResourceFile.data).where(ResourceFile.id == file_id))
 
 
 def get_enrolment(run: CourseRun, user) -> Enrolment | None:

@@ -1,5 +1,6 @@
 """Write operations on the MOOC: content, enrolment, progress, invitations. Plain functions."""
 
+import hashlib
 import secrets
 from datetime import datetime, timedelta
 
@@ -20,6 +21,7 @@ from beta_training.courses.models import (
     ItemCompletion,
     ItemKind,
     QuizChoice,
+    ResourceFile,
     Sequence,
 )
 from beta_training.extensions import db
@@ -88,8 +90,13 @@ def rename(structure, *, title: str, summary: str = ""):
     return structure
 
 
-def save_item(sequence: Sequence, *, key: str, choices: list[dict] | None = None, **values) -> CourseItem:
-    """Create or update the item `key` of the sequence's course; quiz choices are replaced when given."""
+def save_item(sequence: Sequence, *, key: str, choices: list[dict] | None = None,
+              upload: tuple[str, bytes] | None = None, remove_file: bool = False,
+              max_file_bytes: int = 20 * 1024 * 1024, **values) -> CourseItem:
+    """Create or update the item `key` of the sequence's course; quiz choices are replaced when given.
+    A resource may get a downloadable file (`upload` = name, bytes) or lose it; other kinds keep none."""
+    if upload is not None:
+        check_resource_file(*upload, max_file_bytes)  # refuse before changing anything
     course_id = db.session.scalar(sa.select(CourseModule.course_id).where(CourseModule.id == sequence.module_id))
     item = db.session.scalar(sa.select(CourseItem).where(CourseItem.course_id == course_id, CourseItem.key == key))
     if item is None:
@@ -105,6 +112,10 @@ def save_item(sequence: Sequence, *, key: str, choices: list[dict] | None = None
     db.session.flush()
     if choices is not None:
         _replace_choices(item, choices)
+    if item.kind != ItemKind.RESOURCE or remove_file:
+        detach_resource_file(item)
+    if upload is not None and item.kind == ItemKind.RESOURCE:
+        attach_resource_file(item, filename=upload[0], data=upload[1], max_bytes=max_file_bytes)
     return item
 
 
@@ -133,6 +144,84 @@ def move_item(item: CourseItem, direction: int) -> bool:
     item.position = theirs
     db.session.flush()
     return True
+
+
+# Extension → (content type we serve, how the file must start). Nothing a browser would run (HTML, SVG,
+# scripts): resources are documents, and they are always sent as attachments.
+RESOURCE_FILE_TYPES = {
+    "pdf": ("application/pdf", (b"%PDF-",)),
+    "odt": ("application/vnd.oasis.opendocument.text", (b"PK\x03\x04",)),
+    "ods": ("application/vnd.oasis.opendocument.spreadsheet", (b"PK\x03\x04",)),
+    "odp": ("application/vnd.oasis.opendocument.presentation", (b"PK\x03\x04",)),
+    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", (b"PK\x03\x04",)),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", (b"PK\x03\x04",)),
+    "pptx": ("application/vnd.openxmlformats-officedocument.presentationml.presentation", (b"PK\x03\x04",)),
+    "zip": ("application/zip", (b"PK\x03\x04",)),
+    "png": ("image/png", (b"\x89PNG\r\n\x1a\n",)),
+    "jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    "jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    "csv": ("text/csv; charset=utf-8", ()),
+    "txt": ("text/plain; charset=utf-8", ()),
+    "md": ("text/markdown; charset=utf-8", ()),
+}
+TEXT_RESOURCE_EXTENSIONS = ("csv", "txt", "md")
+
+
+def clean_resource_filename(filename: str) -> str:
+    """The name a learner's browser will save: no folders, no control characters, at most 160 characters."""
+    name = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(char for char in name if char.isprintable() and char not in '"<>:|?*').strip(" .")
+    stem, dot, extension = name.rpartition(".")
+    if not dot or not stem:
+        return name[:160]
+    return f"{stem[:150]}.{extension.lower()[:9]}"
+
+
+def check_resource_file(filename: str, data: bytes, max_bytes: int) -> tuple[str, str]:
+    """The cleaned name and the content type we will serve, or a CourseError the author can act on: a type
+    we do not serve, content that does not match its extension, an empty file or one over `max_bytes`."""
+    name = clean_resource_filename(filename)
+    extension = name.rpartition(".")[2].lower() if "." in name else ""
+    if extension not in RESOURCE_FILE_TYPES:
+        raise CourseError(_("Type de fichier refusé. Formats acceptés : %(formats)s.",
+                            formats=", ".join(sorted(e for e in RESOURCE_FILE_TYPES if e != "jpeg"))))
+    if not data:
+        raise CourseError(_("Le fichier est vide."))
+    if len(data) > max_bytes:
+        raise CourseError(_("Le fichier dépasse %(mb)s Mo.", mb=max_bytes // (1024 * 1024)))
+    content_type, signatures = RESOURCE_FILE_TYPES[extension]
+    if signatures and not data.startswith(signatures):
+        raise CourseError(_("Le contenu du fichier ne correspond pas à un fichier .%(ext)s.", ext=extension))
+    if extension in TEXT_RESOURCE_EXTENSIONS:
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise CourseError(_("Un fichier .%(ext)s doit être enregistré en UTF-8.", ext=extension)) from None
+    return name, content_type
+
+
+def attach_resource_file(item: CourseItem, *, filename: str, data: bytes, max_bytes: int,
+                         now: datetime | None = None) -> ResourceFile:
+    """Give a resource item its downloadable file, replacing the previous one; the same file again
+    changes nothing."""
+    name, content_type = check_resource_file(filename, data, max_bytes)
+    digest = hashlib.sha256(data).hexdigest()
+    attached = item.resource_file
+    if attached is not None and (attached.sha256, attached.filename) == (digest, name):
+        return attached
+    if attached is None:
+        attached = ResourceFile()
+        item.resource_file = attached
+    attached.filename, attached.content_type, attached.size_bytes = name, content_type, len(data)
+    attached.sha256, attached.data, attached.uploaded_at = digest, data, now or utcnow()
+    db.session.flush()
+    return attached
+
+
+def detach_resource_file(item: CourseItem) -> None:
+    if item.resource_file is not None:
+        item.resource_file = None
+        db.session.flush()
 
 
 def delete_item(item: CourseItem) -> None:

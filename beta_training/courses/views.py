@@ -1,16 +1,20 @@
 """MOOC pages: catalogue, course outline and progress, items, attestation; trainers' authoring, runs,
 batch enrolment, dashboard, exports and emails."""
 
+from io import BytesIO
+
 from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     jsonify,
     redirect,
     render_template,
     request,
     stream_with_context,
+    send_file,
     url_for,
 )
 from flask_babel import format_date
@@ -344,12 +348,27 @@ def add_item(course_id, sequence_id):
     if form.validate_on_submit():
         if queries.get_item(course, form.key.data) is not None:
             form.key.errors.append(_("Cet identifiant est déjà utilisé dans ce cours."))
-        else:
-            services.save_item(sequence, key=form.key.data, choices=parse_choices(form.choices_text.data or "") if form.kind.data == "quiz" else None, **form.values())
-            core_db.commit()
+        elif _save_item_form(sequence, form.key.data, form):
             flash(_("Élément ajouté."), "success")
             return redirect(url_for("courses.edit_content", course_id=course.id) + f"#sequence-{sequence.id}")
     return render_template("courses/edit_item.html", course=course, sequence=sequence, form=form, item=None), 422 if form.errors else 200
+
+
+def _save_item_form(sequence: Sequence, key: str, form: ItemForm) -> bool:
+    """Save a validated item form; False (with the message on the file field) if the file is refused."""
+    upload = form.resource_upload.data
+    try:
+        services.save_item(
+            sequence, key=key, choices=parse_choices(form.choices_text.data or "") if form.kind.data == "quiz" else None,
+            upload=(upload.filename or "", upload.read()) if upload else None, remove_file=form.remove_resource_file.data,
+            max_file_bytes=current_app.config["RESOURCE_MAX_BYTES"], **form.values(),
+        )
+    except services.CourseError as error:
+        db.session.rollback()
+        form.resource_upload.errors.append(str(error))
+        return False
+    core_db.commit()
+    return True
 
 
 @bp.route("/gestion/<int:course_id>/elements/<int:item_id>", methods=["GET", "POST"])
@@ -361,9 +380,8 @@ def edit_item(course_id, item_id):
         abort(404)
     form = ItemForm(obj=item, choices_text=format_choices(item))
     form.key.render_kw = {"readonly": True}
-    if form.validate_on_submit():
-        services.save_item(item.sequence, key=item.key, choices=parse_choices(form.choices_text.data or "") if form.kind.data == "quiz" else None, **form.values())
-        core_db.commit()
+    form.has_file = item.resource_file is not None
+    if form.validate_on_submit() and _save_item_form(item.sequence, item.key, form):
         flash(_("Élément enregistré."), "success")
         return redirect(url_for("courses.edit_content", course_id=course.id) + f"#sequence-{item.sequence_id}")
     return render_template("courses/edit_item.html", course=course, sequence=item.sequence, form=form, item=item), 422 if form.errors else 200
@@ -392,6 +410,26 @@ def delete_item(course_id, item_id):
     core_db.commit()
     flash(_("Élément supprimé."), "success")
     return redirect(url_for("courses.edit_content", course_id=course.id))
+
+
+@bp.get("/<int:course_id>/ressources/<int:item_id>")
+@login_required
+def download_resource(course_id, item_id):
+    """The resource's file, always as an attachment (never rendered by the browser), to the course's
+    learners and staff."""
+    course = db.get_or_404(Course, course_id)
+    item = db.get_or_404(CourseItem, item_id)
+    if item.course_id != course.id or item.resource_file is None:
+        abort(404)
+    if not course.can_read_resources(current_user, utcnow()):
+        abort(403)
+    attached = item.resource_file
+    response = send_file(
+        BytesIO(queries.resource_file_data(attached.id)), mimetype=attached.content_type, as_attachment=True,
+        download_name=attached.filename, etag=attached.sha256, last_modified=attached.uploaded_at, max_age=0,
+    )
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
 
 
 @bp.get("/gestion/<int:course_id>/apercu/<int:item_id>")

@@ -8,7 +8,8 @@ import pytest
 import sqlalchemy as sa
 
 from beta_training.accounts.models import Role
-from beta_training.courses.models import Enrolment, Sequence
+from beta_training.courses import services
+from beta_training.courses.models import CourseItem, Enrolment, Sequence
 from beta_training.extensions import db
 from tests.a11y import assert_accessible
 from tests.conftest import browser_login
@@ -83,6 +84,9 @@ def test_axe_on_every_mooc_page(page):
     learner = make_user(email="a11y-learner@example.gouv.fr")
     make_enrolment(run, learner)
     make_user(email="a11y-lead@example.gouv.fr", roles=[Role.COURSE_LEAD])
+    resource = db.session.scalar(sa.select(CourseItem).where(CourseItem.key == "s1-resource"))
+    services.attach_resource_file(resource, filename="guide.pdf", data=b"%PDF-1.4\n%%EOF\n", max_bytes=1024)
+    db.session.commit()
     page.goto("/mooc/")
     assert_accessible(page, "/mooc/")
     page.goto(f"/mooc/{course.slug}")
@@ -119,6 +123,11 @@ def test_axe_on_every_mooc_page(page):
     page.get_by_role("button", name="Enregistrer", exact=True).click()
     page.get_by_text("Une vidéo doit avoir sa transcription").first.wait_for()
     assert_accessible(page, "edit item (errors)")
+    page.goto(f"/mooc/gestion/{course.id}/elements/{resource.id}")
+    page.locator("#resource_upload").set_input_files({"name": "page.html", "mimeType": "text/html", "buffer": b"<h1>x</h1>"})
+    page.get_by_role("button", name="Enregistrer", exact=True).click()
+    page.get_by_text("Type de fichier refusé").first.wait_for()
+    assert_accessible(page, "edit resource (file refused)")
     page.goto(f"/mooc/gestion/sessions/{run.id}/courriel")
     page.get_by_role("button", name="Envoyer").click()
     page.get_by_text("Saisissez un objet.").first.wait_for()
