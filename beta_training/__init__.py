@@ -57,9 +57,10 @@ def register_blueprints(app: Flask) -> None:
     from beta_training.cohorts.views import bp as cohorts_bp
     from beta_training.core.views import bp as core_bp
     from beta_training.courses.views import bp as courses_bp
+    from beta_training.forum.views import bp as forum_bp
     from beta_training.sheets.views import bp as sheets_bp
 
-    for blueprint in (core_bp, accounts_bp, cohorts_bp, courses_bp, sheets_bp):
+    for blueprint in (core_bp, accounts_bp, cohorts_bp, courses_bp, sheets_bp, forum_bp):
         app.register_blueprint(blueprint)
 
 

@@ -79,6 +79,12 @@ class Config:
     # Downloadable files of MOOC resources; a request may be a little larger (the rest of the form).
     RESOURCE_MAX_BYTES = 20 * 1024 * 1024
     MAX_CONTENT_LENGTH = RESOURCE_MAX_BYTES + 1024 * 1024
+    # Forum: at most FORUM_POST_LIMIT posts per FORUM_POST_LIMIT_SECONDS per person (staff excepted); with
+    # FORUM_HOLD_FIRST_POSTS = N, a new account's first N posts wait for a moderator.
+    FORUM_POST_LIMIT = int(os.environ.get("FORUM_POST_LIMIT", "10"))
+    FORUM_POST_LIMIT_SECONDS = int(os.environ.get("FORUM_POST_LIMIT_SECONDS", "600"))
+    FORUM_MAX_BODY = 10_000
+    FORUM_HOLD_FIRST_POSTS = int(os.environ.get("FORUM_HOLD_FIRST_POSTS", "0"))
     SEAT_LOCKING = True  # switched off only by the test that proves the lock is needed
     LOGIN_LIMIT_PER_ACCOUNT = "5 per 15 minutes; 10 per day"
     LOGIN_LIMIT_PER_IP = "30 per 15 minutes"

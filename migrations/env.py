@@ -43,6 +43,12 @@ def render_item(type_, obj, autogen_context):
     return False
 
 
+def include_name(name, type_, parent_names):
+    from beta_training.forum.search import is_managed_outside_models
+
+    return not is_managed_outside_models(name, type_)
+
+
 def get_metadata():
     if hasattr(target_db, 'metadatas'):
         return target_db.metadatas[None]
@@ -63,7 +69,7 @@ def run_migrations_offline():
     """
     url = config.get_main_option("sqlalchemy.url")
     context.configure(
-        url=url, target_metadata=get_metadata(), literal_binds=True, render_item=render_item
+        url=url, target_metadata=get_metadata(), literal_binds=True, render_item=render_item, include_name=include_name
     )
 
     with context.begin_transaction():
@@ -99,6 +105,7 @@ def run_migrations_online():
             connection=connection,
             target_metadata=get_metadata(),
             render_item=render_item,
+            include_name=include_name,
             **conf_args
         )
 

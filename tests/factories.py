@@ -27,6 +27,7 @@ from beta_training.courses.models import (
     Sequence,
 )
 from beta_training.extensions import db
+from beta_training.forum.models import Forum, ForumCategory, ForumPost, ForumThread
 from beta_training.sheets.models import ProductSheet, SheetReview, SheetVersion
 from beta_training.sheets.services import empty_content
 
@@ -276,3 +277,51 @@ def make_sheet_review(sheet, reviewer=None, **values) -> SheetReview:
     return _save(SheetReview(sheet_id=sheet.id, reviewer_id=reviewer.id, **{
         "version_number": sheet.current_version, "verdict": "changes_requested", "overall_comment": "",
         "section_comments": {}, "scores": {}, "created_at": utcnow(), **values}))
+
+
+# --- Forum ------------------------------------------------------------------------------------------------
+
+
+def make_forum(run=None, cohort=None) -> Forum:
+    """A forum with its two fixed categories (« Questions à la responsable », « Général »)."""
+    if run is None and cohort is None:
+        _course, run = make_mooc(sequences=(1,), kinds=("text",))
+    forum = Forum(kind="course_run" if run is not None else "cohort", course_run_id=run.id if run else None,
+                  cohort_id=cohort.id if cohort else None, title=f"Forum {_n()}")
+    forum.categories = [
+        ForumCategory(kind="lead_questions", title="Questions à la responsable de la formation", position=1),
+        ForumCategory(kind="general", title="Général", position=2),
+    ]
+    return _save(forum)
+
+
+def make_forum_member(forum, **values) -> User:
+    """A learner enrolled in the forum's run (or a confirmed participant of its session)."""
+    user = make_user(**values)
+    if forum.course_run_id is not None:
+        make_enrolment(db.session.get(CourseRun, forum.course_run_id), user)
+    else:
+        make_application(db.session.get(Cohort, forum.cohort_id), user, state="confirmed")
+    return user
+
+
+def make_forum_thread(forum, author, *, category=None, title="Une question", body="Comment fait-on ?", kind="question",
+                      **values) -> ForumThread:
+    """A thread with its opening post, written directly (no notification)."""
+    now = utcnow()
+    thread = _save(ForumThread(forum_id=forum.id, category_id=(category or forum.categories[0]).id, author_id=author.id,
+                               kind=kind, title=title, created_at=now, last_post_at=now, **values))
+    make_forum_post(thread, author, body=body, is_opening=True)
+    return thread
+
+
+def make_forum_post(thread, author, body="Une réponse", **values) -> ForumPost:
+    now = utcnow()
+    post = _save(ForumPost(thread_id=thread.id, author_id=author.id, body=body, body_html=f"<p>{body}</p>",
+                           search_text=body, author_is_staff=author.has_any_role("trainer", "course_lead"),
+                           created_at=now, **values))
+    thread.last_post_id, thread.last_post_at = post.id, now
+    if not post.is_opening:
+        thread.reply_count += 1
+    db.session.commit()
+    return post

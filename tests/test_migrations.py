@@ -9,6 +9,7 @@ from flask_migrate import downgrade, upgrade
 from beta_training import create_app
 from beta_training.config import TestConfig
 from beta_training.extensions import db
+from beta_training.forum.search import is_managed_outside_models
 from tests.conftest import POSTGRES_URL, is_postgres
 
 
@@ -33,9 +34,13 @@ def _app_for(url):
     return create_app(type("MigrationConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url}))
 
 
+def include_name(name, type_, parent_names):
+    return not is_managed_outside_models(name, type_)  # as migrations/env.py does
+
+
 def _schema_diff():
     with db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(connection, opts={"compare_type": True, "include_name": include_name})
         return compare_metadata(context, db.metadata)
 
 

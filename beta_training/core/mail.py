@@ -19,9 +19,12 @@ log = logging.getLogger(__name__)
 RETRY_DELAYS = [timedelta(minutes=m) for m in (1, 5, 15, 60, 180, 360, 720)]
 
 
-def queue_email(recipient: str, subject: str, template: str, attachments=None, **context) -> OutboxMessage:
-    """Render `emails/<template>.txt` and `.html` and write them to the outbox in the current transaction."""
+def queue_email(recipient: str, subject: str, template: str, attachments=None, headers: dict | None = None,
+                **context) -> OutboxMessage:
+    """Render `emails/<template>.txt` and `.html` and write them to the outbox in the current transaction.
+    `headers`: extra ones, e.g. List-Unsubscribe."""
     message = OutboxMessage(
+        headers=dict(headers or {}),
         recipient=recipient,
         subject=subject,
         text_body=render_template(f"emails/{template}.txt", subject=subject, **context),
@@ -54,7 +57,7 @@ def _to_flask_mail(message: OutboxMessage) -> Message:
         body=message.text_body,
         html=message.html_body,
         sender=current_app.config["MAIL_DEFAULT_SENDER"],
-        extra_headers={"X-Beta-Training-Outbox-Id": str(message.id)},
+        extra_headers={**(message.headers or {}), "X-Beta-Training-Outbox-Id": str(message.id)},
     )
     for attachment in message.attachments or ():
         msg.attach(

@@ -120,6 +120,7 @@ class OutboxMessage(db.Model):
     html_body: Mapped[str] = mapped_column(sa.Text)
     # [{"filename": ..., "content_type": ..., "data": base64}] — e.g. the ICS of a session.
     attachments: Mapped[list] = mapped_column(sa.JSON, default=list)
+    headers: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     state: Mapped[str] = mapped_column(sa.String(16), default=OutboxState.PENDING, index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

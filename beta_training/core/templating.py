@@ -31,6 +31,12 @@ def format_file_size(size_bytes: int) -> str:
     return f"{format_decimal(size_bytes / (1024 * 1024), '#,##0.#')} Mo"
 
 
+def forum_unread_count() -> int:
+    from beta_training.forum.queries import unread_thread_count
+
+    return unread_thread_count(current_user)
+
+
 def main_navigation() -> list[dict]:
     """Entries of the DSFR main menu for the current user, each with its active state."""
     entries = [
@@ -41,6 +47,8 @@ def main_navigation() -> list[dict]:
     if current_user.is_authenticated:
         entries.append({"label": _l("Mes candidatures"), "endpoint": "cohorts.list_my_applications", "prefix": None})
         entries.append({"label": _l("Mes fiches produit"), "endpoint": "sheets.list_sheets", "prefix": "sheets."})
+        entries.append({"label": _l("Forums"), "endpoint": "forum.list_forums", "prefix": "forum.",
+                        "badge": forum_unread_count()})
         entries.append({"label": _l("Mon compte"), "endpoint": "accounts.show_account", "prefix": "accounts.show"})
         if current_user.has_any_role("trainer"):
             entries.append({"label": _l("Gérer les sessions Alpha"), "endpoint": "cohorts.manage_cohorts", "prefix": None})

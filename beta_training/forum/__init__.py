@@ -1,1 +1,1 @@
-"""Forum per course run and per Alpha session: built in issue #6."""
+"""The forum of each MOOC run and Alpha session: threads, answers, moderation, notifications and search."""

@@ -1,0 +1,55 @@
+"""Forms of the forum. Lengths are checked here for the message next to the field, and again by the services."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
+
+from beta_training.core.forms import choices
+from beta_training.forum.models import EMAIL_FREQUENCY_LABELS, THREAD_KIND_LABELS
+
+BODY_HINT = _l("Markdown : **gras**, *italique*, listes, [lien](https://…). Mentionnez quelqu’un avec @prénom.nom.")
+MAX_BODY = 10_000
+
+
+class ThreadForm(FlaskForm):
+    category_id = SelectField(_l("Catégorie"), coerce=int, validators=[InputRequired(_l("Choisissez une catégorie."))])
+    kind = RadioField(_l("Type de sujet"), choices=choices(THREAD_KIND_LABELS.items()), default="question",
+                      validators=[InputRequired(_l("Choisissez le type de sujet."))])
+    title = StringField(_l("Titre"), validators=[InputRequired(_l("Donnez un titre.")), Length(max=200)])
+    body = TextAreaField(_l("Message"), description=BODY_HINT,
+                         validators=[InputRequired(_l("Écrivez votre message.")), Length(max=MAX_BODY)], render_kw={"rows": 8})
+    announcement = BooleanField(_l("Annonce : épinglée et envoyée par courriel à tous les membres"))
+
+
+class ReplyForm(FlaskForm):
+    body = TextAreaField(_l("Votre réponse"), description=BODY_HINT,
+                         validators=[InputRequired(_l("Écrivez votre message.")), Length(max=MAX_BODY)], render_kw={"rows": 6})
+    parent_id = HiddenField()
+
+
+class CommentForm(FlaskForm):
+    body = TextAreaField(_l("Votre commentaire"), validators=[InputRequired(_l("Écrivez votre message.")), Length(max=MAX_BODY)],
+                         render_kw={"rows": 3})
+    parent_id = IntegerField(validators=[InputRequired()])
+
+
+class EditPostForm(FlaskForm):
+    title = StringField(_l("Titre"), validators=[Optional(), Length(max=200)])
+    body = TextAreaField(_l("Message"), description=BODY_HINT,
+                         validators=[InputRequired(_l("Écrivez votre message.")), Length(max=MAX_BODY)], render_kw={"rows": 8})
+
+
+class ReasonForm(FlaskForm):
+    reason = TextAreaField(_l("Raison"), validators=[InputRequired(_l("Indiquez la raison.")), Length(max=500)], render_kw={"rows": 3})
+
+
+class ReportForm(FlaskForm):
+    reason = TextAreaField(_l("Ce qui pose problème"), description=_l("Seule l’équipe lit votre signalement."),
+                           validators=[InputRequired(_l("Dites à l’équipe ce qui pose problème.")), Length(max=1000)],
+                           render_kw={"rows": 4})
+
+
+class PreferencesForm(FlaskForm):
+    email_frequency = RadioField(_l("Courriels du forum"), choices=choices(EMAIL_FREQUENCY_LABELS.items()),
+                                 validators=[InputRequired(_l("Choisissez une option."))])

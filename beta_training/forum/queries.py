@@ -1,0 +1,297 @@
+"""Read side of the forum. Every page runs a fixed number of queries, whatever the thread length."""
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from beta_training.accounts.models import Role, User, UserRole
+from beta_training.cohorts.models import SEAT_HOLDING_STATES, CohortApplication
+from beta_training.core.pagination import paginate_rows
+from beta_training.courses.models import Enrolment, EnrolmentState
+from beta_training.extensions import db
+from beta_training.forum import search
+from beta_training.forum.models import (
+    STAFF_ROLES,
+    Forum,
+    ForumCategory,
+    ForumPost,
+    ForumPostRevision,
+    ForumReadMark,
+    ForumReport,
+    ForumSubscription,
+    ForumThread,
+    ThreadState,
+    is_staff,
+)
+
+THREADS_PER_PAGE = 25
+REPLIES_PER_PAGE = 20
+FILTERS = ("sans-reponse", "sans-reponse-equipe", "non-lus")
+
+
+# --- Membership -----------------------------------------------------------------------------------------
+
+
+def _member_ids(forum: Forum):
+    """Ids of the forum's learners (active enrolment) or participants (offered or confirmed seat)."""
+    if forum.course_run_id is not None:
+        return sa.select(Enrolment.user_id).where(
+            Enrolment.run_id == forum.course_run_id, Enrolment.state == EnrolmentState.ACTIVE)
+    return sa.select(CohortApplication.user_id).where(
+        CohortApplication.cohort_id == forum.cohort_id, CohortApplication.state.in_(SEAT_HOLDING_STATES))
+
+
+def _staff_ids():
+    return sa.select(UserRole.user_id).where(UserRole.role.in_((*STAFF_ROLES, Role.ADMIN)))
+
+
+def is_member(forum: Forum, user_id: int) -> bool:
+    return bool(db.session.scalar(sa.select(sa.exists(_member_ids(forum).where(
+        (Enrolment.user_id if forum.course_run_id is not None else CohortApplication.user_id) == user_id)))))
+
+
+def readers_among(forum: Forum, user_ids: set[int]) -> set[int]:
+    """Who of `user_ids` may read the forum (members and staff, active accounts)."""
+    if not user_ids:
+        return set()
+    return set(db.session.scalars(sa.select(User.id).where(
+        User.id.in_(user_ids), User.active.is_(True),
+        sa.or_(User.id.in_(_member_ids(forum)), User.id.in_(_staff_ids())),
+    )))
+
+
+def all_reader_ids(forum: Forum) -> set[int]:
+    return set(db.session.scalars(sa.select(User.id).where(
+        User.active.is_(True), sa.or_(User.id.in_(_member_ids(forum)), User.id.in_(_staff_ids())))))
+
+
+def users_by_id(user_ids) -> dict[int, User]:
+    return {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(set(user_ids))))}
+
+
+def forum_of_run(run_id: int) -> Forum | None:
+    return db.session.scalar(sa.select(Forum).where(Forum.course_run_id == run_id))
+
+
+def forum_of_cohort(cohort_id: int) -> Forum | None:
+    return db.session.scalar(sa.select(Forum).where(Forum.cohort_id == cohort_id))
+
+
+def forums_for(user) -> list[Forum]:
+    """The forums a person may read: staff see every forum."""
+    query = sa.select(Forum).order_by(Forum.created_at.desc())
+    if not is_staff(user):
+        runs = sa.select(Enrolment.run_id).where(Enrolment.user_id == user.id, Enrolment.state == EnrolmentState.ACTIVE)
+        cohorts = sa.select(CohortApplication.cohort_id).where(
+            CohortApplication.user_id == user.id, CohortApplication.state.in_(SEAT_HOLDING_STATES))
+        query = query.where(sa.or_(Forum.course_run_id.in_(runs), Forum.cohort_id.in_(cohorts)))
+    return list(db.session.scalars(query))
+
+
+# --- Threads --------------------------------------------------------------------------------------------
+
+
+def _visible_threads(viewer):
+    """Threads a reader sees in listings: not deleted; held ones only to their author and staff."""
+    condition = ForumThread.deleted_at.is_(None)
+    if not is_staff(viewer):
+        condition = condition & sa.or_(ForumThread.held.is_(False), ForumThread.author_id == viewer.id)
+    return condition
+
+
+def _read_mark_join(viewer):
+    mark = aliased(ForumReadMark)
+    return mark, sa.and_(mark.thread_id == ForumThread.id, mark.user_id == viewer.id)
+
+
+def list_threads(forum: Forum, viewer, *, category_id: int | None = None, filter_name: str | None = None):
+    """A page of (thread, last_read_post_id) rows: pinned first, then latest activity."""
+    mark, on = _read_mark_join(viewer)
+    query = (
+        sa.select(ForumThread, sa.func.coalesce(mark.last_read_post_id, 0).label("last_read"))
+        .outerjoin(mark, on)
+        .where(ForumThread.forum_id == forum.id, _visible_threads(viewer))
+        .order_by(ForumThread.pinned.desc(), ForumThread.last_post_at.desc(), ForumThread.id.desc())
+    )
+    if category_id is not None:
+        query = query.where(ForumThread.category_id == category_id)
+    if filter_name == "sans-reponse":
+        query = query.where(ForumThread.reply_count == 0, ForumThread.state != ThreadState.CLOSED,
+                            ForumThread.is_announcement.is_(False))
+    elif filter_name == "sans-reponse-equipe":
+        query = query.where(ForumThread.has_staff_reply.is_(False), ForumThread.accepted_post_id.is_(None),
+                            ForumThread.state != ThreadState.CLOSED, ForumThread.is_announcement.is_(False))
+    elif filter_name == "non-lus":
+        query = query.where(ForumThread.last_post_id > sa.func.coalesce(mark.last_read_post_id, 0))
+    return paginate_rows(query, per_page=THREADS_PER_PAGE)
+
+
+def lead_questions_waiting(forum: Forum) -> int:
+    """Questions to the course lead that no staff member has answered yet (her flag)."""
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(ForumThread).join(ForumCategory)
+        .where(ForumThread.forum_id == forum.id, ForumCategory.kind == "lead_questions",
+               ForumThread.deleted_at.is_(None), ForumThread.held.is_(False), ForumThread.has_staff_reply.is_(False),
+               ForumThread.accepted_post_id.is_(None), ForumThread.state != ThreadState.CLOSED)
+    )
+
+
+def unread_thread_count(user) -> int:
+    """For the navigation badge: threads with a post the person has not seen, in the forums they read."""
+    forum_ids = [forum.id for forum in forums_for(user)]
+    if not forum_ids:
+        return 0
+    mark, on = _read_mark_join(user)
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(ForumThread).outerjoin(mark, on)
+        .where(ForumThread.forum_id.in_(forum_ids), _visible_threads(user),
+               ForumThread.last_post_id > sa.func.coalesce(mark.last_read_post_id, 0))
+    )
+
+
+def read_mark(user, thread: ForumThread) -> int:
+    return db.session.scalar(sa.select(ForumReadMark.last_read_post_id).where(
+        ForumReadMark.user_id == user.id, ForumReadMark.thread_id == thread.id)) or 0
+
+
+# --- A thread's posts -----------------------------------------------------------------------------------
+
+
+def _post_visibility(viewer):
+    """Deleted and hidden posts stay in place (as a placeholder); held ones only for their author and staff."""
+    if is_staff(viewer):
+        return sa.true()
+    return sa.or_(ForumPost.held.is_(False), ForumPost.author_id == viewer.id)
+
+
+def opening_post(thread: ForumThread) -> ForumPost:
+    return db.session.scalar(sa.select(ForumPost).where(ForumPost.thread_id == thread.id, ForumPost.is_opening.is_(True)))
+
+
+def thread_replies(thread: ForumThread, viewer):
+    """A page of replies in order, without the accepted answer (shown first, above the list)."""
+    query = (
+        sa.select(ForumPost)
+        .where(ForumPost.thread_id == thread.id, ForumPost.parent_id.is_(None), ForumPost.is_opening.is_(False),
+               _post_visibility(viewer))
+        .order_by(ForumPost.id)
+    )
+    if thread.accepted_post_id is not None:
+        query = query.where(ForumPost.id != thread.accepted_post_id)
+    return db.paginate(query, per_page=REPLIES_PER_PAGE, error_out=False, max_per_page=None)
+
+
+def comments_of(post_ids: list[int], viewer) -> dict[int, list[ForumPost]]:
+    if not post_ids:
+        return {}
+    grouped: dict[int, list[ForumPost]] = {pid: [] for pid in post_ids}
+    for comment in db.session.scalars(
+        sa.select(ForumPost).where(ForumPost.parent_id.in_(post_ids), _post_visibility(viewer)).order_by(ForumPost.id)
+    ):
+        grouped[comment.parent_id].append(comment)
+    return grouped
+
+
+def subscription(user, *, thread: ForumThread | None = None, forum: Forum | None = None) -> ForumSubscription | None:
+    column, value = (ForumSubscription.thread_id, thread.id) if thread is not None else (ForumSubscription.forum_id, forum.id)
+    return db.session.scalar(sa.select(ForumSubscription).where(ForumSubscription.user_id == user.id, column == value))
+
+
+def follows_forum(user, forum: Forum) -> bool:
+    """Staff follow every forum unless they opted out; others when they chose to."""
+    row = subscription(user, forum=forum)
+    return row.active if row is not None else is_staff(user)
+
+
+def follows_thread(user, thread: ForumThread) -> bool:
+    row = subscription(user, thread=thread)
+    return bool(row and row.active)
+
+
+def revisions(post: ForumPost) -> list[ForumPostRevision]:
+    return list(db.session.scalars(
+        sa.select(ForumPostRevision).where(ForumPostRevision.post_id == post.id).order_by(ForumPostRevision.id.desc())))
+
+
+# --- Moderation -----------------------------------------------------------------------------------------
+
+
+def moderation_queue(forum: Forum):
+    """Posts with open reports, and held posts, oldest first: (post, open report count) rows."""
+    open_reports = (
+        sa.select(ForumReport.post_id, sa.func.count().label("reports"))
+        .where(ForumReport.resolved_at.is_(None)).group_by(ForumReport.post_id).subquery()
+    )
+    query = (
+        sa.select(ForumPost, sa.func.coalesce(open_reports.c.reports, 0))
+        .join(ForumThread, ForumThread.id == ForumPost.thread_id)
+        .outerjoin(open_reports, open_reports.c.post_id == ForumPost.id)
+        .where(ForumThread.forum_id == forum.id, ForumPost.deleted_at.is_(None),
+               sa.or_(open_reports.c.reports > 0, ForumPost.held.is_(True)))
+        .order_by(ForumPost.id)
+    )
+    return paginate_rows(query, per_page=THREADS_PER_PAGE)
+
+
+def open_reports_of(post_ids: list[int]) -> dict[int, list[ForumReport]]:
+    grouped: dict[int, list[ForumReport]] = {pid: [] for pid in post_ids}
+    if post_ids:
+        for report in db.session.scalars(sa.select(ForumReport).where(
+                ForumReport.post_id.in_(post_ids), ForumReport.resolved_at.is_(None)).order_by(ForumReport.id)):
+            grouped[report.post_id].append(report)
+    return grouped
+
+
+def moderation_count(forum: Forum) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count(sa.distinct(ForumPost.id))).select_from(ForumPost)
+        .join(ForumThread, ForumThread.id == ForumPost.thread_id)
+        .outerjoin(ForumReport, sa.and_(ForumReport.post_id == ForumPost.id, ForumReport.resolved_at.is_(None)))
+        .where(ForumThread.forum_id == forum.id, ForumPost.deleted_at.is_(None),
+               sa.or_(ForumReport.id.is_not(None), ForumPost.held.is_(True)))
+    )
+
+
+def posts_by_user_since(user_id: int, since) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(ForumPost).where(
+        ForumPost.author_id == user_id, ForumPost.created_at >= since))
+
+
+def approved_post_count(user_id: int) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(ForumPost).where(
+        ForumPost.author_id == user_id, ForumPost.held.is_(False), ForumPost.deleted_at.is_(None)))
+
+
+# --- Search ---------------------------------------------------------------------------------------------
+
+
+def search_posts(forum: Forum, viewer, text: str):
+    """A page of (post, thread title) rows matching `text`, best first; empty when nothing to look for."""
+    visible = sa.and_(
+        ForumThread.forum_id == forum.id, _visible_threads(viewer), ForumPost.deleted_at.is_(None),
+        ForumPost.hidden_at.is_(None), ForumPost.held.is_(False),
+    )
+    base = sa.select(ForumPost).join(ForumThread, ForumThread.id == ForumPost.thread_id).where(visible)
+    if db.engine.dialect.name == "postgresql":
+        words = db.session.execute(sa.text("SELECT token, lexemes FROM ts_debug('french', :text) WHERE alias <> 'blank'"),
+                                   {"text": text}).all()
+        tsquery = search.postgres_tsquery(words)
+        if tsquery is None:
+            query = base.where(sa.false())
+        else:
+            query_vector = sa.func.to_tsquery(sa.literal_column("'simple'::regconfig"), tsquery)
+            document = sa.func.to_tsvector(sa.literal_column("'french'::regconfig"), ForumPost.search_text)
+            query = base.where(document.op("@@")(query_vector)).order_by(
+                sa.func.ts_rank_cd(document, query_vector).desc(), ForumPost.id.desc())
+    else:
+        match = search.fts_match_expression(text)
+        if match is None:
+            query = base.where(sa.false())
+        else:
+            fts = sa.table(search.FTS_TABLE, sa.column("rowid"))
+            ranked = (
+                sa.select(fts.c.rowid.label("post_id"), sa.func.bm25(sa.literal_column(search.FTS_TABLE)).label("rank"))
+                .where(sa.literal_column(search.FTS_TABLE).op("MATCH")(match)).subquery()
+            )
+            query = base.join(ranked, ranked.c.post_id == ForumPost.id).order_by(ranked.c.rank, ForumPost.id.desc())
+    return db.paginate(query, per_page=THREADS_PER_PAGE, error_out=False, max_per_page=None)
+

@@ -1,0 +1,517 @@
+"""Write side of the forum. Plain functions: the acting user and values in, rows out; the caller commits."""
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import nh3
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from beta_training.core.markdown import render_markdown
+from beta_training.core.models import utcnow
+from beta_training.core.states import transition
+from beta_training.extensions import db
+from beta_training.forum import emails, queries, search
+from beta_training.forum.models import (
+    THREAD_TRANSITIONS,
+    CategoryKind,
+    EmailFrequency,
+    Forum,
+    ForumCategory,
+    ForumKind,
+    ForumNotification,
+    ForumPost,
+    ForumPostRevision,
+    ForumPreference,
+    ForumReadMark,
+    ForumReport,
+    ForumSubscription,
+    ForumThread,
+    NotificationReason,
+    ThreadKind,
+    ThreadState,
+    is_staff,
+)
+
+MENTION = re.compile(r"(?<![\w@])@([a-z0-9][a-z0-9.\-]*[a-z0-9])", re.IGNORECASE)
+
+
+class ForumError(Exception):
+    """A refused operation; the message is safe to show to the user."""
+
+
+@dataclass(frozen=True)
+class PostingRules:
+    """From the configuration: how fast one may post, how long a post may be, whether to hold newcomers."""
+
+    max_posts: int = 10
+    per: timedelta = timedelta(minutes=10)
+    max_title: int = 200
+    max_body: int = 10_000
+    hold_first_posts: int = 0  # a new account's first N posts wait for a moderator (0 = off)
+
+    @classmethod
+    def from_config(cls, config) -> "PostingRules":
+        return cls(max_posts=config["FORUM_POST_LIMIT"], per=timedelta(seconds=config["FORUM_POST_LIMIT_SECONDS"]),
+                   max_body=config["FORUM_MAX_BODY"], hold_first_posts=config["FORUM_HOLD_FIRST_POSTS"])
+
+
+# --- Forums and categories --------------------------------------------------------------------------------
+
+
+def forum_for_run(run) -> Forum:
+    """The run's forum, created on first use: « Questions à la responsable », « Général », one per sequence."""
+    from beta_training.courses import queries as courses
+
+    forum = queries.forum_of_run(run.id)
+    if forum is None:
+        forum = Forum(kind=ForumKind.COURSE_RUN, course_run_id=run.id, title=f"{run.course.title} – {run.name}")
+        db.session.add(forum)
+        db.session.flush()
+    outline = courses.get_course_outline(run.course.slug)
+    _ensure_categories(forum, [(s.id, _("Séquence %(n)s : %(title)s", n=s.number, title=s.title))
+                               for module in outline.modules for s in module.sequences])
+    return forum
+
+
+def forum_for_cohort(cohort) -> Forum:
+    forum = queries.forum_of_cohort(cohort.id)
+    if forum is None:
+        forum = Forum(kind=ForumKind.COHORT, cohort_id=cohort.id, title=cohort.title)
+        db.session.add(forum)
+        db.session.flush()
+    _ensure_categories(forum, [])
+    return forum
+
+
+def _ensure_categories(forum: Forum, sequences: list[tuple[int, str]]) -> None:
+    """Idempotent: adds what is missing (a sequence added to the course later gets its category)."""
+    existing = {(c.kind, c.sequence_id) for c in forum.categories}
+    wanted = [(CategoryKind.LEAD_QUESTIONS, None, _("Questions à la responsable de la formation")),
+              (CategoryKind.GENERAL, None, _("Général"))] + [(CategoryKind.SEQUENCE, sid, title) for sid, title in sequences]
+    position = max((c.position for c in forum.categories), default=0)
+    for kind, sequence_id, title in wanted:
+        if (kind, sequence_id) not in existing:
+            position += 1
+            forum.categories.append(ForumCategory(kind=kind, sequence_id=sequence_id, title=title, position=position))
+    db.session.flush()
+
+
+# --- Posting ----------------------------------------------------------------------------------------------
+
+
+def _check_rules(author, body: str, rules: PostingRules, now: datetime, title: str | None = None) -> None:
+    if not body.strip():
+        raise ForumError(_("Écrivez votre message."))
+    if len(body) > rules.max_body:
+        raise ForumError(_("Votre message dépasse %(n)s caractères.", n=rules.max_body))
+    if title is not None and not (0 < len(title.strip()) <= rules.max_title):
+        raise ForumError(_("Le titre doit faire entre 1 et %(n)s caractères.", n=rules.max_title))
+    if not is_staff(author) and queries.posts_by_user_since(author.id, now - rules.per) >= rules.max_posts:
+        minutes = int(rules.per.total_seconds() // 60)
+        raise ForumError(_("Vous avez publié %(n)s messages en %(m)s minutes : attendez un peu avant le suivant.",
+                           n=rules.max_posts, m=minutes))
+
+
+def _should_hold(author, rules: PostingRules) -> bool:
+    return bool(rules.hold_first_posts and not is_staff(author)
+                and queries.approved_post_count(author.id) < rules.hold_first_posts)
+
+
+def _plain_text(body_html: str) -> str:
+    return nh3.clean(body_html, tags=set()).replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
+
+
+def _new_post(thread: ForumThread, author, body: str, now: datetime, *, parent_id=None, is_opening=False,
+              held=False) -> ForumPost:
+    post = ForumPost(thread=thread, author_id=author.id, parent_id=parent_id, is_opening=is_opening, body=body,
+                     body_html=str(render_markdown(body)), author_is_staff=is_staff(author), created_at=now, held=held)
+    post.search_text = _search_text(post, thread)
+    db.session.add(post)
+    db.session.flush()
+    _index(post)
+    return post
+
+
+def _search_text(post: ForumPost, thread: ForumThread) -> str:
+    text = _plain_text(post.body_html)
+    return f"{thread.title}\n{text}" if post.is_opening else text
+
+
+def _index(post: ForumPost) -> None:
+    """SQLite keeps its own FTS5 table of French stems; PostgreSQL indexes search_text itself."""
+    if db.engine.dialect.name != "sqlite":
+        return
+    db.session.execute(sa.text(f"DELETE FROM {search.FTS_TABLE} WHERE rowid = :id"), {"id": post.id})
+    db.session.execute(sa.text(f"INSERT INTO {search.FTS_TABLE} (rowid, stems) VALUES (:id, :stems)"),
+                       {"id": post.id, "stems": " ".join(search.stems(post.search_text))})
+
+
+def start_thread(forum: Forum, author, *, category_id: int, kind: str, title: str, body: str,
+                 announcement: bool = False, rules: PostingRules = PostingRules(), now: datetime | None = None) -> ForumThread:
+    now = now or utcnow()
+    if not forum.can_view(author):
+        raise ForumError(_("Ce forum est réservé à ses apprenants et à l’équipe."))
+    category = forum.category(category_id)
+    if category is None:
+        raise ForumError(_("Choisissez une catégorie de ce forum."))
+    if announcement and not is_staff(author):
+        raise ForumError(_("Seule l’équipe publie des annonces."))
+    _check_rules(author, body, rules, now, title=title)
+    held = _should_hold(author, rules)
+    thread = ForumThread(forum=forum, category=category, author_id=author.id, kind=ThreadKind(kind), title=title.strip(),
+                         is_announcement=announcement, pinned=announcement, held=held, created_at=now, last_post_at=now)
+    db.session.add(thread)
+    db.session.flush()
+    post = _new_post(thread, author, body, now, is_opening=True, held=held)
+    _subscribe(author.id, thread=thread)  # one follows one's own threads
+    refresh_thread_counts(thread)
+    mark_read(author, thread, post.id)
+    if not held:
+        _notify(post, now)
+    return thread
+
+
+def reply(thread: ForumThread, author, *, body: str, parent_id: int | None = None,
+          rules: PostingRules = PostingRules(), now: datetime | None = None) -> ForumPost:
+    """A reply to the thread, or a comment on a reply (one level: a comment on a comment attaches to its reply)."""
+    now = now or utcnow()
+    if not thread.can_reply(author):
+        raise ForumError(_("Ce sujet n’accepte plus de réponses.") if thread.forum.can_view(author)
+                         else _("Ce forum est réservé à ses apprenants et à l’équipe."))
+    if parent_id is not None:
+        parent = db.session.get(ForumPost, parent_id)
+        if parent is None or parent.thread_id != thread.id or parent.is_opening:
+            raise ForumError(_("Le message commenté n’est plus là."))
+        parent_id = parent.parent_id or parent.id
+    _check_rules(author, body, rules, now)
+    held = _should_hold(author, rules)
+    post = _new_post(thread, author, body, now, parent_id=parent_id, held=held)
+    _subscribe(author.id, thread=thread)  # and the threads one took part in
+    refresh_thread_counts(thread)
+    mark_read(author, thread, post.id)
+    if not held:
+        _notify(post, now)
+    return post
+
+
+def refresh_thread_counts(thread: ForumThread) -> None:
+    """Recount what listings and filters read, from the posts everyone can see."""
+    visible = sa.and_(ForumPost.thread_id == thread.id, ForumPost.deleted_at.is_(None), ForumPost.hidden_at.is_(None),
+                      ForumPost.held.is_(False))
+    replies, staff_replies, last_id, last_at = db.session.execute(sa.select(
+        sa.func.count().filter(ForumPost.is_opening.is_(False)),
+        sa.func.count().filter(ForumPost.is_opening.is_(False), ForumPost.author_is_staff.is_(True)),
+        sa.func.max(ForumPost.id), sa.func.max(ForumPost.created_at),
+    ).where(visible)).one()
+    thread.reply_count, thread.has_staff_reply = replies, staff_replies > 0
+    thread.last_post_id, thread.last_post_at = last_id or 0, last_at or thread.created_at
+    db.session.flush()
+
+
+def edit_post(post: ForumPost, editor, *, body: str, title: str | None = None,
+              rules: PostingRules = PostingRules(), now: datetime | None = None) -> ForumPost:
+    """Keep the previous text as a revision, then change it; « modifié » shows from now on."""
+    now = now or utcnow()
+    if not post.can_edit(editor):
+        raise ForumError(_("Vous ne pouvez plus modifier ce message."))
+    if not body.strip() or len(body) > rules.max_body:
+        raise ForumError(_("Votre message doit faire entre 1 et %(n)s caractères.", n=rules.max_body))
+    new_title = title.strip() if (post.is_opening and title is not None) else post.thread.title
+    if not (0 < len(new_title) <= rules.max_title):
+        raise ForumError(_("Le titre doit faire entre 1 et %(n)s caractères.", n=rules.max_title))
+    if body == post.body and new_title == post.thread.title:
+        return post  # nothing changed: no revision, no mark
+    db.session.add(ForumPostRevision(post_id=post.id, title=post.thread.title if post.is_opening else "",
+                                     body=post.body, edited_by_id=editor.id, created_at=now))
+    post.thread.title = new_title
+    post.body, post.body_html, post.edited_at = body, str(render_markdown(body)), now
+    post.search_text = _search_text(post, post.thread)
+    db.session.flush()
+    _index(post)
+    return post
+
+
+def delete_post(post: ForumPost, actor, now: datetime | None = None) -> None:
+    """Soft delete: the text goes, a placeholder stays so the conversation still reads; the opening post
+    takes its thread with it."""
+    if not post.can_delete(actor):
+        raise ForumError(_("Vous ne pouvez pas supprimer ce message."))
+    now = now or utcnow()
+    post.deleted_at = now
+    thread = post.thread
+    if post.is_opening:
+        thread.deleted_at = now
+    if thread.accepted_post_id == post.id:
+        thread.accepted_post_id = None
+    refresh_thread_counts(thread)
+
+
+# --- Questions: accepted answer ---------------------------------------------------------------------------
+
+
+def accept_answer(thread: ForumThread, actor, post: ForumPost) -> None:
+    if not thread.can_accept(actor):
+        raise ForumError(_("Seul l’auteur de la question ou l’équipe choisit la réponse acceptée."))
+    if post.thread_id != thread.id or post.is_opening or post.parent_id is not None or not post.is_visible_to_everyone:
+        raise ForumError(_("Seule une réponse visible de ce sujet peut être acceptée."))
+    thread.accepted_post_id = post.id
+    db.session.flush()
+
+
+def withdraw_acceptance(thread: ForumThread, actor) -> None:
+    if not thread.can_accept(actor):
+        raise ForumError(_("Seul l’auteur de la question ou l’équipe choisit la réponse acceptée."))
+    thread.accepted_post_id = None
+    db.session.flush()
+
+
+# --- Staff: pin, lock, close ------------------------------------------------------------------------------
+
+
+def set_pinned(thread: ForumThread, actor, pinned: bool) -> None:
+    if not thread.can_moderate(actor):
+        raise ForumError(_("Réservé à l’équipe."))
+    thread.pinned = pinned
+    db.session.flush()
+
+
+def change_thread_state(thread: ForumThread, actor, target: str, reason: str = "", now: datetime | None = None) -> None:
+    """Lock, close or reopen, with the reason shown on the thread and recorded in its timeline."""
+    if not thread.can_moderate(actor):
+        raise ForumError(_("Réservé à l’équipe."))
+    target = ThreadState(target)
+    if target != ThreadState.OPEN and not reason.strip():
+        raise ForumError(_("Indiquez la raison : elle s’affiche sur le sujet."))
+    transition(thread, THREAD_TRANSITIONS, target, actor=actor, reason=reason.strip(), now=now)
+    thread.state_reason = reason.strip() if target != ThreadState.OPEN else ""
+    db.session.flush()
+
+
+# --- Reports and moderation -------------------------------------------------------------------------------
+
+
+def report_post(post: ForumPost, reporter, reason: str, now: datetime | None = None) -> ForumReport:
+    """One report per person and post: reporting twice keeps the first."""
+    if not post.can_report(reporter):
+        raise ForumError(_("Vous ne pouvez pas signaler ce message."))
+    if not reason.strip():
+        raise ForumError(_("Dites à l’équipe ce qui pose problème."))
+    existing = db.session.scalar(sa.select(ForumReport).where(
+        ForumReport.post_id == post.id, ForumReport.reporter_id == reporter.id))
+    if existing is not None:
+        return existing
+    report = ForumReport(post_id=post.id, reporter_id=reporter.id, reason=reason.strip()[:1000], created_at=now or utcnow())
+    db.session.add(report)
+    db.session.flush()
+    return report
+
+
+def _resolve_reports(post: ForumPost, moderator, outcome: str, now: datetime) -> None:
+    db.session.execute(sa.update(ForumReport).where(ForumReport.post_id == post.id, ForumReport.resolved_at.is_(None))
+                       .values(resolved_at=now, resolved_by_id=moderator.id, outcome=outcome))
+
+
+def hide_post(post: ForumPost, moderator, reason: str, now: datetime | None = None) -> None:
+    """Hidden from members (a placeholder stays); the author is told why by email."""
+    if not post.thread.can_moderate(moderator):
+        raise ForumError(_("Réservé à l’équipe."))
+    if not reason.strip():
+        raise ForumError(_("Indiquez la raison : l’auteur la recevra."))
+    now = now or utcnow()
+    post.hidden_at, post.hidden_by_id, post.hidden_reason = now, moderator.id, reason.strip()[:500]
+    _resolve_reports(post, moderator, "hidden", now)
+    if post.thread.accepted_post_id == post.id:
+        post.thread.accepted_post_id = None
+    refresh_thread_counts(post.thread)
+    emails.queue_post_hidden(post)
+
+
+def restore_post(post: ForumPost, moderator) -> None:
+    if not post.thread.can_moderate(moderator):
+        raise ForumError(_("Réservé à l’équipe."))
+    if post.hidden_at is None:
+        return
+    post.hidden_at, post.hidden_by_id, post.hidden_reason = None, None, ""
+    refresh_thread_counts(post.thread)
+    emails.queue_post_restored(post)
+
+
+def keep_post(post: ForumPost, moderator, now: datetime | None = None) -> None:
+    """The reports were unfounded: they are closed, the post stays."""
+    if not post.thread.can_moderate(moderator):
+        raise ForumError(_("Réservé à l’équipe."))
+    _resolve_reports(post, moderator, "kept", now or utcnow())
+    db.session.flush()
+
+
+def approve_held_post(post: ForumPost, moderator, now: datetime | None = None) -> None:
+    """A newcomer's post goes live: its thread too if it opened one, and its notifications leave now."""
+    if not post.thread.can_moderate(moderator):
+        raise ForumError(_("Réservé à l’équipe."))
+    if not post.held:
+        return
+    post.held = False
+    if post.is_opening:
+        post.thread.held = False
+    refresh_thread_counts(post.thread)
+    _notify(post, now or utcnow())
+
+
+# --- Follows, preferences, read marks ---------------------------------------------------------------------
+
+
+def _subscribe(user_id: int, *, thread: ForumThread | None = None, forum: Forum | None = None, active: bool = True,
+               only_if_new: bool = True) -> None:
+    column, value = (ForumSubscription.thread_id, thread.id) if thread is not None else (ForumSubscription.forum_id, forum.id)
+    row = db.session.scalar(sa.select(ForumSubscription).where(ForumSubscription.user_id == user_id, column == value))
+    if row is None:
+        db.session.add(ForumSubscription(user_id=user_id, thread_id=thread.id if thread else None,
+                                         forum_id=forum.id if forum else None, active=active))
+    elif not only_if_new:  # posting again in a thread one unfollowed does not re-follow it
+        row.active = active
+    db.session.flush()
+
+
+def follow_thread(user, thread: ForumThread, follow: bool = True) -> None:
+    _subscribe(user.id, thread=thread, active=follow, only_if_new=False)
+
+
+def follow_forum(user, forum: Forum, follow: bool = True) -> None:
+    _subscribe(user.id, forum=forum, active=follow, only_if_new=False)
+
+
+def set_email_frequency(user_id: int, frequency: str) -> None:
+    preference = db.session.get(ForumPreference, user_id)
+    if preference is None:
+        db.session.add(ForumPreference(user_id=user_id, email_frequency=EmailFrequency(frequency)))
+    else:
+        preference.email_frequency = EmailFrequency(frequency)
+    db.session.flush()
+
+
+def email_frequency(user_id: int) -> str:
+    preference = db.session.get(ForumPreference, user_id)
+    return preference.email_frequency if preference else EmailFrequency.IMMEDIATE
+
+
+def mark_read(user, thread: ForumThread, up_to_post_id: int) -> None:
+    """Moves forward only (reading page 1 of a long thread again does not mark it unread)."""
+    mark = db.session.get(ForumReadMark, (user.id, thread.id))
+    if mark is None:
+        db.session.add(ForumReadMark(user_id=user.id, thread_id=thread.id, last_read_post_id=up_to_post_id))
+    elif up_to_post_id > mark.last_read_post_id:
+        mark.last_read_post_id = up_to_post_id
+    db.session.flush()
+
+
+def unsubscribe(user_id: int, scope: str) -> None:
+    """What the signed link in an email does: stop this thread, this forum, or every forum email."""
+    kind, _sep, target = scope.partition(":")
+    if kind == "thread":
+        thread = db.session.get(ForumThread, int(target))
+        if thread is not None:
+            _subscribe(user_id, thread=thread, active=False, only_if_new=False)
+    elif kind == "forum":
+        forum = db.session.get(Forum, int(target))
+        if forum is not None:
+            _subscribe(user_id, forum=forum, active=False, only_if_new=False)
+    else:
+        set_email_frequency(user_id, EmailFrequency.NONE)
+
+
+def resubscribe(user_id: int, scope: str) -> None:
+    """The way back from an unsubscribe link."""
+    kind, _sep, target = scope.partition(":")
+    if kind in ("thread", "forum"):
+        row = db.session.scalar(sa.select(ForumSubscription).where(
+            ForumSubscription.user_id == user_id,
+            (ForumSubscription.thread_id if kind == "thread" else ForumSubscription.forum_id) == int(target)))
+        if row is not None:
+            row.active = True
+    else:
+        set_email_frequency(user_id, EmailFrequency.IMMEDIATE)
+    db.session.flush()
+
+
+# --- Notifications ----------------------------------------------------------------------------------------
+
+
+def handle(user) -> str:
+    """@prénom.nom, without accents or spaces: how members mention each other."""
+    raw = f"{user.first_name}.{user.last_name}".lower()
+    ascii_only = unicodedata.normalize("NFKD", raw).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9.]+", "-", ascii_only).strip("-.")
+
+
+def mentioned_user_ids(forum: Forum, body: str) -> set[int]:
+    handles = {m.lower() for m in MENTION.findall(body)}
+    if not handles:
+        return set()
+    readers = queries.users_by_id(queries.all_reader_ids(forum))
+    return {user.id for user in readers.values() if handle(user) in handles}
+
+
+def _notify(post: ForumPost, now: datetime) -> None:
+    """Who hears of a new post: followers of the thread and of the forum (staff by default), people mentioned,
+    every member for an announcement — never its author, nobody twice, only people who may read it."""
+    thread, forum = post.thread, post.thread.forum
+    reasons: dict[int, str] = {}
+    if thread.is_announcement and post.is_opening:
+        reasons.update(dict.fromkeys(queries.all_reader_ids(forum), NotificationReason.ANNOUNCEMENT))
+    forum_followers = db.session.execute(sa.select(ForumSubscription.user_id, ForumSubscription.active)
+                                         .where(ForumSubscription.forum_id == forum.id)).all()
+    opted = {user_id: active for user_id, active in forum_followers}
+    staff_ids = set(db.session.scalars(queries._staff_ids()))
+    for user_id in {u for u, active in opted.items() if active} | {s for s in staff_ids if opted.get(s, True)}:
+        reasons.setdefault(user_id, NotificationReason.FOLLOWED_FORUM)
+    for user_id in db.session.scalars(sa.select(ForumSubscription.user_id).where(
+            ForumSubscription.thread_id == thread.id, ForumSubscription.active.is_(True))):
+        if reasons.get(user_id) != NotificationReason.ANNOUNCEMENT:
+            reasons[user_id] = NotificationReason.FOLLOWED_THREAD
+    for user_id in mentioned_user_ids(forum, post.body):
+        reasons[user_id] = NotificationReason.MENTION
+    reasons.pop(post.author_id, None)
+    allowed = queries.readers_among(forum, set(reasons))
+    if not allowed:
+        return
+    frequencies = dict(db.session.execute(sa.select(ForumPreference.user_id, ForumPreference.email_frequency)
+                                          .where(ForumPreference.user_id.in_(allowed))).all())
+    recipients = queries.users_by_id(allowed)
+    for user_id in sorted(allowed):
+        frequency = frequencies.get(user_id, EmailFrequency.IMMEDIATE)
+        if frequency == EmailFrequency.NONE:
+            continue
+        notification = ForumNotification(user_id=user_id, post_id=post.id, reason=reasons[user_id], created_at=now)
+        db.session.add(notification)
+        if frequency == EmailFrequency.IMMEDIATE:
+            notification.emailed_at = now
+            emails.queue_new_post(recipients[user_id], post, reasons[user_id])
+    db.session.flush()
+
+
+def send_digests(now: datetime | None = None) -> int:
+    """One email per person with their pending notifications. Each notification is claimed by a conditional
+    UPDATE before the email is written, in the same transaction: run twice, the second run finds nothing."""
+    now = now or utcnow()
+    pending_users = db.session.scalars(
+        sa.select(ForumNotification.user_id).where(ForumNotification.emailed_at.is_(None)).distinct()
+        .order_by(ForumNotification.user_id)).all()
+    sent = 0
+    for user_id in pending_users:
+        ids = db.session.scalars(sa.select(ForumNotification.id).where(
+            ForumNotification.user_id == user_id, ForumNotification.emailed_at.is_(None))).all()
+        claimed = db.session.execute(
+            sa.update(ForumNotification).where(ForumNotification.id.in_(ids), ForumNotification.emailed_at.is_(None))
+            .values(emailed_at=now).returning(ForumNotification.id)).scalars().all()
+        notifications = db.session.scalars(
+            sa.select(ForumNotification).where(ForumNotification.id.in_(claimed)).order_by(ForumNotification.post_id)).all()
+        visible = [n for n in notifications if n.post.is_visible_to_everyone and n.post.thread.deleted_at is None]
+        user = queries.users_by_id([user_id]).get(user_id)
+        if visible and user is not None and user.active:
+            emails.queue_digest(user, visible)
+            sent += 1
+    db.session.flush()
+    return sent

@@ -1,0 +1,454 @@
+"""Forum pages. A person who is neither a member of a forum nor staff gets 404 on everything in it: they
+see nothing of it, not even that a thread exists."""
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from beta_training.cohorts.models import Cohort
+from beta_training.core import db as core_db
+from beta_training.core.forms import ConfirmForm, choices
+from beta_training.core.markdown import render_markdown
+from beta_training.courses.models import CourseRun
+from beta_training.extensions import csrf, db
+from beta_training.forum import emails, queries, services
+from beta_training.forum import search as search_text
+from beta_training.forum.forms import (
+    CommentForm,
+    EditPostForm,
+    PreferencesForm,
+    ReasonForm,
+    ReplyForm,
+    ReportForm,
+    ThreadForm,
+)
+from beta_training.forum.models import Forum, ForumPost, ForumThread, ThreadState, is_staff
+
+bp = Blueprint("forum", __name__, url_prefix="/forum")
+
+
+def _rules() -> services.PostingRules:
+    return services.PostingRules.from_config(current_app.config)
+
+
+def _forum_or_404(forum_id: int) -> Forum:
+    forum = db.get_or_404(Forum, forum_id)
+    if not forum.can_view(current_user):
+        abort(404)
+    return forum
+
+
+def _thread_or_404(forum_id: int, thread_id: int) -> ForumThread:
+    thread = db.get_or_404(ForumThread, thread_id)
+    if thread.forum_id != forum_id or not thread.can_view(current_user):
+        abort(404)
+    return thread
+
+
+def _post_or_404(post_id: int) -> ForumPost:
+    post = db.get_or_404(ForumPost, post_id)
+    if not post.thread.can_view(current_user) or (post.held and not post.can_read_body(current_user)):
+        abort(404)
+    return post
+
+
+def _thread_url(thread: ForumThread, post: ForumPost | None = None, **args) -> str:
+    anchor = {"_anchor": f"message-{post.id}"} if post is not None else {}
+    return url_for("forum.show_thread", forum_id=thread.forum_id, thread_id=thread.id, **args, **anchor)
+
+
+# --- Forums ---------------------------------------------------------------------------------------------
+
+
+@bp.get("/")
+@login_required
+def list_forums():
+    return render_template("forum/list_forums.html", forums=queries.forums_for(current_user))
+
+
+@bp.get("/mooc/<int:run_id>")
+@login_required
+def run_forum(run_id):
+    run = db.get_or_404(CourseRun, run_id)
+    forum = services.forum_for_run(run)
+    if not forum.can_view(current_user):
+        db.session.rollback()
+        abort(404)
+    core_db.commit()
+    return redirect(url_for("forum.show_forum", forum_id=forum.id))
+
+
+@bp.get("/alpha/<int:cohort_id>")
+@login_required
+def cohort_forum(cohort_id):
+    cohort = db.get_or_404(Cohort, cohort_id)
+    forum = services.forum_for_cohort(cohort)
+    if not forum.can_view(current_user):
+        db.session.rollback()
+        abort(404)
+    core_db.commit()
+    return redirect(url_for("forum.show_forum", forum_id=forum.id))
+
+
+@bp.get("/<int:forum_id>")
+@login_required
+def show_forum(forum_id):
+    forum = _forum_or_404(forum_id)
+    category_id = request.args.get("categorie", type=int)
+    category = forum.category(category_id) if category_id else None
+    filter_name = request.args.get("filtre") if request.args.get("filtre") in queries.FILTERS else None
+    threads = queries.list_threads(forum, current_user, category_id=category.id if category else None,
+                                   filter_name=filter_name)
+    return render_template(
+        "forum/show_forum.html", forum=forum, threads=threads, category=category, filter_name=filter_name,
+        staff=is_staff(current_user), follows=queries.follows_forum(current_user, forum), form=ConfirmForm(),
+        lead_waiting=queries.lead_questions_waiting(forum),
+        moderation_count=queries.moderation_count(forum) if forum.can_moderate(current_user) else 0,
+    )
+
+
+@bp.post("/<int:forum_id>/suivre")
+@login_required
+def follow_forum(forum_id):
+    forum = _forum_or_404(forum_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    follow = request.form.get("suivre") == "1"
+    services.follow_forum(current_user, forum, follow)
+    core_db.commit()
+    flash(_("Vous suivez ce forum : chaque nouveau message vous sera signalé selon vos préférences.") if follow
+          else _("Vous ne suivez plus ce forum."), "success")
+    return redirect(url_for("forum.show_forum", forum_id=forum.id))
+
+
+@bp.route("/<int:forum_id>/nouveau-sujet", methods=["GET", "POST"])
+@login_required
+def new_thread(forum_id):
+    forum = _forum_or_404(forum_id)
+    form = ThreadForm(category_id=request.args.get("categorie", type=int))
+    form.category_id.choices = choices([(c.id, c.title) for c in forum.categories], placeholder=_("Choisir une catégorie"))
+    if not is_staff(current_user):
+        del form.announcement
+    preview = None
+    if form.validate_on_submit():
+        if request.form.get("action") == "preview":
+            preview = render_markdown(form.body.data)
+        else:
+            try:
+                thread = services.start_thread(
+                    forum, current_user, category_id=form.category_id.data, kind=form.kind.data, title=form.title.data,
+                    body=form.body.data, announcement=bool(form.announcement.data) if "announcement" in form else False,
+                    rules=_rules())
+            except services.ForumError as error:
+                form.body.errors.append(str(error))
+            else:
+                core_db.commit()
+                flash(_("Votre message attend la validation de l’équipe : il sera visible ensuite.") if thread.held
+                      else _("Sujet publié."), "info" if thread.held else "success")
+                return redirect(_thread_url(thread))
+    return render_template("forum/new_thread.html", forum=forum, form=form, preview=preview), 422 if form.errors else 200
+
+
+@bp.get("/<int:forum_id>/recherche")
+@login_required
+def search(forum_id):
+    forum = _forum_or_404(forum_id)
+    text = (request.args.get("q") or "").strip()[:200]
+    results = queries.search_posts(forum, current_user, text) if text else None
+    return render_template("forum/search.html", forum=forum, text=text, results=results, highlight=search_text.highlight)
+
+
+# --- A thread -------------------------------------------------------------------------------------------
+
+
+@bp.get("/<int:forum_id>/sujets/<int:thread_id>")
+@login_required
+def show_thread(forum_id, thread_id):
+    thread = _thread_or_404(forum_id, thread_id)
+    opening = queries.opening_post(thread)
+    accepted = db.session.get(ForumPost, thread.accepted_post_id) if thread.accepted_post_id else None
+    replies = queries.thread_replies(thread, current_user)
+    shown = ([accepted] if accepted else []) + list(replies.items)
+    comments = queries.comments_of([post.id for post in shown], current_user)
+    last_read = queries.read_mark(current_user, thread)
+    seen = [opening.id] + [p.id for p in shown] + [c.id for group in comments.values() for c in group]
+    services.mark_read(current_user, thread, max(seen))
+    core_db.commit()
+    return render_template(
+        "forum/show_thread.html", forum=thread.forum, thread=thread, opening=opening, accepted=accepted,
+        replies=replies, comments=comments, last_read=last_read, reply_form=ReplyForm(), form=ConfirmForm(),
+        follows=queries.follows_thread(current_user, thread), staff=is_staff(current_user),
+    )
+
+
+@bp.post("/<int:forum_id>/sujets/<int:thread_id>/repondre")
+@login_required
+def post_reply(forum_id, thread_id):
+    thread = _thread_or_404(forum_id, thread_id)
+    is_comment = bool(request.form.get("parent_id"))
+    form = CommentForm() if is_comment else ReplyForm()
+    if form.validate_on_submit() and request.form.get("action") != "preview":
+        try:
+            post = services.reply(thread, current_user, body=form.body.data,
+                                  parent_id=int(form.parent_id.data) if is_comment else None, rules=_rules())
+        except services.ForumError as error:
+            form.body.errors.append(str(error))
+        else:
+            core_db.commit()
+            if post.held:
+                flash(_("Votre message attend la validation de l’équipe : il sera visible ensuite."), "info")
+            last_page = max(queries.thread_replies(thread, current_user).pages, 1)
+            return redirect(_thread_url(thread, post, page=last_page))
+    # Preview, or errors: the reply form on its own page, text kept.
+    preview = render_markdown(form.body.data) if not form.errors and form.body.data else None
+    return render_template("forum/reply.html", forum=thread.forum, thread=thread, form=form, preview=preview,
+                           is_comment=is_comment), 422 if form.errors else 200
+
+
+@bp.post("/<int:forum_id>/sujets/<int:thread_id>/suivre")
+@login_required
+def follow_thread(forum_id, thread_id):
+    thread = _thread_or_404(forum_id, thread_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    follow = request.form.get("suivre") == "1"
+    services.follow_thread(current_user, thread, follow)
+    core_db.commit()
+    flash(_("Vous suivez ce sujet.") if follow else _("Vous ne suivez plus ce sujet."), "success")
+    return redirect(_thread_url(thread))
+
+
+@bp.post("/<int:forum_id>/sujets/<int:thread_id>/accepter/<int:post_id>")
+@login_required
+def accept_answer(forum_id, thread_id, post_id):
+    thread = _thread_or_404(forum_id, thread_id)
+    post = _post_or_404(post_id)
+    if not thread.can_accept(current_user):
+        abort(403)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        services.accept_answer(thread, current_user, post)
+    except services.ForumError as error:
+        flash(str(error), "error")
+    else:
+        core_db.commit()
+        flash(_("Réponse acceptée : elle s’affiche en tête du sujet."), "success")
+    return redirect(_thread_url(thread))
+
+
+@bp.post("/<int:forum_id>/sujets/<int:thread_id>/retirer-acceptation")
+@login_required
+def withdraw_acceptance(forum_id, thread_id):
+    thread = _thread_or_404(forum_id, thread_id)
+    if not thread.can_accept(current_user):
+        abort(403)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    services.withdraw_acceptance(thread, current_user)
+    core_db.commit()
+    flash(_("La réponse n’est plus marquée comme acceptée."), "success")
+    return redirect(_thread_url(thread))
+
+
+@bp.post("/<int:forum_id>/sujets/<int:thread_id>/epingler")
+@login_required
+def pin_thread(forum_id, thread_id):
+    thread = _thread_or_404(forum_id, thread_id)
+    if not thread.can_moderate(current_user):
+        abort(403)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    services.set_pinned(thread, current_user, request.form.get("epingler") == "1")
+    core_db.commit()
+    flash(_("Sujet épinglé en tête du forum.") if thread.pinned else _("Sujet désépinglé."), "success")
+    return redirect(_thread_url(thread))
+
+
+STATE_ACTIONS = {"verrouiller": ThreadState.LOCKED, "fermer": ThreadState.CLOSED, "rouvrir": ThreadState.OPEN}
+
+
+@bp.route("/<int:forum_id>/sujets/<int:thread_id>/<any(verrouiller, fermer, rouvrir):action>", methods=["GET", "POST"])
+@login_required
+def change_thread_state(forum_id, thread_id, action):
+    thread = _thread_or_404(forum_id, thread_id)
+    if not thread.can_moderate(current_user):
+        abort(403)
+    target = STATE_ACTIONS[action]
+    form = ReasonForm() if target != ThreadState.OPEN else ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            reason = form.reason.data if isinstance(form, ReasonForm) else ""
+            services.change_thread_state(thread, current_user, target, reason=reason)
+        except services.ForumError as error:
+            flash(str(error), "error")
+        else:
+            core_db.commit()
+            flash({"verrouiller": _("Sujet verrouillé."), "fermer": _("Sujet fermé."), "rouvrir": _("Sujet rouvert.")}[action], "success")
+        return redirect(_thread_url(thread))
+    if target == ThreadState.OPEN:
+        abort(405 if request.method == "GET" else 400)
+    title = _("Verrouiller « %(t)s »", t=thread.title) if target == ThreadState.LOCKED else _("Fermer « %(t)s »", t=thread.title)
+    return render_template("forum/reason_form.html", forum=thread.forum, thread=thread, form=form, title=title,
+                           hint=_("La raison s’affiche en tête du sujet pour tous les membres."),
+                           back=_thread_url(thread)), 422 if form.errors else 200
+
+
+# --- A post ---------------------------------------------------------------------------------------------
+
+
+@bp.route("/messages/<int:post_id>/modifier", methods=["GET", "POST"])
+@login_required
+def edit_post(post_id):
+    post = _post_or_404(post_id)
+    if not post.can_edit(current_user):
+        abort(403)
+    form = EditPostForm(obj=post, title=post.thread.title if post.is_opening else None)
+    if not post.is_opening:
+        del form.title
+    preview = None
+    if form.validate_on_submit():
+        if request.form.get("action") == "preview":
+            preview = render_markdown(form.body.data)
+        else:
+            try:
+                services.edit_post(post, current_user, body=form.body.data,
+                                   title=form.title.data if "title" in form else None, rules=_rules())
+            except services.ForumError as error:
+                form.body.errors.append(str(error))
+            else:
+                core_db.commit()
+                flash(_("Message modifié."), "success")
+                return redirect(_thread_url(post.thread, post))
+    return render_template("forum/edit_post.html", forum=post.thread.forum, thread=post.thread, post=post, form=form,
+                           preview=preview), 422 if form.errors else 200
+
+
+@bp.get("/messages/<int:post_id>/historique")
+@login_required
+def post_history(post_id):
+    post = _post_or_404(post_id)
+    if not post.can_read_body(current_user):
+        abort(403)
+    return render_template("forum/post_history.html", forum=post.thread.forum, thread=post.thread, post=post,
+                           revisions=queries.revisions(post))
+
+
+@bp.post("/messages/<int:post_id>/supprimer")
+@login_required
+def delete_post(post_id):
+    post = _post_or_404(post_id)
+    if not post.can_delete(current_user):
+        abort(403)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    services.delete_post(post, current_user)
+    core_db.commit()
+    flash(_("Message supprimé."), "success")
+    if post.is_opening:
+        return redirect(url_for("forum.show_forum", forum_id=post.thread.forum_id))
+    return redirect(_thread_url(post.thread))
+
+
+@bp.route("/messages/<int:post_id>/signaler", methods=["GET", "POST"])
+@login_required
+def report_post(post_id):
+    post = _post_or_404(post_id)
+    if not post.can_report(current_user):
+        abort(403)
+    form = ReportForm()
+    if form.validate_on_submit():
+        services.report_post(post, current_user, form.reason.data)
+        core_db.commit()
+        flash(_("Merci : l’équipe va examiner ce message."), "success")
+        return redirect(_thread_url(post.thread, post))
+    return render_template("forum/reason_form.html", forum=post.thread.forum, thread=post.thread, form=form, post=post,
+                           title=_("Signaler un message"), back=_thread_url(post.thread, post)), 422 if form.errors else 200
+
+
+@bp.route("/messages/<int:post_id>/masquer", methods=["GET", "POST"])
+@login_required
+def hide_post(post_id):
+    post = _post_or_404(post_id)
+    if not post.thread.can_moderate(current_user):
+        abort(403)
+    form = ReasonForm()
+    if form.validate_on_submit():
+        services.hide_post(post, current_user, form.reason.data)
+        core_db.commit()
+        flash(_("Message masqué ; son auteur en est informé par courriel."), "success")
+        if request.args.get("retour") == "moderation":
+            return redirect(url_for("forum.moderation", forum_id=post.thread.forum_id))
+        return redirect(_thread_url(post.thread, post))
+    return render_template("forum/reason_form.html", forum=post.thread.forum, thread=post.thread, form=form, post=post,
+                           title=_("Masquer un message"), hint=_("Son auteur recevra cette raison par courriel."),
+                           back=_thread_url(post.thread, post)), 422 if form.errors else 200
+
+
+@bp.post("/messages/<int:post_id>/<any(retablir, conserver, approuver):action>")
+@login_required
+def moderate_post(post_id, action):
+    post = _post_or_404(post_id)
+    if not post.thread.can_moderate(current_user):
+        abort(403)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    service, message = {
+        "retablir": (services.restore_post, _("Message rétabli ; son auteur en est informé.")),
+        "conserver": (services.keep_post, _("Signalements classés : le message reste visible.")),
+        "approuver": (services.approve_held_post, _("Message publié.")),
+    }[action]
+    service(post, current_user)
+    core_db.commit()
+    flash(message, "success")
+    if request.form.get("retour") == "moderation":
+        return redirect(url_for("forum.moderation", forum_id=post.thread.forum_id))
+    return redirect(_thread_url(post.thread, post))
+
+
+@bp.get("/<int:forum_id>/moderation")
+@login_required
+def moderation(forum_id):
+    forum = _forum_or_404(forum_id)
+    if not forum.can_moderate(current_user):
+        abort(403)
+    queue = queries.moderation_queue(forum)
+    reports = queries.open_reports_of([post.id for post, _count in queue.items])
+    return render_template("forum/moderation.html", forum=forum, queue=queue, reports=reports, form=ConfirmForm())
+
+
+# --- Email preferences and unsubscribe ------------------------------------------------------------------
+
+
+@bp.route("/preferences", methods=["GET", "POST"])
+@login_required
+def preferences():
+    form = PreferencesForm(email_frequency=services.email_frequency(current_user.id))
+    if form.validate_on_submit():
+        services.set_email_frequency(current_user.id, form.email_frequency.data)
+        core_db.commit()
+        flash(_("Préférences enregistrées."), "success")
+        return redirect(url_for("forum.preferences"))
+    return render_template("forum/preferences.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/desabonnement/<token>", methods=["GET", "POST"])
+@csrf.exempt  # the signed token is the proof; mail clients POST here without a form (RFC 8058 one-click)
+def unsubscribe(token):
+    """One click on the link in an email unsubscribes; the page offers a way back."""
+    data = emails.read_unsubscribe_token(token)
+    if data is None:
+        abort(404)
+    user_id, scope = data
+    if request.method == "POST" and request.form.get("annuler") == "1":
+        if not ConfirmForm().validate_on_submit():  # undoing is a normal form: its CSRF token is checked
+            abort(400)
+        services.resubscribe(user_id, scope)
+        core_db.commit()
+        flash(_("C’est noté : vous recevez de nouveau ces courriels."), "success")
+        return redirect(url_for("forum.preferences") if current_user.is_authenticated else url_for("core.home"))
+    services.unsubscribe(user_id, scope)
+    core_db.commit()
+    if request.method == "POST" and request.form.get("List-Unsubscribe") == "One-Click":
+        return "", 204
+    return render_template("forum/unsubscribed.html", scope=scope, token=token, form=ConfirmForm())
