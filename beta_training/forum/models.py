@@ -93,7 +93,13 @@ class Forum(db.Model):
         """Learners of the run (active enrolment) or participants of the session (offered or confirmed seat)."""
         from beta_training.forum import queries
 
-        return bool(user is not None and user.is_authenticated and queries.is_member(self, user.id))
+        if user is None or not user.is_authenticated:
+            return False
+        # Asked for every post of a page: remembered on this instance (one request, one session).
+        answers = self.__dict__.setdefault("_members_seen", {})
+        if user.id not in answers:
+            answers[user.id] = queries.is_member(self, user.id)
+        return answers[user.id]
 
     def can_view(self, user) -> bool:
         return is_staff(user) or self.is_member(user)
@@ -220,7 +226,7 @@ class ForumPost(db.Model):
     hidden_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     hidden_reason: Mapped[str] = mapped_column(sa.String(500), default="")
 
-    thread: Mapped[ForumThread] = relationship(foreign_keys=[thread_id], lazy="joined", innerjoin=True)
+    thread: Mapped[ForumThread] = relationship(foreign_keys=[thread_id])  # usually already in the session
     author = relationship("User", foreign_keys=[author_id], lazy="joined")
 
     @property

@@ -126,7 +126,7 @@ def follow_forum(forum_id):
 def new_thread(forum_id):
     forum = _forum_or_404(forum_id)
     form = ThreadForm(category_id=request.args.get("categorie", type=int))
-    form.category_id.choices = choices([(c.id, c.title) for c in forum.categories], placeholder=_("Choisir une catégorie"))
+    form.category_id.choices = choices([(c.id, c.title) for c in forum.categories])
     if not is_staff(current_user):
         del form.announcement
     preview = None
@@ -172,13 +172,15 @@ def show_thread(forum_id, thread_id):
     comments = queries.comments_of([post.id for post in shown], current_user)
     last_read = queries.read_mark(current_user, thread)
     seen = [opening.id] + [p.id for p in shown] + [c.id for group in comments.values() for c in group]
-    services.mark_read(current_user, thread, max(seen))
-    core_db.commit()
-    return render_template(
+    page = render_template(
         "forum/show_thread.html", forum=thread.forum, thread=thread, opening=opening, accepted=accepted,
         replies=replies, comments=comments, last_read=last_read, reply_form=ReplyForm(), form=ConfirmForm(),
         follows=queries.follows_thread(current_user, thread), staff=is_staff(current_user),
     )
+    # Marked read once rendered: committing first would expire every post the template still reads.
+    services.mark_read(current_user, thread, max(seen))
+    core_db.commit()
+    return page
 
 
 @bp.post("/<int:forum_id>/sujets/<int:thread_id>/repondre")

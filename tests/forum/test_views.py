@@ -1,0 +1,318 @@
+"""Forum over HTTP: every route × every role (a non-member sees nothing of a forum), the unsubscribe link,
+and page queries that do not grow with the length of a thread."""
+
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from beta_training.accounts.models import Role
+from beta_training.core.models import utcnow
+from beta_training.extensions import db
+from beta_training.forum import emails
+from beta_training.forum.models import ForumPost, ForumReport, ForumThread
+from tests.conftest import login
+from tests.factories import make_forum, make_forum_member, make_forum_post, make_forum_thread, make_user
+
+ROLES = ["anonymous", "author", "member", "non_member", "trainer", "course_lead", "admin"]
+LOGIN = "login"
+
+
+@pytest.fixture
+def world(app):
+    forum = make_forum()
+    other_forum = make_forum()
+    users = {
+        "author": make_forum_member(forum), "member": make_forum_member(forum),
+        "non_member": make_forum_member(other_forum),
+        "trainer": make_user(roles=[Role.TRAINER]), "course_lead": make_user(roles=[Role.COURSE_LEAD]),
+        "admin": make_user(roles=[Role.ADMIN]),
+    }
+    thread = make_forum_thread(forum, users["author"], title="Sujet secret du forum")
+    reply = make_forum_post(thread, users["author"], body="Réponse de l’auteur")
+    return {"forum": forum, "thread": thread, "reply": reply, "users": users}
+
+
+def _as(client, world, role):
+    if role != "anonymous":
+        login(client, world["users"][role])
+    return client
+
+
+def _url(template, world):
+    return template.format(forum=world["forum"].id, thread=world["thread"].id, post=world["reply"].id,
+                           run=world["forum"].course_run_id)
+
+
+READERS = {"anonymous": LOGIN, "author": 200, "member": 200, "non_member": 404, "trainer": 200, "course_lead": 200, "admin": 200}
+STAFF_ONLY = {**READERS, "author": 403, "member": 403}
+GET_ROUTES = [
+    ("/forum/", {**{r: 200 for r in ROLES}, "anonymous": LOGIN}),
+    ("/forum/preferences", {**{r: 200 for r in ROLES}, "anonymous": LOGIN}),
+    ("/forum/mooc/{run}", {**READERS, "author": 302, "member": 302, "trainer": 302, "course_lead": 302, "admin": 302}),
+    ("/forum/{forum}", READERS),
+    ("/forum/{forum}?filtre=sans-reponse-equipe", READERS),
+    ("/forum/{forum}/nouveau-sujet", READERS),
+    ("/forum/{forum}/recherche?q=secret", READERS),
+    ("/forum/{forum}/sujets/{thread}", READERS),
+    ("/forum/{forum}/sujets/{thread}/verrouiller", STAFF_ONLY),
+    ("/forum/{forum}/sujets/{thread}/fermer", STAFF_ONLY),
+    ("/forum/{forum}/moderation", STAFF_ONLY),
+    ("/forum/messages/{post}/modifier", {**READERS, "member": 403}),
+    ("/forum/messages/{post}/historique", READERS),
+    ("/forum/messages/{post}/signaler", {**READERS, "author": 403}),
+    ("/forum/messages/{post}/masquer", STAFF_ONLY),
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("url,expected", GET_ROUTES, ids=[u for u, _ in GET_ROUTES])
+def test_get_routes_by_role(client, world, role, url, expected):
+    response = _as(client, world, role).get(_url(url, world))
+    expected = expected[role]
+    if expected == LOGIN:
+        assert response.status_code == 302 and response.headers["Location"].startswith("/compte/connexion?next=")
+    else:
+        assert response.status_code == expected
+    if role == "non_member":
+        assert "Sujet secret" not in response.text  # nothing of the forum shows
+
+
+POST_ROUTES = [
+    # (url, data, expected per role): staff actions are 403 to members, everything is 404 to non-members.
+    ("/forum/{forum}/suivre", {"suivre": "1"}, {**READERS, "author": 302, "member": 302, "trainer": 302, "course_lead": 302, "admin": 302}),
+    ("/forum/{forum}/sujets/{thread}/suivre", {"suivre": "1"}, {**READERS, "author": 302, "member": 302, "trainer": 302, "course_lead": 302, "admin": 302}),
+    ("/forum/{forum}/sujets/{thread}/repondre", {"body": "Une réponse"}, {**READERS, "author": 302, "member": 302, "trainer": 302, "course_lead": 302, "admin": 302}),
+    ("/forum/{forum}/sujets/{thread}/epingler", {"epingler": "1"}, {**STAFF_ONLY, "trainer": 302, "course_lead": 302, "admin": 302}),
+    ("/forum/{forum}/sujets/{thread}/accepter/{post}", {}, {**READERS, "author": 302, "member": 403, "trainer": 302, "course_lead": 302, "admin": 302}),
+    ("/forum/messages/{post}/approuver", {}, {**STAFF_ONLY, "trainer": 302, "course_lead": 302, "admin": 302}),
+    ("/forum/messages/{post}/supprimer", {}, {**READERS, "author": 302, "member": 403, "trainer": 302, "course_lead": 302, "admin": 302}),
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("url,data,expected", POST_ROUTES, ids=[u for u, _d, _e in POST_ROUTES])
+def test_post_routes_by_role(client, world, role, url, data, expected):
+    before = db.session.scalar(sa.select(sa.func.count()).select_from(ForumPost))
+    response = _as(client, world, role).post(_url(url, world), data=data)
+    expected = expected[role]
+    if expected == LOGIN:
+        assert response.status_code == 302 and "/compte/connexion" in response.headers["Location"]
+    else:
+        assert response.status_code == expected
+    if expected != 302:
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(ForumPost)) == before
+        assert db.session.get(ForumThread, world["thread"].id).pinned is False
+
+
+def test_csrf_is_required_on_forum_forms(client, world):
+    login(client, world["users"]["member"])
+    response = client.post(_url("/forum/{forum}/sujets/{thread}/repondre", world), data={"body": "x"}, csrf=False)
+    assert response.status_code == 400
+
+
+def test_new_thread_with_preview_then_publish(client, world, mailbox):
+    forum = world["forum"]
+    login(client, world["users"]["member"])
+    data = {"category_id": forum.categories[0].id, "kind": "question", "title": "Aide", "body": "**Gras** et <script>x</script>"}
+    preview = client.post(f"/forum/{forum.id}/nouveau-sujet", data={**data, "action": "preview"})
+    assert preview.status_code == 200 and "<strong>Gras</strong>" in preview.text and "<script>x" not in preview.text
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ForumThread)) == 1  # nothing saved yet
+    missing = client.post(f"/forum/{forum.id}/nouveau-sujet", data={**data, "title": ""})
+    assert missing.status_code == 422 and "Donnez un titre." in missing.text
+    published = client.post(f"/forum/{forum.id}/nouveau-sujet", data=data)
+    assert published.status_code == 302
+    thread = db.session.scalar(sa.select(ForumThread).where(ForumThread.title == "Aide"))
+    assert published.headers["Location"] == f"/forum/{forum.id}/sujets/{thread.id}"
+    lead_mail = [m for m in mailbox.wait_for(3) if m["To"] == world["users"]["course_lead"].email]
+    assert lead_mail[0]["Subject"] == "Nouveau sujet : Aide"
+    assert lead_mail[0]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert re.match(r"<http://localhost/forum/desabonnement/[\w.-]+>", lead_mail[0]["List-Unsubscribe"])
+
+
+def test_one_click_unsubscribe_from_the_email_and_the_way_back(client, world):
+    lead = world["users"]["course_lead"]
+    with client.application.test_request_context():
+        token = emails.unsubscribe_token(lead.id, f"forum:{world['forum'].id}")
+    assert client.get("/forum/desabonnement/pas-un-jeton").status_code == 404
+    page = client.get(f"/forum/desabonnement/{token}")  # one click, no login needed
+    assert page.status_code == 200 and "Vous ne recevrez plus de courriel pour l’ensemble de ce forum" in page.text
+    login(client, lead)
+    assert "Suivre tout ce forum" in client.get(f"/forum/{world['forum'].id}").text
+    client.post(f"/forum/desabonnement/{token}", data={"annuler": "1"})
+    assert "Ne plus suivre ce forum" in client.get(f"/forum/{world['forum'].id}").text
+    # RFC 8058: the mail client's one-click POST carries no CSRF token, only the signed link.
+    response = client.post(f"/forum/desabonnement/{token}", data={"List-Unsubscribe": "One-Click"}, csrf=False)
+    assert response.status_code == 204
+    assert "Suivre tout ce forum" in client.get(f"/forum/{world['forum'].id}").text
+
+
+def test_accepted_answer_is_shown_first(client, world):
+    thread, author = world["thread"], world["users"]["author"]
+    first = make_forum_post(thread, world["users"]["member"], body="Première réponse")
+    best = make_forum_post(thread, world["users"]["course_lead"], body="La bonne réponse")
+    login(client, author)
+    client.post(f"/forum/{world['forum'].id}/sujets/{thread.id}/accepter/{best.id}")
+    text = client.get(f"/forum/{world['forum'].id}/sujets/{thread.id}").text
+    assert text.index("La bonne réponse") < text.index("Réponse de l’auteur") < text.index(first.body)
+    assert text.count("La bonne réponse") == 1 and "Réponse acceptée" in text
+
+
+def test_report_goes_to_the_moderation_queue(client, world):
+    login(client, world["users"]["member"])
+    missing = client.post(f"/forum/messages/{world['reply'].id}/signaler", data={"reason": ""})
+    assert missing.status_code == 422
+    client.post(f"/forum/messages/{world['reply'].id}/signaler", data={"reason": "Hors charte"})
+    assert db.session.scalar(sa.select(ForumReport.reason)) == "Hors charte"
+    login(client, world["users"]["course_lead"])
+    queue = client.get(f"/forum/{world['forum'].id}/moderation").text
+    assert "Hors charte" in queue and "1 signalement" in queue
+    client.post(f"/forum/messages/{world['reply'].id}/masquer", data={"reason": "Charte"})
+    login(client, world["users"]["member"])
+    thread_page = client.get(f"/forum/{world['forum'].id}/sujets/{world['thread'].id}").text
+    assert "Réponse de l’auteur" not in thread_page and "masqué par l’équipe" in thread_page
+
+
+def test_unread_count_in_the_navigation(client, world):
+    member = world["users"]["member"]
+    login(client, member)
+    assert re.search(r"Forums\s*<span class=\"fr-badge[^>]*>1<span class=\"fr-sr-only\"> sujet non lu", client.get("/forum/").text)
+    client.get(f"/forum/{world['forum'].id}/sujets/{world['thread'].id}")
+    assert "sujet non lu" not in client.get("/forum/").text
+
+
+def _bulk_replies(thread, authors, count):
+    """Plain INSERTs, authors taking turns (so every page shows the same mix of people)."""
+    now = utcnow()
+    db.session.execute(sa.insert(ForumPost), [
+        {"thread_id": thread.id, "author_id": authors[n % len(authors)].id, "body": f"r{n}", "body_html": f"<p>r{n}</p>", "search_text": "",
+         "created_at": now, "is_opening": False, "author_is_staff": False, "held": False, "hidden_reason": ""}
+        for n in range(count)])
+    thread.reply_count += count
+    thread.last_post_id = db.session.scalar(sa.select(sa.func.max(ForumPost.id)))
+    db.session.commit()
+
+
+def test_queries_per_page_do_not_grow_with_the_thread(client, count_queries):
+    forum = make_forum()
+    reader = make_forum_member(forum)
+    authors = [make_forum_member(forum) for _ in range(3)]
+    short = make_forum_thread(forum, authors[0], title="Court")
+    long = make_forum_thread(forum, authors[0], title="Long")
+    for thread, count in ((short, 10), (long, 1000)):
+        _bulk_replies(thread, authors, count)
+        first_reply = db.session.scalar(sa.select(ForumPost.id).where(ForumPost.thread_id == thread.id, ForumPost.is_opening.is_(False)))
+        make_forum_post(thread, authors[1], body="commentaire", parent_id=first_reply)
+    login(client, reader)
+    counts = {}
+    for thread in (short, long):
+        url = f"/forum/{forum.id}/sujets/{thread.id}"
+        client.get(url)  # first visit writes the read mark
+        with count_queries() as queries:
+            assert client.get(url).status_code == 200
+        counts[thread.title] = queries.count
+    assert counts["Court"] == counts["Long"], counts
+    pages, long_url = {}, f"/forum/{forum.id}/sujets/{long.id}"  # ids read outside the counted block
+    for number in (2, 50):  # a page deep in the thread costs what an early one does
+        with count_queries() as page_queries:
+            assert client.get(f"{long_url}?page={number}").status_code == 200
+        pages[number] = page_queries.count
+    assert pages[2] == pages[50]
+    forum_url = f"/forum/{forum.id}"
+    with count_queries() as listing:
+        assert client.get(forum_url).status_code == 200
+    for n in range(30):
+        make_forum_thread(forum, authors[n % 3], title=f"Sujet {n}")
+    with count_queries() as longer_listing:
+        client.get(forum_url)
+    assert longer_listing.count == listing.count
+
+
+XSS_PAYLOADS = [
+    "<script>window.__xss.push('script')</script>",
+    "<img src=x onerror=\"window.__xss.push('img')\">",
+    "<svg onload=\"window.__xss.push('svg')\">",
+    "<svg><script>window.__xss.push('svg-script')</script></svg>",
+    "<body onload=\"window.__xss.push('body')\">",
+    "<iframe src=\"javascript:window.__xss.push('iframe')\"></iframe>",
+    "<iframe srcdoc=\"<script>parent.__xss.push('srcdoc')</script>\"></iframe>",
+    "<a href=\"javascript:window.__xss.push('a')\">clic</a>",
+    "[clic](javascript:window.__xss.push('md-link'))",
+    "[clic](JaVaScRiPt:window.__xss.push('md-link-case'))",
+    "[clic](  javascript:window.__xss.push('md-link-space'))",
+    "[clic](&#106;avascript:window.__xss.push('md-entity'))",
+    "[clic](data:text/html;base64,PHNjcmlwdD5wYXJlbnQuX194c3MucHVzaCgnZGF0YScpPC9zY3JpcHQ+)",
+    "[clic](vbscript:msgbox(1))",
+    "![x](javascript:window.__xss.push('md-img'))",
+    "![x](x \"onerror=window.__xss.push('md-img-title')\")",
+    "<details open ontoggle=\"window.__xss.push('details')\">",
+    "<input autofocus onfocus=\"window.__xss.push('input')\">",
+    "<select autofocus onfocus=\"window.__xss.push('select')\"></select>",
+    "<textarea autofocus onfocus=\"window.__xss.push('textarea')\"></textarea>",
+    "<video><source onerror=\"window.__xss.push('video')\"></video>",
+    "<audio src=x onerror=\"window.__xss.push('audio')\"></audio>",
+    "<object data=\"javascript:window.__xss.push('object')\"></object>",
+    "<embed src=\"javascript:window.__xss.push('embed')\">",
+    "<form action=\"javascript:window.__xss.push('form')\"><button>x</button></form>",
+    "<math><mtext><table><mglyph><style><img src=x onerror=\"window.__xss.push('mxss')\"></style></mglyph></table></mtext></math>",
+    "<style>@import 'javascript:window.__xss.push(1)';</style>",
+    "<link rel=stylesheet href=\"javascript:window.__xss.push('link')\">",
+    "<meta http-equiv=\"refresh\" content=\"0;url=javascript:window.__xss.push('meta')\">",
+    "<base href=\"javascript:window.__xss.push('base')//\">",
+    "<div style=\"background:url(javascript:window.__xss.push('style'))\">x</div>",
+    "<marquee onstart=\"window.__xss.push('marquee')\">x</marquee>",
+    "<isindex type=image src=1 onerror=\"window.__xss.push('isindex')\">",
+    "<table background=\"javascript:window.__xss.push('table')\"></table>",
+    "<a href=\"  &#14;  javascript:window.__xss.push('ctrl')\">x</a>",
+    "<scr<script>ipt>window.__xss.push('nested')</scr</script>ipt>",
+    "<<script>script>window.__xss.push('double')<</script>/script>",
+    "<script src=\"data:text/javascript,window.__xss.push('src')\"></script>",
+    "`<script>window.__xss.push('code')</script>`",
+    "    <script>window.__xss.push('indented-code')</script>",
+    "<p title=\"</p><script>window.__xss.push('attr-break')</script>\">x</p>",
+    "\"><script>window.__xss.push('quote-break')</script>",
+    "'><img src=x onerror=window.__xss.push('single-quote')>",
+    "<img src=\"x\" onerror=\"window.__xss.push('img2')\" />",
+    "<img src=x:alert(1) onerror=eval(src)>",
+    "<svg><animate onbegin=\"window.__xss.push('animate')\" attributeName=x dur=1s>",
+    "<svg><a xlink:href=\"javascript:window.__xss.push('xlink')\"><text x=20 y=20>x</text></a></svg>",
+    "<keygen autofocus onfocus=\"window.__xss.push('keygen')\">",
+    "<noscript><p title=\"</noscript><img src=x onerror=window.__xss.push('noscript')>\"></noscript>",
+    "<template><script>window.__xss.push('template')</script></template>",
+    "<a href=\"https://example.org\" onclick=\"window.__xss.push('onclick')\">lien</a>",
+    "[lien](https://example.org \"\\\" onmouseover=window.__xss.push('md-title')\")",
+    "<![CDATA[<script>window.__xss.push('cdata')</script>]]>",
+    "<!--<script>window.__xss.push('comment')</script>-->",
+    "@<script>window.__xss.push('mention')</script>",
+]
+
+
+@pytest.mark.parametrize("config_overrides", [{"FORUM_POST_LIMIT": 1000}])
+def test_the_corpus_leaves_no_active_markup(client, world):
+    assert len(XSS_PAYLOADS) >= 50
+    login(client, world["users"]["member"])
+    for payload in XSS_PAYLOADS:
+        client.post(_url("/forum/{forum}/sujets/{thread}/repondre", world), data={"body": payload})
+    from bs4 import BeautifulSoup
+
+    bodies = db.session.scalars(sa.select(ForumPost.body_html).where(ForumPost.author_id == world["users"]["member"].id)).all()
+    assert len(bodies) == len(XSS_PAYLOADS)
+    for html in bodies:
+        soup = BeautifulSoup(html, "html.parser")
+        assert not soup.find_all(["script", "iframe", "object", "embed", "style", "svg", "img", "form", "input", "base", "meta", "link"])
+        for tag in soup.find_all(True):
+            assert not [name for name in tag.attrs if name.lower().startswith("on") or name == "style"], html
+            if tag.name == "a":
+                assert tag["href"].startswith(("http://", "https://", "mailto:")) if tag.get("href") else True
+                assert tag.get("rel") and "nofollow" in tag["rel"] and "noopener" in tag["rel"]
+
+
+
+def test_the_rate_limit_answers_with_a_message(client, world, app):
+    app.config["FORUM_POST_LIMIT"] = 2
+    login(client, world["users"]["member"])
+    url = _url("/forum/{forum}/sujets/{thread}/repondre", world)
+    assert client.post(url, data={"body": "1"}).status_code == 302
+    assert client.post(url, data={"body": "2"}).status_code == 302
+    refused = client.post(url, data={"body": "3 : texte gardé"})
+    assert refused.status_code == 422 and "attendez un peu" in refused.text and "3 : texte gardé" in refused.text
