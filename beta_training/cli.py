@@ -15,6 +15,7 @@ users_cli = AppGroup("users", help="Comptes et rôles.")
 cohorts_cli = AppGroup("cohorts", help="Sessions Alpha.")
 courses_cli = AppGroup("courses", help="MOOC : contenus.")
 sheets_cli = AppGroup("sheets", help="Fiches produit.")
+forum_cli = AppGroup("forum", help="Forums.")
 mail_cli = AppGroup("mail", help="Boîte d'envoi des courriels.")
 
 
@@ -25,8 +26,9 @@ def seed_demo_command():
         raise click.ClickException("seed-demo is refused with the production configuration.")
     from beta_training.demo import seed_demo
 
-    seed_demo()
-    core_db.commit()
+    with external_urls():  # the forum's demo posts write notification emails with links
+        seed_demo()
+        core_db.commit()
     click.echo("Demo data loaded.")
 
 
@@ -151,6 +153,18 @@ def roadmap_reminders_command():
     click.echo(f"roadmap reminders: {count}")
 
 
+@forum_cli.command("send-digests")
+def send_digests_command():
+    """One email per person choosing the daily digest, with the posts not yet emailed (cron, daily).
+    Idempotent: a post is never in two digests."""
+    from beta_training.forum.services import send_digests
+
+    with external_urls():
+        count = send_digests()
+        core_db.commit()
+    click.echo(f"forum digests: {count}")
+
+
 def register_commands(app) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(users_cli)
@@ -158,3 +172,4 @@ def register_commands(app) -> None:
     app.cli.add_command(cohorts_cli)
     app.cli.add_command(courses_cli)
     app.cli.add_command(sheets_cli)
+    app.cli.add_command(forum_cli)

@@ -219,12 +219,51 @@ def seed_mooc(today: date) -> None:
     )
 
 
+def seed_forum() -> None:
+    """The demo run's forum: Agnès (enrolled) asks the course lead, who answers; an announcement; a discussion
+    in the first sequence. Written once: a forum that already has threads is left as it is."""
+    from beta_training.courses.models import CourseRun
+    from beta_training.forum import services as forum_services
+    from beta_training.forum.models import ForumThread
+
+    run = db.session.scalar(sa.select(CourseRun).where(CourseRun.slug == "session-demo"))
+    agent = db.session.scalar(sa.select(User).where(User.email == "agent@demo.beta.gouv.fr"))
+    lead = db.session.scalar(sa.select(User).where(User.email == "responsable@demo.beta.gouv.fr"))
+    courses.enrol(run, agent, invited=True)
+    forum = forum_services.forum_for_run(run)
+    if db.session.scalar(sa.select(sa.exists().where(ForumThread.forum_id == forum.id))):
+        return
+    lead_questions, general, first_sequence = forum.categories[0], forum.categories[1], forum.categories[2]
+    forum_services.start_thread(
+        forum, lead, category_id=general.id, kind="discussion", announcement=True,
+        title="Bienvenue dans le forum de la session",
+        body="Posez ici vos questions à tout moment : je réponds dans la journée.\n\n"
+             "- **Questions à la responsable de la formation** : ce qui bloque votre projet ;\n"
+             "- **Général** : tout le reste ;\n- une catégorie par séquence pour en discuter.\n\nRachel")
+    question = forum_services.start_thread(
+        forum, agent, category_id=lead_questions.id, kind="question",
+        title="Faut-il un développeur dès le début ?",
+        body="Ma direction me demande un budget de développement avant même d'avoir rencontré des usagers. "
+             "Comment présenter la démarche autrement ?")
+    answer = forum_services.reply(
+        question, lead,
+        body="Non : commencez par faire le service **à la main** pour quelques usagers (formulaire, tableur, "
+             "téléphone). C'est le sujet de la séquence 5. Vous arriverez au comité avec des usagers servis, "
+             "pas seulement un besoin supposé.")
+    forum_services.accept_answer(question, agent, answer)
+    forum_services.start_thread(
+        forum, agent, category_id=first_sequence.id, kind="discussion",
+        title="Vos premiers usagers, vous les avez trouvés où ?",
+        body="Pour ma part : au guichet, en passant une matinée avec les agents d'accueil. Et vous ?")
+
+
 def seed_demo(today: date | None = None) -> None:
     today = today or date.today()
     seed_accounts()
     seed_alpha(today)
     seed_applications()
     seed_mooc(today)
+    seed_forum()
 
 
 def demo_users() -> list[User]:

@@ -3,6 +3,7 @@ the List-Unsubscribe headers (RFC 8058) that mail clients turn into an « unsubs
 
 from flask import current_app, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from beta_training.core.mail import queue_email
@@ -59,7 +60,8 @@ def queue_new_post(user, post, reason: str) -> None:
 
 
 def queue_digest(user, notifications) -> None:
-    queue_email(user.email, _("Forum : %(n)s nouveaux messages", n=len(notifications)), "forum/digest", user=user,
+    subject = ngettext("Forum : %(num)s nouveau message", "Forum : %(num)s nouveaux messages", len(notifications))
+    queue_email(user.email, subject, "forum/digest", user=user,
                 items=[(n.post, _post_link(n.post)) for n in notifications],
                 **_unsubscribe_context(user, "all", _("Ne plus recevoir aucun courriel du forum")))
 

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 
 from beta_training.core.markdown import render_markdown
 from beta_training.core.models import utcnow
-from beta_training.core.states import transition
+from beta_training.core.states import InvalidTransition, transition
 from beta_training.extensions import db
 from beta_training.forum import emails, queries, search
 from beta_training.forum.models import (
@@ -285,7 +285,10 @@ def change_thread_state(thread: ForumThread, actor, target: str, reason: str = "
     target = ThreadState(target)
     if target != ThreadState.OPEN and not reason.strip():
         raise ForumError(_("Indiquez la raison : elle s’affiche sur le sujet."))
-    transition(thread, THREAD_TRANSITIONS, target, actor=actor, reason=reason.strip(), now=now)
+    try:
+        transition(thread, THREAD_TRANSITIONS, target, actor=actor, reason=reason.strip(), now=now)
+    except InvalidTransition:
+        raise ForumError(_("Ce sujet est déjà dans cet état.")) from None
     thread.state_reason = reason.strip() if target != ThreadState.OPEN else ""
     db.session.flush()
 

@@ -224,7 +224,7 @@ def test_daily_digest_once_per_post_and_none_means_none(forum):
     assert _subjects(daily.email) == ["Forum : 2 nouveaux messages"] and _subjects(silent.email) == []
     services.reply(thread, asker, body="Précision 3")
     assert services.send_digests() == 1
-    assert _subjects(daily.email) == ["Forum : 2 nouveaux messages", "Forum : 1 nouveaux messages"]
+    assert _subjects(daily.email) == ["Forum : 2 nouveaux messages", "Forum : 1 nouveau message"]
 
 
 def test_unsubscribe_scopes_and_way_back(forum):

@@ -41,7 +41,7 @@ def _as(client, world, role):
 
 def _url(template, world):
     return template.format(forum=world["forum"].id, thread=world["thread"].id, post=world["reply"].id,
-                           run=world["forum"].course_run_id)
+                           run=world["forum"].course_run_id, category=world["forum"].categories[0].id)
 
 
 READERS = {"anonymous": LOGIN, "author": 200, "member": 200, "non_member": 404, "trainer": 200, "course_lead": 200, "admin": 200}
@@ -87,6 +87,15 @@ POST_ROUTES = [
     ("/forum/{forum}/sujets/{thread}/accepter/{post}", {}, {**READERS, "author": 302, "member": 403, "trainer": 302, "course_lead": 302, "admin": 302}),
     ("/forum/messages/{post}/approuver", {}, {**STAFF_ONLY, "trainer": 302, "course_lead": 302, "admin": 302}),
     ("/forum/messages/{post}/supprimer", {}, {**READERS, "author": 302, "member": 403, "trainer": 302, "course_lead": 302, "admin": 302}),
+    ("/forum/{forum}/nouveau-sujet", {"category_id": "{category}", "kind": "question", "title": "T", "body": "B"}, {**READERS, "author": 302, "member": 302, "trainer": 302, "course_lead": 302, "admin": 302}),
+    ("/forum/{forum}/sujets/{thread}/retirer-acceptation", {}, {**READERS, "author": 302, "member": 403, "trainer": 302, "course_lead": 302, "admin": 302}),
+    ("/forum/{forum}/sujets/{thread}/fermer", {"reason": "Doublon"}, {**STAFF_ONLY, "trainer": 302, "course_lead": 302, "admin": 302}),
+    ("/forum/{forum}/sujets/{thread}/rouvrir", {}, {**STAFF_ONLY, "trainer": 302, "course_lead": 302, "admin": 302}),
+    ("/forum/messages/{post}/masquer", {"reason": "Charte"}, {**STAFF_ONLY, "trainer": 302, "course_lead": 302, "admin": 302}),
+    ("/forum/messages/{post}/retablir", {}, {**STAFF_ONLY, "trainer": 302, "course_lead": 302, "admin": 302}),
+    ("/forum/messages/{post}/conserver", {}, {**STAFF_ONLY, "trainer": 302, "course_lead": 302, "admin": 302}),
+    ("/forum/messages/{post}/signaler", {"reason": "Hors charte"}, {**READERS, "author": 403, "member": 302, "trainer": 302, "course_lead": 302, "admin": 302}),
+    ("/forum/messages/{post}/modifier", {"body": "Nouveau texte"}, {**READERS, "author": 302, "member": 403, "trainer": 302, "course_lead": 302, "admin": 302}),
 ]
 
 
@@ -94,15 +103,18 @@ POST_ROUTES = [
 @pytest.mark.parametrize("url,data,expected", POST_ROUTES, ids=[u for u, _d, _e in POST_ROUTES])
 def test_post_routes_by_role(client, world, role, url, data, expected):
     before = db.session.scalar(sa.select(sa.func.count()).select_from(ForumPost))
-    response = _as(client, world, role).post(_url(url, world), data=data)
+    response = _as(client, world, role).post(_url(url, world), data={k: _url(v, world) for k, v in data.items()})
     expected = expected[role]
     if expected == LOGIN:
         assert response.status_code == 302 and "/compte/connexion" in response.headers["Location"]
     else:
         assert response.status_code == expected
-    if expected != 302:
+    if expected != 302:  # refused: nothing changed
         assert db.session.scalar(sa.select(sa.func.count()).select_from(ForumPost)) == before
-        assert db.session.get(ForumThread, world["thread"].id).pinned is False
+        thread, reply = db.session.get(ForumThread, world["thread"].id), db.session.get(ForumPost, world["reply"].id)
+        assert (thread.pinned, thread.state, reply.body, reply.hidden_at, reply.deleted_at) == (
+            False, "open", "Réponse de l’auteur", None, None)
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(ForumReport)) == 0
 
 
 def test_csrf_is_required_on_forum_forms(client, world):
