@@ -290,3 +290,15 @@ def test_highlight_escapes_the_text_around_the_marks():
 
     html = str(highlight('<script>alert("usager")</script> usager', "usager"))
     assert "<script" not in html and "&lt;/script&gt;" in html and html.count("<mark>") == 2
+
+
+def test_an_alpha_forum_is_for_participants_holding_a_seat(ctx):
+    from tests.factories import make_application
+
+    cohort = make_cohort()
+    forum = make_forum(cohort=cohort)
+    confirmed = make_forum_member(forum)
+    waitlisted = make_application(cohort, state="waitlisted", waitlist_position=1).user
+    assert forum.can_view(confirmed) and not forum.can_view(waitlisted)
+    assert [f.id for f in queries.forums_for(confirmed)] == [forum.id]
+    assert queries.forums_for(waitlisted) == []

@@ -189,8 +189,11 @@ def test_unread_count_in_the_navigation(client, world):
     member = world["users"]["member"]
     login(client, member)
     assert re.search(r"Forums\s*<span class=\"fr-badge[^>]*>1<span class=\"fr-sr-only\"> sujet non lu", client.get("/forum/").text)
-    client.get(f"/forum/{world['forum'].id}/sujets/{world['thread'].id}")
+    first_visit = client.get(f"/forum/{world['forum'].id}/sujets/{world['thread'].id}").text
+    assert first_visit.count(">Nouveau</span>") == 2  # the opening post and the reply, both by someone else
     assert "sujet non lu" not in client.get("/forum/").text
+    make_forum_post(world["thread"], world["users"]["course_lead"], body="Un complément")
+    assert client.get(f"/forum/{world['forum'].id}/sujets/{world['thread'].id}").text.count(">Nouveau</span>") == 1
 
 
 def _bulk_replies(thread, authors, count):
