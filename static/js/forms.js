@@ -63,5 +63,11 @@
     form.addEventListener("input", schedule);
     form.addEventListener("change", schedule);
     window.addEventListener("online", schedule);
+    // Typed before this script ran (slow connection): those keystrokes fired no event, save them too.
+    var typedEarly = Array.prototype.some.call(form.elements, function (field) {
+      return (field.tagName === "TEXTAREA" || (field.tagName === "INPUT" && /^(text|email|url|number|date|search|tel)$/.test(field.type)))
+        && field.value !== field.defaultValue;
+    });
+    if (typedEarly) schedule();
   });
 })();

@@ -125,3 +125,21 @@ def test_axe_on_sheet_pages_including_conflict(page):
     for url in ["/fiches/relecture", f"/fiches/{submitted.id}/relecture", "/fiches/impact"]:
         page.goto(url)
         assert_accessible(page, url)
+
+
+def test_text_typed_before_the_script_has_loaded_is_autosaved(page):
+    """On a slow connection one can type before forms.js runs: those keystrokes fire no listener, and
+    the script saves them as soon as it starts."""
+    make_user(email="slow@example.gouv.fr")
+    browser_login(page, "slow@example.gouv.fr", PASSWORD)
+    page.goto("/fiches/nouvelle")
+    held = []
+    page.route("**/static/js/forms.js", lambda route: held.append(route))  # the script waits for us
+    page.get_by_role("button", name="Commencer la fiche").click()
+    page.locator("#name").fill("Tapé avant le script")
+    assert len(held) == 1 and page.get_by_text("Brouillon enregistré automatiquement").count() == 0
+    held[0].continue_()
+    page.get_by_text("Brouillon enregistré automatiquement").wait_for()
+    page.unroute("**/static/js/forms.js")
+    page.reload()
+    assert page.locator("#name").input_value() == "Tapé avant le script"
