@@ -53,3 +53,12 @@ class ReportForm(FlaskForm):
 class PreferencesForm(FlaskForm):
     email_frequency = RadioField(_l("Courriels du forum"), choices=choices(EMAIL_FREQUENCY_LABELS.items()),
                                  validators=[InputRequired(_l("Choisissez une option."))])
+
+
+class DraftForm(FlaskForm):
+    """What the autosave script posts while someone types: everything optional, lengths capped."""
+
+    category_id = IntegerField(validators=[Optional()])
+    kind = StringField(validators=[Optional(), Length(max=20)])
+    title = StringField(validators=[Optional(), Length(max=200)])
+    body = TextAreaField(validators=[Optional(), Length(max=MAX_BODY)])

@@ -340,3 +340,24 @@ class ForumNotification(db.Model):
     emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     post: Mapped[ForumPost] = relationship(lazy="joined", innerjoin=True)
+
+
+class ForumDraft(db.Model):
+    """What someone is writing and has not published: a new thread in a forum ("forum:<id>") or a reply in
+    a thread ("thread:<id>"). Saved while typing, given back when the page is opened again, gone once published."""
+
+    __tablename__ = "forum_drafts"
+    __table_args__ = (sa.UniqueConstraint("user_id", "target", name="uq_forum_drafts_user_target"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    target: Mapped[str] = mapped_column(sa.String(40))
+    category_id: Mapped[int | None] = mapped_column(sa.ForeignKey("forum_categories.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(sa.String(20), default="")
+    title: Mapped[str] = mapped_column(sa.String(200), default="")
+    body: Mapped[str] = mapped_column(sa.Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+def draft_target(*, forum: Forum | None = None, thread: ForumThread | None = None) -> str:
+    return f"thread:{thread.id}" if thread is not None else f"forum:{forum.id}"

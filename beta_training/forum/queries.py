@@ -13,6 +13,7 @@ from beta_training.forum.models import (
     STAFF_ROLES,
     Forum,
     ForumCategory,
+    ForumDraft,
     ForumPost,
     ForumPostRevision,
     ForumReadMark,
@@ -205,6 +206,10 @@ def follows_forum(user, forum: Forum) -> bool:
 def follows_thread(user, thread: ForumThread) -> bool:
     row = subscription(user, thread=thread)
     return bool(row and row.active)
+
+
+def draft(user, target: str) -> ForumDraft | None:
+    return db.session.scalar(sa.select(ForumDraft).where(ForumDraft.user_id == user.id, ForumDraft.target == target))
 
 
 def revisions(post: ForumPost) -> list[ForumPostRevision]:

@@ -20,6 +20,7 @@ from beta_training.forum.models import (
     EmailFrequency,
     Forum,
     ForumCategory,
+    ForumDraft,
     ForumKind,
     ForumNotification,
     ForumPost,
@@ -32,6 +33,7 @@ from beta_training.forum.models import (
     NotificationReason,
     ThreadKind,
     ThreadState,
+    draft_target,
     is_staff,
 )
 
@@ -167,6 +169,7 @@ def start_thread(forum: Forum, author, *, category_id: int, kind: str, title: st
     db.session.flush()
     post = _new_post(thread, author, body, now, is_opening=True, held=held)
     _subscribe(author.id, thread=thread)  # one follows one's own threads
+    discard_draft(author, draft_target(forum=forum))
     refresh_thread_counts(thread)
     mark_read(author, thread, post.id)
     if not held:
@@ -190,11 +193,33 @@ def reply(thread: ForumThread, author, *, body: str, parent_id: int | None = Non
     held = _should_hold(author, rules)
     post = _new_post(thread, author, body, now, parent_id=parent_id, held=held)
     _subscribe(author.id, thread=thread)  # and the threads one took part in
+    if parent_id is None:
+        discard_draft(author, draft_target(thread=thread))
     refresh_thread_counts(thread)
     mark_read(author, thread, post.id)
     if not held:
         _notify(post, now)
     return post
+
+
+def save_draft(author, target: str, *, body: str, title: str = "", category_id: int | None = None, kind: str = "",
+               rules: PostingRules = PostingRules(), now: datetime | None = None) -> ForumDraft:
+    """Keep what is being written (one draft per person and place); the same text again changes nothing."""
+    draft = db.session.scalar(sa.select(ForumDraft).where(ForumDraft.user_id == author.id, ForumDraft.target == target))
+    if draft is None:
+        draft = ForumDraft(user_id=author.id, target=target)
+        db.session.add(draft)
+    values = {"body": body[:rules.max_body], "title": title[:rules.max_title], "category_id": category_id, "kind": kind}
+    if any(getattr(draft, name) != value for name, value in values.items()):
+        for name, value in values.items():
+            setattr(draft, name, value)
+        draft.updated_at = now or utcnow()
+    db.session.flush()
+    return draft
+
+
+def discard_draft(author, target: str) -> None:
+    db.session.execute(sa.delete(ForumDraft).where(ForumDraft.user_id == author.id, ForumDraft.target == target))
 
 
 def refresh_thread_counts(thread: ForumThread) -> None:

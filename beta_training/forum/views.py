@@ -1,7 +1,8 @@
 """Forum pages. A person who is neither a member of a forum nor staff gets 404 on everything in it: they
 see nothing of it, not even that a thread exists."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -15,6 +16,7 @@ from beta_training.forum import emails, queries, services
 from beta_training.forum import search as search_text
 from beta_training.forum.forms import (
     CommentForm,
+    DraftForm,
     EditPostForm,
     PreferencesForm,
     ReasonForm,
@@ -22,7 +24,7 @@ from beta_training.forum.forms import (
     ReportForm,
     ThreadForm,
 )
-from beta_training.forum.models import Forum, ForumPost, ForumThread, ThreadState, is_staff
+from beta_training.forum.models import Forum, ForumPost, ForumThread, ThreadState, draft_target, is_staff
 
 bp = Blueprint("forum", __name__, url_prefix="/forum")
 
@@ -129,6 +131,10 @@ def new_thread(forum_id):
     form.category_id.choices = choices([(c.id, c.title) for c in forum.categories])
     if not is_staff(current_user):
         del form.announcement
+    draft = queries.draft(current_user, draft_target(forum=forum))
+    if draft is not None and request.method == "GET":
+        form.title.data, form.body.data, form.kind.data = draft.title, draft.body, draft.kind or form.kind.data
+        form.category_id.data = draft.category_id or form.category_id.data
     preview = None
     if form.validate_on_submit():
         if request.form.get("action") == "preview":
@@ -146,7 +152,35 @@ def new_thread(forum_id):
                 flash(_("Votre message attend la validation de l’équipe : il sera visible ensuite.") if thread.held
                       else _("Sujet publié."), "info" if thread.held else "success")
                 return redirect(_thread_url(thread))
-    return render_template("forum/new_thread.html", forum=forum, form=form, preview=preview), 422 if form.errors else 200
+    return render_template("forum/new_thread.html", forum=forum, form=form, preview=preview,
+                           draft=draft), 422 if form.errors else 200
+
+
+def _save_draft(target: str):
+    """Autosave while typing (JSON): nothing is published, only kept for later."""
+    form = DraftForm()
+    if not form.validate_on_submit():
+        return jsonify(saved=False, message=_("Le brouillon n’a pas pu être enregistré : le texte est trop long.")), 422
+    draft = services.save_draft(current_user, target, body=form.body.data or "", title=form.title.data or "",
+                                category_id=form.category_id.data, kind=form.kind.data or "", rules=_rules())
+    core_db.commit()
+    return jsonify(saved=True, saved_at=format_datetime(draft.updated_at, "HH'h'mm"))
+
+
+@bp.post("/<int:forum_id>/nouveau-sujet/brouillon")
+@login_required
+def autosave_thread_draft(forum_id):
+    forum = _forum_or_404(forum_id)
+    return _save_draft(draft_target(forum=forum))
+
+
+@bp.post("/<int:forum_id>/sujets/<int:thread_id>/brouillon")
+@login_required
+def autosave_reply_draft(forum_id, thread_id):
+    thread = _thread_or_404(forum_id, thread_id)
+    if not thread.can_reply(current_user):
+        abort(403)
+    return _save_draft(draft_target(thread=thread))
 
 
 @bp.get("/<int:forum_id>/recherche")
@@ -172,9 +206,11 @@ def show_thread(forum_id, thread_id):
     comments = queries.comments_of([post.id for post in shown], current_user)
     last_read = queries.read_mark(current_user, thread)
     seen = [opening.id] + [p.id for p in shown] + [c.id for group in comments.values() for c in group]
+    draft = queries.draft(current_user, draft_target(thread=thread))
+    reply_form = ReplyForm(body=draft.body if draft else None)
     page = render_template(
         "forum/show_thread.html", forum=thread.forum, thread=thread, opening=opening, accepted=accepted,
-        replies=replies, comments=comments, last_read=last_read, reply_form=ReplyForm(), form=ConfirmForm(),
+        replies=replies, comments=comments, last_read=last_read, reply_form=reply_form, form=ConfirmForm(), draft=draft,
         follows=queries.follows_thread(current_user, thread), staff=is_staff(current_user),
     )
     # Marked read once rendered: committing first would expire every post the template still reads.

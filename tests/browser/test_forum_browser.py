@@ -182,3 +182,26 @@ def test_axe_on_every_forum_page(page):
     page.keyboard.press("Enter")
     page.get_by_text("Sujet verrouillé : plus de réponses pour le moment.").wait_for()
     assert_accessible(page, "locked thread")
+
+
+def test_a_reply_being_written_survives_a_reload(page):
+    course, run = make_mooc(sequences=(1,), kinds=("text",))
+    learner = make_user(email="brouillon@example.gouv.fr")
+    make_enrolment(run, learner)
+    from flask import current_app
+
+    with current_app.test_request_context():
+        forum = services.forum_for_run(run)
+        thread = services.start_thread(forum, learner, category_id=forum.categories[1].id, kind="discussion",
+                                       title="Un long retour d’expérience", body="Je commence.")
+        db.session.commit()
+        url = f"/forum/{forum.id}/sujets/{thread.id}"
+    browser_login(page, "brouillon@example.gouv.fr", PASSWORD)
+    page.goto(url)
+    page.get_by_label("Votre réponse").fill("Trois semaines au guichet m’ont appris")
+    page.get_by_text("Brouillon enregistré automatiquement").wait_for()
+    page.reload()
+    assert page.get_by_label("Votre réponse").input_value() == "Trois semaines au guichet m’ont appris"
+    page.get_by_role("button", name="Publier la réponse").click()
+    page.get_by_text("Trois semaines au guichet m’ont appris").first.wait_for()
+    assert page.get_by_label("Votre réponse").input_value() == ""

@@ -331,3 +331,29 @@ def test_the_rate_limit_answers_with_a_message(client, world, app):
     assert client.post(url, data={"body": "2"}).status_code == 302
     refused = client.post(url, data={"body": "3 : texte gardé"})
     assert refused.status_code == 422 and "attendez un peu" in refused.text and "3 : texte gardé" in refused.text
+
+
+def test_drafts_are_kept_while_typing_given_back_and_dropped_once_published(client, world):
+    forum, thread = world["forum"], world["thread"]
+    member = world["users"]["member"]
+    login(client, member)
+    new_thread_draft = f"/forum/{forum.id}/nouveau-sujet/brouillon"
+    saved = client.post(new_thread_draft, data={"title": "Idée en cours", "body": "Premier jet", "kind": "discussion",
+                                                "category_id": forum.categories[1].id})
+    assert saved.status_code == 200 and saved.json["saved"] is True
+    assert client.post(new_thread_draft, data={"body": "x"}, csrf=False).status_code == 400
+    page = client.get(f"/forum/{forum.id}/nouveau-sujet").text
+    assert "Votre brouillon du" in page and 'value="Idée en cours"' in page and "Premier jet</textarea>" in page
+    client.post(f"/forum/{forum.id}/nouveau-sujet", data={"title": "Idée en cours", "body": "Version finale",
+                                                          "kind": "discussion", "category_id": forum.categories[1].id})
+    assert "Votre brouillon du" not in client.get(f"/forum/{forum.id}/nouveau-sujet").text
+
+    reply_draft = f"/forum/{forum.id}/sujets/{thread.id}/brouillon"
+    assert client.post(reply_draft, data={"body": "Je réponds bient"}).json["saved"] is True
+    assert "Je réponds bient</textarea>" in client.get(f"/forum/{forum.id}/sujets/{thread.id}").text
+    client.post(f"/forum/{forum.id}/sujets/{thread.id}/repondre", data={"body": "Je réponds bientôt."})
+    assert "Je réponds bient</textarea>" not in client.get(f"/forum/{forum.id}/sujets/{thread.id}").text
+
+    login(client, world["users"]["non_member"])
+    assert client.post(reply_draft, data={"body": "intrus"}).status_code == 404
+    assert client.post(new_thread_draft, data={"body": "intrus"}).status_code == 404
