@@ -205,6 +205,8 @@ class ForumPost(db.Model):
     __tablename__ = "forum_posts"
     __table_args__ = (
         sa.Index("ix_forum_posts_thread_order", "thread_id", "parent_id", "id"),
+        # A form carries a one-time key: the second click of a double click finds the post of the first.
+        sa.UniqueConstraint("author_id", "submission_key", name="uq_forum_posts_author_submission"),
         sa.CheckConstraint("NOT (is_opening AND parent_id IS NOT NULL)", name="opening_has_no_parent"),
     )
 
@@ -213,6 +215,7 @@ class ForumPost(db.Model):
     parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("forum_posts.id", ondelete="CASCADE"), index=True)
     author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
     is_opening: Mapped[bool] = mapped_column(default=False)
+    submission_key: Mapped[str | None] = mapped_column(sa.String(40))
     author_is_staff: Mapped[bool] = mapped_column(default=False)  # the badge, as it was when posting
     body: Mapped[str] = mapped_column(sa.Text)  # Markdown as typed
     body_html: Mapped[str] = mapped_column(sa.Text)  # rendered and sanitised once, at save time

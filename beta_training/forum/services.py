@@ -7,8 +7,11 @@ from datetime import datetime, timedelta
 
 import nh3
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from flask_babel import gettext as _
 
+from beta_training.core.db import lock_for_update
 from beta_training.core.markdown import render_markdown
 from beta_training.core.models import utcnow
 from beta_training.core.states import InvalidTransition, transition
@@ -127,9 +130,10 @@ def _plain_text(body_html: str) -> str:
 
 
 def _new_post(thread: ForumThread, author, body: str, now: datetime, *, parent_id=None, is_opening=False,
-              held=False) -> ForumPost:
+              held=False, submission_key: str | None = None) -> ForumPost:
     post = ForumPost(thread=thread, author_id=author.id, parent_id=parent_id, is_opening=is_opening, body=body,
-                     body_html=str(render_markdown(body)), author_is_staff=is_staff(author), created_at=now, held=held)
+                     body_html=str(render_markdown(body)), author_is_staff=is_staff(author), created_at=now, held=held,
+                     submission_key=submission_key)
     post.search_text = _search_text(post, thread)
     db.session.add(post)
     db.session.flush()
@@ -151,9 +155,23 @@ def _index(post: ForumPost) -> None:
                        {"id": post.id, "stems": " ".join(search.stems(post.search_text))})
 
 
+def _earlier_submission(author, submission_key: str | None, lock) -> ForumPost | None:
+    """Double submits: with a key, the place is locked (so two clicks queue) and the post of the first click,
+    if any, is what the second one gets."""
+    if not submission_key:
+        return None
+    lock_for_update(*lock)
+    return db.session.scalar(sa.select(ForumPost).where(ForumPost.author_id == author.id,
+                                                        ForumPost.submission_key == submission_key))
+
+
 def start_thread(forum: Forum, author, *, category_id: int, kind: str, title: str, body: str,
-                 announcement: bool = False, rules: PostingRules = PostingRules(), now: datetime | None = None) -> ForumThread:
+                 announcement: bool = False, rules: PostingRules = PostingRules(), now: datetime | None = None,
+                 submission_key: str | None = None) -> ForumThread:
     now = now or utcnow()
+    earlier = _earlier_submission(author, submission_key, (Forum, forum.id))
+    if earlier is not None:
+        return earlier.thread
     if not forum.can_view(author):
         raise ForumError(_("Ce forum est réservé à ses apprenants et à l’équipe."))
     category = forum.category(category_id)
@@ -167,20 +185,23 @@ def start_thread(forum: Forum, author, *, category_id: int, kind: str, title: st
                          is_announcement=announcement, pinned=announcement, held=held, created_at=now, last_post_at=now)
     db.session.add(thread)
     db.session.flush()
-    post = _new_post(thread, author, body, now, is_opening=True, held=held)
+    post = _new_post(thread, author, body, now, is_opening=True, held=held, submission_key=submission_key)
     _subscribe(author.id, thread=thread)  # one follows one's own threads
     discard_draft(author, draft_target(forum=forum))
     refresh_thread_counts(thread)
-    mark_read(author, thread, post.id)
+    mark_read(author.id, thread.id, post.id)
     if not held:
         _notify(post, now)
     return thread
 
 
 def reply(thread: ForumThread, author, *, body: str, parent_id: int | None = None,
-          rules: PostingRules = PostingRules(), now: datetime | None = None) -> ForumPost:
+          rules: PostingRules = PostingRules(), now: datetime | None = None, submission_key: str | None = None) -> ForumPost:
     """A reply to the thread, or a comment on a reply (one level: a comment on a comment attaches to its reply)."""
     now = now or utcnow()
+    earlier = _earlier_submission(author, submission_key, (ForumThread, thread.id))
+    if earlier is not None:
+        return earlier
     if not thread.can_reply(author):
         raise ForumError(_("Ce sujet n’accepte plus de réponses.") if thread.forum.can_view(author)
                          else _("Ce forum est réservé à ses apprenants et à l’équipe."))
@@ -191,12 +212,12 @@ def reply(thread: ForumThread, author, *, body: str, parent_id: int | None = Non
         parent_id = parent.parent_id or parent.id
     _check_rules(author, body, rules, now)
     held = _should_hold(author, rules)
-    post = _new_post(thread, author, body, now, parent_id=parent_id, held=held)
+    post = _new_post(thread, author, body, now, parent_id=parent_id, held=held, submission_key=submission_key)
     _subscribe(author.id, thread=thread)  # and the threads one took part in
     if parent_id is None:
         discard_draft(author, draft_target(thread=thread))
     refresh_thread_counts(thread)
-    mark_read(author, thread, post.id)
+    mark_read(author.id, thread.id, post.id)
     if not held:
         _notify(post, now)
     return post
@@ -425,14 +446,19 @@ def email_frequency(user_id: int) -> str:
     return preference.email_frequency if preference else EmailFrequency.IMMEDIATE
 
 
-def mark_read(user, thread: ForumThread, up_to_post_id: int) -> None:
-    """Moves forward only (reading page 1 of a long thread again does not mark it unread)."""
-    mark = db.session.get(ForumReadMark, (user.id, thread.id))
-    if mark is None:
-        db.session.add(ForumReadMark(user_id=user.id, thread_id=thread.id, last_read_post_id=up_to_post_id))
-    elif up_to_post_id > mark.last_read_post_id:
-        mark.last_read_post_id = up_to_post_id
-    db.session.flush()
+def mark_read(user_id: int, thread_id: int, up_to_post_id: int) -> None:
+    """Moves forward only (reading page 1 of a long thread again does not mark it unread). One INSERT … ON
+    CONFLICT statement: many readers of a thread at once never read-then-write (SQLite refuses that under
+    contention). Ids, not objects: reading an expired object would start the transaction with a SELECT."""
+    dialect = db.session.get_bind().dialect.name
+    insert = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(ForumReadMark).values(
+        user_id=user_id, thread_id=thread_id, last_read_post_id=up_to_post_id)
+    newer = insert.excluded.last_read_post_id
+    db.session.execute(insert.on_conflict_do_update(
+        index_elements=["user_id", "thread_id"],
+        set_={"last_read_post_id": sa.case((newer > ForumReadMark.last_read_post_id, newer),
+                                           else_=ForumReadMark.last_read_post_id)},
+    ))
 
 
 def unsubscribe(user_id: int, scope: str) -> None:

@@ -23,10 +23,12 @@ from beta_training.forum.forms import (
     ReplyForm,
     ReportForm,
     ThreadForm,
+    new_submission_key,
 )
 from beta_training.forum.models import Forum, ForumPost, ForumThread, ThreadState, draft_target, is_staff
 
 bp = Blueprint("forum", __name__, url_prefix="/forum")
+bp.add_app_template_global(new_submission_key)  # the comment forms of a thread page
 
 
 def _rules() -> services.PostingRules:
@@ -131,6 +133,7 @@ def new_thread(forum_id):
     form.category_id.choices = choices([(c.id, c.title) for c in forum.categories])
     if not is_staff(current_user):
         del form.announcement
+    form.submission_key.data = form.submission_key.data or new_submission_key()
     draft = queries.draft(current_user, draft_target(forum=forum))
     if draft is not None and request.method == "GET":
         form.title.data, form.body.data, form.kind.data = draft.title, draft.body, draft.kind or form.kind.data
@@ -144,7 +147,7 @@ def new_thread(forum_id):
                 thread = services.start_thread(
                     forum, current_user, category_id=form.category_id.data, kind=form.kind.data, title=form.title.data,
                     body=form.body.data, announcement=bool(form.announcement.data) if "announcement" in form else False,
-                    rules=_rules())
+                    rules=_rules(), submission_key=form.submission_key.data)
             except services.ForumError as error:
                 form.body.errors.append(str(error))
             else:
@@ -207,14 +210,17 @@ def show_thread(forum_id, thread_id):
     last_read = queries.read_mark(current_user, thread)
     seen = [opening.id] + [p.id for p in shown] + [c.id for group in comments.values() for c in group]
     draft = queries.draft(current_user, draft_target(thread=thread))
-    reply_form = ReplyForm(body=draft.body if draft else None)
+    reply_form = ReplyForm(body=draft.body if draft else None, submission_key=new_submission_key())
     page = render_template(
         "forum/show_thread.html", forum=thread.forum, thread=thread, opening=opening, accepted=accepted,
         replies=replies, comments=comments, last_read=last_read, reply_form=reply_form, form=ConfirmForm(), draft=draft,
         follows=queries.follows_thread(current_user, thread), staff=is_staff(current_user),
     )
-    # Marked read once rendered: committing first would expire every post the template still reads.
-    services.mark_read(current_user, thread, max(seen))
+    # Marked read once rendered (committing before would expire every post the template reads), in a
+    # transaction of its own that starts with its write: concurrent readers then queue instead of failing.
+    reader_id, thread_id = current_user.id, thread.id
+    core_db.commit()
+    services.mark_read(reader_id, thread_id, max(seen))
     core_db.commit()
     return page
 
@@ -228,7 +234,8 @@ def post_reply(forum_id, thread_id):
     if form.validate_on_submit() and request.form.get("action") != "preview":
         try:
             post = services.reply(thread, current_user, body=form.body.data,
-                                  parent_id=int(form.parent_id.data) if is_comment else None, rules=_rules())
+                                  parent_id=int(form.parent_id.data) if is_comment else None, rules=_rules(),
+                                  submission_key=form.submission_key.data)
         except services.ForumError as error:
             form.body.errors.append(str(error))
         else:

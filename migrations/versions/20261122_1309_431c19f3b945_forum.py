@@ -1,5 +1,5 @@
 """forum: forums, categories, threads, posts, revisions, reports, follows, read marks, preferences,
-notifications; full-text search (SQLite FTS5 table of French stems, PostgreSQL GIN index with the "french"
+notifications, drafts; full-text search (SQLite FTS5 table of French stems, PostgreSQL GIN index with the "french"
 configuration); outbox messages get extra headers (List-Unsubscribe)
 
 Revision ID: 431c19f3b945
@@ -91,6 +91,7 @@ def upgrade():
     sa.Column('parent_id', sa.Integer(), nullable=True),
     sa.Column('author_id', sa.Integer(), nullable=True),
     sa.Column('is_opening', sa.Boolean(), nullable=False),
+    sa.Column('submission_key', sa.String(length=40), nullable=True),
     sa.Column('author_is_staff', sa.Boolean(), nullable=False),
     sa.Column('body', sa.Text(), nullable=False),
     sa.Column('body_html', sa.Text(), nullable=False),
@@ -107,7 +108,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['hidden_by_id'], ['users.id'], name=op.f('fk_forum_posts_hidden_by_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['parent_id'], ['forum_posts.id'], name=op.f('fk_forum_posts_parent_id_forum_posts'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['thread_id'], ['forum_threads.id'], name=op.f('fk_forum_posts_thread_id_forum_threads'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_forum_posts'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_forum_posts')),
+    sa.UniqueConstraint('author_id', 'submission_key', name='uq_forum_posts_author_submission')
     )
     with op.batch_alter_table('forum_posts', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_forum_posts_author_id'), ['author_id'], unique=False)
@@ -195,6 +197,20 @@ def upgrade():
     with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
         batch_op.add_column(sa.Column('headers', sa.JSON(), nullable=False, server_default=sa.text("'{}'")))
 
+    op.create_table('forum_drafts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('target', sa.String(length=40), nullable=False),
+    sa.Column('category_id', sa.Integer(), nullable=True),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['category_id'], ['forum_categories.id'], name=op.f('fk_forum_drafts_category_id_forum_categories'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_forum_drafts_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_forum_drafts')),
+    sa.UniqueConstraint('user_id', 'target', name='uq_forum_drafts_user_target')
+    )
     # ### end Alembic commands ###
     if op.get_bind().dialect.name == "postgresql":
         op.execute("CREATE INDEX ix_forum_posts_search_french ON forum_posts "
@@ -205,6 +221,7 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_table('forum_drafts')
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP INDEX IF EXISTS ix_forum_posts_search_french")
     else:

@@ -259,7 +259,7 @@ def test_filters_and_unread(forum):
     assert titles("sans-reponse") == [lonely.title]
     assert sorted(titles("sans-reponse-equipe")) == sorted([lonely.title, peer_only.title])
     assert set(titles("non-lus", reader)) == {lonely.title, answered.title}  # read by answering the other
-    services.mark_read(reader, lonely, lonely.last_post_id)
+    services.mark_read(reader.id, lonely.id, lonely.last_post_id)
     assert titles("non-lus", reader) == [answered.title]
     assert queries.unread_thread_count(reader) == 1
     assert queries.lead_questions_waiting(forum) == 2

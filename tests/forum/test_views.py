@@ -357,3 +357,52 @@ def test_drafts_are_kept_while_typing_given_back_and_dropped_once_published(clie
     login(client, world["users"]["non_member"])
     assert client.post(reply_draft, data={"body": "intrus"}).status_code == 404
     assert client.post(new_thread_draft, data={"body": "intrus"}).status_code == 404
+
+
+def test_a_double_click_publishes_once(client, world):
+    forum, thread = world["forum"], world["thread"]
+    login(client, world["users"]["member"])
+    page = client.get(f"/forum/{forum.id}/sujets/{thread.id}").text
+    key = re.search(r'id="submission_key" name="submission_key" type="hidden" value="(\w+)"', page).group(1)
+    url = f"/forum/{forum.id}/sujets/{thread.id}/repondre"
+    first = client.post(url, data={"body": "Une seule fois", "submission_key": key})
+    second = client.post(url, data={"body": "Une seule fois", "submission_key": key})
+    assert first.headers["Location"] == second.headers["Location"]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ForumPost).where(ForumPost.body == "Une seule fois")) == 1
+    client.post(url, data={"body": "Une seule fois", "submission_key": "autre"})  # a new form: a new post
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ForumPost).where(ForumPost.body == "Une seule fois")) == 2
+    data = {"category_id": forum.categories[0].id, "kind": "question", "title": "Doublon ?", "body": "B", "submission_key": "k1"}
+    client.post(f"/forum/{forum.id}/nouveau-sujet", data=data)
+    client.post(f"/forum/{forum.id}/nouveau-sujet", data=data)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ForumThread).where(ForumThread.title == "Doublon ?")) == 1
+
+
+def test_simultaneous_clicks_publish_once(app, world):
+    """Two requests with the same key at the same instant: the thread row is locked, the second one finds
+    the first one's post instead of writing another."""
+    import threading
+
+    forum, thread, member = world["forum"], world["thread"], world["users"]["member"]
+    url = f"/forum/{forum.id}/sujets/{thread.id}/repondre"
+    barrier, statuses = threading.Barrier(4), []
+    member_login = member.get_id()
+
+    def click():
+        client = app.test_client()
+        with client.session_transaction() as session:
+            session["_user_id"] = member_login
+        token = client.get(url.replace("/repondre", "")).text
+        csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', token).group(1)
+        barrier.wait(timeout=30)
+        response = client.post(url, data={"body": "Clic clic clic clic", "submission_key": "same", "csrf_token": csrf})
+        statuses.append((response.status_code, response.headers.get("Location")))
+
+    workers = [threading.Thread(target=click) for _ in range(4)]
+    db.session.commit()
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+    db.session.commit()
+    assert len(statuses) == 4 and {status for status, _ in statuses} == {302} and len({loc for _, loc in statuses}) == 1
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ForumPost).where(ForumPost.body == "Clic clic clic clic")) == 1
