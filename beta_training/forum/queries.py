@@ -6,7 +6,7 @@ from sqlalchemy.orm import aliased
 from beta_training.accounts.models import Role, User, UserRole
 from beta_training.cohorts.models import SEAT_HOLDING_STATES, CohortApplication
 from beta_training.core.pagination import paginate_rows
-from beta_training.courses.models import Enrolment, EnrolmentState
+from beta_training.courses.models import CourseModule, Enrolment, EnrolmentState, Sequence
 from beta_training.extensions import db
 from beta_training.forum import search
 from beta_training.forum.models import (
@@ -71,6 +71,13 @@ def users_by_id(user_ids) -> dict[int, User]:
 
 def forum_of_run(run_id: int) -> Forum | None:
     return db.session.scalar(sa.select(Forum).where(Forum.course_run_id == run_id))
+
+
+def has_every_sequence_category(forum: Forum, run) -> bool:
+    """False once the course has a sequence the forum has no category for (the course grew)."""
+    sequences = db.session.scalar(sa.select(sa.func.count()).select_from(Sequence).join(CourseModule)
+                                  .where(CourseModule.course_id == run.course_id))
+    return sum(1 for c in forum.categories if c.sequence_id is not None) >= sequences
 
 
 def forum_of_cohort(cohort_id: int) -> Forum | None:

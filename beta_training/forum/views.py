@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 
 from beta_training.cohorts.models import Cohort
 from beta_training.core import db as core_db
+from beta_training.core.db import lock_for_update
 from beta_training.core.forms import ConfirmForm, choices
 from beta_training.core.markdown import render_markdown
 from beta_training.courses.models import CourseRun
@@ -74,24 +75,31 @@ def list_forums():
 @login_required
 def run_forum(run_id):
     run = db.get_or_404(CourseRun, run_id)
-    forum = services.forum_for_run(run)
-    if not forum.can_view(current_user):
-        db.session.rollback()
-        abort(404)
-    core_db.commit()
-    return redirect(url_for("forum.show_forum", forum_id=forum.id))
+    forum = queries.forum_of_run(run_id)
+    if forum is None or not queries.has_every_sequence_category(forum, run):
+        lock_for_update(CourseRun, run_id)  # first visitors (or a course that grew) queue: one forum, built once
+        forum = services.forum_for_run(db.session.get(CourseRun, run_id))
+    return _enter(forum)
 
 
 @bp.get("/alpha/<int:cohort_id>")
 @login_required
 def cohort_forum(cohort_id):
-    cohort = db.get_or_404(Cohort, cohort_id)
-    forum = services.forum_for_cohort(cohort)
+    db.get_or_404(Cohort, cohort_id)
+    forum = queries.forum_of_cohort(cohort_id)
+    if forum is None:
+        lock_for_update(Cohort, cohort_id)
+        forum = services.forum_for_cohort(db.session.get(Cohort, cohort_id))
+    return _enter(forum)
+
+
+def _enter(forum: Forum):
     if not forum.can_view(current_user):
-        db.session.rollback()
+        core_db.rollback()
         abort(404)
+    forum_id = forum.id
     core_db.commit()
-    return redirect(url_for("forum.show_forum", forum_id=forum.id))
+    return redirect(url_for("forum.show_forum", forum_id=forum_id))
 
 
 @bp.get("/<int:forum_id>")

@@ -406,3 +406,35 @@ def test_simultaneous_clicks_publish_once(app, world):
     db.session.commit()
     assert len(statuses) == 4 and {status for status, _ in statuses} == {302} and len({loc for _, loc in statuses}) == 1
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ForumPost).where(ForumPost.body == "Clic clic clic clic")) == 1
+
+
+def test_simultaneous_first_visits_create_one_forum(app):
+    import threading
+
+    from beta_training.forum.models import Forum
+    from tests.factories import make_enrolment, make_mooc
+
+    _course, run = make_mooc(sequences=(1,), kinds=("text",))
+    learners = [make_user() for _ in range(4)]
+    for learner in learners:
+        make_enrolment(run, learner)
+    logins, barrier, locations = [u.get_id() for u in learners], threading.Barrier(4), []
+    run_id = run.id
+
+    def visit(user_login):
+        client = app.test_client()
+        with client.session_transaction() as session:
+            session["_user_id"] = user_login
+        barrier.wait(timeout=30)
+        response = client.get(f"/forum/mooc/{run_id}")
+        locations.append((response.status_code, response.headers.get("Location")))
+
+    workers = [threading.Thread(target=visit, args=(login_id,)) for login_id in logins]
+    db.session.commit()
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+    db.session.commit()
+    assert len(locations) == 4 and {status for status, _ in locations} == {302} and len({loc for _, loc in locations}) == 1
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Forum)) == 1
