@@ -5,10 +5,7 @@ Usage: python benchmarks/forum_pages.py [--replies N] [--threads N] [--database 
 """
 
 import argparse
-import statistics
 import sys
-import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -16,12 +13,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import sqlalchemy as sa  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
 
-from beta_training import create_app  # noqa: E402
-from beta_training.config import TestConfig  # noqa: E402
 from beta_training.core.models import utcnow  # noqa: E402
 from beta_training.extensions import db  # noqa: E402
 from beta_training.forum import search  # noqa: E402
 from beta_training.forum.models import ForumPost, ForumThread  # noqa: E402
+from benchmarks.pages import bench_app, print_table  # noqa: E402
 
 SENTENCES = [
     "Nous avons rencontré des usagers au guichet de la CAF.",
@@ -64,23 +60,6 @@ def build(replies: int, threads: int):
     return forum, reader, short, long
 
 
-def measure(client, url: str, repeat: int, engine) -> tuple[list[float], int]:
-    statements = []
-    listener = lambda *args: statements.append(1)  # noqa: E731
-    timings = []
-    for index in range(repeat):
-        if index == 1:  # the first visit writes the read mark
-            sa.event.listen(engine, "before_cursor_execute", listener)
-        start = time.perf_counter()
-        response = client.get(url)
-        _ = response.data
-        timings.append((time.perf_counter() - start) * 1000)
-        if index == 1:
-            sa.event.remove(engine, "before_cursor_execute", listener)
-        assert response.status_code == 200, (url, response.status_code)
-    return timings[1:], len(statements)
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--replies", type=int, default=1000)
@@ -88,11 +67,7 @@ def main():
     parser.add_argument("--database", default=None, help="an empty, disposable database (migrated here)")
     parser.add_argument("--repeat", type=int, default=20)
     args = parser.parse_args()
-    url = args.database or f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3"
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
-    app = create_app(type("BenchConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url, "MAIL_DELIVERY": "files",
-                                                          "MAIL_FILE_DIR": tempfile.mkdtemp()}))
+    app = bench_app(args.database)
     with app.app_context():
         upgrade()  # migrations: the search index / FTS5 table exist only there
         print(f"building threads of 10 and {args.replies} replies, {args.threads} more threads, "
@@ -113,12 +88,7 @@ def main():
             "forum, filter « Non lus »": f"/forum/{forum.id}?filtre=non-lus",
             f"search « usagers » ({args.replies + 12} posts)": f"/forum/{forum.id}/recherche?q=usagers",
         }
-        print(f"{'page':45} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'queries':>8}")
-        for label, page_url in pages.items():
-            timings, queries = measure(client, page_url, args.repeat, db.engine)
-            timings.sort()
-            p95 = timings[max(int(len(timings) * 0.95) - 1, 0)]
-            print(f"{label:45} {statistics.median(timings):8.1f} {p95:8.1f} {timings[-1]:8.1f} {queries:8d}")
+        print_table(client, pages, args.repeat, db.engine, warm_up=1)  # the first visit writes the read mark
 
 
 if __name__ == "__main__":
