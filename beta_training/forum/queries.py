@@ -41,7 +41,7 @@ def _member_ids(forum: Forum):
         CohortApplication.cohort_id == forum.cohort_id, CohortApplication.state.in_(SEAT_HOLDING_STATES))
 
 
-def _staff_ids():
+def staff_ids():
     return sa.select(UserRole.user_id).where(UserRole.role.in_((*STAFF_ROLES, Role.ADMIN)))
 
 
@@ -56,13 +56,13 @@ def readers_among(forum: Forum, user_ids: set[int]) -> set[int]:
         return set()
     return set(db.session.scalars(sa.select(User.id).where(
         User.id.in_(user_ids), User.active.is_(True),
-        sa.or_(User.id.in_(_member_ids(forum)), User.id.in_(_staff_ids())),
+        sa.or_(User.id.in_(_member_ids(forum)), User.id.in_(staff_ids())),
     )))
 
 
 def all_reader_ids(forum: Forum) -> set[int]:
     return set(db.session.scalars(sa.select(User.id).where(
-        User.active.is_(True), sa.or_(User.id.in_(_member_ids(forum)), User.id.in_(_staff_ids())))))
+        User.active.is_(True), sa.or_(User.id.in_(_member_ids(forum)), User.id.in_(staff_ids())))))
 
 
 def users_by_id(user_ids) -> dict[int, User]:
@@ -199,19 +199,19 @@ def comments_of(post_ids: list[int], viewer) -> dict[int, list[ForumPost]]:
     return grouped
 
 
-def subscription(user, *, thread: ForumThread | None = None, forum: Forum | None = None) -> ForumSubscription | None:
+def subscription(user_id: int, *, thread: ForumThread | None = None, forum: Forum | None = None) -> ForumSubscription | None:
     column, value = (ForumSubscription.thread_id, thread.id) if thread is not None else (ForumSubscription.forum_id, forum.id)
-    return db.session.scalar(sa.select(ForumSubscription).where(ForumSubscription.user_id == user.id, column == value))
+    return db.session.scalar(sa.select(ForumSubscription).where(ForumSubscription.user_id == user_id, column == value))
 
 
 def follows_forum(user, forum: Forum) -> bool:
     """Staff follow every forum unless they opted out; others when they chose to."""
-    row = subscription(user, forum=forum)
+    row = subscription(user.id, forum=forum)
     return row.active if row is not None else is_staff(user)
 
 
 def follows_thread(user, thread: ForumThread) -> bool:
-    row = subscription(user, thread=thread)
+    row = subscription(user.id, thread=thread)
     return bool(row and row.active)
 
 

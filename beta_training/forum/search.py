@@ -18,14 +18,14 @@ _stemmer = snowballstemmer.stemmer("french")
 FTS_TABLE = "forum_search"
 
 
-def _strip_accents(word: str) -> str:
+def strip_accents(word: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFD", word) if unicodedata.category(c) != "Mn")
 
 
 def stem(word: str) -> str:
     """Stem until stable (Snowball leaves « usagers » at « usager », which itself stems to « usag »), then
     drop accents: what SQLite's FTS5 table stores and matches."""
-    return _strip_accents(stem_chain(word)[-1])
+    return strip_accents(stem_chain(word)[-1])
 
 
 def stem_chain(word: str) -> list[str]:

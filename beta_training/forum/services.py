@@ -1,7 +1,7 @@
 """Write side of the forum. Plain functions: the acting user and values in, rows out; the caller commits."""
 
+import html
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -126,7 +126,7 @@ def _should_hold(author, rules: PostingRules) -> bool:
 
 
 def _plain_text(body_html: str) -> str:
-    return nh3.clean(body_html, tags=set()).replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
+    return html.unescape(nh3.clean(body_html, tags=set()))
 
 
 def _new_post(thread: ForumThread, author, body: str, now: datetime, *, parent_id=None, is_opening=False,
@@ -226,7 +226,7 @@ def reply(thread: ForumThread, author, *, body: str, parent_id: int | None = Non
 def save_draft(author, target: str, *, body: str, title: str = "", category_id: int | None = None, kind: str = "",
                rules: PostingRules = PostingRules(), now: datetime | None = None) -> ForumDraft:
     """Keep what is being written (one draft per person and place); the same text again changes nothing."""
-    draft = db.session.scalar(sa.select(ForumDraft).where(ForumDraft.user_id == author.id, ForumDraft.target == target))
+    draft = queries.draft(author, target)
     if draft is None:
         draft = ForumDraft(user_id=author.id, target=target)
         db.session.add(draft)
@@ -414,8 +414,7 @@ def approve_held_post(post: ForumPost, moderator, now: datetime | None = None) -
 
 def _subscribe(user_id: int, *, thread: ForumThread | None = None, forum: Forum | None = None, active: bool = True,
                only_if_new: bool = True) -> None:
-    column, value = (ForumSubscription.thread_id, thread.id) if thread is not None else (ForumSubscription.forum_id, forum.id)
-    row = db.session.scalar(sa.select(ForumSubscription).where(ForumSubscription.user_id == user_id, column == value))
+    row = queries.subscription(user_id, thread=thread, forum=forum)
     if row is None:
         db.session.add(ForumSubscription(user_id=user_id, thread_id=thread.id if thread else None,
                                          forum_id=forum.id if forum else None, active=active))
@@ -461,33 +460,17 @@ def mark_read(user_id: int, thread_id: int, up_to_post_id: int) -> None:
     ))
 
 
-def unsubscribe(user_id: int, scope: str) -> None:
-    """What the signed link in an email does: stop this thread, this forum, or every forum email."""
+def unsubscribe(user_id: int, scope: str, *, undo: bool = False) -> None:
+    """What the signed link in an email does: stop this thread, this forum, or every forum email;
+    `undo` is the way back offered on the page it opens."""
     kind, _sep, target = scope.partition(":")
-    if kind == "thread":
-        thread = db.session.get(ForumThread, int(target))
-        if thread is not None:
-            _subscribe(user_id, thread=thread, active=False, only_if_new=False)
-    elif kind == "forum":
-        forum = db.session.get(Forum, int(target))
-        if forum is not None:
-            _subscribe(user_id, forum=forum, active=False, only_if_new=False)
-    else:
-        set_email_frequency(user_id, EmailFrequency.NONE)
-
-
-def resubscribe(user_id: int, scope: str) -> None:
-    """The way back from an unsubscribe link."""
-    kind, _sep, target = scope.partition(":")
-    if kind in ("thread", "forum"):
-        row = db.session.scalar(sa.select(ForumSubscription).where(
-            ForumSubscription.user_id == user_id,
-            (ForumSubscription.thread_id if kind == "thread" else ForumSubscription.forum_id) == int(target)))
-        if row is not None:
-            row.active = True
-    else:
-        set_email_frequency(user_id, EmailFrequency.IMMEDIATE)
-    db.session.flush()
+    place = {"thread": ForumThread, "forum": Forum}.get(kind)
+    if place is None:
+        set_email_frequency(user_id, EmailFrequency.IMMEDIATE if undo else EmailFrequency.NONE)
+        return
+    row = db.session.get(place, int(target))
+    if row is not None:
+        _subscribe(user_id, **{kind: row}, active=undo, only_if_new=False)
 
 
 # --- Notifications ----------------------------------------------------------------------------------------
@@ -495,9 +478,8 @@ def resubscribe(user_id: int, scope: str) -> None:
 
 def handle(user) -> str:
     """@prénom.nom, without accents or spaces: how members mention each other."""
-    raw = f"{user.first_name}.{user.last_name}".lower()
-    ascii_only = unicodedata.normalize("NFKD", raw).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9.]+", "-", ascii_only).strip("-.")
+    plain = search.strip_accents(f"{user.first_name}.{user.last_name}".lower())
+    return re.sub(r"[^a-z0-9.]+", "-", plain).strip("-.")
 
 
 def mentioned_user_ids(forum: Forum, body: str) -> set[int]:
@@ -518,7 +500,7 @@ def _notify(post: ForumPost, now: datetime) -> None:
     forum_followers = db.session.execute(sa.select(ForumSubscription.user_id, ForumSubscription.active)
                                          .where(ForumSubscription.forum_id == forum.id)).all()
     opted = {user_id: active for user_id, active in forum_followers}
-    staff_ids = set(db.session.scalars(queries._staff_ids()))
+    staff_ids = set(db.session.scalars(queries.staff_ids()))
     for user_id in {u for u, active in opted.items() if active} | {s for s in staff_ids if opted.get(s, True)}:
         reasons.setdefault(user_id, NotificationReason.FOLLOWED_FORUM)
     for user_id in db.session.scalars(sa.select(ForumSubscription.user_id).where(

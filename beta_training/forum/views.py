@@ -496,7 +496,7 @@ def unsubscribe(token):
     if request.method == "POST" and request.form.get("annuler") == "1":
         if not ConfirmForm().validate_on_submit():  # undoing is a normal form: its CSRF token is checked
             abort(400)
-        services.resubscribe(user_id, scope)
+        services.unsubscribe(user_id, scope, undo=True)
         core_db.commit()
         flash(_("C’est noté : vous recevez de nouveau ces courriels."), "success")
         return redirect(url_for("forum.preferences") if current_user.is_authenticated else url_for("core.home"))

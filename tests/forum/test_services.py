@@ -233,10 +233,12 @@ def test_unsubscribe_scopes_and_way_back(forum):
     services.follow_thread(learner, thread)
     services.unsubscribe(learner.id, f"thread:{thread.id}")
     assert not queries.follows_thread(learner, thread)
-    services.resubscribe(learner.id, f"thread:{thread.id}")
+    services.unsubscribe(learner.id, f"thread:{thread.id}", undo=True)
     assert queries.follows_thread(learner, thread)
     services.unsubscribe(learner.id, "all")
     assert services.email_frequency(learner.id) == "none"
+    services.unsubscribe(learner.id, "all", undo=True)
+    assert services.email_frequency(learner.id) == "immediate"
     lead = make_user(roles=[Role.COURSE_LEAD])
     services.unsubscribe(lead.id, f"forum:{forum.id}")
     assert not queries.follows_forum(lead, forum)
