@@ -307,6 +307,15 @@ def page(browser, live_server):
     context.close()
 
 
+def tick(control) -> None:
+    """Check a DSFR radio button or checkbox as a person does, by clicking its label (DSFR hides the input
+    itself), then wait until it is checked. A forced click on the hidden input was flaky under load."""
+    from playwright.sync_api import expect
+
+    control.page.locator(f"label[for=\"{control.get_attribute('id')}\"]").click()
+    expect(control).to_be_checked()
+
+
 def browser_login(page, email: str, password: str) -> None:
     page.goto("/compte/connexion")
     page.get_by_label("Adresse électronique").fill(email)

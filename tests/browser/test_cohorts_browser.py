@@ -8,7 +8,7 @@ import pytest
 
 from beta_training.accounts.models import Role
 from tests.a11y import assert_accessible
-from tests.conftest import browser_login, text_part
+from tests.conftest import browser_login, tick, text_part
 from tests.factories import (
     PASSWORD,
     make_alumni_profile,
@@ -28,13 +28,13 @@ def _fill_application(page):
     page.locator("#administration_type").select_option("operateur")
     page.locator("#job_title").fill("Conseillère")
     page.locator("#departement").select_option("69")
-    page.get_by_label("Je souhaite en créer une").check(force=True)
+    tick(page.get_by_label("Je souhaite en créer une"))
     page.locator("#problem").fill("Chaque année, des centaines de demandeurs d'emploi renoncent à une formation.")
     page.locator("#solution").fill("Un service qui montre les formations proches.")
     page.locator("#first_users").fill("Les conseillers de Lyon.")
     page.locator("#motivation").fill("Je le vois chaque jour.")
-    page.locator("#consent_guide").check(force=True)
-    page.locator("#consent_share").check(force=True)
+    tick(page.locator("#consent_guide"))
+    tick(page.locator("#consent_share"))
 
 
 def test_apply_review_accept_confirm_and_receive_the_calendar(browser, live_server, mailbox):
@@ -64,12 +64,12 @@ def test_apply_review_accept_confirm_and_receive_the_calendar(browser, live_serv
     trainer.goto(f"/alpha/gestion/{cohort.id}/candidatures")
     trainer.get_by_role("link", name="Camille Candidate").click()
     for criterion, score in (("problem_score", "5"), ("motivation_score", "4"), ("solution_score", "3")):
-        trainer.locator(f"input[name={criterion}][value='{score}']").check(force=True)
+        tick(trainer.locator(f"input[name={criterion}][value='{score}']"))
     trainer.get_by_label("Commentaire").fill("Problème bien documenté")
     trainer.get_by_role("button", name="Enregistrer mon évaluation").click()
     trainer.get_by_text("Votre évaluation est enregistrée").wait_for()
     assert "4.00" in trainer.content()
-    trainer.get_by_label("Accepter (proposer une place)").check(force=True)
+    tick(trainer.get_by_label("Accepter (proposer une place)"))
     trainer.get_by_role("button", name="Enregistrer la décision").click()
     trainer.get_by_text("Décision enregistrée").wait_for()
 

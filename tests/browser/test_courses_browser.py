@@ -12,7 +12,7 @@ from beta_training.courses import services
 from beta_training.courses.models import CourseItem, Enrolment, Sequence
 from beta_training.extensions import db
 from tests.a11y import assert_accessible
-from tests.conftest import browser_login
+from tests.conftest import browser_login, tick
 from tests.factories import PASSWORD, make_enrolment, make_mooc, make_user
 
 pytestmark = pytest.mark.browser
@@ -43,7 +43,7 @@ def test_enrol_progress_complete_and_download_the_attestation(page, tmp_path):
     page.get_by_text("Vidéo terminée").wait_for()
     page.get_by_role("link", name=re.compile("^Suivant")).click()  # a text lesson: opening it is reading it
     page.get_by_role("link", name=re.compile("^Suivant")).click()  # the quiz
-    page.get_by_label("Bonne").check(force=True)
+    tick(page.get_by_label("Bonne"))
     page.get_by_role("button", name="Valider ma réponse").click()
     page.get_by_text("Bonne réponse").first.wait_for()
 
@@ -59,7 +59,7 @@ def test_enrol_progress_complete_and_download_the_attestation(page, tmp_path):
     page.get_by_text("Élément terminé").wait_for()
     page.get_by_role("link", name=re.compile("^Suivant")).click()
     page.get_by_role("link", name=re.compile("^Suivant")).click()
-    page.get_by_label("Mauvaise").check(force=True)
+    tick(page.get_by_label("Mauvaise"))
     page.get_by_role("button", name="Valider ma réponse").click()
     page.get_by_text("Pas tout à fait").wait_for()
 
@@ -99,7 +99,7 @@ def test_axe_on_every_mooc_page(page):
         page.goto(url)
         assert_accessible(page, url)
     page.goto(f"/mooc/{course.slug}/{run.slug}/contenu/s1-quiz")
-    page.get_by_label("Bonne").check(force=True)
+    tick(page.get_by_label("Bonne"))
     page.get_by_role("button", name="Valider ma réponse").click()
     page.get_by_text("Bonne réponse").first.wait_for()
     assert_accessible(page, "quiz feedback")

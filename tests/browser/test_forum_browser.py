@@ -13,7 +13,7 @@ from beta_training.extensions import db
 from beta_training.forum import services
 from beta_training.forum.models import ForumPost, ForumThread
 from tests.a11y import assert_accessible
-from tests.conftest import browser_login
+from tests.conftest import browser_login, tick
 from tests.factories import PASSWORD, make_enrolment, make_mooc, make_user
 from tests.forum.test_views import XSS_PAYLOADS
 
@@ -40,7 +40,7 @@ def test_learner_asks_the_lead_gets_the_answer_by_email_and_accepts_it(page, mai
     page.goto(f"/forum/mooc/{run.id}")
     page.get_by_role("link", name="Nouveau sujet").click()
     page.get_by_label("Catégorie").select_option(label="Questions à la responsable de la formation")
-    page.get_by_label("Question", exact=True).check(force=True)
+    tick(page.get_by_label("Question", exact=True))
     page.get_by_label("Titre").fill(title)
     page.get_by_label(re.compile("^Message")).fill("Mon sponsor hésite : **que lui montrer** en premier ?")
     page.get_by_role("button", name="Prévisualiser").click()

@@ -12,7 +12,7 @@ from beta_training.accounts.models import Role
 from beta_training.extensions import db
 from beta_training.sheets.models import SheetMilestone
 from tests.a11y import assert_accessible
-from tests.conftest import browser_login
+from tests.conftest import browser_login, tick
 from tests.factories import PASSWORD, make_product_sheet, make_user
 
 pytestmark = pytest.mark.browser
@@ -56,7 +56,7 @@ def test_write_autosave_review_loop_and_exports(browser, live_server, mailbox, t
     trainer.goto("/fiches/relecture")
     trainer.get_by_role("button", name=re.compile("^Prendre")).click()
     trainer.locator("#comment_problem").fill("Combien de familles, précisément ?")
-    trainer.get_by_label("Demander des modifications").check(force=True)
+    tick(trainer.get_by_label("Demander des modifications"))
     trainer.get_by_role("button", name="Envoyer la relecture").click()
     trainer.get_by_text("Relecture envoyée").wait_for()
 
@@ -73,7 +73,7 @@ def test_write_autosave_review_loop_and_exports(browser, live_server, mailbox, t
     trainer.get_by_role("button", name=re.compile("^Prendre")).click()
     assert trainer.locator(".bt-diff ins").first.inner_text().startswith("ajouté")
     assert "3 000" in trainer.locator(".bt-diff").first.inner_text()
-    trainer.get_by_label("Valider la fiche").check(force=True)
+    tick(trainer.get_by_label("Valider la fiche"))
     trainer.get_by_role("button", name="Envoyer la relecture").click()
     trainer.get_by_text("Relecture envoyée").wait_for()
 
