@@ -45,11 +45,14 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=i18n.select_locale)
     auth.init_login_manager(login_manager, app)
     security.init_security_headers(app)
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        from beta_training.core.db import configure_sqlite
+    from beta_training.core.db import configure_postgresql, configure_sqlite
 
-        with app.app_context():
-            configure_sqlite(db.engine)
+    lock_timeout_ms = app.config["DATABASE_LOCK_TIMEOUT_MS"]
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            configure_sqlite(db.engine, busy_timeout_ms=lock_timeout_ms)
+        elif db.engine.dialect.name == "postgresql":
+            configure_postgresql(db.engine, lock_timeout_ms=lock_timeout_ms)
 
 
 def register_blueprints(app: Flask) -> None:
