@@ -10,6 +10,7 @@ from beta_training.courses.models import CourseItem, Enrolment, ItemCompletion
 from beta_training.extensions import db
 from tests.conftest import login
 from tests.factories import make_enrolment, make_mooc, make_user
+from tests.records import timeline_of
 
 ROLES = ["anonymous", "learner", "other_learner", "trainer", "course_lead", "admin"]
 LOGIN = "login"
@@ -156,6 +157,16 @@ def test_after_the_access_window_the_course_is_read_only(client, world):
     page = client.get(f"/mooc/{world['course'].slug}/{run.slug}/contenu/s1-text").text
     assert "lecture seule" in page or "la progression n’est plus enregistrée" in page
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ItemCompletion)) == 0
+
+
+def test_unenrolling_is_recorded_and_a_second_click_changes_nothing(client, world):
+    learner, enrolment = world["users"]["learner"], world["enrolment"]
+    login(client, learner)
+    url = f"/mooc/{world['course'].slug}/{world['run'].slug}/desinscription"
+    assert [client.post(url).status_code for _ in range(2)] == [302, 302]
+    db.session.refresh(enrolment)
+    assert enrolment.state == "unenrolled"
+    assert [row[:3] for row in timeline_of(enrolment)] == [("active", "unenrolled", learner.id)]
 
 
 def test_batch_enrol_page(client, world, mailbox):
