@@ -2,6 +2,8 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from bs4 import BeautifulSoup
+from freezegun import freeze_time
 
 from beta_training.accounts.models import Role, User
 from beta_training.core.models import utcnow
@@ -148,6 +150,7 @@ def test_course_completed_attestation_and_verification(client, world, mailbox):
     assert [m["Subject"] for m in mailbox.wait_for(1)] == [f"Cours terminé : {course.title}"]
 
 
+@freeze_time("2027-03-10 09:00:00")
 def test_after_the_access_window_the_course_is_read_only(client, world):
     run = world["run"]
     run.access_ends_at = utcnow() - timedelta(minutes=1)
@@ -155,7 +158,9 @@ def test_after_the_access_window_the_course_is_read_only(client, world):
     db.session.commit()
     login(client, world["users"]["learner"])
     page = client.get(f"/mooc/{world['course'].slug}/{run.slug}/contenu/s1-text").text
-    assert "lecture seule" in page or "la progression n’est plus enregistrée" in page
+    notice = BeautifulSoup(page, "html.parser").select_one(".fr-notice__title").get_text(strip=True)
+    assert notice == ("Cette session est terminée depuis le 10 mars 2027 : "
+                      "les contenus restent consultables, la progression n’est plus enregistrée.")
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ItemCompletion)) == 0
 
 

@@ -203,7 +203,13 @@ def test_new_sheet_linked_to_the_mooc_run_and_the_alpha_application(client, worl
     assert response.status_code == 302
     sheet = db.session.scalar(sa.select(ProductSheet).order_by(ProductSheet.id.desc()))
     assert (sheet.enrolment_id, sheet.application_id) == (enrolment.id, application.id)
-    assert client.post("/fiches/nouvelle", data={"application_id": "999999"}).status_code == 200  # not one of hers
+    # An application that is not one of hers: refused with a message on the field, no sheet.
+    refused = client.post("/fiches/nouvelle", data={"application_id": "999999"})
+    assert refused.status_code == 200
+    error = BeautifulSoup(refused.text, "html.parser").select_one("#application_id-messages, .fr-error-text")
+    assert error.get_text(strip=True) == "N'est pas un choix valide."
+    assert db.session.scalars(sa.select(ProductSheet.id).where(ProductSheet.owner_id == owner.id).order_by(ProductSheet.id)).all() == [
+        world["draft"].id, sheet.id]
 
 
 def test_queue_and_sheet_pages_do_not_grow_with_sheets(client, world, count_queries):
