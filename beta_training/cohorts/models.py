@@ -32,6 +32,26 @@ COHORT_STATUS_LABELS = {
 }
 
 
+# What an edit of a session records on its timeline: the fields changed, named as on the form.
+COHORT_FIELD_LABELS = {
+    "title": _l("Titre"),
+    "slug": _l("Identifiant dans l’adresse"),
+    "edition": _l("Numéro d’édition"),
+    "starts_on": _l("Premier jour"),
+    "ends_on": _l("Dernier jour"),
+    "daily_hours": _l("Horaires"),
+    "format": _l("Format"),
+    "place_name": _l("Lieu"),
+    "address": _l("Adresse"),
+    "access_link": _l("Lien de connexion (à distance)"),
+    "seats": _l("Nombre de places"),
+    "practical_info": _l("Informations pratiques"),
+    "applications_open_at": _l("Ouverture des candidatures"),
+    "applications_close_at": _l("Clôture des candidatures"),
+    "confirmation_delay_days": _l("Délai pour confirmer une place (jours)"),
+}
+
+
 class CohortFormat(StrEnum):
     IN_PERSON = "presentiel"
     REMOTE = "distance"

@@ -15,6 +15,7 @@ from beta_training.cohorts import emails, queries
 from beta_training.cohorts.models import (
     ANSWER_LIMITS,
     APPLICATION_TRANSITIONS,
+    COHORT_FIELD_LABELS,
     COHORT_TRANSITIONS,
     CRITERIA,
     SEAT_HOLDING_STATES,
@@ -30,7 +31,7 @@ from beta_training.cohorts.models import (
 )
 from beta_training.core.db import lock_for_update
 from beta_training.core.models import assign_changed, upsert, utcnow
-from beta_training.core.states import InvalidTransition, record_creation, transition
+from beta_training.core.states import InvalidTransition, record_action, record_creation, transition, transition_once
 from beta_training.extensions import db
 
 
@@ -58,8 +59,17 @@ def create_cohort(*, actor, **values) -> Cohort:
     return cohort
 
 
-def update_cohort(cohort: Cohort, *, actor, **values) -> Cohort:
-    assign_changed(cohort, values)
+def update_cohort(cohort: Cohort, *, actor, now: datetime | None = None, **values) -> Cohort:
+    """Save the edited fields; the session's timeline says who changed which of them, and when.
+
+    The row is locked and re-read first: the same form sent twice at once records one change."""
+    lock_for_update(Cohort, cohort.id)
+    db.session.refresh(cohort)
+    changed = assign_changed(cohort, values)
+    if changed:  # saving an unchanged form records nothing
+        fields = ", ".join(str(COHORT_FIELD_LABELS.get(name, name)) for name in changed)
+        record_action(cohort, actor=actor, reason=_("Modifiée : %(fields)s.", fields=fields), now=now,
+                      attribute="status")
     db.session.flush()
     return cohort
 
@@ -212,8 +222,10 @@ def submit_application(application: CohortApplication, *, actor, now: datetime |
     _check_window(application.cohort, now)
     if missing_answers(application):
         raise ApplicationError(_("Complétez toutes les réponses obligatoires avant d’envoyer votre candidature."))
-    transition(application, APPLICATION_TRANSITIONS, ApplicationState.SUBMITTED, actor=actor, now=now)
-    application.submitted_at = now
+    # Conditional: of two « Envoyer » at the same instant (double click, two tabs), one sends, once.
+    if not transition_once(application, APPLICATION_TRANSITIONS, ApplicationState.DRAFT, ApplicationState.SUBMITTED,
+                           actor=actor, now=now, values={"submitted_at": now}):
+        return False
     emails.queue_received(application)
     db.session.flush()
     return True
@@ -434,10 +446,20 @@ def record_review(application: CohortApplication, *, reviewer, comment: str = ""
     return upsert(ApplicationReview, {"application_id": application.id, "reviewer_id": reviewer.id}, values)
 
 
-def mark_attendance(cohort: Cohort, *, actor, attended_ids: set[int]) -> int:
+def mark_attendance(cohort: Cohort, *, actor, attended_ids: set[int], now: datetime | None = None) -> int:
+    """Each participant whose presence changes gets a line on the timeline of her application: who marked
+    her present or absent, and when. The session row is locked so that two registers sent at once
+    record each change once."""
+    now = now or utcnow()
+    lock_for_update(Cohort, cohort.id)
+    db.session.expire_all()  # read the presences a register sent just before this one committed
     confirmed = queries.confirmed_applications(cohort.id)
     for application in confirmed:
-        application.attended = application.id in attended_ids
+        attended = application.id in attended_ids
+        if application.attended != attended:
+            application.attended = attended
+            record_action(application, actor=actor, now=now,
+                          reason=_("Présence à la session : oui.") if attended else _("Présence à la session : non."))
     db.session.flush()
     return sum(1 for application in confirmed if application.attended)
 

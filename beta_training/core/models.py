@@ -77,11 +77,16 @@ def paris_day_of_stored_utc(stored: str | None) -> str | None:
     return datetime.fromisoformat(stored).replace(tzinfo=UTC).astimezone(PARIS).date().isoformat()
 
 
-def assign_changed(obj, values: dict) -> None:
-    """Set only the attributes whose value differs, so an idempotent upsert leaves clean rows untouched."""
+def assign_changed(obj, values: dict) -> list[str]:
+    """Set only the attributes whose value differs, so an idempotent upsert leaves clean rows untouched.
+
+    Returns the names of the attributes it changed (what an edit records on the timeline)."""
+    changed = []
     for key, value in values.items():
         if getattr(obj, key, None) != value:
             setattr(obj, key, value)
+            changed.append(key)
+    return changed
 
 
 def upsert(model, lookup: dict, values: dict):

@@ -234,6 +234,12 @@ class EnrolmentState(StrEnum):
     UNENROLLED = "unenrolled"
 
 
+ENROLMENT_TRANSITIONS = {
+    EnrolmentState.ACTIVE: {EnrolmentState.UNENROLLED},
+    EnrolmentState.UNENROLLED: {EnrolmentState.ACTIVE},  # coming back picks up the progress kept
+}
+
+
 class Enrolment(TimestampMixin, db.Model):
     __tablename__ = "enrolments"
     __table_args__ = (sa.UniqueConstraint("run_id", "user_id", name="uq_enrolments_run_user"),)

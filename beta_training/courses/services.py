@@ -9,6 +9,7 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 
 from beta_training.core.models import assign_changed, upsert, utcnow
+from beta_training.core.states import record_creation, transition_once
 from beta_training.courses import emails, queries
 from beta_training.courses.models import (
     Course,
@@ -16,6 +17,7 @@ from beta_training.courses.models import (
     CourseItem,
     CourseModule,
     CourseRun,
+    ENROLMENT_TRANSITIONS,
     Enrolment,
     EnrolmentState,
     ItemCompletion,
@@ -239,9 +241,13 @@ def _window_message(run: CourseRun, now: datetime) -> str:
     return _("Les inscriptions sont closes depuis le %(date)s.", date=format_datetime(run.registration_closes_at, fmt))
 
 
-def enrol(run: CourseRun, user, *, now: datetime | None = None, invited: bool = False) -> Enrolment:
-    """One click: enrol the user (idempotent). Outside the registration window only invitees get in."""
+def enrol(run: CourseRun, user, *, actor=None, now: datetime | None = None, invited: bool = False) -> Enrolment:
+    """One click: enrol the user (idempotent). Outside the registration window only invitees get in.
+
+    `actor` is who enrols her (a trainer's batch enrolment), by default herself; the enrolment's
+    timeline records it."""
     now = now or utcnow()
+    actor = actor or user
     enrolment = queries.get_enrolment(run, user)
     if enrolment is not None and enrolment.is_active:
         return enrolment
@@ -258,17 +264,19 @@ def enrol(run: CourseRun, user, *, now: datetime | None = None, invited: bool = 
                 db.session.add(enrolment)
         except sa.exc.IntegrityError:  # a second tab enrolled at the same moment
             return queries.get_enrolment(run, user)
+        record_creation(enrolment, EnrolmentState.ACTIVE, actor=actor, now=now)
         emails.queue_enrolled(enrolment)
     else:
-        enrolment.state = EnrolmentState.ACTIVE
-        enrolment.enrolled_at = now
+        transition_once(enrolment, ENROLMENT_TRANSITIONS, EnrolmentState.UNENROLLED, EnrolmentState.ACTIVE,
+                        actor=actor, now=now, values={"enrolled_at": now})
     db.session.flush()
     return enrolment
 
 
 def unenrol(enrolment: Enrolment, *, actor, now: datetime | None = None) -> Enrolment:
-    """Progress is kept: re-enrolling later picks it up again."""
-    enrolment.state = EnrolmentState.UNENROLLED
+    """Progress is kept: re-enrolling later picks it up again. A second click changes nothing."""
+    transition_once(enrolment, ENROLMENT_TRANSITIONS, EnrolmentState.ACTIVE, EnrolmentState.UNENROLLED,
+                    actor=actor, now=now or utcnow())
     db.session.flush()
     return enrolment
 
@@ -297,7 +305,7 @@ def invite_or_enrol(run: CourseRun, *, actor, emails_text: str, now: datetime | 
             if existing is not None and existing.is_active:
                 outcome["already"].append(address)
                 continue
-            enrol(run, user, now=now, invited=True)
+            enrol(run, user, actor=actor, now=now, invited=True)
             outcome["enrolled"].append(address)
         else:
             upsert(CourseInvitation, {"run_id": run.id, "email": address},

@@ -8,7 +8,32 @@ from beta_training.core.pdf import latin1 as _text
 from beta_training.sheets.models import SECTIONS
 
 
+# A sheet filled to every limit (about 7,000 characters) does not fit on A4 at the reading size:
+# the type is made smaller, step by step, until the sheet holds on one page.
+TYPE_SCALES = (1.0, 0.9, 0.8, 0.72, 0.65)
+
+
 def one_pager_pdf(content: dict, *, owner_name: str, version: int) -> bytes:
+    for scale in TYPE_SCALES:
+        pdf = _one_pager(content, owner_name=owner_name, version=version, scale=scale)
+        if pdf.pages_count == 1:
+            break
+    return bytes(pdf.output())
+
+
+def _one_pager(content: dict, *, owner_name: str, version: int, scale: float) -> FPDF:
+    def font(style: str, size: float) -> None:
+        pdf.set_font("Helvetica", style, size * scale)
+
+    def paragraph(height: float, text: str) -> None:
+        pdf.multi_cell(0, height * scale, _text(text), new_x="LMARGIN", new_y="NEXT")
+
+    def heading(text: str) -> None:
+        pdf.ln(2 * scale)
+        font("B", 11)
+        pdf.cell(0, 6 * scale, _text(text), new_x="LMARGIN", new_y="NEXT")
+        font("", 9)
+
     pdf = FPDF(format="A4")
     pdf.set_compression(False)
     pdf.set_title(_text(content["name"] or "Fiche produit"))
@@ -16,38 +41,28 @@ def one_pager_pdf(content: dict, *, owner_name: str, version: int) -> bytes:
     pdf.set_auto_page_break(True, margin=12)
     pdf.add_page()
     pdf.set_margins(15, 12, 15)
-    pdf.set_font("Helvetica", "B", 18)
-    pdf.multi_cell(0, 9, _text(content["name"] or "Fiche produit"), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", "I", 10)
-    pdf.multi_cell(0, 5, _text(content["pitch"]), new_x="LMARGIN", new_y="NEXT")
+    font("B", 18)
+    paragraph(9, content["name"] or "Fiche produit")
+    font("I", 10)
+    paragraph(5, content["pitch"])
     for key in ("context", "problem", "solution", "strategy"):
-        pdf.ln(2)
-        pdf.set_font("Helvetica", "B", 11)
-        pdf.cell(0, 6, _text(str(SECTIONS[key][0])), new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font("Helvetica", "", 9)
-        pdf.multi_cell(0, 4.5, _text(content[key]), new_x="LMARGIN", new_y="NEXT")
+        heading(str(SECTIONS[key][0]))
+        paragraph(4.5, content[key])
     indicators = [i for i in content["indicators"] if i["name"]]
     if indicators:
-        pdf.ln(2)
-        pdf.set_font("Helvetica", "B", 11)
-        pdf.cell(0, 6, _text("Indicateurs d'impact"), new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font("Helvetica", "", 9)
+        heading("Indicateurs d'impact")
         for indicator in indicators:
-            pdf.multi_cell(0, 4.5, _text(f"- {indicator['name']} : {indicator['baseline']} -> {indicator['target']} à 6 mois"),
-                           new_x="LMARGIN", new_y="NEXT")
+            paragraph(4.5, f"- {indicator['name']} : {indicator['baseline']} -> {indicator['target']} à 6 mois")
     milestones = [m for m in content["milestones"] if m["title"]]
     if milestones:
-        pdf.ln(2)
-        pdf.set_font("Helvetica", "B", 11)
-        pdf.cell(0, 6, _text("Feuille de route à 6 mois"), new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font("Helvetica", "", 9)
+        heading("Feuille de route à 6 mois")
         for milestone in milestones:
             priority = f" (priorité {milestone['priority']})" if milestone.get("priority") else ""
-            pdf.multi_cell(0, 4.5, _text(f"- {milestone['due_on']} : {milestone['title']}{priority}"), new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(2)
-    pdf.set_font("Helvetica", "", 8)
-    pdf.multi_cell(0, 4, _text(f"{content['team']}\nFiche de {owner_name}, version {version}."), new_x="LMARGIN", new_y="NEXT")
-    return bytes(pdf.output())
+            paragraph(4.5, f"- {milestone['due_on']} : {milestone['title']}{priority}")
+    pdf.ln(2 * scale)
+    font("", 8)
+    paragraph(4, f"{content['team']}\nFiche de {owner_name}, version {version}.")
+    return pdf
 
 
 def startup_markdown(content: dict, *, contact: str, investigation_start: str) -> str:

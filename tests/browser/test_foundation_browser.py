@@ -5,6 +5,7 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import expect
 
 from beta_training.accounts.models import Role
 from beta_training.cohorts.models import CohortStatus
@@ -54,12 +55,27 @@ def test_password_reset_by_mail(page, mailbox):
     page.get_by_text("Si un compte existe pour cette adresse").wait_for()
 
     [message] = mailbox.wait_for(1)
-    page.goto(_mailed_path(message))
+    assert (message["To"], message["Subject"]) == ("oubli@example.gouv.fr", "Réinitialisez votre mot de passe")
+    link = _mailed_path(message)
+    assert link.startswith("/compte/reinitialiser/")
+    page.goto(link)
     page.locator("input[name=password]").fill(NEW_PASSWORD)
     page.locator("input[name=confirm]").fill(NEW_PASSWORD)
     page.get_by_role("button", name="Enregistrer le mot de passe").click()
     page.get_by_text("Votre mot de passe a été modifié").wait_for()
+    assert urlsplit(page.url).path == "/compte/connexion"
+
+    # The old password no longer opens the account; the link has served once and is dead.
+    page.get_by_label("Adresse électronique").fill("oubli@example.gouv.fr")
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter", exact=True).click()
+    expect(page.get_by_text("Adresse électronique ou mot de passe incorrect.").first).to_be_visible()
+    assert urlsplit(page.url).path == "/compte/connexion"
+    assert page.goto(link).status == 400
+    expect(page.get_by_role("heading", level=1)).to_have_text("Lien expiré ou invalide")
+
     browser_login(page, "oubli@example.gouv.fr", NEW_PASSWORD)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mon compte")
 
 
 def test_log_in_with_the_keyboard_only(page):
@@ -75,6 +91,7 @@ def test_log_in_with_the_keyboard_only(page):
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
     page.wait_for_url("**/compte/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mon compte")
 
 
 def _world():

@@ -1,4 +1,4 @@
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -16,6 +16,7 @@ from tests.factories import (
     make_cohort,
     make_user,
 )
+from tests.records import timeline_of
 
 
 @pytest.fixture
@@ -240,6 +241,33 @@ def test_attendance_makes_alumni(ctx, trainer):
         services.save_alumni_profile(absent.user, listed=True, project="", contact="")
     found = db.session.scalars(queries.alumni_directory_query("suivi")).all()
     assert [p.user_id for p in found] == [present.user_id]
+
+
+def test_attendance_records_who_marked_each_presence_and_when(ctx, trainer):
+    cohort = make_cohort()
+    present, absent = make_application(cohort, state="confirmed"), make_application(cohort, state="confirmed")
+    monday, tuesday = datetime(2027, 3, 1, 17, tzinfo=UTC), datetime(2027, 3, 2, 17, tzinfo=UTC)
+    services.mark_attendance(cohort, actor=trainer, attended_ids={present.id}, now=monday)
+    assert timeline_of(present) == [
+        ("confirmed", "confirmed", trainer.id, "Présence à la session : oui.", monday)]
+    assert timeline_of(absent) == [("confirmed", "confirmed", trainer.id, "Présence à la session : non.", monday)]
+    # The same register sent again changes nothing, so records nothing; a correction is recorded, by its author.
+    services.mark_attendance(cohort, actor=trainer, attended_ids={present.id}, now=tuesday)
+    other_trainer = make_user(roles=[Role.TRAINER])
+    services.mark_attendance(cohort, actor=other_trainer, attended_ids={present.id, absent.id}, now=tuesday)
+    assert len(timeline_of(present)) == 1
+    assert timeline_of(absent)[1:] == [("confirmed", "confirmed", other_trainer.id, "Présence à la session : oui.", tuesday)]
+
+
+def test_editing_a_session_records_who_changed_which_fields(ctx, trainer):
+    cohort = make_cohort(seats=28, title="Alpha Lyon", status="published")
+    when = datetime(2027, 1, 5, 9, tzinfo=UTC)
+    services.update_cohort(cohort, actor=trainer, now=when, title="Alpha Lyon 2027", seats=24, edition=cohort.edition)
+    assert (cohort.title, cohort.seats) == ("Alpha Lyon 2027", 24)
+    assert timeline_of(cohort) == [
+        ("published", "published", trainer.id, "Modifiée : Titre, Nombre de places.", when)]
+    services.update_cohort(cohort, actor=trainer, now=when, title="Alpha Lyon 2027", seats=24)  # nothing changed
+    assert len(timeline_of(cohort)) == 1
 
 
 def test_bulk_email_reaches_only_the_audience(ctx, trainer):

@@ -4,12 +4,12 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from bs4 import BeautifulSoup
 
 from beta_training.accounts.models import Role
 from beta_training.cohorts.models import ApplicationState, Cohort, CohortApplication, CohortStatus, ProgrammeItem
-from beta_training.cohorts.views import CSV_COLUMNS
 from beta_training.courses.models import CourseItem as CourseItemModel
-from beta_training.core.models import OutboxMessage, utcnow
+from beta_training.core.models import OutboxMessage, StateChange, utcnow
 from beta_training.extensions import db
 from tests.conftest import login
 from tests.factories import (
@@ -22,6 +22,8 @@ from tests.factories import (
     make_speaker,
     make_user,
 )
+from tests.records import timeline_of
+from tests.simultaneous import post_at_once
 
 ROLES = ["anonymous", "candidate", "other_candidate", "trainer", "admin"]
 LOGIN = "login"
@@ -147,14 +149,21 @@ def test_apply_save_draft_then_submit_once(client, mailbox):
     assert response.status_code == 422 and "Cette réponse est obligatoire" in response.text
     assert 'aria-invalid="true"' in response.text
 
+    # A double click on « Envoyer »: both requests reach the server at the same instant.
     complete = {**draft, **{k: ("y" if v is True else v) for k, v in COMPLETE_ANSWERS.items()}, "action": "submit"}
-    first = client.post(f"/alpha/{cohort.slug}/candidater", data=complete)
-    second = client.post(f"/alpha/{cohort.slug}/candidater", data=complete)  # double click / replay
-    assert first.status_code == second.status_code == 302
-    rows = db.session.scalars(sa.select(CohortApplication).where(CohortApplication.user_id == user.id)).all()
-    assert len(rows) == 1 and rows[0].state == ApplicationState.SUBMITTED
+    responses = post_at_once(client.application, user, f"/alpha/{cohort.slug}/candidater", complete)
+    assert [r.status_code for r in responses] == [302, 302]
+    [application] = db.session.scalars(sa.select(CohortApplication).where(CohortApplication.user_id == user.id)).all()
+    assert application.state == ApplicationState.SUBMITTED and application.problem == COMPLETE_ANSWERS["problem"]
+    assert [r.headers["Location"] for r in responses] == [f"/alpha/candidatures/{application.id}"] * 2
+    moves = db.session.execute(
+        sa.select(StateChange.from_state, StateChange.to_state, StateChange.actor_id)
+        .where(StateChange.subject_type == "cohort_applications", StateChange.subject_id == application.id)
+        .order_by(StateChange.id)
+    ).all()
+    assert moves == [(None, "draft", user.id), ("draft", "submitted", user.id)]  # sent once, by her
     assert [m["Subject"] for m in mailbox.wait_for(1)] == [f"Candidature reçue : {cohort.title}"]
-    assert len(db.session.scalars(sa.select(OutboxMessage)).all()) == 1
+    assert db.session.scalars(sa.select(OutboxMessage.subject)).all() == [f"Candidature reçue : {cohort.title}"]
 
 
 def test_autosave_endpoint_saves_without_sending(client):
@@ -326,6 +335,36 @@ def test_bulk_email_and_attendance(client, mailbox):
     client.post(f"/alpha/gestion/{cohort.id}/presence", data={"attended_ids": [str(confirmed.id)]})
     db.session.refresh(confirmed)
     assert confirmed.attended is True
+    [(_, _, marked_by, reason, _)] = timeline_of(confirmed)
+    assert (marked_by, reason) == (trainer.id, "Présence à la session : oui.")
+
+
+def test_one_register_sent_twice_at_once_records_each_presence_once(app):
+    trainer = make_user(roles=[Role.TRAINER])
+    cohort = make_cohort()
+    present, absent = make_application(cohort, state="confirmed"), make_application(cohort, state="confirmed")
+    responses = post_at_once(app, trainer, f"/alpha/gestion/{cohort.id}/presence", {"attended_ids": [str(present.id)]})
+    assert [r.status_code for r in responses] == [302, 302]
+    assert [(to, actor, reason) for _, to, actor, reason, _ in timeline_of(present) + timeline_of(absent)] == [
+        ("confirmed", trainer.id, "Présence à la session : oui."), ("confirmed", trainer.id, "Présence à la session : non.")]
+
+
+def test_the_session_timeline_shows_who_edited_it(client):
+    trainer = make_user(roles=[Role.TRAINER], first_name="Camille", last_name="Formatrice")
+    opens = utcnow().replace(second=0, microsecond=0)  # the form shows minutes: what it sends back is unchanged
+    cohort = make_cohort(seats=28, applications_open_at=opens, applications_close_at=opens + timedelta(days=20))
+    login(client, trainer)
+    form = BeautifulSoup(client.get(f"/alpha/gestion/{cohort.id}/modifier").text, "html.parser").find(
+        "form", action=f"/alpha/gestion/{cohort.id}/modifier")
+    data = {field["name"]: field.get("value", "") for field in form.find_all("input") if field.get("type") not in ("radio", "submit")}
+    data.update({"format": cohort.format, "practical_info": "", "seats": "20"})
+    assert client.post(f"/alpha/gestion/{cohort.id}/modifier", data=data).status_code == 302
+    [(_, _, editor, reason, _)] = timeline_of(cohort)
+    assert (editor, reason) == (trainer.id, "Modifiée : Nombre de places.")
+    page = BeautifulSoup(client.get(f"/alpha/gestion/{cohort.id}/modifier").text, "html.parser")
+    [line] = page.find("h2", string="Historique").find_next("ol").find_all("li")
+    assert " ".join(line.get_text(" ", strip=True).split()).endswith(
+        "— Modification (Camille Formatrice) Modifiée : Nombre de places.")
 
 
 def test_alumni_directory_is_searchable_and_limited_to_alumni(client, world):
@@ -365,7 +404,11 @@ def test_csv_export_of_an_empty_session_still_has_its_header(client):
     login(client, make_user(roles=[Role.TRAINER]))
     cohort = make_cohort()
     text = client.get(f"/alpha/gestion/{cohort.id}/candidatures.csv").data.decode("utf-8-sig")
-    assert text.splitlines() == [";".join(CSV_COLUMNS)]
+    assert text.splitlines() == [
+        "id;etat;envoyee_le;prenom;nom;email;administration;type_administration;fonction;departement;situation;"
+        "produit;probleme;solution;premiers_utilisateurs;motivation;besoins;problem_score;motivation_score;"
+        "solution_score;note_moyenne;nombre_evaluations;rang_liste_attente;motif_decision;evaluations"
+    ]
 
 
 def test_review_page_shows_the_candidates_mooc_progress(client):

@@ -12,6 +12,7 @@ from beta_training.courses.models import CourseItem, ItemCompletion
 from beta_training.demo import MOOC_FOLDER
 from beta_training.extensions import db
 from tests.factories import make_course_invitation, make_course_run, make_enrolment, make_mooc, make_user
+from tests.records import timeline_of
 
 
 @pytest.fixture
@@ -54,6 +55,21 @@ def test_enrol_is_idempotent_and_unenrol_keeps_progress(ctx):
     assert _subjects().count(f"Inscription confirmée : {course.title}") == 1
 
 
+def test_every_move_of_an_enrolment_is_recorded_with_who_made_it(ctx):
+    _course, run = make_mooc()
+    learner, trainer = make_user(), make_user(roles=[Role.TRAINER])
+    t1 = utcnow().replace(microsecond=0)
+    t2, t3 = t1 + timedelta(days=1), t1 + timedelta(days=2)
+    enrolment = services.enrol(run, learner, now=t1)
+    services.unenrol(enrolment, actor=trainer, now=t2)
+    services.unenrol(enrolment, actor=learner, now=t3)  # a second click: already done, nothing recorded
+    assert enrolment.state == "unenrolled"
+    services.invite_or_enrol(run, actor=trainer, emails_text=learner.email)  # a trainer brings her back
+    assert [row[:3] for row in timeline_of(enrolment)] == [
+        (None, "active", learner.id), ("active", "unenrolled", trainer.id), ("unenrolled", "active", trainer.id)]
+    assert [row[4] for row in timeline_of(enrolment)][:2] == [t1, t2]
+
+
 def test_invitees_get_in_outside_the_window(ctx):
     now = utcnow()
     run = make_course_run(registration_opens_at=now - timedelta(days=30), registration_closes_at=now - timedelta(days=1))
@@ -71,7 +87,8 @@ def test_batch_enrolment(ctx):
     outcome = services.invite_or_enrol(run, actor=trainer, emails_text="existe@example.gouv.fr\nnouvelle@example.gouv.fr, pas-une-adresse\nEXISTE@example.gouv.fr")
     assert outcome == {"enrolled": ["existe@example.gouv.fr"], "invited": ["nouvelle@example.gouv.fr"], "already": [], "invalid": ["pas-une-adresse"]}
     assert services.invite_or_enrol(run, actor=trainer, emails_text="existe@example.gouv.fr")["already"] == ["existe@example.gouv.fr"]
-    assert "Vous êtes invité·e au MOOC" in _subjects()[-1] or any("invité" in s for s in _subjects())
+    course_title = run.course.title
+    assert _subjects() == [f"Inscription confirmée : {course_title}", f"Vous êtes invité·e au MOOC « {course_title} »"]
 
 
 def test_progress_is_recorded_once_and_completes_the_course(ctx):

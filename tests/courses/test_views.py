@@ -2,6 +2,8 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from bs4 import BeautifulSoup
+from freezegun import freeze_time
 
 from beta_training.accounts.models import Role, User
 from beta_training.core.models import utcnow
@@ -10,6 +12,7 @@ from beta_training.courses.models import CourseItem, Enrolment, ItemCompletion
 from beta_training.extensions import db
 from tests.conftest import login
 from tests.factories import make_enrolment, make_mooc, make_user
+from tests.records import timeline_of
 
 ROLES = ["anonymous", "learner", "other_learner", "trainer", "course_lead", "admin"]
 LOGIN = "login"
@@ -147,6 +150,7 @@ def test_course_completed_attestation_and_verification(client, world, mailbox):
     assert [m["Subject"] for m in mailbox.wait_for(1)] == [f"Cours terminé : {course.title}"]
 
 
+@freeze_time("2027-03-10 09:00:00")
 def test_after_the_access_window_the_course_is_read_only(client, world):
     run = world["run"]
     run.access_ends_at = utcnow() - timedelta(minutes=1)
@@ -154,8 +158,20 @@ def test_after_the_access_window_the_course_is_read_only(client, world):
     db.session.commit()
     login(client, world["users"]["learner"])
     page = client.get(f"/mooc/{world['course'].slug}/{run.slug}/contenu/s1-text").text
-    assert "lecture seule" in page or "la progression n’est plus enregistrée" in page
+    notice = BeautifulSoup(page, "html.parser").select_one(".fr-notice__title").get_text(strip=True)
+    assert notice == ("Cette session est terminée depuis le 10 mars 2027 : "
+                      "les contenus restent consultables, la progression n’est plus enregistrée.")
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ItemCompletion)) == 0
+
+
+def test_unenrolling_is_recorded_and_a_second_click_changes_nothing(client, world):
+    learner, enrolment = world["users"]["learner"], world["enrolment"]
+    login(client, learner)
+    url = f"/mooc/{world['course'].slug}/{world['run'].slug}/desinscription"
+    assert [client.post(url).status_code for _ in range(2)] == [302, 302]
+    db.session.refresh(enrolment)
+    assert enrolment.state == "unenrolled"
+    assert [row[:3] for row in timeline_of(enrolment)] == [("active", "unenrolled", learner.id)]
 
 
 def test_batch_enrol_page(client, world, mailbox):

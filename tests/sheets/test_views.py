@@ -1,5 +1,7 @@
 import pytest
 import sqlalchemy as sa
+from bs4 import BeautifulSoup
+from freezegun import freeze_time
 
 from beta_training.accounts.models import Role
 from beta_training.extensions import db
@@ -62,12 +64,22 @@ def test_stale_save_shows_both_texts(client, world):
     assert first.status_code == 302
     stale = client.post(f"/fiches/{sheet.id}/modifier", data={"base_version": "1", "name": "Mon produit", "context": "Texte de l’onglet B"})
     assert stale.status_code == 409
-    assert "Texte de l’onglet A" in stale.text and "Texte de l’onglet B" in stale.text
-    assert "enregistrée ailleurs" in stale.text
+    page = BeautifulSoup(stale.text, "html.parser")
+    assert page.select_one("#conflict h2").get_text(strip=True) == "Cette fiche a été enregistrée ailleurs entre-temps"
+    # This tab's text stays in the field, the other version's is shown right under it, word for word.
+    context = page.find("textarea", attrs={"name": "context"})
+    assert context.get_text().strip() == "Texte de l’onglet B"
+    [theirs] = context.find_parent("div", class_="fr-mb-3w").select(".fr-callout")
+    assert [p.get_text(strip=True) for p in theirs.find_all("p")] == ["Texte de la version 2 :", "Texte de l’onglet A"]
+    # A section both tabs agree on gets no second copy.
+    name = page.find(attrs={"name": "name"})
+    assert name["value"] == "Mon produit" and not name.find_parent("div", class_="fr-mb-3w").select(".fr-callout")
+    # (Saving again after reconciling is the sheets editor's fix, with its own test.)
     autosave = client.post(f"/fiches/{sheet.id}/brouillon", data={"base_version": "1", "context": "C"})
     assert autosave.status_code == 409 and autosave.json["conflict"] is True
     db.session.refresh(sheet)
-    assert sheet.current_version == 2
+    assert sheet.current_version == 2  # nothing overwritten: version 2 is still tab A's
+    assert db.session.scalar(sa.select(SheetVersion.content).where(SheetVersion.number == 2))["context"] == "Texte de l’onglet A"
 
 
 def test_learner_sees_feedback_beside_each_section(client, world):
@@ -78,32 +90,87 @@ def test_learner_sees_feedback_beside_each_section(client, world):
     assert "Chiffrez le drame" in client.get(f"/fiches/{sheet.id}/modifier").text
 
 
+def _table(page, caption: str) -> list[list[str]]:
+    """The rows of the table with this caption, each as the texts of its cells (header cells included)."""
+    table = page.find("caption", string=caption).find_parent("table")
+    return [[cell.get_text(" ", strip=True) for cell in row.find_all(["th", "td"])] for row in table.tbody.find_all("tr")]
+
+
+@freeze_time("2027-01-12 10:00:00")
 def test_follow_up_page_and_impact_view(client, world):
     from datetime import date
 
-    from beta_training.sheets.models import SheetMilestone
+    from beta_training.core.models import utcnow
+    from beta_training.sheets.models import IndicatorMeasure, ProductSheet, SheetMilestone
 
     owner = world["users"]["owner"]
-    sheet = make_product_sheet(owner, state=SheetState.APPROVED, content={
-        "indicators": [{"name": "Délai", "baseline": "30", "target": "5"}, {"name": "", "baseline": "", "target": ""},
-                       {"name": "", "baseline": "", "target": ""}]})
-    db.session.add(SheetMilestone(sheet_id=sheet.id, position=1, title="Premiers usagers", due_on=date(2027, 1, 15), status="todo"))
+    indicators = [{"name": "Délai", "baseline": "30", "target": "5"}, {"name": "", "baseline": "", "target": ""},
+                  {"name": "", "baseline": "", "target": ""}]
+    sheet = make_product_sheet(owner, state=SheetState.APPROVED, approved_at=utcnow(), content={"name": "Trouve ta formation",
+                                                                                               "indicators": indicators})
+    other_owner = make_user()
+    make_product_sheet(other_owner, state=SheetState.APPROVED, approved_at=utcnow(), content={"name": "Dossier facile"})
+    unapproved = make_product_sheet(make_user(), state=SheetState.SUBMITTED, content={"name": "Pas encore validée"})
+    milestones = [SheetMilestone(sheet_id=sheet.id, position=1, title="Premiers usagers", due_on=date(2027, 1, 15), status="todo"),
+                  SheetMilestone(sheet_id=sheet.id, position=2, title="Partenariat", due_on=date(2027, 1, 5), status="todo"),
+                  SheetMilestone(sheet_id=sheet.id, position=3, title="Lancement", due_on=date(2027, 4, 1), status="todo"),
+                  SheetMilestone(sheet_id=sheet.id, position=4, title="Bilan", due_on=date(2027, 6, 1), status="todo"),
+                  # Never counted: the sheet is not approved.
+                  SheetMilestone(sheet_id=unapproved.id, position=1, title="Hors compte", due_on=date(2027, 1, 15),
+                                 status="done", done_on=date(2027, 1, 2))]
+    db.session.add_all(milestones)
     db.session.commit()
-    milestone_id = db.session.scalar(sa.select(SheetMilestone.id))
+    first, second, third, fourth = (m.id for m in milestones[:4])
+
+    # A trainer reads the roadmap but cannot change it.
     login(client, world["users"]["trainer"])
-    assert client.get(f"/fiches/{sheet.id}/feuille-de-route").status_code == 200
-    assert client.post(f"/fiches/{sheet.id}/feuille-de-route", data={f"status-{milestone_id}": "done"}).status_code == 403
+    page = BeautifulSoup(client.get(f"/fiches/{sheet.id}/feuille-de-route").text, "html.parser")
+    assert _table(page, "Jalons") == [["Premiers usagers", "15 janvier 2027", "À faire"],
+                                      ["Partenariat", "5 janvier 2027 échéance passée", "À faire"],
+                                      ["Lancement", "1 avril 2027", "À faire"],
+                                      ["Bilan", "1 juin 2027", "À faire"]]
+    assert client.post(f"/fiches/{sheet.id}/feuille-de-route", data={f"status-{first}": "done"}).status_code == 403
+
+    # The owner marks three milestones done today (two on time, one late), the launch, then a measure.
     login(client, owner)
-    client.post(f"/fiches/{sheet.id}/feuille-de-route", data={f"status-{milestone_id}": "done", "launched_on": "2027-01-10"})
     response = client.post(f"/fiches/{sheet.id}/feuille-de-route",
-                           data={"action": "measure", "indicator": "Délai", "value": "12", "measured_on": "2027-02-01"})
+                           data={f"status-{first}": "done", f"status-{second}": "done", f"status-{third}": "done",
+                                 f"status-{fourth}": "todo",
+                                 "launched_on": "2027-01-10"})
     assert response.status_code == 302
+    done = db.session.execute(sa.select(SheetMilestone.title, SheetMilestone.status, SheetMilestone.done_on)
+                              .where(SheetMilestone.sheet_id == sheet.id).order_by(SheetMilestone.position)).all()
+    assert done == [("Premiers usagers", "done", date(2027, 1, 12)), ("Partenariat", "done", date(2027, 1, 12)),
+                    ("Lancement", "done", date(2027, 1, 12)), ("Bilan", "todo", None)]
+    assert db.session.get(ProductSheet, sheet.id).launched_on == date(2027, 1, 10)
+    response = client.post(f"/fiches/{sheet.id}/feuille-de-route",
+                           data={"action": "measure", "indicator": "Délai", "value": "12", "measured_on": "2027-01-08"})
+    assert response.status_code == 302
+    assert db.session.execute(sa.select(IndicatorMeasure.indicator, IndicatorMeasure.value, IndicatorMeasure.measured_on)).all() == [
+        ("Délai", "12", date(2027, 1, 8))]
+    page = BeautifulSoup(client.get(f"/fiches/{sheet.id}/feuille-de-route").text, "html.parser")
+    assert _table(page, "Valeurs mesurées") == [["8 janvier 2027", "Délai", "12"]]
+
     missing = client.post(f"/fiches/{sheet.id}/feuille-de-route", data={"action": "measure", "indicator": "Délai"})
-    assert missing.status_code == 422 and 'aria-invalid="true"' in missing.text
+    assert missing.status_code == 422
+    invalid = {field["name"] for field in BeautifulSoup(missing.text, "html.parser").select('[aria-invalid="true"]')}
+    assert invalid == {"value", "measured_on"}
     assert client.get("/fiches/impact").status_code == 403
+
     login(client, world["users"]["course_lead"])
-    page = client.get("/fiches/impact").text
-    assert "Services lancés" in page and ">1<" in page
+    page = BeautifulSoup(client.get("/fiches/impact").text, "html.parser")
+    assert _table(page, "Chiffres clés") == [
+        ["Fiches validées", "2"],
+        ["Jalons faits / prévus", "3 / 4"],
+        ["Jalons faits à temps", "2"],
+        ["Fiches avec des indicateurs mesurés", "1 (1 mesure(s))"],
+        ["Services lancés", "1"],
+    ]
+    listed = [" ".join(li.get_text(" ", strip=True).split()) for li in page.find("h2", string="Fiches validées").find_next("ul").find_all("li")]
+    assert sorted(listed) == [
+        f"Dossier facile — {other_owner.full_name}, validée le 12 janvier 2027",
+        f"Trouve ta formation — {owner.full_name}, validée le 12 janvier 2027 · lancé le 10 janvier 2027",
+    ]
 
 
 def test_sheet_cli_commands(app, mailbox):
@@ -136,7 +203,13 @@ def test_new_sheet_linked_to_the_mooc_run_and_the_alpha_application(client, worl
     assert response.status_code == 302
     sheet = db.session.scalar(sa.select(ProductSheet).order_by(ProductSheet.id.desc()))
     assert (sheet.enrolment_id, sheet.application_id) == (enrolment.id, application.id)
-    assert client.post("/fiches/nouvelle", data={"application_id": "999999"}).status_code == 200  # not one of hers
+    # An application that is not one of hers: refused with a message on the field, no sheet.
+    refused = client.post("/fiches/nouvelle", data={"application_id": "999999"})
+    assert refused.status_code == 200
+    error = BeautifulSoup(refused.text, "html.parser").select_one("#application_id-messages, .fr-error-text")
+    assert error.get_text(strip=True) == "N'est pas un choix valide."
+    assert db.session.scalars(sa.select(ProductSheet.id).where(ProductSheet.owner_id == owner.id).order_by(ProductSheet.id)).all() == [
+        world["draft"].id, sheet.id]
 
 
 def test_queue_and_sheet_pages_do_not_grow_with_sheets(client, world, count_queries):
