@@ -79,7 +79,7 @@ def test_learner_sees_feedback_beside_each_section(client, world):
 
 
 def test_follow_up_page_and_impact_view(client, world):
-    from datetime import date
+    from datetime import date, timedelta
 
     from beta_training.sheets.models import SheetMilestone
 
@@ -94,9 +94,10 @@ def test_follow_up_page_and_impact_view(client, world):
     assert client.get(f"/fiches/{sheet.id}/feuille-de-route").status_code == 200
     assert client.post(f"/fiches/{sheet.id}/feuille-de-route", data={f"status-{milestone_id}": "done"}).status_code == 403
     login(client, owner)
-    client.post(f"/fiches/{sheet.id}/feuille-de-route", data={f"status-{milestone_id}": "done", "launched_on": "2027-01-10"})
+    past = (date.today() - timedelta(days=20)).isoformat()  # launches and measures are never in the future
+    client.post(f"/fiches/{sheet.id}/feuille-de-route", data={f"status-{milestone_id}": "done", "launched_on": past})
     response = client.post(f"/fiches/{sheet.id}/feuille-de-route",
-                           data={"action": "measure", "indicator": "Délai", "value": "12", "measured_on": "2027-02-01"})
+                           data={"action": "measure", "indicator": "Délai", "value": "12", "measured_on": past})
     assert response.status_code == 302
     missing = client.post(f"/fiches/{sheet.id}/feuille-de-route", data={"action": "measure", "indicator": "Délai"})
     assert missing.status_code == 422 and 'aria-invalid="true"' in missing.text
