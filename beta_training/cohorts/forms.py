@@ -109,13 +109,14 @@ class ProgrammeItemForm(FlaskForm):
     speakers = SelectMultipleField(_l("Intervenant·es"), coerce=int, validators=[Optional()],
                                    description=_l("Ctrl ou Cmd pour en choisir plusieurs"))
 
-    def __init__(self, *args, cohort, **kwargs):
+    def __init__(self, *args, cohort=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.cohort = cohort  # the day must be one of the session's days
-        self.day.render_kw = {"min": cohort.starts_on.isoformat(), "max": cohort.ends_on.isoformat()}
+        self.cohort = cohort  # the session: the day must be one of its days (the service checks it too)
+        if cohort is not None:
+            self.day.render_kw = {"min": cohort.starts_on.isoformat(), "max": cohort.ends_on.isoformat()}
 
     def validate_day(self, field):
-        if field.data and not self.cohort.starts_on <= field.data <= self.cohort.ends_on:
+        if self.cohort is not None and field.data and not self.cohort.starts_on <= field.data <= self.cohort.ends_on:
             raise ValidationError(_("Choisissez un jour de la session, du %(start)s au %(end)s.",
                                     start=format_date(self.cohort.starts_on, "d MMMM yyyy"),
                                     end=format_date(self.cohort.ends_on, "d MMMM yyyy")))

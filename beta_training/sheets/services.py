@@ -20,13 +20,13 @@ from beta_training.sheets.models import (
     ROADMAP_REMINDER_MONTHS,
     IndicatorMeasure,
     MilestoneStatus,
-    milestone_due_on,
-    past_date_problem,
     ProductSheet,
     SheetMilestone,
     SheetReview,
     SheetState,
     SheetVersion,
+    milestone_due_on,
+    past_date_problem,
 )
 
 
