@@ -106,9 +106,11 @@ def make_cohort(**values) -> Cohort:
     return _save(Cohort(**defaults))
 
 
-def make_speaker(**values) -> Speaker:
+def make_speaker(cohort=None, **values) -> Speaker:
+    """A speaker of `cohort` (speakers belong to one session)."""
+    cohort = cohort or make_cohort()
     n = _n()
-    return _save(Speaker(**{"name": f"Intervenant {n}", "role": "coach", **values}))
+    return _save(Speaker(cohort_id=cohort.id, **{"name": f"Intervenant {n}", "role": "coach", **values}))
 
 
 def make_programme_item(cohort=None, speakers=(), **values) -> ProgrammeItem:

@@ -1,5 +1,7 @@
 """Forms of the Alpha training. Field-level validation only."""
 
+from flask_babel import format_date
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -106,6 +108,22 @@ class ProgrammeItemForm(FlaskForm):
     description = TextAreaField(_l("Description (Markdown)"), validators=[Optional(), Length(max=2000)])
     speakers = SelectMultipleField(_l("Intervenant·es"), coerce=int, validators=[Optional()],
                                    description=_l("Ctrl ou Cmd pour en choisir plusieurs"))
+
+    def __init__(self, *args, cohort=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.cohort = cohort  # the session: the day must be one of its days (the service checks it too)
+        if cohort is not None:
+            self.day.render_kw = {"min": cohort.starts_on.isoformat(), "max": cohort.ends_on.isoformat()}
+
+    def validate_day(self, field):
+        if self.cohort is not None and field.data and not self.cohort.starts_on <= field.data <= self.cohort.ends_on:
+            raise ValidationError(_("Choisissez un jour de la session, du %(start)s au %(end)s.",
+                                    start=format_date(self.cohort.starts_on, "d MMMM yyyy"),
+                                    end=format_date(self.cohort.ends_on, "d MMMM yyyy")))
+
+    def validate_ends_at(self, field):
+        if self.starts_at.data and field.data and field.data <= self.starts_at.data:
+            raise ValidationError(_l("L’heure de fin doit suivre l’heure de début."))
 
 
 def _answer(label, limit_key, hint=None, required=True):

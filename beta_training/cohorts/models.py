@@ -153,10 +153,16 @@ programme_item_speakers = sa.Table(
 
 
 class Speaker(TimestampMixin, db.Model):
+    """A speaker as listed by one session. Name, role and organisation belong to that session: the same
+    person in another session is another row, so a role given here never rewrites another session's
+    programme (archived ones included)."""
+
     __tablename__ = "speakers"
+    __table_args__ = (sa.UniqueConstraint("cohort_id", "name", name="uq_speakers_cohort_name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    cohort_id: Mapped[int] = mapped_column(sa.ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
     role: Mapped[str] = mapped_column(sa.String(30), default=SpeakerRole.OTHER)
     organisation: Mapped[str] = mapped_column(sa.String(200), default="")
 

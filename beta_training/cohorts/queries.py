@@ -309,12 +309,16 @@ def application_scores(application_id: int):
 # --- Alumni -------------------------------------------------------------------------------------------
 
 
+# An alumna attended a session with a confirmed seat; a withdrawal (even after being marked present) ends it.
+_ATTENDED = (CohortApplication.attended.is_(True), CohortApplication.state == ApplicationState.CONFIRMED)
+
+
 def is_alumni(user) -> bool:
     if user is None or not user.is_authenticated:
         return False
     return bool(
         db.session.scalar(
-            sa.select(sa.exists().where(CohortApplication.user_id == user.id, CohortApplication.attended.is_(True)))
+            sa.select(sa.exists().where(CohortApplication.user_id == user.id, *_ATTENDED))
         )
     )
 
@@ -324,7 +328,7 @@ def get_alumni_profile(user) -> AlumniProfile | None:
 
 
 def alumni_directory_query(search: str | None = None, departement: str | None = None) -> sa.Select:
-    attended = sa.select(CohortApplication.user_id).where(CohortApplication.attended.is_(True))
+    attended = sa.select(CohortApplication.user_id).where(*_ATTENDED)
     query = (
         sa.select(AlumniProfile)
         .join(User, User.id == AlumniProfile.user_id)

@@ -5,11 +5,13 @@ Seats: every operation that can change who holds a seat locks the session row fi
 confirmed seats never exceed the session's seats under concurrent requests.
 """
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import format_date
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from beta_training.cohorts import emails, queries
 from beta_training.cohorts.models import (
@@ -30,7 +32,7 @@ from beta_training.cohorts.models import (
     programme_item_speakers,
 )
 from beta_training.core.db import lock_for_update
-from beta_training.core.models import assign_changed, upsert, utcnow
+from beta_training.core.models import assign_changed, to_paris, upsert, utcnow
 from beta_training.core.states import InvalidTransition, record_action, record_creation, transition, transition_once
 from beta_training.extensions import db
 
@@ -41,6 +43,15 @@ class ApplicationError(Exception):
 
 class NoSeatLeft(ApplicationError):
     pass
+
+
+class InvalidValue(ApplicationError):
+    """A value refused by a rule that the form checks too; `field` names the form field it belongs to, so
+    the view shows the message there (the service guards callers that skip the form)."""
+
+    def __init__(self, message: str, *, field: str):
+        super().__init__(message)
+        self.field = field
 
 
 # --- Sessions and programme ---------------------------------------------------------------------------
@@ -62,9 +73,19 @@ def create_cohort(*, actor, **values) -> Cohort:
 def update_cohort(cohort: Cohort, *, actor, now: datetime | None = None, **values) -> Cohort:
     """Save the edited fields; the session's timeline says who changed which of them, and when.
 
-    The row is locked and re-read first: the same form sent twice at once records one change."""
+    Refused (InvalidValue) if fewer seats than people already holding one are left, or if the new dates
+    leave programme items outside the session. The row is locked and re-read first, as every offer does:
+    no offer slips in between the count and the save, and the same form sent twice at once records one change."""
     lock_for_update(Cohort, cohort.id)
     db.session.refresh(cohort)
+    if values.get("seats") is not None and values["seats"] < cohort.seats:
+        holders = queries.count_seat_holders(cohort.id)
+        if values["seats"] < holders:
+            raise InvalidValue(ngettext(
+                "%(num)s personne a déjà une place (proposée ou confirmée) : indiquez au moins %(num)s place.",
+                "%(num)s personnes ont déjà une place (proposée ou confirmée) : indiquez au moins %(num)s places.",
+                holders), field="seats")
+    _check_programme_fits(cohort, values.get("starts_on", cohort.starts_on), values.get("ends_on", cohort.ends_on))
     changed = assign_changed(cohort, values)
     if changed:  # saving an unchanged form records nothing
         fields = ", ".join(str(COHORT_FIELD_LABELS.get(name, name)) for name in changed)
@@ -80,11 +101,40 @@ def change_cohort_status(cohort: Cohort, target: CohortStatus, *, actor, reason:
     return cohort
 
 
-def upsert_speaker(*, name: str, role: str, organisation: str = "") -> Speaker:
-    return upsert(Speaker, {"name": name}, {"role": role, "organisation": organisation})
+def upsert_speaker(cohort: Cohort, *, name: str, role: str, organisation: str = "") -> Speaker:
+    """The session's speaker of that name, created or updated. Other sessions keep their own rows."""
+    return upsert(Speaker, {"cohort_id": cohort.id, "name": name}, {"role": role, "organisation": organisation})
+
+
+def _check_programme_item(cohort: Cohort, day: date | None, starts_at: time | None, ends_at: time | None) -> None:
+    if day is None or not cohort.starts_on <= day <= cohort.ends_on:
+        raise InvalidValue(_("Choisissez un jour de la session, du %(start)s au %(end)s.",
+                             start=format_date(cohort.starts_on, "d MMMM yyyy"),
+                             end=format_date(cohort.ends_on, "d MMMM yyyy")), field="day")
+    if starts_at is not None and ends_at is not None and ends_at <= starts_at:
+        raise InvalidValue(_("L’heure de fin doit suivre l’heure de début."), field="ends_at")
+
+
+def _check_programme_fits(cohort: Cohort, starts_on: date, ends_on: date) -> None:
+    """New session dates must keep every programme item inside them."""
+    outside = db.session.scalars(
+        sa.select(ProgrammeItem.day).where(
+            ProgrammeItem.cohort_id == cohort.id, sa.or_(ProgrammeItem.day < starts_on, ProgrammeItem.day > ends_on)
+        )
+    ).all()
+    if outside:
+        field = "starts_on" if min(outside) < starts_on else "ends_on"
+        raise InvalidValue(ngettext(
+            "%(num)s élément du programme serait hors de ces dates : déplacez-le ou retirez-le d’abord.",
+            "%(num)s éléments du programme seraient hors de ces dates : déplacez-les ou retirez-les d’abord.",
+            len(outside)), field=field)
 
 
 def save_programme_item(cohort: Cohort, *, item: ProgrammeItem | None = None, speaker_ids=(), **values) -> ProgrammeItem:
+    """Refused (InvalidValue) if the item is not on a day of the session or ends before it starts."""
+    current = {name: getattr(item, name, None) for name in ("day", "starts_at", "ends_at")}
+    checked = {**current, **{k: v for k, v in values.items() if k in current}}
+    _check_programme_item(cohort, checked["day"], checked["starts_at"], checked["ends_at"])
     if item is None:
         position = db.session.scalar(
             sa.select(sa.func.coalesce(sa.func.max(ProgrammeItem.position), -1) + 1).where(
@@ -112,6 +162,7 @@ def replace_programme(cohort: Cohort, items: list[dict]) -> None:
     }
     wanted_keys = set()
     for position, data in enumerate(items):
+        _check_programme_item(cohort, data["day"], data.get("starts_at"), data.get("ends_at"))
         key = (data["day"], position)
         wanted_keys.add(key)
         item = existing.get(key)
@@ -127,7 +178,7 @@ def replace_programme(cohort: Cohort, items: list[dict]) -> None:
                 "description": data.get("description", ""),
             },
         )
-        speakers = [upsert_speaker(**speaker) for speaker in data.get("speakers", ())]
+        speakers = [upsert_speaker(cohort, **speaker) for speaker in data.get("speakers", ())]
         db.session.flush()
         _set_speakers(item, {speaker.id for speaker in speakers})
     for key, item in existing.items():
@@ -137,6 +188,9 @@ def replace_programme(cohort: Cohort, items: list[dict]) -> None:
 
 
 def _set_speakers(item: ProgrammeItem, speaker_ids: set[int]) -> None:
+    own = set(db.session.scalars(sa.select(Speaker.id).where(Speaker.cohort_id == item.cohort_id, Speaker.id.in_(speaker_ids))))
+    if own != speaker_ids:
+        raise InvalidValue(_("Choisissez des intervenant·es de cette session."), field="speakers")
     link = programme_item_speakers
     current = set(db.session.scalars(sa.select(link.c.speaker_id).where(link.c.programme_item_id == item.id)))
     if current == speaker_ids:
@@ -352,6 +406,8 @@ def withdraw_application(application: CohortApplication, *, actor, reason: str =
     _guard(application, ApplicationState.WITHDRAWN)
     was_draft = application.state == ApplicationState.DRAFT
     _leaves_seat(application, ApplicationState.WITHDRAWN, actor=actor, reason=reason, now=now)
+    application.attended = None  # someone who withdrew is not an alumna of this session
+    db.session.flush()
     if not was_draft:
         emails.queue_withdrawn(application)
     return application
@@ -447,10 +503,13 @@ def record_review(application: CohortApplication, *, reviewer, comment: str = ""
 
 
 def mark_attendance(cohort: Cohort, *, actor, attended_ids: set[int], now: datetime | None = None) -> int:
-    """Each participant whose presence changes gets a line on the timeline of her application: who marked
-    her present or absent, and when. The session row is locked so that two registers sent at once
-    record each change once."""
+    """Refused before the session's first day (Paris time): nobody can have attended yet. Each participant
+    whose presence changes gets a line on the timeline of her application: who marked her present or absent,
+    and when. The session row is locked so that two registers sent at once record each change once."""
     now = now or utcnow()
+    if to_paris(now).date() < cohort.starts_on:
+        raise ApplicationError(_("Les présences se marquent à partir du premier jour de la session, le %(date)s.",
+                                 date=format_date(cohort.starts_on, "d MMMM yyyy")))
     lock_for_update(Cohort, cohort.id)
     db.session.expire_all()  # read the presences a register sent just before this one committed
     confirmed = queries.confirmed_applications(cohort.id)

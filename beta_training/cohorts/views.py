@@ -91,6 +91,12 @@ def _refused(error) -> None:
     flash(services.describe_error(error), "error")
 
 
+def _refused_value(form, error: services.InvalidValue) -> None:
+    """A value the service refused: nothing is saved, the message goes under its field."""
+    core_db.rollback()
+    getattr(form, error.field).errors.append(str(error))
+
+
 def _per_page() -> int:
     return current_app.config["USERS_PER_PAGE"]
 
@@ -355,10 +361,13 @@ def edit_cohort(cohort_id):
         form.applications_open_at.data = to_paris(cohort.applications_open_at)
         form.applications_close_at.data = to_paris(cohort.applications_close_at)
     if form.validate_on_submit() and not _slug_taken(form, cohort):
-        services.update_cohort(cohort, actor=current_user, **_cohort_values(form))
-        core_db.commit()
-        flash(_("Session enregistrée."), "success")
-        return redirect(url_for("cohorts.edit_cohort", cohort_id=cohort.id))
+        try:
+            services.update_cohort(cohort, actor=current_user, **_cohort_values(form))
+            core_db.commit()
+            flash(_("Session enregistrée."), "success")
+            return redirect(url_for("cohorts.edit_cohort", cohort_id=cohort.id))
+        except services.InvalidValue as error:
+            _refused_value(form, error)
     return render_template(
         "cohorts/edit_cohort.html", form=form, cohort=cohort, status_form=StatusForm(),
         transitions=sorted(COHORT_TRANSITIONS[CohortStatus(cohort.status)]), timeline=queries.timeline(cohort),
@@ -383,8 +392,9 @@ def change_cohort_status(cohort_id, target):
     return redirect(url_for("cohorts.edit_cohort", cohort_id=cohort_id))
 
 
-def _speaker_choices():
-    return [(s.id, f"{s.name} ({s.role_label})") for s in db.session.scalars(db.select(Speaker).order_by(Speaker.name))]
+def _speaker_choices(cohort: Cohort):
+    return [(s.id, f"{s.name} ({s.role_label})") for s in db.session.scalars(
+        db.select(Speaker).where(Speaker.cohort_id == cohort.id).order_by(Speaker.name))]
 
 
 @bp.route("/gestion/<int:cohort_id>/programme", methods=["GET", "POST"])
@@ -392,13 +402,17 @@ def _speaker_choices():
 def edit_programme(cohort_id):
     _managed_cohort_or_404(cohort_id)
     cohort = queries.get_cohort_with_programme(db.session.get(Cohort, cohort_id).slug)
-    form = ProgrammeItemForm(data={"day": cohort.starts_on} if request.method == "GET" else None)
-    form.speakers.choices = _speaker_choices()
+    form = ProgrammeItemForm(data={"day": cohort.starts_on} if request.method == "GET" else None, cohort=cohort)
+    form.speakers.choices = _speaker_choices(cohort)
     if form.validate_on_submit():
-        services.save_programme_item(cohort, speaker_ids=form.speakers.data, **_item_values(form))
-        core_db.commit()
-        flash(_("Élément ajouté au programme."), "success")
-        return redirect(url_for("cohorts.edit_programme", cohort_id=cohort_id))
+        try:
+            services.save_programme_item(cohort, speaker_ids=form.speakers.data, **_item_values(form))
+            core_db.commit()
+            flash(_("Élément ajouté au programme."), "success")
+            return redirect(url_for("cohorts.edit_programme", cohort_id=cohort_id))
+        except services.InvalidValue as error:
+            _refused_value(form, error)
+            cohort = queries.get_cohort_with_programme(cohort.slug)
     return render_template("cohorts/edit_programme.html", cohort=cohort, form=form, speaker_form=SpeakerForm(),
                            delete_form=ConfirmForm()), 422 if form.errors else 200
 
@@ -425,13 +439,16 @@ def edit_programme_item(cohort_id, item_id):
     form = ProgrammeItemForm(data={
         "day": item.day, "starts_at": item.starts_at, "ends_at": item.ends_at, "title": item.title,
         "description": item.description, "speakers": speaker_ids,
-    })
-    form.speakers.choices = _speaker_choices()
+    }, cohort=cohort)
+    form.speakers.choices = _speaker_choices(cohort)
     if form.validate_on_submit():
-        services.save_programme_item(cohort, item=item, speaker_ids=form.speakers.data, **_item_values(form))
-        core_db.commit()
-        flash(_("Élément du programme enregistré."), "success")
-        return redirect(url_for("cohorts.edit_programme", cohort_id=cohort_id))
+        try:
+            services.save_programme_item(cohort, item=item, speaker_ids=form.speakers.data, **_item_values(form))
+            core_db.commit()
+            flash(_("Élément du programme enregistré."), "success")
+            return redirect(url_for("cohorts.edit_programme", cohort_id=cohort_id))
+        except services.InvalidValue as error:
+            _refused_value(form, error)
     return render_template("cohorts/edit_programme_item.html", cohort=cohort, item=item, form=form), 422 if form.errors else 200
 
 
@@ -451,10 +468,10 @@ def delete_programme_item(cohort_id, item_id):
 @bp.post("/gestion/<int:cohort_id>/intervenants")
 @role_required("trainer")
 def add_speaker(cohort_id):
-    _managed_cohort_or_404(cohort_id)
+    cohort = _managed_cohort_or_404(cohort_id)
     form = SpeakerForm()
     if form.validate_on_submit():
-        services.upsert_speaker(name=form.name.data.strip(), role=form.role.data, organisation=form.organisation.data or "")
+        services.upsert_speaker(cohort, name=form.name.data.strip(), role=form.role.data, organisation=form.organisation.data or "")
         core_db.commit()
         flash(_("Intervenant·e enregistré·e : vous pouvez l’associer aux éléments du programme."), "success")
     else:
@@ -634,8 +651,12 @@ def attendance(cohort_id):
     form = AttendanceForm(data={"attended_ids": [a.id for a in confirmed if a.attended]} if request.method == "GET" else None)
     form.attended_ids.choices = [(a.id, a.full_name) for a in confirmed]
     if form.validate_on_submit():
-        present = services.mark_attendance(cohort, actor=current_user, attended_ids=set(form.attended_ids.data))
-        core_db.commit()
-        flash(_("Présences enregistrées : %(n)s participant·e(s).", n=present), "success")
+        try:
+            present = services.mark_attendance(cohort, actor=current_user, attended_ids=set(form.attended_ids.data))
+            core_db.commit()
+            flash(_("Présences enregistrées : %(n)s participant·e(s).", n=present), "success")
+        except REFUSED as error:
+            _refused(error)
         return redirect(url_for("cohorts.attendance", cohort_id=cohort_id))
-    return render_template("cohorts/attendance.html", cohort=cohort, form=form, confirmed=confirmed)
+    return render_template("cohorts/attendance.html", cohort=cohort, form=form, confirmed=confirmed,
+                           started=to_paris(utcnow()).date() >= cohort.starts_on)

@@ -46,8 +46,11 @@ def import_course(folder: Path, prune: bool = False, max_file_bytes: int = 20 * 
         published=bool(spec.get("published", False)),
     )
     for run in spec.get("runs", ()):
-        services.upsert_run(course, slug=run["slug"], name=run["name"],
-                            **{name: from_paris(run[name]) for name in RUN_DATES})
+        try:
+            services.upsert_run(course, slug=run["slug"], name=run["name"],
+                                **{name: from_paris(run[name]) for name in RUN_DATES})
+        except services.CourseError as error:
+            raise ContentError(f"run {run['slug']}: {error}") from None
     keys = set()
     number = 0
     for module_position, module_spec in enumerate(spec["modules"], start=1):

@@ -103,6 +103,19 @@ class RunForm(FlaskForm):
     def validate_access_ends_at(self, field):
         if self.access_starts_at.data and field.data and field.data <= self.access_starts_at.data:
             raise ValidationError(_l("La fin doit suivre le début."))
+        if self.registration_opens_at.data and field.data and field.data <= self.registration_opens_at.data:
+            raise ValidationError(_l("L’accès aux contenus doit se terminer après l’ouverture des inscriptions."))
+
+    def validate(self, extra_validators=None) -> bool:
+        # Across the two windows: registering must stay possible only while the contents can still be followed.
+        valid = super().validate(extra_validators)
+        closes, ends = self.registration_closes_at.data, self.access_ends_at.data
+        if closes and ends and closes > ends and not self.registration_closes_at.errors:
+            self.registration_closes_at.errors.append(_l(
+                "Les inscriptions doivent fermer au plus tard à la fin de l’accès aux contenus : "
+                "sinon on s’inscrirait à un cours déjà terminé."))
+            valid = False
+        return valid
 
 
 class BatchEnrolForm(FlaskForm):

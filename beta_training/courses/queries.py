@@ -56,11 +56,30 @@ def get_run(course: Course, run_slug: str) -> CourseRun | None:
     return next((run for run in course.runs if run.slug == run_slug), None)
 
 
-def default_run(course: Course, now: datetime) -> CourseRun | None:
-    """The run a visitor should see: the open or next one, else the latest."""
+def default_run(course: Course, now: datetime, user=None) -> CourseRun | None:
+    """The run a visitor should see when none is named. Runs may overlap, so in this order: the run the
+    learner is enrolled in (one still running first, then the latest), the one open for registration,
+    the current or next one, else the latest."""
     runs = sorted(course.runs, key=lambda run: run.access_starts_at)
+    if not runs:
+        return None
+    own_ids = _active_run_ids(user, [run.id for run in runs])
+    own = [run for run in runs if run.id in own_ids]
+    if own:
+        running = [run for run in own if not run.is_read_only(now)]
+        return running[-1] if running else own[-1]
+    open_now = [run for run in runs if run.is_registration_open(now)]
+    if open_now:
+        return open_now[0]
     current = [run for run in runs if run.access_ends_at > now]
-    return current[0] if current else (runs[-1] if runs else None)
+    return current[0] if current else runs[-1]
+
+
+def _active_run_ids(user, run_ids: list[int]) -> set[int]:
+    if user is None or not user.is_authenticated or not run_ids:
+        return set()
+    return set(db.session.scalars(sa.select(Enrolment.run_id).where(
+        Enrolment.user_id == user.id, Enrolment.run_id.in_(run_ids), Enrolment.state == EnrolmentState.ACTIVE)))
 
 
 def get_item(course: Course, key: str) -> CourseItem | None:

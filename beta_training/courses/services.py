@@ -33,6 +33,30 @@ class CourseError(Exception):
     """A refused operation; the message is safe to show to the user."""
 
 
+class InvalidRunWindow(CourseError):
+    """Run dates that could not work (the form checks them too); `field` names the form field to mark."""
+
+    def __init__(self, message: str, *, field: str):
+        super().__init__(message)
+        self.field = field
+
+
+def check_run_windows(*, registration_opens_at: datetime, registration_closes_at: datetime,
+                      access_starts_at: datetime, access_ends_at: datetime) -> None:
+    """Each window ends after it starts, and registration closes by the time access ends: nobody may
+    enrol in a run they could never follow."""
+    if registration_closes_at <= registration_opens_at:
+        raise InvalidRunWindow(_("La clôture doit suivre l’ouverture."), field="registration_closes_at")
+    if access_ends_at <= access_starts_at:
+        raise InvalidRunWindow(_("La fin doit suivre le début."), field="access_ends_at")
+    if registration_closes_at > access_ends_at:
+        raise InvalidRunWindow(_("Les inscriptions doivent fermer au plus tard à la fin de l’accès aux contenus : "
+                                 "sinon on s’inscrirait à un cours déjà terminé."), field="registration_closes_at")
+
+
+RUN_WINDOW_FIELDS = ("registration_opens_at", "registration_closes_at", "access_starts_at", "access_ends_at")
+
+
 # --- Structure (also used by seeding and the folder import) ---------------------------------------------
 
 
@@ -41,6 +65,7 @@ def upsert_course(*, slug: str, **values) -> Course:
 
 
 def upsert_run(course: Course, *, slug: str, **values) -> CourseRun:
+    check_run_windows(**{name: values[name] for name in RUN_WINDOW_FIELDS})
     return upsert(CourseRun, {"course_id": course.id, "slug": slug}, values)
 
 
@@ -251,6 +276,7 @@ def enrol(run: CourseRun, user, *, actor=None, now: datetime | None = None, invi
     enrolment = queries.get_enrolment(run, user)
     if enrolment is not None and enrolment.is_active:
         return enrolment
+    _refuse_if_over(run, now)  # not even an invitation opens a run nobody can follow any more
     invitation = queries.invitation_for(run, user.email)
     if invitation is not None:
         invitation.accepted_at = invitation.accepted_at or now
@@ -273,6 +299,12 @@ def enrol(run: CourseRun, user, *, actor=None, now: datetime | None = None, invi
     return enrolment
 
 
+def _refuse_if_over(run: CourseRun, now: datetime) -> None:
+    if run.is_read_only(now):
+        raise CourseError(_("Cette session est terminée depuis le %(date)s : on ne peut plus s’y inscrire.",
+                            date=format_datetime(run.access_ends_at, "d MMMM yyyy")))
+
+
 def unenrol(enrolment: Enrolment, *, actor, now: datetime | None = None) -> Enrolment:
     """Progress is kept: re-enrolling later picks it up again. A second click changes nothing."""
     transition_once(enrolment, ENROLMENT_TRANSITIONS, EnrolmentState.ACTIVE, EnrolmentState.UNENROLLED,
@@ -287,6 +319,7 @@ def invite_or_enrol(run: CourseRun, *, actor, emails_text: str, now: datetime | 
     from email_validator import EmailNotValidError, validate_email
 
     now = now or utcnow()
+    _refuse_if_over(run, now)
     outcome = {"enrolled": [], "invited": [], "already": [], "invalid": []}
     seen = set()
     for raw in emails_text.replace(",", "\n").replace(";", "\n").split():
@@ -380,6 +413,8 @@ def send_bulk_email(run: CourseRun, *, actor, audience: str, subject: str, body:
 
 
 def save_run(course: Course, *, run: CourseRun | None = None, **values) -> CourseRun:
+    """Refused (InvalidRunWindow) when the resulting windows could not work (see check_run_windows)."""
+    check_run_windows(**{name: values[name] if name in values else getattr(run, name, None) for name in RUN_WINDOW_FIELDS})
     if run is None:
         run = CourseRun(course_id=course.id)
         db.session.add(run)

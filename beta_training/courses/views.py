@@ -53,7 +53,7 @@ def _course_or_404(slug) -> Course:
 
 
 def _run_or_404(course: Course, run_slug: str | None) -> CourseRun:
-    run = queries.get_run(course, run_slug) if run_slug else queries.default_run(course, utcnow())
+    run = queries.get_run(course, run_slug) if run_slug else queries.default_run(course, utcnow(), user=current_user)
     if run is None:
         abort(404)
     return run
@@ -183,28 +183,42 @@ def _quiz_form(item: CourseItem) -> QuizAnswerForm | None:
 @bp.post("/<slug>/<run_slug>/contenu/<key>/termine")
 @login_required
 def complete_item(slug, run_slug, key):
-    """« J'ai terminé » (works without JavaScript), or the player's ~95 % event (fetch, JSON answer)."""
-    course, run, enrolment = _learner_context(slug, run_slug)
-    item = _item_or_404(course, key)
+    """« J'ai terminé » (works without JavaScript), or the player's ~95 % event (fetch, JSON answer).
+
+    The answer tells the truth: `recorded` if this request recorded the item, `completed` if the item is
+    (now or already) done for this learner; anything else is refused with its reason and status."""
     wants_json = request.headers.get("X-Requested-With") == "fetch"
-    if enrolment is None or not ConfirmForm().validate_on_submit():
-        abort(400)
+
+    def refuse(status: int, message: str):
+        if wants_json:
+            return jsonify(recorded=False, completed=False, message=message), status
+        if status in (400, 403):
+            abort(status)
+        flash(message, "error")
+        return redirect(url_for("courses.show_item", slug=slug, run_slug=run.slug, key=key))
+
+    course = _course_or_404(slug)
+    run = _run_or_404(course, run_slug)
+    item = _item_or_404(course, key)
+    enrolment = queries.get_enrolment(run, current_user)
+    if enrolment is None or not enrolment.is_active:
+        return refuse(403, _("Vous n’êtes pas inscrit·e à cette session : rien n’est enregistré."))
+    if not ConfirmForm().validate_on_submit():
+        return refuse(400, _("Votre session a expiré : rechargez la page."))
     source = "video" if request.form.get("source") == "video" and item.video_url else "button"
+    now = utcnow()
     try:
-        recorded = services.record_progress(enrolment, item, source=source)
+        recorded = services.record_progress(enrolment, item, source=source, now=now)
         core_db.commit()
     except services.CourseError as error:
         core_db.rollback()
-        if wants_json:
-            return jsonify(recorded=False, message=str(error)), 409
-        flash(str(error), "error")
-        return redirect(url_for("courses.show_item", slug=slug, run_slug=run.slug, key=key))
+        return refuse(409, str(error))
+    completed = item.id in queries.completed_item_ids(enrolment)
+    if not completed:  # after the access window nothing new is recorded
+        return refuse(409, _("Le cours est en lecture seule : la progression n’est plus enregistrée."))
     if wants_json:
         return jsonify(recorded=recorded, completed=True)
-    if run.is_read_only(utcnow()):
-        flash(_("Le cours est en lecture seule : la progression n’est plus enregistrée."), "info")
-    else:
-        flash(_("Élément terminé."), "success")
+    flash(_("Élément terminé."), "success")
     return redirect(url_for("courses.show_item", slug=slug, run_slug=run.slug, key=key))
 
 
@@ -470,10 +484,14 @@ def edit_run(course_id, run_id=None):
         else:
             values = {"name": form.name.data, "slug": form.slug.data, "requires_sheet": form.requires_sheet.data,
                       **{name: from_paris(getattr(form, name).data) for name in RUN_DATES}}
-            run = services.save_run(course, run=run, **values)
-            core_db.commit()
-            flash(_("Session enregistrée."), "success")
-            return redirect(url_for("courses.dashboard", run_id=run.id))
+            try:
+                run = services.save_run(course, run=run, **values)
+                core_db.commit()
+                flash(_("Session enregistrée."), "success")
+                return redirect(url_for("courses.dashboard", run_id=run.id))
+            except services.InvalidRunWindow as error:  # e.g. a time in the spring-forward gap, once in UTC
+                core_db.rollback()
+                getattr(form, error.field).errors.append(str(error))
     return render_template("courses/edit_run.html", course=course, run=run, form=form), 422 if form.errors else 200
 
 
@@ -537,8 +555,12 @@ def batch_enrol(run_id):
     form = BatchEnrolForm()
     outcome = None
     if form.validate_on_submit():
-        outcome = services.invite_or_enrol(run, actor=current_user, emails_text=form.emails.data)
-        core_db.commit()
+        try:
+            outcome = services.invite_or_enrol(run, actor=current_user, emails_text=form.emails.data)
+            core_db.commit()
+        except services.CourseError as error:
+            core_db.rollback()
+            form.emails.errors.append(str(error))
     learners = db.paginate(queries.learners_query(run), per_page=50, error_out=False)
     return render_template("courses/batch_enrol.html", run=run, form=form, outcome=outcome, learners=learners), 422 if form.errors else 200
 

@@ -2,6 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.i18n import translations
 from wtforms import (
     DateField,
     FieldList,
@@ -15,25 +16,57 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.form import Form
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from beta_training.core.forms import choices
-from beta_training.sheets.models import GRID, INDICATOR_COUNT, MILESTONE_COUNT, PRIORITIES, SECTION_HINTS, SECTIONS, USERTYPES
+from beta_training.core.models import to_paris, utcnow
+from beta_training.sheets.models import (
+    GRID,
+    INDICATOR_COUNT,
+    MILESTONE_COUNT,
+    PRIORITIES,
+    SECTION_HINTS,
+    SECTIONS,
+    USERTYPES,
+    milestone_due_on,
+    past_date_problem,
+)
+
+INVALID_DATE = _l("Saisissez une date réelle, par exemple 15/03/2027.")
 
 
-class IndicatorForm(Form):
+def paris_today():
+    return to_paris(utcnow()).date()
+
+
+class SubForm(Form):
+    """A row of a FieldList: WTForms' own messages in French too, as in FlaskForm."""
+
+    class Meta:
+        def get_translations(self, form):
+            return translations
+
+
+class IndicatorForm(SubForm):
     name = StringField(_l("Indicateur"), validators=[Optional(), Length(max=200)])
     baseline = StringField(_l("Valeur de départ"), validators=[Optional(), Length(max=200)])
     target = StringField(_l("Cible à 6 mois"), validators=[Optional(), Length(max=200)])
 
 
-class MilestoneForm(Form):
+class MilestoneForm(SubForm):
     title = StringField(_l("Jalon"), validators=[Optional(), Length(max=200)])
     due_on = StringField(_l("Échéance"), description=_l("Format : AAAA-MM-JJ"), validators=[Optional(), Length(max=10)],
                          render_kw={"type": "date"})
     priority = SelectField(_l("Priorité"), choices=choices(((p, _l("Priorité %(n)s", n=p)) for p in PRIORITIES), placeholder="—"),
-                           validators=[Optional()])
+                           validators=[Optional()], invalid_choice_message=_l("Choisissez la priorité 1, 2 ou 3, ou aucune."))
+
+    def validate_due_on(self, field):
+        # Stored as typed (a string in the sheet's JSON): it must be a real, plausible date.
+        try:
+            milestone_due_on(field.data or "", paris_today())
+        except ValueError as error:
+            raise ValidationError(str(error)) from None
 
 
 def _section_field(name):
@@ -52,8 +85,8 @@ class SheetForm(FlaskForm):
     solution = _section_field("solution")
     strategy = _section_field("strategy")
     team = _section_field("team")
-    indicators = FieldList(FormField(IndicatorForm), min_entries=INDICATOR_COUNT, max_entries=INDICATOR_COUNT)
-    milestones = FieldList(FormField(MilestoneForm), min_entries=MILESTONE_COUNT, max_entries=MILESTONE_COUNT)
+    indicators = FieldList(FormField(IndicatorForm), _l("Indicateur"), min_entries=INDICATOR_COUNT, max_entries=INDICATOR_COUNT)
+    milestones = FieldList(FormField(MilestoneForm), _l("Jalon"), min_entries=MILESTONE_COUNT, max_entries=MILESTONE_COUNT)
     usertypes = SelectMultipleField(_l("Usagers cibles"), choices=choices(USERTYPES.items()), validators=[Optional()],
                                     widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
     thematiques = StringField(_l("Thématiques"), description=_l("Séparées par des virgules, par exemple : emploi, formation"),
@@ -84,11 +117,27 @@ for _key, _label in GRID.items():
     setattr(ReviewSheetForm, f"score_{_key}", RadioField(_label, choices=SCORE_CHOICES, validators=[Optional()]))
 
 
+def _not_in_the_future(form, field):
+    if field.data is not None:
+        problem = past_date_problem(field.data, paris_today())
+        if problem:
+            raise ValidationError(problem)
+
+
 class MeasureForm(FlaskForm):
-    indicator = SelectField(_l("Indicateur"), validators=[InputRequired(_l("Choisissez un indicateur."))])
+    indicator = SelectField(_l("Indicateur"), validators=[InputRequired(_l("Choisissez un indicateur."))],
+                            invalid_choice_message=_l("Choisissez un des indicateurs de la fiche."))
     value = StringField(_l("Valeur mesurée"), description=_l("Par exemple : 12 jours, 340 usagers"),
                         validators=[InputRequired(_l("Saisissez la valeur mesurée.")), Length(max=100)])
-    measured_on = DateField(_l("Date de la mesure"), validators=[InputRequired(_l("Indiquez la date, par exemple 15/03/2027."))])
+    measured_on = DateField(_l("Date de la mesure"), invalid_value_message=INVALID_DATE,
+                            validators=[InputRequired(_l("Indiquez la date, par exemple 15/03/2027.")), _not_in_the_future])
+
+
+class RoadmapForm(FlaskForm):
+    """The follow-up form: milestone states are read by the view from `status-<id>`; the launch date is here."""
+
+    launched_on = DateField(_l("Date de lancement du service"), description=_l("Quand de vrais usagers ont commencé à l’utiliser."),
+                            invalid_value_message=INVALID_DATE, validators=[Optional(), _not_in_the_future])
 
 
 class NewSheetForm(FlaskForm):

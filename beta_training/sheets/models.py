@@ -1,5 +1,6 @@
 """Fiche produit: the MOOC's deliverable (product sheet + 6-month roadmap), its versions and reviews."""
 
+import re
 from datetime import date, datetime
 from enum import StrEnum
 
@@ -58,6 +59,39 @@ SECTION_HINTS = {
 INDICATOR_COUNT = 3
 MILESTONE_COUNT = 6
 PRIORITIES = ("1", "2", "3")  # the roadmap has at most three priorities; each milestone serves one
+
+# Dates typed on a sheet must be plausible: a milestone within a few years, a launch or a measure not
+# in the future, and nothing before 2000 (a crafted « 0001-01-01 » or « 2099-12-31 » is refused).
+EARLIEST_DATE = date(2000, 1, 1)
+MILESTONE_HORIZON_DAYS = 5 * 366
+
+
+def milestone_due_on(text: str, today: date) -> date | None:
+    """The due date typed as YYYY-MM-DD (None if empty); ValueError, with the French message to show,
+    if it is not a real date or not a plausible one."""
+    if not text:
+        return None
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):  # fromisoformat also takes 20270315 or 2027-W11-1
+            raise ValueError
+        due_on = date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(str(_l("Saisissez une date réelle au format AAAA-MM-JJ, par exemple 2027-03-15."))) from None
+    latest = date.fromordinal(today.toordinal() + MILESTONE_HORIZON_DAYS)
+    if not EARLIEST_DATE <= due_on <= latest:
+        raise ValueError(str(_l("Choisissez une échéance entre le %(start)s et le %(end)s.",
+                                start=EARLIEST_DATE.strftime("%d/%m/%Y"), end=latest.strftime("%d/%m/%Y"))))
+    return due_on
+
+
+def past_date_problem(value: date, today: date) -> str | None:
+    """Why a launch or measure date cannot be right (in the future, or before 2000), or None."""
+    if value > today:
+        return str(_l("La date ne peut pas être dans le futur (au plus tard le %(d)s).", d=today.strftime("%d/%m/%Y")))
+    if value < EARLIEST_DATE:
+        return str(_l("La date ne peut pas être antérieure au %(d)s.", d=EARLIEST_DATE.strftime("%d/%m/%Y")))
+    return None
+
 
 USERTYPES = {
     "particulier": _l("Particulier"), "etat": _l("État"), "collectivite-territoriale": _l("Collectivité territoriale"),
@@ -123,7 +157,11 @@ class ProductSheet(TimestampMixin, db.Model):
         return bool(user is not None and user.is_authenticated and user.id == self.owner_id)
 
     def can_review(self, user) -> bool:
-        return bool(user is not None and user.is_authenticated and user.has_any_role("trainer", "course_lead"))
+        """Trainers review (claim, release, decide) the sheets of others: never their own."""
+        return bool(
+            user is not None and user.is_authenticated and user.has_any_role("trainer", "course_lead")
+            and not self._is_owner(user)
+        )
 
     def can_view(self, user) -> bool:
         return self._is_owner(user) or self.can_review(user)

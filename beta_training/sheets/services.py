@@ -1,11 +1,11 @@
 """Write operations on fiches produit: versions (never lose a word), the review loop, exports."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from beta_training.core.models import utcnow
+from beta_training.core.models import to_paris, utcnow
 from beta_training.core.states import check_transition, record_change, transition
 from beta_training.extensions import db
 from beta_training.sheets import emails, queries
@@ -25,6 +25,8 @@ from beta_training.sheets.models import (
     SheetReview,
     SheetState,
     SheetVersion,
+    milestone_due_on,
+    past_date_problem,
 )
 
 
@@ -50,8 +52,10 @@ def empty_content() -> dict:
     }
 
 
-def clean_content(values: dict) -> dict:
-    """Keep known keys only, cut texts to their limits."""
+def clean_content(values: dict, today: date | None = None) -> dict:
+    """Keep known keys only, cut texts to their limits. A milestone date that is not a real, plausible
+    YYYY-MM-DD date is refused (SheetError), never stored as typed."""
+    today = today or to_paris(utcnow()).date()
     content = empty_content()
     for name, (_label, limit) in SECTIONS.items():
         content[name] = (values.get(name) or "").strip()[:limit]
@@ -59,7 +63,12 @@ def clean_content(values: dict) -> dict:
         content["indicators"][index] = {k: (row.get(k) or "").strip()[:200] for k in ("name", "baseline", "target")}
     for index, row in enumerate((values.get("milestones") or [])[:MILESTONE_COUNT]):
         priority = str(row.get("priority") or "")
-        content["milestones"][index] = {"title": (row.get("title") or "").strip()[:200], "due_on": (row.get("due_on") or "").strip()[:10],
+        due_on = (row.get("due_on") or "").strip()
+        try:
+            milestone_due_on(due_on, today)
+        except ValueError as error:
+            raise SheetError(_("Jalon %(n)s : %(message)s", n=index + 1, message=error)) from None
+        content["milestones"][index] = {"title": (row.get("title") or "").strip()[:200], "due_on": due_on,
                                         "priority": priority if priority in PRIORITIES else ""}
     content["usertypes"] = [u for u in values.get("usertypes") or [] if u in USERTYPES]
     content["thematiques"] = (values.get("thematiques") or "").strip()[:300]
@@ -84,7 +93,7 @@ def save_version(sheet: ProductSheet, *, author, content: dict, base_version: in
     The conditional UPDATE makes the check and the bump one atomic step, also across two devices.
     """
     now = now or utcnow()
-    content = clean_content(content)
+    content = clean_content(content, to_paris(now).date())
     bumped = db.session.execute(
         sa.update(ProductSheet)
         .where(ProductSheet.id == sheet.id, ProductSheet.current_version == base_version)
@@ -142,6 +151,8 @@ def withdraw_sheet(sheet: ProductSheet, *, actor, now: datetime | None = None) -
 def claim_sheet(sheet: ProductSheet, *, reviewer, now: datetime | None = None) -> None:
     """A trainer takes the sheet for review; others see who. Refused if someone else has it."""
     now = now or utcnow()
+    if reviewer.id == sheet.owner_id:
+        raise SheetError(_("Vous ne pouvez pas relire votre propre fiche : une autre personne de l’équipe s’en chargera."))
     if sheet.state == SheetState.IN_REVIEW:
         if sheet.claimed_by_id == reviewer.id:
             return
@@ -164,6 +175,8 @@ def claim_sheet(sheet: ProductSheet, *, reviewer, now: datetime | None = None) -
 def review_sheet(sheet: ProductSheet, *, reviewer, verdict: SheetState, overall_comment: str,
                  section_comments: dict, scores: dict, now: datetime | None = None) -> SheetReview:
     now = now or utcnow()
+    if reviewer.id == sheet.owner_id:
+        raise SheetError(_("Vous ne pouvez pas relire votre propre fiche : une autre personne de l’équipe s’en chargera."))
     if sheet.state != SheetState.IN_REVIEW or sheet.claimed_by_id != reviewer.id:
         raise SheetError(_("Prenez d’abord la fiche en relecture."))
     if verdict not in (SheetState.CHANGES_REQUESTED, SheetState.APPROVED):
@@ -205,8 +218,20 @@ def create_milestones(sheet: ProductSheet) -> None:
     db.session.flush()
 
 
-def update_roadmap(sheet: ProductSheet, *, actor, statuses: dict, launched_on=None, now: datetime | None = None) -> None:
+def _check_past_date(value, now: datetime) -> None:
+    if not isinstance(value, date) or isinstance(value, datetime):
+        raise SheetError(_("Saisissez une date réelle, par exemple 15/03/2027."))
+    problem = past_date_problem(value, to_paris(now).date())
+    if problem:
+        raise SheetError(problem)
+
+
+def update_roadmap(sheet: ProductSheet, *, actor, statuses: dict, launched_on: date | None = None,
+                   now: datetime | None = None) -> None:
+    """`launched_on` is a date (not in the future) or None; anything else is refused, nothing changed."""
     now = now or utcnow()
+    if launched_on is not None:
+        _check_past_date(launched_on, now)
     for milestone in queries.milestones_of(sheet):
         status = statuses.get(milestone.id)
         if status in set(MilestoneStatus) and status != milestone.status:
@@ -216,12 +241,16 @@ def update_roadmap(sheet: ProductSheet, *, actor, statuses: dict, launched_on=No
     db.session.flush()
 
 
-def record_measure(sheet: ProductSheet, *, actor, indicator: str, value: str, measured_on, now: datetime | None = None) -> IndicatorMeasure:
+def record_measure(sheet: ProductSheet, *, actor, indicator: str, value: str, measured_on: date,
+                   now: datetime | None = None) -> IndicatorMeasure:
+    """A measured value, dated between 2000 and today: a measure cannot come from the future."""
+    now = now or utcnow()
+    _check_past_date(measured_on, now)
     names = [i["name"] for i in queries.get_version(sheet, sheet.current_version).content["indicators"] if i["name"]]
     if indicator not in names:
         raise SheetError(_("Choisissez un des indicateurs de la fiche."))
     measure = IndicatorMeasure(sheet_id=sheet.id, indicator=indicator, value=value.strip()[:100], measured_on=measured_on,
-                               created_at=now or utcnow())
+                               created_at=now)
     db.session.add(measure)
     db.session.flush()
     return measure

@@ -14,7 +14,7 @@ from beta_training.cohorts import queries as cohort_queries
 from beta_training.courses import queries as course_queries
 from beta_training.extensions import db
 from beta_training.sheets import exports, queries, services
-from beta_training.sheets.forms import MeasureForm, NewSheetForm, ReviewSheetForm, SheetForm
+from beta_training.sheets.forms import MeasureForm, NewSheetForm, ReviewSheetForm, RoadmapForm, SheetForm
 from beta_training.sheets.models import (
     GRID,
     MILESTONE_STATUS_LABELS,
@@ -272,29 +272,35 @@ def follow_up(sheet_id):
     if not sheet.can_view(current_user):
         abort(403)
     content = queries.get_version(sheet, sheet.current_version).content
-    measure_form = MeasureForm()
+    posted = request.form if request.method == "POST" else None
+    is_measure = request.form.get("action") == "measure"
+    # Only the form that was sent reads the request: the other one is shown as stored, without errors.
+    measure_form = MeasureForm(formdata=posted if is_measure else None)
     measure_form.indicator.choices = choices((i["name"], i["name"]) for i in content["indicators"] if i["name"])
+    form = RoadmapForm(formdata=None if is_measure else posted, obj=sheet)
     if request.method == "POST":
         if not sheet.can_follow_up(current_user):
             abort(403)
-        if request.form.get("action") == "measure":
-            if measure_form.validate_on_submit():
+        try:
+            if is_measure and measure_form.validate_on_submit():
                 services.record_measure(sheet, actor=current_user, indicator=measure_form.indicator.data,
                                         value=measure_form.value.data, measured_on=measure_form.measured_on.data)
                 core_db.commit()
                 flash(_("Mesure enregistrée."), "success")
                 return redirect(url_for("sheets.follow_up", sheet_id=sheet.id))
-        elif ConfirmForm().validate_on_submit():
-            statuses = {m.id: request.form.get(f"status-{m.id}") for m in queries.milestones_of(sheet)}
-            launched = request.form.get("launched_on") or None
-            services.update_roadmap(sheet, actor=current_user, statuses=statuses,
-                                    launched_on=services.parse_date(launched) if launched else None)
-            core_db.commit()
-            flash(_("Feuille de route mise à jour."), "success")
-            return redirect(url_for("sheets.follow_up", sheet_id=sheet.id))
+            if not is_measure and form.validate_on_submit():
+                statuses = {m.id: request.form.get(f"status-{m.id}") for m in queries.milestones_of(sheet)}
+                services.update_roadmap(sheet, actor=current_user, statuses=statuses, launched_on=form.launched_on.data)
+                core_db.commit()
+                flash(_("Feuille de route mise à jour."), "success")
+                return redirect(url_for("sheets.follow_up", sheet_id=sheet.id))
+        except services.SheetError as error:
+            core_db.rollback()
+            (measure_form if is_measure else form).form_errors.append(str(error))
+    failed = measure_form.errors or form.errors
     return render_template("sheets/follow_up.html", sheet=sheet, content=content, milestones=queries.milestones_of(sheet),
-                           measures=queries.measures_of(sheet), measure_form=measure_form, form=ConfirmForm(),
-                           statuses=MILESTONE_STATUS_LABELS, today=utcnow().date()), 422 if measure_form.errors else 200
+                           measures=queries.measures_of(sheet), measure_form=measure_form, form=form,
+                           statuses=MILESTONE_STATUS_LABELS, today=utcnow().date()), 422 if failed else 200
 
 
 @bp.get("/impact")

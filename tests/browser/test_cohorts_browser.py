@@ -90,7 +90,7 @@ def test_apply_review_accept_confirm_and_receive_the_calendar(browser, live_serv
 
 def _alpha_world():
     cohort = make_cohort(slug="alpha-a11y")
-    make_programme_item(cohort, speakers=[make_speaker()])
+    make_programme_item(cohort, speakers=[make_speaker(cohort)])
     candidate = make_user(email="a11y-candidate@example.gouv.fr")
     application = make_application(cohort, candidate, state="accepted")
     make_application_review(application)

@@ -96,7 +96,7 @@ def test_log_in_with_the_keyboard_only(page):
 
 def _world():
     cohort = make_cohort(slug="alpha-a11y")
-    make_programme_item(cohort, speakers=[make_speaker()], description="Avec **des usagers**.")
+    make_programme_item(cohort, speakers=[make_speaker(cohort)], description="Avec **des usagers**.")
     make_cohort(slug="alpha-ancienne", starts_on=cohort.starts_on.replace(year=2017), status=CohortStatus.ARCHIVED)
     course = make_course(slug="mooc-a11y")
     make_course_run(course)

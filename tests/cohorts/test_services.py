@@ -232,7 +232,7 @@ def test_reviews_are_one_per_reviewer_and_averaged(ctx, trainer):
 
 
 def test_attendance_makes_alumni(ctx, trainer):
-    cohort = make_cohort()
+    cohort = make_cohort(starts_on=date.today() - timedelta(days=1))  # attendance is marked once it has started
     present, absent = make_application(cohort, state="confirmed"), make_application(cohort, state="confirmed")
     assert services.mark_attendance(cohort, actor=trainer, attended_ids={present.id}) == 1
     assert queries.is_alumni(present.user) and not queries.is_alumni(absent.user)

@@ -40,7 +40,7 @@ def world(app):
         "admin": make_user(roles=[Role.ADMIN]),
     }
     cohort = make_cohort(slug="alpha-ouverte")
-    item = make_programme_item(cohort, speakers=[make_speaker()])
+    item = make_programme_item(cohort, speakers=[make_speaker(cohort)])
     application = make_application(cohort, candidate, state="accepted")
     make_application(cohort, other, state="submitted")
     past = make_cohort(slug="alpha-passee", status=CohortStatus.ARCHIVED,
@@ -326,7 +326,7 @@ def test_csv_export_has_answers_scores_and_decisions(client):
 
 def test_bulk_email_and_attendance(client, mailbox):
     trainer = make_user(roles=[Role.TRAINER])
-    cohort = make_cohort()
+    cohort = make_cohort(starts_on=utcnow().date() - timedelta(days=1))  # attendance is marked once it has started
     confirmed = make_application(cohort, state="confirmed")
     make_application(cohort, state="waitlisted")
     login(client, trainer)
@@ -341,7 +341,7 @@ def test_bulk_email_and_attendance(client, mailbox):
 
 def test_one_register_sent_twice_at_once_records_each_presence_once(app):
     trainer = make_user(roles=[Role.TRAINER])
-    cohort = make_cohort()
+    cohort = make_cohort(starts_on=utcnow().date() - timedelta(days=1))
     present, absent = make_application(cohort, state="confirmed"), make_application(cohort, state="confirmed")
     responses = post_at_once(app, trainer, f"/alpha/gestion/{cohort.id}/presence", {"attended_ids": [str(present.id)]})
     assert [r.status_code for r in responses] == [302, 302]

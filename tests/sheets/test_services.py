@@ -199,16 +199,17 @@ def _approved_sheet(owner, trainer, milestones=None, indicators=None):
 
 
 def test_approval_opens_the_roadmap_follow_up(ctx):
-    from datetime import date
+    from datetime import date, timedelta
 
     owner, trainer = make_user(), make_user(roles=[Role.TRAINER])
     sheet = _approved_sheet(owner, trainer)
     first, second = queries.milestones_of(sheet)
     assert (first.title, first.due_on, first.status) == ("Premiers usagers", date(2027, 1, 15), "todo")
-    services.update_roadmap(sheet, actor=owner, statuses={first.id: "done", second.id: "abandoned"}, launched_on=date(2027, 1, 10))
-    services.record_measure(sheet, actor=owner, indicator="Délai", value="12 j", measured_on=date(2027, 2, 1))
+    past = date.today() - timedelta(days=20)  # launches and measures are never in the future
+    services.update_roadmap(sheet, actor=owner, statuses={first.id: "done", second.id: "abandoned"}, launched_on=past)
+    services.record_measure(sheet, actor=owner, indicator="Délai", value="12 j", measured_on=past)
     with pytest.raises(services.SheetError):
-        services.record_measure(sheet, actor=owner, indicator="Inventé", value="1", measured_on=date(2027, 2, 1))
+        services.record_measure(sheet, actor=owner, indicator="Inventé", value="1", measured_on=past)
     stats = queries.impact()
     assert stats == {"approved": 1, "milestones": 2, "milestones_done": 1, "milestones_on_time": 1,
                      "sheets_with_measures": 1, "measures": 1, "launched": 1}
