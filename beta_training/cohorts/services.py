@@ -23,12 +23,13 @@ from beta_training.cohorts.models import (
     ApplicationState,
     Cohort,
     CohortApplication,
+    CohortBulkEmail,
     CohortStatus,
     ProgrammeItem,
     Speaker,
     programme_item_speakers,
 )
-from beta_training.core.db import lock_for_update
+from beta_training.core.db import earlier_submission, lock_for_update
 from beta_training.core.models import assign_changed, upsert, utcnow
 from beta_training.core.states import InvalidTransition, record_creation, transition
 from beta_training.extensions import db
@@ -455,8 +456,22 @@ AUDIENCES = {
 }
 
 
-def send_bulk_email(cohort: Cohort, *, actor, audience: str, subject: str, body: str) -> int:
+def send_bulk_email(cohort: Cohort, *, actor, audience: str, subject: str, body: str, submission_key: str | None = None,
+                    now: datetime | None = None) -> CohortBulkEmail:
+    """Write to an audience of the session; the record says who sent what to how many.
+
+    Idempotent per rendered form: the same `submission_key` again (double click, replay) sends nothing and
+    returns the first record.
+    """
+    earlier = earlier_submission(CohortBulkEmail, submission_key, lock=(Cohort, cohort.id), sender_id=actor.id)
+    if earlier is not None:
+        return earlier
     recipients = queries.applications_in_states(cohort.id, AUDIENCES[audience])
+    record = CohortBulkEmail(cohort_id=cohort.id, sender_id=actor.id, audience=audience, subject=subject.strip(),
+                             body=body.strip(), recipient_count=len(recipients), submission_key=submission_key,
+                             sent_at=now or utcnow())
+    db.session.add(record)
     for application in recipients:
-        emails.queue_bulk_message(application, subject.strip(), body.strip())
-    return len(recipients)
+        emails.queue_bulk_message(application, record.subject, record.body)
+    db.session.flush()
+    return record

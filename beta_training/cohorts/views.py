@@ -25,6 +25,7 @@ from flask_login import current_user, login_required
 from beta_training.cohorts import queries, services
 from beta_training.cohorts.calendar import cohort_ics
 from beta_training.cohorts.forms import (
+    AUDIENCE_LABELS,
     AlumniProfileForm,
     AlumniSearchForm,
     ApplicationForm,
@@ -617,13 +618,14 @@ def bulk_email(cohort_id):
     cohort = _managed_cohort_or_404(cohort_id)
     form = BulkEmailForm()
     if form.validate_on_submit():
-        sent = services.send_bulk_email(cohort, actor=current_user, audience=form.audience.data,
-                                        subject=form.subject.data, body=form.body.data)
+        sent = services.send_bulk_email(cohort, actor=current_user, audience=form.audience.data, subject=form.subject.data,
+                                        body=form.body.data, submission_key=form.submission_key.data)
         core_db.commit()
-        flash(_("Message envoyé à %(n)s personne(s).", n=sent), "success")
+        flash(_("Message envoyé à %(n)s personne(s).", n=sent.recipient_count), "success")
         return redirect(url_for("cohorts.review_queue", cohort_id=cohort_id))
     return render_template("cohorts/bulk_email.html", cohort=cohort, form=form,
-                           counts=queries.state_counts_by_cohort([cohort.id])[cohort.id]), 422 if form.errors else 200
+                           counts=queries.state_counts_by_cohort([cohort.id])[cohort.id],
+                           sent=queries.bulk_emails_of(cohort.id), audiences=AUDIENCE_LABELS), 422 if form.errors else 200
 
 
 @bp.route("/gestion/<int:cohort_id>/presence", methods=["GET", "POST"])
