@@ -3,10 +3,11 @@
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import abort, request
+from flask import abort, flash, redirect, request
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
+from flask_login import current_user, login_url
 
+from beta_training.core.errors import json_error, wants_json
 from beta_training.extensions import db
 
 
@@ -30,6 +31,14 @@ def init_login_manager(login_manager, app) -> None:
         if user is None or not user.is_active or user.session_token != token:
             return None
         return user
+
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        # A script (autosave…) whose session expired gets a JSON 401 it can explain, not the login page.
+        if wants_json():
+            return json_error(401)
+        flash(str(login_manager.login_message), login_manager.login_message_category)
+        return redirect(login_url(login_manager.login_view, next_url=request.url))
 
 
 def role_required(*roles):

@@ -23,6 +23,7 @@ from flask_login import current_user, login_required
 
 from beta_training.core import db as core_db
 from beta_training.core.auth import role_required
+from beta_training.core.errors import json_error
 from beta_training.core.forms import ConfirmForm
 from beta_training.core.models import from_paris, to_paris, utcnow
 from beta_training.core.streaming import CsvStream
@@ -197,7 +198,7 @@ def complete_item(slug, run_slug, key):
     except services.CourseError as error:
         core_db.rollback()
         if wants_json:
-            return jsonify(recorded=False, message=str(error)), 409
+            return json_error(409, "refused", str(error), recorded=False)
         flash(str(error), "error")
         return redirect(url_for("courses.show_item", slug=slug, run_slug=run.slug, key=key))
     if wants_json:
