@@ -43,6 +43,15 @@ class NoSeatLeft(ApplicationError):
     pass
 
 
+class IncompleteAnswers(ApplicationError):
+    """A sent application must stay complete: the write is refused and nothing changes (trainers keep reading
+    the full answers)."""
+
+    def __init__(self, missing: list[str]):
+        super().__init__(_("Votre candidature est envoyée : elle doit rester complète. Rien n’a été modifié."))
+        self.missing = missing
+
+
 # --- Sessions and programme ---------------------------------------------------------------------------
 
 
@@ -187,6 +196,9 @@ def start_application(cohort: Cohort, user, now: datetime | None = None) -> Coho
 
 def save_answers(application: CohortApplication, *, actor, values: dict, now: datetime | None = None) -> CohortApplication:
     now = now or utcnow()
+    # Locked and re-read: an autosave racing « Envoyer » sees the sent application, and its rule, before writing.
+    lock_for_update(CohortApplication, application.id)
+    db.session.refresh(application)
     if not application.can_edit(actor, now):
         raise ApplicationError(_("Cette candidature ne peut plus être modifiée."))
     cleaned = {}
@@ -196,6 +208,11 @@ def save_answers(application: CohortApplication, *, actor, values: dict, now: da
             if isinstance(value, str):
                 value = value.strip()[: ANSWER_LIMITS.get(field, 300)]
             cleaned[field] = value
+    if application.state != ApplicationState.DRAFT:  # the rule of « Envoyer » holds for every later write
+        missing = [field for field in REQUIRED_FOR_SUBMISSION
+                   if not (cleaned[field] if field in cleaned else getattr(application, field))]
+        if missing:
+            raise IncompleteAnswers(missing)
     assign_changed(application, cleaned)
     db.session.flush()
     return application
