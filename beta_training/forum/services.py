@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from flask_babel import gettext as _
 
-from beta_training.core.db import earlier_submission, lock_for_update
+from beta_training.core.db import earlier_submission
 from beta_training.core.markdown import render_markdown
 from beta_training.core.models import utcnow
 from beta_training.core.states import InvalidTransition, transition
