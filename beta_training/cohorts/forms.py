@@ -28,7 +28,7 @@ from beta_training.cohorts.models import (
     SPEAKER_ROLE_LABELS,
     ApplicationState,
 )
-from beta_training.core.forms import choices
+from beta_training.core.forms import SubmissionKeyField, choices
 from beta_training.core.territories import DEPARTEMENTS
 
 SELECT = _l("Sélectionnez une option")
@@ -212,6 +212,7 @@ class BulkEmailForm(FlaskForm):
     audience = RadioField(_l("Destinataires"), choices=choices(AUDIENCE_LABELS.items()), validators=[InputRequired(_l("Choisissez les destinataires."))])
     subject = StringField(_l("Objet"), validators=[InputRequired(_l("Saisissez un objet.")), Length(max=200)])
     body = TextAreaField(_l("Message"), validators=[InputRequired(_l("Saisissez un message.")), Length(max=5000)], render_kw={"rows": 10})
+    submission_key = SubmissionKeyField()  # a double submit sends once
 
 
 class AttendanceForm(FlaskForm):

@@ -404,3 +404,23 @@ class AlumniProfile(TimestampMixin, db.Model):
     contact: Mapped[str] = mapped_column(sa.String(300), default="")
 
     user = relationship("User", lazy="joined", innerjoin=True)
+
+
+class CohortBulkEmail(db.Model):
+    """One grouped email of a session: who sent it, to which audience, what. The form's one-time key makes
+    a double submit send it once (the second click finds this row)."""
+
+    __tablename__ = "cohort_bulk_emails"
+    __table_args__ = (sa.UniqueConstraint("sender_id", "submission_key", name="uq_cohort_bulk_emails_sender_submission"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(sa.ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
+    sender_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    audience: Mapped[str] = mapped_column(sa.String(20))
+    subject: Mapped[str] = mapped_column(sa.String(200))
+    body: Mapped[str] = mapped_column(sa.Text)
+    recipient_count: Mapped[int]
+    submission_key: Mapped[str | None] = mapped_column(sa.String(40))
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    sender = relationship("User", lazy="joined")

@@ -14,6 +14,7 @@ from beta_training.cohorts.models import (
     ApplicationState,
     Cohort,
     CohortApplication,
+    CohortBulkEmail,
     CohortStatus,
     ProgrammeItem,
 )
@@ -361,3 +362,11 @@ def reviews_by_application(cohort_id: int) -> dict[int, list[ApplicationReview]]
     ):
         grouped.setdefault(review.application_id, []).append(review)
     return grouped
+
+
+def bulk_emails_of(cohort_id: int, limit: int = 20) -> list[CohortBulkEmail]:
+    """The session's latest grouped emails, newest first (with their sender)."""
+    return list(db.session.scalars(
+        sa.select(CohortBulkEmail).where(CohortBulkEmail.cohort_id == cohort_id)
+        .order_by(CohortBulkEmail.sent_at.desc(), CohortBulkEmail.id.desc()).limit(limit)
+    ))

@@ -26,12 +26,13 @@ from beta_training.cohorts.models import (
     ApplicationState,
     Cohort,
     CohortApplication,
+    CohortBulkEmail,
     CohortStatus,
     ProgrammeItem,
     Speaker,
     programme_item_speakers,
 )
-from beta_training.core.db import lock_for_update
+from beta_training.core.db import earlier_submission, lock_for_update
 from beta_training.core.models import assign_changed, to_paris, upsert, utcnow
 from beta_training.core.states import InvalidTransition, record_action, record_creation, transition, transition_once
 from beta_training.extensions import db
@@ -52,6 +53,15 @@ class InvalidValue(ApplicationError):
     def __init__(self, message: str, *, field: str):
         super().__init__(message)
         self.field = field
+
+
+class IncompleteAnswers(ApplicationError):
+    """A sent application must stay complete: the write is refused and nothing changes (trainers keep reading
+    the full answers)."""
+
+    def __init__(self, missing: list[str]):
+        super().__init__(_("Votre candidature est envoyée : elle doit rester complète. Rien n’a été modifié."))
+        self.missing = missing
 
 
 # --- Sessions and programme ---------------------------------------------------------------------------
@@ -250,6 +260,9 @@ def start_application(cohort: Cohort, user, now: datetime | None = None) -> Coho
 
 def save_answers(application: CohortApplication, *, actor, values: dict, now: datetime | None = None) -> CohortApplication:
     now = now or utcnow()
+    # Locked and re-read: an autosave racing « Envoyer » sees the sent application, and its rule, before writing.
+    lock_for_update(CohortApplication, application.id)
+    db.session.refresh(application)
     if not application.can_edit(actor, now):
         raise ApplicationError(_("Cette candidature ne peut plus être modifiée."))
     cleaned = {}
@@ -259,6 +272,11 @@ def save_answers(application: CohortApplication, *, actor, values: dict, now: da
             if isinstance(value, str):
                 value = value.strip()[: ANSWER_LIMITS.get(field, 300)]
             cleaned[field] = value
+    if application.state != ApplicationState.DRAFT:  # the rule of « Envoyer » holds for every later write
+        missing = [field for field in REQUIRED_FOR_SUBMISSION
+                   if not (cleaned[field] if field in cleaned else getattr(application, field))]
+        if missing:
+            raise IncompleteAnswers(missing)
     assign_changed(application, cleaned)
     db.session.flush()
     return application
@@ -536,8 +554,22 @@ AUDIENCES = {
 }
 
 
-def send_bulk_email(cohort: Cohort, *, actor, audience: str, subject: str, body: str) -> int:
+def send_bulk_email(cohort: Cohort, *, actor, audience: str, subject: str, body: str, submission_key: str | None = None,
+                    now: datetime | None = None) -> CohortBulkEmail:
+    """Write to an audience of the session; the record says who sent what to how many.
+
+    Idempotent per rendered form: the same `submission_key` again (double click, replay) sends nothing and
+    returns the first record.
+    """
+    earlier = earlier_submission(CohortBulkEmail, submission_key, lock=(Cohort, cohort.id), sender_id=actor.id)
+    if earlier is not None:
+        return earlier
     recipients = queries.applications_in_states(cohort.id, AUDIENCES[audience])
+    record = CohortBulkEmail(cohort_id=cohort.id, sender_id=actor.id, audience=audience, subject=subject.strip(),
+                             body=body.strip(), recipient_count=len(recipients), submission_key=submission_key,
+                             sent_at=now or utcnow())
+    db.session.add(record)
     for application in recipients:
-        emails.queue_bulk_message(application, subject.strip(), body.strip())
-    return len(recipients)
+        emails.queue_bulk_message(application, record.subject, record.body)
+    db.session.flush()
+    return record

@@ -25,6 +25,7 @@ from flask_login import current_user, login_required
 from beta_training.cohorts import queries, services
 from beta_training.cohorts.calendar import cohort_ics
 from beta_training.cohorts.forms import (
+    AUDIENCE_LABELS,
     AlumniProfileForm,
     AlumniSearchForm,
     ApplicationForm,
@@ -56,6 +57,7 @@ from beta_training.cohorts.models import (
 from beta_training.core import db as core_db
 from beta_training.courses import queries as course_queries
 from beta_training.core.auth import role_required
+from beta_training.core.errors import json_endpoint, json_error
 from beta_training.core.forms import ConfirmForm
 from beta_training.core.models import from_paris, to_paris, utcnow
 from beta_training.core.pagination import paginate_rows
@@ -160,17 +162,9 @@ def apply(slug):
             services.save_answers(application, actor=current_user, values=form.answers(), now=now)
             if request.form.get("action") == "submit" or already_sent:
                 missing = services.missing_answers(application)
-                if missing:
-                    # A draft keeps what was typed; a sent application is never left incomplete.
-                    core_db.rollback() if already_sent else core_db.commit()
-                    for name in missing:
-                        getattr(form, name).errors.append(_("Cette réponse est obligatoire pour envoyer la candidature."))
-                    form.form_errors.append(
-                        _("Il manque des réponses : rien n’a été modifié.") if already_sent
-                        else _("Votre brouillon est enregistré, mais il manque des réponses pour l’envoyer.")
-                    )
-                    return render_template("cohorts/apply.html", cohort=cohort, form=form,
-                                           application=queries.get_application_for(cohort, current_user)), 422
+                if missing:  # a draft keeps what was typed, and says what sending it still needs
+                    core_db.commit()
+                    return _missing_answers(cohort, form, missing, _("Votre brouillon est enregistré, mais il manque des réponses pour l’envoyer."))
                 sent_now = services.submit_application(application, actor=current_user, now=now)
                 core_db.commit()
                 flash(_("Votre candidature est envoyée. Un courriel de confirmation vous a été adressé.") if sent_now
@@ -179,6 +173,9 @@ def apply(slug):
             core_db.commit()
             flash(_("Brouillon enregistré."), "success")
             return redirect(url_for("cohorts.apply", slug=cohort.slug))
+        except services.IncompleteAnswers as error:  # a sent application is never left incomplete
+            core_db.rollback()
+            return _missing_answers(cohort, form, error.missing, _("Il manque des réponses : rien n’a été modifié."))
         except REFUSED as error:
             _refused(error)
             return redirect(url_for("cohorts.show_cohort", slug=cohort.slug))
@@ -186,20 +183,36 @@ def apply(slug):
     return render_template("cohorts/apply.html", cohort=cohort, form=form, application=existing), status
 
 
+def _missing_answers(cohort, form: ApplicationForm, missing: list[str], summary: str):
+    for name in missing:
+        getattr(form, name).errors.append(_("Cette réponse est obligatoire pour envoyer la candidature."))
+    form.form_errors.append(summary)
+    return render_template("cohorts/apply.html", cohort=cohort, form=form,
+                           application=queries.get_application_for(cohort, current_user)), 422
+
+
 @bp.post("/<slug>/candidater/brouillon")
+@json_endpoint
 @login_required
 def autosave_application(slug):
     """Background save while typing (JSON). The same form posts here; nothing is sent, only saved."""
     cohort = _visible_cohort_or_404(slug)
     form = ApplicationForm()
     if not form.validate_on_submit():
-        return jsonify(saved=False, errors=form.errors), 422
+        return json_error(422, "invalid", _("Certaines réponses ne sont pas valides : utilisez le bouton d’enregistrement "
+                                            "pour voir lesquelles."), saved=False, errors=form.errors)
     try:
         application = services.start_application(cohort, current_user)
         services.save_answers(application, actor=current_user, values=form.answers())
+    except services.IncompleteAnswers as error:
+        core_db.rollback()
+        labels = ", ".join(f"« {getattr(form, name).label.text} »" for name in error.missing)
+        return json_error(422, "incomplete", _("Votre candidature est envoyée et doit rester complète : vos modifications "
+                                               "ne sont pas enregistrées tant que ces réponses sont vides : %(labels)s.",
+                                               labels=labels), saved=False, missing=error.missing)
     except REFUSED as error:
         core_db.rollback()
-        return jsonify(saved=False, message=services.describe_error(error)), 409
+        return json_error(409, "not_editable", services.describe_error(error), saved=False)
     core_db.commit()
     return jsonify(saved=True, saved_at=format_datetime(application.updated_at, "HH'h'mm"))
 
@@ -634,13 +647,14 @@ def bulk_email(cohort_id):
     cohort = _managed_cohort_or_404(cohort_id)
     form = BulkEmailForm()
     if form.validate_on_submit():
-        sent = services.send_bulk_email(cohort, actor=current_user, audience=form.audience.data,
-                                        subject=form.subject.data, body=form.body.data)
+        sent = services.send_bulk_email(cohort, actor=current_user, audience=form.audience.data, subject=form.subject.data,
+                                        body=form.body.data, submission_key=form.submission_key.data)
         core_db.commit()
-        flash(_("Message envoyé à %(n)s personne(s).", n=sent), "success")
+        flash(_("Message envoyé à %(n)s personne(s).", n=sent.recipient_count), "success")
         return redirect(url_for("cohorts.review_queue", cohort_id=cohort_id))
     return render_template("cohorts/bulk_email.html", cohort=cohort, form=form,
-                           counts=queries.state_counts_by_cohort([cohort.id])[cohort.id]), 422 if form.errors else 200
+                           counts=queries.state_counts_by_cohort([cohort.id])[cohort.id],
+                           sent=queries.bulk_emails_of(cohort.id), audiences=AUDIENCE_LABELS), 422 if form.errors else 200
 
 
 @bp.route("/gestion/<int:cohort_id>/presence", methods=["GET", "POST"])

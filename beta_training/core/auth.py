@@ -3,10 +3,11 @@
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import abort, request
+from flask import abort, flash, redirect, request
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
+from flask_login import current_user, login_url
 
+from beta_training.core.errors import json_error, wants_json
 
 def init_login_manager(login_manager, app, load_user) -> None:
     """`load_user(session_id)` is the accounts domain's: core knows no domain."""
@@ -16,6 +17,14 @@ def init_login_manager(login_manager, app, load_user) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
     login_manager.user_loader(load_user)
+
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        # A script (autosave…) whose session expired gets a JSON 401 it can explain, not the login page.
+        if wants_json():
+            return json_error(401)
+        flash(str(login_manager.login_message), login_manager.login_message_category)
+        return redirect(login_url(login_manager.login_view, next_url=request.url))
 
 
 def role_required(*roles):

@@ -90,7 +90,23 @@ def lock_for_update(model, row_id: int) -> None:
         return
     session.commit()
     table = model.__table__
-    session.execute(sa.update(table).where(table.c.id == row_id).values(id=table.c.id))
+    # A no-op write: every column with an onupdate (updated_at) is set to itself, so the lock changes nothing.
+    unchanged = {column.name: column for column in table.columns if column.onupdate is not None}
+    session.execute(sa.update(table).where(table.c.id == row_id).values(id=table.c.id, **unchanged))
+
+
+def earlier_submission(model, submission_key: str | None, *, lock: tuple, **owner):
+    """One-time form keys: what the first submission of this rendered form wrote, or None.
+
+    A form carries a key (core.forms.SubmissionKeyField); the row it creates stores it, unique per owner
+    (e.g. author_id + submission_key). The place the row is written to — `lock`, a (model, id) pair — is
+    locked first, so two clicks of one double click queue there and the second one finds the row of the
+    first one instead of writing another. `owner`: the columns that scope the key (author_id=…).
+    """
+    if not submission_key:
+        return None
+    lock_for_update(*lock)
+    return db.session.scalar(sa.select(model).filter_by(submission_key=submission_key, **owner))
 
 
 IMMEDIATE_KEY = "sqlite_immediate"

@@ -6,7 +6,7 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, DateTimeLocalField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
-from beta_training.core.forms import choices
+from beta_training.core.forms import SubmissionKeyField, choices
 from beta_training.courses.models import ITEM_KIND_LABELS
 
 
@@ -132,6 +132,7 @@ class LearnerEmailForm(FlaskForm):
     stalled_days = IntegerField(_l("N jours sans activité"), default=14, validators=[Optional(), NumberRange(min=1, max=365)])
     subject = StringField(_l("Objet"), validators=[InputRequired(_l("Saisissez un objet.")), Length(max=200)])
     body = TextAreaField(_l("Message"), validators=[InputRequired(_l("Saisissez un message.")), Length(max=5000)], render_kw={"rows": 8})
+    submission_key = SubmissionKeyField()  # a double submit sends once
 
 
 class PublishForm(FlaskForm):

@@ -294,3 +294,24 @@ class CourseInvitation(db.Model):
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     run: Mapped[CourseRun] = relationship(lazy="joined", innerjoin=True)
+
+
+class RunBulkEmail(db.Model):
+    """One grouped email to the learners of a run: who sent it, to which audience, what. The form's one-time
+    key makes a double submit send it once (the second click finds this row)."""
+
+    __tablename__ = "course_run_bulk_emails"
+    __table_args__ = (sa.UniqueConstraint("sender_id", "submission_key", name="uq_course_run_bulk_emails_sender_submission"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(sa.ForeignKey("course_runs.id", ondelete="CASCADE"), index=True)
+    sender_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    audience: Mapped[str] = mapped_column(sa.String(20))
+    stalled_days: Mapped[int | None]  # the « sans activité depuis N jours » audience only
+    subject: Mapped[str] = mapped_column(sa.String(200))
+    body: Mapped[str] = mapped_column(sa.Text)
+    recipient_count: Mapped[int]
+    submission_key: Mapped[str | None] = mapped_column(sa.String(40))
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    sender = relationship("User", lazy="joined")

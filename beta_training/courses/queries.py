@@ -17,6 +17,7 @@ from beta_training.courses.models import (
     EnrolmentState,
     ItemCompletion,
     ResourceFile,
+    RunBulkEmail,
     Sequence,
 )
 from beta_training.extensions import db
@@ -315,3 +316,11 @@ def has_submitted_sheet(enrolment: Enrolment) -> bool:
     return bool(db.session.scalar(sa.select(sa.exists().where(
         ProductSheet.enrolment_id == enrolment.id, ProductSheet.state != SheetState.DRAFT,
     ))))
+
+
+def bulk_emails_of(run_id: int, limit: int = 20) -> list[RunBulkEmail]:
+    """The run's latest grouped emails, newest first (with their sender)."""
+    return list(db.session.scalars(
+        sa.select(RunBulkEmail).where(RunBulkEmail.run_id == run_id)
+        .order_by(RunBulkEmail.sent_at.desc(), RunBulkEmail.id.desc()).limit(limit)
+    ))

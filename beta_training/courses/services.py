@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 
+from beta_training.core.db import earlier_submission
 from beta_training.core.models import assign_changed, upsert, utcnow
 from beta_training.core.states import record_creation, transition_once
 from beta_training.courses import emails, queries
@@ -24,6 +25,7 @@ from beta_training.courses.models import (
     ItemKind,
     QuizChoice,
     ResourceFile,
+    RunBulkEmail,
     Sequence,
 )
 from beta_training.extensions import db
@@ -404,12 +406,25 @@ def check_completion(enrolment: Enrolment, now: datetime | None = None) -> bool:
 
 
 def send_bulk_email(run: CourseRun, *, actor, audience: str, subject: str, body: str, stalled_days: int = 14,
-                    now: datetime | None = None) -> int:
+                    submission_key: str | None = None, now: datetime | None = None) -> RunBulkEmail:
+    """Write to an audience of the run; the record says who sent what to how many.
+
+    Idempotent per rendered form: the same `submission_key` again (double click, replay) sends nothing and
+    returns the first record.
+    """
+    earlier = earlier_submission(RunBulkEmail, submission_key, lock=(CourseRun, run.id), sender_id=actor.id)
+    if earlier is not None:
+        return earlier
     now = now or utcnow()
     recipients = queries.learners_for_audience(run, audience, stalled_since=now - timedelta(days=stalled_days))
+    record = RunBulkEmail(run_id=run.id, sender_id=actor.id, audience=audience,
+                          stalled_days=stalled_days if audience == "stalled" else None, subject=subject.strip(),
+                          body=body.strip(), recipient_count=len(recipients), submission_key=submission_key, sent_at=now)
+    db.session.add(record)
     for enrolment in recipients:
-        emails.queue_bulk_message(enrolment, subject.strip(), body.strip())
-    return len(recipients)
+        emails.queue_bulk_message(enrolment, record.subject, record.body)
+    db.session.flush()
+    return record
 
 
 def save_run(course: Course, *, run: CourseRun | None = None, **values) -> CourseRun:

@@ -23,12 +23,14 @@ from flask_login import current_user, login_required
 
 from beta_training.core import db as core_db
 from beta_training.core.auth import role_required
+from beta_training.core.errors import json_error
 from beta_training.core.forms import ConfirmForm
 from beta_training.core.models import from_paris, to_paris, utcnow
 from beta_training.core.streaming import CsvStream
 from beta_training.courses import queries, services
 from beta_training.courses.attestation import attestation_pdf
 from beta_training.courses.forms import (
+    AUDIENCE_LABELS,
     BatchEnrolForm,
     ItemForm,
     LearnerEmailForm,
@@ -191,7 +193,7 @@ def complete_item(slug, run_slug, key):
 
     def refuse(status: int, message: str):
         if wants_json:
-            return jsonify(recorded=False, completed=False, message=message), status
+            return json_error(status, None, message, recorded=False, completed=False)
         if status in (400, 403):
             abort(status)
         flash(message, "error")
@@ -572,8 +574,10 @@ def email_learners(run_id):
     form = LearnerEmailForm()
     if form.validate_on_submit():
         sent = services.send_bulk_email(run, actor=current_user, audience=form.audience.data, subject=form.subject.data,
-                                        body=form.body.data, stalled_days=form.stalled_days.data or 14)
+                                        body=form.body.data, stalled_days=form.stalled_days.data or 14,
+                                        submission_key=form.submission_key.data)
         core_db.commit()
-        flash(_("Message envoyé à %(n)s apprenant·e(s).", n=sent), "success")
+        flash(_("Message envoyé à %(n)s apprenant·e(s).", n=sent.recipient_count), "success")
         return redirect(url_for("courses.dashboard", run_id=run.id))
-    return render_template("courses/email_learners.html", run=run, form=form), 422 if form.errors else 200
+    return render_template("courses/email_learners.html", run=run, form=form, sent=queries.bulk_emails_of(run.id),
+                           audiences=AUDIENCE_LABELS), 422 if form.errors else 200

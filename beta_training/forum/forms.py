@@ -1,13 +1,11 @@
 """Forms of the forum. Lengths are checked here for the message next to the field, and again by the services."""
 
-from uuid import uuid4
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from beta_training.core.forms import choices
+from beta_training.core.forms import SubmissionKeyField, choices
 from beta_training.forum.models import EMAIL_FREQUENCY_LABELS, THREAD_KIND_LABELS
 
 BODY_HINT = _l("Markdown : **gras**, *italique*, listes, [lien](https://…). Mentionnez quelqu’un avec @prénom.nom.")
@@ -22,21 +20,21 @@ class ThreadForm(FlaskForm):
     body = TextAreaField(_l("Message"), description=BODY_HINT,
                          validators=[InputRequired(_l("Écrivez votre message.")), Length(max=MAX_BODY)], render_kw={"rows": 8})
     announcement = BooleanField(_l("Annonce : épinglée et envoyée par courriel à tous les membres"))
-    submission_key = HiddenField()
+    submission_key = SubmissionKeyField()
 
 
 class ReplyForm(FlaskForm):
     body = TextAreaField(_l("Votre réponse"), description=BODY_HINT,
                          validators=[InputRequired(_l("Écrivez votre message.")), Length(max=MAX_BODY)], render_kw={"rows": 6})
     parent_id = HiddenField()
-    submission_key = HiddenField()
+    submission_key = SubmissionKeyField()
 
 
 class CommentForm(FlaskForm):
     body = TextAreaField(_l("Votre commentaire"), validators=[InputRequired(_l("Écrivez votre message.")), Length(max=MAX_BODY)],
                          render_kw={"rows": 3})
     parent_id = IntegerField(validators=[InputRequired()])
-    submission_key = HiddenField()
+    submission_key = SubmissionKeyField()
 
 
 class EditPostForm(FlaskForm):
@@ -67,8 +65,3 @@ class DraftForm(FlaskForm):
     kind = StringField(validators=[Optional(), Length(max=20)])
     title = StringField(validators=[Optional(), Length(max=200)])
     body = TextAreaField(validators=[Optional(), Length(max=MAX_BODY)])
-
-
-def new_submission_key() -> str:
-    """One per rendered form: a double click posts the same key twice."""
-    return uuid4().hex

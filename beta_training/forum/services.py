@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from flask_babel import gettext as _
 
-from beta_training.core.db import lock_for_update
+from beta_training.core.db import earlier_submission
 from beta_training.core.markdown import render_markdown
 from beta_training.core.models import utcnow
 from beta_training.core.states import InvalidTransition, transition
@@ -155,21 +155,11 @@ def _index(post: ForumPost) -> None:
                        {"id": post.id, "stems": " ".join(search.stems(post.search_text))})
 
 
-def _earlier_submission(author, submission_key: str | None, lock) -> ForumPost | None:
-    """Double submits: with a key, the place is locked (so two clicks queue) and the post of the first click,
-    if any, is what the second one gets."""
-    if not submission_key:
-        return None
-    lock_for_update(*lock)
-    return db.session.scalar(sa.select(ForumPost).where(ForumPost.author_id == author.id,
-                                                        ForumPost.submission_key == submission_key))
-
-
 def start_thread(forum: Forum, author, *, category_id: int, kind: str, title: str, body: str,
                  announcement: bool = False, rules: PostingRules = PostingRules(), now: datetime | None = None,
                  submission_key: str | None = None) -> ForumThread:
     now = now or utcnow()
-    earlier = _earlier_submission(author, submission_key, (Forum, forum.id))
+    earlier = earlier_submission(ForumPost, submission_key, lock=(Forum, forum.id), author_id=author.id)
     if earlier is not None:
         return earlier.thread
     if not forum.can_view(author):
@@ -199,7 +189,7 @@ def reply(thread: ForumThread, author, *, body: str, parent_id: int | None = Non
           rules: PostingRules = PostingRules(), now: datetime | None = None, submission_key: str | None = None) -> ForumPost:
     """A reply to the thread, or a comment on a reply (one level: a comment on a comment attaches to its reply)."""
     now = now or utcnow()
-    earlier = _earlier_submission(author, submission_key, (ForumThread, thread.id))
+    earlier = earlier_submission(ForumPost, submission_key, lock=(ForumThread, thread.id), author_id=author.id)
     if earlier is not None:
         return earlier
     if not thread.can_reply(author):

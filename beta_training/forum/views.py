@@ -9,7 +9,8 @@ from flask_login import current_user, login_required
 from beta_training.cohorts.models import Cohort
 from beta_training.core import db as core_db
 from beta_training.core.db import lock_for_update
-from beta_training.core.forms import ConfirmForm, choices
+from beta_training.core.errors import json_endpoint, json_error
+from beta_training.core.forms import ConfirmForm, choices, new_submission_key
 from beta_training.core.markdown import render_markdown
 from beta_training.courses.models import CourseRun
 from beta_training.extensions import csrf, db
@@ -24,7 +25,6 @@ from beta_training.forum.forms import (
     ReplyForm,
     ReportForm,
     ThreadForm,
-    new_submission_key,
 )
 from beta_training.forum.models import Forum, ForumPost, ForumThread, ThreadState, draft_target, is_staff
 
@@ -171,7 +171,7 @@ def _save_draft(target: str):
     """Autosave while typing (JSON): nothing is published, only kept for later."""
     form = DraftForm()
     if not form.validate_on_submit():
-        return jsonify(saved=False, message=_("Le brouillon n’a pas pu être enregistré : le texte est trop long.")), 422
+        return json_error(422, "too_long", _("Le brouillon n’a pas pu être enregistré : le texte est trop long."), saved=False)
     draft = services.save_draft(current_user, target, body=form.body.data or "", title=form.title.data or "",
                                 category_id=form.category_id.data, kind=form.kind.data or "", rules=_rules())
     core_db.commit()
@@ -179,6 +179,7 @@ def _save_draft(target: str):
 
 
 @bp.post("/<int:forum_id>/nouveau-sujet/brouillon")
+@json_endpoint
 @login_required
 def autosave_thread_draft(forum_id):
     forum = _forum_or_404(forum_id)
@@ -186,11 +187,12 @@ def autosave_thread_draft(forum_id):
 
 
 @bp.post("/<int:forum_id>/sujets/<int:thread_id>/brouillon")
+@json_endpoint
 @login_required
 def autosave_reply_draft(forum_id, thread_id):
     thread = _thread_or_404(forum_id, thread_id)
     if not thread.can_reply(current_user):
-        abort(403)
+        return json_error(403, "thread_closed", _("Ce sujet n’accepte plus de réponses : votre texte n’a pas été enregistré."))
     return _save_draft(draft_target(thread=thread))
 
 

@@ -166,8 +166,15 @@ class ProductSheet(TimestampMixin, db.Model):
     def can_view(self, user) -> bool:
         return self._is_owner(user) or self.can_review(user)
 
+    def owns(self, user) -> bool:
+        return self._is_owner(user)
+
     def can_edit(self, user) -> bool:
         return self._is_owner(user) and self.state in (SheetState.DRAFT, SheetState.CHANGES_REQUESTED)
+
+    def can_submit(self, user) -> bool:
+        """Editable sheets, and sheets already sent: a second click on « Envoyer » lands where the first did."""
+        return self._is_owner(user) and self.state != SheetState.APPROVED
 
     def can_follow_up(self, user) -> bool:
         return self._is_owner(user) and self.state == SheetState.APPROVED

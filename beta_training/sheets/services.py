@@ -5,6 +5,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from beta_training.core.db import lock_for_update
 from beta_training.core.models import to_paris, utcnow
 from beta_training.core.states import check_transition, record_change, transition
 from beta_training.extensions import db
@@ -120,8 +121,11 @@ def _move(sheet: ProductSheet, target: SheetState, *, actor, reason: str = "", n
 
 
 def submit_sheet(sheet: ProductSheet, *, actor, now: datetime | None = None) -> bool:
-    """Send for review. Idempotent: False if already sent."""
+    """Send for review. Idempotent: False if already sent (the sheet is locked first, so two clicks queue and
+    the second one sees the first one's result)."""
     now = now or utcnow()
+    lock_for_update(ProductSheet, sheet.id)
+    db.session.refresh(sheet)
     if sheet.state in (SheetState.SUBMITTED, SheetState.IN_REVIEW, SheetState.APPROVED):
         return False
     content = queries.get_version(sheet, sheet.current_version).content

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 
 from beta_training.core import db as core_db
 from beta_training.core.auth import role_required
+from beta_training.core.errors import json_endpoint, json_error
 from beta_training.core.forms import ConfirmForm, choices
 from beta_training.core.models import utcnow
 from beta_training.core.states import InvalidTransition
@@ -66,11 +67,25 @@ def _form_for(sheet: ProductSheet, content: dict | None = None) -> SheetForm:
     return SheetForm(data={**content, "base_version": sheet.current_version})
 
 
+def _not_editable_message(sheet: ProductSheet) -> str:
+    """What the owner is told when a save reaches a sheet she can no longer edit (sent from another tab)."""
+    if sheet.state == SheetState.APPROVED:
+        return _("Cette fiche est validée : elle n’est plus modifiable. Ce que vous venez de taper n’a pas été "
+                 "enregistré ; il reste sur cette page : téléchargez-le pour le garder.")
+    return _("Cette fiche a été envoyée en relecture : elle n’est plus modifiable. Ce que vous venez de taper n’a pas "
+             "été enregistré ; il reste sur cette page : téléchargez-le pour le garder. Pour modifier la fiche, "
+             "retirez-la d’abord de la relecture.")
+
+
 @bp.route("/<int:sheet_id>/modifier", methods=["GET", "POST"])
 @login_required
 def edit_sheet(sheet_id):
     sheet = _sheet_or_404(sheet_id)
     if not sheet.can_edit(current_user):
+        if request.method == "POST" and sheet.owns(current_user):
+            # Sent for review from another tab: nothing is saved, but the typed text is shown back, not lost.
+            return render_template("sheets/edit_sheet.html", sheet=sheet, form=SheetForm(), conflict=None, reviews=[],
+                                   not_editable=_not_editable_message(sheet)), 409
         abort(403)
     form = SheetForm() if request.method == "POST" else _form_for(sheet)
     conflict = None
@@ -83,26 +98,34 @@ def edit_sheet(sheet_id):
         except services.StaleVersion as stale:
             core_db.rollback()
             conflict = stale.latest
-            form.base_version.data = conflict.number  # saving again now overwrites knowingly
+            # Saving again now overwrites knowingly. The field renders what was posted (raw_data) before
+            # its data: without clearing it the page would keep the stale number and conflict forever.
+            form.base_version.raw_data = None
+            form.base_version.data = conflict.number
     return render_template("sheets/edit_sheet.html", sheet=sheet, form=form, conflict=conflict,
                            reviews=queries.reviews_of(sheet)), 409 if conflict else (422 if form.errors else 200)
 
 
 @bp.post("/<int:sheet_id>/brouillon")
+@json_endpoint
 @login_required
 def autosave_sheet(sheet_id):
     sheet = _sheet_or_404(sheet_id)
     if not sheet.can_edit(current_user):
+        if sheet.owns(current_user):
+            return json_error(409, "not_editable", _not_editable_message(sheet), saved=False, state=sheet.state)
         abort(403)
     form = SheetForm()
     if not form.validate_on_submit():
-        return jsonify(saved=False, errors=form.errors), 422
+        return json_error(422, "invalid", _("Certaines valeurs ne sont pas valides : utilisez le bouton « Enregistrer » "
+                                            "pour voir lesquelles."), saved=False, errors=form.errors)
     try:
         version = services.save_version(sheet, author=current_user, content=form.content(), base_version=form.base_version.data)
     except services.StaleVersion as stale:
         core_db.rollback()
-        return jsonify(saved=False, conflict=True, latest=stale.latest.number,
-                       message=_("Cette fiche a été modifiée ailleurs : enregistrez avec le bouton pour comparer les deux textes.")), 409
+        return json_error(409, "stale_version", _("Cette fiche a été modifiée ailleurs : enregistrez avec le bouton pour "
+                                                  "comparer les deux textes."), saved=False, conflict=True,
+                          latest=stale.latest.number)
     core_db.commit()
     return jsonify(saved=True, version=version.number, saved_at=format_datetime(version.saved_at, "HH'h'mm"))
 
@@ -139,7 +162,7 @@ def _owner_action(sheet_id, predicate, action, success):
 @bp.post("/<int:sheet_id>/envoyer")
 @login_required
 def submit_sheet(sheet_id):
-    return _owner_action(sheet_id, lambda s: s.can_edit(current_user),
+    return _owner_action(sheet_id, lambda s: s.can_submit(current_user),
                          lambda s: services.submit_sheet(s, actor=current_user),
                          _("Fiche envoyée en relecture. Vous serez prévenu·e par courriel."))
 

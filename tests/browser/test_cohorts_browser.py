@@ -153,3 +153,32 @@ def test_axe_on_alpha_forms_in_error_state(page):
     page.get_by_role("button", name="Envoyer ma candidature").click()
     page.get_by_text("il manque des réponses").first.wait_for()
     assert_accessible(page, "application (errors)")
+
+
+def test_clearing_an_answer_of_a_sent_application_never_reaches_the_trainers(browser, live_server):
+    """Autosave on a sent application: clearing « Votre motivation » is refused with a clear message, and the
+    trainers keep reading the full answers that were sent."""
+    from beta_training.cohorts.models import CohortApplication
+    from beta_training.extensions import db
+    from tests.factories import COMPLETE_ANSWERS
+
+    cohort = make_cohort()
+    user = make_user(email="sent@example.gouv.fr")
+    application = make_application(cohort, user, state="submitted")
+    make_user(email="reader@example.gouv.fr", roles=[Role.TRAINER])
+    candidate = browser.new_context(base_url=live_server.url).new_page()
+    candidate.set_default_timeout(20_000)
+    browser_login(candidate, "sent@example.gouv.fr", PASSWORD)
+    candidate.goto(f"/alpha/{cohort.slug}/candidater")
+    candidate.locator("#motivation").fill("")
+    candidate.get_by_text("doit rester complète").wait_for()
+    assert "« Votre motivation »" in candidate.locator("#autosave-status").inner_text()
+    assert candidate.get_by_text("Brouillon enregistré automatiquement").count() == 0
+
+    db.session.commit()  # a fresh read of what the live server kept
+    assert db.session.get(CohortApplication, application.id).motivation == COMPLETE_ANSWERS["motivation"]
+    trainer = browser.new_context(base_url=live_server.url).new_page()
+    trainer.set_default_timeout(20_000)
+    browser_login(trainer, "reader@example.gouv.fr", PASSWORD)
+    trainer.goto(f"/alpha/gestion/candidatures/{application.id}")
+    trainer.get_by_text(COMPLETE_ANSWERS["motivation"]).wait_for()

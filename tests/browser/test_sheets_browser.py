@@ -10,7 +10,8 @@ import pytest
 
 from beta_training.accounts.models import Role
 from beta_training.extensions import db
-from beta_training.sheets.models import SheetMilestone
+from beta_training.sheets import queries
+from beta_training.sheets.models import ProductSheet, SheetMilestone
 from tests.a11y import assert_accessible
 from tests.conftest import browser_login, tick
 from tests.factories import PASSWORD, make_product_sheet, make_user
@@ -143,3 +144,115 @@ def test_text_typed_before_the_script_has_loaded_is_autosaved(page):
     page.unroute("**/static/js/forms.js")
     page.reload()
     assert page.locator("#name").input_value() == "Tapé avant le script"
+
+
+READY = {
+    "indicators": [{"name": "Délai", "baseline": "30 j", "target": "5 j"}, {"name": "Usagers", "baseline": "0", "target": "200"},
+                   {"name": "", "baseline": "", "target": ""}],
+    "milestones": [{"title": "Premiers usagers", "due_on": "2027-01-15", "priority": "1"}]
+                  + [{"title": "", "due_on": "", "priority": ""}] * 5,
+}
+
+
+def _latest_content(sheet_id):
+    db.session.commit()  # a fresh read: the live server wrote it
+    sheet = db.session.get(ProductSheet, sheet_id)
+    return sheet.current_version, queries.get_version(sheet, sheet.current_version).content
+
+
+def test_two_tabs_conflict_reconcile_then_one_save_keeps_both_texts(page):
+    owner = make_user(email="two-tabs@example.gouv.fr")
+    sheet = make_product_sheet(owner)
+    db.session.commit()
+    browser_login(page, "two-tabs@example.gouv.fr", PASSWORD)
+    tab_a, tab_b = page, page.context.new_page()
+    tab_a.goto(f"/fiches/{sheet.id}/modifier")
+    tab_b.goto(f"/fiches/{sheet.id}/modifier")
+
+    tab_a.locator("#context").fill("Écrit dans l’onglet A.")
+    tab_a.get_by_role("button", name="Enregistrer", exact=True).click()
+    tab_a.get_by_text("Fiche enregistrée").wait_for()
+    tab_b.locator("#context").fill("Écrit dans l’onglet B.")
+    tab_b.get_by_role("button", name="Enregistrer", exact=True).click()
+    tab_b.get_by_text("enregistrée ailleurs entre-temps").wait_for()
+    assert tab_b.locator("#context").input_value() == "Écrit dans l’onglet B."  # her text, with A's shown below
+
+    tab_b.locator("#context").fill("Écrit dans l’onglet A.\nÉcrit dans l’onglet B.")  # reconciled
+    tab_b.get_by_role("button", name="Enregistrer", exact=True).click()
+    tab_b.get_by_text("Fiche enregistrée").wait_for()
+    assert tab_b.get_by_text("enregistrée ailleurs entre-temps").count() == 0
+    version, content = _latest_content(sheet.id)
+    assert version >= 3 and content["context"].splitlines() == ["Écrit dans l’onglet A.", "Écrit dans l’onglet B."]
+    tab_b.reload()
+    assert tab_b.locator("#context").input_value().splitlines() == ["Écrit dans l’onglet A.", "Écrit dans l’onglet B."]
+
+
+# Counts the autosave requests the page makes (the fake clock then shows that nothing is retried).
+COUNT_AUTOSAVES = """
+window.autosaves = 0;
+const realFetch = window.fetch;
+window.fetch = function (url, options) {
+  if (String(url).endsWith("/brouillon")) window.autosaves += 1;
+  return realFetch.call(this, url, options);
+};
+"""
+
+
+def test_editor_left_open_after_sending_stops_retrying_and_keeps_the_text(page):
+    owner = make_user(email="open-editor@example.gouv.fr")
+    sheet = make_product_sheet(owner, content=READY)
+    db.session.commit()
+    browser_login(page, "open-editor@example.gouv.fr", PASSWORD)
+    page.add_init_script(COUNT_AUTOSAVES)
+    page.clock.install()  # autosave timers run only when the test moves the clock
+    page.goto(f"/fiches/{sheet.id}/modifier")
+
+    other_tab = page.context.new_page()
+    other_tab.goto(f"/fiches/{sheet.id}")
+    other_tab.get_by_role("button", name="Envoyer en relecture").click()
+    other_tab.get_by_text("Fiche envoyée en relecture").wait_for()
+
+    page.locator("#context").fill("Tapé dans l’éditeur resté ouvert.")
+    with page.expect_response(lambda response: response.url.endswith("/brouillon")) as autosave:
+        page.clock.run_for(3_000)
+    assert autosave.value.status == 409 and autosave.value.json()["error"] == "not_editable"
+    page.get_by_role("alert").filter(has_text="Votre texte n’est plus enregistré automatiquement").wait_for()
+    assert "envoyée en relecture" in page.locator("#autosave-status").inner_text()
+    assert "Connexion perdue" not in page.content()
+    assert_accessible(page, "editor (autosave stopped)")
+
+    page.locator("#team").fill("Et ce mot-là aussi.")
+    page.clock.run_for(180_000)  # three minutes of timers: a retry loop would have posted again and again
+    assert page.evaluate("window.autosaves") == 1
+
+    copy = page.evaluate(f"localStorage.getItem('beta-training:texte:/fiches/{sheet.id}/brouillon')")
+    assert "Tapé dans l’éditeur resté ouvert." in copy and "Et ce mot-là aussi." in copy
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Télécharger mon texte").click()
+    text = Path(download.value.path()).read_text(encoding="utf-8")
+    assert re.search(r"== Le contexte[^=\n]*==\nTapé dans l’éditeur resté ouvert\.\n", text) and "Et ce mot-là aussi." in text
+
+    page.get_by_role("button", name="Enregistrer", exact=True).click()  # the button too keeps the text
+    page.get_by_text("Votre texte n’a pas été enregistré").wait_for()
+    assert page.locator("#context").input_value() == "Tapé dans l’éditeur resté ouvert."
+    assert page.locator("#team").input_value() == "Et ce mot-là aussi."
+    assert_accessible(page, "editor (sheet no longer editable)")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Télécharger mon texte").click()
+    assert "Et ce mot-là aussi." in Path(download.value.path()).read_text(encoding="utf-8")
+    assert _latest_content(sheet.id)[0] == 1  # the sent version is what trainers read, unchanged
+
+    # Withdrawn from review, the sheet is editable again: this browser offers the text it kept.
+    page.get_by_role("link", name="Voir la fiche envoyée").click()
+    page.get_by_role("button", name="Retirer de la relecture").click()
+    page.get_by_text("Fiche retirée").wait_for()
+    page.goto(f"/fiches/{sheet.id}/modifier")
+    page.get_by_text("Un texte non enregistré est gardé dans ce navigateur").wait_for()
+    page.get_by_role("button", name="Remettre ce texte").click()
+    assert page.locator("#context").input_value() == "Tapé dans l’éditeur resté ouvert."
+    with page.expect_response(lambda response: response.url.endswith("/brouillon")) as autosave:
+        page.clock.run_for(3_000)
+    assert autosave.value.status == 200
+    version, content = _latest_content(sheet.id)
+    assert version == 2 and content["context"] == "Tapé dans l’éditeur resté ouvert." and content["team"] == "Et ce mot-là aussi."
+    assert page.evaluate(f"localStorage.getItem('beta-training:texte:/fiches/{sheet.id}/brouillon')") is None

@@ -90,3 +90,36 @@ def test_without_the_lock_the_same_race_overbooks(app, wide_race_window):
     trainer, cohort, applications = _setup()
     _race(app, cohort, applications, trainer)
     assert queries.count_seat_holders(cohort.id) > SEATS
+
+
+def test_a_bulk_email_submitted_twice_at_once_goes_out_once(app, client, mailbox):
+    """Two identical POSTs of one rendered form (a double click) at the same instant: 4 messages for 4 people,
+    one record of who sent it. The session row is locked, the second request finds the first one's record."""
+    from beta_training.cohorts.models import CohortBulkEmail
+    from beta_training.core.models import OutboxMessage
+    from tests.concurrency import rendered_submission_key, simultaneous_posts
+    from tests.conftest import login
+
+    trainer = make_user(roles=[Role.TRAINER])
+    cohort = make_cohort()
+    for _ in range(4):
+        make_application(cohort, state="confirmed")
+    make_application(cohort, state="waitlisted")
+    url = f"/alpha/gestion/{cohort.id}/courriel"
+    login(client, trainer)
+    data = {"audience": "confirmed", "subject": "Salle 3", "body": "Rendez-vous salle 3.",
+            "submission_key": rendered_submission_key(client, url)}
+
+    results = simultaneous_posts(app, trainer, url, data)
+    assert results == [(302, f"/alpha/gestion/{cohort.id}/candidatures")] * 2
+    records = db.session.scalars(sa.select(CohortBulkEmail)).all()
+    assert [(r.sender_id, r.cohort_id, r.audience, r.recipient_count) for r in records] == [(trainer.id, cohort.id, "confirmed", 4)]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 4
+    assert sorted(m["To"] for m in mailbox.wait_for(4)) == sorted(a.user.email for a in queries.confirmed_applications(cohort.id))
+    assert len(mailbox.messages) == 4
+
+    replay = client.post(url, data=data)  # the same form posted again later (back button, reload)
+    assert replay.status_code == 302 and "Message envoyé à 4 personne(s)." in client.get(replay.headers["Location"]).text
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 4
+    page = client.get(url).text  # the page lists what was sent, and by whom
+    assert "Courriels déjà envoyés" in page and trainer.full_name in page and "Salle 3" in page

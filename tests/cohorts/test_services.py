@@ -275,5 +275,6 @@ def test_bulk_email_reaches_only_the_audience(ctx, trainer):
     make_application(cohort, state="confirmed")
     make_application(cohort, state="confirmed")
     make_application(cohort, state="waitlisted")
-    assert services.send_bulk_email(cohort, actor=trainer, audience="confirmed", subject="Infos pratiques", body="**Salle 3**") == 2
+    record = services.send_bulk_email(cohort, actor=trainer, audience="confirmed", subject="Infos pratiques", body="**Salle 3**")
+    assert (record.recipient_count, record.sender_id, record.audience, record.cohort_id) == (2, trainer.id, "confirmed", cohort.id)
     assert _subjects() == ["Infos pratiques", "Infos pratiques"]

@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 from bs4 import BeautifulSoup
+from markupsafe import escape
 
 from beta_training.accounts.models import Role
 from beta_training.cohorts.models import ApplicationState, Cohort, CohortApplication, CohortStatus, ProgrammeItem
@@ -422,3 +423,54 @@ def test_review_page_shows_the_candidates_mooc_progress(client):
     login(client, make_user(roles=[Role.TRAINER]))
     page = client.get(f"/alpha/gestion/candidatures/{application.id}").text
     assert f"{course.title} (Session 01) — 25 % des contenus suivis" in page
+
+
+# --- A sent application is never weakened (issue #10) -----------------------------------------------------
+
+
+def _form_of(application, **changes) -> dict:
+    """What the application page posts: every answer, as the browser sends it."""
+    answers = {name: getattr(application, name) for name in COMPLETE_ANSWERS}
+    answers.update(first_name=application.first_name, last_name=application.last_name, **changes)
+    return {name: ("y" if value is True else value) for name, value in answers.items() if value is not False}
+
+
+def test_autosave_never_weakens_a_sent_application(client):
+    cohort = make_cohort()
+    trainer = make_user(roles=[Role.TRAINER])
+    application = make_application(cohort, state="submitted")
+    login(client, application.user)
+    autosave = f"/alpha/{cohort.slug}/candidater/brouillon"
+
+    cleared = client.post(autosave, data=_form_of(application, motivation=""))  # « Votre motivation » emptied, then a pause
+    assert cleared.status_code == 422 and cleared.json["error"] == "incomplete" and cleared.json["missing"] == ["motivation"]
+    assert "« Votre motivation »" in cleared.json["message"] and cleared.json["saved"] is False
+    partial = client.post(autosave, data={"problem": "Seulement ce champ"})  # a partial POST blanks nothing either
+    assert partial.status_code == 422 and partial.json["error"] == "incomplete"
+    db.session.refresh(application)
+    assert application.motivation == COMPLETE_ANSWERS["motivation"] and application.problem == COMPLETE_ANSWERS["problem"]
+    assert application.state == ApplicationState.SUBMITTED
+
+    # The trainers read the full sent answers, on the review page and in the export.
+    login(client, trainer)
+    assert str(escape(COMPLETE_ANSWERS["motivation"])) in client.get(f"/alpha/gestion/candidatures/{application.id}").text
+    assert COMPLETE_ANSWERS["motivation"] in client.get(f"/alpha/gestion/{cohort.id}/candidatures.csv").text
+
+    # A complete edit of a sent application is still saved, as the page promises.
+    login(client, application.user)
+    edited = client.post(autosave, data=_form_of(application, motivation="Une motivation reformulée."))
+    assert edited.status_code == 200 and edited.json["saved"] is True
+    db.session.refresh(application)
+    assert application.motivation == "Une motivation reformulée." and application.state == ApplicationState.SUBMITTED
+
+
+def test_autosave_errors_are_json(client):
+    cohort = make_cohort()
+    application = make_application(cohort, state="accepted")  # no longer editable
+    login(client, application.user)
+    refused = client.post(f"/alpha/{cohort.slug}/candidater/brouillon", data=_form_of(application))
+    assert refused.status_code == 409 and refused.json["error"] == "not_editable" and refused.json["message"]
+    missing = client.post("/alpha/session-inconnue/candidater/brouillon", data={"problem": "x"})
+    assert missing.status_code == 404 and missing.json["error"] == "not_found"
+    expired = client.post(f"/alpha/{cohort.slug}/candidater/brouillon", data={"problem": "x"}, csrf=False)
+    assert expired.status_code == 400 and expired.json["error"] == "csrf_expired" and "rechargez" in expired.json["message"]

@@ -203,8 +203,9 @@ def test_bulk_email_audiences(ctx):
     finished = make_enrolment(run)
     services.record_progress(finished, item, source="opened", now=now - timedelta(days=20))
     trainer = make_user(roles=[Role.TRAINER])
-    counts = {a: services.send_bulk_email(run, actor=trainer, audience=a, subject="S", body="B") for a in ("all", "not_started", "completed")}
-    assert counts == {"all": 2, "not_started": 1, "completed": 1}
+    records = {a: services.send_bulk_email(run, actor=trainer, audience=a, subject="S", body="B") for a in ("all", "not_started", "completed")}
+    assert {a: record.recipient_count for a, record in records.items()} == {"all": 2, "not_started": 1, "completed": 1}
+    assert {(record.sender_id, record.run_id) for record in records.values()} == {(trainer.id, run.id)}  # who sent it is kept
     assert not_started.id != finished.id
 
 

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 import sqlalchemy as sa
 from bs4 import BeautifulSoup
@@ -258,3 +260,87 @@ def test_a4_preview_and_release_of_a_claimed_sheet(client, world):
     db.session.expire_all()
     released = db.session.get(ProductSheet, sheet.id)
     assert released.state == SheetState.SUBMITTED and released.claimed_by_id is None
+
+
+# --- Text is never lost (issue #10) ----------------------------------------------------------------------
+
+READY = {
+    "indicators": [{"name": "Délai", "baseline": "30 j", "target": "5 j"}, {"name": "Usagers", "baseline": "0", "target": "200"},
+                   {"name": "", "baseline": "", "target": ""}],
+    "milestones": [{"title": "Premiers usagers", "due_on": "2027-01-15", "priority": "1"}]
+                  + [{"title": "", "due_on": "", "priority": ""}] * 5,
+}
+
+
+def _hidden_base_version(page: str) -> str:
+    return re.search(r'<input id="base_version" name="base_version" type="hidden" value="(\d*)"', page).group(1)
+
+
+def test_after_a_conflict_the_reconciled_text_saves(client, world):
+    """The conflict page carries the latest version number: the reconciled text saves at once."""
+    sheet = world["draft"]
+    login(client, world["users"]["owner"])
+    tab_a = client.post(f"/fiches/{sheet.id}/modifier", data={"base_version": "1", "name": "Mon produit", "context": "Texte de l’onglet A"})
+    assert tab_a.status_code == 302
+    conflict = client.post(f"/fiches/{sheet.id}/modifier", data={"base_version": "1", "name": "Mon produit", "context": "Texte de l’onglet B"})
+    assert conflict.status_code == 409
+    base = _hidden_base_version(conflict.text)
+    assert base == "2"
+    reconciled = client.post(f"/fiches/{sheet.id}/modifier", data={
+        "base_version": base, "name": "Mon produit", "context": "Texte de l’onglet A\nTexte de l’onglet B"})
+    assert reconciled.status_code == 302
+    db.session.refresh(sheet)
+    latest = db.session.scalar(sa.select(SheetVersion).where(SheetVersion.sheet_id == sheet.id, SheetVersion.number == 3))
+    assert sheet.current_version == 3 and latest.content["context"] == "Texte de l’onglet A\nTexte de l’onglet B"
+
+
+@pytest.fixture
+def sent_sheet(client, world):
+    """The owner's sheet, sent for review from another tab while the editor is still open here."""
+    sheet = make_product_sheet(world["users"]["owner"], content=READY)
+    login(client, world["users"]["owner"])
+    assert client.post(f"/fiches/{sheet.id}/envoyer").status_code == 302
+    db.session.refresh(sheet)
+    assert sheet.state == SheetState.SUBMITTED
+    return sheet
+
+
+def test_autosave_on_a_sent_sheet_answers_a_json_refusal(client, world, sent_sheet):
+    response = client.post(f"/fiches/{sent_sheet.id}/brouillon", data={"base_version": "1", "context": "Tapé après l’envoi"},
+                           headers={"X-Requested-With": "fetch"})
+    assert response.status_code == 409 and response.is_json
+    assert response.json["error"] == "not_editable" and response.json["state"] == "submitted"
+    assert "envoyée en relecture" in response.json["message"] and "téléchargez-le" in response.json["message"]
+    login(client, world["users"]["other_learner"])  # not hers: a JSON 403, not the HTML error page
+    response = client.post(f"/fiches/{sent_sheet.id}/brouillon", data={"base_version": "1", "context": "Pirate"})
+    assert response.status_code == 403 and response.json["error"] == "forbidden" and response.json["message"]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(SheetVersion).where(SheetVersion.sheet_id == sent_sheet.id)) == 1
+
+
+def test_save_button_on_a_sent_sheet_shows_the_typed_text_back(client, world, sent_sheet):
+    response = client.post(f"/fiches/{sent_sheet.id}/modifier", data={
+        "base_version": "1", "name": "Mon produit", "context": "Un paragraphe tapé après l’envoi"})
+    assert response.status_code == 409
+    assert "Un paragraphe tapé après l’envoi" in response.text
+    assert "Votre texte n’a pas été enregistré" in response.text and "envoyée en relecture" in response.text
+    assert "Télécharger mon texte" in response.text and "data-autosave-url" not in response.text
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(SheetVersion).where(SheetVersion.sheet_id == sent_sheet.id)) == 1
+    login(client, world["users"]["other_learner"])  # someone else's sheet stays a plain 403
+    assert client.post(f"/fiches/{sent_sheet.id}/modifier", data={"base_version": "1", "context": "x"}).status_code == 403
+
+
+def test_a_second_click_on_send_lands_on_the_same_result(client, world):
+    from beta_training.core.models import OutboxMessage, StateChange
+
+    sheet = make_product_sheet(world["users"]["owner"], content=READY)
+    login(client, world["users"]["owner"])
+    first = client.post(f"/fiches/{sheet.id}/envoyer")
+    first_page = client.get(first.headers["Location"]).text
+    mails = db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage))
+    second = client.post(f"/fiches/{sheet.id}/envoyer")
+    assert first.status_code == second.status_code == 302 and first.headers["Location"] == second.headers["Location"]
+    assert "Fiche envoyée en relecture" in first_page and "Fiche envoyée en relecture" in client.get(second.headers["Location"]).text
+    sent = db.session.scalars(sa.select(StateChange).where(StateChange.subject_type == "product_sheets",
+                                                           StateChange.subject_id == sheet.id)).all()
+    assert [change.to_state for change in sent] == ["submitted"]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == mails  # nothing sent twice
