@@ -1,17 +1,15 @@
-"""Transaction edge: commit, then deliver the mail the transaction wrote to the outbox."""
+"""Transaction edge: commit, then hand the mail the transaction wrote to the outbox to the background deliverer."""
 
 import sqlalchemy as sa
 
+from beta_training.core.mail import OUTBOX_IDS_KEY, deliver_after_commit
 from beta_training.core.models import paris_day_of_stored_utc
 from beta_training.extensions import db
 
-OUTBOX_IDS_KEY = "outbox_ids"
-
 
 def commit() -> None:
-    """Commit the request's unit of work, then try to deliver the mail it queued (never before)."""
-    from beta_training.core.mail import deliver_pending
-
+    """Commit the request's unit of work, then have the mail it queued delivered (never before, and never
+    while the request waits: SMTP happens in the background)."""
     session = db.session()
     queued = list(session.info.pop(OUTBOX_IDS_KEY, []))
     try:
@@ -20,7 +18,7 @@ def commit() -> None:
         session.rollback()
         raise
     if queued:
-        deliver_pending(ids=queued)
+        deliver_after_commit(queued)
 
 
 def rollback() -> None:
