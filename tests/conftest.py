@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from flask import has_app_context
-from flask.testing import FlaskClient
+from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
 from itsdangerous import URLSafeTimedSerializer
 from werkzeug.serving import make_server
@@ -250,6 +250,7 @@ def app(database_url, smtp_server, config_overrides, tmp_path):
     }
     app = create_app(type("PerTestConfig", (TestConfig,), settings))
     app.test_client_class = CsrfClient
+    app.test_cli_runner_class = DrainingCliRunner
     with app.app_context():
         yield app
         assert drain_deliveries(timeout=60), "background mail delivery still running"  # before the data goes
@@ -297,6 +298,16 @@ class CsrfClient(FlaskClient):
         if in_test_context:
             _db.session.expire_all()
         return response
+
+
+class DrainingCliRunner(FlaskCliRunner):
+    """A command's mail leaves in the background after its commit; a cron process waits for it before it
+    exits (the pool's threads are joined), so does this runner before it returns."""
+
+    def invoke(self, *args, **kwargs):
+        result = super().invoke(*args, **kwargs)
+        assert drain_deliveries(timeout=60), "background mail delivery still running"
+        return result
 
 
 @pytest.fixture

@@ -5,6 +5,8 @@ import pytest
 import sqlalchemy as sa
 
 from beta_training.accounts.models import Role, User
+from beta_training.core.mail import drain_deliveries
+from beta_training.core.models import OutboxMessage, OutboxState, utcnow
 from beta_training.extensions import db
 from tests.conftest import login, text_part
 from tests.factories import PASSWORD, make_user
@@ -176,9 +178,6 @@ def test_password_reset_never_waits_on_a_silent_smtp_server(app, client, silent_
     """The relay accepts the connection and never answers. Each POST answers while the delivery is still stuck
     at the server (no outcome recorded yet: a request that waited on SMTP would only answer after it), what it
     saved is saved, and its message stays in the outbox for the cron retry."""
-    from beta_training.core.mail import drain_deliveries
-    from beta_training.core.models import OutboxMessage, OutboxState, utcnow
-
     app.config["MAIL_TIMEOUT"] = 60  # longer than the test: only the server hanging up ends the attempts
     user = make_user(email="relais-muet@example.gouv.fr")
 
