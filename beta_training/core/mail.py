@@ -161,8 +161,9 @@ def deliver_pending(ids=None, now: datetime | None = None, retry_failed: bool = 
     """Send the due messages (or just `ids`).
 
     Each message is first claimed by a conditional UPDATE that bumps its attempt count and pushes its
-    next attempt into the future, then committed: two deliverers (the request that queued it and the
-    cron command) never send the same message twice, and a crash mid-send leaves it to be retried.
+    next attempt into the future, then committed: two deliverers (the background delivery after the commit
+    that queued it, and the cron command) never send the same message twice, and a crash mid-send leaves it
+    to be retried.
     """
     now = now or utcnow()
     states = [OutboxState.PENDING, OutboxState.FAILED] if retry_failed else [OutboxState.PENDING]
