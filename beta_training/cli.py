@@ -1,5 +1,6 @@
 """`flask` commands: demo data, users and roles, mail delivery (cron-able)."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -161,6 +162,22 @@ def roadmap_reminders_command():
     click.echo(f"roadmap reminders: {count}")
 
 
+def _notify_grace() -> timedelta:
+    return timedelta(seconds=current_app.config["FORUM_NOTIFY_GRACE_SECONDS"])
+
+
+@forum_cli.command("send-notifications")
+def send_notifications_command():
+    """Email each new post to the people who want each message, once its grace period is over (cron, every
+    minute). Idempotent: never two emails for one post, even from two runs at once."""
+    from beta_training.forum.services import send_notifications
+
+    with external_urls():
+        count = send_notifications(grace=_notify_grace())
+        core_db.commit()
+    click.echo(f"forum notifications: {count}")
+
+
 @forum_cli.command("send-digests")
 @core_db.writes
 def send_digests_command():
@@ -169,7 +186,7 @@ def send_digests_command():
     from beta_training.forum.services import send_digests
 
     with external_urls():
-        count = send_digests()
+        count = send_digests(grace=_notify_grace())
         core_db.commit()
     click.echo(f"forum digests: {count}")
 

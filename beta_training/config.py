@@ -74,6 +74,9 @@ class Config:
     # The outbox page shows reset links: only ever on a developer's machine.
     MAIL_OUTBOX_PAGE = False
     MAIL_MAX_ATTEMPTS = 8
+    # Seconds an SMTP connection may wait for the server (connect, each reply): a silent server fails the
+    # attempt, which is retried later, instead of holding a delivery thread forever.
+    MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "10"))
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
@@ -88,6 +91,9 @@ class Config:
     FORUM_POST_LIMIT_SECONDS = int(os.environ.get("FORUM_POST_LIMIT_SECONDS", "600"))
     FORUM_MAX_BODY = 10_000
     FORUM_HOLD_FIRST_POSTS = int(os.environ.get("FORUM_HOLD_FIRST_POSTS", "0"))
+    # A post's notification emails leave this long after it (or its approval): time for its author to fix it
+    # and for a moderator to hide it. A post hidden, deleted or held by then is never emailed.
+    FORUM_NOTIFY_GRACE_SECONDS = int(os.environ.get("FORUM_NOTIFY_GRACE_SECONDS", "120"))
     SEAT_LOCKING = True  # switched off only by the test that proves the lock is needed
     LOGIN_LIMIT_PER_ACCOUNT = "5 per 15 minutes; 10 per day"
     LOGIN_LIMIT_PER_IP = "30 per 15 minutes"

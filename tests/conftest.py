@@ -13,13 +13,14 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from flask import has_app_context
-from flask.testing import FlaskClient
+from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
 from itsdangerous import URLSafeTimedSerializer
 from werkzeug.serving import make_server
 
 from beta_training import create_app
 from beta_training.config import TestConfig
+from beta_training.core.mail import drain_deliveries
 from beta_training.extensions import db as _db
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")  # set by `make test` for the PostgreSQL pass
@@ -38,14 +39,18 @@ def is_postgres() -> bool:
 
 
 class Mailbox:
-    """What the loopback SMTP server received, parsed into email.message.EmailMessage objects."""
+    """What the loopback SMTP server received, parsed into email.message.EmailMessage objects, and the raw
+    bytes as they came over the wire (policy.default decodes RFC 2047 words: a header a mail client would
+    not understand can still look right once parsed)."""
 
     def __init__(self):
         self._lock = threading.Lock()
         self._messages = []
+        self._raw = []
 
     async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook
         with self._lock:
+            self._raw.append(envelope.original_content)
             self._messages.append(message_from_bytes(envelope.original_content, policy=policy.default))
         return "250 Message accepted for delivery"
 
@@ -54,9 +59,15 @@ class Mailbox:
         with self._lock:
             return list(self._messages)
 
+    @property
+    def raw_messages(self) -> list[bytes]:
+        with self._lock:
+            return list(self._raw)
+
     def clear(self):
         with self._lock:
             self._messages.clear()
+            self._raw.clear()
 
     def wait_for(self, count: int, timeout: float = 10.0):
         deadline = time.monotonic() + timeout
@@ -94,6 +105,69 @@ def smtp_server():
     controller.mailbox = mailbox
     yield controller
     controller.stop()
+
+
+class SilentSmtpServer:
+    """Accepts connections and never says a word, not even the 220 greeting, until released: what a hung or
+    black-holed mail relay looks like to a client. Released at the latest after `hold` seconds (so code
+    without a timeout ends, and its test fails instead of hanging)."""
+
+    def __init__(self, hold: float = 30.0):
+        self._socket = socket.create_server(("127.0.0.1", 0))
+        self.port = self._socket.getsockname()[1]
+        self._connections = []
+        self._released = False
+        self._lock = threading.Condition()
+        threading.Thread(target=self._accept, daemon=True).start()
+        self._timer = threading.Timer(hold, self.release)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _accept(self):
+        while True:
+            try:
+                connection, _address = self._socket.accept()
+            except OSError:  # released
+                return
+            with self._lock:
+                if self._released:
+                    connection.close()
+                    return
+                self._connections.append(connection)
+                self._lock.notify_all()
+
+    @property
+    def connection_count(self) -> int:
+        with self._lock:
+            return len(self._connections)
+
+    def wait_for_connections(self, count: int, timeout: float = 30.0) -> bool:
+        with self._lock:
+            return self._lock.wait_for(lambda: len(self._connections) >= count, timeout)
+
+    def release(self):
+        """Hang up on every client and stop listening."""
+        self._timer.cancel()
+        with self._lock:
+            if self._released:
+                return
+            self._released = True
+            for connection in self._connections:
+                connection.close()
+        try:
+            self._socket.shutdown(socket.SHUT_RDWR)  # wakes the thread blocked in accept() (close alone does not)
+        except OSError:
+            pass
+        self._socket.close()
+
+
+@pytest.fixture
+def silent_smtp(app):
+    """The app's mail goes to a SilentSmtpServer."""
+    server = SilentSmtpServer()
+    app.config["MAIL_PORT"] = app.extensions["mail"].port = server.port
+    yield server
+    server.release()
 
 
 @pytest.fixture
@@ -176,8 +250,10 @@ def app(database_url, smtp_server, config_overrides, tmp_path):
     }
     app = create_app(type("PerTestConfig", (TestConfig,), settings))
     app.test_client_class = CsrfClient
+    app.test_cli_runner_class = DrainingCliRunner
     with app.app_context():
         yield app
+        assert drain_deliveries(timeout=60), "background mail delivery still running"  # before the data goes
         _db.session.remove()
         if is_postgres():
             _truncate_all(_db.engine)
@@ -203,7 +279,7 @@ class CsrfClient(FlaskClient):
             raw = session.setdefault("csrf_token", hashlib.sha1(os.urandom(64)).hexdigest())
         return URLSafeTimedSerializer(self.application.secret_key, salt="wtf-csrf-token").dumps(raw)
 
-    def open(self, *args, csrf=True, **kwargs):
+    def open(self, *args, csrf=True, drain=True, **kwargs):
         method = kwargs.get("method", "GET").upper()
         data = kwargs.get("data")
         if csrf and method == "POST" and (data is None or isinstance(data, dict)):
@@ -217,9 +293,21 @@ class CsrfClient(FlaskClient):
             _db.session.commit()
         with self.application.app_context():
             response = super().open(*args, **kwargs)
+        if drain:
+            assert drain_deliveries(timeout=60), "background mail delivery still running"
         if in_test_context:
             _db.session.expire_all()
         return response
+
+
+class DrainingCliRunner(FlaskCliRunner):
+    """A command's mail leaves in the background after its commit; a cron process waits for it before it
+    exits (the pool's threads are joined), so does this runner before it returns."""
+
+    def invoke(self, *args, **kwargs):
+        result = super().invoke(*args, **kwargs)
+        assert drain_deliveries(timeout=60), "background mail delivery still running"
+        return result
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
-"""Transaction edge: commit, then deliver the mail the transaction wrote to the outbox; how SQLite and
-PostgreSQL transactions begin and wait for each other."""
+"""Transaction edge: commit, then hand the mail the transaction wrote to the outbox to the background
+deliverer; how SQLite and PostgreSQL transactions begin and wait for each other."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -9,10 +9,10 @@ from functools import wraps
 import sqlalchemy as sa
 from flask import has_request_context, request
 
+from beta_training.core.mail import OUTBOX_IDS_KEY, deliver_after_commit
 from beta_training.core.models import paris_day_of_stored_utc
 from beta_training.extensions import db
 
-OUTBOX_IDS_KEY = "outbox_ids"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Set by `writing()` around work outside a request that reads then writes (cron commands), and by
 # `reading()` around what a failed write request still has to read (its error page).
@@ -20,9 +20,8 @@ _intent: ContextVar[bool | None] = ContextVar("beta_training_write_intent", defa
 
 
 def commit() -> None:
-    """Commit the request's unit of work, then try to deliver the mail it queued (never before)."""
-    from beta_training.core.mail import deliver_pending
-
+    """Commit the request's unit of work, then have the mail it queued delivered (never before, and never
+    while the request waits: SMTP happens in the background)."""
     session = db.session()
     queued = list(session.info.pop(OUTBOX_IDS_KEY, []))
     try:
@@ -31,7 +30,7 @@ def commit() -> None:
         session.rollback()
         raise
     if queued:
-        deliver_pending(ids=queued)
+        deliver_after_commit(queued)
 
 
 def rollback() -> None:

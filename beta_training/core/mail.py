@@ -1,19 +1,27 @@
-"""Transactional outbox: queue_email() writes a row; deliver_pending() sends it after commit, with retries."""
+"""Transactional outbox: queue_email() writes a row; after commit, deliver_after_commit() hands it to a background
+thread, so no request ever waits on SMTP; deliver_pending() sends (and `flask mail deliver` retries) what is due."""
 
 import base64
 import logging
+import os
+import smtplib
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import datetime, timedelta
+from email import policy
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import current_app, render_template
-from flask_mail import Message
+from flask import Flask, current_app, render_template
+from flask_mail import Connection, Message
 
-from beta_training.core.db import OUTBOX_IDS_KEY
 from beta_training.core.models import OutboxMessage, OutboxState, utcnow
-from beta_training.extensions import db, mail
+from beta_training.extensions import db
 
 log = logging.getLogger(__name__)
+
+# Where a session keeps the ids of the messages its transaction wrote, for core.db.commit() to deliver.
+OUTBOX_IDS_KEY = "outbox_ids"
 
 # Delay before attempt n+1 after n failures (Indico-like backoff, capped).
 RETRY_DELAYS = [timedelta(minutes=m) for m in (1, 5, 15, 60, 180, 360, 720)]
@@ -22,7 +30,10 @@ RETRY_DELAYS = [timedelta(minutes=m) for m in (1, 5, 15, 60, 180, 360, 720)]
 def queue_email(recipient: str, subject: str, template: str, attachments=None, headers: dict | None = None,
                 **context) -> OutboxMessage:
     """Render `emails/<template>.txt` and `.html` and write them to the outbox in the current transaction.
-    `headers`: extra ones, e.g. List-Unsubscribe."""
+    `headers`: extra ones, e.g. List-Unsubscribe: printable ASCII, one line (they are sent as given)."""
+    for name, value in (headers or {}).items():
+        if not (f"{name}{value}".isascii() and f"{name}{value}".isprintable()):
+            raise ValueError(f"header {name!r} must be printable ASCII on one line")
     message = OutboxMessage(
         headers=dict(headers or {}),
         recipient=recipient,
@@ -50,8 +61,37 @@ def _retry_delay(attempts: int) -> timedelta:
     return RETRY_DELAYS[min(attempts, len(RETRY_DELAYS)) - 1]
 
 
+class _OutboxMail(Message):
+    """Flask-Mail's message, generated without refolding the headers we set. Under policy.SMTP a header line
+    longer than 78 characters is refolded, and an unbreakable `<https://…>` (a signed unsubscribe link) then
+    becomes an RFC 2047 encoded word (`=?utf-8?q?=3Chttps…`) that mail clients ignore. Flask-Mail encodes and
+    folds its own headers (Subject, From, To) itself, and queue_email() only accepts ASCII one-line extras."""
+
+    _policy = policy.SMTP.clone(refold_source="none")
+
+    def _message(self):
+        msg = super()._message()
+        msg.policy = self._policy
+        return msg
+
+
+class _TimedConnection(Connection):
+    """Flask-Mail's connection opens smtplib without a timeout: a server that accepts the connection and never
+    answers would hold the deliverer forever. Same steps as Connection.configure_host, with MAIL_TIMEOUT."""
+
+    def configure_host(self) -> smtplib.SMTP:
+        smtp = smtplib.SMTP_SSL if self.mail.use_ssl else smtplib.SMTP
+        host = smtp(self.mail.server, self.mail.port, timeout=current_app.config["MAIL_TIMEOUT"])
+        host.set_debuglevel(int(self.mail.debug))
+        if self.mail.use_tls:
+            host.starttls()
+        if self.mail.username and self.mail.password:
+            host.login(self.mail.username, self.mail.password)
+        return host
+
+
 def _to_flask_mail(message: OutboxMessage) -> Message:
-    msg = Message(
+    msg = _OutboxMail(
         subject=message.subject,
         recipients=[message.recipient],
         body=message.text_body,
@@ -73,7 +113,8 @@ def _send(message: OutboxMessage) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"{message.id:06d}.eml").write_bytes(msg.as_bytes())
     else:
-        mail.send(msg)
+        with _TimedConnection(current_app.extensions["mail"]) as connection:
+            connection.send(msg)
 
 
 def claim_message(message_id: int, seen_attempts: int, states, now: datetime) -> OutboxMessage | None:
@@ -120,8 +161,9 @@ def deliver_pending(ids=None, now: datetime | None = None, retry_failed: bool = 
     """Send the due messages (or just `ids`).
 
     Each message is first claimed by a conditional UPDATE that bumps its attempt count and pushes its
-    next attempt into the future, then committed: two deliverers (the request that queued it and the
-    cron command) never send the same message twice, and a crash mid-send leaves it to be retried.
+    next attempt into the future, then committed: two deliverers (the background delivery after the commit
+    that queued it, and the cron command) never send the same message twice, and a crash mid-send leaves it
+    to be retried.
     """
     now = now or utcnow()
     states = [OutboxState.PENDING, OutboxState.FAILED] if retry_failed else [OutboxState.PENDING]
@@ -151,3 +193,59 @@ def deliver_pending(ids=None, now: datetime | None = None, retry_failed: bool = 
             _record_outcome(message, None)
             counts["sent"] += 1
     return counts
+
+
+# --- After commit: delivery beside the request --------------------------------------------------------------
+
+
+class _BackgroundDelivery:
+    """A small pool of threads per process that delivers what a transaction queued, once it is committed: the
+    request answers at once whatever the SMTP server does. A message whose delivery fails (or whose process
+    dies) stays in the outbox, due again later, for `flask mail deliver` (cron) to retry."""
+
+    def __init__(self, workers: int = 2):
+        self._workers = workers
+        self._lock = threading.Lock()
+        self._executor: ThreadPoolExecutor | None = None
+        self._pid: int | None = None
+        self._pending: set[Future] = set()
+
+    def submit(self, app: Flask, ids: list[int]) -> None:
+        with self._lock:
+            if self._executor is None or self._pid != os.getpid():  # threads do not survive a fork (gunicorn)
+                self._executor = ThreadPoolExecutor(self._workers, thread_name_prefix="outbox")
+                self._pid, self._pending = os.getpid(), set()
+            future = self._executor.submit(_deliver_in_app, app, ids)
+            self._pending.add(future)
+        future.add_done_callback(self._done)
+
+    def _done(self, future: Future) -> None:
+        with self._lock:
+            self._pending.discard(future)
+
+    def drain(self, timeout: float | None = None) -> bool:
+        """Wait until what was handed over so far is delivered (or has failed); False on timeout."""
+        with self._lock:
+            pending = set(self._pending)
+        return not wait(pending, timeout).not_done
+
+
+def _deliver_in_app(app: Flask, ids: list[int]) -> None:
+    with app.app_context():  # its own context, hence its own database session
+        try:
+            deliver_pending(ids=ids)
+        except Exception:  # the messages stay in the outbox: the cron run retries them
+            log.exception("background delivery of outbox messages %s failed", ids)
+
+
+_background = _BackgroundDelivery()
+
+
+def deliver_after_commit(ids: list[int]) -> None:
+    """Hand committed messages to the background deliverer (called by core.db.commit)."""
+    _background.submit(current_app._get_current_object(), list(ids))
+
+
+def drain_deliveries(timeout: float | None = None) -> bool:
+    """Wait for the background deliveries handed over so far (tests, and whoever must see them done)."""
+    return _background.drain(timeout)

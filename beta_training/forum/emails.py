@@ -10,6 +10,7 @@ from beta_training.core.mail import queue_email
 from beta_training.forum.models import NotificationReason
 
 UNSUBSCRIBE_SALT = "forum.unsubscribe"
+UNDO_SALT = "forum.unsubscribe.undo"
 
 
 def unsubscribe_token(user_id: int, scope: str) -> str:
@@ -23,6 +24,20 @@ def read_unsubscribe_token(token: str) -> tuple[int, str] | None:
     except BadSignature:
         return None
     return int(data["u"]), str(data["s"])
+
+
+def undo_token(user_id: int, scope: str, previous: str) -> str:
+    """Carried by the « undo » button of the unsubscribe page: what to put back, signed so it cannot be swapped."""
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=UNDO_SALT).dumps({"u": user_id, "s": scope, "p": previous})
+
+
+def read_undo_token(token: str, user_id: int, scope: str) -> str | None:
+    """The choice to restore, if `token` was issued for this person and scope."""
+    try:
+        data = URLSafeSerializer(current_app.config["SECRET_KEY"], salt=UNDO_SALT).loads(token)
+    except BadSignature:
+        return None
+    return str(data["p"]) if (data.get("u"), data.get("s")) == (user_id, scope) else None
 
 
 def _unsubscribe_context(user, scope: str, label: str) -> dict:

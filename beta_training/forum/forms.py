@@ -58,6 +58,13 @@ class PreferencesForm(FlaskForm):
                                  validators=[InputRequired(_l("Choisissez une option."))])
 
 
+class UnsubscribeForm(FlaskForm):
+    """The unsubscribe page's one button: confirm (no `undo`), or, once done, undo (`undo` carries the signed
+    choice to put back)."""
+
+    undo = HiddenField()
+
+
 class DraftForm(FlaskForm):
     """What the autosave script posts while someone types: everything optional, lengths capped."""
 

@@ -326,8 +326,10 @@ class ForumPreference(db.Model):
 
 
 class ForumNotification(db.Model):
-    """One post to tell one person about. Unique per (user, post): nobody hears twice of the same post;
-    `emailed_at` is set when an email (at once, or in a digest) carried it."""
+    """One post to tell one person about. Unique per (user, post): nobody hears twice of the same post.
+    Nothing is emailed before the grace period (FORUM_NOTIFY_GRACE_SECONDS) is over; `emailed_at` is set when
+    it is dealt with: carried by an email (on its own, or in a digest), or dropped because the post was hidden,
+    deleted or held by then, or its reader chose no email."""
 
     __tablename__ = "forum_notifications"
     __table_args__ = (

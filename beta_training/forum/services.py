@@ -450,17 +450,40 @@ def mark_read(user_id: int, thread_id: int, up_to_post_id: int) -> None:
     ))
 
 
-def unsubscribe(user_id: int, scope: str, *, undo: bool = False) -> None:
-    """What the signed link in an email does: stop this thread, this forum, or every forum email;
-    `undo` is the way back offered on the page it opens."""
+FOLLOWING = "following"  # what unsubscribe() returns for a thread or forum that was followed
+
+
+def _unsubscribe_place(scope: str) -> tuple[str, Forum | ForumThread | None]:
     kind, _sep, target = scope.partition(":")
-    place = {"thread": ForumThread, "forum": Forum}.get(kind)
-    if place is None:
-        set_email_frequency(user_id, EmailFrequency.IMMEDIATE if undo else EmailFrequency.NONE)
-        return
-    row = db.session.get(place, int(target))
-    if row is not None:
-        _subscribe(user_id, **{kind: row}, active=undo, only_if_new=False)
+    model = {"thread": ForumThread, "forum": Forum}.get(kind)
+    return kind, (db.session.get(model, int(target)) if model is not None else None)
+
+
+def unsubscribe(user_id: int, scope: str) -> str | None:
+    """What the signed link in an email does: stop this thread (« thread:<id> »), this forum (« forum:<id> »)
+    or every forum email (« all »). Returns what undo_unsubscribe() must put back: the email frequency chosen
+    until now (daily digest or each message), FOLLOWING for a place that was followed, or None when there was
+    nothing to stop."""
+    kind, place = _unsubscribe_place(scope)
+    if kind not in ("thread", "forum"):
+        previous = email_frequency(user_id)
+        set_email_frequency(user_id, EmailFrequency.NONE)
+        return None if previous == EmailFrequency.NONE else previous
+    user = queries.users_by_id([user_id]).get(user_id)
+    if place is None or user is None:
+        return None
+    following = queries.follows_thread(user, place) if kind == "thread" else queries.follows_forum(user, place)
+    _subscribe(user_id, **{kind: place}, active=False, only_if_new=False)  # an explicit « no » (staff follow by default)
+    return FOLLOWING if following else None
+
+
+def undo_unsubscribe(user_id: int, scope: str, previous: str) -> None:
+    """The way back offered after unsubscribing: the choice from before, as unsubscribe() returned it."""
+    kind, place = _unsubscribe_place(scope)
+    if kind not in ("thread", "forum"):
+        set_email_frequency(user_id, EmailFrequency(previous))
+    elif place is not None and previous == FOLLOWING:
+        _subscribe(user_id, **{kind: place}, active=True, only_if_new=False)
 
 
 # --- Notifications ----------------------------------------------------------------------------------------
@@ -505,39 +528,80 @@ def _notify(post: ForumPost, now: datetime) -> None:
         return
     frequencies = dict(db.session.execute(sa.select(ForumPreference.user_id, ForumPreference.email_frequency)
                                           .where(ForumPreference.user_id.in_(allowed))).all())
-    recipients = queries.users_by_id(allowed)
     for user_id in sorted(allowed):
-        frequency = frequencies.get(user_id, EmailFrequency.IMMEDIATE)
-        if frequency == EmailFrequency.NONE:
+        if frequencies.get(user_id, EmailFrequency.IMMEDIATE) == EmailFrequency.NONE:
             continue
-        notification = ForumNotification(user_id=user_id, post_id=post.id, reason=reasons[user_id], created_at=now)
-        db.session.add(notification)
-        if frequency == EmailFrequency.IMMEDIATE:
-            notification.emailed_at = now
-            emails.queue_new_post(recipients[user_id], post, reasons[user_id])
+        # No email yet: send_notifications() or send_digests() writes it once the grace period is over.
+        db.session.add(ForumNotification(user_id=user_id, post_id=post.id, reason=reasons[user_id], created_at=now))
     db.session.flush()
 
 
-def send_digests(now: datetime | None = None) -> int:
-    """One email per person with their pending notifications. Each notification is claimed by a conditional
-    UPDATE before the email is written, in the same transaction: run twice, the second run finds nothing."""
+def _chosen_frequency():
+    """The recipient's email choice as it is now (not when the post was written): whoever switched to the
+    digest, or to no email, in the meantime is served accordingly."""
+    chosen = (sa.select(ForumPreference.email_frequency).where(ForumPreference.user_id == ForumNotification.user_id)
+              .scalar_subquery())
+    return sa.func.coalesce(chosen, EmailFrequency.IMMEDIATE)
+
+
+def _claim(*conditions, now: datetime) -> list[ForumNotification]:
+    """Take the pending notifications matching `conditions` with one conditional UPDATE, the first statement of
+    the caller's transaction (SQLite then waits for the write lock instead of failing on a stale read;
+    PostgreSQL makes a concurrent run wait for the row locks, then skip these rows): two runs at once never
+    take the same notification, and the emails are written in the transaction that took it."""
+    claimed = db.session.execute(
+        sa.update(ForumNotification).where(ForumNotification.emailed_at.is_(None), *conditions)
+        .values(emailed_at=now).returning(ForumNotification.id)).scalars().all()
+    if not claimed:
+        return []
+    return list(db.session.scalars(sa.select(ForumNotification).where(ForumNotification.id.in_(claimed))
+                                   .order_by(ForumNotification.post_id, ForumNotification.id)))
+
+
+def _still_visible(post: ForumPost) -> bool:
+    """Hidden, deleted or held since it was written: nobody is emailed about it, ever."""
+    return post.is_visible_to_everyone and post.thread.deleted_at is None and not post.thread.held
+
+
+def send_notifications(*, grace: timedelta, now: datetime | None = None) -> int:
+    """One email per notification whose grace period is over, to people who want each message by email; the
+    text is the post's as it is now (edits in the grace period included). A notification of a post no longer
+    visible is taken and dropped, as are those of people who chose no email since. Idempotent (cron, every
+    minute): a notification is emailed at most once, even by two runs at the same time."""
     now = now or utcnow()
-    pending_users = db.session.scalars(
-        sa.select(ForumNotification.user_id).where(ForumNotification.emailed_at.is_(None)).distinct()
-        .order_by(ForumNotification.user_id)).all()
+    notifications = _claim(ForumNotification.created_at <= now - grace, _chosen_frequency() != EmailFrequency.DAILY,
+                           now=now)
+    recipients = queries.users_by_id({n.user_id for n in notifications})
+    dropped = set(db.session.scalars(sa.select(ForumPreference.user_id).where(
+        ForumPreference.user_id.in_(recipients), ForumPreference.email_frequency == EmailFrequency.NONE)))
     sent = 0
-    for user_id in pending_users:
-        ids = db.session.scalars(sa.select(ForumNotification.id).where(
-            ForumNotification.user_id == user_id, ForumNotification.emailed_at.is_(None))).all()
-        claimed = db.session.execute(
-            sa.update(ForumNotification).where(ForumNotification.id.in_(ids), ForumNotification.emailed_at.is_(None))
-            .values(emailed_at=now).returning(ForumNotification.id)).scalars().all()
-        notifications = db.session.scalars(
-            sa.select(ForumNotification).where(ForumNotification.id.in_(claimed)).order_by(ForumNotification.post_id)).all()
-        visible = [n for n in notifications if n.post.is_visible_to_everyone and n.post.thread.deleted_at is None]
-        user = queries.users_by_id([user_id]).get(user_id)
-        if visible and user is not None and user.active:
-            emails.queue_digest(user, visible)
+    for notification in notifications:
+        user = recipients.get(notification.user_id)
+        if user is None or not user.active or user.id in dropped or not _still_visible(notification.post):
+            continue
+        emails.queue_new_post(user, notification.post, notification.reason)
+        sent += 1
+    db.session.flush()
+    return sent
+
+
+def send_digests(*, grace: timedelta, now: datetime | None = None) -> int:
+    """One email per person choosing the daily digest, with their notifications past the grace period (younger
+    ones wait for the next digest) whose post is still visible. Claimed like send_notifications(): run twice,
+    the second run finds nothing."""
+    now = now or utcnow()
+    notifications = _claim(ForumNotification.created_at <= now - grace, _chosen_frequency() == EmailFrequency.DAILY,
+                           now=now)
+    by_user: dict[int, list[ForumNotification]] = {}
+    for notification in notifications:
+        if _still_visible(notification.post):
+            by_user.setdefault(notification.user_id, []).append(notification)
+    recipients = queries.users_by_id(by_user)
+    sent = 0
+    for user_id in sorted(by_user):
+        user = recipients.get(user_id)
+        if user is not None and user.active:
+            emails.queue_digest(user, by_user[user_id])
             sent += 1
     db.session.flush()
     return sent

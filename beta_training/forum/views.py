@@ -25,6 +25,7 @@ from beta_training.forum.forms import (
     ReplyForm,
     ReportForm,
     ThreadForm,
+    UnsubscribeForm,
 )
 from beta_training.forum.models import Forum, ForumPost, ForumThread, ThreadState, draft_target, is_staff
 
@@ -488,22 +489,33 @@ def preferences():
 
 
 @bp.route("/desabonnement/<token>", methods=["GET", "POST"])
-@csrf.exempt  # the signed token is the proof; mail clients POST here without a form (RFC 8058 one-click)
+@csrf.exempt  # RFC 8058: the mail client's one-click POST has no CSRF token, the signed link is the proof
 def unsubscribe(token):
-    """One click on the link in an email unsubscribes; the page offers a way back."""
+    """The link in an email. A GET changes nothing (mail scanners open links): it shows one button, a form
+    with its CSRF token, that unsubscribes; the page then offers a way back to the choice from before. The
+    mail client's one-click POST (List-Unsubscribe=One-Click, RFC 8058) unsubscribes at once."""
     data = emails.read_unsubscribe_token(token)
     if data is None:
         abort(404)
     user_id, scope = data
-    if request.method == "POST" and request.form.get("annuler") == "1":
-        if not ConfirmForm().validate_on_submit():  # undoing is a normal form: its CSRF token is checked
+    if request.method == "POST" and request.form.get("List-Unsubscribe") == "One-Click":
+        services.unsubscribe(user_id, scope)
+        core_db.commit()
+        return "", 204
+    form = UnsubscribeForm()
+    if request.method == "GET":
+        return render_template("forum/unsubscribe.html", scope=scope, form=form)
+    if not form.validate_on_submit():  # the page's own buttons are normal forms: CSRF checked
+        abort(400)
+    if form.undo.data:
+        previous = emails.read_undo_token(form.undo.data, user_id, scope)
+        if previous is None:
             abort(400)
-        services.unsubscribe(user_id, scope, undo=True)
+        services.undo_unsubscribe(user_id, scope, previous)
         core_db.commit()
         flash(_("C’est noté : vous recevez de nouveau ces courriels."), "success")
         return redirect(url_for("forum.preferences") if current_user.is_authenticated else url_for("site.home"))
-    services.unsubscribe(user_id, scope)
+    previous = services.unsubscribe(user_id, scope)
     core_db.commit()
-    if request.method == "POST" and request.form.get("List-Unsubscribe") == "One-Click":
-        return "", 204
-    return render_template("forum/unsubscribed.html", scope=scope, token=token, form=ConfirmForm())
+    undo = UnsubscribeForm(formdata=None, undo=emails.undo_token(user_id, scope, previous)) if previous else None
+    return render_template("forum/unsubscribed.html", scope=scope, form=undo)

@@ -5,6 +5,8 @@ import pytest
 import sqlalchemy as sa
 
 from beta_training.accounts.models import Role, User
+from beta_training.core.mail import drain_deliveries
+from beta_training.core.models import OutboxMessage, OutboxState, utcnow
 from beta_training.extensions import db
 from tests.conftest import login, text_part
 from tests.factories import PASSWORD, make_user
@@ -170,6 +172,39 @@ def test_forgotten_password_by_mail(client, mailbox):
     # The link is spent.
     client.post("/compte/deconnexion")
     assert client.get(link).status_code == 400
+
+
+def test_password_reset_never_waits_on_a_silent_smtp_server(app, client, silent_smtp):
+    """The relay accepts the connection and never answers. Each POST answers while the delivery is still stuck
+    at the server (no outcome recorded yet: a request that waited on SMTP would only answer after it), what it
+    saved is saved, and its message stays in the outbox for the cron retry."""
+    app.config["MAIL_TIMEOUT"] = 60  # longer than the test: only the server hanging up ends the attempts
+    user = make_user(email="relais-muet@example.gouv.fr")
+
+    def outbox(subject):
+        return db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.subject.contains(subject)))
+
+    response = client.post("/compte/mot-de-passe-oublie", data={"email": user.email}, drain=False)
+    assert response.status_code == 302
+    reset = outbox("mot de passe")
+    assert reset.recipient == user.email and reset.sent_at is None and reset.last_error is None  # still in flight
+    link = urlsplit(re.search(r"https?://\S+", reset.text_body).group(0)).path  # the stored reset link
+    assert silent_smtp.wait_for_connections(1)  # the delivery did reach the server, which says nothing
+
+    response = client.post(link, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}, drain=False)
+    assert response.status_code == 302 and response.headers["Location"] == "/compte/connexion"
+    changed = outbox("modifié")
+    assert changed.sent_at is None and changed.last_error is None
+    assert db.session.get(User, user.id).password_changed_at is not None  # the reset is saved
+    assert silent_smtp.wait_for_connections(2)
+
+    silent_smtp.release()  # the server hangs up: both attempts fail, and wait for the cron retry
+    assert drain_deliveries(timeout=30)
+    db.session.commit()  # end this test's read: see what the deliverer wrote since
+    for message in (reset, changed):
+        db.session.refresh(message)
+        assert message.state == OutboxState.PENDING and message.attempts == 1 and message.sent_at is None
+        assert message.last_error.startswith("SMTPServerDisconnected") and message.next_attempt_at > utcnow()
 
 
 def test_forgotten_password_for_unknown_address_says_the_same(client, mailbox):

@@ -29,7 +29,8 @@ def _thread_titles(page):
     return [t.strip() for t in page.locator("#threads h3").all_inner_texts()] if page.locator("#threads").count() else []
 
 
-def test_learner_asks_the_lead_gets_the_answer_by_email_and_accepts_it(page, mailbox):
+@pytest.mark.parametrize("config_overrides", [{"FORUM_NOTIFY_GRACE_SECONDS": 0}])  # no waiting for the cron here
+def test_learner_asks_the_lead_gets_the_answer_by_email_and_accepts_it(app, page, mailbox):
     course, run = make_mooc(sequences=(1,), kinds=("text",))
     learner = make_user(email="apprenante@example.gouv.fr", first_name="Awa", last_name="Diallo")
     make_enrolment(run, learner)
@@ -64,13 +65,15 @@ def test_learner_asks_the_lead_gets_the_answer_by_email_and_accepts_it(page, mai
     assert page.locator(".fr-badge", has_text="Équipe").count() == 1
     _logout(page)
 
+    db.session.commit()  # the command shares this test's session: end its read (a cron run starts afresh)
+    assert app.test_cli_runner().invoke(args=["forum", "send-notifications"]).output == "forum notifications: 2\n"
     [email] = [m for m in mailbox.wait_for(2) if m["To"] == "apprenante@example.gouv.fr"]
     assert email["Subject"] == f"Nouvelle réponse : {title}"
     text = email.get_body(("plain",)).get_content()
     assert "Montrez-lui un premier usager servi" in text and "/forum/desabonnement/" in text
 
     browser_login(page, "apprenante@example.gouv.fr", PASSWORD)
-    link = re.search(r"http://\S+/forum/\d+/sujets/\d+#message-\d+", text).group(0)
+    link = re.search(r"http://\S+/forum/\d+/sujets/\d+#message-\d+", text).group(0)  # on BASE_URL (cron)
     page.goto(re.sub(r"^http://[^/]+", "", link))
     page.get_by_role("button", name=re.compile("^Accepter cette réponse")).click()
     page.get_by_text("Réponse acceptée : elle s’affiche en tête du sujet.").wait_for()
@@ -156,6 +159,12 @@ def test_axe_on_every_forum_page(page):
                 f"/forum/messages/{rude_id}/signaler", "/forum/preferences", f"/forum/desabonnement/{token}"]:
         page.goto(url)
         assert_accessible(page, url)
+    page.goto(f"/forum/desabonnement/{token}")
+    page.get_by_role("button", name="Confirmer le désabonnement").click()
+    page.get_by_role("heading", name="Désabonnement enregistré").wait_for()
+    assert_accessible(page, "unsubscribed, with the way back")
+    page.get_by_role("button", name="C’était une erreur : me réabonner").click()
+    page.get_by_text("C’est noté : vous recevez de nouveau ces courriels.").wait_for()
     page.goto(f"/forum/{forum_id}/nouveau-sujet")
     page.get_by_role("button", name="Publier").click()
     page.get_by_text("Donnez un titre.").first.wait_for()

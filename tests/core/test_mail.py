@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask import render_template_string
 
 from beta_training.core import db as core_db
-from beta_training.core.mail import claim_message, deliver_pending, queue_email
+from beta_training.core.mail import claim_message, deliver_pending, drain_deliveries, queue_email
 from beta_training.core.models import OutboxMessage, OutboxState, utcnow
 from beta_training.extensions import db
 from tests.conftest import free_port, html_part, text_part
@@ -31,8 +31,47 @@ def test_queued_mail_is_delivered_after_commit_with_text_and_html(app, mailbox):
     assert message["Subject"] == "Votre mot de passe a été modifié"
     assert "Bonjour Camille," in text_part(message)
     assert "<p>Bonjour Camille,</p>" in html_part(message)
+    assert drain_deliveries(timeout=30)  # the deliverer records the outcome after the server's answer
     stored = db.session.scalar(sa.select(OutboxMessage))
     assert stored.state == OutboxState.SENT and stored.attempts == 1 and stored.sent_at is not None
+
+
+def test_extra_headers_go_over_the_wire_as_written(app, mailbox):
+    """A long List-Unsubscribe (a signed link) must reach the server as `<https://…>`: refolded into an
+    RFC 2047 encoded word, mail clients ignore it. The raw bytes say it; a parsed message would decode it."""
+    user = make_user()
+    link = "https://formation.beta.gouv.fr/forum/desabonnement/" + "eyJ1IjoxMiwicyI6InRocmVhZDozNCJ9." + "a" * 40
+    with app.test_request_context():
+        _queue(user, headers={"List-Unsubscribe": f"<{link}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"})
+        core_db.commit()
+    mailbox.wait_for(1)
+    [raw] = mailbox.raw_messages
+    assert f"\r\nList-Unsubscribe: <{link}>\r\n".encode() in raw
+    assert b"\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n" in raw
+
+
+def test_extra_headers_must_be_one_line_of_ascii(app):
+    user = make_user()
+    with app.test_request_context():
+        for value in ("<https://a.test/x>\r\nBcc: victim@example.org", "<https://a.test/désabonnement>"):
+            try:
+                _queue(user, headers={"List-Unsubscribe": value})
+            except ValueError:
+                continue
+            raise AssertionError(f"accepted {value!r}")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 0
+
+
+def test_a_silent_smtp_server_fails_the_attempt_after_mail_timeout(app, silent_smtp):
+    """It accepts the connection and never answers: the attempt ends after MAIL_TIMEOUT (not when the server
+    hangs up) and the message waits for its retry."""
+    app.config["MAIL_TIMEOUT"] = 0.5
+    message = make_outbox_message()
+    assert deliver_pending() == {"sent": 0, "failed": 1}
+    assert silent_smtp.connection_count == 1
+    db.session.refresh(message)
+    assert message.state == OutboxState.PENDING and message.attempts == 1
+    assert "timed out" in message.last_error
 
 
 def test_rolled_back_transaction_sends_nothing(app, mailbox):

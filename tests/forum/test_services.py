@@ -20,6 +20,7 @@ from beta_training.forum.models import (
 from tests.factories import make_cohort, make_forum, make_forum_member, make_mooc, make_user
 
 RULES = services.PostingRules()
+GRACE = timedelta(minutes=2)
 
 
 @pytest.fixture
@@ -38,6 +39,12 @@ def _subjects(recipient=None):
     if recipient:
         query = query.where(OutboxMessage.recipient == recipient)
     return [m.subject for m in db.session.scalars(query)]
+
+
+def _after_grace(**kwargs):
+    """What the cron runs send once the grace period of everything written so far is over."""
+    later = utcnow() + GRACE
+    return services.send_notifications(grace=GRACE, now=later, **kwargs), services.send_digests(grace=GRACE, now=later)
 
 
 def _ask(forum, author, title="Comment trouver mes premiers usagers ?", body="Je cherche des usagers.", **values):
@@ -154,8 +161,11 @@ def test_a_new_accounts_first_posts_wait_for_a_moderator(forum):
     assert thread.held and not thread.can_view(peer) and thread.can_view(newcomer) and thread.can_view(lead)
     assert _subjects(lead.email) == []  # nobody hears of it before a moderator publishes it
     assert [p.id for p, _n in queries.moderation_queue(forum).items] == [queries.opening_post(thread).id]
+    _after_grace()
+    assert _subjects(lead.email) == []  # held all along: never sent, however long it waits
     services.approve_held_post(queries.opening_post(thread), lead)
     assert not thread.held and thread.can_view(peer)
+    _after_grace()
     assert _subjects(lead.email) == [f"Nouveau sujet : {thread.title}"]
     services.reply(thread, newcomer, body="Une fois accepté, je publie directement.", rules=rules)
     assert not db.session.scalar(sa.select(ForumPost.held).order_by(ForumPost.id.desc()).limit(1))
@@ -188,14 +198,32 @@ def test_notifications_go_to_followers_mentions_and_staff_never_to_the_author(fo
     services.follow_forum(tired_lead, forum, False)  # staff follow by default, unless they opted out
     thread = _ask(forum, asker)
     services.follow_thread(follower, thread)
+    _after_grace()
     assert _subjects(lead.email) == [f"Nouveau sujet : {thread.title}"] and _subjects(tired_lead.email) == []
     services.reply(thread, lead, body="Bonjour @elodie.martin, regardez la séquence 2.")
+    _after_grace()
     assert _subjects(asker.email) == [f"{lead.full_name} vous a mentionné·e : {thread.title}"]
     assert _subjects(follower.email) == [f"Nouvelle réponse : {thread.title}"]
     assert _subjects(bystander.email) == [] and _subjects(outsider.email) == []
     assert _subjects(lead.email) == [f"Nouveau sujet : {thread.title}"]  # not about her own reply
     rows = db.session.scalars(sa.select(ForumNotification)).all()
     assert len(rows) == len({(n.user_id, n.post_id) for n in rows})
+
+
+def test_a_notification_waits_for_the_grace_period_and_carries_the_post_as_it_is_then(forum):
+    asker, follower, changed_mind = make_forum_member(forum), make_forum_member(forum), make_forum_member(forum)
+    thread = _ask(forum, asker)
+    for user in (follower, changed_mind):
+        services.follow_thread(user, thread)
+    written = utcnow()
+    post = services.reply(thread, asker, body="Premier jet, avec une coquille.", now=written)
+    assert services.send_notifications(grace=GRACE, now=written + GRACE - timedelta(seconds=1)) == 0
+    services.edit_post(post, asker, body="Version relue.")  # fixed within the grace period
+    services.set_email_frequency(changed_mind.id, "none")
+    assert services.send_notifications(grace=GRACE, now=written + GRACE) == 1
+    [body] = db.session.scalars(sa.select(OutboxMessage.text_body).where(OutboxMessage.recipient == follower.email))
+    assert "Version relue." in body and "Premier jet" not in body
+    assert _subjects(changed_mind.email) == []
 
 
 def test_announcements_reach_every_member(forum):
@@ -205,6 +233,7 @@ def test_announcements_reach_every_member(forum):
         _ask(forum, members[0], announcement=True)
     thread = _ask(forum, lead, title="Classe virtuelle jeudi", announcement=True)
     assert thread.pinned
+    assert _after_grace() == (3, 0)
     for member in members:
         assert _subjects(member.email) == ["Annonce : Classe virtuelle jeudi"]
 
@@ -219,26 +248,31 @@ def test_daily_digest_once_per_post_and_none_means_none(forum):
     services.reply(thread, asker, body="Précision 1")
     services.reply(thread, asker, body="Précision 2")
     assert _subjects(daily.email) == [] and _subjects(silent.email) == []
-    assert services.send_digests() == 1
-    assert services.send_digests() == 0  # run twice: nothing new, nothing sent
+    assert services.send_digests(grace=GRACE) == 0  # within the grace period: for the next digest
+    later = utcnow() + GRACE
+    assert services.send_notifications(grace=GRACE, now=later) == 0  # not for those who chose the digest
+    assert services.send_digests(grace=GRACE, now=later) == 1
+    assert services.send_digests(grace=GRACE, now=later) == 0  # run twice: nothing new, nothing sent
     assert _subjects(daily.email) == ["Forum : 2 nouveaux messages"] and _subjects(silent.email) == []
     services.reply(thread, asker, body="Précision 3")
-    assert services.send_digests() == 1
+    assert services.send_digests(grace=GRACE, now=utcnow() + GRACE) == 1
     assert _subjects(daily.email) == ["Forum : 2 nouveaux messages", "Forum : 1 nouveau message"]
 
 
-def test_unsubscribe_scopes_and_way_back(forum):
+def test_unsubscribe_scopes_and_way_back_to_the_previous_choice(forum):
     learner = make_forum_member(forum)
     thread = _ask(forum, make_forum_member(forum))
     services.follow_thread(learner, thread)
-    services.unsubscribe(learner.id, f"thread:{thread.id}")
+    assert services.unsubscribe(learner.id, f"thread:{thread.id}") == services.FOLLOWING
     assert not queries.follows_thread(learner, thread)
-    services.unsubscribe(learner.id, f"thread:{thread.id}", undo=True)
+    assert services.unsubscribe(learner.id, f"thread:{thread.id}") is None  # nothing left to stop
+    services.undo_unsubscribe(learner.id, f"thread:{thread.id}", services.FOLLOWING)
     assert queries.follows_thread(learner, thread)
-    services.unsubscribe(learner.id, "all")
+    services.set_email_frequency(learner.id, "daily")
+    assert services.unsubscribe(learner.id, "all") == "daily"
     assert services.email_frequency(learner.id) == "none"
-    services.unsubscribe(learner.id, "all", undo=True)
-    assert services.email_frequency(learner.id) == "immediate"
+    services.undo_unsubscribe(learner.id, "all", "daily")
+    assert services.email_frequency(learner.id) == "daily"  # the digest, as before: not « each message »
     lead = make_user(roles=[Role.COURSE_LEAD])
     services.unsubscribe(lead.id, f"forum:{forum.id}")
     assert not queries.follows_forum(lead, forum)

@@ -2,14 +2,17 @@
 and page queries that do not grow with the length of a thread."""
 
 import re
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from bs4 import BeautifulSoup
+from freezegun import freeze_time
 
 from beta_training.accounts.models import Role
 from beta_training.core.models import utcnow
 from beta_training.extensions import db
-from beta_training.forum import emails
+from beta_training.forum import emails, services
 from beta_training.forum.models import ForumPost, ForumReport, ForumThread
 from tests.conftest import login
 from tests.factories import make_forum, make_forum_member, make_forum_post, make_forum_thread, make_user
@@ -136,27 +139,97 @@ def test_new_thread_with_preview_then_publish(client, world, mailbox):
     assert published.status_code == 302
     thread = db.session.scalar(sa.select(ForumThread).where(ForumThread.title == "Aide"))
     assert published.headers["Location"] == f"/forum/{forum.id}/sujets/{thread.id}"
-    lead_mail = [m for m in mailbox.wait_for(3) if m["To"] == world["users"]["course_lead"].email]
-    assert lead_mail[0]["Subject"] == "Nouveau sujet : Aide"
-    assert lead_mail[0]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    assert re.match(r"<http://localhost/forum/desabonnement/[\w.-]+>", lead_mail[0]["List-Unsubscribe"])
+    assert mailbox.messages == []  # nothing before the grace period is over
+    with freeze_time(utcnow() + timedelta(seconds=client.application.config["FORUM_NOTIFY_GRACE_SECONDS"]),
+                     real_asyncio=True):
+        assert client.application.test_cli_runner().invoke(args=["forum", "send-notifications"]).exit_code == 0
+    lead = world["users"]["course_lead"].email
+    [lead_mail] = [m for m in mailbox.wait_for(3) if m["To"] == lead]
+    assert lead_mail["Subject"] == "Nouveau sujet : Aide"
+    # The raw bytes, as a mail client gets them: parsing would decode an RFC 2047 word and hide the fault.
+    [raw] = [r for r in mailbox.raw_messages if f"\r\nTo: {lead}\r\n".encode() in r]
+    base = re.escape(client.application.config["BASE_URL"].encode())
+    assert re.search(rb"\r\nList-Unsubscribe: <" + base + rb"/forum/desabonnement/[\w.-]+>\r\n", raw)
+    assert b"\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n" in raw
 
 
-def test_one_click_unsubscribe_from_the_email_and_the_way_back(client, world):
-    lead = world["users"]["course_lead"]
+def _unsubscribe_url(client, user, scope):
     with client.application.test_request_context():
-        token = emails.unsubscribe_token(lead.id, f"forum:{world['forum'].id}")
+        return f"/forum/desabonnement/{emails.unsubscribe_token(user.id, scope)}"
+
+
+def _follows_forum_page(client, world, user):
+    login(client, user)
+    return "Ne plus suivre ce forum" in client.get(f"/forum/{world['forum'].id}").text
+
+
+def test_opening_the_unsubscribe_link_changes_nothing_until_the_button(client, world):
+    """Mail scanners open every link: a GET only shows one button, a form with its CSRF token."""
+    lead = world["users"]["course_lead"]
+    url = _unsubscribe_url(client, lead, f"forum:{world['forum'].id}")
     assert client.get("/forum/desabonnement/pas-un-jeton").status_code == 404
-    page = client.get(f"/forum/desabonnement/{token}")  # one click, no login needed
-    assert page.status_code == 200 and "Vous ne recevrez plus de courriel pour l’ensemble de ce forum" in page.text
-    login(client, lead)
-    assert "Suivre tout ce forum" in client.get(f"/forum/{world['forum'].id}").text
-    client.post(f"/forum/desabonnement/{token}", data={"annuler": "1"})
-    assert "Ne plus suivre ce forum" in client.get(f"/forum/{world['forum'].id}").text
-    # RFC 8058: the mail client's one-click POST carries no CSRF token, only the signed link.
-    response = client.post(f"/forum/desabonnement/{token}", data={"List-Unsubscribe": "One-Click"}, csrf=False)
+    for _scan in range(2):
+        page = client.get(url)  # no login needed
+        assert page.status_code == 200 and "l’ensemble de ce forum" in page.text
+    forms = BeautifulSoup(page.text, "html.parser").select("main form")
+    assert len(forms) == 1 and forms[0]["method"] == "post" and forms[0].select_one("input[name=csrf_token]")
+    assert [b.get_text(strip=True) for b in forms[0].select("button")] == ["Confirmer le désabonnement"]
+    assert _follows_forum_page(client, world, lead)  # still following
+    assert client.post(url, data={}, csrf=False).status_code == 400  # a POST that is neither the form nor RFC 8058
+    assert _follows_forum_page(client, world, lead)
+
+    done = client.post(url)  # the button
+    assert done.status_code == 200 and "Désabonnement enregistré" in done.text
+    assert not _follows_forum_page(client, world, lead)
+
+
+def test_rfc8058_one_click_post_unsubscribes_without_a_csrf_token(client, world):
+    lead = world["users"]["course_lead"]
+    url = _unsubscribe_url(client, lead, f"forum:{world['forum'].id}")
+    # What a mail client sends: the signed link and this body, no cookie, no CSRF token.
+    response = client.post(url, data={"List-Unsubscribe": "One-Click"}, csrf=False)
     assert response.status_code == 204
-    assert "Suivre tout ce forum" in client.get(f"/forum/{world['forum'].id}").text
+    assert not _follows_forum_page(client, world, lead)
+
+
+def _undo(client, page):
+    form = BeautifulSoup(page.text, "html.parser").select_one("main form")
+    assert form.select_one("button").get_text(strip=True) == "C’était une erreur : me réabonner"
+    return client.post(page.request.path, data={"undo": form.select_one("input[name=undo]")["value"]})
+
+
+def test_undo_restores_the_previous_choice(client, world):
+    member = world["users"]["member"]
+    services.set_email_frequency(member.id, "daily")
+    db.session.commit()
+    url = _unsubscribe_url(client, member, "all")
+    page = client.post(url)
+    assert "Vous ne recevrez plus aucun courriel du forum." in page.text
+    assert services.email_frequency(member.id) == "none"
+    assert _undo(client, page).status_code == 302
+    assert services.email_frequency(member.id) == "daily"  # the digest she had chosen, not « each message »
+
+    lead = world["users"]["course_lead"]  # staff follow forums by default: undoing follows again
+    page = client.post(_unsubscribe_url(client, lead, f"forum:{world['forum'].id}"))
+    assert not _follows_forum_page(client, world, lead)
+    _undo(client, page)
+    assert _follows_forum_page(client, world, lead)
+
+
+def test_undo_takes_only_its_own_signed_choice(client, world):
+    member = world["users"]["member"]
+    url = _unsubscribe_url(client, member, "all")
+    page = client.post(url)
+    with client.application.test_request_context():
+        forged = emails.undo_token(member.id + 1, "all", "immediate")  # signed, but for someone else
+    for value in ("immediate", forged):
+        assert client.post(url, data={"undo": value}).status_code == 400
+    assert services.email_frequency(member.id) == "none"
+    assert client.post(url, data={"undo": "x"}, csrf=False).status_code == 400  # the way back checks CSRF
+    assert _undo(client, page).status_code == 302 and services.email_frequency(member.id) == "immediate"
+    client.post(url)
+    again = client.post(url)  # already unsubscribed: no way back to offer
+    assert "Vous ne receviez déjà plus ces courriels." in again.text and "me réabonner" not in again.text
 
 
 def test_accepted_answer_is_shown_first(client, world):
