@@ -50,5 +50,5 @@ def test_a_script_calling_a_page_that_also_answers_html_gets_json_errors(app, cl
     login(client, make_user())  # not enrolled
     refused = client.post(url, headers={"X-Requested-With": "fetch"})
     assert refused.status_code == 403 and refused.json["error"] == "forbidden"
-    assert refused.json["message"] == "Vous n’avez pas le droit de faire cette action."
+    assert refused.json["message"] == "Vous n’êtes pas inscrit·e à cette session : rien n’est enregistré."
     assert client.post(url).status_code == 403 and "<html" in client.post(url).text  # the button still gets the page

@@ -232,7 +232,7 @@ def test_completing_in_a_finished_run_records_nothing_and_says_so(client, learni
     url = f"/mooc/{course.slug}/{run.slug}/contenu/s1-video/termine"
     response = client.post(url, data={"source": "video"}, headers=FETCH)
     assert response.status_code == 409
-    assert response.json == {"recorded": False, "completed": False,
+    assert response.json == {"error": "conflict", "recorded": False, "completed": False,
                              "message": "Le cours est en lecture seule : la progression n’est plus enregistrée."}
     page = client.post(url, follow_redirects=True).text
     assert "la progression n’est plus enregistrée" in page and "Élément terminé." not in page
@@ -261,7 +261,7 @@ def test_completing_without_an_active_enrolment_is_a_json_403(client, learning, 
     login(client, user)
     response = client.post(f"/mooc/{course.slug}/{run.slug}/contenu/s1-video/termine", headers=FETCH)
     assert response.status_code == 403
-    assert response.json == {"recorded": False, "completed": False,
+    assert response.json == {"error": "forbidden", "recorded": False, "completed": False,
                              "message": "Vous n’êtes pas inscrit·e à cette session : rien n’est enregistré."}
     assert _completions() == 0
 
