@@ -252,6 +252,9 @@ class Enrolment(TimestampMixin, db.Model):
     last_activity_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attestation_code: Mapped[str | None] = mapped_column(sa.String(20), unique=True)
+    # Since when the learner's fiche produit is sent for review (None: a draft, or none yet). The sheets
+    # domain tells it (courses.services.record_sheet_sent): courses never read the sheets' tables.
+    sheet_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     run: Mapped[CourseRun] = relationship(lazy="joined", innerjoin=True)
     user = relationship("User", lazy="joined", innerjoin=True)

@@ -309,14 +309,6 @@ def enrolment_summaries(user_id: int) -> list[dict]:
     ]
 
 
-def has_submitted_sheet(enrolment: Enrolment) -> bool:
-    """A fiche produit linked to this enrolment has been sent for review (or approved)."""
-    from beta_training.sheets.models import ProductSheet, SheetState
-
-    return bool(db.session.scalar(sa.select(sa.exists().where(
-        ProductSheet.enrolment_id == enrolment.id, ProductSheet.state != SheetState.DRAFT,
-    ))))
-
 
 def bulk_emails_of(run_id: int, limit: int = 20) -> list[RunBulkEmail]:
     """The run's latest grouped emails, newest first (with their sender)."""

@@ -393,13 +393,28 @@ def check_completion(enrolment: Enrolment, now: datetime | None = None) -> bool:
         return True
     if queries.remaining_items(enrolment) > 0:
         return False
-    if enrolment.run.requires_sheet and not queries.has_submitted_sheet(enrolment):
+    if enrolment.run.requires_sheet and enrolment.sheet_sent_at is None:
         return False
     enrolment.completed_at = now or utcnow()
     enrolment.attestation_code = new_attestation_code()
     emails.queue_course_completed(enrolment)
     db.session.flush()
     return True
+
+
+def record_sheet_sent(enrolment_id: int, *, sent: bool, now: datetime | None = None) -> None:
+    """What the sheets domain tells a course: the learner's fiche produit is now sent for review (`sent`), or
+    back to a draft. A run may require it as the last step, so sending it may complete the course."""
+    enrolment = db.session.get(Enrolment, enrolment_id)
+    if enrolment is None:
+        return
+    now = now or utcnow()
+    if not sent:
+        enrolment.sheet_sent_at = None
+        return
+    if enrolment.sheet_sent_at is None:
+        enrolment.sheet_sent_at = now
+    check_completion(enrolment, now=now)
 
 
 # --- Messages -----------------------------------------------------------------------------------------

@@ -90,7 +90,7 @@ def show_course(slug):
     enrolment = queries.get_enrolment(run, current_user)
     completions = queries.completed_item_ids(enrolment if enrolment and enrolment.is_active else None)
     invited = current_user.is_authenticated and queries.invitation_for(run, current_user.email) is not None
-    sheet_sent = bool(enrolment and run.requires_sheet and queries.has_submitted_sheet(enrolment))
+    sheet_sent = bool(enrolment and run.requires_sheet and enrolment.sheet_sent_at is not None)
     return render_template(
         "courses/show_course.html", course=course, run=run, enrolment=enrolment, now=utcnow(), invited=invited,
         sheet_sent=sheet_sent,

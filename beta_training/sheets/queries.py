@@ -142,3 +142,10 @@ def impact() -> dict:
 
 def approved_sheets_query() -> sa.Select:
     return sa.select(ProductSheet).where(ProductSheet.state == SheetState.APPROVED).order_by(ProductSheet.approved_at.desc())
+
+
+def enrolment_has_sent_sheet(enrolment_id: int) -> bool:
+    """A fiche produit linked to this MOOC enrolment is sent for review (or further: in review, approved)."""
+    return bool(db.session.scalar(sa.select(sa.exists().where(
+        ProductSheet.enrolment_id == enrolment_id, ProductSheet.state != SheetState.DRAFT,
+    ))))

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from beta_training.core.db import lock_for_update
 from beta_training.core.models import to_paris, utcnow
 from beta_training.core.states import check_transition, record_change, transition
+from beta_training.courses.services import record_sheet_sent
 from beta_training.extensions import db
 from beta_training.sheets import emails, queries
 from beta_training.sheets.models import (
@@ -118,6 +119,8 @@ def _move(sheet: ProductSheet, target: SheetState, *, actor, reason: str = "", n
             sheet.claimed_by_id = None
             sheet.claimed_at = None
     db.session.flush()
+    if sheet.enrolment_id is not None:  # the course may require the sheet as its last step: tell it
+        record_sheet_sent(sheet.enrolment_id, sent=queries.enrolment_has_sent_sheet(sheet.enrolment_id), now=now)
 
 
 def submit_sheet(sheet: ProductSheet, *, actor, now: datetime | None = None) -> bool:
@@ -139,11 +142,6 @@ def submit_sheet(sheet: ProductSheet, *, actor, now: datetime | None = None) -> 
     _move(sheet, SheetState.SUBMITTED, actor=actor, now=now)
     sheet.submitted_at = now
     emails.queue_submitted(sheet)
-    if sheet.enrolment_id is not None:  # the course may require the sheet as its last step
-        from beta_training.courses.models import Enrolment
-        from beta_training.courses.services import check_completion
-
-        check_completion(db.session.get(Enrolment, sheet.enrolment_id), now=now)
     return True
 
 

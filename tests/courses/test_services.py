@@ -261,3 +261,25 @@ def test_completion_can_require_the_fiche_produit(ctx):
     assert enrolment.completed_at is None  # a draft does not count
     sheets.submit_sheet(sheet, actor=enrolment.user)
     assert enrolment.completed_at is not None and enrolment.attestation_code
+    assert enrolment.sheet_sent_at is not None  # what the sheets domain told the course
+
+
+def test_a_sheet_taken_back_to_draft_no_longer_counts_for_completion(ctx):
+    from beta_training.sheets import services as sheets
+
+    course, run = make_mooc(sequences=(1,), kinds=("text",))
+    run.requires_sheet = True
+    db.session.commit()
+    enrolment = make_enrolment(run)
+    sheet = sheets.create_sheet(enrolment.user, enrolment_id=enrolment.id)
+    ready = {"name": "P", "problem": "x", "solution": "y",
+             "indicators": [{"name": "a", "baseline": "1", "target": "2"}, {"name": "b", "baseline": "1", "target": "2"}],
+             "milestones": [{"title": "m", "due_on": "2027-01-01"}]}
+    sheets.save_version(sheet, author=enrolment.user, content=ready, base_version=1)
+    sheets.submit_sheet(sheet, actor=enrolment.user)
+    assert enrolment.sheet_sent_at is not None and enrolment.completed_at is None  # items still to do
+    sheets.withdraw_sheet(sheet, actor=enrolment.user)
+    assert enrolment.sheet_sent_at is None
+    [item] = queries.ordered_items(queries.get_course_outline(course.slug))
+    services.record_progress(enrolment, item, source="opened")
+    assert enrolment.completed_at is None  # every item done, but the sheet went back to a draft
