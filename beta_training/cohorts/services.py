@@ -32,9 +32,12 @@ from beta_training.cohorts.models import (
     Speaker,
     programme_item_speakers,
 )
+from beta_training.core import db as core_db
 from beta_training.core.db import earlier_submission, lock_for_update
 from beta_training.core.models import assign_changed, to_paris, upsert, utcnow
-from beta_training.core.states import InvalidTransition, record_action, record_creation, transition, transition_once
+from beta_training.core.states import (
+    InvalidTransition, check_transition, record_action, record_creation, transition, transition_once,
+)
 from beta_training.extensions import db
 
 
@@ -349,7 +352,7 @@ def accept_application(application: CohortApplication, *, actor, reason: str = "
     _reload(application)
     if application.state == ApplicationState.ACCEPTED:
         return application  # a second click on "accept": already done
-    _guard(application, ApplicationState.ACCEPTED)
+    check_transition(APPLICATION_TRANSITIONS, ApplicationState(application.state), ApplicationState.ACCEPTED)
     was_waitlisted = application.state == ApplicationState.WAITLISTED
     _offer_seat(application, actor=actor, reason=reason, now=now)
     emails.queue_offer(application, promoted=was_waitlisted)
@@ -362,7 +365,7 @@ def waitlist_application(application: CohortApplication, *, actor, reason: str =
     _reload(application)
     if application.state == ApplicationState.WAITLISTED:
         return application
-    _guard(application, ApplicationState.WAITLISTED)
+    check_transition(APPLICATION_TRANSITIONS, ApplicationState(application.state), ApplicationState.WAITLISTED)
     position = queries.next_waitlist_position(application.cohort_id)
     with db.session.no_autoflush:
         transition(application, APPLICATION_TRANSITIONS, ApplicationState.WAITLISTED, actor=actor, reason=reason, now=now)
@@ -379,7 +382,7 @@ def reject_application(application: CohortApplication, *, actor, reason: str = "
     _reload(application)
     if application.state == ApplicationState.REJECTED:
         return application
-    _guard(application, ApplicationState.REJECTED)
+    check_transition(APPLICATION_TRANSITIONS, ApplicationState(application.state), ApplicationState.REJECTED)
     application.rejection_reason = reason.strip()
     application.decided_at = now
     _leaves_seat(application, ApplicationState.REJECTED, actor=actor, reason=reason, now=now)
@@ -395,7 +398,7 @@ def confirm_seat(application: CohortApplication, *, actor, now: datetime | None 
         return application
     if application.state == ApplicationState.ACCEPTED and application.offer_expires_at <= now:
         raise ApplicationError(_("Le délai pour confirmer cette place est dépassé."))
-    _guard(application, ApplicationState.CONFIRMED)
+    check_transition(APPLICATION_TRANSITIONS, ApplicationState(application.state), ApplicationState.CONFIRMED)
     transition(application, APPLICATION_TRANSITIONS, ApplicationState.CONFIRMED, actor=actor, now=now)
     application.confirmed_at = now
     db.session.flush()
@@ -409,7 +412,7 @@ def decline_seat(application: CohortApplication, *, actor, now: datetime | None 
     _reload(application)
     if application.state == ApplicationState.DECLINED:
         return application
-    _guard(application, ApplicationState.DECLINED)
+    check_transition(APPLICATION_TRANSITIONS, ApplicationState(application.state), ApplicationState.DECLINED)
     _leaves_seat(application, ApplicationState.DECLINED, actor=actor, now=now)
     emails.queue_declined(application)
     return application
@@ -421,7 +424,7 @@ def withdraw_application(application: CohortApplication, *, actor, reason: str =
     _reload(application)
     if application.state == ApplicationState.WITHDRAWN:
         return application
-    _guard(application, ApplicationState.WITHDRAWN)
+    check_transition(APPLICATION_TRANSITIONS, ApplicationState(application.state), ApplicationState.WITHDRAWN)
     was_draft = application.state == ApplicationState.DRAFT
     _leaves_seat(application, ApplicationState.WITHDRAWN, actor=actor, reason=reason, now=now)
     application.attended = None  # someone who withdrew is not an alumna of this session
@@ -455,7 +458,7 @@ def expire_offers(now: datetime | None = None) -> int:
             _leaves_seat(application, ApplicationState.EXPIRED, actor=None, reason=_("Délai de confirmation dépassé."), now=now)
             emails.queue_offer_expired(application)
             expired += 1
-        db.session.commit()
+        core_db.commit()  # one session at a time: its lock is released, its emails leave
     return expired
 
 
@@ -492,10 +495,10 @@ def decide_in_bulk(applications, decision: str, *, actor, reason: str = "", now:
     for application in applications:
         try:
             decide(application, decision, actor=actor, reason=reason, now=now)
-            db.session.commit()
+            core_db.commit()  # through core.db: the emails of this decision leave, a refused one's are dropped
             outcomes.append((application, None))
         except (ApplicationError, InvalidTransition) as error:
-            db.session.rollback()
+            core_db.rollback()
             outcomes.append((application, describe_error(error)))
     return outcomes
 
@@ -504,11 +507,6 @@ def describe_error(error: Exception) -> str:
     if isinstance(error, InvalidTransition):
         return _("Action impossible pour une candidature dans cet état.")
     return str(error)
-
-
-def _guard(application: CohortApplication, target: ApplicationState) -> None:
-    if target not in APPLICATION_TRANSITIONS[ApplicationState(application.state)]:
-        raise InvalidTransition(ApplicationState(application.state), target)
 
 
 # --- Reviews, attendance, alumni, bulk email ------------------------------------------------------------

@@ -380,7 +380,7 @@ def _save_item_form(sequence: Sequence, key: str, form: ItemForm) -> bool:
             max_file_bytes=current_app.config["RESOURCE_MAX_BYTES"], **form.values(),
         )
     except services.CourseError as error:
-        db.session.rollback()
+        core_db.rollback()
         form.resource_upload.errors.append(str(error))
         return False
     core_db.commit()

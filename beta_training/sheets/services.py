@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from beta_training.core.db import lock_for_update
 from beta_training.core.models import to_paris, utcnow
-from beta_training.core.states import check_transition, record_change, transition
+from beta_training.core.states import check_transition, record_change, transition, transition_once
 from beta_training.courses.services import record_sheet_sent
 from beta_training.extensions import db
 from beta_training.sheets import emails, queries
@@ -159,17 +159,12 @@ def claim_sheet(sheet: ProductSheet, *, reviewer, now: datetime | None = None) -
         if sheet.claimed_by_id == reviewer.id:
             return
         raise SheetError(_("%(name)s relit déjà cette fiche.", name=sheet.claimed_by.full_name))
-    claimed = db.session.execute(
-        sa.update(ProductSheet).where(ProductSheet.id == sheet.id, ProductSheet.state == SheetState.SUBMITTED)
-        .values(state=SheetState.IN_REVIEW, claimed_by_id=reviewer.id, claimed_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if claimed.rowcount != 1:
-        db.session.refresh(sheet)
+    # One conditional UPDATE, guarded by the table first: of two trainers pressing « Prendre » at once, one
+    # takes the sheet and the move is recorded once.
+    claimed = transition_once(sheet, SHEET_TRANSITIONS, SheetState.SUBMITTED, SheetState.IN_REVIEW, actor=reviewer,
+                              now=now, values={"claimed_by_id": reviewer.id, "claimed_at": now})
+    if claimed is None:
         raise SheetError(_("Cette fiche vient d’être prise en relecture par quelqu’un d’autre."))
-    db.session.refresh(sheet)
-    check_transition(SHEET_TRANSITIONS, SheetState.SUBMITTED, SheetState.IN_REVIEW)
-    record_change(sheet, SheetState.SUBMITTED, SheetState.IN_REVIEW, actor=reviewer, now=now)
     db.session.flush()
     emails.queue_state_changed(sheet)
 
