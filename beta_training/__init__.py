@@ -34,7 +34,7 @@ def create_app(config=None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from beta_training.core import auth, i18n, security
+    from beta_training.core import auth, i18n, input, security
     from beta_training.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
 
     db.init_app(app)
@@ -45,6 +45,7 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=i18n.select_locale)
     auth.init_login_manager(login_manager, app)
     security.init_security_headers(app)
+    input.init_input_checks(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         from beta_training.core.db import configure_sqlite
 

@@ -10,7 +10,7 @@ from beta_training.extensions import db
 
 log = logging.getLogger(__name__)
 
-HANDLED = (400, 403, 404, 405, 413, 429)
+HANDLED = (400, 403, 404, 405, 413, 415, 429)
 
 
 def register_error_handlers(app) -> None:

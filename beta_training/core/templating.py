@@ -7,6 +7,7 @@ from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from beta_training.core import submissions
 from beta_training.core.markdown import render_markdown
 from beta_training.core.territories import departement_label
 
@@ -78,6 +79,7 @@ def init_templating(app) -> None:
     app.jinja_env.filters["file_size"] = format_file_size
     app.jinja_env.globals["main_navigation"] = main_navigation
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["form_key"] = submissions.new_key  # one-time key of a creating form (core/submissions.py)
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

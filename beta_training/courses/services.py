@@ -279,7 +279,7 @@ def invite_or_enrol(run: CourseRun, *, actor, emails_text: str, now: datetime | 
     from email_validator import EmailNotValidError, validate_email
 
     now = now or utcnow()
-    outcome = {"enrolled": [], "invited": [], "already": [], "invalid": []}
+    outcome = {"enrolled": [], "invited": [], "already_invited": [], "already": [], "invalid": []}
     seen = set()
     for raw in emails_text.replace(",", "\n").replace(";", "\n").split():
         address = normalize_email(raw)
@@ -299,6 +299,8 @@ def invite_or_enrol(run: CourseRun, *, actor, emails_text: str, now: datetime | 
                 continue
             enrol(run, user, now=now, invited=True)
             outcome["enrolled"].append(address)
+        elif queries.invitation_for(run, address) is not None:
+            outcome["already_invited"].append(address)  # the same list sent again: one invitation each
         else:
             upsert(CourseInvitation, {"run_id": run.id, "email": address},
                    {"invited_by_id": actor.id, "created_at": now})

@@ -22,6 +22,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from beta_training.core import db as core_db
+from beta_training.core.db import lock_for_update
+from beta_training.core import submissions
 from beta_training.core.auth import role_required
 from beta_training.core.forms import ConfirmForm
 from beta_training.core.models import from_paris, to_paris, utcnow
@@ -292,13 +294,17 @@ def _sequence_of(course: Course, sequence_id: int) -> Sequence:
 def add_module(course_id):
     course = _managed_course_or_404(course_id)
     form = StructureForm()
+    back = url_for("courses.edit_content", course_id=course.id)
     if form.validate_on_submit():
+        if submissions.claim(current_user, form.submission_key.data) is not None:
+            return redirect(back)  # a second click: the module is already there
         services.add_module(course, title=form.title.data, summary=form.summary.data or "")
+        submissions.record(current_user, form.submission_key.data, back)
         core_db.commit()
         flash(_("Module ajouté."), "success")
     else:
         flash(_("Donnez un titre au module."), "error")
-    return redirect(url_for("courses.edit_content", course_id=course.id))
+    return redirect(back)
 
 
 def _module_of(course: Course, module_id: int):
@@ -315,10 +321,15 @@ def add_sequence(course_id, module_id):
     module = _module_of(course, module_id)
     form = StructureForm()
     if form.validate_on_submit():
+        earlier = submissions.claim(current_user, form.submission_key.data)
+        if earlier is not None:  # a second click: where the first one led
+            return redirect(earlier.location or url_for("courses.edit_content", course_id=course.id))
         sequence = services.add_sequence(module, title=form.title.data, summary=form.summary.data or "")
+        location = url_for("courses.edit_content", course_id=course.id) + f"#sequence-{sequence.id}"
+        submissions.record(current_user, form.submission_key.data, location)
         core_db.commit()
         flash(_("Séquence ajoutée."), "success")
-        return redirect(url_for("courses.edit_content", course_id=course.id) + f"#sequence-{sequence.id}")
+        return redirect(location)
     flash(_("Donnez un titre à la séquence."), "error")
     return redirect(url_for("courses.edit_content", course_id=course.id))
 
@@ -394,7 +405,13 @@ def move_item(course_id, item_id, direction):
     item = db.get_or_404(CourseItem, item_id)
     if item.course_id != course.id or direction not in ("haut", "bas") or not ConfirmForm().validate_on_submit():
         abort(404)
-    services.move_item(item, -1 if direction == "haut" else 1)
+    # Moves of one sequence queue; the form says where the item was when the page was shown, so a second
+    # click (or a second tab) does not move it one more place.
+    lock_for_update(Sequence, item.sequence_id)
+    db.session.refresh(item)
+    shown_at = request.form.get("position", type=int)
+    if shown_at is None or shown_at == item.position:
+        services.move_item(item, -1 if direction == "haut" else 1)
     core_db.commit()
     return redirect(url_for("courses.edit_content", course_id=course.id) + f"#item-{item.id}")
 
@@ -406,8 +423,10 @@ def delete_item(course_id, item_id):
     item = db.get_or_404(CourseItem, item_id)
     if item.course_id != course.id or not ConfirmForm().validate_on_submit():
         abort(404)
-    services.delete_item(item)
-    core_db.commit()
+    lock_for_update(Sequence, item.sequence_id)  # a second click waits, then finds the item gone
+    if db.session.get(CourseItem, item_id, populate_existing=True) is not None:
+        services.delete_item(item)
+        core_db.commit()
     flash(_("Élément supprimé."), "success")
     return redirect(url_for("courses.edit_content", course_id=course.id))
 
@@ -459,10 +478,15 @@ def edit_run(course_id, run_id=None):
     run = next((r for r in course.runs if r.id == run_id), None) if run_id else None
     if run_id and run is None:
         abort(404)
-    form = RunForm(obj=run)
+    # On POST only what was sent counts: a missing field is an error, not the stored (UTC) value.
+    form = RunForm(obj=run if request.method == "GET" else None)
     if run is not None and request.method == "GET":
         for name in RUN_DATES:
             getattr(form, name).data = to_paris(getattr(run, name))
+    if form.validate_on_submit() and run is None:
+        earlier = submissions.claim(current_user, request.form.get("submission_key"))
+        if earlier is not None:  # a second click: the session the first one created
+            return redirect(earlier.location or url_for("courses.manage_courses"))
     if form.validate_on_submit():
         taken = next((r for r in course.runs if r.slug == form.slug.data and r is not run), None)
         if taken:
@@ -470,10 +494,14 @@ def edit_run(course_id, run_id=None):
         else:
             values = {"name": form.name.data, "slug": form.slug.data, "requires_sheet": form.requires_sheet.data,
                       **{name: from_paris(getattr(form, name).data) for name in RUN_DATES}}
+            new = run is None
             run = services.save_run(course, run=run, **values)
+            location = url_for("courses.dashboard", run_id=run.id)
+            if new:
+                submissions.record(current_user, request.form.get("submission_key"), location)
             core_db.commit()
             flash(_("Session enregistrée."), "success")
-            return redirect(url_for("courses.dashboard", run_id=run.id))
+            return redirect(location)
     return render_template("courses/edit_run.html", course=course, run=run, form=form), 422 if form.errors else 200
 
 
@@ -537,6 +565,7 @@ def batch_enrol(run_id):
     form = BatchEnrolForm()
     outcome = None
     if form.validate_on_submit():
+        lock_for_update(CourseRun, run.id)  # two submits of one list queue: each address is handled once
         outcome = services.invite_or_enrol(run, actor=current_user, emails_text=form.emails.data)
         core_db.commit()
     learners = db.paginate(queries.learners_query(run), per_page=50, error_out=False)

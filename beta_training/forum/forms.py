@@ -5,7 +5,7 @@ from uuid import uuid4
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from beta_training.core.forms import choices
 from beta_training.forum.models import EMAIL_FREQUENCY_LABELS, THREAD_KIND_LABELS
@@ -35,7 +35,7 @@ class ReplyForm(FlaskForm):
 class CommentForm(FlaskForm):
     body = TextAreaField(_l("Votre commentaire"), validators=[InputRequired(_l("Écrivez votre message.")), Length(max=MAX_BODY)],
                          render_kw={"rows": 3})
-    parent_id = IntegerField(validators=[InputRequired()])
+    parent_id = IntegerField(validators=[InputRequired(), NumberRange(min=1, max=2**31 - 1)])
     submission_key = HiddenField()
 
 
@@ -63,7 +63,7 @@ class PreferencesForm(FlaskForm):
 class DraftForm(FlaskForm):
     """What the autosave script posts while someone types: everything optional, lengths capped."""
 
-    category_id = IntegerField(validators=[Optional()])
+    category_id = IntegerField(validators=[Optional(), NumberRange(min=1, max=2**31 - 1)])
     kind = StringField(validators=[Optional(), Length(max=20)])
     title = StringField(validators=[Optional(), Length(max=200)])
     body = TextAreaField(validators=[Optional(), Length(max=MAX_BODY)])

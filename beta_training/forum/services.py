@@ -369,6 +369,8 @@ def hide_post(post: ForumPost, moderator, reason: str, now: datetime | None = No
         raise ForumError(_("Réservé à l’équipe."))
     if not reason.strip():
         raise ForumError(_("Indiquez la raison : l’auteur la recevra."))
+    if post.hidden_at is not None:
+        return  # already hidden (a second click): the author was told once
     now = now or utcnow()
     post.hidden_at, post.hidden_by_id, post.hidden_reason = now, moderator.id, reason.strip()[:500]
     _resolve_reports(post, moderator, "hidden", now)

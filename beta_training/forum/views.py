@@ -26,6 +26,7 @@ from beta_training.forum.forms import (
     ThreadForm,
     new_submission_key,
 )
+from beta_training.accounts.models import User
 from beta_training.forum.models import Forum, ForumPost, ForumThread, ThreadState, draft_target, is_staff
 
 bp = Blueprint("forum", __name__, url_prefix="/forum")
@@ -126,6 +127,7 @@ def follow_forum(forum_id):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     follow = request.form.get("suivre") == "1"
+    lock_for_update(User, current_user.id)  # one subscription per person and forum: two clicks queue
     services.follow_forum(current_user, forum, follow)
     core_db.commit()
     flash(_("Vous suivez ce forum : chaque nouveau message vous sera signalé selon vos préférences.") if follow
@@ -172,6 +174,7 @@ def _save_draft(target: str):
     form = DraftForm()
     if not form.validate_on_submit():
         return jsonify(saved=False, message=_("Le brouillon n’a pas pu être enregistré : le texte est trop long.")), 422
+    lock_for_update(User, current_user.id)  # one draft per person and place: two autosaves at once queue
     draft = services.save_draft(current_user, target, body=form.body.data or "", title=form.title.data or "",
                                 category_id=form.category_id.data, kind=form.kind.data or "", rules=_rules())
     core_db.commit()
@@ -265,6 +268,7 @@ def follow_thread(forum_id, thread_id):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     follow = request.form.get("suivre") == "1"
+    lock_for_update(User, current_user.id)  # one subscription per person and thread: two clicks queue
     services.follow_thread(current_user, thread, follow)
     core_db.commit()
     flash(_("Vous suivez ce sujet.") if follow else _("Vous ne suivez plus ce sujet."), "success")
@@ -330,6 +334,8 @@ def change_thread_state(forum_id, thread_id, action):
     target = STATE_ACTIONS[action]
     form = ReasonForm() if target != ThreadState.OPEN else ConfirmForm()
     if form.validate_on_submit():
+        lock_for_update(ForumThread, thread.id)  # a second click waits, then finds the thread already changed
+        db.session.refresh(thread)
         try:
             reason = form.reason.data if isinstance(form, ReasonForm) else ""
             services.change_thread_state(thread, current_user, target, reason=reason)
@@ -364,6 +370,8 @@ def edit_post(post_id):
         if request.form.get("action") == "preview":
             preview = render_markdown(form.body.data)
         else:
+            lock_for_update(ForumPost, post.id)  # a second click waits, then finds the text unchanged
+            db.session.refresh(post)
             try:
                 services.edit_post(post, current_user, body=form.body.data,
                                    title=form.title.data if "title" in form else None, rules=_rules())
@@ -411,6 +419,7 @@ def report_post(post_id):
         abort(403)
     form = ReportForm()
     if form.validate_on_submit():
+        lock_for_update(ForumPost, post.id)  # one report per person and post: two clicks queue
         services.report_post(post, current_user, form.reason.data)
         core_db.commit()
         flash(_("Merci : l’équipe va examiner ce message."), "success")
@@ -427,6 +436,8 @@ def hide_post(post_id):
         abort(403)
     form = ReasonForm()
     if form.validate_on_submit():
+        lock_for_update(ForumPost, post.id)  # a second click waits, then finds the post already hidden
+        db.session.refresh(post)
         services.hide_post(post, current_user, form.reason.data)
         core_db.commit()
         flash(_("Message masqué ; son auteur en est informé par courriel."), "success")
@@ -446,6 +457,8 @@ def moderate_post(post_id, action):
         abort(403)
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    lock_for_update(ForumPost, post.id)  # a second click waits, then finds the post already handled
+    db.session.refresh(post)
     service, message = {
         "retablir": (services.restore_post, _("Message rétabli ; son auteur en est informé.")),
         "conserver": (services.keep_post, _("Signalements classés : le message reste visible.")),

@@ -15,10 +15,11 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.form import Form
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from beta_training.core.forms import choices
+from beta_training.core.submissions import key_field
 from beta_training.sheets.models import GRID, INDICATOR_COUNT, MILESTONE_COUNT, PRIORITIES, SECTION_HINTS, SECTIONS, USERTYPES
 
 
@@ -44,7 +45,10 @@ def _section_field(name):
 
 
 class SheetForm(FlaskForm):
-    base_version = IntegerField(widget=HiddenField.widget)
+    # The version the text was loaded from (hidden): required, and a number the database can hold.
+    base_version = IntegerField(widget=HiddenField.widget, validators=[
+        InputRequired(_l("La version de la fiche manque : rechargez la page (copiez d’abord votre texte).")),
+        NumberRange(min=0, max=2**31 - 1, message=_l("La version de la fiche est invalide : rechargez la page (copiez d’abord votre texte)."))])
     name = _section_field("name")
     pitch = _section_field("pitch")
     context = _section_field("context")
@@ -89,8 +93,11 @@ class MeasureForm(FlaskForm):
     value = StringField(_l("Valeur mesurée"), description=_l("Par exemple : 12 jours, 340 usagers"),
                         validators=[InputRequired(_l("Saisissez la valeur mesurée.")), Length(max=100)])
     measured_on = DateField(_l("Date de la mesure"), validators=[InputRequired(_l("Indiquez la date, par exemple 15/03/2027."))])
+    submission_key = key_field()
 
 
 class NewSheetForm(FlaskForm):
-    enrolment_id = SelectField(_l("Rattacher à une session du MOOC"), validators=[Optional()])
-    application_id = SelectField(_l("Rattacher à une candidature Alpha"), validators=[Optional()])
+    # No Optional(): it would accept a blank " " that is no choice (and no id); "" is the « Aucune » choice.
+    enrolment_id = SelectField(_l("Rattacher à une session du MOOC"))
+    application_id = SelectField(_l("Rattacher à une candidature Alpha"))
+    submission_key = key_field()
