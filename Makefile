@@ -21,6 +21,7 @@ run: install
 	$(DEV_ENV) $(BIN)/flask run --host 127.0.0.1 --port 5000
 
 test: install-test
+	$(BIN)/lint-imports --no-cache
 	$(MAKE) test-sqlite
 	$(MAKE) test-postgres
 

@@ -34,6 +34,7 @@ def create_app(config=None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
+    from beta_training.accounts.queries import user_for_session_id
     from beta_training.core import auth, i18n, input, security
     from beta_training.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
 
@@ -43,14 +44,17 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
-    auth.init_login_manager(login_manager, app)
+    auth.init_login_manager(login_manager, app, load_user=user_for_session_id)
     security.init_security_headers(app)
     input.init_input_checks(app)
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        from beta_training.core.db import configure_sqlite
+    from beta_training.core.db import configure_postgresql, configure_sqlite
 
-        with app.app_context():
-            configure_sqlite(db.engine)
+    lock_timeout_ms = app.config["DATABASE_LOCK_TIMEOUT_MS"]
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            configure_sqlite(db.engine, busy_timeout_ms=lock_timeout_ms)
+        elif db.engine.dialect.name == "postgresql":
+            configure_postgresql(db.engine, lock_timeout_ms=lock_timeout_ms)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -60,15 +64,18 @@ def register_blueprints(app: Flask) -> None:
     from beta_training.courses.views import bp as courses_bp
     from beta_training.forum.views import bp as forum_bp
     from beta_training.sheets.views import bp as sheets_bp
+    from beta_training.site.views import bp as site_bp
 
-    for blueprint in (core_bp, accounts_bp, cohorts_bp, courses_bp, sheets_bp, forum_bp):
+    for blueprint in (site_bp, core_bp, accounts_bp, cohorts_bp, courses_bp, sheets_bp, forum_bp):
         app.register_blueprint(blueprint)
 
 
 def register_template_helpers(app: Flask) -> None:
     from beta_training.core import templating
+    from beta_training.site.navigation import init_navigation
 
     templating.init_templating(app)
+    init_navigation(app)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -20,6 +20,7 @@ mail_cli = AppGroup("mail", help="Boîte d'envoi des courriels.")
 
 
 @click.command("seed-demo")
+@core_db.writes
 def seed_demo_command():
     """Load the demo content (idempotent). Refused with the production configuration."""
     if not current_app.config["DEMO_SEEDING_ALLOWED"]:
@@ -35,6 +36,7 @@ def seed_demo_command():
 @users_cli.command("grant")
 @click.argument("email")
 @click.argument("role", type=click.Choice([r.value for r in Role]))
+@core_db.writes
 def grant_command(email, role):
     """Grant ROLE to the account with EMAIL."""
     user = accounts.get_user_by_email(email)
@@ -50,6 +52,7 @@ def grant_command(email, role):
 @click.option("--first-name", default="Admin")
 @click.option("--last-name", default="beta.gouv.fr")
 @click.password_option(help="Asked for when not given.")
+@core_db.writes
 def create_admin_command(email, first_name, last_name, password):
     """Create a confirmed admin account (or make an existing account admin)."""
     user = accounts.get_user_by_email(email)
@@ -80,6 +83,7 @@ def external_urls():
 
 
 @cohorts_cli.command("expire-offers")
+@core_db.writes
 def expire_offers_command():
     """Expire offers past their deadline and offer the seats to the waiting list (idempotent, cron)."""
     from beta_training.cohorts.services import expire_offers
@@ -91,6 +95,7 @@ def expire_offers_command():
 
 
 @cohorts_cli.command("send-reminders")
+@core_db.writes
 def send_reminders_command():
     """Offers expiring within 48 h, sessions starting within 3 days: one reminder each (cron)."""
     from beta_training.cohorts.services import send_reminders
@@ -104,6 +109,7 @@ def send_reminders_command():
 @courses_cli.command("import")
 @click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--prune", is_flag=True, help="Delete the items that are no longer in the folder (and their progress).")
+@core_db.writes
 def import_course_command(path, prune):
     """Create or update a course from a folder of YAML and Markdown (idempotent)."""
     from beta_training.courses.content import ContentError, import_course
@@ -132,6 +138,7 @@ def export_course_command(slug, path):
 
 
 @sheets_cli.command("remind")
+@core_db.writes
 def remind_sheets_command():
     """Tell trainers about sheets waiting for review more than 48 h (each sheet once; cron)."""
     from beta_training.sheets.services import remind_waiting_sheets
@@ -143,6 +150,7 @@ def remind_sheets_command():
 
 
 @sheets_cli.command("roadmap-reminders")
+@core_db.writes
 def roadmap_reminders_command():
     """Ask authors of approved sheets to update their roadmap at +1, +3 and +6 months (idempotent; cron)."""
     from beta_training.sheets.services import send_roadmap_reminders
@@ -154,6 +162,7 @@ def roadmap_reminders_command():
 
 
 @forum_cli.command("send-digests")
+@core_db.writes
 def send_digests_command():
     """One email per person choosing the daily digest, with the posts not yet emailed (cron, daily).
     Idempotent: a post is never in two digests."""

@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from beta_training.accounts.models import RoleEvent, User, UserRole
+from beta_training.extensions import db
 
 
 def users_query(search: str | None = None, role: str | None = None) -> sa.Select:
@@ -30,3 +31,15 @@ def role_history_query(user: User) -> sa.Select:
         .options(selectinload(RoleEvent.actor))
         .order_by(RoleEvent.created_at.desc(), RoleEvent.id.desc())
     )
+
+
+def user_for_session_id(session_id: str) -> User | None:
+    """Flask-Login's user loader. The id carries the user's session token: changing the password rotates it,
+    which logs out every other session (and remember-me cookie) of that user."""
+    user_id, _, token = session_id.partition(":")
+    if not user_id.isdigit() or not token:
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.is_active or user.session_token != token:
+        return None
+    return user

@@ -143,7 +143,7 @@ def logout():
     logout_user()
     session.clear()
     flash(_("Vous êtes déconnecté·e."), "success")
-    return redirect(url_for("core.home"))
+    return redirect(url_for("site.home"))
 
 
 @bp.route("/compte/mot-de-passe-oublie", methods=["GET", "POST"])

@@ -7,29 +7,15 @@ from flask import abort, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from beta_training.extensions import db
 
-
-def init_login_manager(login_manager, app) -> None:
-    from beta_training.accounts.models import User
-
+def init_login_manager(login_manager, app, load_user) -> None:
+    """`load_user(session_id)` is the accounts domain's: core knows no domain."""
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = _l("Connectez-vous pour accéder à cette page.")
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
-
-    @login_manager.user_loader
-    def load_user(session_id: str):
-        # The id carries the user's session token: changing the password rotates it, which
-        # logs out every other session (and remember-me cookie) of that user.
-        user_id, _, token = session_id.partition(":")
-        if not user_id.isdigit() or not token:
-            return None
-        user = db.session.get(User, int(user_id))
-        if user is None or not user.is_active or user.session_token != token:
-            return None
-        return user
+    login_manager.user_loader(load_user)
 
 
 def role_required(*roles):

@@ -2,15 +2,25 @@
 
 import logging
 
-from flask import render_template
+import sqlalchemy as sa
+from flask import jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from beta_training.core.db import is_busy_error, reading
 from beta_training.extensions import db
 
 log = logging.getLogger(__name__)
 
 HANDLED = (400, 403, 404, 405, 413, 415, 429)
+BUSY_RETRY_AFTER_SECONDS = 5
+
+
+def wants_json() -> bool:
+    """Calls made by our scripts (autosave, progress) read JSON, not an HTML page."""
+    return request.is_json or request.headers.get("X-Requested-With") == "fetch" or (
+        request.accept_mimetypes.best == "application/json"
+    )
 
 
 def register_error_handlers(app) -> None:
@@ -27,6 +37,20 @@ def register_error_handlers(app) -> None:
         if code == 429:
             retry_after = getattr(error, "retry_after", None) or None
         return render_template(f"errors/{code}.html", error=error, retry_after=retry_after), code
+
+    @app.errorhandler(sa.exc.OperationalError)
+    def database_busy(error):
+        """Another write held the lock past the timeout: nothing was saved, the person can simply retry."""
+        if not is_busy_error(error):
+            raise error
+        db.session.rollback()
+        log.warning("database busy on %s %s: %s", request.method, request.path, error.orig)
+        if wants_json():
+            response = jsonify(error="busy", message="Le service est très sollicité : réessayez dans quelques secondes.")
+        else:
+            with reading():  # the page itself must not queue for the lock that just timed out
+                response = render_template("errors/503.html", retry_after=BUSY_RETRY_AFTER_SECONDS)
+        return response, 503, {"Retry-After": str(BUSY_RETRY_AFTER_SECONDS)}
 
     @app.errorhandler(500)
     def server_error(error):

@@ -512,7 +512,7 @@ def unsubscribe(token):
         services.unsubscribe(user_id, scope, undo=True)
         core_db.commit()
         flash(_("C’est noté : vous recevez de nouveau ces courriels."), "success")
-        return redirect(url_for("forum.preferences") if current_user.is_authenticated else url_for("core.home"))
+        return redirect(url_for("forum.preferences") if current_user.is_authenticated else url_for("site.home"))
     services.unsubscribe(user_id, scope)
     core_db.commit()
     if request.method == "POST" and request.form.get("List-Unsubscribe") == "One-Click":

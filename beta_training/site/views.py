@@ -1,0 +1,49 @@
+"""Site-wide pages: home, legal pages required of a State service, site map, language."""
+
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+
+from beta_training.cohorts.queries import list_upcoming_cohorts
+from beta_training.core.auth import next_url_or
+from beta_training.courses.queries import list_published_courses
+
+bp = Blueprint("site", __name__)
+
+
+@bp.get("/")
+def home():
+    return render_template(
+        "site/home.html", cohorts=list_upcoming_cohorts(limit=3), courses=list_published_courses()
+    )
+
+
+@bp.get("/accessibilite")
+def accessibility():
+    return render_template("site/accessibility.html")
+
+
+@bp.get("/mentions-legales")
+def legal_notice():
+    return render_template("site/legal_notice.html")
+
+
+@bp.get("/donnees-personnelles")
+def personal_data():
+    return render_template("site/personal_data.html")
+
+
+@bp.get("/gestion-des-cookies")
+def cookies():
+    return render_template("site/cookies.html")
+
+
+@bp.get("/plan-du-site")
+def sitemap():
+    return render_template("site/sitemap.html")
+
+
+@bp.post("/langue")
+def set_language():
+    lang = request.form.get("lang", "")
+    if lang in current_app.config["LANGUAGES"]:
+        session["lang"] = lang
+    return redirect(next_url_or(url_for("site.home")))
