@@ -689,9 +689,11 @@ def edit_item():
 
 def _move_item(direction):
     w = mooc_world()
-    item = w.item("s1-text")  # the middle one of three: it can go either way, once
+    # The last of three items moved up (or the first one down): a second move would take it one place further.
+    item = w.item("s1-quiz" if direction == "haut" else "s1-video")
     item_id = item.id
     return Prepared(w.staff, f"/mooc/gestion/{w.course.id}/elements/{item_id}/deplacer/{direction}",
+                    {"position": str(item.position)},  # where the page showed it
                     watch=lambda: row(CourseItem, item_id, "position"))
 
 

@@ -656,4 +656,4 @@ def attendance(cohort_id):
         core_db.commit()
         flash(_("Présences enregistrées : %(n)s participant·e(s).", n=present), "success")
         return redirect(url_for("cohorts.attendance", cohort_id=cohort_id))
-    return render_template("cohorts/attendance.html", cohort=cohort, form=form, confirmed=confirmed)
+    return render_template("cohorts/attendance.html", cohort=cohort, form=form, confirmed=confirmed), 422 if form.errors else 200

@@ -329,6 +329,8 @@ def change_thread_state(thread: ForumThread, actor, target: str, reason: str = "
     if not thread.can_moderate(actor):
         raise ForumError(_("Réservé à l’équipe."))
     target = ThreadState(target)
+    if thread.state == target:
+        return  # a second click: already done (the first one's reason stays)
     if target != ThreadState.OPEN and not reason.strip():
         raise ForumError(_("Indiquez la raison : elle s’affiche sur le sujet."))
     try:
