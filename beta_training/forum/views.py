@@ -157,7 +157,7 @@ def new_thread(forum_id):
                 thread = services.start_thread(
                     forum, current_user, category_id=form.category_id.data, kind=form.kind.data, title=form.title.data,
                     body=form.body.data, announcement=bool(form.announcement.data) if "announcement" in form else False,
-                    rules=_rules(), submission_key=form.submission_key.data)
+                    rules=_rules(), submission_key=form.submission_key.data or None)
             except services.ForumError as error:
                 form.body.errors.append(str(error))
             else:
@@ -169,14 +169,16 @@ def new_thread(forum_id):
                            draft=draft), 422 if form.errors else 200
 
 
-def _save_draft(target: str):
+def _save_draft(target: str, forum: Forum | None = None):
     """Autosave while typing (JSON): nothing is published, only kept for later."""
     form = DraftForm()
     if not form.validate_on_submit():
         return jsonify(saved=False, message=_("Le brouillon n’a pas pu être enregistré : le texte est trop long.")), 422
     lock_for_update(User, current_user.id)  # one draft per person and place: two autosaves at once queue
+    # Only a category of this forum is kept (a stale or crafted id would break the draft's foreign key).
+    category_id = form.category_id.data if forum is not None and forum.category(form.category_id.data) else None
     draft = services.save_draft(current_user, target, body=form.body.data or "", title=form.title.data or "",
-                                category_id=form.category_id.data, kind=form.kind.data or "", rules=_rules())
+                                category_id=category_id, kind=form.kind.data or "", rules=_rules())
     core_db.commit()
     return jsonify(saved=True, saved_at=format_datetime(draft.updated_at, "HH'h'mm"))
 
@@ -185,7 +187,7 @@ def _save_draft(target: str):
 @login_required
 def autosave_thread_draft(forum_id):
     forum = _forum_or_404(forum_id)
-    return _save_draft(draft_target(forum=forum))
+    return _save_draft(draft_target(forum=forum), forum)
 
 
 @bp.post("/<int:forum_id>/sujets/<int:thread_id>/brouillon")
@@ -246,7 +248,7 @@ def post_reply(forum_id, thread_id):
         try:
             post = services.reply(thread, current_user, body=form.body.data,
                                   parent_id=int(form.parent_id.data) if is_comment else None, rules=_rules(),
-                                  submission_key=form.submission_key.data)
+                                  submission_key=form.submission_key.data or None)  # "" is no key
         except services.ForumError as error:
             form.body.errors.append(str(error))
         else:

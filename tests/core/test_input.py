@@ -5,6 +5,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
+import sqlalchemy as sa
 from werkzeug.datastructures import MultiDict
 from werkzeug.test import encode_multipart
 
@@ -124,3 +125,28 @@ def test_creating_forms_carry_a_fresh_one_time_key(client, login_as, page):
     keys = [re.findall(r'name="submission_key" value="(\w+)"', client.get(url).text) for _ in range(2)]
     assert keys[0] and keys[1] and not set(keys[0]) & set(keys[1])
     assert len(set(keys[0])) == len(keys[0])  # one per form on the page, never shared
+
+
+def test_a_draft_with_a_category_of_no_such_forum_keeps_its_text(client, login_as):
+    from tests.factories import make_forum, make_forum_member
+
+    forum = make_forum()
+    login_as(make_forum_member(forum))
+    response = client.post(f"/forum/{forum.id}/nouveau-sujet/brouillon", data={"category_id": "999999", "body": "Texte"},
+                           headers={"X-Requested-With": "fetch"})
+    assert response.status_code == 200 and response.json["saved"] is True
+
+
+def test_replies_sent_with_an_empty_form_key_are_two_replies(client, login_as):
+    """An empty key is no key: it must not collide with the author's previous keyless reply."""
+    from beta_training.forum.models import ForumPost
+    from tests.factories import make_forum, make_forum_member, make_forum_thread
+
+    forum = make_forum()
+    member = make_forum_member(forum)
+    thread = make_forum_thread(forum, member)
+    login_as(member)
+    for body in ("Première", "Seconde"):
+        response = client.post(f"/forum/{forum.id}/sujets/{thread.id}/repondre", data={"body": body, "submission_key": ""})
+        assert response.status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ForumPost).where(ForumPost.thread_id == thread.id)) == 3

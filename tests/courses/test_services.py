@@ -69,8 +69,12 @@ def test_batch_enrolment(ctx):
     trainer = make_user(roles=[Role.TRAINER])
     make_user(email="existe@example.gouv.fr")
     outcome = services.invite_or_enrol(run, actor=trainer, emails_text="existe@example.gouv.fr\nnouvelle@example.gouv.fr, pas-une-adresse\nEXISTE@example.gouv.fr")
-    assert outcome == {"enrolled": ["existe@example.gouv.fr"], "invited": ["nouvelle@example.gouv.fr"], "already": [], "invalid": ["pas-une-adresse"]}
+    assert outcome == {"enrolled": ["existe@example.gouv.fr"], "invited": ["nouvelle@example.gouv.fr"], "already_invited": [],
+                       "already": [], "invalid": ["pas-une-adresse"]}
     assert services.invite_or_enrol(run, actor=trainer, emails_text="existe@example.gouv.fr")["already"] == ["existe@example.gouv.fr"]
+    invitations = len(_subjects())
+    again = services.invite_or_enrol(run, actor=trainer, emails_text="nouvelle@example.gouv.fr")  # the list sent twice
+    assert again["already_invited"] == ["nouvelle@example.gouv.fr"] and len(_subjects()) == invitations
     assert "Vous êtes invité·e au MOOC" in _subjects()[-1] or any("invité" in s for s in _subjects())
 
 
