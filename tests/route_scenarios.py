@@ -7,11 +7,14 @@ values to the same routes as every role. A builder runs inside the test's app co
 rows with the factories (so two builds in one database never share anything) and returns a `Prepared`.
 """
 
+import traceback
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Callable
 
+import pytest
 import sqlalchemy as sa
+from flask import got_request_exception
 from werkzeug.routing.converters import AnyConverter
 
 from beta_training.accounts import tokens
@@ -65,8 +68,6 @@ def scenario(rule: str, variant: str | None = None):
 # Variable parts of a rule that are not ids: each value is its own route for the user (another button, another
 # outcome), so each gets its own scenario. `any(...)` converters are read from the rule itself.
 def variant_values(rule) -> set[str] | None:
-    from beta_training.cohorts.models import CohortStatus
-
     named = {
         "target": {s.value for s in CohortStatus},
         "role": {r.value for r in Role},
@@ -78,6 +79,19 @@ def variant_values(rule) -> set[str] | None:
         if name in named:
             return named[name]
     return None
+
+
+@pytest.fixture
+def server_errors(app):
+    """Tracebacks of the requests that failed (their response is the 500 page), for the failure message."""
+    errors = []
+
+    def record(sender, exception, **extra):
+        errors.append("".join(traceback.format_exception(exception))[-2500:])  # the end: where it failed
+
+    got_request_exception.connect(record, app)
+    yield errors
+    got_request_exception.disconnect(record, app)
 
 
 # --- Shared helpers --------------------------------------------------------------------------------------

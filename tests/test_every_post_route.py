@@ -5,6 +5,16 @@ so a new form is covered without anyone remembering to add it. Each scenario is 
 database (two worlds that share no row): one request on the first, two simultaneous ones (two clients with
 the same session cookie, as two tabs or a double click, released together by a barrier) on the second.
 The rows and emails each phase adds must be the same, and so must the watched state of each world.
+
+Routes treated specially, and why:
+- Forms that create something carry a one-time `submission_key`, a fresh one each time the page is shown
+  (tests/core/test_input.py checks the pages render it); the scenarios send it as the page does: forum new
+  thread and reply, programme item, MOOC module, sequence and run, Alpha session, fiche produit, measure.
+- « Monter » / « Descendre » an item send the position the page showed; the scenario moves the last item up
+  (the first one down), so a second move would show.
+- A sheet's reviewer is compared as « claimed or not »: each world has its own trainer.
+- Pages with two forms or two outcomes get one scenario each: the roadmap page (milestones, measure), the
+  unsubscribe link (one click, undo).
 """
 
 import threading
@@ -12,11 +22,10 @@ import traceback
 
 import pytest
 import sqlalchemy as sa
-from flask import got_request_exception
 
 from beta_training.extensions import db
 from tests.conftest import login
-from tests.route_scenarios import FETCH, SCENARIOS, variant_values
+from tests.route_scenarios import FETCH, SCENARIOS, server_errors, variant_values  # noqa: F401 (a fixture)
 
 
 @pytest.fixture
@@ -104,19 +113,6 @@ def snapshot(mailbox) -> dict:
 
 def added(before: dict, after: dict) -> dict:
     return {name: after[name] - before[name] for name in after if after[name] != before[name]}
-
-
-@pytest.fixture
-def server_errors(app):
-    """Tracebacks of the requests that failed (their response is the 500 page)."""
-    errors = []
-
-    def record(sender, exception, **extra):
-        errors.append("".join(traceback.format_exception(exception))[-2500:])  # the end: where it failed
-
-    got_request_exception.connect(record, app)
-    yield errors
-    got_request_exception.disconnect(record, app)
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.id)
