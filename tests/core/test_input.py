@@ -150,3 +150,14 @@ def test_replies_sent_with_an_empty_form_key_are_two_replies(client, login_as):
         response = client.post(f"/forum/{forum.id}/sujets/{thread.id}/repondre", data={"body": body, "submission_key": ""})
         assert response.status_code == 302
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ForumPost).where(ForumPost.thread_id == thread.id)) == 3
+
+
+@pytest.mark.parametrize("path", ["masquer", "signaler"])
+def test_a_reason_of_spaces_is_a_form_error(client, login_as, path):
+    from tests.route_scenarios import forum_world
+
+    w = forum_world()
+    login_as(w.staff if path == "masquer" else w.author)
+    response = client.post(f"/forum/messages/{w.reply.id}/{path}", data={"reason": "   "})
+    assert response.status_code == 422
+    assert "Indiquez la raison." in response.text or "Dites à l’équipe ce qui pose problème." in response.text
