@@ -357,6 +357,7 @@ def add_item(course_id, sequence_id):
     sequence = _sequence_of(course, sequence_id)
     form = ItemForm()
     if form.validate_on_submit():
+        lock_for_update(Course, course.id)  # keys are unique per course: two submits queue, the second is told
         if queries.get_item(course, form.key.data) is not None:
             form.key.errors.append(_("Cet identifiant est déjà utilisé dans ce cours."))
         elif _save_item_form(sequence, form.key.data, form):

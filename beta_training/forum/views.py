@@ -515,6 +515,7 @@ def unsubscribe(token):
         core_db.commit()
         flash(_("C’est noté : vous recevez de nouveau ces courriels."), "success")
         return redirect(url_for("forum.preferences") if current_user.is_authenticated else url_for("site.home"))
+    lock_for_update(User, user_id)  # the link followed twice at once (mail scanner and person): one row
     services.unsubscribe(user_id, scope)
     core_db.commit()
     if request.method == "POST" and request.form.get("List-Unsubscribe") == "One-Click":
