@@ -35,7 +35,7 @@ def create_app(config=None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from beta_training.accounts.queries import user_for_session_id
-    from beta_training.core import auth, i18n, security
+    from beta_training.core import auth, i18n, input, security
     from beta_training.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
 
     db.init_app(app)
@@ -46,6 +46,7 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=i18n.select_locale)
     auth.init_login_manager(login_manager, app, load_user=user_for_session_id)
     security.init_security_headers(app)
+    input.init_input_checks(app)
     from beta_training.core.db import configure_postgresql, configure_sqlite
 
     lock_timeout_ms = app.config["DATABASE_LOCK_TIMEOUT_MS"]

@@ -1,17 +1,38 @@
 """Account emails, written to the outbox (delivered after commit)."""
 
+from datetime import timedelta
+
+import sqlalchemy as sa
 from flask import url_for
 from flask_babel import gettext as _
 
 from beta_training.accounts import tokens
 from beta_training.core.mail import queue_email
+from beta_training.core.models import OutboxMessage, utcnow
+from beta_training.extensions import db
+
+# The same account email asked for again within this delay is a double click (or a second tab): the first
+# one is on its way, a second would only confuse.
+REPEAT_WINDOW = timedelta(minutes=1)
+
+
+def sent_recently(user, subject: str) -> bool:
+    return bool(db.session.scalar(sa.select(sa.exists().where(
+        OutboxMessage.recipient == user.email, OutboxMessage.subject == subject,
+        OutboxMessage.created_at > utcnow() - REPEAT_WINDOW))))
+
+
+def confirmation_subject() -> str:
+    return _("Confirmez votre adresse électronique")
+
+
+def reset_subject() -> str:
+    return _("Réinitialisez votre mot de passe")
 
 
 def queue_email_confirmation(user, next_url: str | None = None) -> None:
     link = url_for("accounts.confirm_email", token=tokens.email_confirmation_token(user), next=next_url, _external=True)
-    queue_email(
-        user.email, _("Confirmez votre adresse électronique"), "accounts/confirm_email", user=user, link=link
-    )
+    queue_email(user.email, confirmation_subject(), "accounts/confirm_email", user=user, link=link)
 
 
 def queue_signup_attempt_on_existing_account(user) -> None:
@@ -27,7 +48,7 @@ def queue_signup_attempt_on_existing_account(user) -> None:
 
 def queue_password_reset(user) -> None:
     link = url_for("accounts.reset_password", token=tokens.password_reset_token(user), _external=True)
-    queue_email(user.email, _("Réinitialisez votre mot de passe"), "accounts/reset_password", user=user, link=link)
+    queue_email(user.email, reset_subject(), "accounts/reset_password", user=user, link=link)
 
 
 def queue_password_changed(user) -> None:

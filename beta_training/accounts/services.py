@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 
 from beta_training.accounts import emails
 from beta_training.accounts.models import Role, RoleEvent, User, UserRole, new_session_token
+from beta_training.core.db import lock_for_update
 from beta_training.core.models import utcnow
 from beta_training.extensions import db
 
@@ -74,18 +75,28 @@ def register(*, email: str, password: str, first_name: str, last_name: str, next
     caller shows the same page either way so the form never reveals who has an account.
     """
     existing = get_user_by_email(email)
-    if existing is not None:
-        emails.queue_signup_attempt_on_existing_account(existing)
-        return existing
-    user = create_user(email=email, password=password, first_name=first_name, last_name=last_name)
-    emails.queue_email_confirmation(user, next_url=next_url)
-    return user
+    if existing is None:
+        try:
+            with db.session.begin_nested():
+                user = create_user(email=email, password=password, first_name=first_name, last_name=last_name)
+        except sa.exc.IntegrityError:  # the same form sent twice at once: the other request created it
+            existing = get_user_by_email(email)
+        else:
+            emails.queue_email_confirmation(user, next_url=next_url)
+            return user
+    lock_for_update(User, existing.id)
+    if not existing.email_confirmed and emails.sent_recently(existing, emails.confirmation_subject()):
+        return existing  # a second click: the confirmation link has just left
+    emails.queue_signup_attempt_on_existing_account(existing)
+    return existing
 
 
 def resend_confirmation(email: str) -> None:
     user = get_user_by_email(email)
     if user is not None and not user.email_confirmed:
-        emails.queue_email_confirmation(user)
+        lock_for_update(User, user.id)  # two clicks queue here; the second finds the first one's email
+        if not emails.sent_recently(user, emails.confirmation_subject()):
+            emails.queue_email_confirmation(user)
 
 
 def confirm_email(user: User, now: datetime | None = None) -> User:
@@ -109,7 +120,9 @@ def record_login(user: User, now: datetime | None = None) -> None:
 def request_password_reset(email: str) -> None:
     user = get_user_by_email(email)
     if user is not None and user.is_active:
-        emails.queue_password_reset(user)
+        lock_for_update(User, user.id)  # two clicks queue here; the second finds the first one's email
+        if not emails.sent_recently(user, emails.reset_subject()):
+            emails.queue_password_reset(user)
 
 
 def set_password(user: User, new_password: str, now: datetime | None = None) -> User:

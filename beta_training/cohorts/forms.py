@@ -56,7 +56,8 @@ class CohortForm(FlaskForm):
         description=_l("Lettres minuscules, chiffres et tirets, par exemple : alpha-lyon-2027"),
         validators=[InputRequired(_l("Choisissez un identifiant.")), Length(max=120)],
     )
-    edition = IntegerField(_l("Numéro d’édition"), validators=[InputRequired(_l("Indiquez le numéro d’édition.")), NumberRange(min=1)])
+    edition = IntegerField(_l("Numéro d’édition"), validators=[InputRequired(_l("Indiquez le numéro d’édition.")),
+                                                             NumberRange(min=1, max=10_000, message=_l("Indiquez un numéro entre 1 et 10 000."))])
     starts_on = DateField(_l("Premier jour"), validators=[InputRequired(_l("Indiquez le premier jour, par exemple 07/11/2027."))])
     ends_on = DateField(_l("Dernier jour"), validators=[InputRequired(_l("Indiquez le dernier jour, par exemple 09/11/2027."))])
     daily_hours = StringField(_l("Horaires"), description=_l("Par exemple : de 9h à 18h"), validators=[Optional(), Length(max=100)])
@@ -106,8 +107,9 @@ class ProgrammeItemForm(FlaskForm):
     ends_at = TimeField(_l("Fin"), validators=[Optional()])
     title = StringField(_l("Titre"), validators=[InputRequired(_l("Donnez un titre.")), Length(max=200)])
     description = TextAreaField(_l("Description (Markdown)"), validators=[Optional(), Length(max=2000)])
-    speakers = SelectMultipleField(_l("Intervenant·es"), coerce=int, validators=[Optional()],
+    speakers = SelectMultipleField(_l("Intervenant·es"), coerce=int, default=list, validators=[Optional()],
                                    description=_l("Ctrl ou Cmd pour en choisir plusieurs"))
+    submission_key = SubmissionKeyField()  # adding an item: a double click adds it once
 
     def __init__(self, *args, cohort=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -183,7 +185,7 @@ class DecisionForm(FlaskForm):
 
 
 class BulkDecisionForm(DecisionForm):
-    application_ids = SelectMultipleField(_l("Candidatures sélectionnées"), coerce=int,
+    application_ids = SelectMultipleField(_l("Candidatures sélectionnées"), coerce=int, default=list,
                                           validators=[InputRequired(_l("Sélectionnez au moins une candidature."))])
 
 
@@ -216,7 +218,9 @@ class BulkEmailForm(FlaskForm):
 
 
 class AttendanceForm(FlaskForm):
-    attended_ids = SelectMultipleField(_l("Présent·es"), coerce=int, validators=[Optional()])
+    # default=list: ids that do not coerce are reported as an error (without it, WTForms' choice check
+    # meets None and raises).
+    attended_ids = SelectMultipleField(_l("Présent·es"), coerce=int, default=list, validators=[Optional()])
 
 
 class AlumniProfileForm(FlaskForm):

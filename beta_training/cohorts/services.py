@@ -109,6 +109,8 @@ def update_cohort(cohort: Cohort, *, actor, now: datetime | None = None, **value
 
 
 def change_cohort_status(cohort: Cohort, target: CohortStatus, *, actor, reason: str = "") -> Cohort:
+    if cohort.status == target:
+        return cohort  # a second click: already done
     transition(cohort, COHORT_TRANSITIONS, CohortStatus(target), actor=actor, reason=reason, attribute="status")
     db.session.flush()
     return cohort

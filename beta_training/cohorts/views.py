@@ -55,6 +55,8 @@ from beta_training.cohorts.models import (
     Speaker,
 )
 from beta_training.core import db as core_db
+from beta_training.core.db import lock_for_update
+from beta_training.core import submissions
 from beta_training.courses import queries as course_queries
 from beta_training.core.auth import role_required
 from beta_training.core.errors import json_endpoint, json_error
@@ -357,11 +359,17 @@ def _slug_taken(form: CohortForm, cohort: Cohort | None) -> bool:
 @role_required("trainer")
 def create_cohort():
     form = CohortForm()
+    if form.validate_on_submit():
+        earlier = submissions.claim(current_user, request.form.get("submission_key"))
+        if earlier is not None:  # a second click: the session the first one created
+            return redirect(earlier.location or url_for("cohorts.manage_cohorts"))
     if form.validate_on_submit() and not _slug_taken(form, None):
         cohort = services.create_cohort(actor=current_user, **_cohort_values(form))
+        location = url_for("cohorts.edit_cohort", cohort_id=cohort.id)
+        submissions.record(current_user, request.form.get("submission_key"), location)
         core_db.commit()
         flash(_("Session créée (brouillon). Ajoutez le programme puis publiez-la."), "success")
-        return redirect(url_for("cohorts.edit_cohort", cohort_id=cohort.id))
+        return redirect(location)
     return render_template("cohorts/edit_cohort.html", form=form, cohort=None), 422 if form.errors else 200
 
 
@@ -369,7 +377,8 @@ def create_cohort():
 @role_required("trainer")
 def edit_cohort(cohort_id):
     cohort = _managed_cohort_or_404(cohort_id)
-    form = CohortForm(obj=cohort)
+    # On POST only what was sent counts: a missing field is an error, not the stored (UTC) value.
+    form = CohortForm(obj=cohort if request.method == "GET" else None)
     if request.method == "GET":
         form.applications_open_at.data = to_paris(cohort.applications_open_at)
         form.applications_close_at.data = to_paris(cohort.applications_close_at)
@@ -396,6 +405,8 @@ def change_cohort_status(cohort_id, target):
     form = StatusForm()
     if not form.validate_on_submit():
         abort(400)
+    lock_for_update(Cohort, cohort.id)  # a second click waits, then finds the status already changed
+    db.session.refresh(cohort)
     try:
         services.change_cohort_status(cohort, CohortStatus(target), actor=current_user, reason=form.reason.data or "")
         core_db.commit()
@@ -418,11 +429,15 @@ def edit_programme(cohort_id):
     form = ProgrammeItemForm(data={"day": cohort.starts_on} if request.method == "GET" else None, cohort=cohort)
     form.speakers.choices = _speaker_choices(cohort)
     if form.validate_on_submit():
+        back = url_for("cohorts.edit_programme", cohort_id=cohort_id)
+        if submissions.claim(current_user, form.submission_key.data) is not None:
+            return redirect(back)  # a second click: the item is already in the programme
         try:
             services.save_programme_item(cohort, speaker_ids=form.speakers.data, **_item_values(form))
+            submissions.record(current_user, form.submission_key.data, back)
             core_db.commit()
             flash(_("Élément ajouté au programme."), "success")
-            return redirect(url_for("cohorts.edit_programme", cohort_id=cohort_id))
+            return redirect(back)
         except services.InvalidValue as error:
             _refused_value(form, error)
             cohort = queries.get_cohort_with_programme(cohort.slug)
@@ -472,8 +487,10 @@ def delete_programme_item(cohort_id, item_id):
     item = _item_or_404(cohort_id, item_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    services.delete_programme_item(item)
-    core_db.commit()
+    lock_for_update(Cohort, cohort_id)  # a second click waits, then finds the item gone
+    if db.session.get(ProgrammeItem, item_id, populate_existing=True) is not None:
+        services.delete_programme_item(item)
+        core_db.commit()
     flash(_("Élément retiré du programme."), "success")
     return redirect(url_for("cohorts.edit_programme", cohort_id=cohort_id))
 
@@ -567,6 +584,7 @@ def save_review(application_id):
         abort(403)
     form = ReviewForm()
     if form.validate_on_submit():
+        lock_for_update(CohortApplication, application.id)  # one review per trainer: two clicks queue
         services.record_review(application, reviewer=current_user, comment=form.comment.data or "",
                                **{name: getattr(form, name).data for name in CRITERIA})
         core_db.commit()
@@ -673,4 +691,4 @@ def attendance(cohort_id):
             _refused(error)
         return redirect(url_for("cohorts.attendance", cohort_id=cohort_id))
     return render_template("cohorts/attendance.html", cohort=cohort, form=form, confirmed=confirmed,
-                           started=to_paris(utcnow()).date() >= cohort.starts_on)
+                           started=to_paris(utcnow()).date() >= cohort.starts_on), 422 if form.errors else 200

@@ -18,7 +18,7 @@ from beta_training.extensions import db
 
 log = logging.getLogger(__name__)
 
-HANDLED = (400, 403, 404, 405, 413, 429)
+HANDLED = (400, 403, 404, 405, 413, 415, 429)
 BUSY_RETRY_AFTER_SECONDS = 5
 
 
@@ -31,6 +31,7 @@ JSON_ERRORS = {
     405: ("method_not_allowed", _l("Cette action n’est pas possible ici.")),
     409: ("conflict", _l("Cette action n’est plus possible dans l’état actuel.")),
     413: ("too_large", _l("Le texte envoyé est trop volumineux.")),
+    415: ("unsupported_media_type", _l("Format d’envoi non pris en charge : envoyez le formulaire depuis sa page.")),
     422: ("invalid", _l("Certaines valeurs ne sont pas valides.")),
     429: ("too_many_requests", _l("Trop de demandes à la suite : réessayez dans un instant.")),
     500: ("server_error", _l("Une erreur est survenue de notre côté : réessayez dans un instant.")),

@@ -150,3 +150,17 @@ class StateChange(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     actor = relationship("User", lazy="joined")
+
+
+class FormSubmission(db.Model):
+    """A form's one-time key, claimed by the first request that carries it. A double click, a second tab or
+    a resent form finds where the first request led instead of creating the same thing again."""
+
+    __tablename__ = "form_submissions"
+    __table_args__ = (sa.UniqueConstraint("user_id", "key", name="uq_form_submissions_user_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(sa.String(40))
+    location: Mapped[str] = mapped_column(sa.String(500), default="")  # where the first request led
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

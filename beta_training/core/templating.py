@@ -5,6 +5,7 @@ from datetime import date, datetime
 from flask import current_app
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 
+from beta_training.core.forms import new_submission_key
 from beta_training.core.markdown import render_markdown
 from beta_training.core.territories import departement_label
 
@@ -36,6 +37,8 @@ def init_templating(app) -> None:
     app.jinja_env.filters["departement"] = departement_label
     app.jinja_env.filters["file_size"] = format_file_size
     app.jinja_env.globals["get_locale"] = get_locale
+    # The one-time key of a form that creates something (core.forms.SubmissionKeyField): a double click sends it twice.
+    app.jinja_env.globals["new_submission_key"] = new_submission_key
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -23,7 +23,8 @@ class ItemForm(FlaskForm):
     body = TextAreaField(_l("Texte (Markdown)"), description=_l("Leçon, citation du témoignage, description de la ressource ou question du quiz."),
                          validators=[Optional(), Length(max=20000)], render_kw={"rows": 8})
     video_url = StringField(_l("Adresse de la vidéo"), description=_l("Fichier .mp4/.webm ou lien d’intégration"), validators=[Optional(), Length(max=500)])
-    duration_seconds = IntegerField(_l("Durée (secondes)"), validators=[Optional(), NumberRange(min=1)])
+    duration_seconds = IntegerField(_l("Durée (secondes)"), validators=[
+        Optional(), NumberRange(min=1, max=24 * 3600, message=_l("Indiquez une durée entre 1 seconde et 24 heures (86 400 secondes)."))])
     transcript = TextAreaField(_l("Transcription"), description=_l("Obligatoire pour une vidéo."), validators=[Optional(), Length(max=20000)], render_kw={"rows": 6})
     subtitles_url = StringField(_l("Sous-titres (fichier .vtt)"), validators=[Optional(), Length(max=500)])
     person_name = StringField(_l("Personne (témoignage)"), validators=[Optional(), Length(max=200)])
@@ -143,4 +144,5 @@ class StructureForm(FlaskForm):
     """A module or a sequence: its title and a short summary."""
 
     title = StringField(_l("Titre"), validators=[InputRequired(_l("Donnez un titre.")), Length(max=200)])
+    submission_key = SubmissionKeyField()
     summary = TextAreaField(_l("Résumé"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 3})

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 
-from beta_training.core.db import earlier_submission
+from beta_training.core.db import earlier_submission, lock_for_update
 from beta_training.core.models import assign_changed, upsert, utcnow
 from beta_training.core.states import record_creation, transition_once
 from beta_training.courses import emails, queries
@@ -321,8 +321,9 @@ def invite_or_enrol(run: CourseRun, *, actor, emails_text: str, now: datetime | 
     from email_validator import EmailNotValidError, validate_email
 
     now = now or utcnow()
+    lock_for_update(CourseRun, run.id)  # two submits of one list queue: each address is handled once
     _refuse_if_over(run, now)
-    outcome = {"enrolled": [], "invited": [], "already": [], "invalid": []}
+    outcome = {"enrolled": [], "invited": [], "already_invited": [], "already": [], "invalid": []}
     seen = set()
     for raw in emails_text.replace(",", "\n").replace(";", "\n").split():
         address = normalize_email(raw)
@@ -342,6 +343,8 @@ def invite_or_enrol(run: CourseRun, *, actor, emails_text: str, now: datetime | 
                 continue
             enrol(run, user, actor=actor, now=now, invited=True)
             outcome["enrolled"].append(address)
+        elif queries.invitation_for(run, address) is not None:
+            outcome["already_invited"].append(address)  # the same list sent again: one invitation each
         else:
             upsert(CourseInvitation, {"run_id": run.id, "email": address},
                    {"invited_by_id": actor.id, "created_at": now})

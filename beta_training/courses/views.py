@@ -22,6 +22,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from beta_training.core import db as core_db
+from beta_training.core.db import lock_for_update
+from beta_training.core import submissions
 from beta_training.core.auth import role_required
 from beta_training.core.errors import json_error
 from beta_training.core.forms import ConfirmForm
@@ -308,13 +310,17 @@ def _sequence_of(course: Course, sequence_id: int) -> Sequence:
 def add_module(course_id):
     course = _managed_course_or_404(course_id)
     form = StructureForm()
+    back = url_for("courses.edit_content", course_id=course.id)
     if form.validate_on_submit():
+        if submissions.claim(current_user, form.submission_key.data) is not None:
+            return redirect(back)  # a second click: the module is already there
         services.add_module(course, title=form.title.data, summary=form.summary.data or "")
+        submissions.record(current_user, form.submission_key.data, back)
         core_db.commit()
         flash(_("Module ajouté."), "success")
     else:
         flash(_("Donnez un titre au module."), "error")
-    return redirect(url_for("courses.edit_content", course_id=course.id))
+    return redirect(back)
 
 
 def _module_of(course: Course, module_id: int):
@@ -331,10 +337,15 @@ def add_sequence(course_id, module_id):
     module = _module_of(course, module_id)
     form = StructureForm()
     if form.validate_on_submit():
+        earlier = submissions.claim(current_user, form.submission_key.data)
+        if earlier is not None:  # a second click: where the first one led
+            return redirect(earlier.location or url_for("courses.edit_content", course_id=course.id))
         sequence = services.add_sequence(module, title=form.title.data, summary=form.summary.data or "")
+        location = url_for("courses.edit_content", course_id=course.id) + f"#sequence-{sequence.id}"
+        submissions.record(current_user, form.submission_key.data, location)
         core_db.commit()
         flash(_("Séquence ajoutée."), "success")
-        return redirect(url_for("courses.edit_content", course_id=course.id) + f"#sequence-{sequence.id}")
+        return redirect(location)
     flash(_("Donnez un titre à la séquence."), "error")
     return redirect(url_for("courses.edit_content", course_id=course.id))
 
@@ -362,6 +373,7 @@ def add_item(course_id, sequence_id):
     sequence = _sequence_of(course, sequence_id)
     form = ItemForm()
     if form.validate_on_submit():
+        lock_for_update(Course, course.id)  # keys are unique per course: two submits queue, the second is told
         if queries.get_item(course, form.key.data) is not None:
             form.key.errors.append(_("Cet identifiant est déjà utilisé dans ce cours."))
         elif _save_item_form(sequence, form.key.data, form):
@@ -410,7 +422,13 @@ def move_item(course_id, item_id, direction):
     item = db.get_or_404(CourseItem, item_id)
     if item.course_id != course.id or direction not in ("haut", "bas") or not ConfirmForm().validate_on_submit():
         abort(404)
-    services.move_item(item, -1 if direction == "haut" else 1)
+    # Moves of one sequence queue; the form says where the item was when the page was shown, so a second
+    # click (or a second tab) does not move it one more place.
+    lock_for_update(Sequence, item.sequence_id)
+    db.session.refresh(item)
+    shown_at = request.form.get("position", type=int)
+    if shown_at is None or shown_at == item.position:
+        services.move_item(item, -1 if direction == "haut" else 1)
     core_db.commit()
     return redirect(url_for("courses.edit_content", course_id=course.id) + f"#item-{item.id}")
 
@@ -422,8 +440,10 @@ def delete_item(course_id, item_id):
     item = db.get_or_404(CourseItem, item_id)
     if item.course_id != course.id or not ConfirmForm().validate_on_submit():
         abort(404)
-    services.delete_item(item)
-    core_db.commit()
+    lock_for_update(Sequence, item.sequence_id)  # a second click waits, then finds the item gone
+    if db.session.get(CourseItem, item_id, populate_existing=True) is not None:
+        services.delete_item(item)
+        core_db.commit()
     flash(_("Élément supprimé."), "success")
     return redirect(url_for("courses.edit_content", course_id=course.id))
 
@@ -475,10 +495,15 @@ def edit_run(course_id, run_id=None):
     run = next((r for r in course.runs if r.id == run_id), None) if run_id else None
     if run_id and run is None:
         abort(404)
-    form = RunForm(obj=run)
+    # On POST only what was sent counts: a missing field is an error, not the stored (UTC) value.
+    form = RunForm(obj=run if request.method == "GET" else None)
     if run is not None and request.method == "GET":
         for name in RUN_DATES:
             getattr(form, name).data = to_paris(getattr(run, name))
+    if form.validate_on_submit() and run is None:
+        earlier = submissions.claim(current_user, request.form.get("submission_key"))
+        if earlier is not None:  # a second click: the session the first one created
+            return redirect(earlier.location or url_for("courses.manage_courses"))
     if form.validate_on_submit():
         taken = next((r for r in course.runs if r.slug == form.slug.data and r is not run), None)
         if taken:
@@ -486,14 +511,19 @@ def edit_run(course_id, run_id=None):
         else:
             values = {"name": form.name.data, "slug": form.slug.data, "requires_sheet": form.requires_sheet.data,
                       **{name: from_paris(getattr(form, name).data) for name in RUN_DATES}}
+            new = run is None
             try:
                 run = services.save_run(course, run=run, **values)
-                core_db.commit()
-                flash(_("Session enregistrée."), "success")
-                return redirect(url_for("courses.dashboard", run_id=run.id))
             except services.InvalidRunWindow as error:  # e.g. a time in the spring-forward gap, once in UTC
                 core_db.rollback()
                 getattr(form, error.field).errors.append(str(error))
+            else:
+                location = url_for("courses.dashboard", run_id=run.id)
+                if new:
+                    submissions.record(current_user, request.form.get("submission_key"), location)
+                core_db.commit()
+                flash(_("Session enregistrée."), "success")
+                return redirect(location)
     return render_template("courses/edit_run.html", course=course, run=run, form=form), 422 if form.errors else 200
 
 

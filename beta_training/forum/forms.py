@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from beta_training.core.forms import SubmissionKeyField, choices
 from beta_training.forum.models import EMAIL_FREQUENCY_LABELS, THREAD_KIND_LABELS
@@ -33,7 +33,7 @@ class ReplyForm(FlaskForm):
 class CommentForm(FlaskForm):
     body = TextAreaField(_l("Votre commentaire"), validators=[InputRequired(_l("Écrivez votre message.")), Length(max=MAX_BODY)],
                          render_kw={"rows": 3})
-    parent_id = IntegerField(validators=[InputRequired()])
+    parent_id = IntegerField(validators=[InputRequired(), NumberRange(min=1, max=2**31 - 1)])
     submission_key = SubmissionKeyField()
 
 
@@ -43,13 +43,14 @@ class EditPostForm(FlaskForm):
                          validators=[InputRequired(_l("Écrivez votre message.")), Length(max=MAX_BODY)], render_kw={"rows": 8})
 
 
+# DataRequired, not InputRequired: a reason of spaces only is no reason (the service refuses it, the form says so).
 class ReasonForm(FlaskForm):
-    reason = TextAreaField(_l("Raison"), validators=[InputRequired(_l("Indiquez la raison.")), Length(max=500)], render_kw={"rows": 3})
+    reason = TextAreaField(_l("Raison"), validators=[DataRequired(_l("Indiquez la raison.")), Length(max=500)], render_kw={"rows": 3})
 
 
 class ReportForm(FlaskForm):
     reason = TextAreaField(_l("Ce qui pose problème"), description=_l("Seule l’équipe lit votre signalement."),
-                           validators=[InputRequired(_l("Dites à l’équipe ce qui pose problème.")), Length(max=1000)],
+                           validators=[DataRequired(_l("Dites à l’équipe ce qui pose problème.")), Length(max=1000)],
                            render_kw={"rows": 4})
 
 
@@ -68,7 +69,7 @@ class UnsubscribeForm(FlaskForm):
 class DraftForm(FlaskForm):
     """What the autosave script posts while someone types: everything optional, lengths capped."""
 
-    category_id = IntegerField(validators=[Optional()])
+    category_id = IntegerField(validators=[Optional(), NumberRange(min=1, max=2**31 - 1)])
     kind = StringField(validators=[Optional(), Length(max=20)])
     title = StringField(validators=[Optional(), Length(max=200)])
     body = TextAreaField(validators=[Optional(), Length(max=MAX_BODY)])

@@ -319,6 +319,8 @@ def change_thread_state(thread: ForumThread, actor, target: str, reason: str = "
     if not thread.can_moderate(actor):
         raise ForumError(_("Réservé à l’équipe."))
     target = ThreadState(target)
+    if thread.state == target:
+        return  # a second click: already done (the first one's reason stays)
     if target != ThreadState.OPEN and not reason.strip():
         raise ForumError(_("Indiquez la raison : elle s’affiche sur le sujet."))
     try:
@@ -359,6 +361,8 @@ def hide_post(post: ForumPost, moderator, reason: str, now: datetime | None = No
         raise ForumError(_("Réservé à l’équipe."))
     if not reason.strip():
         raise ForumError(_("Indiquez la raison : l’auteur la recevra."))
+    if post.hidden_at is not None:
+        return  # already hidden (a second click): the author was told once
     now = now or utcnow()
     post.hidden_at, post.hidden_by_id, post.hidden_reason = now, moderator.id, reason.strip()[:500]
     _resolve_reports(post, moderator, "hidden", now)

@@ -27,10 +27,10 @@ from beta_training.forum.forms import (
     ThreadForm,
     UnsubscribeForm,
 )
+from beta_training.accounts.models import User
 from beta_training.forum.models import Forum, ForumPost, ForumThread, ThreadState, draft_target, is_staff
 
 bp = Blueprint("forum", __name__, url_prefix="/forum")
-bp.add_app_template_global(new_submission_key)  # the comment forms of a thread page
 
 
 def _rules() -> services.PostingRules:
@@ -127,6 +127,7 @@ def follow_forum(forum_id):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     follow = request.form.get("suivre") == "1"
+    lock_for_update(User, current_user.id)  # one subscription per person and forum: two clicks queue
     services.follow_forum(current_user, forum, follow)
     core_db.commit()
     flash(_("Vous suivez ce forum : chaque nouveau message vous sera signalé selon vos préférences.") if follow
@@ -156,7 +157,7 @@ def new_thread(forum_id):
                 thread = services.start_thread(
                     forum, current_user, category_id=form.category_id.data, kind=form.kind.data, title=form.title.data,
                     body=form.body.data, announcement=bool(form.announcement.data) if "announcement" in form else False,
-                    rules=_rules(), submission_key=form.submission_key.data)
+                    rules=_rules(), submission_key=form.submission_key.data or None)
             except services.ForumError as error:
                 form.body.errors.append(str(error))
             else:
@@ -168,13 +169,16 @@ def new_thread(forum_id):
                            draft=draft), 422 if form.errors else 200
 
 
-def _save_draft(target: str):
+def _save_draft(target: str, forum: Forum | None = None):
     """Autosave while typing (JSON): nothing is published, only kept for later."""
     form = DraftForm()
     if not form.validate_on_submit():
         return json_error(422, "too_long", _("Le brouillon n’a pas pu être enregistré : le texte est trop long."), saved=False)
+    lock_for_update(User, current_user.id)  # one draft per person and place: two autosaves at once queue
+    # Only a category of this forum is kept (a stale or crafted id would break the draft's foreign key).
+    category_id = form.category_id.data if forum is not None and forum.category(form.category_id.data) else None
     draft = services.save_draft(current_user, target, body=form.body.data or "", title=form.title.data or "",
-                                category_id=form.category_id.data, kind=form.kind.data or "", rules=_rules())
+                                category_id=category_id, kind=form.kind.data or "", rules=_rules())
     core_db.commit()
     return jsonify(saved=True, saved_at=format_datetime(draft.updated_at, "HH'h'mm"))
 
@@ -184,7 +188,7 @@ def _save_draft(target: str):
 @login_required
 def autosave_thread_draft(forum_id):
     forum = _forum_or_404(forum_id)
-    return _save_draft(draft_target(forum=forum))
+    return _save_draft(draft_target(forum=forum), forum)
 
 
 @bp.post("/<int:forum_id>/sujets/<int:thread_id>/brouillon")
@@ -246,7 +250,7 @@ def post_reply(forum_id, thread_id):
         try:
             post = services.reply(thread, current_user, body=form.body.data,
                                   parent_id=int(form.parent_id.data) if is_comment else None, rules=_rules(),
-                                  submission_key=form.submission_key.data)
+                                  submission_key=form.submission_key.data or None)  # "" is no key
         except services.ForumError as error:
             form.body.errors.append(str(error))
         else:
@@ -268,6 +272,7 @@ def follow_thread(forum_id, thread_id):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     follow = request.form.get("suivre") == "1"
+    lock_for_update(User, current_user.id)  # one subscription per person and thread: two clicks queue
     services.follow_thread(current_user, thread, follow)
     core_db.commit()
     flash(_("Vous suivez ce sujet.") if follow else _("Vous ne suivez plus ce sujet."), "success")
@@ -333,6 +338,8 @@ def change_thread_state(forum_id, thread_id, action):
     target = STATE_ACTIONS[action]
     form = ReasonForm() if target != ThreadState.OPEN else ConfirmForm()
     if form.validate_on_submit():
+        lock_for_update(ForumThread, thread.id)  # a second click waits, then finds the thread already changed
+        db.session.refresh(thread)
         try:
             reason = form.reason.data if isinstance(form, ReasonForm) else ""
             services.change_thread_state(thread, current_user, target, reason=reason)
@@ -367,6 +374,8 @@ def edit_post(post_id):
         if request.form.get("action") == "preview":
             preview = render_markdown(form.body.data)
         else:
+            lock_for_update(ForumPost, post.id)  # a second click waits, then finds the text unchanged
+            db.session.refresh(post)
             try:
                 services.edit_post(post, current_user, body=form.body.data,
                                    title=form.title.data if "title" in form else None, rules=_rules())
@@ -414,6 +423,7 @@ def report_post(post_id):
         abort(403)
     form = ReportForm()
     if form.validate_on_submit():
+        lock_for_update(ForumPost, post.id)  # one report per person and post: two clicks queue
         services.report_post(post, current_user, form.reason.data)
         core_db.commit()
         flash(_("Merci : l’équipe va examiner ce message."), "success")
@@ -430,6 +440,8 @@ def hide_post(post_id):
         abort(403)
     form = ReasonForm()
     if form.validate_on_submit():
+        lock_for_update(ForumPost, post.id)  # a second click waits, then finds the post already hidden
+        db.session.refresh(post)
         services.hide_post(post, current_user, form.reason.data)
         core_db.commit()
         flash(_("Message masqué ; son auteur en est informé par courriel."), "success")
@@ -449,6 +461,8 @@ def moderate_post(post_id, action):
         abort(403)
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    lock_for_update(ForumPost, post.id)  # a second click waits, then finds the post already handled
+    db.session.refresh(post)
     service, message = {
         "retablir": (services.restore_post, _("Message rétabli ; son auteur en est informé.")),
         "conserver": (services.keep_post, _("Signalements classés : le message reste visible.")),
@@ -515,6 +529,7 @@ def unsubscribe(token):
         core_db.commit()
         flash(_("C’est noté : vous recevez de nouveau ces courriels."), "success")
         return redirect(url_for("forum.preferences") if current_user.is_authenticated else url_for("site.home"))
+    lock_for_update(User, user_id)  # the link followed twice at once (mail scanner and person): one row
     previous = services.unsubscribe(user_id, scope)
     core_db.commit()
     undo = UnsubscribeForm(formdata=None, undo=emails.undo_token(user_id, scope, previous)) if previous else None

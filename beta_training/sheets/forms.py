@@ -16,10 +16,10 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.form import Form
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from beta_training.core.forms import choices
+from beta_training.core.forms import SubmissionKeyField, choices
 from beta_training.core.models import to_paris, utcnow
 from beta_training.sheets.models import (
     GRID,
@@ -77,7 +77,10 @@ def _section_field(name):
 
 
 class SheetForm(FlaskForm):
-    base_version = IntegerField(widget=HiddenField.widget)
+    # The version the text was loaded from (hidden): required, and a number the database can hold.
+    base_version = IntegerField(widget=HiddenField.widget, validators=[
+        InputRequired(_l("La version de la fiche manque : rechargez la page (copiez d’abord votre texte).")),
+        NumberRange(min=0, max=2**31 - 1, message=_l("La version de la fiche est invalide : rechargez la page (copiez d’abord votre texte)."))])
     name = _section_field("name")
     pitch = _section_field("pitch")
     context = _section_field("context")
@@ -131,6 +134,7 @@ class MeasureForm(FlaskForm):
                         validators=[InputRequired(_l("Saisissez la valeur mesurée.")), Length(max=100)])
     measured_on = DateField(_l("Date de la mesure"), invalid_value_message=INVALID_DATE,
                             validators=[InputRequired(_l("Indiquez la date, par exemple 15/03/2027.")), _not_in_the_future])
+    submission_key = SubmissionKeyField()
 
 
 class RoadmapForm(FlaskForm):
@@ -141,5 +145,7 @@ class RoadmapForm(FlaskForm):
 
 
 class NewSheetForm(FlaskForm):
-    enrolment_id = SelectField(_l("Rattacher à une session du MOOC"), validators=[Optional()])
-    application_id = SelectField(_l("Rattacher à une candidature Alpha"), validators=[Optional()])
+    # No Optional(): it would accept a blank " " that is no choice (and no id); "" is the « Aucune » choice.
+    enrolment_id = SelectField(_l("Rattacher à une session du MOOC"))
+    application_id = SelectField(_l("Rattacher à une candidature Alpha"))
+    submission_key = SubmissionKeyField()

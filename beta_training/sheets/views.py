@@ -6,6 +6,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from beta_training.core import db as core_db
+from beta_training.core.db import lock_for_update
+from beta_training.core import submissions
 from beta_training.core.auth import role_required
 from beta_training.core.errors import json_endpoint, json_error
 from beta_training.core.forms import ConfirmForm, choices
@@ -55,10 +57,15 @@ def create_sheet():
     form.enrolment_id.choices = choices(((e.id, f"{e.run.course.title} ({e.run.name})") for e in enrolments), placeholder=_("Aucune"))
     form.application_id.choices = choices(((a.id, a.cohort.title) for a in applications), placeholder=_("Aucune"))
     if form.validate_on_submit():
+        earlier = submissions.claim(current_user, form.submission_key.data)
+        if earlier is not None:  # « Commencer la fiche » clicked twice: the sheet of the first click
+            return redirect(earlier.location or url_for("sheets.list_sheets"))
         sheet = services.create_sheet(current_user, enrolment_id=int(form.enrolment_id.data) if form.enrolment_id.data else None,
                                       application_id=int(form.application_id.data) if form.application_id.data else None)
+        location = url_for("sheets.edit_sheet", sheet_id=sheet.id)
+        submissions.record(current_user, form.submission_key.data, location)
         core_db.commit()
-        return redirect(url_for("sheets.edit_sheet", sheet_id=sheet.id))
+        return redirect(location)
     return render_template("sheets/create_sheet.html", form=form)
 
 
@@ -149,6 +156,8 @@ def _owner_action(sheet_id, predicate, action, success):
         abort(403)
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    lock_for_update(ProductSheet, sheet.id)  # a second click waits, then sees what the first one did
+    db.session.refresh(sheet)
     try:
         action(sheet)
         core_db.commit()
@@ -191,6 +200,8 @@ def _reviewer_action(sheet_id, service, success_url, message=None):
     sheet = _sheet_or_404(sheet_id)
     if not sheet.can_review(current_user) or not ConfirmForm().validate_on_submit():
         abort(403)
+    lock_for_update(ProductSheet, sheet.id)  # a second click waits, then sees what the first one did
+    db.session.refresh(sheet)
     try:
         service(sheet, reviewer=current_user)
         core_db.commit()
@@ -235,6 +246,8 @@ def review_sheet(sheet_id):
         abort(403)
     form = ReviewSheetForm()
     if form.validate_on_submit():
+        lock_for_update(ProductSheet, sheet.id)  # a second click waits, then finds the review done
+        db.session.refresh(sheet)
         try:
             services.review_sheet(
                 sheet, reviewer=current_user, verdict=SheetState(form.verdict.data),
@@ -306,6 +319,8 @@ def follow_up(sheet_id):
             abort(403)
         try:
             if is_measure and measure_form.validate_on_submit():
+                if submissions.claim(current_user, measure_form.submission_key.data) is not None:
+                    return redirect(url_for("sheets.follow_up", sheet_id=sheet.id))  # already recorded
                 services.record_measure(sheet, actor=current_user, indicator=measure_form.indicator.data,
                                         value=measure_form.value.data, measured_on=measure_form.measured_on.data)
                 core_db.commit()

@@ -85,9 +85,13 @@ def test_batch_enrolment(ctx):
     trainer = make_user(roles=[Role.TRAINER])
     make_user(email="existe@example.gouv.fr")
     outcome = services.invite_or_enrol(run, actor=trainer, emails_text="existe@example.gouv.fr\nnouvelle@example.gouv.fr, pas-une-adresse\nEXISTE@example.gouv.fr")
-    assert outcome == {"enrolled": ["existe@example.gouv.fr"], "invited": ["nouvelle@example.gouv.fr"], "already": [], "invalid": ["pas-une-adresse"]}
+    assert outcome == {"enrolled": ["existe@example.gouv.fr"], "invited": ["nouvelle@example.gouv.fr"], "already_invited": [],
+                       "already": [], "invalid": ["pas-une-adresse"]}
     assert services.invite_or_enrol(run, actor=trainer, emails_text="existe@example.gouv.fr")["already"] == ["existe@example.gouv.fr"]
     course_title = run.course.title
+    assert _subjects() == [f"Inscription confirmée : {course_title}", f"Vous êtes invité·e au MOOC « {course_title} »"]
+    again = services.invite_or_enrol(run, actor=trainer, emails_text="nouvelle@example.gouv.fr")  # the list sent twice
+    assert again["already_invited"] == ["nouvelle@example.gouv.fr"]
     assert _subjects() == [f"Inscription confirmée : {course_title}", f"Vous êtes invité·e au MOOC « {course_title} »"]
 
 
