@@ -90,11 +90,21 @@ def assign_changed(obj, values: dict) -> list[str]:
 
 
 def upsert(model, lookup: dict, values: dict):
-    """Get the row matching `lookup` (or add a new one) and set `values`; idempotent for seeds and imports."""
+    """Get the row matching `lookup` (or add a new one) and set `values`; idempotent for seeds, imports and
+    forms sent twice at once. `lookup` is a unique key: when a simultaneous request inserts the same row
+    first, ours waits for it (PostgreSQL), then updates that row instead of failing on the constraint."""
     row = db.session.scalar(sa.select(model).filter_by(**lookup))
     if row is None:
-        row = model(**lookup)
-        db.session.add(row)
+        new = model(**lookup)
+        assign_changed(new, values)
+        try:
+            with db.session.begin_nested():
+                db.session.add(new)
+            return new
+        except sa.exc.IntegrityError:
+            row = db.session.scalar(sa.select(model).filter_by(**lookup))
+            if row is None:  # another constraint than the lookup's: a real error
+                raise
     assign_changed(row, values)
     db.session.flush()
     return row
