@@ -1,9 +1,17 @@
 """Fire the same requests at the same instant, from threads released together by a barrier: a double click
 or two tabs as the server really sees them (one after the other in a test would never overlap)."""
 
+import re
 import threading
 
 from beta_training.extensions import db
+
+SUBMISSION_KEY = re.compile(r'name="submission_key" type="hidden" value="([^"]+)"')
+
+
+def rendered_submission_key(client, url: str) -> str:
+    """The one-time key of the form as the page at `url` renders it."""
+    return SUBMISSION_KEY.search(client.get(url).text).group(1)
 
 
 def post_at_once(app, user, url: str, data: dict, times: int = 2) -> list:

@@ -97,7 +97,7 @@ def test_a_bulk_email_submitted_twice_at_once_goes_out_once(app, client, mailbox
     one record of who sent it. The session row is locked, the second request finds the first one's record."""
     from beta_training.cohorts.models import CohortBulkEmail
     from beta_training.core.models import OutboxMessage
-    from tests.concurrency import rendered_submission_key, simultaneous_posts
+    from tests.simultaneous import post_at_once, rendered_submission_key
     from tests.conftest import login
 
     trainer = make_user(roles=[Role.TRAINER])
@@ -110,7 +110,7 @@ def test_a_bulk_email_submitted_twice_at_once_goes_out_once(app, client, mailbox
     data = {"audience": "confirmed", "subject": "Salle 3", "body": "Rendez-vous salle 3.",
             "submission_key": rendered_submission_key(client, url)}
 
-    results = simultaneous_posts(app, trainer, url, data)
+    results = [(r.status_code, r.headers.get("Location")) for r in post_at_once(app, trainer, url, data)]
     assert results == [(302, f"/alpha/gestion/{cohort.id}/candidatures")] * 2
     records = db.session.scalars(sa.select(CohortBulkEmail)).all()
     assert [(r.sender_id, r.cohort_id, r.audience, r.recipient_count) for r in records] == [(trainer.id, cohort.id, "confirmed", 4)]

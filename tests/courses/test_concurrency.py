@@ -6,7 +6,7 @@ from beta_training.accounts.models import Role
 from beta_training.core.models import OutboxMessage
 from beta_training.courses.models import RunBulkEmail
 from beta_training.extensions import db
-from tests.concurrency import rendered_submission_key, simultaneous_posts
+from tests.simultaneous import post_at_once, rendered_submission_key
 from tests.conftest import login
 from tests.factories import make_enrolment, make_mooc, make_user
 
@@ -20,7 +20,7 @@ def test_a_bulk_email_submitted_twice_at_once_goes_out_once(app, client, mailbox
     data = {"audience": "all", "subject": "Nouvelle vidéo", "body": "Elle est en ligne.",
             "submission_key": rendered_submission_key(client, url)}
 
-    results = simultaneous_posts(app, lead, url, data)
+    results = [(r.status_code, r.headers.get("Location")) for r in post_at_once(app, lead, url, data)]
     assert results == [(302, f"/mooc/gestion/sessions/{run.id}/tableau-de-bord")] * 2
     records = db.session.scalars(sa.select(RunBulkEmail)).all()
     assert [(r.sender_id, r.run_id, r.audience, r.recipient_count) for r in records] == [(lead.id, run.id, "all", 4)]
