@@ -9,7 +9,8 @@ The rows and emails each phase adds must be the same, and so must the watched st
 Routes treated specially, and why:
 - Forms that create something carry a one-time `submission_key`, a fresh one each time the page is shown
   (tests/core/test_input.py checks the pages render it); the scenarios send it as the page does: forum new
-  thread and reply, programme item, MOOC module, sequence and run, Alpha session, fiche produit, measure.
+  thread and reply, programme item, MOOC module, sequence and run, Alpha session, fiche produit, measure, and
+  both bulk emails (Alpha session, MOOC run).
 - « Monter » / « Descendre » an item send the position the page showed; the scenario moves the last item up
   (the first one down), so a second move would show.
 - A sheet's reviewer is compared as « claimed or not »: each world has its own trainer.
