@@ -68,6 +68,13 @@ def _setup(count=REQUESTS):
     return trainer, cohort, applications
 
 
+# Sixty writers queue one after the other, each holding the lock through the slow count: on SQLite (one
+# database lock) the last one may wait longer than the default 15 s on a busy CI machine, and would rightly
+# get the « réessayez » page. This test is about the seats, not that timeout.
+PATIENT = pytest.mark.parametrize("config_overrides", [{"DATABASE_LOCK_TIMEOUT_MS": 120_000}])
+
+
+@PATIENT
 def test_sixty_simultaneous_acceptances_fill_exactly_the_seats(app, wide_race_window):
     trainer, cohort, applications = _setup()
     results = _race(app, cohort, applications, trainer)
@@ -84,6 +91,7 @@ def test_sixty_simultaneous_acceptances_fill_exactly_the_seats(app, wide_race_wi
 
 
 @pytest.mark.skipif(not is_postgres(), reason="SQLite serialises writers by itself; the row lock is what PostgreSQL needs")
+@PATIENT
 def test_without_the_lock_the_same_race_overbooks(app, wide_race_window):
     """Proves the guard is what holds the line: switch the lock off and the check-then-write race overbooks."""
     app.config["SEAT_LOCKING"] = False
