@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from beta_training.core.db import lock_for_update
 from beta_training.core.models import to_paris, utcnow
-from beta_training.core.states import check_transition, record_change, transition, transition_once
+from beta_training.core.states import transition, transition_once
 from beta_training.courses.services import record_sheet_sent
 from beta_training.extensions import db
 from beta_training.sheets import emails, queries
