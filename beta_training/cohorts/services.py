@@ -515,6 +515,7 @@ def describe_error(error: Exception) -> str:
 
 
 def record_review(application: CohortApplication, *, reviewer, comment: str = "", **scores) -> ApplicationReview:
+    """One evaluation per trainer and application: sent again (or twice at once), it is updated, never doubled."""
     values = {name: int(scores[name]) for name in CRITERIA}
     values["comment"] = comment.strip()
     return upsert(ApplicationReview, {"application_id": application.id, "reviewer_id": reviewer.id}, values)

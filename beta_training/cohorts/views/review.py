@@ -11,7 +11,6 @@ from beta_training.cohorts.models import CRITERIA, CohortApplication
 from beta_training.cohorts.views.common import REFUSED, application_or_404, bp, managed_cohort_or_404, refused
 from beta_training.core import db as core_db
 from beta_training.core.auth import role_required
-from beta_training.core.db import lock_for_update
 from beta_training.core.pagination import paginate_rows
 from beta_training.core.streaming import CsvStream
 from beta_training.courses import queries as course_queries
@@ -93,7 +92,6 @@ def save_review(application_id):
         abort(403)
     form = ReviewForm()
     if form.validate_on_submit():
-        lock_for_update(CohortApplication, application.id)  # one review per trainer: two clicks queue
         services.record_review(application, reviewer=current_user, comment=form.comment.data or "",
                                **{name: getattr(form, name).data for name in CRITERIA})
         core_db.commit()
