@@ -3,6 +3,9 @@ or two tabs as the server really sees them (one after the other in a test would 
 
 import re
 import threading
+from contextlib import contextmanager
+
+import sqlalchemy as sa
 
 from beta_training.extensions import db
 
@@ -46,3 +49,26 @@ def post_at_once(app, user, url: str, data: dict, times: int = 2) -> list:
         raise errors[0]
     assert len(responses) == times, "a request did not finish within 120 s"
     return responses
+
+
+@contextmanager
+def row_inserted_meanwhile(app, table, values: dict):
+    """Inside the block, the first flush of the test's session is preceded by another connection committing
+    `values` into `table`: the request that inserted the same row an instant earlier, between our look-up and
+    our insert. Only PostgreSQL lets that happen (SQLite has one writer at a time)."""
+    other = sa.create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    inserted = []
+
+    def insert_elsewhere(session, flush_context, instances):
+        if inserted:
+            return
+        inserted.append(True)
+        with other.begin() as connection:
+            connection.execute(sa.insert(table).values(**values))
+
+    sa.event.listen(db.session, "before_flush", insert_elsewhere)
+    try:
+        yield inserted
+    finally:
+        sa.event.remove(db.session, "before_flush", insert_elsewhere)
+        other.dispose()

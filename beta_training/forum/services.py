@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 
 from beta_training.core.db import earlier_submission
 from beta_training.core.markdown import render_markdown
-from beta_training.core.models import utcnow
+from beta_training.core.models import upsert, utcnow
 from beta_training.core.states import InvalidTransition, transition
 from beta_training.extensions import db
 from beta_training.forum import emails, queries, search
@@ -408,13 +408,12 @@ def approve_held_post(post: ForumPost, moderator, now: datetime | None = None) -
 
 def _subscribe(user_id: int, *, thread: ForumThread | None = None, forum: Forum | None = None, active: bool = True,
                only_if_new: bool = True) -> None:
-    row = queries.subscription(user_id, thread=thread, forum=forum)
-    if row is None:
-        db.session.add(ForumSubscription(user_id=user_id, thread_id=thread.id if thread else None,
-                                         forum_id=forum.id if forum else None, active=active))
-    elif not only_if_new:  # posting again in a thread one unfollowed does not re-follow it
-        row.active = active
-    db.session.flush()
+    """The race-safe upsert: an unsubscribe link is followed without a session, so nothing serialises two
+    clicks on it; the second insert of the same (person, place) must update the first one's row."""
+    if only_if_new and queries.subscription(user_id, thread=thread, forum=forum) is not None:
+        return  # posting again in a thread one unfollowed does not re-follow it
+    place = {"thread_id": thread.id} if thread is not None else {"forum_id": forum.id}
+    upsert(ForumSubscription, {"user_id": user_id, **place}, {"active": active})
 
 
 def follow_thread(user, thread: ForumThread, follow: bool = True) -> None:
@@ -426,12 +425,7 @@ def follow_forum(user, forum: Forum, follow: bool = True) -> None:
 
 
 def set_email_frequency(user_id: int, frequency: str) -> None:
-    preference = db.session.get(ForumPreference, user_id)
-    if preference is None:
-        db.session.add(ForumPreference(user_id=user_id, email_frequency=EmailFrequency(frequency)))
-    else:
-        preference.email_frequency = EmailFrequency(frequency)
-    db.session.flush()
+    upsert(ForumPreference, {"user_id": user_id}, {"email_frequency": EmailFrequency(frequency)})
 
 
 def email_frequency(user_id: int) -> str:

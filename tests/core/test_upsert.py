@@ -8,32 +8,19 @@ from beta_training.core.models import upsert
 from beta_training.extensions import db
 from tests.conftest import is_postgres
 from tests.factories import make_user
+from tests.simultaneous import row_inserted_meanwhile
 
 
 @pytest.mark.skipif(not is_postgres(), reason="SQLite lets one writer at a time: no insert can slip in between")
 def test_a_row_inserted_meanwhile_is_updated_instead_of_failing(app):
     user = make_user()
     db.session.commit()
-    other = sa.create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
-
-    inserted = []
-
-    def insert_elsewhere(session, flush_context, instances):  # the other request commits first, once
-        if inserted:
-            return
-        inserted.append(True)
-        with other.begin() as connection:
-            connection.execute(sa.insert(AlumniProfile).values(
-                user_id=user.id, listed=True, project="Leur projet", contact="", created_at=sa.func.now(),
-                updated_at=sa.func.now()))
-
-    sa.event.listen(db.session, "before_flush", insert_elsewhere)
-    try:
+    row = {"user_id": user.id, "listed": True, "project": "Leur projet", "contact": "",
+           "created_at": sa.func.now(), "updated_at": sa.func.now()}
+    with row_inserted_meanwhile(app, AlumniProfile.__table__, row) as inserted:
         profile = upsert(AlumniProfile, {"user_id": user.id}, {"listed": False, "project": "Mon projet", "contact": ""})
         db.session.commit()
-    finally:
-        sa.event.remove(db.session, "before_flush", insert_elsewhere)
-        other.dispose()
+    assert inserted
     rows = db.session.execute(sa.select(AlumniProfile.user_id, AlumniProfile.project, AlumniProfile.listed)).all()
     assert rows == [(user.id, "Mon projet", False)]
     assert profile.project == "Mon projet"

@@ -11,13 +11,16 @@ from beta_training.extensions import db
 from beta_training.forum import queries, services
 from beta_training.forum.models import (
     ForumNotification,
+    ForumPreference,
     ForumPost,
     ForumPostRevision,
     ForumReport,
     ForumSubscription,
     ThreadState,
 )
+from tests.conftest import is_postgres
 from tests.factories import make_cohort, make_forum, make_forum_member, make_mooc, make_user
+from tests.simultaneous import row_inserted_meanwhile
 
 RULES = services.PostingRules()
 GRACE = timedelta(minutes=2)
@@ -278,6 +281,23 @@ def test_unsubscribe_scopes_and_way_back_to_the_previous_choice(forum):
     assert not queries.follows_forum(lead, forum)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ForumSubscription).where(
         ForumSubscription.user_id == lead.id)) == 1
+
+
+@pytest.mark.skipif(not is_postgres(), reason="SQLite lets one writer at a time: no insert can slip in between")
+def test_a_second_click_on_the_unsubscribe_link_meanwhile_updates_the_first_ones_row(app, forum):
+    """The link is followed without a session: nothing serialises two clicks, both look and find no row."""
+    learner = make_forum_member(forum)
+    thread = _ask(forum, make_forum_member(forum))
+    db.session.commit()
+    first_click = {"user_id": learner.id, "thread_id": thread.id, "active": False, "created_at": sa.func.now()}
+    with row_inserted_meanwhile(app, ForumSubscription.__table__, first_click) as inserted:
+        services.unsubscribe(learner.id, f"thread:{thread.id}")
+        db.session.commit()
+    with row_inserted_meanwhile(app, ForumPreference.__table__, {"user_id": learner.id, "email_frequency": "none"}):
+        services.unsubscribe(learner.id, "all")
+        db.session.commit()
+    assert inserted and not queries.follows_thread(learner, thread)
+    assert services.email_frequency(learner.id) == "none"
 
 
 def test_filters_and_unread(forum):
