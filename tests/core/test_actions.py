@@ -1,0 +1,91 @@
+"""core.actions.confirmed_action: the guard, the form check, the refusal path and the one commit."""
+
+import pytest
+from flask import get_flashed_messages
+from flask_wtf.csrf import generate_csrf
+from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import BadRequest, Forbidden
+
+from beta_training.accounts.models import User
+from beta_training.core.actions import confirmed_action
+from beta_training.core.forms import ConfirmForm
+from beta_training.core.states import InvalidTransition
+from beta_training.extensions import db
+from tests.factories import make_user
+
+
+class Refused(Exception):
+    pass
+
+
+@pytest.fixture
+def post(app):
+    with app.test_request_context(method="POST"):
+        yield ConfirmForm(formdata=MultiDict({"csrf_token": generate_csrf()}))
+
+
+def _rename(user, name):
+    def act():
+        user.first_name = name
+    return act
+
+
+def _first_name(user_id):
+    db.session.expire_all()
+    return db.session.get(User, user_id).first_name
+
+
+def test_an_allowed_confirmed_action_commits_flashes_and_redirects(post):
+    user = make_user(first_name="Avant")
+    db.session.commit()
+    response = confirmed_action(lambda: True, _rename(user, "Après"), to="/fait", done="C’est fait.", form=post)
+    db.session.rollback()  # what the commit kept stays
+    assert (response.status_code, response.location) == (302, "/fait")
+    assert _first_name(user.id) == "Après"
+    assert get_flashed_messages(with_categories=True) == [("success", "C’est fait.")]
+
+
+def test_a_forbidden_action_is_403_and_runs_nothing(post):
+    ran = []
+    with pytest.raises(Forbidden):
+        confirmed_action(lambda: False, lambda: ran.append(1), to="/", form=post)
+    assert ran == []
+
+
+def test_without_a_valid_form_token_the_action_is_400_and_runs_nothing(app):
+    ran = []
+    with app.test_request_context(method="POST"):
+        generate_csrf()
+        forged = ConfirmForm(formdata=MultiDict({"csrf_token": "forged"}))
+        with pytest.raises(BadRequest):
+            confirmed_action(lambda: True, lambda: ran.append(1), to="/", form=forged)
+    assert ran == []
+
+
+@pytest.mark.parametrize("error, words", [
+    (Refused("Plus de place."), "Plus de place."),
+    (InvalidTransition("draft", "approved"), "Action impossible dans l’état actuel"),
+])
+def test_a_refusal_rolls_back_says_why_and_leads_back(post, error, words):
+    user = make_user(first_name="Avant")
+    db.session.commit()
+
+    def act():
+        user.first_name = "À moitié"
+        db.session.flush()
+        raise error
+
+    response = confirmed_action(lambda: True, act, to="/fait", refused_to="/retour", done="C’est fait.", form=post,
+                                refusals=(Refused, InvalidTransition))
+    assert (response.status_code, response.location) == (302, "/retour")
+    assert _first_name(user.id) == "Avant"
+    [(category, message)] = get_flashed_messages(with_categories=True)
+    assert category == "error" and message.startswith(words)
+
+
+def test_an_error_that_is_not_a_refusal_is_not_swallowed(post):
+    def act():
+        raise RuntimeError("bug")
+
+    with pytest.raises(RuntimeError):
+        confirmed_action(lambda: True, act, to="/", refusals=(Refused,), form=post)
