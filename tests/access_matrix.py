@@ -69,6 +69,7 @@ class World:
     course_item: object  # the course's first item
     resource_item: object  # a downloadable file
     finished_course: object  # the owner finished its run (attestation), the member is still active
+    unpublished_course: object  # being written: only staff see it
     finished_run: object
     finished_enrolment: object
     forum: object  # the run's forum
@@ -101,6 +102,7 @@ class World:
             course=self.course.id, course_slug=self.course.slug, run=self.run.id, run_slug=self.run.slug,
             course_item=self.course_item.id, key=self.course_item.key, module=module.id, sequence=sequence.id,
             resource=self.resource_item.id, finished_slug=self.finished_course.slug,
+            unpublished_slug=self.unpublished_course.slug,
             finished_run_slug=self.finished_run.slug, attestation_code=self.finished_enrolment.attestation_code,
             forum=self.forum.id, thread=self.thread.id, post=self.reply.id, category=self.forum.categories[0].id,
             sheet=self.sheet.id, submitted_sheet=self.submitted_sheet.id, approved_sheet=self.approved_sheet.id,
@@ -131,6 +133,8 @@ def build_world() -> World:
     finished_course, finished_run = f.make_mooc(sequences=(1,), kinds=("text",))
     finished = f.make_enrolment(finished_run, owner, completed_at=utcnow(), attestation_code=f"ATT{f._n()}")
     f.make_enrolment(finished_run, member)
+    unpublished_course = f.make_course(published=False)
+    f.make_course_run(unpublished_course)
 
     forum = f.make_forum(run=run)
     thread = f.make_forum_thread(forum, owner, title=World.secrets[1])
@@ -139,7 +143,8 @@ def build_world() -> World:
     return World(
         users=users, cohort=cohort, draft_cohort=f.make_cohort(status="draft"), programme_item=programme_item,
         application=application, course=course, run=run, course_item=course_item, resource_item=resource_item,
-        finished_course=finished_course, finished_run=finished_run, finished_enrolment=finished, forum=forum,
+        finished_course=finished_course, finished_run=finished_run, finished_enrolment=finished,
+        unpublished_course=unpublished_course, forum=forum,
         thread=thread, reply=reply, sheet=f.make_product_sheet(owner, content={"name": World.secrets[3]}),
         submitted_sheet=f.make_product_sheet(owner, state="submitted"),
         approved_sheet=f.make_product_sheet(owner, state="approved", approved_at=utcnow()),
@@ -379,6 +384,7 @@ for _path in ("decision", "evaluation"):
 
 get("/mooc/", "/mooc/", everyone(200))
 get("/mooc/<slug>", "/mooc/{course_slug}", everyone(200))
+get("/mooc/<slug>", "/mooc/{unpublished_slug}", staff(anonymous=404, refused=404), variant="non publié")
 # Learning pages are for the run's learners; staff see them as a preview.
 get("/mooc/<slug>/<run_slug>/progression", "/mooc/{course_slug}/{run_slug}/progression", signed_in(outsider=403))
 get("/mooc/<slug>/<run_slug>/contenu/<key>", "/mooc/{course_slug}/{run_slug}/contenu/{key}", signed_in(outsider=403))
@@ -460,6 +466,18 @@ get("/fiches/relecture", "/fiches/relecture", staff())
 get("/fiches/impact", "/fiches/impact", staff())
 get("/fiches/<int:sheet_id>/relecture", "/fiches/{submitted_sheet}/relecture", staff())
 post("/fiches/<int:sheet_id>/prendre", from_scenario("/fiches/<int:sheet_id>/prendre"), staff(302))
+
+
+def _own_submitted_sheet(w, role) -> ProductSheet:
+    """A sheet sent for review by whoever is about to act (by the owner when nobody is signed in)."""
+    return f.make_product_sheet(w.users.get(role, w.owner), state="submitted", content=COMPLETE_SHEET)
+
+
+# Nobody reviews their own sheet, whatever their roles.
+get("/fiches/<int:sheet_id>/relecture", lambda w, role: f"/fiches/{_own_submitted_sheet(w, role).id}/relecture", staff(403),
+    variant="sa propre fiche")
+post("/fiches/<int:sheet_id>/prendre", lambda w, role: Request(f"/fiches/{_own_submitted_sheet(w, role).id}/prendre"),
+     staff(403), variant="sa propre fiche")
 
 
 def _claimed_sheet(w, role) -> ProductSheet:
