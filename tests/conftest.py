@@ -7,6 +7,7 @@ import shutil
 import socket
 import threading
 import time
+from contextlib import contextmanager
 from email import message_from_bytes, policy
 from pathlib import Path
 
@@ -224,13 +225,19 @@ def _truncate_all(engine) -> None:
             connection.execute(table.delete())
 
 
-@pytest.fixture
-def database_url(request, tmp_path):
+def fresh_database_url(request, directory: Path) -> str:
+    """A database at head with no rows: a copy of the SQLite template in `directory`, or the worker's
+    PostgreSQL database (emptied when the app that used it goes, see `running_app`)."""
     if is_postgres():
         return request.getfixturevalue("postgres_schema")
-    path = tmp_path / "test.sqlite3"
+    path = directory / "test.sqlite3"
     shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
     return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def database_url(request, tmp_path):
+    return fresh_database_url(request, tmp_path)
 
 
 @pytest.fixture
@@ -239,13 +246,14 @@ def config_overrides():
     return {}
 
 
-@pytest.fixture
-def app(database_url, smtp_server, config_overrides, tmp_path):
+@contextmanager
+def running_app(database_url: str, smtp_server, directory: Path, config_overrides: dict):
+    """The app on `database_url`, inside its app context; afterwards its mail is delivered and its rows go."""
     settings = {
         "SQLALCHEMY_DATABASE_URI": database_url,
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": smtp_server.port,
-        "MAIL_FILE_DIR": str(tmp_path / "mail"),
+        "MAIL_FILE_DIR": str(directory / "mail"),
         **config_overrides,
     }
     app = create_app(type("PerTestConfig", (TestConfig,), settings))
@@ -258,6 +266,12 @@ def app(database_url, smtp_server, config_overrides, tmp_path):
         if is_postgres():
             _truncate_all(_db.engine)
         _db.engine.dispose()
+
+
+@pytest.fixture
+def app(database_url, smtp_server, config_overrides, tmp_path):
+    with running_app(database_url, smtp_server, tmp_path, config_overrides) as app:
+        yield app
 
 
 @pytest.fixture

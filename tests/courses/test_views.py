@@ -14,9 +14,6 @@ from tests.conftest import login
 from tests.factories import make_enrolment, make_mooc, make_user
 from tests.records import timeline_of
 
-ROLES = ["anonymous", "learner", "other_learner", "trainer", "course_lead", "admin"]
-LOGIN = "login"
-
 
 @pytest.fixture
 def world(app):
@@ -28,47 +25,6 @@ def world(app):
     enrolment = make_enrolment(run, users["learner"])
     item = db.session.scalar(sa.select(CourseItem).where(CourseItem.course_id == course.id).order_by(CourseItem.id))
     return {"course": course, "run": run, "users": users, "enrolment": enrolment, "item": item}
-
-
-def _as(client, world, role):
-    if role != "anonymous":
-        login(client, world["users"][role])
-    return client
-
-
-def _url(template, world):
-    return template.format(slug=world["course"].slug, run=world["run"].slug, run_id=world["run"].id,
-                           course=world["course"].id, item=world["item"].id, key=world["item"].key)
-
-
-STAFF = {"anonymous": LOGIN, "learner": 403, "other_learner": 403, "trainer": 200, "course_lead": 200, "admin": 200}
-GET_ROUTES = [
-    ("/mooc/", {r: 200 for r in ROLES}),
-    ("/mooc/{slug}", {r: 200 for r in ROLES}),
-    ("/mooc/{slug}/{run}/progression", {"anonymous": LOGIN, "learner": 200, "other_learner": 403, "trainer": 200, "course_lead": 200, "admin": 200}),
-    ("/mooc/{slug}/{run}/contenu/{key}", {"anonymous": LOGIN, "learner": 200, "other_learner": 403, "trainer": 200, "course_lead": 200, "admin": 200}),
-    ("/mooc/{slug}/{run}/attestation.pdf", {"anonymous": LOGIN, "learner": 403, "other_learner": 403, "trainer": 403, "course_lead": 403, "admin": 403}),
-    ("/mooc/gestion/", STAFF),
-    ("/mooc/gestion/{course}/contenu", STAFF),
-    ("/mooc/gestion/{course}/elements/{item}", STAFF),
-    ("/mooc/gestion/{course}/sessions/nouvelle", STAFF),
-    ("/mooc/gestion/{course}/sessions/{run_id}", STAFF),
-    ("/mooc/gestion/sessions/{run_id}/tableau-de-bord", STAFF),
-    ("/mooc/gestion/sessions/{run_id}/apprenants.csv", STAFF),
-    ("/mooc/gestion/sessions/{run_id}/inscriptions", STAFF),
-    ("/mooc/gestion/sessions/{run_id}/courriel", STAFF),
-]
-
-
-@pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("url,expected", GET_ROUTES, ids=[u for u, _ in GET_ROUTES])
-def test_get_routes_by_role(client, world, role, url, expected):
-    response = _as(client, world, role).get(_url(url, world))
-    expected = expected[role]
-    if expected == LOGIN:
-        assert response.status_code == 302 and response.headers["Location"].startswith("/compte/connexion?next=")
-    else:
-        assert response.status_code == expected
 
 
 def test_a_learner_never_sees_another_learners_progress(client, world):

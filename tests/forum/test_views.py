@@ -1,5 +1,6 @@
-"""Forum over HTTP: every route × every role (a non-member sees nothing of a forum), the unsubscribe link,
-and page queries that do not grow with the length of a thread."""
+"""Forum over HTTP: threads and posts through their pages, the unsubscribe link, and page queries that do
+not grow with the length of a thread. Who may use each route (a non-member sees nothing of a forum) is in
+the access matrix, tests/access_matrix.py."""
 
 import re
 from datetime import timedelta
@@ -17,9 +18,6 @@ from beta_training.forum.models import ForumPost, ForumReport, ForumThread
 from tests.conftest import login
 from tests.factories import make_forum, make_forum_member, make_forum_post, make_forum_thread, make_user
 
-ROLES = ["anonymous", "author", "member", "non_member", "trainer", "course_lead", "admin"]
-LOGIN = "login"
-
 
 @pytest.fixture
 def world(app):
@@ -36,88 +34,9 @@ def world(app):
     return {"forum": forum, "thread": thread, "reply": reply, "users": users}
 
 
-def _as(client, world, role):
-    if role != "anonymous":
-        login(client, world["users"][role])
-    return client
-
-
 def _url(template, world):
     return template.format(forum=world["forum"].id, thread=world["thread"].id, post=world["reply"].id,
                            run=world["forum"].course_run_id, category=world["forum"].categories[0].id)
-
-
-READERS = {"anonymous": LOGIN, "author": 200, "member": 200, "non_member": 404, "trainer": 200, "course_lead": 200, "admin": 200}
-STAFF_ONLY = {**READERS, "author": 403, "member": 403}
-GET_ROUTES = [
-    ("/forum/", {**{r: 200 for r in ROLES}, "anonymous": LOGIN}),
-    ("/forum/preferences", {**{r: 200 for r in ROLES}, "anonymous": LOGIN}),
-    ("/forum/mooc/{run}", {**READERS, "author": 302, "member": 302, "trainer": 302, "course_lead": 302, "admin": 302}),
-    ("/forum/{forum}", READERS),
-    ("/forum/{forum}?filtre=sans-reponse-equipe", READERS),
-    ("/forum/{forum}/nouveau-sujet", READERS),
-    ("/forum/{forum}/recherche?q=secret", READERS),
-    ("/forum/{forum}/sujets/{thread}", READERS),
-    ("/forum/{forum}/sujets/{thread}/verrouiller", STAFF_ONLY),
-    ("/forum/{forum}/sujets/{thread}/fermer", STAFF_ONLY),
-    ("/forum/{forum}/moderation", STAFF_ONLY),
-    ("/forum/messages/{post}/modifier", {**READERS, "member": 403}),
-    ("/forum/messages/{post}/historique", READERS),
-    ("/forum/messages/{post}/signaler", {**READERS, "author": 403}),
-    ("/forum/messages/{post}/masquer", STAFF_ONLY),
-]
-
-
-@pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("url,expected", GET_ROUTES, ids=[u for u, _ in GET_ROUTES])
-def test_get_routes_by_role(client, world, role, url, expected):
-    response = _as(client, world, role).get(_url(url, world))
-    expected = expected[role]
-    if expected == LOGIN:
-        assert response.status_code == 302 and response.headers["Location"].startswith("/compte/connexion?next=")
-    else:
-        assert response.status_code == expected
-    if role == "non_member":
-        assert "Sujet secret" not in response.text  # nothing of the forum shows
-
-
-POST_ROUTES = [
-    # (url, data, expected per role): staff actions are 403 to members, everything is 404 to non-members.
-    ("/forum/{forum}/suivre", {"suivre": "1"}, {**READERS, "author": 302, "member": 302, "trainer": 302, "course_lead": 302, "admin": 302}),
-    ("/forum/{forum}/sujets/{thread}/suivre", {"suivre": "1"}, {**READERS, "author": 302, "member": 302, "trainer": 302, "course_lead": 302, "admin": 302}),
-    ("/forum/{forum}/sujets/{thread}/repondre", {"body": "Une réponse"}, {**READERS, "author": 302, "member": 302, "trainer": 302, "course_lead": 302, "admin": 302}),
-    ("/forum/{forum}/sujets/{thread}/epingler", {"epingler": "1"}, {**STAFF_ONLY, "trainer": 302, "course_lead": 302, "admin": 302}),
-    ("/forum/{forum}/sujets/{thread}/accepter/{post}", {}, {**READERS, "author": 302, "member": 403, "trainer": 302, "course_lead": 302, "admin": 302}),
-    ("/forum/messages/{post}/approuver", {}, {**STAFF_ONLY, "trainer": 302, "course_lead": 302, "admin": 302}),
-    ("/forum/messages/{post}/supprimer", {}, {**READERS, "author": 302, "member": 403, "trainer": 302, "course_lead": 302, "admin": 302}),
-    ("/forum/{forum}/nouveau-sujet", {"category_id": "{category}", "kind": "question", "title": "T", "body": "B"}, {**READERS, "author": 302, "member": 302, "trainer": 302, "course_lead": 302, "admin": 302}),
-    ("/forum/{forum}/sujets/{thread}/retirer-acceptation", {}, {**READERS, "author": 302, "member": 403, "trainer": 302, "course_lead": 302, "admin": 302}),
-    ("/forum/{forum}/sujets/{thread}/fermer", {"reason": "Doublon"}, {**STAFF_ONLY, "trainer": 302, "course_lead": 302, "admin": 302}),
-    ("/forum/{forum}/sujets/{thread}/rouvrir", {}, {**STAFF_ONLY, "trainer": 302, "course_lead": 302, "admin": 302}),
-    ("/forum/messages/{post}/masquer", {"reason": "Charte"}, {**STAFF_ONLY, "trainer": 302, "course_lead": 302, "admin": 302}),
-    ("/forum/messages/{post}/retablir", {}, {**STAFF_ONLY, "trainer": 302, "course_lead": 302, "admin": 302}),
-    ("/forum/messages/{post}/conserver", {}, {**STAFF_ONLY, "trainer": 302, "course_lead": 302, "admin": 302}),
-    ("/forum/messages/{post}/signaler", {"reason": "Hors charte"}, {**READERS, "author": 403, "member": 302, "trainer": 302, "course_lead": 302, "admin": 302}),
-    ("/forum/messages/{post}/modifier", {"body": "Nouveau texte"}, {**READERS, "author": 302, "member": 403, "trainer": 302, "course_lead": 302, "admin": 302}),
-]
-
-
-@pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("url,data,expected", POST_ROUTES, ids=[u for u, _d, _e in POST_ROUTES])
-def test_post_routes_by_role(client, world, role, url, data, expected):
-    before = db.session.scalar(sa.select(sa.func.count()).select_from(ForumPost))
-    response = _as(client, world, role).post(_url(url, world), data={k: _url(v, world) for k, v in data.items()})
-    expected = expected[role]
-    if expected == LOGIN:
-        assert response.status_code == 302 and "/compte/connexion" in response.headers["Location"]
-    else:
-        assert response.status_code == expected
-    if expected != 302:  # refused: nothing changed
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(ForumPost)) == before
-        thread, reply = db.session.get(ForumThread, world["thread"].id), db.session.get(ForumPost, world["reply"].id)
-        assert (thread.pinned, thread.state, reply.body, reply.hidden_at, reply.deleted_at) == (
-            False, "open", "Réponse de l’auteur", None, None)
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(ForumReport)) == 0
 
 
 def test_csrf_is_required_on_forum_forms(client, world):
