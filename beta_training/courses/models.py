@@ -41,6 +41,14 @@ class Course(TimestampMixin, db.Model):
     video_minutes: Mapped[int | None]  # total length of the videos, shown rounded (« environ 1 h 30 »)
     prerequisites: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
 
+    @property
+    def video_duration(self) -> str:
+        """« 1 h 30 », « 2 h », « 45 min »: the length of the videos, as the course presents it."""
+        hours, minutes = divmod(self.video_minutes or 0, 60)
+        if not hours:
+            return _("%(m)s min", m=minutes)
+        return _("%(h)s h %(m)02d", h=hours, m=minutes) if minutes else _("%(h)s h", h=hours)
+
     modules: Mapped[list["CourseModule"]] = relationship(
         back_populates="course", cascade="all, delete-orphan", order_by="CourseModule.position", lazy="raise_on_sql"
     )
@@ -230,8 +238,17 @@ class CourseItem(TimestampMixin, db.Model):
         return link_detail(self.resource_url)
 
     @property
+    def resource_link_is_document(self) -> bool:
+        return _linked_extension(self.resource_url) in LINKED_DOCUMENT_TYPES
+
+    @property
     def transcript_link_detail(self) -> str:
         return link_detail(self.transcript_url)
+
+    @property
+    def video_host(self) -> str:
+        """« dailymotion.com »: who serves an embedded player."""
+        return (urlsplit(self.video_url).hostname or "").removeprefix("www.")
 
     @property
     def is_embed(self) -> bool:
@@ -242,13 +259,16 @@ class CourseItem(TimestampMixin, db.Model):
 LINKED_DOCUMENT_TYPES = ("pdf", "odt", "ods", "odp", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "csv", "zip")
 
 
+def _linked_extension(url: str) -> str:
+    name = urlsplit(url).path.rsplit("/", 1)[-1]
+    return name.rpartition(".")[2].lower() if "." in name else ""
+
+
 def link_detail(url: str) -> str:
     """« PDF – site beta.gouv.fr » for a document, « Page web – site fondapol.org » for a page."""
-    parts = urlsplit(url)
-    name = parts.path.rsplit("/", 1)[-1]
-    extension = name.rpartition(".")[2].lower() if "." in name else ""
+    extension = _linked_extension(url)
     kind = extension.upper() if extension in LINKED_DOCUMENT_TYPES else _("Page web")
-    host = (parts.hostname or "").removeprefix("www.")
+    host = (urlsplit(url).hostname or "").removeprefix("www.")
     return _("%(kind)s – site %(host)s", kind=kind, host=host) if host else kind
 
 
