@@ -188,7 +188,7 @@ _Dumper.add_representer(str, lambda dumper, value: dumper.represent_scalar(
 
 
 def _yaml(value) -> str:
-    return yaml.dump(value, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=120)
+    return yaml.dump(value, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=110)
 
 
 OPTIONAL_KEYS = ("summary", "runs", "partners", "description", "video_minutes", "prerequisites")
