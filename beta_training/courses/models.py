@@ -1,3 +1,4 @@
+import unicodedata
 from datetime import datetime
 from enum import StrEnum
 
@@ -147,6 +148,14 @@ class Sequence(db.Model):
     def label(self) -> str:
         """« Séquence 3 : … »; an unnumbered part is its title."""
         return self.title if self.number is None else _("Séquence %(n)s : %(title)s", n=self.number, title=self.title)
+
+    @property
+    def export_name(self) -> str:
+        """Its name in CSV exports: « sequence_3 », or an unnumbered part's title in ASCII (« documents_utiles »)."""
+        if self.number is not None:
+            return f"sequence_{self.number}"
+        ascii_title = unicodedata.normalize("NFKD", self.title).encode("ascii", "ignore").decode().lower()
+        return "_".join("".join(c if c.isalnum() else " " for c in ascii_title).split())
 
     @property
     def short_label(self) -> str:

@@ -149,3 +149,12 @@ def test_forum_categories_are_named_by_the_part_labels(ctx, real_course):
     _course, runs = real_course
     forum = forum_for_run(db.session.get(CourseRun, runs["session-demo"].id))
     assert [category.title for category in forum.categories][2:] == PARTS
+
+
+def test_the_learners_csv_names_every_part(client, real_course):
+    _course, runs = real_course
+    make_enrolment(runs["session-demo"])
+    login(client, make_user(roles=["trainer"]))
+    header = client.get(f"/mooc/gestion/sessions/{runs['session-demo'].id}/apprenants.csv").text.splitlines()[0]
+    assert header.split(";")[7:] == ["introduction_pourcent"] + [f"sequence_{n}_pourcent" for n in range(1, 6)] + [
+        "documents_utiles_pourcent"]
