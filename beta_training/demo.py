@@ -200,11 +200,13 @@ MOOC_FOLDER = ROOT / "content" / "courses" / MOOC_SLUG
 
 
 def seed_mooc(today: date) -> None:
-    """The course comes from its content folder (as `flask courses import` would load it)."""
+    """The course comes from its content folder (as `flask courses import` would load it), with the run of
+    2018 as it was (registration 1 Oct → 15 Nov, access 15 Oct → 30 Nov 2018, Paris time), now over; beside
+    it, a demonstration run open today."""
     from beta_training.courses.content import import_course
 
     course = import_course(MOOC_FOLDER)
-    # Registration 1 Oct → 15 Nov, access 15 Oct → 30 Nov, shifted so that today is day 26 (both open).
+    # The same windows as in 2018, shifted so that today is 26 October (registration and access both open).
     shift = today - date(today.year, 10, 26)
     registration_opens = date(today.year, 10, 1) + shift
     access_starts = date(today.year, 10, 15) + shift
@@ -221,7 +223,7 @@ def seed_mooc(today: date) -> None:
 
 def seed_forum() -> None:
     """The demo run's forum: Agnès (enrolled) asks the course lead, who answers; an announcement; a discussion
-    in the first sequence. Written once: a forum that already has threads is left as it is."""
+    in « Séquence 2 : Trouver ses premiers utilisateurs ». Written once: a forum that already has threads is left as it is."""
     from beta_training.courses.models import CourseRun
     from beta_training.forum import services as forum_services
     from beta_training.forum.models import ForumThread
@@ -233,7 +235,8 @@ def seed_forum() -> None:
     forum = forum_services.forum_for_run(run)
     if db.session.scalar(sa.select(sa.exists().where(ForumThread.forum_id == forum.id))):
         return
-    lead_questions, general, first_sequence = forum.categories[0], forum.categories[1], forum.categories[2]
+    lead_questions, general = forum.categories[0], forum.categories[1]
+    first_users = next(c for c in forum.categories if c.sequence_id == _sequence_id(run.course_id, number=2))
     forum_services.start_thread(
         forum, lead, category_id=general.id, kind="discussion", announcement=True,
         title="Bienvenue dans le forum de la session",
@@ -252,9 +255,16 @@ def seed_forum() -> None:
              "pas seulement un besoin supposé.")
     forum_services.accept_answer(question, agent, answer)
     forum_services.start_thread(
-        forum, agent, category_id=first_sequence.id, kind="discussion",
+        forum, agent, category_id=first_users.id, kind="discussion",
         title="Vos premiers usagers, vous les avez trouvés où ?",
         body="Pour ma part : au guichet, en passant une matinée avec les agents d'accueil. Et vous ?")
+
+
+def _sequence_id(course_id: int, *, number: int) -> int:
+    from beta_training.courses.models import CourseModule, Sequence
+
+    return db.session.scalar(sa.select(Sequence.id).join(CourseModule)
+                             .where(CourseModule.course_id == course_id, Sequence.number == number))
 
 
 def seed_demo(today: date | None = None) -> None:

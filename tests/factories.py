@@ -148,8 +148,11 @@ def make_course_run(course=None, **values) -> CourseRun:
 
 
 def make_course_module(course=None, **values) -> CourseModule:
+    """Numbered like its position (Module 1, 2…) unless `number` says otherwise (None: an unnumbered part)."""
     course = course or make_course()
-    return _save(CourseModule(course_id=course.id, **{"position": _n(), "title": "Module", **values}))
+    values.setdefault("position", _n())
+    values.setdefault("number", values["position"])
+    return _save(CourseModule(course_id=course.id, **{"title": "Module", **values}))
 
 
 def make_sequence(module=None, **values) -> Sequence:

@@ -1,6 +1,8 @@
 """A course as a folder of YAML and Markdown, so it can live in version control.
 
-    <folder>/course.yml          course fields, runs, modules → sequences → item keys (in order)
+    <folder>/course.yml          course fields, runs, modules → sequences → item keys (in order); a module
+                                 with `numbered: false` is an unnumbered part (an introduction, « Documents
+                                 utiles »): it and its sequences are not counted in « Module N », « Séquence N »
     <folder>/items/<key>.md      one item: YAML front matter + Markdown body (the text lesson, the quote,
                                  the resource description, the quiz question, or a video's transcript)
     <folder>/files/…             downloadable files of resources, named by `file:` in the item's front matter
@@ -13,11 +15,13 @@ import yaml
 
 from beta_training.core.models import from_paris, to_paris
 from beta_training.courses import queries, services
-from beta_training.courses.models import Course, CourseItem, ItemKind
+from beta_training.courses.models import Course, CourseItem, CourseModule, ItemKind, Sequence
 from beta_training.extensions import db
 
-ITEM_FIELDS = ("kind", "title", "video_url", "duration_seconds", "subtitles_url", "person_name", "person_role",
-               "resource_url")
+ITEM_FIELDS = ("kind", "title", "video_url", "duration_seconds", "transcript_url", "is_testimony", "subtitles_url",
+               "person_name", "person_role", "resource_url")
+ITEM_DEFAULTS = {"duration_seconds": None, "is_testimony": False}  # the others default to ""
+COURSE_FIELDS = ("summary", "partners", "description", "video_minutes", "prerequisites")
 RUN_DATES = ("registration_opens_at", "registration_closes_at", "access_starts_at", "access_ends_at")
 
 
@@ -42,8 +46,8 @@ def import_course(folder: Path, prune: bool = False, max_file_bytes: int = 20 * 
     folder = Path(folder).resolve()
     spec = yaml.safe_load((folder / "course.yml").read_text(encoding="utf-8"))
     course = services.upsert_course(
-        slug=spec["slug"], title=spec["title"], summary=spec.get("summary", ""), partners=spec.get("partners", ""),
-        published=bool(spec.get("published", False)),
+        slug=spec["slug"], title=spec["title"], published=bool(spec.get("published", False)),
+        **{name: spec.get(name, None if name == "video_minutes" else "") for name in COURSE_FIELDS},
     )
     for run in spec.get("runs", ()):
         try:
@@ -52,21 +56,42 @@ def import_course(folder: Path, prune: bool = False, max_file_bytes: int = 20 * 
         except services.CourseError as error:
             raise ContentError(f"run {run['slug']}: {error}") from None
     keys = set()
-    number = 0
+    module_number = sequence_number = 0
+    listed_sequences = {}  # module id → how many sequences the folder lists
     for module_position, module_spec in enumerate(spec["modules"], start=1):
+        numbered = module_spec.get("numbered", True)
+        if numbered:
+            module_number += 1
         module = services.upsert_module(course, position=module_position, title=module_spec["title"],
-                                        summary=module_spec.get("summary", ""))
+                                        number=module_number if numbered else None, summary=module_spec.get("summary", ""))
+        listed_sequences[module.id] = len(module_spec["sequences"])
         for sequence_position, sequence_spec in enumerate(module_spec["sequences"], start=1):
-            number += 1
-            sequence = services.upsert_sequence(module, position=sequence_position, number=number,
+            if numbered:
+                sequence_number += 1
+            sequence = services.upsert_sequence(module, position=sequence_position,
+                                                number=sequence_number if numbered else None,
                                                 title=sequence_spec["title"], summary=sequence_spec.get("summary", ""))
             _place_items(sequence, sequence_spec.get("items", ()), folder, keys, max_file_bytes)
     if prune:
         for item in db.session.scalars(sa.select(CourseItem).where(CourseItem.course_id == course.id)):
             if item.key not in keys:
                 db.session.delete(item)
+        _prune_structure(course, listed_sequences)
     db.session.flush()
     return course
+
+
+def _prune_structure(course: Course, listed_sequences: dict[int, int]) -> None:
+    """Modules and sequences the folder no longer has (positions past its own), with what they hold (the
+    database cascades to their items)."""
+    db.session.flush()
+    db.session.execute(sa.delete(Sequence).where(
+        Sequence.module_id.in_(list(listed_sequences)),
+        Sequence.position > sa.case(listed_sequences, value=Sequence.module_id),
+    ))
+    db.session.execute(sa.delete(CourseModule).where(CourseModule.course_id == course.id,
+                                                     CourseModule.id.not_in(list(listed_sequences))))
+    db.session.expire_all()
 
 
 def _place_items(sequence, item_keys, folder: Path, seen: set, max_file_bytes: int) -> None:
@@ -94,7 +119,7 @@ def _place_items(sequence, item_keys, folder: Path, seen: set, max_file_bytes: i
         seen.add(key)
         front, body = _split_front_matter((folder / "items" / f"{key}.md").read_text(encoding="utf-8"))
         kind = ItemKind(front["kind"])
-        values = {name: front.get(name, "" if name != "duration_seconds" else None) for name in ITEM_FIELDS}
+        values = {name: front.get(name, ITEM_DEFAULTS.get(name, "")) for name in ITEM_FIELDS}
         values["kind"] = kind.value
         values["body"] = ""
         values["transcript"] = ""
@@ -127,20 +152,22 @@ def export_course(course: Course, folder: Path) -> None:
     folder = Path(folder)
     (folder / "items").mkdir(parents=True, exist_ok=True)
     spec = {
-        "slug": course.slug, "title": course.title, "summary": course.summary, "partners": course.partners,
+        "slug": course.slug, "title": course.title, **{name: getattr(course, name) for name in COURSE_FIELDS},
         "published": course.published,
         "runs": [{"slug": run.slug, "name": run.name, **{name: to_paris(getattr(run, name)) for name in RUN_DATES}}
                  for run in course.runs],
         "modules": [
-            {"title": module.title, "summary": module.summary, "sequences": [
+            {"title": module.title, **({} if module.number is not None else {"numbered": False}),
+             "summary": module.summary, "sequences": [
                 {"title": sequence.title, "summary": sequence.summary, "items": [item.key for item in sequence.items]}
                 for sequence in module.sequences]}
             for module in course.modules
         ],
     }
-    (folder / "course.yml").write_text(yaml.safe_dump(_compact(spec), allow_unicode=True, sort_keys=False), encoding="utf-8")
+    (folder / "course.yml").write_text(_yaml(_compact(spec)), encoding="utf-8")
     for item in queries.ordered_items(course):
-        front = {name: _plain(getattr(item, name)) for name in ITEM_FIELDS if getattr(item, name) not in ("", None)}
+        front = {name: _plain(getattr(item, name)) for name in ITEM_FIELDS
+                 if getattr(item, name) not in ("", None) and getattr(item, name) is not False}
         if item.resource_file is not None:
             relative = f"files/{item.key}/{item.resource_file.filename}"
             (folder / relative).parent.mkdir(parents=True, exist_ok=True)
@@ -148,8 +175,23 @@ def export_course(course: Course, folder: Path) -> None:
             front["file"] = relative
         if item.kind == ItemKind.QUIZ:
             front["choices"] = [{"text": c.text, "correct": c.is_correct, "feedback": c.feedback} for c in item.choices]
-        text = "---\n" + yaml.safe_dump(front, allow_unicode=True, sort_keys=False) + "---\n" + getattr(item, _body_field(item.kind)) + "\n"
+        text = "---\n" + _yaml(front) + "---\n" + getattr(item, _body_field(item.kind)) + "\n"
         (folder / "items" / f"{item.key}.md").write_text(text, encoding="utf-8")
+
+
+class _Dumper(yaml.SafeDumper):
+    """Text of several lines (a course description) as a YAML block, readable and editable as written."""
+
+
+_Dumper.add_representer(str, lambda dumper, value: dumper.represent_scalar(
+    "tag:yaml.org,2002:str", value, style="|" if "\n" in value else None))
+
+
+def _yaml(value) -> str:
+    return yaml.dump(value, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=110)
+
+
+OPTIONAL_KEYS = ("summary", "runs", "partners", "description", "video_minutes", "prerequisites")
 
 
 def _plain(value):
@@ -158,9 +200,9 @@ def _plain(value):
 
 
 def _compact(value):
-    """Leave out empty summaries and lists, as a person writing the file would."""
+    """Leave out empty summaries, lists and optional course fields, as a person writing the file would."""
     if isinstance(value, dict):
-        return {k: _compact(v) for k, v in value.items() if not (k in ("summary", "runs") and v in ("", []))}
+        return {k: _compact(v) for k, v in value.items() if not (k in OPTIONAL_KEYS and v in ("", [], None))}
     if isinstance(value, list):
         return [_compact(v) for v in value]
     return value

@@ -25,7 +25,11 @@ class ItemForm(FlaskForm):
     video_url = StringField(_l("Adresse de la vidéo"), description=_l("Fichier .mp4/.webm ou lien d’intégration"), validators=[Optional(), Length(max=500)])
     duration_seconds = IntegerField(_l("Durée (secondes)"), validators=[
         Optional(), NumberRange(min=1, max=24 * 3600, message=_l("Indiquez une durée entre 1 seconde et 24 heures (86 400 secondes)."))])
-    transcript = TextAreaField(_l("Transcription"), description=_l("Obligatoire pour une vidéo."), validators=[Optional(), Length(max=20000)], render_kw={"rows": 6})
+    transcript = TextAreaField(_l("Transcription"), description=_l("Une vidéo a sa transcription : ici en texte, ou bien en lien ci-dessous."),
+                               validators=[Optional(), Length(max=20000)], render_kw={"rows": 6})
+    transcript_url = StringField(_l("Lien de la transcription"), description=_l("Par exemple un PDF : https://beta.gouv.fr/content/docs/mooc/4-identifier-probleme.pdf"),
+                                 validators=[Optional(), Length(max=500)])
+    is_testimony = BooleanField(_l("Cette vidéo est un témoignage (nom et rôle de la personne ci-dessous)"))
     subtitles_url = StringField(_l("Sous-titres (fichier .vtt)"), validators=[Optional(), Length(max=500)])
     person_name = StringField(_l("Personne (témoignage)"), validators=[Optional(), Length(max=200)])
     person_role = StringField(_l("Rôle de la personne"), validators=[Optional(), Length(max=200)])
@@ -46,8 +50,8 @@ class ItemForm(FlaskForm):
         valid = super().validate(extra_validators)
         has_video = self.kind.data == "video" or (self.kind.data == "testimonial" and (self.video_url.data or "").strip())
         if has_video:
-            if not (self.transcript.data or "").strip():
-                self.transcript.errors.append(_l("Une vidéo doit avoir sa transcription (accessibilité)."))
+            if not ((self.transcript.data or "").strip() or (self.transcript_url.data or "").strip()):
+                self.transcript.errors.append(_l("Une vidéo doit avoir sa transcription, en texte ou en lien (accessibilité)."))
                 valid = False
             if not (self.video_url.data or "").strip():
                 self.video_url.errors.append(_l("Indiquez l’adresse de la vidéo, par exemple /static/media/ma-video.webm."))
@@ -66,9 +70,11 @@ class ItemForm(FlaskForm):
 
     def values(self) -> dict:
         data = {name: getattr(self, name).data for name in (
-            "kind", "title", "body", "video_url", "duration_seconds", "transcript", "subtitles_url", "person_name",
-            "person_role", "resource_url")}
-        return {k: ("" if v is None and k != "duration_seconds" else v) for k, v in data.items()}
+            "kind", "title", "body", "video_url", "duration_seconds", "transcript", "transcript_url", "subtitles_url",
+            "person_name", "person_role", "resource_url")}
+        values = {k: ("" if v is None and k != "duration_seconds" else v) for k, v in data.items()}
+        values["is_testimony"] = bool(self.is_testimony.data) and self.kind.data == "video"
+        return values
 
 
 def parse_choices(text: str) -> list[dict]:

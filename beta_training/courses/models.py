@@ -1,7 +1,11 @@
+import unicodedata
 from datetime import datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
+from urllib.parse import urlsplit
+
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -33,6 +37,18 @@ class Course(TimestampMixin, db.Model):
     summary: Mapped[str] = mapped_column(sa.Text, default="")
     partners: Mapped[str] = mapped_column(sa.String(200), default="")
     published: Mapped[bool] = mapped_column(default=False)
+    # The presentation page: what the course is (Markdown), and the facts a learner weighs before enrolling.
+    description: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    video_minutes: Mapped[int | None]  # total length of the videos, shown rounded (« environ 1 h 30 »)
+    prerequisites: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+
+    @property
+    def video_duration(self) -> str:
+        """« 1 h 30 », « 2 h », « 45 min »: the length of the videos, as the course presents it."""
+        hours, minutes = divmod(self.video_minutes or 0, 60)
+        if not hours:
+            return _("%(m)s min", m=minutes)
+        return _("%(h)s h %(m)02d", h=hours, m=minutes) if minutes else _("%(h)s h", h=hours)
 
     modules: Mapped[list["CourseModule"]] = relationship(
         back_populates="course", cascade="all, delete-orphan", order_by="CourseModule.position", lazy="raise_on_sql"
@@ -80,12 +96,16 @@ class CourseRun(TimestampMixin, db.Model):
 
 
 class CourseModule(db.Model):
+    """A part of the course. Numbered modules (Module 1, 2…) hold numbered sequences; an unnumbered one
+    (number None: the introduction, « Documents utiles ») holds unnumbered parts."""
+
     __tablename__ = "course_modules"
     __table_args__ = (sa.UniqueConstraint("course_id", "position", name="uq_course_modules_course_position"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(sa.ForeignKey("courses.id", ondelete="CASCADE"), index=True)
     position: Mapped[int]
+    number: Mapped[int | None]
     title: Mapped[str] = mapped_column(sa.String(200))
     summary: Mapped[str] = mapped_column(sa.Text, default="")
 
@@ -94,9 +114,20 @@ class CourseModule(db.Model):
         back_populates="module", cascade="all, delete-orphan", order_by="Sequence.position", lazy="raise_on_sql"
     )
 
+    @property
+    def label(self) -> str:
+        """« Module 1 : … »; an unnumbered part (the introduction, « Documents utiles ») is its title."""
+        return self.title if self.number is None else _("Module %(n)s : %(title)s", n=self.number, title=self.title)
+
+    @property
+    def short_label(self) -> str:
+        """« Module 1 », or the title of an unnumbered part (progress bars, charts)."""
+        return self.title if self.number is None else _("Module %(n)s", n=self.number)
+
 
 class Sequence(db.Model):
-    """Numbered across the course (Séquence 1 … 5), ordered inside its module."""
+    """Numbered across the course (Séquence 1 … 5), ordered inside its module; the parts of an unnumbered
+    module are unnumbered (number None)."""
 
     __tablename__ = "sequences"
     __table_args__ = (sa.UniqueConstraint("module_id", "position", name="uq_sequences_module_position"),)
@@ -104,7 +135,7 @@ class Sequence(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     module_id: Mapped[int] = mapped_column(sa.ForeignKey("course_modules.id", ondelete="CASCADE"), index=True)
     position: Mapped[int]
-    number: Mapped[int]
+    number: Mapped[int | None]
     title: Mapped[str] = mapped_column(sa.String(200))
     summary: Mapped[str] = mapped_column(sa.Text, default="")
 
@@ -112,6 +143,24 @@ class Sequence(db.Model):
     items: Mapped[list["CourseItem"]] = relationship(
         back_populates="sequence", cascade="all, delete-orphan", order_by="CourseItem.position", lazy="raise_on_sql"
     )
+
+    @property
+    def label(self) -> str:
+        """« Séquence 3 : … »; an unnumbered part is its title."""
+        return self.title if self.number is None else _("Séquence %(n)s : %(title)s", n=self.number, title=self.title)
+
+    @property
+    def export_name(self) -> str:
+        """Its name in CSV exports: « sequence_3 », or an unnumbered part's title in ASCII (« documents_utiles »)."""
+        if self.number is not None:
+            return f"sequence_{self.number}"
+        ascii_title = unicodedata.normalize("NFKD", self.title).encode("ascii", "ignore").decode().lower()
+        return "_".join("".join(c if c.isalnum() else " " for c in ascii_title).split())
+
+    @property
+    def short_label(self) -> str:
+        """« Séquence 3 », or the title of an unnumbered part (progress bars, charts)."""
+        return self.title if self.number is None else _("Séquence %(n)s", n=self.number)
 
 
 # --- Content items -----------------------------------------------------------------------------------
@@ -149,7 +198,9 @@ class CourseItem(TimestampMixin, db.Model):
     __table_args__ = (
         sa.UniqueConstraint("sequence_id", "position", name="uq_course_items_sequence_position"),
         sa.UniqueConstraint("course_id", "key", name="uq_course_items_course_key"),
-        sa.CheckConstraint("kind != 'video' OR (transcript != '' AND video_url != '')", name="video_has_transcript"),
+        # Accessibility: a video always has its transcript within reach, as text here or as a link (a PDF).
+        sa.CheckConstraint("kind != 'video' OR (video_url != '' AND (transcript != '' OR transcript_url != ''))",
+                           name="video_has_transcript"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -163,6 +214,9 @@ class CourseItem(TimestampMixin, db.Model):
     video_url: Mapped[str] = mapped_column(sa.String(500), default="")
     duration_seconds: Mapped[int | None]
     transcript: Mapped[str] = mapped_column(sa.Text, default="")
+    transcript_url: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
+    # A video where someone tells their own story (« Témoignage »), with person_name and person_role.
+    is_testimony: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     subtitles_url: Mapped[str] = mapped_column(sa.String(500), default="")
     person_name: Mapped[str] = mapped_column(sa.String(200), default="")
     person_role: Mapped[str] = mapped_column(sa.String(200), default="")
@@ -178,6 +232,8 @@ class CourseItem(TimestampMixin, db.Model):
 
     @property
     def kind_label(self) -> str:
+        if self.kind == ItemKind.VIDEO and self.is_testimony:
+            return str(ITEM_KIND_LABELS[ItemKind.TESTIMONIAL])
         return str(ITEM_KIND_LABELS[ItemKind(self.kind)])
 
     @property
@@ -185,9 +241,44 @@ class CourseItem(TimestampMixin, db.Model):
         return ITEM_KIND_ICONS[ItemKind(self.kind)]
 
     @property
+    def resource_link_detail(self) -> str:
+        """What a link to another site leads to, as DSFR links say it: « PDF – site beta.gouv.fr ». No size:
+        we do not host the file, and a size we cannot check would be a guess."""
+        return link_detail(self.resource_url)
+
+    @property
+    def resource_link_is_document(self) -> bool:
+        return _linked_extension(self.resource_url) in LINKED_DOCUMENT_TYPES
+
+    @property
+    def transcript_link_detail(self) -> str:
+        return link_detail(self.transcript_url)
+
+    @property
+    def video_host(self) -> str:
+        """« dailymotion.com »: who serves an embedded player."""
+        return (urlsplit(self.video_url).hostname or "").removeprefix("www.")
+
+    @property
     def is_embed(self) -> bool:
         """Files (.mp4, .webm) play in a <video>; anything else is an embed (PeerTube, Dailymotion…)."""
         return not self.video_url.lower().split("?")[0].endswith((".mp4", ".webm", ".ogv"))
+
+
+LINKED_DOCUMENT_TYPES = ("pdf", "odt", "ods", "odp", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "csv", "zip")
+
+
+def _linked_extension(url: str) -> str:
+    name = urlsplit(url).path.rsplit("/", 1)[-1]
+    return name.rpartition(".")[2].lower() if "." in name else ""
+
+
+def link_detail(url: str) -> str:
+    """« PDF – site beta.gouv.fr » for a document, « Page web – site fondapol.org » for a page."""
+    extension = _linked_extension(url)
+    kind = extension.upper() if extension in LINKED_DOCUMENT_TYPES else _("Page web")
+    host = (urlsplit(url).hostname or "").removeprefix("www.")
+    return _("%(kind)s – site %(host)s", kind=kind, host=host) if host else kind
 
 
 class ResourceFile(db.Model):

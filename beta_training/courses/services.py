@@ -80,12 +80,14 @@ def upsert_sequence(module: CourseModule, *, position: int, **values) -> Sequenc
 
 
 def add_module(course: Course, *, title: str, summary: str = "") -> CourseModule:
+    """A new numbered module, after the last part (Module N+1)."""
     position = db.session.scalar(
         sa.select(sa.func.coalesce(sa.func.max(CourseModule.position), 0) + 1).where(CourseModule.course_id == course.id)
     )
-    module = CourseModule(course_id=course.id, position=position, title=title.strip(), summary=summary.strip())
+    module = CourseModule(course_id=course.id, position=position, number=0, title=title.strip(), summary=summary.strip())
     db.session.add(module)
     db.session.flush()
+    renumber_sequences(course.id)
     return module
 
 
@@ -101,12 +103,28 @@ def add_sequence(module: CourseModule, *, title: str, summary: str = "") -> Sequ
 
 
 def renumber_sequences(course_id: int) -> None:
-    """Sequences are numbered across the course (Séquence 1 … 5), in module then sequence order."""
+    """Numbered modules are numbered in order (Module 1, 2), and their sequences across the course
+    (Séquence 1 … 5); the parts of an unnumbered module (the introduction, « Documents utiles ») stay
+    unnumbered and do not count."""
+    modules = db.session.scalars(
+        sa.select(CourseModule).where(CourseModule.course_id == course_id).order_by(CourseModule.position)
+    ).all()
     sequences = db.session.scalars(
         sa.select(Sequence).join(CourseModule).where(CourseModule.course_id == course_id)
         .order_by(CourseModule.position, Sequence.position)
     ).all()
-    for number, sequence in enumerate(sequences, start=1):
+    numbers = {}
+    for module in modules:
+        if module.number is not None:
+            numbers[module.id] = len(numbers) + 1
+            if module.number != numbers[module.id]:
+                module.number = numbers[module.id]
+    counted = 0
+    for sequence in sequences:
+        number = None
+        if sequence.module_id in numbers:
+            counted += 1
+            number = counted
         if sequence.number != number:
             sequence.number = number
     db.session.flush()
@@ -135,8 +153,10 @@ def save_item(sequence: Sequence, *, key: str, choices: list[dict] | None = None
     else:
         values.pop("position", None)
         values["sequence_id"] = sequence.id
-    if values.get("kind", item.kind) == ItemKind.VIDEO and not (values.get("transcript", item.transcript) or "").strip():
-        raise CourseError(_("Une vidéo doit avoir sa transcription (accessibilité)."))
+    if values.get("kind", item.kind) == ItemKind.VIDEO and not any(
+        (values.get(name, getattr(item, name)) or "").strip() for name in ("transcript", "transcript_url")
+    ):
+        raise CourseError(_("Une vidéo doit avoir sa transcription, en texte ou en lien (accessibilité)."))
     assign_changed(item, values)
     db.session.flush()
     if choices is not None:

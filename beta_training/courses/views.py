@@ -556,7 +556,7 @@ def export_learners(run_id):
 
     def lines():
         stream = CsvStream()
-        yield stream.header(CSV_FIXED + [f"sequence_{number}_pourcent" for number in range(1, len(sequences) + 1)])
+        yield stream.header(CSV_FIXED + [f"{s.export_name}_pourcent" for m in course.modules for s in m.sequences])
         with db.session.execute(queries.learners_progress_rows(run).execution_options(yield_per=1000)) as result:
             current, done = None, {}
             for *learner, sequence_id, count in result:

@@ -76,8 +76,7 @@ def forum_for_run(run) -> Forum:
         db.session.add(forum)
         db.session.flush()
     outline = courses.get_course_outline(run.course.slug)
-    _ensure_categories(forum, [(s.id, _("Séquence %(n)s : %(title)s", n=s.number, title=s.title))
-                               for module in outline.modules for s in module.sequences])
+    _ensure_categories(forum, [(s.id, s.label) for module in outline.modules for s in module.sequences])
     return forum
 
 

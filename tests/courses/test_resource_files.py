@@ -95,8 +95,9 @@ def test_seed_course_ships_a_downloadable_file(ctx):
 
     course = import_course(MOOC_FOLDER)
     files = db.session.scalars(sa.select(ResourceFile).join(CourseItem).where(CourseItem.course_id == course.id)).all()
-    assert [f.filename for f in files] == ["modele-indicateurs-impact.csv"]
-    assert files[0].data == (Path(MOOC_FOLDER) / "files" / "s3-ressource" / "modele-indicateurs-impact.csv").read_bytes()
+    assert [f.filename for f in files] == ["fiche-produit-mooc.odt"]  # the fiche produit template of « Documents utiles »
+    assert files[0].data == (Path(MOOC_FOLDER) / "files" / "docs-fiche-produit-modele" / "fiche-produit-mooc.odt").read_bytes()
+    assert files[0].content_type == "application/vnd.oasis.opendocument.text"
 
 
 def _edit_url(course, item):

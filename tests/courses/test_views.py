@@ -7,11 +7,18 @@ from freezegun import freeze_time
 
 from beta_training.accounts.models import Role, User
 from beta_training.core.models import utcnow
-from beta_training.courses import queries
+from beta_training.courses import queries, services
 from beta_training.courses.models import CourseItem, Enrolment, ItemCompletion
 from beta_training.extensions import db
 from tests.conftest import login
-from tests.factories import make_enrolment, make_mooc, make_user
+from tests.factories import (
+    make_course_item,
+    make_course_module,
+    make_enrolment,
+    make_mooc,
+    make_sequence,
+    make_user,
+)
 from tests.records import timeline_of
 
 
@@ -186,6 +193,19 @@ def _bulk_learners(run, count):
 def test_queries_per_page_do_not_grow_with_learners_or_items(client, count_queries):
     small_course, small_run = make_mooc(sequences=(1,), kinds=("text", "video"))
     big_course, big_run = make_mooc(sequences=(3, 2), kinds=("text", "video", "quiz", "testimonial", "resource"))
+    # …and unnumbered parts, as the real course has: an introduction with a testimony video whose transcript is a
+    # link, « Documents utiles » with a hosted file and a link to another site.
+    intro = make_sequence(make_course_module(big_course, position=0, number=None, title="Introduction"),
+                          position=1, number=None, title="Introduction")
+    make_course_item(intro, kind="video", key="intro-video", video_url="https://www.dailymotion.com/embed/video/x6xkiia",
+                     transcript="", transcript_url="https://beta.gouv.fr/content/docs/mooc/2-introduction.pdf",
+                     is_testimony=True, person_name="Pierre Pezziardi", person_role="Entrepreneur en résidence")
+    documents = make_sequence(make_course_module(big_course, position=9, number=None, title="Documents utiles"),
+                              position=1, number=None, title="Documents utiles")
+    template = make_course_item(documents, kind="resource", key="docs-modele")
+    services.attach_resource_file(template, filename="fiche.odt", data=b"PK\x03\x04 une fiche", max_bytes=1024)
+    make_course_item(documents, kind="resource", key="docs-guide", resource_url="https://beta.gouv.fr/content/docs/guide.pdf")
+    db.session.commit()
     _bulk_learners(small_run, 10)
     _bulk_learners(big_run, 1000)
     trainer = make_user(roles=[Role.TRAINER])
@@ -197,10 +217,12 @@ def test_queries_per_page_do_not_grow_with_learners_or_items(client, count_queri
             assert client.get(url).status_code == 200, url
         return counter.count
 
-    for course, run, learner in ((small_course, small_run, learner_small), (big_course, big_run, learner_big)):
+    for course, run, learner, video in ((small_course, small_run, learner_small, "s1-video"),
+                                        (big_course, big_run, learner_big, "intro-video")):
         first = db.session.scalar(sa.select(CourseItem.key).where(CourseItem.course_id == course.id).order_by(CourseItem.id))
         counts = (
             counted(learner, f"/mooc/{course.slug}"),
+            counted(learner, f"/mooc/{course.slug}/{run.slug}/contenu/{video}"),
             counted(learner, f"/mooc/{course.slug}/{run.slug}/progression"),
             counted(learner, f"/mooc/{course.slug}/{run.slug}/contenu/{first}"),
             counted(trainer, f"/mooc/gestion/sessions/{run.id}/tableau-de-bord"),
