@@ -1,4 +1,5 @@
 import logging
+from contextlib import contextmanager
 from logging.config import fileConfig
 
 from flask import current_app
@@ -106,11 +107,44 @@ def run_migrations_online():
             target_metadata=get_metadata(),
             render_item=render_item,
             include_name=include_name,
+            # One transaction for the whole upgrade on SQLite too (Alembic commits each step there by default):
+            # a failed step, or the foreign key check below, leaves the database as it was.
+            transactional_ddl=True,
             **conf_args
         )
 
-        with context.begin_transaction():
-            context.run_migrations()
+        with foreign_keys_off_on_sqlite(connection):
+            with context.begin_transaction():
+                context.run_migrations()
+                check_foreign_keys(connection)
+
+
+@contextmanager
+def foreign_keys_off_on_sqlite(connection):
+    """SQLite alters most things by rebuilding the table (copy, DROP, rename: Alembic's batch mode). The app's
+    connections enforce foreign keys, and then that DROP deletes in cascade every row that references the
+    table (items, quiz answers, progress…) or sets their reference to NULL. SQLite's documented procedure for
+    schema changes is to turn foreign keys off around them (outside a transaction: the pragma is ignored inside
+    one), then check that nothing points nowhere. The pooled connection gets them back afterwards."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    driver_connection = connection.connection.driver_connection
+    driver_connection.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+    finally:
+        if connection.in_transaction():  # a read Alembic made after the commit (autobegun): nothing to keep
+            connection.rollback()
+        driver_connection.execute("PRAGMA foreign_keys=ON")
+
+
+def check_foreign_keys(connection):
+    if connection.dialect.name != "sqlite":
+        return
+    dangling = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+    if dangling:  # raised inside the transaction: the migration is rolled back
+        raise RuntimeError(f"the migration leaves rows that reference nothing (table, rowid, parent, key): {dangling[:10]}")
 
 
 if context.is_offline_mode():

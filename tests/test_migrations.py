@@ -77,3 +77,28 @@ def test_downgrade_to_base_and_up_again(empty_database_url):
         upgrade()
         assert _schema_diff() == []
         db.engine.dispose()
+
+
+@pytest.mark.skipif(is_postgres(), reason="SQLite only: PostgreSQL alters tables in place")
+def test_sqlite_migrations_run_without_foreign_keys_and_give_them_back(empty_database_url):
+    """SQLite rebuilds a table to alter it; with foreign keys on, dropping the old copy would delete in cascade
+    what references it (tests/courses/test_course_parts_migration.py shows the rows are kept). The connection
+    goes back to the pool enforcing them again, and a migration leaving a reference to nothing is refused."""
+    app = _app_for(empty_database_url)
+    with app.app_context():
+        upgrade()
+        with db.engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            connection.rollback()  # the pragma is ignored inside a transaction
+            driver_connection = connection.connection.driver_connection
+            driver_connection.execute("PRAGMA foreign_keys=OFF")
+            driver_connection.execute(
+                "INSERT INTO item_completions (enrolment_id, item_id, source, completed_at) "
+                "VALUES (404, 404, 'button', '2026-12-02 00:00:00')")
+            driver_connection.commit()
+            driver_connection.execute("PRAGMA foreign_keys=ON")
+        # Already at head, the same upgrade succeeded a moment ago: only the check can fail it now. Flask-Migrate
+        # logs the error and exits 1, so a release step stops there.
+        with pytest.raises(SystemExit):
+            upgrade()
+        db.engine.dispose()

@@ -1,5 +1,6 @@
 """The migration that lets parts go unnumbered and transcripts be links keeps every row of a course: on
-SQLite its table rebuilds would otherwise delete, in cascade, the items, choices, files and progress."""
+SQLite its table rebuilds would delete, in cascade, the items, choices, files and progress if migrations ran
+with foreign keys on (migrations/env.py turns them off around a migration, as SQLite prescribes)."""
 
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
