@@ -276,8 +276,9 @@ def detach_resource_file(item: CourseItem) -> None:
 def delete_item(item: CourseItem) -> bool:
     """False if it is already gone: a second click waits for the first (the sequence's row is locked), then
     finds the item deleted."""
+    item_id = item.id  # read before the lock (on SQLite outside a request, taking it commits and expires)
     lock_for_update(Sequence, item.sequence_id)
-    if db.session.get(CourseItem, item.id, populate_existing=True) is None:
+    if db.session.get(CourseItem, item_id, populate_existing=True) is None:
         return False
     db.session.delete(item)
     db.session.flush()
