@@ -109,6 +109,8 @@ def update_cohort(cohort: Cohort, *, actor, now: datetime | None = None, **value
 
 
 def change_cohort_status(cohort: Cohort, target: CohortStatus, *, actor, reason: str = "") -> Cohort:
+    lock_for_update(Cohort, cohort.id)  # a second click waits, then finds the status already changed
+    db.session.refresh(cohort)
     if cohort.status == target:
         return cohort  # a second click: already done
     transition(cohort, COHORT_TRANSITIONS, CohortStatus(target), actor=actor, reason=reason, attribute="status")
@@ -164,9 +166,16 @@ def save_programme_item(cohort: Cohort, *, item: ProgrammeItem | None = None, sp
     return item
 
 
-def delete_programme_item(item: ProgrammeItem) -> None:
+def delete_programme_item(item: ProgrammeItem) -> bool:
+    """False if it is already gone: a second click waits for the first (the session's row is locked), then
+    finds the item deleted."""
+    item_id = item.id  # read before the lock (on SQLite outside a request, taking it commits and expires)
+    lock_for_update(Cohort, item.cohort_id)
+    if db.session.get(ProgrammeItem, item_id, populate_existing=True) is None:
+        return False
     db.session.delete(item)
     db.session.flush()
+    return True
 
 
 def replace_programme(cohort: Cohort, items: list[dict]) -> None:
