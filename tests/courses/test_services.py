@@ -215,6 +215,7 @@ def test_an_item_key_is_unique_in_its_course_and_a_deleted_item_is_deleted_once(
     outline = queries.get_course_outline(course.slug)
     [first, other] = [sequence for module in outline.modules for sequence in module.sequences]
     item = services.add_item(course, first, key="nouvelle-lecon", kind="text", title="Leçon", body="…")
+    db.session.commit()
     with pytest.raises(services.KeyTaken, match="déjà utilisé dans ce cours"):
         services.add_item(course, other, key="nouvelle-lecon", kind="text", title="Autre", body="")
     db.session.rollback()
