@@ -7,6 +7,7 @@ from contextlib import contextmanager
 
 import sqlalchemy as sa
 
+from beta_training.core import db as core_db
 from beta_training.extensions import db
 
 SUBMISSION_KEY = re.compile(r'name="submission_key" type="hidden" value="([^"]+)"')
@@ -49,6 +50,43 @@ def post_at_once(app, user, url: str, data: dict, times: int = 2) -> list:
         raise errors[0]
     assert len(responses) == times, "a request did not finish within 120 s"
     return responses
+
+
+def services_at_once(app, load, act, times: int = 2) -> list:
+    """Call a service `times` times at once, each call as a request would: in its own thread, app context and
+    database session. `load()` reads what the call works on, by id (the test's objects belong to the test's
+    session, which another thread must not use) (the request loading its objects, before any of
+    them has committed); all threads then wait for each other and run `act(loaded)`, then commit through
+    core.db (a refusal rolls back). A lock taken inside the service is what makes the calls queue.
+
+    Returns what each call returned or raised, in no particular order; the test's session then reads fresh rows.
+    """
+    barrier = threading.Barrier(times)
+    outcomes = []
+
+    def call():
+        with app.app_context(), app.test_request_context():
+            loaded = load()
+            barrier.wait(timeout=30)
+            try:
+                result = act(loaded)
+            except Exception as error:  # noqa: BLE001 — the outcome the test looks at
+                core_db.rollback()
+                outcomes.append(error)
+            else:
+                core_db.commit()
+                outcomes.append(result)
+
+    threads = [threading.Thread(target=call) for _ in range(times)]
+    db.session.commit()  # the test's own snapshot must not span the race
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    db.session.expire_all()
+    db.session.commit()
+    assert len(outcomes) == times, "a call did not finish within 120 s"
+    return outcomes
 
 
 @contextmanager

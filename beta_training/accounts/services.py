@@ -7,7 +7,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import gettext as _
 
-from beta_training.accounts import emails
+from beta_training.accounts import emails, tokens
 from beta_training.accounts.models import Role, RoleEvent, User, UserRole, new_session_token
 from beta_training.core.db import lock_for_update
 from beta_training.core.models import utcnow
@@ -21,6 +21,18 @@ _DUMMY_HASH = password_hasher.hash("not-a-real-password")
 
 class AccountError(Exception):
     """A refused account operation; the message is safe to show to the user."""
+
+
+class ResetLinkUsed(AccountError):
+    """The reset link no longer matches the account: its password changed since the link was sent (the same
+    link followed twice, or a newer password)."""
+
+
+def _lock(user: User) -> None:
+    """Lock the account's row and re-read it: a second click waits, then sees what the first one did (on
+    PostgreSQL the refresh is what makes the first one's commit visible to it)."""
+    lock_for_update(User, user.id)
+    db.session.refresh(user)
 
 
 def normalize_email(email: str) -> str:
@@ -134,7 +146,12 @@ def set_password(user: User, new_password: str, now: datetime | None = None) -> 
     return user
 
 
-def reset_password(user: User, new_password: str) -> User:
+def reset_password(user: User, new_password: str, *, token: str) -> User:
+    """Set the password chosen through the reset link `token`. The same link sent twice at once: the second
+    finds it used (ResetLinkUsed), nothing changes."""
+    _lock(user)
+    if tokens.user_from_reset_token(token) is None:
+        raise ResetLinkUsed(_("Ce lien n’est plus valable."))
     set_password(user, new_password)
     # Following a link from the mailbox proves the address too.
     confirm_email(user)
@@ -142,6 +159,8 @@ def reset_password(user: User, new_password: str) -> User:
 
 
 def change_password(user: User, *, current_password: str, new_password: str) -> User:
+    """A second click waits, then checks against the new password (and is refused)."""
+    _lock(user)
     if not _verify_password(user, current_password):
         raise AccountError(_("Le mot de passe actuel est incorrect."))
     return set_password(user, new_password)
@@ -159,8 +178,10 @@ def update_profile(user: User, **values) -> User:
 
 
 def grant_role(user: User, role: Role, *, actor: User | None) -> bool:
-    """Grant `role`; False if the user already had it. `actor` is None for the CLI."""
+    """Grant `role`; False if the user already had it (a second click waits, then finds it granted). `actor`
+    is None for the CLI."""
     role = Role(role)
+    _lock(user)
     if role in user.role_names:
         return False
     user.roles.append(UserRole(role=role, granted_by=actor))
@@ -174,7 +195,9 @@ def count_admins() -> int:
 
 
 def revoke_role(user: User, role: Role, *, actor: User | None) -> bool:
+    """Revoke `role`; False if the user did not have it (a second click waits, then finds it gone)."""
     role = Role(role)
+    _lock(user)
     grant = next((g for g in user.roles if g.role == role), None)
     if grant is None:
         return False

@@ -17,7 +17,7 @@ from beta_training.accounts.forms import (
 )
 from beta_training.accounts.models import Role, User
 from beta_training.core import db as core_db
-from beta_training.core.db import lock_for_update
+from beta_training.core.actions import confirmed_action
 from beta_training.core.auth import is_safe_next_url, next_url_or, role_required
 from beta_training.core.forms import ConfirmForm
 from beta_training.extensions import db, limiter
@@ -168,11 +168,11 @@ def reset_password(token):
         return render_template("accounts/invalid_link.html", resend=False), 400
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        lock_for_update(User, user.id)  # the same link sent twice at once: the second finds it used
-        db.session.refresh(user)
-        if tokens.user_from_reset_token(token) is None:
+        try:
+            services.reset_password(user, form.password.data, token=token)
+        except services.ResetLinkUsed:  # the same link sent twice at once: the second finds it used
+            core_db.rollback()
             return render_template("accounts/invalid_link.html", resend=False), 400
-        services.reset_password(user, form.password.data)
         core_db.commit()
         logout_user()
         flash(_("Votre mot de passe a été modifié. Connectez-vous avec le nouveau."), "success")
@@ -203,8 +203,6 @@ def edit_profile():
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        lock_for_update(User, current_user.id)  # a second click waits, then checks against the new password
-        db.session.refresh(current_user._get_current_object())
         try:
             user = services.change_password(
                 current_user, current_password=form.current_password.data, new_password=form.password.data
@@ -253,8 +251,6 @@ def admin_grant_role(user_id):
         abort(403)
     form = GrantRoleForm()
     if form.validate_on_submit():
-        lock_for_update(User, user.id)  # a second click waits, then finds the role already granted
-        db.session.refresh(user)
         if services.grant_role(user, Role(form.role.data), actor=current_user):
             core_db.commit()
             flash(_("Rôle attribué."), "success")
@@ -271,18 +267,8 @@ def admin_revoke_role(user_id, role):
     user = db.get_or_404(User, user_id)
     if role not in Role.__members__.values():
         abort(404)
-    if not user.can_manage_roles(current_user):
-        abort(403)
-    form = ConfirmForm()
-    if not form.validate_on_submit():
-        abort(400)
-    lock_for_update(User, user.id)  # a second click waits, then finds the role already gone
-    db.session.refresh(user)
-    try:
-        if services.revoke_role(user, Role(role), actor=current_user):
-            core_db.commit()
-            flash(_("Rôle retiré."), "success")
-    except services.AccountError as error:
-        core_db.rollback()
-        flash(str(error), "error")
-    return redirect(url_for("accounts.admin_show_user", user_id=user.id))
+    return confirmed_action(lambda: user.can_manage_roles(current_user),
+                            lambda: services.revoke_role(user, Role(role), actor=current_user),
+                            to=url_for("accounts.admin_show_user", user_id=user.id),
+                            done=lambda revoked: _("Rôle retiré.") if revoked else None,
+                            refusals=(services.AccountError,))

@@ -17,6 +17,7 @@ from beta_training.cohorts.models import (
     CohortBulkEmail,
     CohortStatus,
     ProgrammeItem,
+    Speaker,
 )
 from beta_training.core.models import StateChange
 from beta_training.extensions import db
@@ -57,6 +58,23 @@ def get_cohort_with_programme(slug: str) -> Cohort | None:
         .where(Cohort.slug == slug)
         .options(selectinload(Cohort.programme_items).selectinload(ProgrammeItem.speakers))
     )
+
+
+def slug_taken_by_another_cohort(slug: str, cohort: Cohort | None) -> bool:
+    """Whether a session other than `cohort` (None: a new one) already has this slug."""
+    other = db.session.scalar(sa.select(Cohort.id).where(Cohort.slug == slug))
+    return other is not None and (cohort is None or other != cohort.id)
+
+
+def speakers_of(cohort: Cohort) -> list[Speaker]:
+    """The session's speakers, by name (another session's speakers are its own rows)."""
+    return list(db.session.scalars(sa.select(Speaker).where(Speaker.cohort_id == cohort.id).order_by(Speaker.name)))
+
+
+def speaker_ids_of(item: ProgrammeItem) -> list[int]:
+    """The ids of the speakers of a programme item."""
+    return list(db.session.scalars(
+        sa.select(Speaker.id).join(ProgrammeItem.speakers).where(ProgrammeItem.id == item.id)))
 
 
 def count_seat_holders(cohort_id: int) -> int:
@@ -222,6 +240,15 @@ def applications_in_states(cohort_id: int, states) -> list[CohortApplication]:
             .order_by(CohortApplication.last_name, CohortApplication.first_name, CohortApplication.id)
         )
     )
+
+
+def applications_of_cohort(cohort_id: int, application_ids) -> list[CohortApplication]:
+    """Those of `application_ids` that are applications to this session (others are ignored), by id."""
+    return list(db.session.scalars(
+        sa.select(CohortApplication)
+        .where(CohortApplication.id.in_(application_ids), CohortApplication.cohort_id == cohort_id)
+        .order_by(CohortApplication.id)
+    ))
 
 
 def get_application_with_reviews(application_id: int) -> CohortApplication | None:

@@ -5,7 +5,9 @@ Seats: every operation that can change who holds a seat locks the session row fi
 confirmed seats never exceed the session's seats under concurrent requests.
 """
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from enum import StrEnum
 
 import sqlalchemy as sa
 from flask import current_app
@@ -109,6 +111,8 @@ def update_cohort(cohort: Cohort, *, actor, now: datetime | None = None, **value
 
 
 def change_cohort_status(cohort: Cohort, target: CohortStatus, *, actor, reason: str = "") -> Cohort:
+    lock_for_update(Cohort, cohort.id)  # a second click waits, then finds the status already changed
+    db.session.refresh(cohort)
     if cohort.status == target:
         return cohort  # a second click: already done
     transition(cohort, COHORT_TRANSITIONS, CohortStatus(target), actor=actor, reason=reason, attribute="status")
@@ -164,9 +168,16 @@ def save_programme_item(cohort: Cohort, *, item: ProgrammeItem | None = None, sp
     return item
 
 
-def delete_programme_item(item: ProgrammeItem) -> None:
+def delete_programme_item(item: ProgrammeItem) -> bool:
+    """False if it is already gone: a second click waits for the first (the session's row is locked), then
+    finds the item deleted."""
+    item_id = item.id  # read before the lock (on SQLite outside a request, taking it commits and expires)
+    lock_for_update(Cohort, item.cohort_id)
+    if db.session.get(ProgrammeItem, item_id, populate_existing=True) is None:
+        return False
     db.session.delete(item)
     db.session.flush()
+    return True
 
 
 def replace_programme(cohort: Cohort, items: list[dict]) -> None:
@@ -306,6 +317,42 @@ def submit_application(application: CohortApplication, *, actor, now: datetime |
     emails.queue_received(application)
     db.session.flush()
     return True
+
+
+class Saved(StrEnum):
+    """What saving the application form did."""
+
+    DRAFT = "draft"  # kept as a draft
+    INCOMPLETE = "incomplete"  # « Envoyer » on a draft that still misses answers: kept as a draft, not sent
+    SENT = "sent"  # sent now (the confirmation email is queued)
+    UPDATED = "updated"  # already sent: the changes are saved, it stays sent
+
+
+@dataclass(frozen=True)
+class SavedApplication:
+    application: CohortApplication
+    outcome: Saved
+    missing: tuple[str, ...] = ()  # with INCOMPLETE: the fields sending it still needs
+
+
+def save_application(cohort: Cohort, user, *, values: dict, send: bool = False,
+                     now: datetime | None = None) -> SavedApplication:
+    """The candidate's form, saved in one step: her application (created on the first save, pre-filled from
+    her profile) gets the answers, and is sent if she asked (`send`) and nothing required is missing.
+
+    An application already sent stays sent and complete: a save that would empty a required answer is
+    refused (IncompleteAnswers) and nothing changes. Refused too (ApplicationError) once it can no longer be
+    edited or before/after the application window."""
+    now = now or utcnow()
+    application = start_application(cohort, user, now=now)
+    save_answers(application, actor=user, values=values, now=now)  # locks and re-reads the application
+    if not (send or application.state == ApplicationState.SUBMITTED):
+        return SavedApplication(application, Saved.DRAFT)
+    missing = missing_answers(application)
+    if missing:  # only a draft can miss answers: the draft keeps what was typed
+        return SavedApplication(application, Saved.INCOMPLETE, tuple(missing))
+    sent_now = submit_application(application, actor=user, now=now)
+    return SavedApplication(application, Saved.SENT if sent_now else Saved.UPDATED)
 
 
 # --- Seats: decisions, offers, waiting list -------------------------------------------------------------

@@ -24,25 +24,29 @@ def describe_refusal(error: Exception) -> str:
 
 
 def confirmed_action(allowed: Callable[[], bool], act: Callable[[], object], *, to: str,
-                     done: str | None = None, refused_to: str | None = None,
+                     done: str | Callable[[object], str | None] | None = None, refused_to: str | None = None,
                      refusals: tuple[type[Exception], ...] = (InvalidTransition,),
                      describe: Callable[[Exception], str] = describe_refusal,
                      form: FlaskForm | None = None):
     """Authorise, check the form, run `act` (one service call), commit, flash `done`, redirect to `to`.
 
     `allowed` is the model predicate, e.g. ``lambda: sheet.can_submit(current_user)``. A refusal in
-    `refusals` is flashed as `describe` words it and leads to `refused_to` (default: `to`)."""
+    `refusals` is flashed as `describe` words it and leads to `refused_to` (default: `to`).
+
+    `done` may be a callable: it gets what `act` returned, after the commit, and words the message from
+    it, e.g. the new state's label, or nothing (None) when a second click found the work already done."""
     if not allowed():
         abort(403)
     if not (form or ConfirmForm()).validate_on_submit():
         abort(400)
     try:
-        act()
+        result = act()
     except refusals as error:
         core_db.rollback()
         flash(describe(error), "error")
         return redirect(refused_to or to)
     core_db.commit()
-    if done:
-        flash(done, "success")
+    message = done(result) if callable(done) else done
+    if message:
+        flash(message, "success")
     return redirect(to)

@@ -56,6 +56,10 @@ def check_run_windows(*, registration_opens_at: datetime, registration_closes_at
                                  "sinon on s’inscrirait à un cours déjà terminé."), field="registration_closes_at")
 
 
+class KeyTaken(CourseError):
+    """Another item of the course already has this key (keys are unique per course)."""
+
+
 RUN_WINDOW_FIELDS = ("registration_opens_at", "registration_closes_at", "access_starts_at", "access_ends_at")
 
 
@@ -168,6 +172,15 @@ def save_item(sequence: Sequence, *, key: str, choices: list[dict] | None = None
     return item
 
 
+def add_item(course: Course, sequence: Sequence, *, key: str, **values) -> CourseItem:
+    """A new item of the sequence, with a key no other item of the course has (else KeyTaken). The course row
+    is locked first: keys are unique per course, so two submits queue and the second is told."""
+    lock_for_update(Course, course.id)
+    if queries.get_item(course, key) is not None:
+        raise KeyTaken(_("Cet identifiant est déjà utilisé dans ce cours."))
+    return save_item(sequence, key=key, **values)
+
+
 def _replace_choices(item: CourseItem, choices: list[dict]) -> None:
     wanted = [(c["text"], bool(c.get("correct", False)), c.get("feedback", "")) for c in choices]
     current = [(c.text, c.is_correct, c.feedback) for c in item.choices]
@@ -180,8 +193,15 @@ def _replace_choices(item: CourseItem, choices: list[dict]) -> None:
     db.session.flush()
 
 
-def move_item(item: CourseItem, direction: int) -> bool:
-    """Swap with the previous (-1) or next (+1) item of the sequence; False at either end."""
+def move_item(item: CourseItem, direction: int, *, shown_at: int | None = None) -> bool:
+    """Swap with the previous (-1) or next (+1) item of the sequence; False at either end.
+
+    Moves of one sequence queue (its row is locked, the item re-read); `shown_at` is where the page showed the
+    item: if it has moved since (a second click, a second tab), it is not moved one more place (False)."""
+    lock_for_update(Sequence, item.sequence_id)
+    db.session.refresh(item)
+    if shown_at is not None and shown_at != item.position:
+        return False
     neighbour = queries.neighbour_item(item, direction)
     if neighbour is None:
         return False
@@ -273,9 +293,16 @@ def detach_resource_file(item: CourseItem) -> None:
         db.session.flush()
 
 
-def delete_item(item: CourseItem) -> None:
+def delete_item(item: CourseItem) -> bool:
+    """False if it is already gone: a second click waits for the first (the sequence's row is locked), then
+    finds the item deleted."""
+    item_id = item.id  # read before the lock (on SQLite outside a request, taking it commits and expires)
+    lock_for_update(Sequence, item.sequence_id)
+    if db.session.get(CourseItem, item_id, populate_existing=True) is None:
+        return False
     db.session.delete(item)
     db.session.flush()
+    return True
 
 
 # --- Enrolment ----------------------------------------------------------------------------------------

@@ -22,8 +22,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from beta_training.core import db as core_db
-from beta_training.core.db import lock_for_update
 from beta_training.core import submissions
+from beta_training.core.actions import confirmed_action
 from beta_training.core.auth import role_required
 from beta_training.core.errors import json_error
 from beta_training.core.forms import ConfirmForm
@@ -372,28 +372,29 @@ def add_item(course_id, sequence_id):
     course = _managed_course_or_404(course_id)
     sequence = _sequence_of(course, sequence_id)
     form = ItemForm()
-    if form.validate_on_submit():
-        lock_for_update(Course, course.id)  # keys are unique per course: two submits queue, the second is told
-        if queries.get_item(course, form.key.data) is not None:
-            form.key.errors.append(_("Cet identifiant est déjà utilisé dans ce cours."))
-        elif _save_item_form(sequence, form.key.data, form):
-            flash(_("Élément ajouté."), "success")
-            return redirect(url_for("courses.edit_content", course_id=course.id) + f"#sequence-{sequence.id}")
+    if form.validate_on_submit() and _saved(form, lambda: services.add_item(course, sequence, key=form.key.data,
+                                                                          **_item_values(form))):
+        flash(_("Élément ajouté."), "success")
+        return redirect(url_for("courses.edit_content", course_id=course.id) + f"#sequence-{sequence.id}")
     return render_template("courses/edit_item.html", course=course, sequence=sequence, form=form, item=None), 422 if form.errors else 200
 
 
-def _save_item_form(sequence: Sequence, key: str, form: ItemForm) -> bool:
-    """Save a validated item form; False (with the message on the file field) if the file is refused."""
+def _item_values(form: ItemForm) -> dict:
     upload = form.resource_upload.data
+    return {"choices": parse_choices(form.choices_text.data or "") if form.kind.data == "quiz" else None,
+            "upload": (upload.filename or "", upload.read()) if upload else None,
+            "remove_file": form.remove_resource_file.data, "max_file_bytes": current_app.config["RESOURCE_MAX_BYTES"],
+            **form.values()}
+
+
+def _saved(form: ItemForm, save) -> bool:
+    """Run `save`, the one service call of a validated item form, and commit; False if the service refused,
+    with its message under the key (taken) or else the file field (a refused file, a video without transcript)."""
     try:
-        services.save_item(
-            sequence, key=key, choices=parse_choices(form.choices_text.data or "") if form.kind.data == "quiz" else None,
-            upload=(upload.filename or "", upload.read()) if upload else None, remove_file=form.remove_resource_file.data,
-            max_file_bytes=current_app.config["RESOURCE_MAX_BYTES"], **form.values(),
-        )
+        save()
     except services.CourseError as error:
         core_db.rollback()
-        form.resource_upload.errors.append(str(error))
+        (form.key if isinstance(error, services.KeyTaken) else form.resource_upload).errors.append(str(error))
         return False
     core_db.commit()
     return True
@@ -409,43 +410,40 @@ def edit_item(course_id, item_id):
     form = ItemForm(obj=item, choices_text=format_choices(item))
     form.key.render_kw = {"readonly": True}
     form.has_file = item.resource_file is not None
-    if form.validate_on_submit() and _save_item_form(item.sequence, item.key, form):
+    if form.validate_on_submit() and _saved(form, lambda: services.save_item(item.sequence, key=item.key, **_item_values(form))):
         flash(_("Élément enregistré."), "success")
         return redirect(url_for("courses.edit_content", course_id=course.id) + f"#sequence-{item.sequence_id}")
     return render_template("courses/edit_item.html", course=course, sequence=item.sequence, form=form, item=item), 422 if form.errors else 200
 
 
+def _course_item_or_404(course_id, item_id) -> tuple[Course, CourseItem]:
+    course = db.get_or_404(Course, course_id)
+    item = db.get_or_404(CourseItem, item_id)
+    if item.course_id != course.id:
+        abort(404)
+    return course, item
+
+
 @bp.post("/gestion/<int:course_id>/elements/<int:item_id>/deplacer/<direction>")
 @role_required(*STAFF)
 def move_item(course_id, item_id, direction):
-    course = _managed_course_or_404(course_id)
-    item = db.get_or_404(CourseItem, item_id)
-    if item.course_id != course.id or direction not in ("haut", "bas") or not ConfirmForm().validate_on_submit():
+    course, item = _course_item_or_404(course_id, item_id)
+    if direction not in ("haut", "bas"):
         abort(404)
-    # Moves of one sequence queue; the form says where the item was when the page was shown, so a second
-    # click (or a second tab) does not move it one more place.
-    lock_for_update(Sequence, item.sequence_id)
-    db.session.refresh(item)
-    shown_at = request.form.get("position", type=int)
-    if shown_at is None or shown_at == item.position:
-        services.move_item(item, -1 if direction == "haut" else 1)
-    core_db.commit()
-    return redirect(url_for("courses.edit_content", course_id=course.id) + f"#item-{item.id}")
+    # The form says where the item was when the page was shown, so a second click (or a second tab) does
+    # not move it one more place.
+    return confirmed_action(lambda: course.can_manage(current_user),
+                            lambda: services.move_item(item, -1 if direction == "haut" else 1,
+                                                       shown_at=request.form.get("position", type=int)),
+                            to=url_for("courses.edit_content", course_id=course.id) + f"#item-{item.id}")
 
 
 @bp.post("/gestion/<int:course_id>/elements/<int:item_id>/supprimer")
 @role_required(*STAFF)
 def delete_item(course_id, item_id):
-    course = _managed_course_or_404(course_id)
-    item = db.get_or_404(CourseItem, item_id)
-    if item.course_id != course.id or not ConfirmForm().validate_on_submit():
-        abort(404)
-    lock_for_update(Sequence, item.sequence_id)  # a second click waits, then finds the item gone
-    if db.session.get(CourseItem, item_id, populate_existing=True) is not None:
-        services.delete_item(item)
-        core_db.commit()
-    flash(_("Élément supprimé."), "success")
-    return redirect(url_for("courses.edit_content", course_id=course.id))
+    course, item = _course_item_or_404(course_id, item_id)
+    return confirmed_action(lambda: course.can_manage(current_user), lambda: services.delete_item(item),
+                            to=url_for("courses.edit_content", course_id=course.id), done=_("Élément supprimé."))
 
 
 @bp.get("/<int:course_id>/ressources/<int:item_id>")

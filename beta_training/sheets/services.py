@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from beta_training.core.db import lock_for_update
 from beta_training.core.models import to_paris, utcnow
-from beta_training.core.states import transition, transition_once
+from beta_training.core.states import InvalidTransition, transition, transition_once
 from beta_training.courses.services import record_sheet_sent
 from beta_training.extensions import db
 from beta_training.sheets import emails, queries
@@ -42,6 +42,20 @@ class StaleVersion(SheetError):
     def __init__(self, latest: SheetVersion):
         super().__init__(_("Cette fiche a été enregistrée depuis un autre onglet ou appareil."))
         self.latest = latest
+
+
+def describe_error(error: Exception) -> str:
+    """What the person is told when an action on a sheet is refused."""
+    if isinstance(error, InvalidTransition):
+        return _("Action impossible dans l’état actuel de la fiche.")
+    return str(error)
+
+
+def _lock(sheet: ProductSheet) -> None:
+    """Lock the sheet's row and re-read it: a second click waits, then sees what the first one did (on
+    PostgreSQL the refresh is what makes the first one's commit visible to it)."""
+    lock_for_update(ProductSheet, sheet.id)
+    db.session.refresh(sheet)
 
 
 def empty_content() -> dict:
@@ -127,8 +141,7 @@ def submit_sheet(sheet: ProductSheet, *, actor, now: datetime | None = None) -> 
     """Send for review. Idempotent: False if already sent (the sheet is locked first, so two clicks queue and
     the second one sees the first one's result)."""
     now = now or utcnow()
-    lock_for_update(ProductSheet, sheet.id)
-    db.session.refresh(sheet)
+    _lock(sheet)
     if sheet.state in (SheetState.SUBMITTED, SheetState.IN_REVIEW, SheetState.APPROVED):
         return False
     content = queries.get_version(sheet, sheet.current_version).content
@@ -146,13 +159,17 @@ def submit_sheet(sheet: ProductSheet, *, actor, now: datetime | None = None) -> 
 
 
 def withdraw_sheet(sheet: ProductSheet, *, actor, now: datetime | None = None) -> None:
+    """Back to a draft. A second click, once the first one has moved it, is an InvalidTransition."""
+    _lock(sheet)
     _move(sheet, SheetState.DRAFT, actor=actor, reason=_("Retirée par son auteur·e."), now=now or utcnow())
     emails.queue_state_changed(sheet)
 
 
 def claim_sheet(sheet: ProductSheet, *, reviewer, now: datetime | None = None) -> None:
-    """A trainer takes the sheet for review; others see who. Refused if someone else has it."""
+    """A trainer takes the sheet for review; others see who. Refused if someone else has it. Her own second
+    click (the sheet locked and re-read first) finds the sheet hers: nothing to do, no error."""
     now = now or utcnow()
+    _lock(sheet)
     if reviewer.id == sheet.owner_id:
         raise SheetError(_("Vous ne pouvez pas relire votre propre fiche : une autre personne de l’équipe s’en chargera."))
     if sheet.state == SheetState.IN_REVIEW:
@@ -171,7 +188,10 @@ def claim_sheet(sheet: ProductSheet, *, reviewer, now: datetime | None = None) -
 
 def review_sheet(sheet: ProductSheet, *, reviewer, verdict: SheetState, overall_comment: str,
                  section_comments: dict, scores: dict, now: datetime | None = None) -> SheetReview:
+    """The reviewer's verdict. The sheet is locked and re-read first: a second click finds the review done
+    (the sheet no longer in review) and is refused, so one review is recorded."""
     now = now or utcnow()
+    _lock(sheet)
     if reviewer.id == sheet.owner_id:
         raise SheetError(_("Vous ne pouvez pas relire votre propre fiche : une autre personne de l’équipe s’en chargera."))
     if sheet.state != SheetState.IN_REVIEW or sheet.claimed_by_id != reviewer.id:
@@ -289,7 +309,9 @@ def remind_waiting_sheets(now: datetime | None = None) -> int:
 
 
 def release_sheet(sheet: ProductSheet, *, reviewer, now: datetime | None = None) -> None:
-    """The reviewer hands the sheet back to the queue so that another trainer can take it."""
+    """The reviewer hands the sheet back to the queue so that another trainer can take it. A second click
+    (the sheet locked and re-read first) finds it no longer hers and is refused."""
+    _lock(sheet)
     if sheet.claimed_by_id != reviewer.id:
         raise SheetError(_("Seule la personne qui relit la fiche peut la rendre."))
     _move(sheet, SheetState.SUBMITTED, actor=reviewer, reason=_("Rendue à la file de relecture."), now=now or utcnow())

@@ -6,8 +6,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from beta_training.core import db as core_db
-from beta_training.core.db import lock_for_update
 from beta_training.core import submissions
+from beta_training.core.actions import confirmed_action
 from beta_training.core.auth import role_required
 from beta_training.core.errors import json_endpoint, json_error
 from beta_training.core.forms import ConfirmForm, choices
@@ -30,6 +30,7 @@ from beta_training.sheets.models import (
 
 bp = Blueprint("sheets", __name__, url_prefix="/fiches")
 REVIEWERS = ("trainer", "course_lead")
+REFUSED = (services.SheetError, InvalidTransition)
 
 
 @bp.context_processor
@@ -150,38 +151,24 @@ def show_sheet(sheet_id):
                            timeline=queries.timeline(sheet), form=ConfirmForm())
 
 
-def _owner_action(sheet_id, predicate, action, success):
-    sheet = _sheet_or_404(sheet_id)
-    if not predicate(sheet):
-        abort(403)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    lock_for_update(ProductSheet, sheet.id)  # a second click waits, then sees what the first one did
-    db.session.refresh(sheet)
-    try:
-        action(sheet)
-        core_db.commit()
-        flash(success, "success")
-    except (services.SheetError, InvalidTransition) as error:
-        core_db.rollback()
-        flash(str(error) if isinstance(error, services.SheetError) else _("Action impossible dans l’état actuel de la fiche."), "error")
-    return redirect(url_for("sheets.show_sheet", sheet_id=sheet_id))
-
-
 @bp.post("/<int:sheet_id>/envoyer")
 @login_required
 def submit_sheet(sheet_id):
-    return _owner_action(sheet_id, lambda s: s.can_submit(current_user),
-                         lambda s: services.submit_sheet(s, actor=current_user),
-                         _("Fiche envoyée en relecture. Vous serez prévenu·e par courriel."))
+    sheet = _sheet_or_404(sheet_id)
+    return confirmed_action(lambda: sheet.can_submit(current_user), lambda: services.submit_sheet(sheet, actor=current_user),
+                            to=url_for("sheets.show_sheet", sheet_id=sheet.id),
+                            done=_("Fiche envoyée en relecture. Vous serez prévenu·e par courriel."),
+                            refusals=REFUSED, describe=services.describe_error)
 
 
 @bp.post("/<int:sheet_id>/retirer")
 @login_required
 def withdraw_sheet(sheet_id):
-    return _owner_action(sheet_id, lambda s: s.can_withdraw(current_user),
-                         lambda s: services.withdraw_sheet(s, actor=current_user),
-                         _("Fiche retirée : elle est de nouveau en brouillon."))
+    sheet = _sheet_or_404(sheet_id)
+    return confirmed_action(lambda: sheet.can_withdraw(current_user), lambda: services.withdraw_sheet(sheet, actor=current_user),
+                            to=url_for("sheets.show_sheet", sheet_id=sheet.id),
+                            done=_("Fiche retirée : elle est de nouveau en brouillon."),
+                            refusals=REFUSED, describe=services.describe_error)
 
 
 # --- Trainers -----------------------------------------------------------------------------------------
@@ -195,36 +182,22 @@ def review_queue():
     return render_template("sheets/review_queue.html", page=page, state=state, form=ConfirmForm())
 
 
-def _reviewer_action(sheet_id, service, success_url, message=None):
-    """Claim or release: load (404) → reviewer with a valid form (403) → service → commit."""
-    sheet = _sheet_or_404(sheet_id)
-    if not sheet.can_review(current_user) or not ConfirmForm().validate_on_submit():
-        abort(403)
-    lock_for_update(ProductSheet, sheet.id)  # a second click waits, then sees what the first one did
-    db.session.refresh(sheet)
-    try:
-        service(sheet, reviewer=current_user)
-        core_db.commit()
-    except services.SheetError as error:
-        core_db.rollback()
-        flash(str(error), "error")
-        return redirect(url_for("sheets.review_queue"))
-    if message:
-        flash(message, "success")
-    return redirect(success_url(sheet))
-
-
 @bp.post("/<int:sheet_id>/prendre")
 @role_required(*REVIEWERS)
 def claim_sheet(sheet_id):
-    return _reviewer_action(sheet_id, services.claim_sheet, lambda s: url_for("sheets.review_sheet", sheet_id=s.id))
+    sheet = _sheet_or_404(sheet_id)
+    return confirmed_action(lambda: sheet.can_review(current_user), lambda: services.claim_sheet(sheet, reviewer=current_user),
+                            to=url_for("sheets.review_sheet", sheet_id=sheet.id), refused_to=url_for("sheets.review_queue"),
+                            refusals=REFUSED, describe=services.describe_error)
 
 
 @bp.post("/<int:sheet_id>/rendre")
 @role_required(*REVIEWERS)
 def release_sheet(sheet_id):
-    return _reviewer_action(sheet_id, services.release_sheet, lambda s: url_for("sheets.review_queue"),
-                            _("Fiche rendue à la file de relecture."))
+    sheet = _sheet_or_404(sheet_id)
+    return confirmed_action(lambda: sheet.can_review(current_user), lambda: services.release_sheet(sheet, reviewer=current_user),
+                            to=url_for("sheets.review_queue"), done=_("Fiche rendue à la file de relecture."),
+                            refusals=REFUSED, describe=services.describe_error)
 
 
 @bp.get("/<int:sheet_id>/apercu")
@@ -246,8 +219,6 @@ def review_sheet(sheet_id):
         abort(403)
     form = ReviewSheetForm()
     if form.validate_on_submit():
-        lock_for_update(ProductSheet, sheet.id)  # a second click waits, then finds the review done
-        db.session.refresh(sheet)
         try:
             services.review_sheet(
                 sheet, reviewer=current_user, verdict=SheetState(form.verdict.data),

@@ -74,8 +74,10 @@ def test_reset_token_works_once_and_expires(ctx):
     user = make_user()
     token = tokens.password_reset_token(user)
     assert tokens.user_from_reset_token(token) == user
-    services.reset_password(user, "nouvelle phrase secrète")
+    services.reset_password(user, "nouvelle phrase secrète", token=token)
     assert tokens.user_from_reset_token(token) is None  # the password changed: the link is spent
+    with pytest.raises(services.ResetLinkUsed):
+        services.reset_password(user, "une autre phrase encore", token=token)
     with freeze_time() as frozen:
         fresh = tokens.password_reset_token(user)
         frozen.tick(timedelta(hours=1, seconds=1))

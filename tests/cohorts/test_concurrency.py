@@ -131,3 +131,39 @@ def test_a_bulk_email_submitted_twice_at_once_goes_out_once(app, client, mailbox
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 4
     page = client.get(url).text  # the page lists what was sent, and by whom
     assert "Courriels déjà envoyés" in page and trainer.full_name in page and "Salle 3" in page
+
+
+def test_a_status_change_sent_twice_at_once_is_made_and_recorded_once(app):
+    """The service locks the session's row and re-reads it: the second click finds it published already."""
+    from beta_training.accounts.models import User
+    from beta_training.cohorts import services
+    from beta_training.cohorts.models import Cohort, CohortStatus
+    from tests.records import timeline_of
+    from tests.simultaneous import services_at_once
+
+    trainer_id = make_user(roles=[Role.TRAINER]).id
+    cohort = make_cohort(status=CohortStatus.DRAFT)
+    cohort_id = cohort.id
+
+    def load():
+        return db.session.get(Cohort, cohort_id), db.session.get(User, trainer_id)
+
+    outcomes = services_at_once(app, load, lambda loaded: services.change_cohort_status(
+        loaded[0], CohortStatus.PUBLISHED, actor=loaded[1], reason="Programme prêt").status)
+
+    assert outcomes == [CohortStatus.PUBLISHED] * 2
+    assert [(before, after) for before, after, *_rest in timeline_of(cohort)] == [(CohortStatus.DRAFT, CohortStatus.PUBLISHED)]
+
+
+def test_a_programme_item_deleted_twice_at_once_is_deleted_once(app):
+    from beta_training.cohorts import services
+    from beta_training.cohorts.models import ProgrammeItem
+    from tests.factories import make_programme_item
+    from tests.simultaneous import services_at_once
+
+    item_id = make_programme_item(make_cohort()).id
+
+    outcomes = services_at_once(app, lambda: db.session.get(ProgrammeItem, item_id), services.delete_programme_item)
+
+    assert sorted(outcomes, key=repr) == [False, True]  # the second click finds it gone
+    assert db.session.get(ProgrammeItem, item_id) is None

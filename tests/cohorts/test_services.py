@@ -63,6 +63,40 @@ def test_submit_needs_every_answer(ctx):
     assert _subjects().count(f"Candidature reçue : {application.cohort.title}") == 1
 
 
+def test_saving_the_form_is_one_step_from_a_draft_to_a_sent_application(ctx):
+    """save_application: created on the first save, kept a draft until « Envoyer », not sent while an answer is
+    missing, sent once, then edited while it stays complete (a change that empties an answer changes nothing)."""
+    user = make_user()
+    cohort = make_cohort()
+    Saved = services.Saved
+
+    draft = services.save_application(cohort, user, values={"problem": "Un problème"})
+    assert (draft.outcome, draft.application.state, draft.application.problem) == (Saved.DRAFT, "draft", "Un problème")
+
+    incomplete = services.save_application(cohort, user, values={"solution": "Une solution"}, send=True)
+    assert incomplete.outcome == Saved.INCOMPLETE and incomplete.application.id == draft.application.id
+    assert "motivation" in incomplete.missing and "problem" not in incomplete.missing
+    assert (incomplete.application.state, incomplete.application.solution) == ("draft", "Une solution")
+
+    sent = services.save_application(cohort, user, values=COMPLETE_ANSWERS, send=True)
+    assert (sent.outcome, sent.application.state) == (Saved.SENT, ApplicationState.SUBMITTED)
+    updated = services.save_application(cohort, user, values={"motivation": "Plus encore"})  # « Enregistrer » once sent
+    assert (updated.outcome, updated.application.state, updated.application.motivation) == (
+        Saved.UPDATED, ApplicationState.SUBMITTED, "Plus encore")
+    assert _subjects().count(f"Candidature reçue : {cohort.title}") == 1
+
+    with pytest.raises(services.IncompleteAnswers) as refused:
+        services.save_application(cohort, user, values={"motivation": " ", "needs": "Rampe d’accès"})
+    assert refused.value.missing == ["motivation"]
+
+
+def test_saving_the_form_is_refused_once_applications_are_closed(ctx):
+    cohort = make_cohort()
+    now = cohort.applications_close_at + timedelta(seconds=1)
+    with pytest.raises(services.ApplicationError, match="closes"):
+        services.save_application(cohort, make_user(), values=COMPLETE_ANSWERS, send=True, now=now)
+
+
 def test_answers_are_cut_to_their_limits(ctx):
     user = make_user()
     application = services.start_application(make_cohort(), user)

@@ -89,3 +89,21 @@ def test_an_error_that_is_not_a_refusal_is_not_swallowed(post):
 
     with pytest.raises(RuntimeError):
         confirmed_action(lambda: True, act, to="/", refusals=(Refused,), form=post)
+
+
+@pytest.mark.parametrize("renamed, flashed", [(True, [("success", "Renommé·e : Après.")]), (False, [])])
+def test_the_done_message_can_be_worded_from_what_the_service_returned(post, renamed, flashed):
+    """The message may depend on the outcome (a new state's label; nothing when a second click found the work
+    done): `done` is then called, after the commit, with what the service returned."""
+    user = make_user(first_name="Avant")
+    db.session.commit()
+
+    def act():
+        if renamed:
+            user.first_name = "Après"
+        return renamed
+
+    response = confirmed_action(lambda: True, act, to="/fait", form=post,
+                                done=lambda changed: f"Renommé·e : {_first_name(user.id)}." if changed else None)
+    assert (response.status_code, response.location) == (302, "/fait")
+    assert get_flashed_messages(with_categories=True) == flashed

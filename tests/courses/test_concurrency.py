@@ -1,4 +1,4 @@
-"""A MOOC bulk email submitted twice at the same instant goes out once."""
+"""MOOC writes sent twice at the same instant: a bulk email goes out once, an item is moved one place, added once."""
 
 import sqlalchemy as sa
 
@@ -35,3 +35,40 @@ def test_a_bulk_email_submitted_twice_at_once_goes_out_once(app, client, mailbox
     assert another.status_code == 302 and db.session.scalar(sa.select(sa.func.count()).select_from(RunBulkEmail)) == 2
     page = client.get(url).text
     assert "Courriels déjà envoyés" in page and lead.full_name in page and "Nouvelle vidéo" in page
+
+
+def test_an_item_moved_twice_at_once_moves_one_place(app):
+    """The move service locks the sequence and re-reads the item: the second click finds it moved since the page
+    showed it, and leaves it there."""
+    from beta_training.courses import queries, services
+    from beta_training.courses.models import CourseItem
+    from tests.simultaneous import services_at_once
+
+    course, _run = make_mooc(sequences=(1,), kinds=("text", "video", "quiz"))
+    first, second, third = queries.ordered_items(queries.get_course_outline(course.slug))
+    third_id, shown_at = third.id, third.position
+
+    outcomes = services_at_once(app, lambda: db.session.get(CourseItem, third_id),
+                                lambda item: services.move_item(item, -1, shown_at=shown_at))
+
+    assert sorted(outcomes, key=repr) == [False, True]
+    assert [i.key for i in queries.ordered_items(queries.get_course_outline(course.slug))] == [first.key, third.key, second.key]
+
+
+def test_an_item_added_twice_at_once_is_added_once(app):
+    """Keys are unique per course: the service locks the course first, the second submit is told the key is taken."""
+    from beta_training.courses import queries, services
+    from beta_training.courses.models import Course, CourseItem, Sequence
+    from tests.simultaneous import services_at_once
+
+    course, _run = make_mooc(sequences=(1,), kinds=("text",))
+    course_id = course.id
+    sequence_id = queries.get_course_outline(course.slug).modules[0].sequences[0].id
+
+    def add(loaded):
+        return services.add_item(*loaded, key="nouvelle-lecon", kind="text", title="Leçon", body="").key
+
+    outcomes = services_at_once(app, lambda: (db.session.get(Course, course_id), db.session.get(Sequence, sequence_id)), add)
+
+    assert [o if isinstance(o, str) else type(o) for o in sorted(outcomes, key=repr)] == ["nouvelle-lecon", services.KeyTaken]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(CourseItem).where(CourseItem.key == "nouvelle-lecon")) == 1

@@ -171,6 +171,34 @@ def test_move_item(ctx):
     assert [i.key for i in queries.ordered_items(queries.get_course_outline(course.slug))] == [first.key, third.key, second.key]
 
 
+def test_an_item_moved_since_the_page_was_shown_is_not_moved_again(ctx):
+    """A second click (or a second tab) says where the page showed the item: it has moved since, so it stays."""
+    course, _run = make_mooc(sequences=(1,), kinds=("text", "video", "quiz"))
+    first, second, third = queries.ordered_items(queries.get_course_outline(course.slug))
+    shown_at = third.position
+    assert services.move_item(third, -1, shown_at=shown_at) is True
+    assert services.move_item(third, -1, shown_at=shown_at) is False
+    db.session.expire_all()
+    assert [i.key for i in queries.ordered_items(queries.get_course_outline(course.slug))] == [first.key, third.key, second.key]
+
+
+def test_an_item_key_is_unique_in_its_course_and_a_deleted_item_is_deleted_once(ctx):
+    course, _run = make_mooc(sequences=(1, 1), kinds=("text",))
+    outline = queries.get_course_outline(course.slug)
+    [first, other] = [sequence for module in outline.modules for sequence in module.sequences]
+    item = services.add_item(course, first, key="nouvelle-lecon", kind="text", title="Leçon", body="…")
+    db.session.commit()
+    with pytest.raises(services.KeyTaken, match="déjà utilisé dans ce cours"):
+        services.add_item(course, other, key="nouvelle-lecon", kind="text", title="Autre", body="")
+    db.session.rollback()
+    item = db.session.get(CourseItem, item.id)
+    assert (item.sequence_id, item.title) == (first.id, "Leçon")
+    assert services.delete_item(item) is True
+    assert services.delete_item(item) is False
+    db.session.expire_all()
+    assert db.session.get(CourseItem, item.id) is None
+
+
 def test_bulk_email_audiences(ctx):
     course, run = make_mooc(sequences=(1,), kinds=("text",))
     [item] = queries.ordered_items(queries.get_course_outline(course.slug))

@@ -13,6 +13,7 @@ from beta_training.cohorts.forms import ApplicationForm
 from beta_training.cohorts.models import ApplicationState, Cohort
 from beta_training.cohorts.views.common import REFUSED, application_or_404, bp, per_page, refused
 from beta_training.core import db as core_db
+from beta_training.core.actions import confirmed_action
 from beta_training.core.errors import json_endpoint, json_error
 from beta_training.core.forms import ConfirmForm
 from beta_training.core.models import utcnow
@@ -73,33 +74,28 @@ def apply(slug):
     form = ApplicationForm(obj=existing or current_user)
     if form.validate_on_submit():
         try:
-            application = services.start_application(cohort, current_user, now=now)
-            already_sent = application.state == ApplicationState.SUBMITTED
-            services.save_answers(application, actor=current_user, values=form.answers(), now=now)
-            if request.form.get("action") == "submit" or already_sent:
-                missing = services.missing_answers(application)
-                if missing:  # a draft keeps what was typed, and says what sending it still needs
-                    core_db.commit()
-                    return _missing_answers(cohort, form, missing, _("Votre brouillon est enregistré, mais il manque des réponses pour l’envoyer."))
-                sent_now = services.submit_application(application, actor=current_user, now=now)
-                core_db.commit()
-                flash(_("Votre candidature est envoyée. Un courriel de confirmation vous a été adressé.") if sent_now
-                      else _("Vos modifications sont enregistrées."), "success")
-                return redirect(url_for("cohorts.show_application", application_id=application.id))
-            core_db.commit()
-            flash(_("Brouillon enregistré."), "success")
-            return redirect(url_for("cohorts.apply", slug=cohort.slug))
+            saved = services.save_application(cohort, current_user, values=form.answers(),
+                                              send=request.form.get("action") == "submit", now=now)
         except services.IncompleteAnswers as error:  # a sent application is never left incomplete
             core_db.rollback()
             return _missing_answers(cohort, form, error.missing, _("Il manque des réponses : rien n’a été modifié."))
         except REFUSED as error:
             refused(error)
             return redirect(url_for("cohorts.show_cohort", slug=cohort.slug))
+        core_db.commit()
+        if saved.outcome == services.Saved.INCOMPLETE:  # the draft keeps what was typed, and says what sending it needs
+            return _missing_answers(cohort, form, saved.missing, _("Votre brouillon est enregistré, mais il manque des réponses pour l’envoyer."))
+        if saved.outcome == services.Saved.DRAFT:
+            flash(_("Brouillon enregistré."), "success")
+            return redirect(url_for("cohorts.apply", slug=cohort.slug))
+        flash(_("Votre candidature est envoyée. Un courriel de confirmation vous a été adressé.")
+              if saved.outcome == services.Saved.SENT else _("Vos modifications sont enregistrées."), "success")
+        return redirect(url_for("cohorts.show_application", application_id=saved.application.id))
     status = 422 if form.errors else 200
     return render_template("cohorts/apply.html", cohort=cohort, form=form, application=existing), status
 
 
-def _missing_answers(cohort, form: ApplicationForm, missing: list[str], summary: str):
+def _missing_answers(cohort, form: ApplicationForm, missing, summary: str):
     for name in missing:
         getattr(form, name).errors.append(_("Cette réponse est obligatoire pour envoyer la candidature."))
     form.form_errors.append(summary)
@@ -118,8 +114,7 @@ def autosave_application(slug):
         return json_error(422, "invalid", _("Certaines réponses ne sont pas valides : utilisez le bouton d’enregistrement "
                                             "pour voir lesquelles."), saved=False, errors=form.errors)
     try:
-        application = services.start_application(cohort, current_user)
-        services.save_answers(application, actor=current_user, values=form.answers())
+        saved = services.save_application(cohort, current_user, values=form.answers())
     except services.IncompleteAnswers as error:
         core_db.rollback()
         labels = ", ".join(f"« {getattr(form, name).label.text} »" for name in error.missing)
@@ -130,7 +125,7 @@ def autosave_application(slug):
         core_db.rollback()
         return json_error(409, "not_editable", services.describe_error(error), saved=False)
     core_db.commit()
-    return jsonify(saved=True, saved_at=format_datetime(application.updated_at, "HH'h'mm"))
+    return jsonify(saved=True, saved_at=format_datetime(saved.application.updated_at, "HH'h'mm"))
 
 
 @bp.get("/mes-candidatures")
@@ -157,37 +152,35 @@ def show_application(application_id):
     )
 
 
-def _candidate_action(application_id, predicate: str, service, success: str, **kwargs):
-    application = application_or_404(application_id)
-    if not getattr(application, predicate)(current_user):
-        abort(403)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    try:
-        service(application, actor=current_user, **kwargs)
-        core_db.commit()
-        flash(success, "success")
-    except REFUSED as error:
-        refused(error)
-    return redirect(url_for("cohorts.show_application", application_id=application_id))
-
-
 @bp.post("/candidatures/<int:application_id>/confirmer")
 @login_required
 def confirm_seat(application_id):
-    return _candidate_action(application_id, "can_answer_offer", services.confirm_seat,
-                             _("Votre place est confirmée. L’invitation au format calendrier vous a été envoyée."))
+    application = application_or_404(application_id)
+    return confirmed_action(lambda: application.can_answer_offer(current_user),
+                            lambda: services.confirm_seat(application, actor=current_user),
+                            to=url_for("cohorts.show_application", application_id=application.id),
+                            done=_("Votre place est confirmée. L’invitation au format calendrier vous a été envoyée."),
+                            refusals=REFUSED, describe=services.describe_error)
 
 
 @bp.post("/candidatures/<int:application_id>/decliner")
 @login_required
 def decline_seat(application_id):
-    return _candidate_action(application_id, "can_answer_offer", services.decline_seat,
-                             _("Vous avez décliné la place. Merci de nous avoir prévenus."))
+    application = application_or_404(application_id)
+    return confirmed_action(lambda: application.can_answer_offer(current_user),
+                            lambda: services.decline_seat(application, actor=current_user),
+                            to=url_for("cohorts.show_application", application_id=application.id),
+                            done=_("Vous avez décliné la place. Merci de nous avoir prévenus."),
+                            refusals=REFUSED, describe=services.describe_error)
 
 
 @bp.post("/candidatures/<int:application_id>/retirer")
 @login_required
 def withdraw_application(application_id):
-    return _candidate_action(application_id, "can_withdraw", services.withdraw_application,
-                             _("Votre candidature est retirée."), reason=request.form.get("reason", "")[:300])
+    application = application_or_404(application_id)
+    return confirmed_action(lambda: application.can_withdraw(current_user),
+                            lambda: services.withdraw_application(application, actor=current_user,
+                                                                  reason=request.form.get("reason", "")[:300]),
+                            to=url_for("cohorts.show_application", application_id=application.id),
+                            done=_("Votre candidature est retirée."),
+                            refusals=REFUSED, describe=services.describe_error)

@@ -15,13 +15,13 @@ from beta_training.cohorts.forms import (
     SpeakerForm,
     StatusForm,
 )
-from beta_training.cohorts.models import COHORT_TRANSITIONS, Cohort, CohortStatus, ProgrammeItem, Speaker
+from beta_training.cohorts.models import COHORT_TRANSITIONS, Cohort, CohortStatus, ProgrammeItem
 from beta_training.cohorts.views.common import (
     REFUSED, bp, managed_cohort_or_404, per_page, refused, refused_value,
 )
 from beta_training.core import db as core_db, submissions
+from beta_training.core.actions import confirmed_action
 from beta_training.core.auth import role_required
-from beta_training.core.db import lock_for_update
 from beta_training.core.forms import ConfirmForm
 from beta_training.core.models import from_paris, to_paris, utcnow
 from beta_training.extensions import db
@@ -50,8 +50,7 @@ def _cohort_values(form: CohortForm) -> dict:
 
 
 def _slug_taken(form: CohortForm, cohort: Cohort | None) -> bool:
-    other = db.session.scalar(db.select(Cohort).where(Cohort.slug == form.slug.data))
-    if other is not None and other is not cohort:
+    if queries.slug_taken_by_another_cohort(form.slug.data, cohort):
         form.slug.errors.append(_("Cet identifiant est déjà pris par une autre session."))
         return True
     return False
@@ -101,33 +100,26 @@ def edit_cohort(cohort_id):
 @bp.post("/gestion/<int:cohort_id>/statut/<target>")
 @role_required("trainer")
 def change_cohort_status(cohort_id, target):
-    cohort = managed_cohort_or_404(cohort_id)
+    cohort = db.get_or_404(Cohort, cohort_id)
     if target not in set(CohortStatus):
         abort(404)
     form = StatusForm()
-    if not form.validate_on_submit():
-        abort(400)
-    lock_for_update(Cohort, cohort.id)  # a second click waits, then finds the status already changed
-    db.session.refresh(cohort)
-    try:
-        services.change_cohort_status(cohort, CohortStatus(target), actor=current_user, reason=form.reason.data or "")
-        core_db.commit()
-        flash(_("Statut de la session : %(status)s.", status=cohort.status_label), "success")
-    except REFUSED as error:
-        refused(error)
-    return redirect(url_for("cohorts.edit_cohort", cohort_id=cohort_id))
+    return confirmed_action(lambda: cohort.can_manage(current_user),
+                            lambda: services.change_cohort_status(cohort, CohortStatus(target), actor=current_user,
+                                                                  reason=form.reason.data or ""),
+                            form=form, to=url_for("cohorts.edit_cohort", cohort_id=cohort.id),
+                            done=lambda changed: _("Statut de la session : %(status)s.", status=changed.status_label),
+                            refusals=REFUSED, describe=services.describe_error)
 
 
 def _speaker_choices(cohort: Cohort):
-    return [(s.id, f"{s.name} ({s.role_label})") for s in db.session.scalars(
-        db.select(Speaker).where(Speaker.cohort_id == cohort.id).order_by(Speaker.name))]
+    return [(s.id, f"{s.name} ({s.role_label})") for s in queries.speakers_of(cohort)]
 
 
 @bp.route("/gestion/<int:cohort_id>/programme", methods=["GET", "POST"])
 @role_required("trainer")
 def edit_programme(cohort_id):
-    managed_cohort_or_404(cohort_id)
-    cohort = queries.get_cohort_with_programme(db.session.get(Cohort, cohort_id).slug)
+    cohort = queries.get_cohort_with_programme(managed_cohort_or_404(cohort_id).slug)
     form = ProgrammeItemForm(data={"day": cohort.starts_on} if request.method == "GET" else None, cohort=cohort)
     form.speakers.choices = _speaker_choices(cohort)
     if form.validate_on_submit():
@@ -164,11 +156,9 @@ def _item_or_404(cohort_id, item_id) -> ProgrammeItem:
 def edit_programme_item(cohort_id, item_id):
     cohort = managed_cohort_or_404(cohort_id)
     item = _item_or_404(cohort_id, item_id)
-    speaker_ids = [row for row in db.session.scalars(
-        db.select(Speaker.id).join(ProgrammeItem.speakers).where(ProgrammeItem.id == item.id))]
     form = ProgrammeItemForm(data={
         "day": item.day, "starts_at": item.starts_at, "ends_at": item.ends_at, "title": item.title,
-        "description": item.description, "speakers": speaker_ids,
+        "description": item.description, "speakers": queries.speaker_ids_of(item),
     }, cohort=cohort)
     form.speakers.choices = _speaker_choices(cohort)
     if form.validate_on_submit():
@@ -185,16 +175,10 @@ def edit_programme_item(cohort_id, item_id):
 @bp.post("/gestion/<int:cohort_id>/programme/<int:item_id>/supprimer")
 @role_required("trainer")
 def delete_programme_item(cohort_id, item_id):
-    managed_cohort_or_404(cohort_id)
+    cohort = db.get_or_404(Cohort, cohort_id)
     item = _item_or_404(cohort_id, item_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    lock_for_update(Cohort, cohort_id)  # a second click waits, then finds the item gone
-    if db.session.get(ProgrammeItem, item_id, populate_existing=True) is not None:
-        services.delete_programme_item(item)
-        core_db.commit()
-    flash(_("Élément retiré du programme."), "success")
-    return redirect(url_for("cohorts.edit_programme", cohort_id=cohort_id))
+    return confirmed_action(lambda: cohort.can_manage(current_user), lambda: services.delete_programme_item(item),
+                            to=url_for("cohorts.edit_programme", cohort_id=cohort_id), done=_("Élément retiré du programme."))
 
 
 @bp.post("/gestion/<int:cohort_id>/intervenants")

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from beta_training.cohorts import queries, services
 from beta_training.cohorts.forms import BulkDecisionForm, DecisionForm, QueueFilterForm, ReviewForm
-from beta_training.cohorts.models import CRITERIA, CohortApplication
+from beta_training.cohorts.models import CRITERIA
 from beta_training.cohorts.views.common import REFUSED, application_or_404, bp, managed_cohort_or_404, refused
 from beta_training.core import db as core_db
 from beta_training.core.auth import role_required
@@ -54,9 +54,7 @@ def bulk_decide(cohort_id):
     if not form.validate_on_submit():
         flash(_("Sélectionnez au moins une candidature et une décision."), "error")
         return redirect(url_for("cohorts.review_queue", cohort_id=cohort_id))
-    applications = [a for a in db.session.scalars(
-        db.select(CohortApplication).where(CohortApplication.id.in_(form.application_ids.data),
-                                           CohortApplication.cohort_id == cohort.id).order_by(CohortApplication.id))]
+    applications = queries.applications_of_cohort(cohort.id, form.application_ids.data)
     outcomes = services.decide_in_bulk(applications, form.decision.data, actor=current_user, reason=form.reason.data or "")
     core_db.commit()
     done = sum(1 for _application, error in outcomes if error is None)
