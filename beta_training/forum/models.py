@@ -10,12 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from beta_training.core.models import UTCDateTime, utcnow
 from beta_training.extensions import db
-
-STAFF_ROLES = ("trainer", "course_lead")  # admins hold every role
-
-
-def is_staff(user) -> bool:
-    return bool(user is not None and user.is_authenticated and user.has_any_role(*STAFF_ROLES))
+from beta_training.forum import membership
+from beta_training.forum.membership import is_staff
 
 
 class ForumKind(StrEnum):
@@ -91,14 +87,12 @@ class Forum(db.Model):
 
     def is_member(self, user) -> bool:
         """Learners of the run (active enrolment) or participants of the session (offered or confirmed seat)."""
-        from beta_training.forum import queries
-
         if user is None or not user.is_authenticated:
             return False
         # Asked for every post of a page: remembered on this instance (one request, one session).
         answers = self.__dict__.setdefault("_members_seen", {})
         if user.id not in answers:
-            answers[user.id] = queries.is_member(self, user.id)
+            answers[user.id] = membership.is_member(self, user.id)
         return answers[user.id]
 
     def can_view(self, user) -> bool:

@@ -3,14 +3,13 @@
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from beta_training.accounts.models import Role, User, UserRole
-from beta_training.cohorts.models import SEAT_HOLDING_STATES, CohortApplication
+from beta_training.accounts.models import User
 from beta_training.core.pagination import paginate_rows
-from beta_training.courses.models import CourseModule, Enrolment, EnrolmentState, Sequence
+from beta_training.courses.models import CourseModule, Sequence
 from beta_training.extensions import db
 from beta_training.forum import search
+from beta_training.forum.membership import is_staff, runs_and_cohorts_of
 from beta_training.forum.models import (
-    STAFF_ROLES,
     Forum,
     ForumCategory,
     ForumDraft,
@@ -21,48 +20,11 @@ from beta_training.forum.models import (
     ForumSubscription,
     ForumThread,
     ThreadState,
-    is_staff,
 )
 
 THREADS_PER_PAGE = 25
 REPLIES_PER_PAGE = 20
 FILTERS = ("sans-reponse", "sans-reponse-equipe", "non-lus")
-
-
-# --- Membership -----------------------------------------------------------------------------------------
-
-
-def _member_ids(forum: Forum):
-    """Ids of the forum's learners (active enrolment) or participants (offered or confirmed seat)."""
-    if forum.course_run_id is not None:
-        return sa.select(Enrolment.user_id).where(
-            Enrolment.run_id == forum.course_run_id, Enrolment.state == EnrolmentState.ACTIVE)
-    return sa.select(CohortApplication.user_id).where(
-        CohortApplication.cohort_id == forum.cohort_id, CohortApplication.state.in_(SEAT_HOLDING_STATES))
-
-
-def staff_ids():
-    return sa.select(UserRole.user_id).where(UserRole.role.in_((*STAFF_ROLES, Role.ADMIN)))
-
-
-def is_member(forum: Forum, user_id: int) -> bool:
-    return bool(db.session.scalar(sa.select(sa.exists(_member_ids(forum).where(
-        (Enrolment.user_id if forum.course_run_id is not None else CohortApplication.user_id) == user_id)))))
-
-
-def readers_among(forum: Forum, user_ids: set[int]) -> set[int]:
-    """Who of `user_ids` may read the forum (members and staff, active accounts)."""
-    if not user_ids:
-        return set()
-    return set(db.session.scalars(sa.select(User.id).where(
-        User.id.in_(user_ids), User.active.is_(True),
-        sa.or_(User.id.in_(_member_ids(forum)), User.id.in_(staff_ids())),
-    )))
-
-
-def all_reader_ids(forum: Forum) -> set[int]:
-    return set(db.session.scalars(sa.select(User.id).where(
-        User.active.is_(True), sa.or_(User.id.in_(_member_ids(forum)), User.id.in_(staff_ids())))))
 
 
 def users_by_id(user_ids) -> dict[int, User]:
@@ -88,9 +50,7 @@ def forums_for(user) -> list[Forum]:
     """The forums a person may read: staff see every forum."""
     query = sa.select(Forum).order_by(Forum.created_at.desc())
     if not is_staff(user):
-        runs = sa.select(Enrolment.run_id).where(Enrolment.user_id == user.id, Enrolment.state == EnrolmentState.ACTIVE)
-        cohorts = sa.select(CohortApplication.cohort_id).where(
-            CohortApplication.user_id == user.id, CohortApplication.state.in_(SEAT_HOLDING_STATES))
+        runs, cohorts = runs_and_cohorts_of(user.id)
         query = query.where(sa.or_(Forum.course_run_id.in_(runs), Forum.cohort_id.in_(cohorts)))
     return list(db.session.scalars(query))
 

@@ -15,8 +15,10 @@ from beta_training.core.db import earlier_submission
 from beta_training.core.markdown import render_markdown
 from beta_training.core.models import upsert, utcnow
 from beta_training.core.states import InvalidTransition, transition
+from beta_training.courses import queries as courses
 from beta_training.extensions import db
-from beta_training.forum import emails, queries, search
+from beta_training.forum import emails, membership, queries, search
+from beta_training.forum.membership import is_staff
 from beta_training.forum.models import (
     THREAD_TRANSITIONS,
     CategoryKind,
@@ -37,7 +39,6 @@ from beta_training.forum.models import (
     ThreadKind,
     ThreadState,
     draft_target,
-    is_staff,
 )
 
 MENTION = re.compile(r"(?<![\w@])@([a-z0-9][a-z0-9.\-]*[a-z0-9])", re.IGNORECASE)
@@ -68,8 +69,6 @@ class PostingRules:
 
 def forum_for_run(run) -> Forum:
     """The run's forum, created on first use: « Questions à la responsable », « Général », one per sequence."""
-    from beta_training.courses import queries as courses
-
     forum = queries.forum_of_run(run.id)
     if forum is None:
         forum = Forum(kind=ForumKind.COURSE_RUN, course_run_id=run.id, title=f"{run.course.title} – {run.name}")
@@ -497,7 +496,7 @@ def mentioned_user_ids(forum: Forum, body: str) -> set[int]:
     handles = {m.lower() for m in MENTION.findall(body)}
     if not handles:
         return set()
-    readers = queries.users_by_id(queries.all_reader_ids(forum))
+    readers = queries.users_by_id(membership.all_reader_ids(forum))
     return {user.id for user in readers.values() if handle(user) in handles}
 
 
@@ -507,11 +506,11 @@ def _notify(post: ForumPost, now: datetime) -> None:
     thread, forum = post.thread, post.thread.forum
     reasons: dict[int, str] = {}
     if thread.is_announcement and post.is_opening:
-        reasons.update(dict.fromkeys(queries.all_reader_ids(forum), NotificationReason.ANNOUNCEMENT))
+        reasons.update(dict.fromkeys(membership.all_reader_ids(forum), NotificationReason.ANNOUNCEMENT))
     forum_followers = db.session.execute(sa.select(ForumSubscription.user_id, ForumSubscription.active)
                                          .where(ForumSubscription.forum_id == forum.id)).all()
     opted = {user_id: active for user_id, active in forum_followers}
-    staff_ids = set(db.session.scalars(queries.staff_ids()))
+    staff_ids = set(db.session.scalars(membership.staff_ids()))
     for user_id in {u for u, active in opted.items() if active} | {s for s in staff_ids if opted.get(s, True)}:
         reasons.setdefault(user_id, NotificationReason.FOLLOWED_FORUM)
     for user_id in db.session.scalars(sa.select(ForumSubscription.user_id).where(
@@ -521,7 +520,7 @@ def _notify(post: ForumPost, now: datetime) -> None:
     for user_id in mentioned_user_ids(forum, post.body):
         reasons[user_id] = NotificationReason.MENTION
     reasons.pop(post.author_id, None)
-    allowed = queries.readers_among(forum, set(reasons))
+    allowed = membership.readers_among(forum, set(reasons))
     if not allowed:
         return
     frequencies = dict(db.session.execute(sa.select(ForumPreference.user_id, ForumPreference.email_frequency)

@@ -28,7 +28,8 @@ from beta_training.forum.forms import (
     UnsubscribeForm,
 )
 from beta_training.accounts.models import User
-from beta_training.forum.models import Forum, ForumPost, ForumThread, ThreadState, draft_target, is_staff
+from beta_training.forum.membership import is_staff
+from beta_training.forum.models import Forum, ForumPost, ForumThread, ThreadState, draft_target
 
 bp = Blueprint("forum", __name__, url_prefix="/forum")
 
