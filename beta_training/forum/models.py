@@ -6,6 +6,7 @@ from enum import StrEnum
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from beta_training.core.models import UTCDateTime, utcnow
@@ -225,6 +226,13 @@ class ForumPost(db.Model):
 
     thread: Mapped[ForumThread] = relationship(foreign_keys=[thread_id])  # usually already in the session
     author = relationship("User", foreign_keys=[author_id], lazy="joined")
+
+    @property
+    def body_markup(self) -> Markup:
+        """The post as HTML, marked safe for templates. Trusted because it is never what was typed: services
+        render the Markdown and sanitise the result with nh3 (core.markdown.render_markdown) whenever the
+        text is written, and store only that."""
+        return Markup(self.body_html)
 
     @property
     def is_visible_to_everyone(self) -> bool:
