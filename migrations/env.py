@@ -1,4 +1,5 @@
 import logging
+from contextlib import contextmanager
 from logging.config import fileConfig
 
 from flask import current_app
@@ -101,16 +102,37 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        context.configure(
-            connection=connection,
-            target_metadata=get_metadata(),
-            render_item=render_item,
-            include_name=include_name,
-            **conf_args
-        )
+        with foreign_keys_off_on_sqlite(connection):
+            context.configure(
+                connection=connection,
+                target_metadata=get_metadata(),
+                render_item=render_item,
+                include_name=include_name,
+                **conf_args
+            )
 
-        with context.begin_transaction():
-            context.run_migrations()
+            with context.begin_transaction():
+                context.run_migrations()
+
+
+@contextmanager
+def foreign_keys_off_on_sqlite(connection):
+    """A batch step rebuilds a SQLite table: copy it, drop the old one, rename the copy. With foreign keys on,
+    that drop deletes every row referencing the table first (ON DELETE CASCADE): a post's reports, comments and
+    revisions would go. SQLite changes the setting only outside a transaction, hence here, on the driver's
+    connection, before the migrations begin; the references are checked once they are done."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    driver = connection.connection.driver_connection
+    driver.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+        broken = driver.execute("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise RuntimeError(f"migrations left rows pointing to nothing (table, rowid, parent, key): {broken}")
+    finally:
+        driver.execute("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():

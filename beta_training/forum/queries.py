@@ -10,6 +10,9 @@ from beta_training.extensions import db
 from beta_training.forum import search
 from beta_training.forum.membership import is_staff, runs_and_cohorts_of
 from beta_training.forum.models import (
+    DELETED_STATES,
+    LISTED_STATES,
+    UNPUBLISHED_STATES,
     Forum,
     ForumCategory,
     ForumDraft,
@@ -19,6 +22,7 @@ from beta_training.forum.models import (
     ForumReport,
     ForumSubscription,
     ForumThread,
+    PostState,
     ThreadState,
 )
 
@@ -60,9 +64,9 @@ def forums_for(user) -> list[Forum]:
 
 def _visible_threads(viewer):
     """Threads a reader sees in listings: not deleted; held ones only to their author and staff."""
-    condition = ForumThread.deleted_at.is_(None)
+    condition = ForumThread.opening_state.not_in(DELETED_STATES)
     if not is_staff(viewer):
-        condition = condition & sa.or_(ForumThread.held.is_(False), ForumThread.author_id == viewer.id)
+        condition = condition & sa.or_(ForumThread.opening_state.in_(LISTED_STATES), ForumThread.author_id == viewer.id)
     return condition
 
 
@@ -98,7 +102,7 @@ def lead_questions_waiting(forum: Forum) -> int:
     return db.session.scalar(
         sa.select(sa.func.count()).select_from(ForumThread).join(ForumCategory)
         .where(ForumThread.forum_id == forum.id, ForumCategory.kind == "lead_questions",
-               ForumThread.deleted_at.is_(None), ForumThread.held.is_(False), ForumThread.has_staff_reply.is_(False),
+               ForumThread.opening_state.in_(LISTED_STATES), ForumThread.has_staff_reply.is_(False),
                ForumThread.accepted_post_id.is_(None), ForumThread.state != ThreadState.CLOSED)
     )
 
@@ -125,10 +129,11 @@ def read_mark(user, thread: ForumThread) -> int:
 
 
 def _post_visibility(viewer):
-    """Deleted and hidden posts stay in place (as a placeholder); held ones only for their author and staff."""
+    """Deleted and hidden posts stay in place (as a placeholder); those never published only for their author
+    and staff."""
     if is_staff(viewer):
         return sa.true()
-    return sa.or_(ForumPost.held.is_(False), ForumPost.author_id == viewer.id)
+    return sa.or_(ForumPost.state.not_in(UNPUBLISHED_STATES), ForumPost.author_id == viewer.id)
 
 
 def opening_post(thread: ForumThread) -> ForumPost:
@@ -187,6 +192,9 @@ def revisions(post: ForumPost) -> list[ForumPostRevision]:
 # --- Moderation -----------------------------------------------------------------------------------------
 
 
+AWAITING_MODERATOR = (PostState.HELD, PostState.REFUSED)  # held, hidden or not: still to publish
+
+
 def moderation_queue(forum: Forum):
     """Posts with open reports, and held posts, oldest first: (post, open report count) rows."""
     open_reports = (
@@ -197,8 +205,8 @@ def moderation_queue(forum: Forum):
         sa.select(ForumPost, sa.func.coalesce(open_reports.c.reports, 0))
         .join(ForumThread, ForumThread.id == ForumPost.thread_id)
         .outerjoin(open_reports, open_reports.c.post_id == ForumPost.id)
-        .where(ForumThread.forum_id == forum.id, ForumPost.deleted_at.is_(None),
-               sa.or_(open_reports.c.reports > 0, ForumPost.held.is_(True)))
+        .where(ForumThread.forum_id == forum.id, ForumPost.state.not_in(DELETED_STATES),
+               sa.or_(open_reports.c.reports > 0, ForumPost.state.in_(AWAITING_MODERATOR)))
         .order_by(ForumPost.id)
     )
     return paginate_rows(query, per_page=THREADS_PER_PAGE)
@@ -218,8 +226,8 @@ def moderation_count(forum: Forum) -> int:
         sa.select(sa.func.count(sa.distinct(ForumPost.id))).select_from(ForumPost)
         .join(ForumThread, ForumThread.id == ForumPost.thread_id)
         .outerjoin(ForumReport, sa.and_(ForumReport.post_id == ForumPost.id, ForumReport.resolved_at.is_(None)))
-        .where(ForumThread.forum_id == forum.id, ForumPost.deleted_at.is_(None),
-               sa.or_(ForumReport.id.is_not(None), ForumPost.held.is_(True)))
+        .where(ForumThread.forum_id == forum.id, ForumPost.state.not_in(DELETED_STATES),
+               sa.or_(ForumReport.id.is_not(None), ForumPost.state.in_(AWAITING_MODERATOR)))
     )
 
 
@@ -230,7 +238,7 @@ def posts_by_user_since(user_id: int, since) -> int:
 
 def approved_post_count(user_id: int) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(ForumPost).where(
-        ForumPost.author_id == user_id, ForumPost.held.is_(False), ForumPost.deleted_at.is_(None)))
+        ForumPost.author_id == user_id, ForumPost.state.in_((PostState.PUBLISHED, PostState.HIDDEN))))
 
 
 # --- Search ---------------------------------------------------------------------------------------------
@@ -239,8 +247,7 @@ def approved_post_count(user_id: int) -> int:
 def search_posts(forum: Forum, viewer, text: str):
     """A page of (post, thread title) rows matching `text`, best first; empty when nothing to look for."""
     visible = sa.and_(
-        ForumThread.forum_id == forum.id, _visible_threads(viewer), ForumPost.deleted_at.is_(None),
-        ForumPost.hidden_at.is_(None), ForumPost.held.is_(False),
+        ForumThread.forum_id == forum.id, _visible_threads(viewer), ForumPost.state == PostState.PUBLISHED,
     )
     base = sa.select(ForumPost).join(ForumThread, ForumThread.id == ForumPost.thread_id).where(visible)
     if db.engine.dialect.name == "postgresql":

@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from flask_babel import gettext as _
 
-from beta_training.core.db import earlier_submission
+from beta_training.core.db import earlier_submission, lock_for_update
 from beta_training.core.markdown import render_markdown
 from beta_training.core.models import upsert, utcnow
 from beta_training.core.states import InvalidTransition, transition
@@ -20,6 +20,12 @@ from beta_training.extensions import db
 from beta_training.forum import emails, membership, queries, search
 from beta_training.forum.membership import is_staff
 from beta_training.forum.models import (
+    APPROVED,
+    DELETED_FROM,
+    HIDDEN_FROM,
+    LISTED_STATES,
+    POST_TRANSITIONS,
+    RESTORED,
     THREAD_TRANSITIONS,
     CategoryKind,
     EmailFrequency,
@@ -36,6 +42,7 @@ from beta_training.forum.models import (
     ForumSubscription,
     ForumThread,
     NotificationReason,
+    PostState,
     ThreadKind,
     ThreadState,
     draft_target,
@@ -131,8 +138,8 @@ def _plain_text(body_html: str) -> str:
 def _new_post(thread: ForumThread, author, body: str, now: datetime, *, parent_id=None, is_opening=False,
               held=False, submission_key: str | None = None) -> ForumPost:
     post = ForumPost(thread=thread, author_id=author.id, parent_id=parent_id, is_opening=is_opening, body=body,
-                     body_html=str(render_markdown(body)), author_is_staff=is_staff(author), created_at=now, held=held,
-                     submission_key=submission_key)
+                     body_html=str(render_markdown(body)), author_is_staff=is_staff(author), created_at=now,
+                     state=PostState.HELD if held else PostState.PUBLISHED, submission_key=submission_key)
     post.search_text = _search_text(post, thread)
     db.session.add(post)
     db.session.flush()
@@ -171,7 +178,8 @@ def start_thread(forum: Forum, author, *, category_id: int, kind: str, title: st
     _check_rules(author, body, rules, now, title=title)
     held = _should_hold(author, rules)
     thread = ForumThread(forum=forum, category=category, author_id=author.id, kind=ThreadKind(kind), title=title.strip(),
-                         is_announcement=announcement, pinned=announcement, held=held, created_at=now, last_post_at=now)
+                         is_announcement=announcement, pinned=announcement, created_at=now, last_post_at=now,
+                         opening_state=PostState.HELD if held else PostState.PUBLISHED)
     db.session.add(thread)
     db.session.flush()
     post = _new_post(thread, author, body, now, is_opening=True, held=held, submission_key=submission_key)
@@ -234,8 +242,7 @@ def discard_draft(author, target: str) -> None:
 
 def refresh_thread_counts(thread: ForumThread) -> None:
     """Recount what listings and filters read, from the posts everyone can see."""
-    visible = sa.and_(ForumPost.thread_id == thread.id, ForumPost.deleted_at.is_(None), ForumPost.hidden_at.is_(None),
-                      ForumPost.held.is_(False))
+    visible = sa.and_(ForumPost.thread_id == thread.id, ForumPost.state == PostState.PUBLISHED)
     replies, staff_replies, last_id, last_at = db.session.execute(sa.select(
         sa.func.count().filter(ForumPost.is_opening.is_(False)),
         sa.func.count().filter(ForumPost.is_opening.is_(False), ForumPost.author_is_staff.is_(True)),
@@ -269,16 +276,26 @@ def edit_post(post: ForumPost, editor, *, body: str, title: str | None = None,
     return post
 
 
+def move_post(post: ForumPost, target: PostState, *, actor, reason: str = "", now: datetime | None = None) -> None:
+    """The one way a post changes state: allowed by POST_TRANSITIONS (core guard), recorded with who, when and
+    why; an opening post's state is copied to its thread, which listings filter on."""
+    transition(post, POST_TRANSITIONS, target, actor=actor, reason=reason, now=now)
+    if post.is_opening:
+        post.thread.opening_state = target
+
+
 def delete_post(post: ForumPost, actor, now: datetime | None = None) -> None:
-    """Soft delete: the text goes, a placeholder stays so the conversation still reads; the opening post
-    takes its thread with it."""
+    """Soft delete: the text goes, a placeholder stays so the conversation still reads (for members only if
+    they had seen the post); the opening post takes its thread with it."""
+    lock_for_update(ForumPost, post.id)  # a second click waits, then finds the post already deleted
+    db.session.refresh(post)
+    if post.is_deleted:
+        return  # a second click: already done
     if not post.can_delete(actor):
         raise ForumError(_("Vous ne pouvez pas supprimer ce message."))
-    now = now or utcnow()
-    post.deleted_at = now
+    reason = _("Supprimé par son auteur·e.") if actor.id == post.author_id else _("Supprimé par l’équipe.")
+    move_post(post, DELETED_FROM[PostState(post.state)], actor=actor, reason=reason, now=now)
     thread = post.thread
-    if post.is_opening:
-        thread.deleted_at = now
     if thread.accepted_post_id == post.id:
         thread.accepted_post_id = None
     refresh_thread_counts(thread)
@@ -355,15 +372,21 @@ def _resolve_reports(post: ForumPost, moderator, outcome: str, now: datetime) ->
 
 
 def hide_post(post: ForumPost, moderator, reason: str, now: datetime | None = None) -> None:
-    """Hidden from members (a placeholder stays); the author is told why by email."""
+    """Hidden from members (a placeholder stays; a held post stays out of their sight, refused); the author
+    is told why by email."""
+    lock_for_update(ForumPost, post.id)  # a second click waits, then finds the post already hidden
+    db.session.refresh(post)
     if not post.thread.can_moderate(moderator):
         raise ForumError(_("Réservé à l’équipe."))
     if not reason.strip():
         raise ForumError(_("Indiquez la raison : l’auteur la recevra."))
-    if post.hidden_at is not None:
+    if post.is_hidden:
         return  # already hidden (a second click): the author was told once
     now = now or utcnow()
-    post.hidden_at, post.hidden_by_id, post.hidden_reason = now, moderator.id, reason.strip()[:500]
+    reason = reason.strip()[:500]
+    # A deleted post has no move here: the guard refuses it.
+    move_post(post, HIDDEN_FROM.get(PostState(post.state), PostState.HIDDEN), actor=moderator, reason=reason, now=now)
+    post.hidden_reason = reason
     _resolve_reports(post, moderator, "hidden", now)
     if post.thread.accepted_post_id == post.id:
         post.thread.accepted_post_id = None
@@ -371,12 +394,16 @@ def hide_post(post: ForumPost, moderator, reason: str, now: datetime | None = No
     emails.queue_post_hidden(post)
 
 
-def restore_post(post: ForumPost, moderator) -> None:
+def restore_post(post: ForumPost, moderator, now: datetime | None = None) -> None:
+    """Back to what it was before it was hidden: published, or held when it was hidden while held."""
+    lock_for_update(ForumPost, post.id)  # a second click waits, then finds the post already restored
+    db.session.refresh(post)
     if not post.thread.can_moderate(moderator):
         raise ForumError(_("Réservé à l’équipe."))
-    if post.hidden_at is None:
+    if not post.is_hidden:
         return
-    post.hidden_at, post.hidden_by_id, post.hidden_reason = None, None, ""
+    move_post(post, RESTORED[PostState(post.state)], actor=moderator, reason=_("Rétabli par l’équipe."), now=now)
+    post.hidden_reason = ""
     refresh_thread_counts(post.thread)
     emails.queue_post_restored(post)
 
@@ -390,14 +417,15 @@ def keep_post(post: ForumPost, moderator, now: datetime | None = None) -> None:
 
 
 def approve_held_post(post: ForumPost, moderator, now: datetime | None = None) -> None:
-    """A newcomer's post goes live: its thread too if it opened one, and its notifications leave now."""
+    """A newcomer's post goes live: its thread too if it opened one, and its notifications leave now. (One
+    hidden while held is published hidden: it stays out of sight until restored.)"""
+    lock_for_update(ForumPost, post.id)  # a second click waits, then finds the post already published
+    db.session.refresh(post)
     if not post.thread.can_moderate(moderator):
         raise ForumError(_("Réservé à l’équipe."))
-    if not post.held:
-        return
-    post.held = False
-    if post.is_opening:
-        post.thread.held = False
+    if post.state not in APPROVED:
+        return  # already published (a second click)
+    move_post(post, APPROVED[PostState(post.state)], actor=moderator, reason=_("Publié par l’équipe."), now=now)
     refresh_thread_counts(post.thread)
     _notify(post, now or utcnow())
 
@@ -557,7 +585,7 @@ def _claim(*conditions, now: datetime) -> list[ForumNotification]:
 
 def _still_visible(post: ForumPost) -> bool:
     """Hidden, deleted or held since it was written: nobody is emailed about it, ever."""
-    return post.is_visible_to_everyone and post.thread.deleted_at is None and not post.thread.held
+    return post.is_visible_to_everyone and post.thread.opening_state in LISTED_STATES
 
 
 def send_notifications(*, grace: timedelta, now: datetime | None = None) -> int:

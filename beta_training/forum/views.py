@@ -54,7 +54,7 @@ def _thread_or_404(forum_id: int, thread_id: int) -> ForumThread:
 
 def _post_or_404(post_id: int) -> ForumPost:
     post = db.get_or_404(ForumPost, post_id)
-    if not post.thread.can_view(current_user) or (post.held and not post.can_read_body(current_user)):
+    if not post.thread.can_view(current_user) or (post.is_held and not post.can_read_body(current_user)):
         abort(404)
     return post
 
@@ -163,8 +163,8 @@ def new_thread(forum_id):
                 form.body.errors.append(str(error))
             else:
                 core_db.commit()
-                flash(_("Votre message attend la validation de l’équipe : il sera visible ensuite.") if thread.held
-                      else _("Sujet publié."), "info" if thread.held else "success")
+                flash(_("Votre message attend la validation de l’équipe : il sera visible ensuite.") if thread.is_held
+                      else _("Sujet publié."), "info" if thread.is_held else "success")
                 return redirect(_thread_url(thread))
     return render_template("forum/new_thread.html", forum=forum, form=form, preview=preview,
                            draft=draft), 422 if form.errors else 200
@@ -256,7 +256,7 @@ def post_reply(forum_id, thread_id):
             form.body.errors.append(str(error))
         else:
             core_db.commit()
-            if post.held:
+            if post.is_held:
                 flash(_("Votre message attend la validation de l’équipe : il sera visible ensuite."), "info")
             last_page = max(queries.thread_replies(thread, current_user).pages, 1)
             return redirect(_thread_url(thread, post, page=last_page))

@@ -116,8 +116,7 @@ def test_post_routes_by_role(client, world, role, url, data, expected):
     if expected != 302:  # refused: nothing changed
         assert db.session.scalar(sa.select(sa.func.count()).select_from(ForumPost)) == before
         thread, reply = db.session.get(ForumThread, world["thread"].id), db.session.get(ForumPost, world["reply"].id)
-        assert (thread.pinned, thread.state, reply.body, reply.hidden_at, reply.deleted_at) == (
-            False, "open", "Réponse de l’auteur", None, None)
+        assert (thread.pinned, thread.state, reply.body, reply.state) == (False, "open", "Réponse de l’auteur", "published")
         assert db.session.scalar(sa.select(sa.func.count()).select_from(ForumReport)) == 0
 
 
@@ -275,7 +274,7 @@ def _bulk_replies(thread, authors, count):
     now = utcnow()
     db.session.execute(sa.insert(ForumPost), [
         {"thread_id": thread.id, "author_id": authors[n % len(authors)].id, "body": f"r{n}", "body_html": f"<p>r{n}</p>", "search_text": "",
-         "created_at": now, "is_opening": False, "author_is_staff": False, "held": False, "hidden_reason": ""}
+         "created_at": now, "is_opening": False, "author_is_staff": False, "state": "published", "hidden_reason": ""}
         for n in range(count)])
     thread.reply_count += count
     thread.last_post_id = db.session.scalar(sa.select(sa.func.max(ForumPost.id)))
