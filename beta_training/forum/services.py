@@ -11,11 +11,14 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from flask_babel import gettext as _
 
+from beta_training.accounts.models import User
+from beta_training.cohorts.models import Cohort
 from beta_training.core.db import earlier_submission, lock_for_update
 from beta_training.core.markdown import render_markdown
 from beta_training.core.models import upsert, utcnow
 from beta_training.core.states import InvalidTransition, transition
 from beta_training.courses import queries as courses
+from beta_training.courses.models import CourseRun
 from beta_training.extensions import db
 from beta_training.forum import emails, membership, queries, search
 from beta_training.forum.membership import is_staff
@@ -76,6 +79,9 @@ class PostingRules:
 
 def forum_for_run(run) -> Forum:
     """The run's forum, created on first use: « Questions à la responsable », « Général », one per sequence."""
+    run_id = run.id
+    lock_for_update(CourseRun, run_id)  # first visitors (or a course that grew) queue: one forum, built once
+    run = db.session.get(CourseRun, run_id)
     forum = queries.forum_of_run(run.id)
     if forum is None:
         forum = Forum(kind=ForumKind.COURSE_RUN, course_run_id=run.id, title=f"{run.course.title} – {run.name}")
@@ -88,6 +94,9 @@ def forum_for_run(run) -> Forum:
 
 
 def forum_for_cohort(cohort) -> Forum:
+    cohort_id = cohort.id
+    lock_for_update(Cohort, cohort_id)  # first visitors queue: one forum, built once
+    cohort = db.session.get(Cohort, cohort_id)
     forum = queries.forum_of_cohort(cohort.id)
     if forum is None:
         forum = Forum(kind=ForumKind.COHORT, cohort_id=cohort.id, title=cohort.title)
@@ -223,6 +232,7 @@ def reply(thread: ForumThread, author, *, body: str, parent_id: int | None = Non
 def save_draft(author, target: str, *, body: str, title: str = "", category_id: int | None = None, kind: str = "",
                rules: PostingRules = PostingRules(), now: datetime | None = None) -> ForumDraft:
     """Keep what is being written (one draft per person and place); the same text again changes nothing."""
+    lock_for_update(User, author.id)  # one draft per person and place: two autosaves at once queue
     draft = queries.draft(author, target)
     if draft is None:
         draft = ForumDraft(user_id=author.id, target=target)
@@ -256,6 +266,8 @@ def refresh_thread_counts(thread: ForumThread) -> None:
 def edit_post(post: ForumPost, editor, *, body: str, title: str | None = None,
               rules: PostingRules = PostingRules(), now: datetime | None = None) -> ForumPost:
     """Keep the previous text as a revision, then change it; « modifié » shows from now on."""
+    lock_for_update(ForumPost, post.id)  # a second click waits, then finds the text unchanged
+    db.session.refresh(post)
     now = now or utcnow()
     if not post.can_edit(editor):
         raise ForumError(_("Vous ne pouvez plus modifier ce message."))
@@ -332,6 +344,8 @@ def set_pinned(thread: ForumThread, actor, pinned: bool) -> None:
 
 def change_thread_state(thread: ForumThread, actor, target: str, reason: str = "", now: datetime | None = None) -> None:
     """Lock, close or reopen, with the reason shown on the thread and recorded in its timeline."""
+    lock_for_update(ForumThread, thread.id)  # a second click waits, then finds the thread already changed
+    db.session.refresh(thread)
     if not thread.can_moderate(actor):
         raise ForumError(_("Réservé à l’équipe."))
     target = ThreadState(target)
@@ -352,6 +366,8 @@ def change_thread_state(thread: ForumThread, actor, target: str, reason: str = "
 
 def report_post(post: ForumPost, reporter, reason: str, now: datetime | None = None) -> ForumReport:
     """One report per person and post: reporting twice keeps the first."""
+    lock_for_update(ForumPost, post.id)  # one report per person and post: two clicks queue
+    db.session.refresh(post)
     if not post.can_report(reporter):
         raise ForumError(_("Vous ne pouvez pas signaler ce message."))
     if not reason.strip():
@@ -410,6 +426,7 @@ def restore_post(post: ForumPost, moderator, now: datetime | None = None) -> Non
 
 def keep_post(post: ForumPost, moderator, now: datetime | None = None) -> None:
     """The reports were unfounded: they are closed, the post stays."""
+    lock_for_update(ForumPost, post.id)  # a second click waits, then finds the reports already closed
     if not post.thread.can_moderate(moderator):
         raise ForumError(_("Réservé à l’équipe."))
     _resolve_reports(post, moderator, "kept", now or utcnow())
@@ -444,10 +461,12 @@ def _subscribe(user_id: int, *, thread: ForumThread | None = None, forum: Forum 
 
 
 def follow_thread(user, thread: ForumThread, follow: bool = True) -> None:
+    lock_for_update(User, user.id)  # one subscription per person and thread: two clicks queue
     _subscribe(user.id, thread=thread, active=follow, only_if_new=False)
 
 
 def follow_forum(user, forum: Forum, follow: bool = True) -> None:
+    lock_for_update(User, user.id)  # one subscription per person and forum: two clicks queue
     _subscribe(user.id, forum=forum, active=follow, only_if_new=False)
 
 
@@ -489,6 +508,7 @@ def unsubscribe(user_id: int, scope: str) -> str | None:
     or every forum email (« all »). Returns what undo_unsubscribe() must put back: the email frequency chosen
     until now (daily digest or each message), FOLLOWING for a place that was followed, or None when there was
     nothing to stop."""
+    lock_for_update(User, user_id)  # the link followed twice at once (mail scanner and person): one row
     kind, place = _unsubscribe_place(scope)
     if kind not in ("thread", "forum"):
         previous = email_frequency(user_id)

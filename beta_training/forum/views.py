@@ -8,7 +8,6 @@ from flask_login import current_user, login_required
 
 from beta_training.cohorts.models import Cohort
 from beta_training.core import db as core_db
-from beta_training.core.db import lock_for_update
 from beta_training.core.errors import json_endpoint, json_error
 from beta_training.core.forms import ConfirmForm, choices, new_submission_key
 from beta_training.core.markdown import render_markdown
@@ -27,7 +26,6 @@ from beta_training.forum.forms import (
     ThreadForm,
     UnsubscribeForm,
 )
-from beta_training.accounts.models import User
 from beta_training.forum.membership import is_staff
 from beta_training.forum.models import Forum, ForumPost, ForumThread, ThreadState, draft_target
 
@@ -79,19 +77,17 @@ def run_forum(run_id):
     run = db.get_or_404(CourseRun, run_id)
     forum = queries.forum_of_run(run_id)
     if forum is None or not queries.has_every_sequence_category(forum, run):
-        lock_for_update(CourseRun, run_id)  # first visitors (or a course that grew) queue: one forum, built once
-        forum = services.forum_for_run(db.session.get(CourseRun, run_id))
+        forum = services.forum_for_run(run)
     return _enter(forum)
 
 
 @bp.get("/alpha/<int:cohort_id>")
 @login_required
 def cohort_forum(cohort_id):
-    db.get_or_404(Cohort, cohort_id)
+    cohort = db.get_or_404(Cohort, cohort_id)
     forum = queries.forum_of_cohort(cohort_id)
     if forum is None:
-        lock_for_update(Cohort, cohort_id)
-        forum = services.forum_for_cohort(db.session.get(Cohort, cohort_id))
+        forum = services.forum_for_cohort(cohort)
     return _enter(forum)
 
 
@@ -128,7 +124,6 @@ def follow_forum(forum_id):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     follow = request.form.get("suivre") == "1"
-    lock_for_update(User, current_user.id)  # one subscription per person and forum: two clicks queue
     services.follow_forum(current_user, forum, follow)
     core_db.commit()
     flash(_("Vous suivez ce forum : chaque nouveau message vous sera signalé selon vos préférences.") if follow
@@ -175,7 +170,6 @@ def _save_draft(target: str, forum: Forum | None = None):
     form = DraftForm()
     if not form.validate_on_submit():
         return json_error(422, "too_long", _("Le brouillon n’a pas pu être enregistré : le texte est trop long."), saved=False)
-    lock_for_update(User, current_user.id)  # one draft per person and place: two autosaves at once queue
     # Only a category of this forum is kept (a stale or crafted id would break the draft's foreign key).
     category_id = form.category_id.data if forum is not None and forum.category(form.category_id.data) else None
     draft = services.save_draft(current_user, target, body=form.body.data or "", title=form.title.data or "",
@@ -273,7 +267,6 @@ def follow_thread(forum_id, thread_id):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     follow = request.form.get("suivre") == "1"
-    lock_for_update(User, current_user.id)  # one subscription per person and thread: two clicks queue
     services.follow_thread(current_user, thread, follow)
     core_db.commit()
     flash(_("Vous suivez ce sujet.") if follow else _("Vous ne suivez plus ce sujet."), "success")
@@ -339,8 +332,6 @@ def change_thread_state(forum_id, thread_id, action):
     target = STATE_ACTIONS[action]
     form = ReasonForm() if target != ThreadState.OPEN else ConfirmForm()
     if form.validate_on_submit():
-        lock_for_update(ForumThread, thread.id)  # a second click waits, then finds the thread already changed
-        db.session.refresh(thread)
         try:
             reason = form.reason.data if isinstance(form, ReasonForm) else ""
             services.change_thread_state(thread, current_user, target, reason=reason)
@@ -375,8 +366,6 @@ def edit_post(post_id):
         if request.form.get("action") == "preview":
             preview = render_markdown(form.body.data)
         else:
-            lock_for_update(ForumPost, post.id)  # a second click waits, then finds the text unchanged
-            db.session.refresh(post)
             try:
                 services.edit_post(post, current_user, body=form.body.data,
                                    title=form.title.data if "title" in form else None, rules=_rules())
@@ -424,7 +413,6 @@ def report_post(post_id):
         abort(403)
     form = ReportForm()
     if form.validate_on_submit():
-        lock_for_update(ForumPost, post.id)  # one report per person and post: two clicks queue
         services.report_post(post, current_user, form.reason.data)
         core_db.commit()
         flash(_("Merci : l’équipe va examiner ce message."), "success")
@@ -441,8 +429,6 @@ def hide_post(post_id):
         abort(403)
     form = ReasonForm()
     if form.validate_on_submit():
-        lock_for_update(ForumPost, post.id)  # a second click waits, then finds the post already hidden
-        db.session.refresh(post)
         services.hide_post(post, current_user, form.reason.data)
         core_db.commit()
         flash(_("Message masqué ; son auteur en est informé par courriel."), "success")
@@ -462,8 +448,6 @@ def moderate_post(post_id, action):
         abort(403)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    lock_for_update(ForumPost, post.id)  # a second click waits, then finds the post already handled
-    db.session.refresh(post)
     service, message = {
         "retablir": (services.restore_post, _("Message rétabli ; son auteur en est informé.")),
         "conserver": (services.keep_post, _("Signalements classés : le message reste visible.")),
@@ -530,7 +514,6 @@ def unsubscribe(token):
         core_db.commit()
         flash(_("C’est noté : vous recevez de nouveau ces courriels."), "success")
         return redirect(url_for("forum.preferences") if current_user.is_authenticated else url_for("site.home"))
-    lock_for_update(User, user_id)  # the link followed twice at once (mail scanner and person): one row
     previous = services.unsubscribe(user_id, scope)
     core_db.commit()
     undo = UnsubscribeForm(formdata=None, undo=emails.undo_token(user_id, scope, previous)) if previous else None
