@@ -11,7 +11,7 @@ from bs4 import BeautifulSoup
 from freezegun import freeze_time
 
 from beta_training.accounts.models import Role
-from beta_training.core.models import utcnow
+from beta_training.core.models import OutboxMessage, utcnow
 from beta_training.extensions import db
 from beta_training.forum import emails, services
 from beta_training.forum.models import ForumPost, ForumReport, ForumThread
@@ -520,3 +520,16 @@ def test_no_forum_template_marks_html_safe_itself(app):
     templates = sorted([*(root / "forum").rglob("*.html"), *(root / "emails" / "forum").rglob("*")])
     assert len(templates) > 10
     assert [str(t.relative_to(root)) for t in templates if re.search(r"\|\s*safe\b", t.read_text())] == []
+
+
+def test_a_move_the_post_no_longer_allows_is_refused_with_a_message(client, world):
+    """Hiding a post deleted meanwhile (another tab, another moderator): nothing changes, the author is not
+    emailed, the moderator is told why instead of a 500."""
+    reply = world["reply"]
+    login(client, world["users"]["author"])
+    client.post(f"/forum/messages/{reply.id}/supprimer")
+    login(client, world["users"]["course_lead"])
+    response = client.post(f"/forum/messages/{reply.id}/masquer", data={"reason": "Charte"}, follow_redirects=True)
+    assert response.status_code == 200 and "Action impossible dans l’état actuel" in response.text
+    assert db.session.get(ForumPost, reply.id).state == "deleted"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 0
