@@ -30,7 +30,7 @@ SENTENCES = [
 def bulk_posts(thread, authors, count, now):
     rows = [{"thread_id": thread.id, "author_id": authors[n % len(authors)].id, "body": SENTENCES[n % 4],
              "body_html": f"<p>{SENTENCES[n % 4]}</p>", "search_text": SENTENCES[n % 4], "created_at": now,
-             "is_opening": False, "author_is_staff": False, "held": False, "hidden_reason": ""} for n in range(count)]
+             "is_opening": False, "author_is_staff": False, "state": "published", "hidden_reason": ""} for n in range(count)]
     db.session.execute(sa.insert(ForumPost), rows)
     thread.reply_count += count
     thread.last_post_id = db.session.scalar(sa.select(sa.func.max(ForumPost.id)))
@@ -54,7 +54,7 @@ def build(replies: int, threads: int):
     db.session.execute(sa.insert(ForumThread), [
         {"forum_id": forum.id, "category_id": forum.categories[n % 2].id, "author_id": authors[n % 5].id,
          "kind": "question", "title": f"Sujet {n}", "state": "open", "state_reason": "", "pinned": False,
-         "is_announcement": False, "held": False, "reply_count": 0, "has_staff_reply": False, "last_post_id": n,
+         "is_announcement": False, "opening_state": "published", "reply_count": 0, "has_staff_reply": False, "last_post_id": n,
          "last_post_at": now, "created_at": now} for n in range(threads)])
     db.session.commit()
     return forum, reader, short, long

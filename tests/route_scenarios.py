@@ -24,7 +24,7 @@ from beta_training.core.models import utcnow
 from beta_training.courses.models import CourseItem, CourseModule, Enrolment, Sequence
 from beta_training.extensions import db
 from beta_training.forum import emails as forum_emails
-from beta_training.forum.models import ForumReport, ForumThread
+from beta_training.forum.models import ForumReport, ForumThread, PostState
 from beta_training.sheets.models import ProductSheet
 from tests import factories as f
 
@@ -599,11 +599,11 @@ def _moderate(action):
     w = forum_world()
     post = w.reply
     if action == "retablir":
-        post.hidden_at, post.hidden_by_id, post.hidden_reason = utcnow(), w.staff.id, "Hors sujet"
+        post.state, post.hidden_reason = PostState.HIDDEN, "Hors sujet"
     elif action == "conserver":
         db.session.add(ForumReport(post_id=post.id, reporter_id=w.author.id, reason="Insultant"))
     else:
-        post.held = True
+        post.state = PostState.HELD
     db.session.commit()
     return Prepared(w.staff, f"/forum/messages/{post.id}/{action}")
 

@@ -6,16 +6,13 @@ from enum import StrEnum
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from beta_training.core.models import UTCDateTime, utcnow
 from beta_training.extensions import db
-
-STAFF_ROLES = ("trainer", "course_lead")  # admins hold every role
-
-
-def is_staff(user) -> bool:
-    return bool(user is not None and user.is_authenticated and user.has_any_role(*STAFF_ROLES))
+from beta_training.forum import membership
+from beta_training.forum.membership import is_staff
 
 
 class ForumKind(StrEnum):
@@ -50,6 +47,41 @@ THREAD_TRANSITIONS = {
 }
 
 THREAD_STATE_LABELS = {ThreadState.OPEN: _l("Ouvert"), ThreadState.LOCKED: _l("Verrouillé"), ThreadState.CLOSED: _l("Fermé")}
+
+
+class PostState(StrEnum):
+    """Where a post stands in moderation. Held posts (a new account's first ones, when the setting says so)
+    have not been published yet: their author and staff see them, nobody else, in whatever state follows."""
+
+    HELD = "held"  # waits for a moderator
+    PUBLISHED = "published"
+    HIDDEN = "hidden"  # hidden by staff once published: members see a placeholder, author and staff the text
+    REFUSED = "refused"  # hidden by staff while held: « Rétablir » puts it back in the queue, « Publier » makes it HIDDEN
+    DELETED = "deleted"  # the text is gone; a placeholder stays so the conversation still reads
+    WITHDRAWN = "withdrawn"  # deleted before publication: the placeholder only for its author and staff
+
+
+POST_TRANSITIONS = {
+    PostState.HELD: {PostState.PUBLISHED, PostState.REFUSED, PostState.WITHDRAWN},
+    PostState.REFUSED: {PostState.HELD, PostState.HIDDEN, PostState.WITHDRAWN},
+    PostState.PUBLISHED: {PostState.HIDDEN, PostState.DELETED},
+    PostState.HIDDEN: {PostState.PUBLISHED, PostState.DELETED},
+    PostState.DELETED: set(),
+    PostState.WITHDRAWN: set(),
+}
+
+# Which move each moderation action makes, from each state it applies to.
+APPROVED = {PostState.HELD: PostState.PUBLISHED, PostState.REFUSED: PostState.HIDDEN}
+HIDDEN_FROM = {PostState.PUBLISHED: PostState.HIDDEN, PostState.HELD: PostState.REFUSED}
+RESTORED = {PostState.HIDDEN: PostState.PUBLISHED, PostState.REFUSED: PostState.HELD}
+DELETED_FROM = {PostState.PUBLISHED: PostState.DELETED, PostState.HIDDEN: PostState.DELETED,
+                PostState.HELD: PostState.WITHDRAWN, PostState.REFUSED: PostState.WITHDRAWN}
+
+UNPUBLISHED_STATES = frozenset({PostState.HELD, PostState.REFUSED, PostState.WITHDRAWN})
+HIDDEN_STATES = frozenset({PostState.HIDDEN, PostState.REFUSED})
+DELETED_STATES = frozenset({PostState.DELETED, PostState.WITHDRAWN})
+# A thread is listed to its forum's members while its opening post is in one of these.
+LISTED_STATES = frozenset({PostState.PUBLISHED, PostState.HIDDEN})
 
 
 class EmailFrequency(StrEnum):
@@ -91,14 +123,12 @@ class Forum(db.Model):
 
     def is_member(self, user) -> bool:
         """Learners of the run (active enrolment) or participants of the session (offered or confirmed seat)."""
-        from beta_training.forum import queries
-
         if user is None or not user.is_authenticated:
             return False
         # Asked for every post of a page: remembered on this instance (one request, one session).
         answers = self.__dict__.setdefault("_members_seen", {})
         if user.id not in answers:
-            answers[user.id] = queries.is_member(self, user.id)
+            answers[user.id] = membership.is_member(self, user.id)
         return answers[user.id]
 
     def can_view(self, user) -> bool:
@@ -148,9 +178,9 @@ class ForumThread(db.Model):
     state_reason: Mapped[str] = mapped_column(sa.String(500), default="")
     pinned: Mapped[bool] = mapped_column(default=False)
     is_announcement: Mapped[bool] = mapped_column(default=False)
-    # Held for moderation (a new account's first posts, when the setting says so): only author and staff see it.
-    held: Mapped[bool] = mapped_column(default=False)
-    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The opening post's state, copied by services.move_post(): listings filter threads on it without a join.
+    # Held (or refused): only its author and staff see the thread; deleted (or withdrawn): staff only.
+    opening_state: Mapped[str] = mapped_column(sa.String(20), default=PostState.PUBLISHED)
     # No foreign key: threads and posts would reference each other (a cycle PostgreSQL cannot create in one
     # pass); services set it only to a reply of this thread, and clear it when that reply goes.
     accepted_post_id: Mapped[int | None]
@@ -174,6 +204,14 @@ class ForumThread(db.Model):
         return self.kind == ThreadKind.QUESTION
 
     @property
+    def is_held(self) -> bool:
+        return self.opening_state in UNPUBLISHED_STATES
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.opening_state in DELETED_STATES
+
+    @property
     def kind_label(self) -> str:
         return str(THREAD_KIND_LABELS[ThreadKind(self.kind)])
 
@@ -182,14 +220,14 @@ class ForumThread(db.Model):
         return str(THREAD_STATE_LABELS[ThreadState(self.state)])
 
     def can_view(self, user) -> bool:
-        if self.deleted_at is not None and not is_staff(user):
+        if self.is_deleted and not is_staff(user):
             return False
-        if self.held and not (is_staff(user) or (user.is_authenticated and user.id == self.author_id)):
+        if self.is_held and not (is_staff(user) or (user.is_authenticated and user.id == self.author_id)):
             return False
         return self.forum.can_view(user)
 
     def can_reply(self, user) -> bool:
-        return self.is_open and not self.held and self.forum.can_view(user) and self.deleted_at is None
+        return self.is_open and self.opening_state in LISTED_STATES and self.forum.can_view(user)
 
     def can_accept(self, user) -> bool:
         """The asker or staff mark the accepted answer of a question."""
@@ -223,33 +261,53 @@ class ForumPost(db.Model):
     search_text: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    held: Mapped[bool] = mapped_column(default=False)
-    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    hidden_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    # Moves only through services.move_post(), which records who, when and why (core.models.StateChange).
+    state: Mapped[str] = mapped_column(sa.String(20), default=PostState.PUBLISHED)
+    # Shown with a hidden post to its author and staff, and emailed to the author: kept on the post so a
+    # thread page needs no look-up in the timeline. The timeline has it too, with who hid it and when.
     hidden_reason: Mapped[str] = mapped_column(sa.String(500), default="")
 
     thread: Mapped[ForumThread] = relationship(foreign_keys=[thread_id])  # usually already in the session
     author = relationship("User", foreign_keys=[author_id], lazy="joined")
 
     @property
+    def body_markup(self) -> Markup:
+        """The post as HTML, marked safe for templates. Trusted because it is never what was typed: services
+        render the Markdown and sanitise the result with nh3 (core.markdown.render_markdown) whenever the
+        text is written, and store only that."""
+        return Markup(self.body_html)
+
+    @property
     def is_visible_to_everyone(self) -> bool:
-        return self.deleted_at is None and self.hidden_at is None and not self.held
+        return self.state == PostState.PUBLISHED
+
+    @property
+    def is_held(self) -> bool:
+        """Not published (yet): the « en attente de validation » badge, and nobody but author and staff sees it."""
+        return self.state in UNPUBLISHED_STATES
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.state in HIDDEN_STATES
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.state in DELETED_STATES
 
     def can_read_body(self, user) -> bool:
         """Deleted posts show a placeholder to all; hidden or held ones their author and staff only."""
-        if self.deleted_at is not None:
+        if self.is_deleted:
             return False
-        if self.hidden_at is None and not self.held:
+        if self.state == PostState.PUBLISHED:
             return True
         return is_staff(user) or (user.is_authenticated and user.id == self.author_id)
 
     def can_edit(self, user) -> bool:
-        if self.deleted_at is not None or not user.is_authenticated:
+        if self.is_deleted or not user.is_authenticated:
             return False
         if is_staff(user):
             return True
-        return user.id == self.author_id and self.thread.is_open and self.hidden_at is None
+        return user.id == self.author_id and self.thread.is_open and not self.is_hidden
 
     def can_delete(self, user) -> bool:
         return self.can_edit(user)

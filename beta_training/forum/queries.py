@@ -3,14 +3,16 @@
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from beta_training.accounts.models import Role, User, UserRole
-from beta_training.cohorts.models import SEAT_HOLDING_STATES, CohortApplication
+from beta_training.accounts.models import User
 from beta_training.core.pagination import paginate_rows
-from beta_training.courses.models import CourseModule, Enrolment, EnrolmentState, Sequence
+from beta_training.courses.models import CourseModule, Sequence
 from beta_training.extensions import db
 from beta_training.forum import search
+from beta_training.forum.membership import is_staff, runs_and_cohorts_of
 from beta_training.forum.models import (
-    STAFF_ROLES,
+    DELETED_STATES,
+    LISTED_STATES,
+    UNPUBLISHED_STATES,
     Forum,
     ForumCategory,
     ForumDraft,
@@ -20,49 +22,13 @@ from beta_training.forum.models import (
     ForumReport,
     ForumSubscription,
     ForumThread,
+    PostState,
     ThreadState,
-    is_staff,
 )
 
 THREADS_PER_PAGE = 25
 REPLIES_PER_PAGE = 20
 FILTERS = ("sans-reponse", "sans-reponse-equipe", "non-lus")
-
-
-# --- Membership -----------------------------------------------------------------------------------------
-
-
-def _member_ids(forum: Forum):
-    """Ids of the forum's learners (active enrolment) or participants (offered or confirmed seat)."""
-    if forum.course_run_id is not None:
-        return sa.select(Enrolment.user_id).where(
-            Enrolment.run_id == forum.course_run_id, Enrolment.state == EnrolmentState.ACTIVE)
-    return sa.select(CohortApplication.user_id).where(
-        CohortApplication.cohort_id == forum.cohort_id, CohortApplication.state.in_(SEAT_HOLDING_STATES))
-
-
-def staff_ids():
-    return sa.select(UserRole.user_id).where(UserRole.role.in_((*STAFF_ROLES, Role.ADMIN)))
-
-
-def is_member(forum: Forum, user_id: int) -> bool:
-    return bool(db.session.scalar(sa.select(sa.exists(_member_ids(forum).where(
-        (Enrolment.user_id if forum.course_run_id is not None else CohortApplication.user_id) == user_id)))))
-
-
-def readers_among(forum: Forum, user_ids: set[int]) -> set[int]:
-    """Who of `user_ids` may read the forum (members and staff, active accounts)."""
-    if not user_ids:
-        return set()
-    return set(db.session.scalars(sa.select(User.id).where(
-        User.id.in_(user_ids), User.active.is_(True),
-        sa.or_(User.id.in_(_member_ids(forum)), User.id.in_(staff_ids())),
-    )))
-
-
-def all_reader_ids(forum: Forum) -> set[int]:
-    return set(db.session.scalars(sa.select(User.id).where(
-        User.active.is_(True), sa.or_(User.id.in_(_member_ids(forum)), User.id.in_(staff_ids())))))
 
 
 def users_by_id(user_ids) -> dict[int, User]:
@@ -88,9 +54,7 @@ def forums_for(user) -> list[Forum]:
     """The forums a person may read: staff see every forum."""
     query = sa.select(Forum).order_by(Forum.created_at.desc())
     if not is_staff(user):
-        runs = sa.select(Enrolment.run_id).where(Enrolment.user_id == user.id, Enrolment.state == EnrolmentState.ACTIVE)
-        cohorts = sa.select(CohortApplication.cohort_id).where(
-            CohortApplication.user_id == user.id, CohortApplication.state.in_(SEAT_HOLDING_STATES))
+        runs, cohorts = runs_and_cohorts_of(user.id)
         query = query.where(sa.or_(Forum.course_run_id.in_(runs), Forum.cohort_id.in_(cohorts)))
     return list(db.session.scalars(query))
 
@@ -100,9 +64,9 @@ def forums_for(user) -> list[Forum]:
 
 def _visible_threads(viewer):
     """Threads a reader sees in listings: not deleted; held ones only to their author and staff."""
-    condition = ForumThread.deleted_at.is_(None)
+    condition = ForumThread.opening_state.not_in(DELETED_STATES)
     if not is_staff(viewer):
-        condition = condition & sa.or_(ForumThread.held.is_(False), ForumThread.author_id == viewer.id)
+        condition = condition & sa.or_(ForumThread.opening_state.in_(LISTED_STATES), ForumThread.author_id == viewer.id)
     return condition
 
 
@@ -138,7 +102,7 @@ def lead_questions_waiting(forum: Forum) -> int:
     return db.session.scalar(
         sa.select(sa.func.count()).select_from(ForumThread).join(ForumCategory)
         .where(ForumThread.forum_id == forum.id, ForumCategory.kind == "lead_questions",
-               ForumThread.deleted_at.is_(None), ForumThread.held.is_(False), ForumThread.has_staff_reply.is_(False),
+               ForumThread.opening_state.in_(LISTED_STATES), ForumThread.has_staff_reply.is_(False),
                ForumThread.accepted_post_id.is_(None), ForumThread.state != ThreadState.CLOSED)
     )
 
@@ -165,10 +129,11 @@ def read_mark(user, thread: ForumThread) -> int:
 
 
 def _post_visibility(viewer):
-    """Deleted and hidden posts stay in place (as a placeholder); held ones only for their author and staff."""
+    """Deleted and hidden posts stay in place (as a placeholder); those never published only for their author
+    and staff."""
     if is_staff(viewer):
         return sa.true()
-    return sa.or_(ForumPost.held.is_(False), ForumPost.author_id == viewer.id)
+    return sa.or_(ForumPost.state.not_in(UNPUBLISHED_STATES), ForumPost.author_id == viewer.id)
 
 
 def opening_post(thread: ForumThread) -> ForumPost:
@@ -227,6 +192,9 @@ def revisions(post: ForumPost) -> list[ForumPostRevision]:
 # --- Moderation -----------------------------------------------------------------------------------------
 
 
+AWAITING_MODERATOR = (PostState.HELD, PostState.REFUSED)  # held, hidden or not: still to publish
+
+
 def moderation_queue(forum: Forum):
     """Posts with open reports, and held posts, oldest first: (post, open report count) rows."""
     open_reports = (
@@ -237,8 +205,8 @@ def moderation_queue(forum: Forum):
         sa.select(ForumPost, sa.func.coalesce(open_reports.c.reports, 0))
         .join(ForumThread, ForumThread.id == ForumPost.thread_id)
         .outerjoin(open_reports, open_reports.c.post_id == ForumPost.id)
-        .where(ForumThread.forum_id == forum.id, ForumPost.deleted_at.is_(None),
-               sa.or_(open_reports.c.reports > 0, ForumPost.held.is_(True)))
+        .where(ForumThread.forum_id == forum.id, ForumPost.state.not_in(DELETED_STATES),
+               sa.or_(open_reports.c.reports > 0, ForumPost.state.in_(AWAITING_MODERATOR)))
         .order_by(ForumPost.id)
     )
     return paginate_rows(query, per_page=THREADS_PER_PAGE)
@@ -258,8 +226,8 @@ def moderation_count(forum: Forum) -> int:
         sa.select(sa.func.count(sa.distinct(ForumPost.id))).select_from(ForumPost)
         .join(ForumThread, ForumThread.id == ForumPost.thread_id)
         .outerjoin(ForumReport, sa.and_(ForumReport.post_id == ForumPost.id, ForumReport.resolved_at.is_(None)))
-        .where(ForumThread.forum_id == forum.id, ForumPost.deleted_at.is_(None),
-               sa.or_(ForumReport.id.is_not(None), ForumPost.held.is_(True)))
+        .where(ForumThread.forum_id == forum.id, ForumPost.state.not_in(DELETED_STATES),
+               sa.or_(ForumReport.id.is_not(None), ForumPost.state.in_(AWAITING_MODERATOR)))
     )
 
 
@@ -270,7 +238,7 @@ def posts_by_user_since(user_id: int, since) -> int:
 
 def approved_post_count(user_id: int) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(ForumPost).where(
-        ForumPost.author_id == user_id, ForumPost.held.is_(False), ForumPost.deleted_at.is_(None)))
+        ForumPost.author_id == user_id, ForumPost.state.in_((PostState.PUBLISHED, PostState.HIDDEN))))
 
 
 # --- Search ---------------------------------------------------------------------------------------------
@@ -279,8 +247,7 @@ def approved_post_count(user_id: int) -> int:
 def search_posts(forum: Forum, viewer, text: str):
     """A page of (post, thread title) rows matching `text`, best first; empty when nothing to look for."""
     visible = sa.and_(
-        ForumThread.forum_id == forum.id, _visible_threads(viewer), ForumPost.deleted_at.is_(None),
-        ForumPost.hidden_at.is_(None), ForumPost.held.is_(False),
+        ForumThread.forum_id == forum.id, _visible_threads(viewer), ForumPost.state == PostState.PUBLISHED,
     )
     base = sa.select(ForumPost).join(ForumThread, ForumThread.id == ForumPost.thread_id).where(visible)
     if db.engine.dialect.name == "postgresql":

@@ -11,13 +11,24 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from flask_babel import gettext as _
 
-from beta_training.core.db import earlier_submission
+from beta_training.accounts.models import User
+from beta_training.cohorts.models import Cohort
+from beta_training.core.db import earlier_submission, lock_for_update
 from beta_training.core.markdown import render_markdown
 from beta_training.core.models import upsert, utcnow
 from beta_training.core.states import InvalidTransition, transition
+from beta_training.courses import queries as courses
+from beta_training.courses.models import CourseRun
 from beta_training.extensions import db
-from beta_training.forum import emails, queries, search
+from beta_training.forum import emails, membership, queries, search
+from beta_training.forum.membership import is_staff
 from beta_training.forum.models import (
+    APPROVED,
+    DELETED_FROM,
+    HIDDEN_FROM,
+    LISTED_STATES,
+    POST_TRANSITIONS,
+    RESTORED,
     THREAD_TRANSITIONS,
     CategoryKind,
     EmailFrequency,
@@ -34,10 +45,10 @@ from beta_training.forum.models import (
     ForumSubscription,
     ForumThread,
     NotificationReason,
+    PostState,
     ThreadKind,
     ThreadState,
     draft_target,
-    is_staff,
 )
 
 MENTION = re.compile(r"(?<![\w@])@([a-z0-9][a-z0-9.\-]*[a-z0-9])", re.IGNORECASE)
@@ -68,8 +79,9 @@ class PostingRules:
 
 def forum_for_run(run) -> Forum:
     """The run's forum, created on first use: « Questions à la responsable », « Général », one per sequence."""
-    from beta_training.courses import queries as courses
-
+    run_id = run.id
+    lock_for_update(CourseRun, run_id)  # first visitors (or a course that grew) queue: one forum, built once
+    run = db.session.get(CourseRun, run_id)
     forum = queries.forum_of_run(run.id)
     if forum is None:
         forum = Forum(kind=ForumKind.COURSE_RUN, course_run_id=run.id, title=f"{run.course.title} – {run.name}")
@@ -81,6 +93,9 @@ def forum_for_run(run) -> Forum:
 
 
 def forum_for_cohort(cohort) -> Forum:
+    cohort_id = cohort.id
+    lock_for_update(Cohort, cohort_id)  # first visitors queue: one forum, built once
+    cohort = db.session.get(Cohort, cohort_id)
     forum = queries.forum_of_cohort(cohort.id)
     if forum is None:
         forum = Forum(kind=ForumKind.COHORT, cohort_id=cohort.id, title=cohort.title)
@@ -131,8 +146,8 @@ def _plain_text(body_html: str) -> str:
 def _new_post(thread: ForumThread, author, body: str, now: datetime, *, parent_id=None, is_opening=False,
               held=False, submission_key: str | None = None) -> ForumPost:
     post = ForumPost(thread=thread, author_id=author.id, parent_id=parent_id, is_opening=is_opening, body=body,
-                     body_html=str(render_markdown(body)), author_is_staff=is_staff(author), created_at=now, held=held,
-                     submission_key=submission_key)
+                     body_html=str(render_markdown(body)), author_is_staff=is_staff(author), created_at=now,
+                     state=PostState.HELD if held else PostState.PUBLISHED, submission_key=submission_key)
     post.search_text = _search_text(post, thread)
     db.session.add(post)
     db.session.flush()
@@ -171,7 +186,8 @@ def start_thread(forum: Forum, author, *, category_id: int, kind: str, title: st
     _check_rules(author, body, rules, now, title=title)
     held = _should_hold(author, rules)
     thread = ForumThread(forum=forum, category=category, author_id=author.id, kind=ThreadKind(kind), title=title.strip(),
-                         is_announcement=announcement, pinned=announcement, held=held, created_at=now, last_post_at=now)
+                         is_announcement=announcement, pinned=announcement, created_at=now, last_post_at=now,
+                         opening_state=PostState.HELD if held else PostState.PUBLISHED)
     db.session.add(thread)
     db.session.flush()
     post = _new_post(thread, author, body, now, is_opening=True, held=held, submission_key=submission_key)
@@ -215,6 +231,7 @@ def reply(thread: ForumThread, author, *, body: str, parent_id: int | None = Non
 def save_draft(author, target: str, *, body: str, title: str = "", category_id: int | None = None, kind: str = "",
                rules: PostingRules = PostingRules(), now: datetime | None = None) -> ForumDraft:
     """Keep what is being written (one draft per person and place); the same text again changes nothing."""
+    lock_for_update(User, author.id)  # one draft per person and place: two autosaves at once queue
     draft = queries.draft(author, target)
     if draft is None:
         draft = ForumDraft(user_id=author.id, target=target)
@@ -234,8 +251,7 @@ def discard_draft(author, target: str) -> None:
 
 def refresh_thread_counts(thread: ForumThread) -> None:
     """Recount what listings and filters read, from the posts everyone can see."""
-    visible = sa.and_(ForumPost.thread_id == thread.id, ForumPost.deleted_at.is_(None), ForumPost.hidden_at.is_(None),
-                      ForumPost.held.is_(False))
+    visible = sa.and_(ForumPost.thread_id == thread.id, ForumPost.state == PostState.PUBLISHED)
     replies, staff_replies, last_id, last_at = db.session.execute(sa.select(
         sa.func.count().filter(ForumPost.is_opening.is_(False)),
         sa.func.count().filter(ForumPost.is_opening.is_(False), ForumPost.author_is_staff.is_(True)),
@@ -249,6 +265,8 @@ def refresh_thread_counts(thread: ForumThread) -> None:
 def edit_post(post: ForumPost, editor, *, body: str, title: str | None = None,
               rules: PostingRules = PostingRules(), now: datetime | None = None) -> ForumPost:
     """Keep the previous text as a revision, then change it; « modifié » shows from now on."""
+    lock_for_update(ForumPost, post.id)  # a second click waits, then finds the text unchanged
+    db.session.refresh(post)
     now = now or utcnow()
     if not post.can_edit(editor):
         raise ForumError(_("Vous ne pouvez plus modifier ce message."))
@@ -269,16 +287,26 @@ def edit_post(post: ForumPost, editor, *, body: str, title: str | None = None,
     return post
 
 
+def move_post(post: ForumPost, target: PostState, *, actor, reason: str = "", now: datetime | None = None) -> None:
+    """The one way a post changes state: allowed by POST_TRANSITIONS (core guard), recorded with who, when and
+    why; an opening post's state is copied to its thread, which listings filter on."""
+    transition(post, POST_TRANSITIONS, target, actor=actor, reason=reason, now=now)
+    if post.is_opening:
+        post.thread.opening_state = target
+
+
 def delete_post(post: ForumPost, actor, now: datetime | None = None) -> None:
-    """Soft delete: the text goes, a placeholder stays so the conversation still reads; the opening post
-    takes its thread with it."""
+    """Soft delete: the text goes, a placeholder stays so the conversation still reads (for members only if
+    they had seen the post); the opening post takes its thread with it."""
+    lock_for_update(ForumPost, post.id)  # a second click waits, then finds the post already deleted
+    db.session.refresh(post)
+    if post.is_deleted:
+        return  # a second click: already done
     if not post.can_delete(actor):
         raise ForumError(_("Vous ne pouvez pas supprimer ce message."))
-    now = now or utcnow()
-    post.deleted_at = now
+    reason = _("Supprimé par son auteur·e.") if actor.id == post.author_id else _("Supprimé par l’équipe.")
+    move_post(post, DELETED_FROM[PostState(post.state)], actor=actor, reason=reason, now=now)
     thread = post.thread
-    if post.is_opening:
-        thread.deleted_at = now
     if thread.accepted_post_id == post.id:
         thread.accepted_post_id = None
     refresh_thread_counts(thread)
@@ -315,6 +343,8 @@ def set_pinned(thread: ForumThread, actor, pinned: bool) -> None:
 
 def change_thread_state(thread: ForumThread, actor, target: str, reason: str = "", now: datetime | None = None) -> None:
     """Lock, close or reopen, with the reason shown on the thread and recorded in its timeline."""
+    lock_for_update(ForumThread, thread.id)  # a second click waits, then finds the thread already changed
+    db.session.refresh(thread)
     if not thread.can_moderate(actor):
         raise ForumError(_("Réservé à l’équipe."))
     target = ThreadState(target)
@@ -335,6 +365,8 @@ def change_thread_state(thread: ForumThread, actor, target: str, reason: str = "
 
 def report_post(post: ForumPost, reporter, reason: str, now: datetime | None = None) -> ForumReport:
     """One report per person and post: reporting twice keeps the first."""
+    lock_for_update(ForumPost, post.id)  # one report per person and post: two clicks queue
+    db.session.refresh(post)
     if not post.can_report(reporter):
         raise ForumError(_("Vous ne pouvez pas signaler ce message."))
     if not reason.strip():
@@ -355,15 +387,21 @@ def _resolve_reports(post: ForumPost, moderator, outcome: str, now: datetime) ->
 
 
 def hide_post(post: ForumPost, moderator, reason: str, now: datetime | None = None) -> None:
-    """Hidden from members (a placeholder stays); the author is told why by email."""
+    """Hidden from members (a placeholder stays; a held post stays out of their sight, refused); the author
+    is told why by email."""
+    lock_for_update(ForumPost, post.id)  # a second click waits, then finds the post already hidden
+    db.session.refresh(post)
     if not post.thread.can_moderate(moderator):
         raise ForumError(_("Réservé à l’équipe."))
     if not reason.strip():
         raise ForumError(_("Indiquez la raison : l’auteur la recevra."))
-    if post.hidden_at is not None:
+    if post.is_hidden:
         return  # already hidden (a second click): the author was told once
     now = now or utcnow()
-    post.hidden_at, post.hidden_by_id, post.hidden_reason = now, moderator.id, reason.strip()[:500]
+    reason = reason.strip()[:500]
+    # A deleted post has no move here: the guard refuses it.
+    move_post(post, HIDDEN_FROM.get(PostState(post.state), PostState.HIDDEN), actor=moderator, reason=reason, now=now)
+    post.hidden_reason = reason
     _resolve_reports(post, moderator, "hidden", now)
     if post.thread.accepted_post_id == post.id:
         post.thread.accepted_post_id = None
@@ -371,18 +409,23 @@ def hide_post(post: ForumPost, moderator, reason: str, now: datetime | None = No
     emails.queue_post_hidden(post)
 
 
-def restore_post(post: ForumPost, moderator) -> None:
+def restore_post(post: ForumPost, moderator, now: datetime | None = None) -> None:
+    """Back to what it was before it was hidden: published, or held when it was hidden while held."""
+    lock_for_update(ForumPost, post.id)  # a second click waits, then finds the post already restored
+    db.session.refresh(post)
     if not post.thread.can_moderate(moderator):
         raise ForumError(_("Réservé à l’équipe."))
-    if post.hidden_at is None:
+    if not post.is_hidden:
         return
-    post.hidden_at, post.hidden_by_id, post.hidden_reason = None, None, ""
+    move_post(post, RESTORED[PostState(post.state)], actor=moderator, reason=_("Rétabli par l’équipe."), now=now)
+    post.hidden_reason = ""
     refresh_thread_counts(post.thread)
     emails.queue_post_restored(post)
 
 
 def keep_post(post: ForumPost, moderator, now: datetime | None = None) -> None:
     """The reports were unfounded: they are closed, the post stays."""
+    lock_for_update(ForumPost, post.id)  # a second click waits, then finds the reports already closed
     if not post.thread.can_moderate(moderator):
         raise ForumError(_("Réservé à l’équipe."))
     _resolve_reports(post, moderator, "kept", now or utcnow())
@@ -390,14 +433,15 @@ def keep_post(post: ForumPost, moderator, now: datetime | None = None) -> None:
 
 
 def approve_held_post(post: ForumPost, moderator, now: datetime | None = None) -> None:
-    """A newcomer's post goes live: its thread too if it opened one, and its notifications leave now."""
+    """A newcomer's post goes live: its thread too if it opened one, and its notifications leave now. (One
+    hidden while held is published hidden: it stays out of sight until restored.)"""
+    lock_for_update(ForumPost, post.id)  # a second click waits, then finds the post already published
+    db.session.refresh(post)
     if not post.thread.can_moderate(moderator):
         raise ForumError(_("Réservé à l’équipe."))
-    if not post.held:
-        return
-    post.held = False
-    if post.is_opening:
-        post.thread.held = False
+    if post.state not in APPROVED:
+        return  # already published (a second click)
+    move_post(post, APPROVED[PostState(post.state)], actor=moderator, reason=_("Publié par l’équipe."), now=now)
     refresh_thread_counts(post.thread)
     _notify(post, now or utcnow())
 
@@ -416,10 +460,12 @@ def _subscribe(user_id: int, *, thread: ForumThread | None = None, forum: Forum 
 
 
 def follow_thread(user, thread: ForumThread, follow: bool = True) -> None:
+    lock_for_update(User, user.id)  # one subscription per person and thread: two clicks queue
     _subscribe(user.id, thread=thread, active=follow, only_if_new=False)
 
 
 def follow_forum(user, forum: Forum, follow: bool = True) -> None:
+    lock_for_update(User, user.id)  # one subscription per person and forum: two clicks queue
     _subscribe(user.id, forum=forum, active=follow, only_if_new=False)
 
 
@@ -461,6 +507,7 @@ def unsubscribe(user_id: int, scope: str) -> str | None:
     or every forum email (« all »). Returns what undo_unsubscribe() must put back: the email frequency chosen
     until now (daily digest or each message), FOLLOWING for a place that was followed, or None when there was
     nothing to stop."""
+    lock_for_update(User, user_id)  # the link followed twice at once (mail scanner and person): one row
     kind, place = _unsubscribe_place(scope)
     if kind not in ("thread", "forum"):
         previous = email_frequency(user_id)
@@ -496,7 +543,7 @@ def mentioned_user_ids(forum: Forum, body: str) -> set[int]:
     handles = {m.lower() for m in MENTION.findall(body)}
     if not handles:
         return set()
-    readers = queries.users_by_id(queries.all_reader_ids(forum))
+    readers = queries.users_by_id(membership.all_reader_ids(forum))
     return {user.id for user in readers.values() if handle(user) in handles}
 
 
@@ -506,11 +553,11 @@ def _notify(post: ForumPost, now: datetime) -> None:
     thread, forum = post.thread, post.thread.forum
     reasons: dict[int, str] = {}
     if thread.is_announcement and post.is_opening:
-        reasons.update(dict.fromkeys(queries.all_reader_ids(forum), NotificationReason.ANNOUNCEMENT))
+        reasons.update(dict.fromkeys(membership.all_reader_ids(forum), NotificationReason.ANNOUNCEMENT))
     forum_followers = db.session.execute(sa.select(ForumSubscription.user_id, ForumSubscription.active)
                                          .where(ForumSubscription.forum_id == forum.id)).all()
     opted = {user_id: active for user_id, active in forum_followers}
-    staff_ids = set(db.session.scalars(queries.staff_ids()))
+    staff_ids = set(db.session.scalars(membership.staff_ids()))
     for user_id in {u for u, active in opted.items() if active} | {s for s in staff_ids if opted.get(s, True)}:
         reasons.setdefault(user_id, NotificationReason.FOLLOWED_FORUM)
     for user_id in db.session.scalars(sa.select(ForumSubscription.user_id).where(
@@ -520,7 +567,7 @@ def _notify(post: ForumPost, now: datetime) -> None:
     for user_id in mentioned_user_ids(forum, post.body):
         reasons[user_id] = NotificationReason.MENTION
     reasons.pop(post.author_id, None)
-    allowed = queries.readers_among(forum, set(reasons))
+    allowed = membership.readers_among(forum, set(reasons))
     if not allowed:
         return
     frequencies = dict(db.session.execute(sa.select(ForumPreference.user_id, ForumPreference.email_frequency)
@@ -557,7 +604,7 @@ def _claim(*conditions, now: datetime) -> list[ForumNotification]:
 
 def _still_visible(post: ForumPost) -> bool:
     """Hidden, deleted or held since it was written: nobody is emailed about it, ever."""
-    return post.is_visible_to_everyone and post.thread.deleted_at is None and not post.thread.held
+    return post.is_visible_to_everyone and post.thread.opening_state in LISTED_STATES
 
 
 def send_notifications(*, grace: timedelta, now: datetime | None = None) -> int:

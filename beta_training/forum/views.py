@@ -4,14 +4,16 @@ see nothing of it, not even that a thread exists."""
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from beta_training.cohorts.models import Cohort
 from beta_training.core import db as core_db
-from beta_training.core.db import lock_for_update
+from beta_training.core.actions import confirmed_action
 from beta_training.core.errors import json_endpoint, json_error
 from beta_training.core.forms import ConfirmForm, choices, new_submission_key
 from beta_training.core.markdown import render_markdown
+from beta_training.core.states import InvalidTransition
 from beta_training.courses.models import CourseRun
 from beta_training.extensions import csrf, db
 from beta_training.forum import emails, queries, services
@@ -27,8 +29,8 @@ from beta_training.forum.forms import (
     ThreadForm,
     UnsubscribeForm,
 )
-from beta_training.accounts.models import User
-from beta_training.forum.models import Forum, ForumPost, ForumThread, ThreadState, draft_target, is_staff
+from beta_training.forum.membership import is_staff
+from beta_training.forum.models import Forum, ForumPost, ForumThread, ThreadState, draft_target
 
 bp = Blueprint("forum", __name__, url_prefix="/forum")
 
@@ -53,9 +55,30 @@ def _thread_or_404(forum_id: int, thread_id: int) -> ForumThread:
 
 def _post_or_404(post_id: int) -> ForumPost:
     post = db.get_or_404(ForumPost, post_id)
-    if not post.thread.can_view(current_user) or (post.held and not post.can_read_body(current_user)):
+    if not post.thread.can_view(current_user) or (post.is_held and not post.can_read_body(current_user)):
         abort(404)
     return post
+
+
+# What a forum service refuses: its own reasons (ForumError, already in words for the person) and a move the
+# post's state no longer allows (a second click, another moderator first).
+REFUSALS = (services.ForumError, InvalidTransition)
+
+
+def _confirmed(allowed, act, *, to: str, done: str | None = None):
+    """A button that changes something: the house sequence of core.actions, with the forum's refusals."""
+    return confirmed_action(allowed, act, to=to, done=done, refusals=REFUSALS)
+
+
+def _with_reason(allowed, form, act, *, to: str, done: str, back: str | None = None, **page):
+    """A change that needs a reason: GET shows the form (forum/reason_form.html, with `page`; « Annuler » leads
+    to `back`, by default `to`), a valid POST goes the confirmed way with `act(reason)`, an invalid one shows
+    the form again with its errors."""
+    if not allowed():
+        abort(403)
+    if form.validate_on_submit():
+        return confirmed_action(allowed, lambda: act(form.reason.data), to=to, done=done, refusals=REFUSALS, form=form)
+    return render_template("forum/reason_form.html", form=form, back=back or to, **page), 422 if form.errors else 200
 
 
 def _thread_url(thread: ForumThread, post: ForumPost | None = None, **args) -> str:
@@ -78,19 +101,17 @@ def run_forum(run_id):
     run = db.get_or_404(CourseRun, run_id)
     forum = queries.forum_of_run(run_id)
     if forum is None or not queries.has_every_sequence_category(forum, run):
-        lock_for_update(CourseRun, run_id)  # first visitors (or a course that grew) queue: one forum, built once
-        forum = services.forum_for_run(db.session.get(CourseRun, run_id))
+        forum = services.forum_for_run(run)
     return _enter(forum)
 
 
 @bp.get("/alpha/<int:cohort_id>")
 @login_required
 def cohort_forum(cohort_id):
-    db.get_or_404(Cohort, cohort_id)
+    cohort = db.get_or_404(Cohort, cohort_id)
     forum = queries.forum_of_cohort(cohort_id)
     if forum is None:
-        lock_for_update(Cohort, cohort_id)
-        forum = services.forum_for_cohort(db.session.get(Cohort, cohort_id))
+        forum = services.forum_for_cohort(cohort)
     return _enter(forum)
 
 
@@ -124,15 +145,11 @@ def show_forum(forum_id):
 @login_required
 def follow_forum(forum_id):
     forum = _forum_or_404(forum_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
     follow = request.form.get("suivre") == "1"
-    lock_for_update(User, current_user.id)  # one subscription per person and forum: two clicks queue
-    services.follow_forum(current_user, forum, follow)
-    core_db.commit()
-    flash(_("Vous suivez ce forum : chaque nouveau message vous sera signalé selon vos préférences.") if follow
-          else _("Vous ne suivez plus ce forum."), "success")
-    return redirect(url_for("forum.show_forum", forum_id=forum.id))
+    return _confirmed(lambda: forum.can_view(current_user), lambda: services.follow_forum(current_user, forum, follow),
+                      to=url_for("forum.show_forum", forum_id=forum.id),
+                      done=_("Vous suivez ce forum : chaque nouveau message vous sera signalé selon vos préférences.")
+                      if follow else _("Vous ne suivez plus ce forum."))
 
 
 @bp.route("/<int:forum_id>/nouveau-sujet", methods=["GET", "POST"])
@@ -162,8 +179,8 @@ def new_thread(forum_id):
                 form.body.errors.append(str(error))
             else:
                 core_db.commit()
-                flash(_("Votre message attend la validation de l’équipe : il sera visible ensuite.") if thread.held
-                      else _("Sujet publié."), "info" if thread.held else "success")
+                flash(_("Votre message attend la validation de l’équipe : il sera visible ensuite.") if thread.is_held
+                      else _("Sujet publié."), "info" if thread.is_held else "success")
                 return redirect(_thread_url(thread))
     return render_template("forum/new_thread.html", forum=forum, form=form, preview=preview,
                            draft=draft), 422 if form.errors else 200
@@ -174,7 +191,6 @@ def _save_draft(target: str, forum: Forum | None = None):
     form = DraftForm()
     if not form.validate_on_submit():
         return json_error(422, "too_long", _("Le brouillon n’a pas pu être enregistré : le texte est trop long."), saved=False)
-    lock_for_update(User, current_user.id)  # one draft per person and place: two autosaves at once queue
     # Only a category of this forum is kept (a stale or crafted id would break the draft's foreign key).
     category_id = form.category_id.data if forum is not None and forum.category(form.category_id.data) else None
     draft = services.save_draft(current_user, target, body=form.body.data or "", title=form.title.data or "",
@@ -255,7 +271,7 @@ def post_reply(forum_id, thread_id):
             form.body.errors.append(str(error))
         else:
             core_db.commit()
-            if post.held:
+            if post.is_held:
                 flash(_("Votre message attend la validation de l’équipe : il sera visible ensuite."), "info")
             last_page = max(queries.thread_replies(thread, current_user).pages, 1)
             return redirect(_thread_url(thread, post, page=last_page))
@@ -269,14 +285,9 @@ def post_reply(forum_id, thread_id):
 @login_required
 def follow_thread(forum_id, thread_id):
     thread = _thread_or_404(forum_id, thread_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
     follow = request.form.get("suivre") == "1"
-    lock_for_update(User, current_user.id)  # one subscription per person and thread: two clicks queue
-    services.follow_thread(current_user, thread, follow)
-    core_db.commit()
-    flash(_("Vous suivez ce sujet.") if follow else _("Vous ne suivez plus ce sujet."), "success")
-    return redirect(_thread_url(thread))
+    return _confirmed(lambda: thread.can_view(current_user), lambda: services.follow_thread(current_user, thread, follow),
+                      to=_thread_url(thread), done=_("Vous suivez ce sujet.") if follow else _("Vous ne suivez plus ce sujet."))
 
 
 @bp.post("/<int:forum_id>/sujets/<int:thread_id>/accepter/<int:post_id>")
@@ -284,77 +295,45 @@ def follow_thread(forum_id, thread_id):
 def accept_answer(forum_id, thread_id, post_id):
     thread = _thread_or_404(forum_id, thread_id)
     post = _post_or_404(post_id)
-    if not thread.can_accept(current_user):
-        abort(403)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    try:
-        services.accept_answer(thread, current_user, post)
-    except services.ForumError as error:
-        flash(str(error), "error")
-    else:
-        core_db.commit()
-        flash(_("Réponse acceptée : elle s’affiche en tête du sujet."), "success")
-    return redirect(_thread_url(thread))
+    return _confirmed(lambda: thread.can_accept(current_user), lambda: services.accept_answer(thread, current_user, post),
+                      to=_thread_url(thread), done=_("Réponse acceptée : elle s’affiche en tête du sujet."))
 
 
 @bp.post("/<int:forum_id>/sujets/<int:thread_id>/retirer-acceptation")
 @login_required
 def withdraw_acceptance(forum_id, thread_id):
     thread = _thread_or_404(forum_id, thread_id)
-    if not thread.can_accept(current_user):
-        abort(403)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    services.withdraw_acceptance(thread, current_user)
-    core_db.commit()
-    flash(_("La réponse n’est plus marquée comme acceptée."), "success")
-    return redirect(_thread_url(thread))
+    return _confirmed(lambda: thread.can_accept(current_user), lambda: services.withdraw_acceptance(thread, current_user),
+                      to=_thread_url(thread), done=_("La réponse n’est plus marquée comme acceptée."))
 
 
 @bp.post("/<int:forum_id>/sujets/<int:thread_id>/epingler")
 @login_required
 def pin_thread(forum_id, thread_id):
     thread = _thread_or_404(forum_id, thread_id)
-    if not thread.can_moderate(current_user):
-        abort(403)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    services.set_pinned(thread, current_user, request.form.get("epingler") == "1")
-    core_db.commit()
-    flash(_("Sujet épinglé en tête du forum.") if thread.pinned else _("Sujet désépinglé."), "success")
-    return redirect(_thread_url(thread))
+    pinned = request.form.get("epingler") == "1"
+    return _confirmed(lambda: thread.can_moderate(current_user), lambda: services.set_pinned(thread, current_user, pinned),
+                      to=_thread_url(thread), done=_("Sujet épinglé en tête du forum.") if pinned else _("Sujet désépinglé."))
 
 
 STATE_ACTIONS = {"verrouiller": ThreadState.LOCKED, "fermer": ThreadState.CLOSED, "rouvrir": ThreadState.OPEN}
+STATE_DONE = {"verrouiller": _l("Sujet verrouillé."), "fermer": _l("Sujet fermé."), "rouvrir": _l("Sujet rouvert.")}
 
 
 @bp.route("/<int:forum_id>/sujets/<int:thread_id>/<any(verrouiller, fermer, rouvrir):action>", methods=["GET", "POST"])
 @login_required
 def change_thread_state(forum_id, thread_id, action):
     thread = _thread_or_404(forum_id, thread_id)
-    if not thread.can_moderate(current_user):
-        abort(403)
-    target = STATE_ACTIONS[action]
-    form = ReasonForm() if target != ThreadState.OPEN else ConfirmForm()
-    if form.validate_on_submit():
-        lock_for_update(ForumThread, thread.id)  # a second click waits, then finds the thread already changed
-        db.session.refresh(thread)
-        try:
-            reason = form.reason.data if isinstance(form, ReasonForm) else ""
-            services.change_thread_state(thread, current_user, target, reason=reason)
-        except services.ForumError as error:
-            flash(str(error), "error")
-        else:
-            core_db.commit()
-            flash({"verrouiller": _("Sujet verrouillé."), "fermer": _("Sujet fermé."), "rouvrir": _("Sujet rouvert.")}[action], "success")
-        return redirect(_thread_url(thread))
-    if target == ThreadState.OPEN:
-        abort(405 if request.method == "GET" else 400)
+    target, allowed, to = STATE_ACTIONS[action], (lambda: thread.can_moderate(current_user)), _thread_url(thread)
+    if target == ThreadState.OPEN:  # reopening needs no reason: a button, no page
+        if request.method == "GET":
+            abort(405 if allowed() else 403)
+        return _confirmed(allowed, lambda: services.change_thread_state(thread, current_user, target), to=to,
+                          done=str(STATE_DONE[action]))
     title = _("Verrouiller « %(t)s »", t=thread.title) if target == ThreadState.LOCKED else _("Fermer « %(t)s »", t=thread.title)
-    return render_template("forum/reason_form.html", forum=thread.forum, thread=thread, form=form, title=title,
-                           hint=_("La raison s’affiche en tête du sujet pour tous les membres."),
-                           back=_thread_url(thread)), 422 if form.errors else 200
+    return _with_reason(allowed, ReasonForm(), lambda reason: services.change_thread_state(thread, current_user, target, reason=reason),
+                        to=to, done=str(STATE_DONE[action]), forum=thread.forum, thread=thread, title=title,
+                        hint=_("La raison s’affiche en tête du sujet pour tous les membres."))
 
 
 # --- A post ---------------------------------------------------------------------------------------------
@@ -374,8 +353,6 @@ def edit_post(post_id):
         if request.form.get("action") == "preview":
             preview = render_markdown(form.body.data)
         else:
-            lock_for_update(ForumPost, post.id)  # a second click waits, then finds the text unchanged
-            db.session.refresh(post)
             try:
                 services.edit_post(post, current_user, body=form.body.data,
                                    title=form.title.data if "title" in form else None, rules=_rules())
@@ -403,77 +380,48 @@ def post_history(post_id):
 @login_required
 def delete_post(post_id):
     post = _post_or_404(post_id)
-    if not post.can_delete(current_user):
-        abort(403)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    services.delete_post(post, current_user)
-    core_db.commit()
-    flash(_("Message supprimé."), "success")
-    if post.is_opening:
-        return redirect(url_for("forum.show_forum", forum_id=post.thread.forum_id))
-    return redirect(_thread_url(post.thread))
+    # The opening post takes its thread with it: back to the forum.
+    to = url_for("forum.show_forum", forum_id=post.thread.forum_id) if post.is_opening else _thread_url(post.thread)
+    return _confirmed(lambda: post.can_delete(current_user), lambda: services.delete_post(post, current_user), to=to,
+                      done=_("Message supprimé."))
 
 
 @bp.route("/messages/<int:post_id>/signaler", methods=["GET", "POST"])
 @login_required
 def report_post(post_id):
     post = _post_or_404(post_id)
-    if not post.can_report(current_user):
-        abort(403)
-    form = ReportForm()
-    if form.validate_on_submit():
-        lock_for_update(ForumPost, post.id)  # one report per person and post: two clicks queue
-        services.report_post(post, current_user, form.reason.data)
-        core_db.commit()
-        flash(_("Merci : l’équipe va examiner ce message."), "success")
-        return redirect(_thread_url(post.thread, post))
-    return render_template("forum/reason_form.html", forum=post.thread.forum, thread=post.thread, form=form, post=post,
-                           title=_("Signaler un message"), back=_thread_url(post.thread, post)), 422 if form.errors else 200
+    return _with_reason(lambda: post.can_report(current_user), ReportForm(),
+                        lambda reason: services.report_post(post, current_user, reason),
+                        to=_thread_url(post.thread, post), done=_("Merci : l’équipe va examiner ce message."),
+                        forum=post.thread.forum, thread=post.thread, post=post, title=_("Signaler un message"))
 
 
 @bp.route("/messages/<int:post_id>/masquer", methods=["GET", "POST"])
 @login_required
 def hide_post(post_id):
     post = _post_or_404(post_id)
-    if not post.thread.can_moderate(current_user):
-        abort(403)
-    form = ReasonForm()
-    if form.validate_on_submit():
-        lock_for_update(ForumPost, post.id)  # a second click waits, then finds the post already hidden
-        db.session.refresh(post)
-        services.hide_post(post, current_user, form.reason.data)
-        core_db.commit()
-        flash(_("Message masqué ; son auteur en est informé par courriel."), "success")
-        if request.args.get("retour") == "moderation":
-            return redirect(url_for("forum.moderation", forum_id=post.thread.forum_id))
-        return redirect(_thread_url(post.thread, post))
-    return render_template("forum/reason_form.html", forum=post.thread.forum, thread=post.thread, form=form, post=post,
-                           title=_("Masquer un message"), hint=_("Son auteur recevra cette raison par courriel."),
-                           back=_thread_url(post.thread, post)), 422 if form.errors else 200
+    back = _thread_url(post.thread, post)
+    to = url_for("forum.moderation", forum_id=post.thread.forum_id) if request.args.get("retour") == "moderation" else back
+    return _with_reason(lambda: post.thread.can_moderate(current_user), ReasonForm(),
+                        lambda reason: services.hide_post(post, current_user, reason),
+                        to=to, done=_("Message masqué ; son auteur en est informé par courriel."),
+                        forum=post.thread.forum, thread=post.thread, post=post, title=_("Masquer un message"),
+                        hint=_("Son auteur recevra cette raison par courriel."), back=back)
 
 
 @bp.post("/messages/<int:post_id>/<any(retablir, conserver, approuver):action>")
 @login_required
 def moderate_post(post_id, action):
     post = _post_or_404(post_id)
-    if not post.thread.can_moderate(current_user):
-        abort(403)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    lock_for_update(ForumPost, post.id)  # a second click waits, then finds the post already handled
-    db.session.refresh(post)
     service, message = {
         "retablir": (services.restore_post, _("Message rétabli ; son auteur en est informé.")),
         "conserver": (services.keep_post, _("Signalements classés : le message reste visible.")),
         "approuver": (services.approve_held_post, _("Message publié.")),
     }[action]
-    service(post, current_user)
-    core_db.commit()
-    flash(message, "success")
-    if request.form.get("retour") == "moderation":
-        return redirect(url_for("forum.moderation", forum_id=post.thread.forum_id))
-    return redirect(_thread_url(post.thread, post))
+    to = (url_for("forum.moderation", forum_id=post.thread.forum_id) if request.form.get("retour") == "moderation"
+          else _thread_url(post.thread, post))
+    return _confirmed(lambda: post.thread.can_moderate(current_user), lambda: service(post, current_user), to=to,
+                      done=message)
 
 
 @bp.get("/<int:forum_id>/moderation")
@@ -529,7 +477,6 @@ def unsubscribe(token):
         core_db.commit()
         flash(_("C’est noté : vous recevez de nouveau ces courriels."), "success")
         return redirect(url_for("forum.preferences") if current_user.is_authenticated else url_for("site.home"))
-    lock_for_update(User, user_id)  # the link followed twice at once (mail scanner and person): one row
     previous = services.unsubscribe(user_id, scope)
     core_db.commit()
     undo = UnsubscribeForm(formdata=None, undo=emails.undo_token(user_id, scope, previous)) if previous else None

@@ -7,15 +7,22 @@ import sqlalchemy as sa
 
 from beta_training.accounts.models import Role
 from beta_training.core.models import OutboxMessage, StateChange, utcnow
+from beta_training.core.states import InvalidTransition
 from beta_training.extensions import db
 from beta_training.forum import queries, services
 from beta_training.forum.models import (
+    APPROVED,
+    DELETED_FROM,
+    HIDDEN_FROM,
+    POST_TRANSITIONS,
+    RESTORED,
     ForumNotification,
     ForumPreference,
     ForumPost,
     ForumPostRevision,
     ForumReport,
     ForumSubscription,
+    PostState,
     ThreadState,
 )
 from tests.conftest import is_postgres
@@ -131,10 +138,10 @@ def test_edit_keeps_history_and_delete_leaves_a_placeholder(forum):
         services.edit_post(opening, make_forum_member(forum), body="vandalisme")
     reply = services.reply(thread, author, body="Oups")
     services.delete_post(reply, author)
-    assert reply.deleted_at is not None and thread.reply_count == 0
+    assert reply.state == PostState.DELETED and thread.reply_count == 0
     assert db.session.get(ForumPost, reply.id) is not None  # soft: the row stays
     services.delete_post(opening, lead)
-    assert thread.deleted_at is not None and db.session.scalar(sa.select(sa.func.count()).select_from(ForumPostRevision)) == 1
+    assert thread.is_deleted and db.session.scalar(sa.select(sa.func.count()).select_from(ForumPostRevision)) == 1
 
 
 def test_posting_is_rate_limited_per_person_and_staff_are_exempt(forum):
@@ -161,17 +168,17 @@ def test_a_new_accounts_first_posts_wait_for_a_moderator(forum):
     rules = services.PostingRules(hold_first_posts=1)
     newcomer, peer, lead = make_forum_member(forum), make_forum_member(forum), make_user(roles=[Role.COURSE_LEAD])
     thread = _ask(forum, newcomer, rules=rules)
-    assert thread.held and not thread.can_view(peer) and thread.can_view(newcomer) and thread.can_view(lead)
+    assert thread.is_held and not thread.can_view(peer) and thread.can_view(newcomer) and thread.can_view(lead)
     assert _subjects(lead.email) == []  # nobody hears of it before a moderator publishes it
     assert [p.id for p, _n in queries.moderation_queue(forum).items] == [queries.opening_post(thread).id]
     _after_grace()
     assert _subjects(lead.email) == []  # held all along: never sent, however long it waits
     services.approve_held_post(queries.opening_post(thread), lead)
-    assert not thread.held and thread.can_view(peer)
+    assert not thread.is_held and thread.can_view(peer)
     _after_grace()
     assert _subjects(lead.email) == [f"Nouveau sujet : {thread.title}"]
     services.reply(thread, newcomer, body="Une fois accepté, je publie directement.", rules=rules)
-    assert not db.session.scalar(sa.select(ForumPost.held).order_by(ForumPost.id.desc()).limit(1))
+    assert db.session.scalar(sa.select(ForumPost.state).order_by(ForumPost.id.desc()).limit(1)) == PostState.PUBLISHED
 
 
 def test_reports_hide_and_restore_tell_the_author(forum):
@@ -184,11 +191,11 @@ def test_reports_hide_and_restore_tell_the_author(forum):
         services.report_post(post, author, "moi-même")
     assert queries.moderation_count(forum) == 1
     services.hide_post(post, lead, "Propos contraires à la charte.")
-    assert post.hidden_at is not None and not post.can_read_body(reporter) and post.can_read_body(author)
+    assert post.state == PostState.HIDDEN and not post.can_read_body(reporter) and post.can_read_body(author)
     assert thread.reply_count == 0 and queries.moderation_count(forum) == 0
     assert db.session.scalar(sa.select(ForumReport.outcome)) == "hidden"
     services.restore_post(post, lead)
-    assert post.hidden_at is None and thread.reply_count == 1
+    assert post.state == PostState.PUBLISHED and thread.reply_count == 1
     assert _subjects(author.email)[-2:] == ["Votre message a été masqué par l’équipe", "Votre message est de nouveau visible"]
 
 
@@ -284,8 +291,11 @@ def test_unsubscribe_scopes_and_way_back_to_the_previous_choice(forum):
 
 
 @pytest.mark.skipif(not is_postgres(), reason="SQLite lets one writer at a time: no insert can slip in between")
-def test_a_second_click_on_the_unsubscribe_link_meanwhile_updates_the_first_ones_row(app, forum):
-    """The link is followed without a session: nothing serialises two clicks, both look and find no row."""
+def test_a_second_click_on_the_unsubscribe_link_meanwhile_updates_the_first_ones_row(app, forum, monkeypatch):
+    """The link is followed without a session, so the service queues two clicks on the person's row. Without
+    that lock (taken away here: the other connection's insert would wait for it), both would look and find no
+    row: the upsert alone still leaves one."""
+    monkeypatch.setattr(services, "lock_for_update", lambda model, row_id: None)
     learner = make_forum_member(forum)
     thread = _ask(forum, make_forum_member(forum))
     db.session.commit()
@@ -358,3 +368,88 @@ def test_an_alpha_forum_is_for_participants_holding_a_seat(ctx):
     assert forum.can_view(confirmed) and not forum.can_view(waitlisted)
     assert [f.id for f in queries.forums_for(confirmed)] == [forum.id]
     assert queries.forums_for(waitlisted) == []
+
+
+# --- Moderation states: one column, one table, one guard --------------------------------------------------
+
+
+def _moves(post):
+    return [(c.from_state, c.to_state, c.actor_id, c.reason) for c in db.session.scalars(
+        sa.select(StateChange).where(StateChange.subject_type == "forum_posts", StateChange.subject_id == post.id)
+        .order_by(StateChange.id))]
+
+
+def test_every_moderation_move_is_recorded_with_its_actor_and_reason(forum):
+    author, lead = make_forum_member(forum), make_user(roles=[Role.COURSE_LEAD])
+    post = services.reply(_ask(forum, author), author, body="Propos limites")
+    services.hide_post(post, lead, "  Hors charte.  ")
+    services.hide_post(post, lead, "Encore")  # a second click: nothing more
+    services.restore_post(post, lead)
+    services.delete_post(post, author)
+    services.delete_post(post, author)
+    assert _moves(post) == [
+        ("published", "hidden", lead.id, "Hors charte."),
+        ("hidden", "published", lead.id, "Rétabli par l’équipe."),
+        ("published", "deleted", author.id, "Supprimé par son auteur·e."),
+    ]
+
+
+def test_the_guard_refuses_a_move_the_table_does_not_allow(forum):
+    author, lead = make_forum_member(forum), make_user(roles=[Role.COURSE_LEAD])
+    post = services.reply(_ask(forum, author), author, body="Oups")
+    services.delete_post(post, lead)
+    for target in (PostState.PUBLISHED, PostState.HIDDEN, PostState.HELD):
+        with pytest.raises(InvalidTransition):
+            services.move_post(post, target, actor=lead, reason="Essai")
+    with pytest.raises(InvalidTransition):  # hiding a deleted post: refused, the author is not emailed
+        services.hide_post(post, lead, "Trop tard")
+    assert post.state == PostState.DELETED and _moves(post) == [("published", "deleted", lead.id, "Supprimé par l’équipe.")]
+    assert "Votre message a été masqué par l’équipe" not in _subjects(author.email)
+
+
+def test_the_transition_table_matches_what_moderators_can_do():
+    """Each action's moves are moves of the table; the end states have none."""
+    for action in (APPROVED, HIDDEN_FROM, RESTORED, DELETED_FROM):
+        for source, target in action.items():
+            assert target in POST_TRANSITIONS[source], (action, source, target)
+    assert POST_TRANSITIONS[PostState.DELETED] == POST_TRANSITIONS[PostState.WITHDRAWN] == set()
+
+
+def test_a_post_never_published_stays_out_of_members_sight_whatever_follows(forum):
+    """Hidden or deleted while held, a newcomer's post is refused or withdrawn: its author and staff still see it
+    (a placeholder once deleted), other members never did and still do not; restoring a refused post puts it
+    back in the queue, not online."""
+    rules = services.PostingRules(hold_first_posts=5)
+    asker, newcomer, peer = make_forum_member(forum), make_forum_member(forum), make_forum_member(forum)
+    lead = make_user(roles=[Role.COURSE_LEAD])
+    thread = _ask(forum, asker)
+    refused = services.reply(thread, newcomer, body="Publicité", rules=rules)
+    withdrawn = services.reply(thread, newcomer, body="Finalement non", rules=rules)
+    services.hide_post(refused, lead, "Publicité")
+    services.delete_post(withdrawn, newcomer)
+    assert (refused.state, withdrawn.state) == (PostState.REFUSED, PostState.WITHDRAWN)
+
+    def seen_by(user):
+        return [p.id for p in queries.thread_replies(thread, user).items]
+
+    assert seen_by(peer) == []
+    assert seen_by(newcomer) == seen_by(lead) == [refused.id, withdrawn.id]
+    assert [p.id for p, _n in queries.moderation_queue(forum).items] == [refused.id]
+    services.restore_post(refused, lead)
+    assert refused.state == PostState.HELD and seen_by(peer) == []
+    services.approve_held_post(refused, lead)
+    assert refused.state == PostState.PUBLISHED and seen_by(peer) == [refused.id] and thread.reply_count == 1
+
+
+def test_an_opening_posts_state_is_copied_to_its_thread(forum):
+    rules = services.PostingRules(hold_first_posts=1)
+    newcomer, lead = make_forum_member(forum), make_user(roles=[Role.COURSE_LEAD])
+    thread = _ask(forum, newcomer, rules=rules)
+    opening = queries.opening_post(thread)
+    assert thread.opening_state == opening.state == PostState.HELD
+    services.hide_post(opening, lead, "Hors sujet")
+    assert thread.opening_state == PostState.REFUSED and thread.is_held
+    services.approve_held_post(opening, lead)  # published, still hidden: the thread is listed, its text is not shown
+    assert thread.opening_state == PostState.HIDDEN and not thread.is_held
+    services.delete_post(opening, lead)
+    assert thread.opening_state == PostState.DELETED and thread.is_deleted

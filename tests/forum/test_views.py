@@ -3,6 +3,7 @@ not grow with the length of a thread. Who may use each route (a non-member sees 
 the access matrix, tests/access_matrix.py."""
 
 import re
+from pathlib import Path
 from datetime import timedelta
 
 import pytest
@@ -11,7 +12,7 @@ from bs4 import BeautifulSoup
 from freezegun import freeze_time
 
 from beta_training.accounts.models import Role
-from beta_training.core.models import utcnow
+from beta_training.core.models import OutboxMessage, utcnow
 from beta_training.extensions import db
 from beta_training.forum import emails, services
 from beta_training.forum.models import ForumPost, ForumReport, ForumThread
@@ -193,7 +194,7 @@ def _bulk_replies(thread, authors, count):
     now = utcnow()
     db.session.execute(sa.insert(ForumPost), [
         {"thread_id": thread.id, "author_id": authors[n % len(authors)].id, "body": f"r{n}", "body_html": f"<p>r{n}</p>", "search_text": "",
-         "created_at": now, "is_opening": False, "author_is_staff": False, "held": False, "hidden_reason": ""}
+         "created_at": now, "is_opening": False, "author_is_staff": False, "state": "published", "hidden_reason": ""}
         for n in range(count)])
     thread.reply_count += count
     thread.last_post_id = db.session.scalar(sa.select(sa.func.max(ForumPost.id)))
@@ -430,3 +431,25 @@ def test_simultaneous_first_visits_create_one_forum(app):
     db.session.commit()
     assert len(locations) == 4 and {status for status, _ in locations} == {302} and len({loc for _, loc in locations}) == 1
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Forum)) == 1
+
+
+def test_no_forum_template_marks_html_safe_itself(app):
+    """Post bodies reach templates as ForumPost.body_markup, trusted in one place (sanitised when written):
+    a `|safe` in a template would trust whatever it is given."""
+    root = Path(app.root_path).parent / "templates"
+    templates = sorted([*(root / "forum").rglob("*.html"), *(root / "emails" / "forum").rglob("*")])
+    assert len(templates) > 10
+    assert [str(t.relative_to(root)) for t in templates if re.search(r"\|\s*safe\b", t.read_text())] == []
+
+
+def test_a_move_the_post_no_longer_allows_is_refused_with_a_message(client, world):
+    """Hiding a post deleted meanwhile (another tab, another moderator): nothing changes, the author is not
+    emailed, the moderator is told why instead of a 500."""
+    reply = world["reply"]
+    login(client, world["users"]["author"])
+    client.post(f"/forum/messages/{reply.id}/supprimer")
+    login(client, world["users"]["course_lead"])
+    response = client.post(f"/forum/messages/{reply.id}/masquer", data={"reason": "Charte"}, follow_redirects=True)
+    assert response.status_code == 200 and "Action impossible dans l’état actuel" in response.text
+    assert db.session.get(ForumPost, reply.id).state == "deleted"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 0
