@@ -35,7 +35,7 @@ from beta_training.cohorts.models import (
     programme_item_speakers,
 )
 from beta_training.core import db as core_db
-from beta_training.core.db import earlier_submission, lock_for_update
+from beta_training.core.db import delete_once, earlier_submission, lock_for_update
 from beta_training.core.models import assign_changed, to_paris, upsert, utcnow
 from beta_training.core.states import (
     InvalidTransition, check_transition, record_action, record_creation, transition, transition_once,
@@ -171,13 +171,7 @@ def save_programme_item(cohort: Cohort, *, item: ProgrammeItem | None = None, sp
 def delete_programme_item(item: ProgrammeItem) -> bool:
     """False if it is already gone: a second click waits for the first (the session's row is locked), then
     finds the item deleted."""
-    item_id = item.id  # read before the lock (on SQLite outside a request, taking it commits and expires)
-    lock_for_update(Cohort, item.cohort_id)
-    if db.session.get(ProgrammeItem, item_id, populate_existing=True) is None:
-        return False
-    db.session.delete(item)
-    db.session.flush()
-    return True
+    return delete_once(item, lock=(Cohort, item.cohort_id))
 
 
 def replace_programme(cohort: Cohort, items: list[dict]) -> None:

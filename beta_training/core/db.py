@@ -94,6 +94,18 @@ def lock_for_update(model, row_id: int) -> None:
     session.execute(sa.update(table).where(table.c.id == row_id).values(id=table.c.id, **unchanged))
 
 
+def delete_once(row, *, lock: tuple) -> bool:
+    """Delete `row` under the lock of the place it belongs to — `lock`, a (model, id) pair — so a second
+    click waits for the first, then finds the row gone: False, nothing else happens."""
+    model, row_id = type(row), row.id  # read before the lock (on SQLite outside a request, it commits and expires)
+    lock_for_update(*lock)
+    if db.session.get(model, row_id, populate_existing=True) is None:
+        return False
+    db.session.delete(row)
+    db.session.flush()
+    return True
+
+
 def earlier_submission(model, submission_key: str | None, *, lock: tuple, **owner):
     """One-time form keys: what the first submission of this rendered form wrote, or None.
 

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 
-from beta_training.core.db import earlier_submission, lock_for_update
+from beta_training.core.db import delete_once, earlier_submission, lock_for_update
 from beta_training.core.models import assign_changed, upsert, utcnow
 from beta_training.core.states import record_creation, transition_once
 from beta_training.courses import emails, queries
@@ -296,13 +296,7 @@ def detach_resource_file(item: CourseItem) -> None:
 def delete_item(item: CourseItem) -> bool:
     """False if it is already gone: a second click waits for the first (the sequence's row is locked), then
     finds the item deleted."""
-    item_id = item.id  # read before the lock (on SQLite outside a request, taking it commits and expires)
-    lock_for_update(Sequence, item.sequence_id)
-    if db.session.get(CourseItem, item_id, populate_existing=True) is None:
-        return False
-    db.session.delete(item)
-    db.session.flush()
-    return True
+    return delete_once(item, lock=(Sequence, item.sequence_id))
 
 
 # --- Enrolment ----------------------------------------------------------------------------------------
