@@ -260,6 +260,100 @@ def seed_forum() -> None:
         body="Pour ma part : au guichet, en passant une matinée avec les agents d'accueil. Et vous ?")
 
 
+# Agnès's fiche produit, written sequence by sequence (our words), sent, and read by Fatou who comments on
+# the third part.
+DEMO_SHEET = {
+    "name": "Cantine à 1 €",
+    "pitch": "Permettre aux familles modestes d’obtenir le tarif social de la cantine en deux minutes, sans dossier "
+             "papier, afin qu’aucun enfant ne déjeune plus seul chez lui faute de tarif adapté.",
+    "s1_problem": "Chaque année, dans notre département, environ 4 000 familles qui y ont droit ne demandent pas le tarif "
+                  "social de la cantine : le dossier papier réclame six justificatifs et un passage en mairie aux heures "
+                  "de bureau. Leurs enfants rentrent déjeuner seuls ou la famille paie le plein tarif, jusqu’à 600 € par an.",
+    "s1_solution": "« Cantine à 1 € » calcule le tarif d’une famille à partir de son quotient familial, avec son accord, et "
+                   "l’inscrit directement au bon tarif. La règle ancienne « un justificatif par ressource » cède la place "
+                   "à une information que la CAF connaît déjà.",
+    "s1_deployment": "Rencontrer dix familles et trois secrétaires de mairie\n"
+                     "Ouvrir un formulaire en ligne dans deux communes pilotes\n"
+                     "Inscrire les cinquante premières familles au tarif social\n"
+                     "Étendre le service aux vingt communes de la communauté de communes",
+    "s1_partners": "Les centres sociaux de Bellecombe et de Saint-Aubin, qui voient ces familles chaque semaine et perdent "
+                   "des heures à remplir les dossiers avec elles ; les deux mairies pilotes, dont les agents d’accueil "
+                   "ressaisissent tout à la main.",
+    "s1_scale_up": "Prouver d’abord, sur deux communes, que le taux de recours double sans coût de gestion supplémentaire. "
+                   "Puis proposer le service à toutes les communes du département avec l’association des maires, et à "
+                   "terme aux autres départements par une convention nationale avec la CNAF.",
+    "s2_first_users": "Les 120 familles suivies par les deux centres sociaux pilotes dont les enfants sont scolarisés en "
+                      "primaire et qui ne bénéficient pas encore du tarif social.",
+    "s2_reach": "Par les travailleurs sociaux des centres, qu’elles connaissent et en qui elles ont confiance, et par un mot "
+                "glissé dans le cahier de liaison des écoles. Le message : « Votre enfant peut manger à la cantine pour "
+                "1 €. Deux minutes sur votre téléphone suffisent. »",
+    "s2_open_lab": "Un goûter à la sortie de l’école, un téléphone prêté pour essayer, et la promesse que leurs remarques "
+                   "changeront le service dès la semaine suivante.",
+    "s3_impact": "Avant : un dossier de six pièces, trois semaines d’attente, un tarif plein en attendant. Après : deux "
+                 "minutes en ligne, le bon tarif dès le lundi suivant.",
+    "s3_first_checks": "Appeler dix familles inscrites pour savoir ce qui a changé pour elles\n"
+                       "Passer une matinée à l’accueil de chaque mairie pilote\n"
+                       "Compter les inscriptions au tarif social avec le service des écoles",
+    "s3_measures": "Taux de recours au tarif social dans les communes couvertes\n"
+                   "Délai entre la demande et le premier repas au bon tarif\n"
+                   "Heures de ressaisie économisées par les mairies",
+    "s4_worst_case": "La CNIL ou le service juridique de la CAF bloque la consultation du quotient familial, et les mairies "
+                     "pilotes retournent au dossier papier.",
+    "s4_small_actions": "Rencontrer le délégué à la protection des données dès le premier mois ; garder une voie sans "
+                        "consultation (l’attestation CAF téléversée) ; tenir les élus informés chaque mois avec trois "
+                        "chiffres.",
+    "s5_tool": "Un formulaire en ligne relié à un tableur : la famille saisit son numéro d’allocataire et son accord, un "
+               "agent vérifie le quotient et renvoie le tarif par SMS. Il teste l’hypothèse dont tout dépend : les familles "
+               "font-elles la démarche quand elle prend deux minutes ?",
+    "s5_urls": "https://cantine-a-1-euro.example.org/",
+    "indicators": [{"name": "Familles inscrites au tarif social dans les communes pilotes", "baseline": "35", "target": "150"},
+                   {"name": "Délai entre la demande et le bon tarif", "baseline": "21 jours", "target": "3 jours"},
+                   {"name": "", "baseline": "", "target": ""}],
+    "usertypes": ["particulier", "collectivite-territoriale"],
+    "thematiques": "éducation, solidarité",
+}
+DEMO_REVIEW_COMMENT = ("Vos trois façons de vérifier les premiers succès sont très concrètes. Pour les mesures à deux ans, "
+                       "donnez un point de départ : combien de familles ont le tarif social aujourd’hui dans les "
+                       "communes pilotes ?")
+
+
+def seed_sheet(today: date) -> None:
+    """Agnès's fiche produit for the demo run, in the structure of the course (a part per sequence), sent for
+    review; Fatou asks for a change on the part of sequence 3. Written once: a fiche already linked to her
+    enrolment is left as it is."""
+    from beta_training.courses import queries as course_queries
+    from beta_training.courses.models import CourseRun
+    from beta_training.sheets import queries as sheet_queries
+    from beta_training.sheets import services as sheets
+    from beta_training.sheets.models import SheetState
+
+    run = db.session.scalar(sa.select(CourseRun).where(CourseRun.slug == "session-demo"))
+    agent = accounts.get_user_by_email("agent@demo.beta.gouv.fr")
+    trainer = accounts.get_user_by_email("formatrice@demo.beta.gouv.fr")
+    enrolment = course_queries.get_enrolment(run, agent)
+    if sheet_queries.sheet_for_enrolment(enrolment.id, agent.id) is not None:
+        return
+    milestones = [
+        ("Dix familles et trois secrétaires de mairie rencontrées", 30, "1"),
+        ("Formulaire en ligne ouvert dans deux communes pilotes", 60, "1"),
+        ("Cinquante familles inscrites au tarif social", 120, "2"),
+        ("Décision d’extension aux vingt communes", 180, "3"),
+    ]
+    content = {**DEMO_SHEET, "milestones": [
+        {"title": title, "due_on": (today + timedelta(days=days)).isoformat(), "priority": priority}
+        for title, days, priority in milestones] + [{"title": "", "due_on": "", "priority": ""}] * 2}
+    sheet = sheets.create_sheet(agent, enrolment_id=enrolment.id)
+    sheets.save_version(sheet, author=agent, content=content, base_version=sheet.current_version)
+    sheets.submit_sheet(sheet, actor=agent)
+    sheets.claim_sheet(sheet, reviewer=trainer)
+    sheets.review_sheet(
+        sheet, reviewer=trainer, verdict=SheetState.CHANGES_REQUESTED,
+        overall_comment="Une fiche claire et chiffrée. Un point à préciser avant validation.",
+        section_comments={"s3": DEMO_REVIEW_COMMENT},
+        scores={"positioning": "4", "expected_utility": "5", "indicators": "3", "roadmap_realism": "4", "go_to_market": "4"},
+    )
+
+
 def _sequence_id(course_id: int, *, number: int) -> int:
     from beta_training.courses.models import CourseModule, Sequence
 
@@ -274,6 +368,7 @@ def seed_demo(today: date | None = None) -> None:
     seed_applications()
     seed_mooc(today)
     seed_forum()
+    seed_sheet(today)
 
 
 def demo_users() -> list[User]:

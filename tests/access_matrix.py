@@ -462,6 +462,16 @@ post("/fiches/<int:sheet_id>/retirer", from_scenario("/fiches/<int:sheet_id>/ret
 get("/fiches/<int:sheet_id>/feuille-de-route", "/fiches/{approved_sheet}/feuille-de-route", owner_and_staff())
 post("/fiches/<int:sheet_id>/feuille-de-route", from_scenario("/fiches/<int:sheet_id>/feuille-de-route", "jalons", owner=True),
      owner_only(302))
+# A part of the fiche, at the end of its sequence: for the learners enrolled in the run, each into her own fiche
+# (staff previewing the course are not enrolled: nothing to answer into). A sequence without a part: 404.
+get("/fiches/mooc/<slug>/<run_slug>/sequence/<int:number>", "/fiches/mooc/{course_slug}/{run_slug}/sequence/1",
+    {**everyone(403), "anonymous": LOGIN, "owner": 200, "member": 200})
+get("/fiches/mooc/<slug>/<run_slug>/sequence/<int:number>", "/fiches/mooc/{course_slug}/{run_slug}/sequence/9",
+    signed_in(404), variant="sans partie")
+post("/fiches/mooc/<slug>/<run_slug>/sequence/<int:number>",
+     from_scenario("/fiches/mooc/<slug>/<run_slug>/sequence/<int:number>", owner=True), owner_only(302))
+post("/fiches/mooc/<slug>/<run_slug>/sequence/<int:number>/brouillon",
+     from_scenario("/fiches/mooc/<slug>/<run_slug>/sequence/<int:number>/brouillon", owner=True), owner_only(anonymous=401))
 get("/fiches/relecture", "/fiches/relecture", staff())
 get("/fiches/impact", "/fiches/impact", staff())
 get("/fiches/<int:sheet_id>/relecture", "/fiches/{submitted_sheet}/relecture", staff())
@@ -489,7 +499,7 @@ def _claimed_sheet(w, role) -> ProductSheet:
 
 post("/fiches/<int:sheet_id>/relecture",
      lambda w, role: Request(f"/fiches/{_claimed_sheet(w, role).id}/relecture",
-                             {"verdict": "approved", "overall_comment": "Très clair.", "score_problem": "4"}), staff(302))
+                             {"verdict": "approved", "overall_comment": "Très clair.", "score_positioning": "4"}), staff(302))
 post("/fiches/<int:sheet_id>/rendre", lambda w, role: Request(f"/fiches/{_claimed_sheet(w, role).id}/rendre"), staff(302))
 
 

@@ -263,9 +263,29 @@ def make_mooc(sequences=(2, 1), kinds=("video", "text", "quiz")):
     return course, run
 
 
+# Every question of the five parts answered (a fiche that may be sent for review, with a roadmap).
+ANSWERED_PARTS = {
+    "s1_problem": "Chaque année, 3 000 familles renoncent à une aide.", "s1_solution": "Un simulateur, au présent.",
+    "s1_deployment": "Rencontrer dix familles\nOuvrir le service dans une commune", "s1_partners": "Le centre social.",
+    "s1_scale_up": "Le département, puis le pays.", "s2_first_users": "Les familles du centre social.",
+    "s2_reach": "Par les travailleurs sociaux.", "s2_open_lab": "Un goûter et un téléphone prêté.",
+    "s3_impact": "Avant trois semaines, après deux minutes.", "s3_first_checks": "Appeler dix familles",
+    "s3_measures": "Taux de recours", "s4_worst_case": "Un refus juridique.", "s4_small_actions": "Voir le DPO tôt.",
+    "s5_tool": "Un formulaire en ligne.", "s5_urls": "https://formulaire.example.org/",
+}
+COMPLETE_SHEET = {
+    "name": "Mon suivi de stage", "pitch": "Trouver un stage sans perdre de temps.", **ANSWERED_PARTS,
+    "indicators": [{"name": f"Indicateur {n}", "baseline": "10", "target": "20"} for n in (1, 2)]
+    + [{"name": "", "baseline": "", "target": ""}],
+    "milestones": [{"title": "Premier usager", "due_on": "2027-03-01", "priority": "1"}]
+    + [{"title": "", "due_on": "", "priority": ""} for _ in range(5)],
+}
+
+
 def make_product_sheet(owner=None, state="draft", content=None, **values) -> ProductSheet:
     owner = owner or make_user()
-    body = {**empty_content(), "name": "Mon produit", "problem": "Un problème", "solution": "Une solution", **(content or {})}
+    body = {**empty_content(), "name": "Mon produit", "s1_problem": "Un problème", "s1_solution": "Une solution",
+            **(content or {})}
     values.setdefault("submitted_at", utcnow() if state != "draft" else None)
     sheet = _save(ProductSheet(owner_id=owner.id, state=state, title=body["name"], current_version=1, **values))
     make_sheet_version(sheet, number=1, content=body, author=owner)

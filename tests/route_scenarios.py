@@ -21,11 +21,11 @@ from beta_training.accounts import tokens
 from beta_training.accounts.models import Role, User
 from beta_training.cohorts.models import CohortApplication, CohortStatus, SpeakerRole
 from beta_training.core.models import utcnow
-from beta_training.courses.models import CourseItem, CourseModule, Enrolment, Sequence
+from beta_training.courses.models import CourseItem, CourseModule, Enrolment, EnrolmentSheetPart, Sequence
 from beta_training.extensions import db
 from beta_training.forum import emails as forum_emails
 from beta_training.forum.models import ForumReport, ForumThread, PostState
-from beta_training.sheets.models import ProductSheet
+from beta_training.sheets.models import PART_BY_SEQUENCE, ProductSheet
 from tests import factories as f
 
 FORM = "form"  # an HTML form submitted by the browser (application/x-www-form-urlencoded)
@@ -368,19 +368,12 @@ def create_cohort():
 # --- Fiches produit ------------------------------------------------------------------------------------------
 
 
-COMPLETE_SHEET = {
-    "name": "Mon suivi de stage", "pitch": "Trouver un stage sans perdre de temps.", "problem": "Un problème mesuré.",
-    "solution": "Une solution simple.",
-    "indicators": [{"name": f"Indicateur {n}", "baseline": "10", "target": "20"} for n in (1, 2)]
-    + [{"name": "", "baseline": "", "target": ""}],
-    "milestones": [{"title": "Premier usager", "due_on": "2027-03-01", "priority": "1"}]
-    + [{"title": "", "due_on": "", "priority": ""} for _ in range(5)],
-}
+COMPLETE_SHEET = f.COMPLETE_SHEET
 
 
 def _sheet_form(sheet) -> dict:
     data = {"base_version": str(sheet.current_version), "name": "Mon suivi de stage", "pitch": "En une phrase.",
-            "problem": "Un problème mesuré.", "solution": "Une solution.", "usertypes": ["etat"], "thematiques": "emploi"}
+            **f.ANSWERED_PARTS, "usertypes": ["etat"], "thematiques": "emploi"}
     for n in range(3):
         data.update({f"indicators-{n}-name": f"Indicateur {n}", f"indicators-{n}-baseline": "1", f"indicators-{n}-target": "2"})
     for n in range(6):
@@ -407,6 +400,37 @@ def autosave_sheet():
 def edit_sheet():
     sheet = f.make_product_sheet()
     return Prepared(sheet.owner, f"/fiches/{sheet.id}/modifier", _sheet_form(sheet), watch=_sheet_watch(sheet.id))
+
+
+def _enrolled_part(number=1):
+    """A learner enrolled in a run, at the end of sequence `number`, her fiche not created yet."""
+    course, run = f.make_mooc(sequences=(1,), kinds=("text",))
+    enrolment = f.make_enrolment(run)
+    part = PART_BY_SEQUENCE[number]
+    data = {"base_version": "0", **{question.key: f.ANSWERED_PARTS[question.key] for question in part.questions}}
+    return enrolment, f"/fiches/mooc/{course.slug}/{run.slug}/sequence/{number}", data
+
+
+def _part_watch(enrolment):
+    def watch():
+        sheet = db.session.scalar(sa.select(ProductSheet).where(ProductSheet.enrolment_id == enrolment.id))
+        answered = db.session.scalars(sa.select(EnrolmentSheetPart.sequence_number)
+                                      .where(EnrolmentSheetPart.enrolment_id == enrolment.id)).all()
+        return {"version": sheet.current_version if sheet else None, "answered": sorted(answered)}
+
+    return watch
+
+
+@scenario("/fiches/mooc/<slug>/<run_slug>/sequence/<int:number>")
+def answer_part():
+    enrolment, url, data = _enrolled_part()
+    return Prepared(enrolment.user, url, data, watch=_part_watch(enrolment))
+
+
+@scenario("/fiches/mooc/<slug>/<run_slug>/sequence/<int:number>/brouillon")
+def autosave_part():
+    enrolment, url, data = _enrolled_part()
+    return Prepared(enrolment.user, url + "/brouillon", data, send=FETCH, watch=_part_watch(enrolment))
 
 
 @scenario("/fiches/<int:sheet_id>/envoyer")
@@ -458,7 +482,8 @@ def _claimed_sheet():
 def review_sheet():
     reviewer, sheet = _claimed_sheet()
     return Prepared(reviewer, f"/fiches/{sheet.id}/relecture",
-                    {"verdict": "approved", "overall_comment": "Très clair.", "comment_problem": "Chiffré.", "score_problem": "4"},
+                    {"verdict": "approved", "overall_comment": "Très clair.", "comment_s1": "Chiffré.", "comment_roadmap": "Daté.",
+                     "score_positioning": "4"},
                     watch=_sheet_watch(sheet.id))
 
 

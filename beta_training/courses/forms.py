@@ -101,7 +101,7 @@ class RunForm(FlaskForm):
     registration_closes_at = DateTimeLocalField(_l("Clôture des inscriptions"), format="%Y-%m-%dT%H:%M", validators=[InputRequired(_l("Indiquez une date."))])
     access_starts_at = DateTimeLocalField(_l("Début de l’accès aux contenus"), format="%Y-%m-%dT%H:%M", validators=[InputRequired(_l("Indiquez une date."))])
     access_ends_at = DateTimeLocalField(_l("Fin de l’accès aux contenus"), format="%Y-%m-%dT%H:%M", validators=[InputRequired(_l("Indiquez une date."))])
-    requires_sheet = BooleanField(_l("Le cours n’est terminé qu’une fois la fiche produit envoyée en relecture"))
+    requires_sheet = BooleanField(_l("Le cours n’est terminé qu’une fois la fiche produit, ses cinq parties répondues, envoyée en relecture"))
 
     def validate_registration_closes_at(self, field):
         if self.registration_opens_at.data and field.data and field.data <= self.registration_opens_at.data:

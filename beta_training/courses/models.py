@@ -76,7 +76,8 @@ class CourseRun(TimestampMixin, db.Model):
     registration_closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
     access_starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     access_ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    # Completion rule: every item, and (if set) a fiche produit sent for review as the last step.
+    # Completion rule: every item, and (if set) the fiche produit, its five parts answered, sent for review as
+    # the last step.
     requires_sheet: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     course: Mapped[Course] = relationship(back_populates="runs")
@@ -358,6 +359,20 @@ class Enrolment(TimestampMixin, db.Model):
         if user is None or not user.is_authenticated:
             return False
         return user.id == self.user_id or self.run.can_manage(user)
+
+
+class EnrolmentSheetPart(db.Model):
+    """A part of the learner's fiche produit is answered: the part that follows sequence `sequence_number`.
+    The sheets domain tells it (courses.services.record_sheet_parts) and takes it back when the part is
+    emptied again; the outline ticks it. Courses never read the sheets' tables."""
+
+    __tablename__ = "enrolment_sheet_parts"
+    __table_args__ = (sa.UniqueConstraint("enrolment_id", "sequence_number", name="uq_enrolment_sheet_parts_enrolment_sequence"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrolment_id: Mapped[int] = mapped_column(sa.ForeignKey("enrolments.id", ondelete="CASCADE"), index=True)
+    sequence_number: Mapped[int]
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class ItemCompletion(db.Model):

@@ -14,6 +14,7 @@ from beta_training.courses.models import (
     CourseModule,
     CourseRun,
     Enrolment,
+    EnrolmentSheetPart,
     EnrolmentState,
     ItemCompletion,
     ResourceFile,
@@ -137,6 +138,14 @@ def completed_item_ids(enrolment: Enrolment | None) -> dict[int, ItemCompletion]
     if enrolment is None:
         return {}
     return {c.item_id: c for c in db.session.scalars(sa.select(ItemCompletion).where(ItemCompletion.enrolment_id == enrolment.id))}
+
+
+def answered_sheet_parts(enrolment: Enrolment | None) -> set[int]:
+    """The numbers of the sequences whose part of the learner's fiche produit is answered (sheets tell us)."""
+    if enrolment is None:
+        return set()
+    return set(db.session.scalars(
+        sa.select(EnrolmentSheetPart.sequence_number).where(EnrolmentSheetPart.enrolment_id == enrolment.id)))
 
 
 def remaining_items(enrolment: Enrolment) -> int:

@@ -20,6 +20,7 @@ from beta_training.courses.models import (
     CourseRun,
     ENROLMENT_TRANSITIONS,
     Enrolment,
+    EnrolmentSheetPart,
     EnrolmentState,
     ItemCompletion,
     ItemKind,
@@ -432,7 +433,10 @@ def record_progress(enrolment: Enrolment, item: CourseItem, *, source: str, choi
 
 
 def check_completion(enrolment: Enrolment, now: datetime | None = None) -> bool:
-    """Mark the course completed when the run's rule is met (called on progress and on sheet submission)."""
+    """Mark the course completed when the run's rule is met (called on progress and on sheet submission).
+
+    A run that requires the fiche produit wants it sent for review; the sheets domain sends none without its
+    five parts answered, so « sent » means « the five parts answered, then sent »."""
     if enrolment.completed_at is not None:
         return True
     if queries.remaining_items(enrolment) > 0:
@@ -459,6 +463,22 @@ def record_sheet_sent(enrolment_id: int, *, sent: bool, now: datetime | None = N
     if enrolment.sheet_sent_at is None:
         enrolment.sheet_sent_at = now
     check_completion(enrolment, now=now)
+
+
+def record_sheet_parts(enrolment_id: int, *, answered, now: datetime | None = None) -> None:
+    """What the sheets domain tells a course after each save of the learner's fiche produit: the numbers of
+    the sequences whose part is now answered. A part answered before keeps its date; a part emptied again
+    is no longer answered."""
+    answered = set(answered)
+    now = now or utcnow()
+    known = {row.sequence_number: row for row in db.session.scalars(
+        sa.select(EnrolmentSheetPart).where(EnrolmentSheetPart.enrolment_id == enrolment_id))}
+    for number, row in known.items():
+        if number not in answered:
+            db.session.delete(row)
+    for number in sorted(answered - set(known)):
+        db.session.add(EnrolmentSheetPart(enrolment_id=enrolment_id, sequence_number=number, answered_at=now))
+    db.session.flush()
 
 
 # --- Messages -----------------------------------------------------------------------------------------

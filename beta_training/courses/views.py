@@ -95,7 +95,7 @@ def show_course(slug):
     sheet_sent = bool(enrolment and run.requires_sheet and enrolment.sheet_sent_at is not None)
     return render_template(
         "courses/show_course.html", course=course, run=run, enrolment=enrolment, now=utcnow(), invited=invited,
-        sheet_sent=sheet_sent,
+        sheet_sent=sheet_sent, answered_parts=queries.answered_sheet_parts(enrolment if enrolment and enrolment.is_active else None),
         progress=queries.progress_of(course, completions), completions=completions, form=ConfirmForm(),
     )
 
@@ -173,6 +173,7 @@ def show_item(slug, run_slug, key):
         completion=completions.get(item.id), completions=completions,
         previous=ordered[index - 1] if index > 0 else None, next_item=ordered[index + 1] if index + 1 < len(ordered) else None,
         quiz_form=_quiz_form(item), form=ConfirmForm(), progress=queries.progress_of(course, completions),
+        answered_parts=queries.answered_sheet_parts(enrolment),
     )
 
 

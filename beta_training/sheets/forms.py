@@ -22,15 +22,18 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from beta_training.core.forms import SubmissionKeyField, choices
 from beta_training.core.models import to_paris, utcnow
 from beta_training.sheets.models import (
+    COMMENT_TARGETS,
     GRID,
     INDICATOR_COUNT,
     MILESTONE_COUNT,
+    PARTS,
     PRIORITIES,
-    SECTION_HINTS,
-    SECTIONS,
+    QUESTIONS,
     USERTYPES,
+    Question,
     milestone_due_on,
     past_date_problem,
+    web_addresses,
 )
 
 INVALID_DATE = _l("Saisissez une date réelle, par exemple 15/03/2027.")
@@ -69,39 +72,76 @@ class MilestoneForm(SubForm):
             raise ValidationError(str(error)) from None
 
 
-def _section_field(name):
-    label, limit = SECTIONS[name]
-    field_class = StringField if name == "name" else TextAreaField
-    kw = {"maxlength": limit} if name == "name" else {"maxlength": limit, "rows": 6}
-    return field_class(label, description=SECTION_HINTS.get(name), validators=[Optional(), Length(max=limit)], render_kw=kw)
+class RequiredToSend:
+    """Marks a question as required (its label without « optionnel », aria-required) without blocking a draft:
+    a fiche is saved as it is typed; the five parts are checked when it is sent for review."""
+
+    field_flags = {"required": True}
+
+    def __call__(self, form, field):
+        return None
 
 
-class SheetForm(FlaskForm):
+REQUIRED_TO_SEND = {"name", *(question.key for part in PARTS for question in part.questions)}
+
+
+def _web_addresses(form, field):
+    _addresses, problem = web_addresses(field.data or "")
+    if problem:
+        raise ValidationError(problem)
+
+
+def question_field(question: Question):
+    """The field of one question of the table (sheets.models): its label, hint, limit and checks."""
+    validators = [RequiredToSend()] if question.key in REQUIRED_TO_SEND else []
+    validators += [Optional(), Length(max=question.limit)]
+    if question.urls:
+        validators.append(_web_addresses)
+    if question.single_line:
+        return StringField(question.label, description=question.hint, validators=validators,
+                           render_kw={"maxlength": question.limit})
+    return TextAreaField(question.label, description=question.hint, validators=validators,
+                         render_kw={"maxlength": question.limit, "rows": question.rows})
+
+
+class VersionedForm(FlaskForm):
     # The version the text was loaded from (hidden): required, and a number the database can hold.
     base_version = IntegerField(widget=HiddenField.widget, validators=[
         InputRequired(_l("La version de la fiche manque : rechargez la page (copiez d’abord votre texte).")),
         NumberRange(min=0, max=2**31 - 1, message=_l("La version de la fiche est invalide : rechargez la page (copiez d’abord votre texte)."))])
-    name = _section_field("name")
-    pitch = _section_field("pitch")
-    context = _section_field("context")
-    problem = _section_field("problem")
-    solution = _section_field("solution")
-    strategy = _section_field("strategy")
-    team = _section_field("team")
-    indicators = FieldList(FormField(IndicatorForm), _l("Indicateur"), min_entries=INDICATOR_COUNT, max_entries=INDICATOR_COUNT)
-    milestones = FieldList(FormField(MilestoneForm), _l("Jalon"), min_entries=MILESTONE_COUNT, max_entries=MILESTONE_COUNT)
-    usertypes = SelectMultipleField(_l("Usagers cibles"), choices=choices(USERTYPES.items()), validators=[Optional()],
-                                    widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
-    thematiques = StringField(_l("Thématiques"), description=_l("Séparées par des virgules, par exemple : emploi, formation"),
-                              validators=[Optional(), Length(max=300)])
 
+    def answers(self) -> dict:
+        """The answers this form holds, by question key."""
+        return {key: self[key].data or "" for key in QUESTIONS if key in self}
+
+
+class _SheetForm(VersionedForm):
     def content(self) -> dict:
-        data = {name: getattr(self, name).data or "" for name in SECTIONS}
+        data = self.answers()
         data["indicators"] = [entry.data for entry in self.indicators]
         data["milestones"] = [entry.data for entry in self.milestones]
         data["usertypes"] = self.usertypes.data or []
         data["thematiques"] = self.thematiques.data or ""
         return data
+
+
+# The whole fiche: the header, every part's questions (in course order), then the roadmap. Built from the
+# table, so the fields come in its order (WTForms orders fields by creation).
+SheetForm = type("SheetForm", (_SheetForm,), {
+    **{key: question_field(question) for key, question in QUESTIONS.items()},
+    "indicators": FieldList(FormField(IndicatorForm), _l("Indicateur"), min_entries=INDICATOR_COUNT, max_entries=INDICATOR_COUNT),
+    "milestones": FieldList(FormField(MilestoneForm), _l("Jalon"), min_entries=MILESTONE_COUNT, max_entries=MILESTONE_COUNT),
+    "usertypes": SelectMultipleField(_l("Usagers cibles"), choices=choices(USERTYPES.items()), validators=[Optional()],
+                                     widget=ListWidget(prefix_label=False), option_widget=CheckboxInput()),
+    "thematiques": StringField(_l("Thématiques"), description=_l("Séparées par des virgules, par exemple : emploi, formation"),
+                               validators=[Optional(), Length(max=300)]),
+})
+
+# One part at the end of its sequence: only that part's questions.
+PART_FORMS = {
+    part.key: type(f"PartForm{part.sequence}", (VersionedForm,), {q.key: question_field(q) for q in part.questions})
+    for part in PARTS
+}
 
 
 VERDICTS = {"changes_requested": _l("Demander des modifications"), "approved": _l("Valider la fiche")}
@@ -113,9 +153,9 @@ class ReviewSheetForm(FlaskForm):
     overall_comment = TextAreaField(_l("Commentaire général"), validators=[Optional(), Length(max=5000)], render_kw={"rows": 5})
 
 
-for _name, (_label, _limit) in SECTIONS.items():
-    setattr(ReviewSheetForm, f"comment_{_name}", TextAreaField(_l("Commentaire : %(section)s", section=_label),
-                                                               validators=[Optional(), Length(max=2000)], render_kw={"rows": 2}))
+for _target, _label in COMMENT_TARGETS.items():
+    setattr(ReviewSheetForm, f"comment_{_target}", TextAreaField(_l("Commentaire : %(part)s", part=_label),
+                                                                 validators=[Optional(), Length(max=2000)], render_kw={"rows": 3}))
 for _key, _label in GRID.items():
     setattr(ReviewSheetForm, f"score_{_key}", RadioField(_label, choices=SCORE_CHOICES, validators=[Optional()]))
 

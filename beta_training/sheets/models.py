@@ -1,8 +1,10 @@
 """Fiche produit: the MOOC's deliverable (product sheet + 6-month roadmap), its versions and reviews."""
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -41,21 +43,188 @@ SHEET_STATE_BADGES = {
     SheetState.CHANGES_REQUESTED: "fr-badge--warning", SheetState.APPROVED: "fr-badge--success",
 }
 
-# Text sections, in the order of the one-pager, with their character limits.
-SECTIONS = {
-    "name": (_l("Nom du produit"), 80),
-    "pitch": (_l("Pitch"), 400),
-    "context": (_l("Le contexte"), 1500),
-    "problem": (_l("Le problème (« le drame »)"), 1500),
-    "solution": (_l("La solution numérique"), 1500),
-    "strategy": (_l("La stratégie de mise en marché"), 1500),
-    "team": (_l("Équipe et administration sponsor"), 800),
-}
-SECTION_HINTS = {
-    "pitch": _l("Permettre à (cibles) d’obtenir (bénéfices) grâce à (proposition de valeur) afin de (objectif de politique publique)."),
-    "problem": _l("Qui est touché, combien de personnes, ce que cela coûte. « Chaque année, des centaines de… »"),
-    "strategy": _l("Premiers utilisateurs, prescripteurs, partenaires, effet levier."),
-}
+# --- The fiche produit, part by part ---------------------------------------------------------------------
+#
+# One table says what a fiche asks: the header (it titles the sheet and its exports), then one part per
+# sequence of the MOOC, in course order, each with its questions (our wording of the subjects of the fiche
+# produit template the MOOC's learners filled and emailed). Forms, pages, the review, the exports and the
+# cleaning of what is saved are all driven from it.
+
+
+@dataclass(frozen=True)
+class Question:
+    key: str  # its key in a version's content (and its form field's name)
+    label: str
+    hint: str
+    limit: int  # characters
+    single_line: bool = False
+    urls: bool = False  # web addresses, one per line (http or https only)
+    rows: int = 5
+
+
+@dataclass(frozen=True)
+class Part:
+    key: str  # also the key of its review comment
+    sequence: int  # the number of the course's sequence it follows (Sequence.number)
+    title: str  # that sequence's title, as the course names it
+    questions: tuple[Question, ...]
+
+    @property
+    def label(self):
+        """« Séquence 1 : Résoudre les problèmes des usagers » (lazy: translated where it is shown)."""
+        return _l("Séquence %(n)s : %(title)s", n=self.sequence, title=self.title)
+
+    @property
+    def short_label(self):
+        return _l("Séquence %(n)s", n=self.sequence)
+
+    def is_answered(self, content: dict) -> bool:
+        """Every question of the part has its answer."""
+        return all((content.get(question.key) or "").strip() for question in self.questions)
+
+    def has_answers(self, content: dict) -> bool:
+        return any((content.get(question.key) or "").strip() for question in self.questions)
+
+
+HEADER = (
+    Question("name", _l("Nom du produit"), _l("Un nom court, qui dit ce que l’usager y gagne."), 80, single_line=True),
+    Question("pitch", _l("Pitch"), _l("Permettre à (cibles) d’obtenir (bénéfices) grâce à (proposition de valeur) afin de "
+                                      "(objectif de politique publique)."), 400, rows=3),
+)
+
+# Limits: a fiche written before the parts existed moves here without losing a word (see the migration
+# 7c2e5a9d41b8): « le drame » receives the old problem and context (1,500 each), the solution, the reach
+# and the partners the old solution, strategy and team.
+PARTS = (
+    Part("s1", 1, _l("Résoudre les problèmes des usagers"), (
+        Question("s1_problem", _l("Le drame : quel problème, vécu par combien de personnes chaque année ?"),
+                 _l("Chiffrez-le : « Chaque année, 4 000 familles… ». Dites qui est touché et ce que cela lui coûte "
+                    "(du temps, de l’argent, un droit perdu)."), 3200, rows=6),
+        Question("s1_solution", _l("La solution, décrite au présent"),
+                 _l("Donnez-lui un nom qui frappe, dites ce que l’usager fait avec elle aujourd’hui, et la règle ancienne "
+                    "qu’elle cesse de suivre."), 1500, rows=6),
+        Question("s1_deployment", _l("Son déploiement dans les 6 mois"),
+                 _l("Les étapes qui mènent à un premier service utilisé par de vrais usagers d’ici six mois, une par "
+                    "ligne : elles pourront devenir les jalons de votre feuille de route."), 1000),
+        Question("s1_partners", _l("Vos premiers utilisateurs et partenaires, et pourquoi ils seraient volontaires"),
+                 _l("Nommez-les (un service, une agence, une association) et dites ce qu’ils y gagnent."), 1000),
+        Question("s1_scale_up", _l("Du premier périmètre à un service public national"),
+                 _l("Comment passer d’un territoire ou d’un public pilote à tout le pays : ce qu’il faudra prouver, qui "
+                    "décidera, qui financera."), 1000),
+    )),
+    Part("s2", 2, _l("Trouver ses premiers utilisateurs"), (
+        Question("s2_first_users", _l("Qui sont vos premiers utilisateurs ?"),
+                 _l("Des personnes que vous pouvez nommer et rencontrer cette semaine, pas « les usagers » en général."), 800),
+        Question("s2_reach", _l("Comment les atteindre : par quel canal, avec quel message ?"),
+                 _l("Le lieu ou le réseau où vous les trouvez, et la phrase qui leur donne envie d’essayer."), 1500, rows=6),
+        Question("s2_open_lab", _l("Vos arguments pour les faire venir à un premier Open Lab"),
+                 _l("Ce qui les décidera à passer deux heures avec vous pour essayer le service et dire ce qui manque."), 800),
+    )),
+    Part("s3", 3, _l("Mesurer son impact dans le réel"), (
+        Question("s3_impact", _l("L’impact concret : qu’est-ce qui change pour l’usager, avant et après ?"),
+                 _l("Décrivez la situation d’un usager avant le service, puis avec lui."), 1000),
+        Question("s3_first_checks", _l("Après 3 mois de version bêta, trois façons de vérifier vos premiers succès, sans "
+                                       "questionnaire en ligne"),
+                 _l("Par exemple : appeler dix usagers, passer une matinée au guichet, compter les dossiers traités. Une "
+                    "façon par ligne."), 800),
+        Question("s3_measures", _l("Trois mesures de votre impact en régime de croisière, dans deux ans"),
+                 _l("Celles qui justifieraient une équipe de dix personnes et un nouveau financement. Une mesure par "
+                    "ligne : elles pourront devenir les indicateurs de votre feuille de route."), 800),
+    )),
+    Part("s4", 4, _l("Survivre en milieu hostile"), (
+        Question("s4_worst_case", _l("Le pire scénario : ce qui, dans les 6 mois, vous ferait regretter d’avoir commencé"),
+                 _l("Soyez concret : une décision, un refus, un départ, un incident."), 1000),
+        Question("s4_small_actions", _l("Les petites actions qui permettraient de le surmonter"),
+                 _l("Des gestes simples, à votre portée, que vous pouvez faire dès maintenant."), 1000),
+    )),
+    Part("s5", 5, _l("Faire de l’industriel en mode artisanal"), (
+        Question("s5_tool", _l("Votre premier outil de test, construit sans développeur"),
+                 _l("Avec un constructeur de site sans code ou un outil de formulaire : ce qu’il fait, et l’hypothèse "
+                    "qu’il vous permet de vérifier."), 1000),
+        Question("s5_urls", _l("Son adresse (ou ses adresses)"),
+                 _l("Une adresse par ligne, qui commence par https:// ou http://."), 1000, urls=True, rows=3),
+    )),
+)
+PART_BY_KEY = {part.key: part for part in PARTS}
+PART_BY_SEQUENCE = {part.sequence: part for part in PARTS}
+QUESTIONS = {question.key: question for question in (*HEADER, *(q for part in PARTS for q in part.questions))}
+
+# What a reviewer comments on: the header, each part, the roadmap.
+HEADER_KEY = "header"
+ROADMAP_KEY = "roadmap"
+COMMENT_TARGETS = {HEADER_KEY: _l("Nom et pitch"), **{part.key: part.label for part in PARTS},
+                   ROADMAP_KEY: _l("Feuille de route à 6 mois")}
+
+MAX_URLS = 5
+URL_LIMIT = 500
+
+
+def web_addresses(text: str) -> tuple[list[str], str | None]:
+    """The addresses of a « one address per line » answer, and what is wrong with them (a French message), if
+    anything: only http and https addresses with a host, at most MAX_URLS."""
+    lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
+    if len(lines) > MAX_URLS:
+        return lines, str(_l("Donnez au plus %(n)s adresses.", n=MAX_URLS))
+    for number, line in enumerate(lines, start=1):
+        try:
+            parts = urlsplit(line)
+            host = parts.hostname
+        except ValueError:
+            parts, host = None, None
+        if (parts is None or parts.scheme not in ("http", "https") or not host or len(line) > URL_LIMIT
+                or any(character.isspace() for character in line)):
+            return lines, str(_l("Ligne %(n)s : « %(text)s » n’est pas une adresse web. Saisissez une adresse qui commence "
+                                 "par https:// ou http://, une par ligne.", n=number, text=line[:80]))
+    return lines, None
+
+
+def safe_links(text: str) -> list[str]:
+    """The addresses of an answer that may be shown as links (what passes the check above), else none."""
+    lines, problem = web_addresses(text)
+    return [] if problem else lines
+
+
+def content_label(key: str) -> str:
+    """How a key of a version's content is named to people (the diff of the review page)."""
+    if key in QUESTIONS:
+        part = next((part for part in PARTS if key in (q.key for q in part.questions)), None)
+        return f"{part.short_label} – {QUESTIONS[key].label}" if part else str(QUESTIONS[key].label)
+    return str({"indicators": _l("Indicateurs d’impact"), "milestones": _l("Jalons de la feuille de route"),
+                "usertypes": _l("Usagers cibles"), "thematiques": _l("Thématiques")}.get(key, key))
+
+
+def _roadmap_rows(text: str) -> list[str]:
+    """One line, or (if the answer is one line) one sentence, is one row; list markers are dropped."""
+    lines = [re.sub(r"^\s*(?:[-*•–]\s*|\d+[.)]\s+)", "", line).strip() for line in (text or "").splitlines()]
+    lines = [line for line in lines if line]
+    if len(lines) == 1:
+        lines = [sentence.strip() for sentence in re.split(r"(?<=[.!?;])\s+", lines[0]) if sentence.strip()]
+    return [line.rstrip(" .;")[:200] for line in lines if line.rstrip(" .;")]
+
+
+def propose_roadmap(content: dict) -> tuple[dict, dict]:
+    """Roadmap rows proposed from the parts' answers, for the learner to confirm: the deployment in 6 months
+    gives milestones, the impact measures (then the ways to check the first successes) give indicators. Only
+    rows left entirely empty are filled; a row she typed, or a proposal already there, is never changed.
+    Returns (indicators, milestones) as new lists, and {"indicators": [rows], "milestones": [rows]} filled."""
+    indicators = [dict(row) for row in content["indicators"]]
+    milestones = [dict(row) for row in content["milestones"]]
+    filled = {"indicators": [], "milestones": []}
+
+    def fill(rows, key, proposals, name, blank):
+        taken = {str(row.get(name) or "").strip().casefold() for row in rows} - {""}
+        waiting = [p for p in dict.fromkeys(proposals) if p.casefold() not in taken]
+        for index, row in enumerate(rows):
+            if waiting and all(not str(row.get(field) or "").strip() for field in blank):
+                row[name] = waiting.pop(0)
+                filled[key].append(index)
+
+    fill(milestones, "milestones", _roadmap_rows(content.get("s1_deployment")), "title", ("title", "due_on", "priority"))
+    fill(indicators, "indicators", _roadmap_rows(content.get("s3_measures")) + _roadmap_rows(content.get("s3_first_checks")),
+         "name", ("name", "baseline", "target"))
+    return {"indicators": indicators, "milestones": milestones}, filled
+
+
 INDICATOR_COUNT = 3
 MILESTONE_COUNT = 6
 PRIORITIES = ("1", "2", "3")  # the roadmap has at most three priorities; each milestone serves one

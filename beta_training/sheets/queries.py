@@ -10,6 +10,7 @@ from markupsafe import Markup
 from beta_training.core.models import StateChange
 from beta_training.extensions import db
 from beta_training.sheets.models import (
+    QUESTIONS,
     IndicatorMeasure,
     MilestoneStatus,
     ProductSheet,
@@ -20,8 +21,31 @@ from beta_training.sheets.models import (
 )
 
 
+CONTENT_ORDER = [*QUESTIONS, "indicators", "milestones", "usertypes", "thematiques"]
+
+
 def get_version(sheet: ProductSheet, number: int) -> SheetVersion | None:
     return db.session.scalar(sa.select(SheetVersion).where(SheetVersion.sheet_id == sheet.id, SheetVersion.number == number))
+
+
+def sheet_for_enrolment(enrolment_id: int, owner_id: int) -> ProductSheet | None:
+    """The learner's one fiche produit for this MOOC enrolment (the first one, should older data hold two)."""
+    return db.session.scalar(
+        sa.select(ProductSheet).where(ProductSheet.enrolment_id == enrolment_id, ProductSheet.owner_id == owner_id)
+        .order_by(ProductSheet.id).limit(1)
+    )
+
+
+def enrolments_with_a_sheet(owner_id: int) -> set[int]:
+    return set(db.session.scalars(sa.select(ProductSheet.enrolment_id).where(
+        ProductSheet.owner_id == owner_id, ProductSheet.enrolment_id.is_not(None))))
+
+
+def latest_review(sheet: ProductSheet) -> SheetReview | None:
+    return db.session.scalar(
+        sa.select(SheetReview).where(SheetReview.sheet_id == sheet.id)
+        .order_by(SheetReview.created_at.desc(), SheetReview.id.desc()).limit(1)
+    )
 
 
 def list_user_sheets(user) -> list[ProductSheet]:
@@ -78,7 +102,8 @@ def word_diff(before: str, after: str) -> Markup:
 
 
 def changes_since_last_review(sheet: ProductSheet) -> tuple[int | None, dict]:
-    """{section: diff} between the version last reviewed and the current one (only changed sections)."""
+    """{content key: diff} between the version last reviewed and the current one (only what changed), in the
+    order of the fiche: header, parts, roadmap."""
     last = db.session.scalar(
         sa.select(SheetReview.version_number).where(SheetReview.sheet_id == sheet.id).order_by(SheetReview.id.desc()).limit(1)
     )
@@ -87,7 +112,7 @@ def changes_since_last_review(sheet: ProductSheet) -> tuple[int | None, dict]:
     before = get_version(sheet, last).content
     after = get_version(sheet, sheet.current_version).content
     diffs = {}
-    for key in after:
+    for key in sorted(after, key=lambda key: CONTENT_ORDER.index(key) if key in CONTENT_ORDER else len(CONTENT_ORDER)):
         old, new = _as_text(before.get(key)), _as_text(after.get(key))
         if old != new:
             diffs[key] = word_diff(old, new)

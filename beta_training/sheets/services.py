@@ -8,15 +8,18 @@ from flask_babel import gettext as _
 from beta_training.core.db import lock_for_update
 from beta_training.core.models import to_paris, utcnow
 from beta_training.core.states import InvalidTransition, transition, transition_once
-from beta_training.courses.services import record_sheet_sent
+from beta_training.courses.models import Enrolment
+from beta_training.courses.services import record_sheet_parts, record_sheet_sent
 from beta_training.extensions import db
 from beta_training.sheets import emails, queries
 from beta_training.sheets.models import (
+    COMMENT_TARGETS,
     GRID,
     INDICATOR_COUNT,
     MILESTONE_COUNT,
+    PARTS,
     PRIORITIES,
-    SECTIONS,
+    QUESTIONS,
     SHEET_TRANSITIONS,
     USERTYPES,
     ROADMAP_REMINDER_MONTHS,
@@ -27,8 +30,10 @@ from beta_training.sheets.models import (
     SheetReview,
     SheetState,
     SheetVersion,
+    Part,
     milestone_due_on,
     past_date_problem,
+    web_addresses,
 )
 
 
@@ -58,9 +63,13 @@ def _lock(sheet: ProductSheet) -> None:
     db.session.refresh(sheet)
 
 
+class NotEditable(SheetError):
+    """The sheet is sent for review (or approved): nothing typed is saved until it is editable again."""
+
+
 def empty_content() -> dict:
     return {
-        **{name: "" for name in SECTIONS},
+        **{key: "" for key in QUESTIONS},
         "indicators": [{"name": "", "baseline": "", "target": ""} for _ in range(INDICATOR_COUNT)],
         "milestones": [{"title": "", "due_on": "", "priority": ""} for _ in range(MILESTONE_COUNT)],
         "usertypes": [],
@@ -73,8 +82,14 @@ def clean_content(values: dict, today: date | None = None) -> dict:
     YYYY-MM-DD date is refused (SheetError), never stored as typed."""
     today = today or to_paris(utcnow()).date()
     content = empty_content()
-    for name, (_label, limit) in SECTIONS.items():
-        content[name] = (values.get(name) or "").strip()[:limit]
+    for key, question in QUESTIONS.items():
+        text = str(values.get(key) or "").strip()[:question.limit]
+        if question.urls:
+            addresses, problem = web_addresses(text)
+            if problem:
+                raise SheetError(_("%(question)s : %(message)s", question=question.label, message=problem))
+            text = "\n".join(addresses)
+        content[key] = text
     for index, row in enumerate((values.get("indicators") or [])[:INDICATOR_COUNT]):
         content["indicators"][index] = {k: (row.get(k) or "").strip()[:200] for k in ("name", "baseline", "target")}
     for index, row in enumerate((values.get("milestones") or [])[:MILESTONE_COUNT]):
@@ -94,6 +109,8 @@ def clean_content(values: dict, today: date | None = None) -> dict:
 def create_sheet(owner, *, enrolment_id: int | None = None, application_id: int | None = None,
                  now: datetime | None = None) -> ProductSheet:
     now = now or utcnow()
+    if enrolment_id is not None and queries.sheet_for_enrolment(enrolment_id, owner.id) is not None:
+        raise SheetError(_("Vous avez déjà une fiche produit pour cette session du MOOC : complétez-la plutôt."))
     sheet = ProductSheet(owner_id=owner.id, state=SheetState.DRAFT, enrolment_id=enrolment_id,
                          application_id=application_id, current_version=0)
     db.session.add(sheet)
@@ -123,7 +140,47 @@ def save_version(sheet: ProductSheet, *, author, content: dict, base_version: in
     db.session.add(version)
     db.session.flush()
     db.session.refresh(sheet)
+    if sheet.enrolment_id is not None:  # the course outline ticks the answered parts: tell it, emptied ones too
+        record_sheet_parts(sheet.enrolment_id, answered=answered_sequences(content), now=now)
     return version
+
+
+def answered_sequences(content: dict) -> set[int]:
+    return {part.sequence for part in PARTS if part.is_answered(content)}
+
+
+def save_part(sheet: ProductSheet, *, author, part: Part, answers: dict, base_version: int,
+              now: datetime | None = None) -> SheetVersion:
+    """Save one part's answers: a new version of the whole content, the other parts as they were in the
+    version the page was loaded from (`base_version`), under the same check as any save (StaleVersion)."""
+    base = queries.get_version(sheet, base_version)
+    if base is None:
+        db.session.refresh(sheet)
+        raise StaleVersion(queries.get_version(sheet, sheet.current_version))
+    content = {**base.content, **{question.key: answers.get(question.key) or "" for question in part.questions}}
+    return save_version(sheet, author=author, content=content, base_version=base_version, now=now)
+
+
+def answer_part(enrolment: Enrolment, *, owner, part: Part, answers: dict, base_version: int,
+                now: datetime | None = None) -> SheetVersion | None:
+    """A part answered at the end of its sequence goes into the learner's one fiche produit for this
+    enrolment, created with the first answer (None: no sheet yet and nothing typed, nothing to keep). A
+    page shown before the sheet existed says base_version 0: if the sheet was created meanwhile (another
+    tab), that is a conflict like any other."""
+    now = now or utcnow()
+    sheet = queries.sheet_for_enrolment(enrolment.id, owner.id)
+    if sheet is None:
+        if not any((answers.get(question.key) or "").strip() for question in part.questions):
+            return None
+        lock_for_update(Enrolment, enrolment.id)  # two first answers at once: one sheet
+        sheet = queries.sheet_for_enrolment(enrolment.id, owner.id)
+        if sheet is None:
+            sheet = create_sheet(owner, enrolment_id=enrolment.id, now=now)
+            if base_version == 0:
+                base_version = sheet.current_version
+    if not sheet.can_edit(owner):
+        raise NotEditable(_("Votre fiche produit est envoyée en relecture ou validée : elle n’est plus modifiable."))
+    return save_part(sheet, author=owner, part=part, answers=answers, base_version=base_version, now=now)
 
 
 def _move(sheet: ProductSheet, target: SheetState, *, actor, reason: str = "", now: datetime) -> None:
@@ -145,8 +202,13 @@ def submit_sheet(sheet: ProductSheet, *, actor, now: datetime | None = None) -> 
     if sheet.state in (SheetState.SUBMITTED, SheetState.IN_REVIEW, SheetState.APPROVED):
         return False
     content = queries.get_version(sheet, sheet.current_version).content
-    if not content["name"] or not content["problem"] or not content["solution"]:
-        raise SheetError(_("Renseignez au moins le nom du produit, le problème et la solution avant d’envoyer la fiche."))
+    if not content["name"]:
+        raise SheetError(_("Donnez un nom à votre produit avant d’envoyer la fiche."))
+    # Always, whether or not the run requires the sheet: a fiche produit is its five parts, and a reviewer
+    # comments on each; a part left empty would cost a review round for nothing.
+    missing = [part for part in PARTS if not part.is_answered(content)]
+    if missing:
+        raise SheetError(missing_parts_message(missing))
     complete_indicators = [i for i in content["indicators"] if i["name"] and i["baseline"] and i["target"]]
     if len(complete_indicators) < 2:
         raise SheetError(_("Donnez au moins deux indicateurs d’impact, chacun avec sa valeur de départ et sa cible à 6 mois."))
@@ -156,6 +218,13 @@ def submit_sheet(sheet: ProductSheet, *, actor, now: datetime | None = None) -> 
     sheet.submitted_at = now
     emails.queue_submitted(sheet)
     return True
+
+
+def missing_parts_message(missing: list[Part]) -> str:
+    if len(missing) == 1:
+        return _("Répondez à toutes les questions de la partie « %(part)s » avant d’envoyer la fiche.", part=missing[0].label)
+    return _("Répondez à toutes les questions de ces parties avant d’envoyer la fiche : %(parts)s.",
+             parts=" ; ".join(f"« {part.label} »" for part in missing))
 
 
 def withdraw_sheet(sheet: ProductSheet, *, actor, now: datetime | None = None) -> None:
@@ -201,7 +270,7 @@ def review_sheet(sheet: ProductSheet, *, reviewer, verdict: SheetState, overall_
     review = SheetReview(
         sheet_id=sheet.id, reviewer_id=reviewer.id, version_number=sheet.current_version, verdict=verdict,
         overall_comment=overall_comment.strip(),
-        section_comments={k: v.strip() for k, v in section_comments.items() if k in SECTIONS and v and v.strip()},
+        section_comments={k: v.strip() for k, v in section_comments.items() if k in COMMENT_TARGETS and v and v.strip()},
         scores={k: int(v) for k, v in scores.items() if k in GRID and v}, created_at=now,
     )
     db.session.add(review)

@@ -17,15 +17,21 @@ from beta_training.cohorts import queries as cohort_queries
 from beta_training.courses import queries as course_queries
 from beta_training.extensions import db
 from beta_training.sheets import exports, queries, services
-from beta_training.sheets.forms import MeasureForm, NewSheetForm, ReviewSheetForm, RoadmapForm, SheetForm
+from beta_training.sheets.forms import PART_FORMS, MeasureForm, NewSheetForm, ReviewSheetForm, RoadmapForm, SheetForm
 from beta_training.sheets.models import (
+    COMMENT_TARGETS,
     GRID,
+    HEADER,
     MILESTONE_STATUS_LABELS,
-    SECTIONS,
+    PART_BY_SEQUENCE,
+    PARTS,
     SHEET_STATE_LABELS,
     USERTYPES,
     ProductSheet,
     SheetState,
+    content_label,
+    propose_roadmap,
+    safe_links,
 )
 
 bp = Blueprint("sheets", __name__, url_prefix="/fiches")
@@ -35,7 +41,15 @@ REFUSED = (services.SheetError, InvalidTransition)
 
 @bp.context_processor
 def labels():
-    return {"sections": SECTIONS, "grid": GRID, "usertypes": USERTYPES, "state_labels": SHEET_STATE_LABELS}
+    return {"header_questions": HEADER, "parts": PARTS, "comment_targets": COMMENT_TARGETS, "grid": GRID,
+            "usertypes": USERTYPES, "state_labels": SHEET_STATE_LABELS, "content_label": content_label,
+            "safe_links": safe_links}
+
+
+@bp.app_context_processor
+def sheet_parts():
+    """For the course pages (courses never import sheets): the sequences that end with a part of the fiche."""
+    return {"sheet_part_numbers": frozenset(PART_BY_SEQUENCE)}
 
 
 def _sheet_or_404(sheet_id) -> ProductSheet:
@@ -52,7 +66,9 @@ def list_sheets():
 @login_required
 def create_sheet():
     """A sheet belongs to its author and may be linked to one of her MOOC runs and/or Alpha applications."""
-    enrolments = course_queries.list_user_enrolments(current_user)
+    # One fiche produit per MOOC enrolment (the one its parts are answered into at the end of each sequence).
+    taken = queries.enrolments_with_a_sheet(current_user.id)
+    enrolments = [e for e in course_queries.list_user_enrolments(current_user) if e.id not in taken]
     applications = [a for a in cohort_queries.list_user_applications(current_user) if a.state not in ("draft", "withdrawn")]
     form = NewSheetForm(enrolment_id=str(enrolments[0].id) if enrolments else "")
     form.enrolment_id.choices = choices(((e.id, f"{e.run.course.title} ({e.run.name})") for e in enrolments), placeholder=_("Aucune"))
@@ -97,6 +113,8 @@ def edit_sheet(sheet_id):
         abort(403)
     form = SheetForm() if request.method == "POST" else _form_for(sheet)
     conflict = None
+    if request.method == "POST" and request.form.get("action") == "suggest":
+        return _with_suggestions(sheet, form)
     if form.validate_on_submit():
         try:
             services.save_version(sheet, author=current_user, content=form.content(), base_version=form.base_version.data)
@@ -112,6 +130,20 @@ def edit_sheet(sheet_id):
             form.base_version.data = conflict.number
     return render_template("sheets/edit_sheet.html", sheet=sheet, form=form, conflict=conflict,
                            reviews=queries.reviews_of(sheet)), 409 if conflict else (422 if form.errors else 200)
+
+
+def _with_suggestions(sheet: ProductSheet, form: SheetForm):
+    """« Proposer à partir de mes réponses »: the empty roadmap rows get what the parts say, shown in the form
+    for the learner to read, change or clear; nothing is saved until she saves."""
+    if not ConfirmForm().validate_on_submit():  # the CSRF token only: a half-typed date must not block this
+        abort(400)
+    proposed, filled = propose_roadmap(form.content())
+    for index in filled["milestones"]:
+        form.milestones[index].form.title.data = proposed["milestones"][index]["title"]
+    for index in filled["indicators"]:
+        form.indicators[index].form["name"].data = proposed["indicators"][index]["name"]
+    return render_template("sheets/edit_sheet.html", sheet=sheet, form=form, conflict=None,
+                           reviews=queries.reviews_of(sheet), suggested=filled)
 
 
 @bp.post("/<int:sheet_id>/brouillon")
@@ -138,6 +170,111 @@ def autosave_sheet(sheet_id):
     return jsonify(saved=True, version=version.number, saved_at=format_datetime(version.saved_at, "HH'h'mm"))
 
 
+# --- One part, at the end of its sequence ---------------------------------------------------------------------
+
+
+def _part_context(slug: str, run_slug: str, number: int):
+    """The course, run, part and sequence of a part's page, and the learner's active enrolment in the run
+    (404: no such course, run or part; 403: not enrolled — staff previewing the course included)."""
+    course = course_queries.get_course_outline(slug)
+    if course is None or not (course.published or course.can_manage(current_user)):
+        abort(404)
+    run = course_queries.get_run(course, run_slug)
+    part = PART_BY_SEQUENCE.get(number)
+    sequence = next((s for module in course.modules for s in module.sequences if s.number == number), None)
+    if run is None or part is None or sequence is None:
+        abort(404)
+    enrolment = course_queries.get_enrolment(run, current_user)
+    if enrolment is None or not enrolment.is_active:
+        abort(403)
+    return course, run, part, sequence, enrolment
+
+
+def _render_part(course, run, part, sequence, enrolment, sheet, form, *, conflict=None, not_editable=None, status=200):
+    ordered = course_queries.ordered_items(course)
+    last = sequence.items[-1] if sequence.items else None
+    index = next((i for i, item in enumerate(ordered) if last is not None and item.id == last.id), None)
+    review = queries.latest_review(sheet) if sheet is not None else None
+    return render_template(
+        "sheets/answer_part.html", course=course, run=run, part=part, sequence=sequence, enrolment=enrolment,
+        sheet=sheet, form=form, conflict=conflict, not_editable=not_editable,
+        feedback=(review.section_comments.get(part.key) if review else None), review=review,
+        previous=last, next_item=ordered[index + 1] if index is not None and index + 1 < len(ordered) else None,
+        answered=course_queries.answered_sheet_parts(enrolment),
+    ), status
+
+
+@bp.route("/mooc/<slug>/<run_slug>/sequence/<int:number>", methods=["GET", "POST"])
+@login_required
+def answer_part(slug, run_slug, number):
+    """The questions of one sequence, met at its end: they go into the learner's one fiche produit for this
+    enrolment (created with the first answer), as a new version of the whole sheet."""
+    course, run, part, sequence, enrolment = _part_context(slug, run_slug, number)
+    sheet = queries.sheet_for_enrolment(enrolment.id, current_user.id)
+    form_class = PART_FORMS[part.key]
+    if request.method == "GET":
+        content = queries.get_version(sheet, sheet.current_version).content if sheet else {}
+        form = form_class(data={**content, "base_version": sheet.current_version if sheet else 0})
+        return _render_part(course, run, part, sequence, enrolment, sheet, form)
+    form = form_class()
+    if not form.validate_on_submit():
+        return _render_part(course, run, part, sequence, enrolment, sheet, form, status=422)
+    try:
+        version = services.answer_part(enrolment, owner=current_user, part=part, answers=form.answers(),
+                                       base_version=form.base_version.data)
+    except services.StaleVersion as stale:
+        core_db.rollback()
+        form.base_version.raw_data = None  # saving again now overwrites knowingly (see edit_sheet)
+        form.base_version.data = stale.latest.number
+        return _render_part(course, run, part, sequence, enrolment, queries.sheet_for_enrolment(enrolment.id, current_user.id),
+                            form, conflict=stale.latest, status=409)
+    except services.NotEditable:
+        core_db.rollback()
+        sheet = queries.sheet_for_enrolment(enrolment.id, current_user.id)  # the one the service found
+        return _render_part(course, run, part, sequence, enrolment, sheet, form,
+                            not_editable=_not_editable_message(sheet), status=409)
+    except services.SheetError as error:
+        core_db.rollback()
+        form.form_errors.append(str(error))
+        return _render_part(course, run, part, sequence, enrolment, sheet, form, status=422)
+    core_db.commit()
+    if version is None:
+        flash(_("Aucune réponse à enregistrer pour le moment."), "info")
+    else:
+        flash(_("Vos réponses à la %(part)s sont enregistrées dans votre fiche produit (version %(n)s).",
+                part=part.short_label.lower(), n=version.number), "success")
+    return redirect(url_for("sheets.answer_part", slug=course.slug, run_slug=run.slug, number=number))
+
+
+@bp.post("/mooc/<slug>/<run_slug>/sequence/<int:number>/brouillon")
+@json_endpoint
+@login_required
+def autosave_part(slug, run_slug, number):
+    course, run, part, sequence, enrolment = _part_context(slug, run_slug, number)
+    form = PART_FORMS[part.key]()
+    if not form.validate_on_submit():
+        return json_error(422, "invalid", _("Certaines valeurs ne sont pas valides : utilisez le bouton « Enregistrer » "
+                                            "pour voir lesquelles."), saved=False, errors=form.errors)
+    try:
+        version = services.answer_part(enrolment, owner=current_user, part=part, answers=form.answers(),
+                                       base_version=form.base_version.data)
+    except services.StaleVersion as stale:
+        core_db.rollback()
+        return json_error(409, "stale_version", _("Votre fiche a été modifiée ailleurs : enregistrez avec le bouton pour "
+                                                  "comparer les deux textes."), saved=False, conflict=True,
+                          latest=stale.latest.number)
+    except services.NotEditable:
+        core_db.rollback()
+        sheet = queries.sheet_for_enrolment(enrolment.id, current_user.id)
+        return json_error(409, "not_editable", _not_editable_message(sheet), saved=False, state=sheet.state)
+    except services.SheetError as error:
+        core_db.rollback()
+        return json_error(422, "invalid", str(error), saved=False)
+    core_db.commit()
+    return jsonify(saved=True, version=version.number if version else 0,
+                   saved_at=format_datetime(version.saved_at if version else utcnow(), "HH'h'mm"))
+
+
 @bp.get("/<int:sheet_id>")
 @login_required
 def show_sheet(sheet_id):
@@ -148,7 +285,15 @@ def show_sheet(sheet_id):
     reviews = queries.reviews_of(sheet)
     return render_template("sheets/show_sheet.html", sheet=sheet, content=version.content, version=version,
                            latest_review=reviews[0] if reviews else None, reviews=reviews,
-                           timeline=queries.timeline(sheet), form=ConfirmForm())
+                           timeline=queries.timeline(sheet), form=ConfirmForm(), course_run=_course_run_of(sheet))
+
+
+def _course_run_of(sheet: ProductSheet):
+    """(course slug, run slug) of the MOOC run the sheet belongs to, for links to its parts' pages; or None."""
+    if sheet.enrolment_id is None or sheet.enrolment is None:
+        return None
+    run = sheet.enrolment.run
+    return run.course.slug, run.slug
 
 
 @bp.post("/<int:sheet_id>/envoyer")
@@ -223,7 +368,7 @@ def review_sheet(sheet_id):
             services.review_sheet(
                 sheet, reviewer=current_user, verdict=SheetState(form.verdict.data),
                 overall_comment=form.overall_comment.data or "",
-                section_comments={name: getattr(form, f"comment_{name}").data for name in SECTIONS},
+                section_comments={target: getattr(form, f"comment_{target}").data for target in COMMENT_TARGETS},
                 scores={key: getattr(form, f"score_{key}").data for key in GRID},
             )
             core_db.commit()

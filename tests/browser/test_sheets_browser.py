@@ -14,7 +14,7 @@ from beta_training.sheets import queries
 from beta_training.sheets.models import ProductSheet, SheetMilestone
 from tests.a11y import assert_accessible
 from tests.conftest import browser_login, tick
-from tests.factories import PASSWORD, make_product_sheet, make_user
+from tests.factories import ANSWERED_PARTS, PASSWORD, make_product_sheet, make_user
 
 pytestmark = pytest.mark.browser
 
@@ -34,11 +34,13 @@ def test_write_autosave_review_loop_and_exports(browser, live_server, mailbox, t
     learner.get_by_role("link", name="Commencer une fiche produit").click()
     learner.get_by_role("button", name="Commencer la fiche").click()
     learner.locator("#name").fill("Mon service")
-    learner.locator("#problem").fill("Chaque année, des centaines de familles renoncent à une aide.")
+    learner.locator("#s1_problem").fill("Chaque année, des centaines de familles renoncent à une aide.")
     learner.get_by_text("Brouillon enregistré automatiquement").wait_for()
     learner.reload()  # the browser died mid-sentence: the autosaved text is there
-    assert learner.locator("#problem").input_value().startswith("Chaque année")
-    learner.locator("#solution").fill("Un simulateur en ligne.")
+    assert learner.locator("#s1_problem").input_value().startswith("Chaque année")
+    for key, answer in ANSWERED_PARTS.items():
+        if key != "s1_problem":
+            learner.locator(f"#{key}").fill(answer)
     for index, (name, baseline, target) in enumerate([("Délai de réponse", "30 jours", "5 jours"), ("Familles aidées", "0", "200")]):
         learner.locator(f"#indicators-{index}-name").fill(name)
         learner.locator(f"#indicators-{index}-baseline").fill(baseline)
@@ -56,7 +58,7 @@ def test_write_autosave_review_loop_and_exports(browser, live_server, mailbox, t
     browser_login(trainer, "trainer@example.gouv.fr", PASSWORD)
     trainer.goto("/fiches/relecture")
     trainer.get_by_role("button", name=re.compile("^Prendre")).click()
-    trainer.locator("#comment_problem").fill("Combien de familles, précisément ?")
+    trainer.locator("#comment_s1").fill("Combien de familles, précisément ?")
     tick(trainer.get_by_label("Demander des modifications"))
     trainer.get_by_role("button", name="Envoyer la relecture").click()
     trainer.get_by_text("Relecture envoyée").wait_for()
@@ -64,7 +66,7 @@ def test_write_autosave_review_loop_and_exports(browser, live_server, mailbox, t
     learner.goto(learner.url)
     learner.get_by_text("Combien de familles, précisément ?").first.wait_for()
     learner.get_by_role("link", name="Modifier").click()
-    learner.locator("#problem").fill("Chaque année, 3 000 familles du département renoncent à une aide.")
+    learner.locator("#s1_problem").fill("Chaque année, 3 000 familles du département renoncent à une aide.")
     learner.get_by_role("button", name="Enregistrer", exact=True).click()
     learner.get_by_text("Fiche enregistrée").wait_for()
     learner.get_by_role("link", name="Aperçu et envoi en relecture").click()
@@ -111,11 +113,11 @@ def test_axe_on_sheet_pages_including_conflict(page):
     page.goto(f"/fiches/{sheet.id}/modifier")
     other_tab = page.context.new_page()
     other_tab.goto(f"/fiches/{sheet.id}/modifier")
-    other_tab.locator("#context").fill("Depuis l’autre onglet")
+    other_tab.locator("#s4_worst_case").fill("Depuis l’autre onglet")
     other_tab.get_by_role("button", name="Enregistrer", exact=True).click()
     other_tab.get_by_text("Fiche enregistrée").wait_for()
     page.evaluate("document.querySelector('form[data-autosave-url]').removeAttribute('data-autosave-url')")
-    page.locator("#context").fill("Depuis ce premier onglet")
+    page.locator("#s4_worst_case").fill("Depuis ce premier onglet")
     page.get_by_role("button", name="Enregistrer", exact=True).click()
     page.get_by_text("enregistrée ailleurs entre-temps").wait_for()
     assert "Depuis l’autre onglet" in page.content()
@@ -147,6 +149,7 @@ def test_text_typed_before_the_script_has_loaded_is_autosaved(page):
 
 
 READY = {
+    **ANSWERED_PARTS,
     "indicators": [{"name": "Délai", "baseline": "30 j", "target": "5 j"}, {"name": "Usagers", "baseline": "0", "target": "200"},
                    {"name": "", "baseline": "", "target": ""}],
     "milestones": [{"title": "Premiers usagers", "due_on": "2027-01-15", "priority": "1"}]
@@ -169,22 +172,22 @@ def test_two_tabs_conflict_reconcile_then_one_save_keeps_both_texts(page):
     tab_a.goto(f"/fiches/{sheet.id}/modifier")
     tab_b.goto(f"/fiches/{sheet.id}/modifier")
 
-    tab_a.locator("#context").fill("Écrit dans l’onglet A.")
+    tab_a.locator("#s4_worst_case").fill("Écrit dans l’onglet A.")
     tab_a.get_by_role("button", name="Enregistrer", exact=True).click()
     tab_a.get_by_text("Fiche enregistrée").wait_for()
-    tab_b.locator("#context").fill("Écrit dans l’onglet B.")
+    tab_b.locator("#s4_worst_case").fill("Écrit dans l’onglet B.")
     tab_b.get_by_role("button", name="Enregistrer", exact=True).click()
     tab_b.get_by_text("enregistrée ailleurs entre-temps").wait_for()
-    assert tab_b.locator("#context").input_value() == "Écrit dans l’onglet B."  # her text, with A's shown below
+    assert tab_b.locator("#s4_worst_case").input_value() == "Écrit dans l’onglet B."  # her text, with A's shown below
 
-    tab_b.locator("#context").fill("Écrit dans l’onglet A.\nÉcrit dans l’onglet B.")  # reconciled
+    tab_b.locator("#s4_worst_case").fill("Écrit dans l’onglet A.\nÉcrit dans l’onglet B.")  # reconciled
     tab_b.get_by_role("button", name="Enregistrer", exact=True).click()
     tab_b.get_by_text("Fiche enregistrée").wait_for()
     assert tab_b.get_by_text("enregistrée ailleurs entre-temps").count() == 0
     version, content = _latest_content(sheet.id)
-    assert version >= 3 and content["context"].splitlines() == ["Écrit dans l’onglet A.", "Écrit dans l’onglet B."]
+    assert version >= 3 and content["s4_worst_case"].splitlines() == ["Écrit dans l’onglet A.", "Écrit dans l’onglet B."]
     tab_b.reload()
-    assert tab_b.locator("#context").input_value().splitlines() == ["Écrit dans l’onglet A.", "Écrit dans l’onglet B."]
+    assert tab_b.locator("#s4_worst_case").input_value().splitlines() == ["Écrit dans l’onglet A.", "Écrit dans l’onglet B."]
 
 
 # Counts the autosave requests the page makes (the fake clock then shows that nothing is retried).
@@ -212,7 +215,7 @@ def test_editor_left_open_after_sending_stops_retrying_and_keeps_the_text(page):
     other_tab.get_by_role("button", name="Envoyer en relecture").click()
     other_tab.get_by_text("Fiche envoyée en relecture").wait_for()
 
-    page.locator("#context").fill("Tapé dans l’éditeur resté ouvert.")
+    page.locator("#s4_worst_case").fill("Tapé dans l’éditeur resté ouvert.")
     with page.expect_response(lambda response: response.url.endswith("/brouillon")) as autosave:
         page.clock.run_for(3_000)
     assert autosave.value.status == 409 and autosave.value.json()["error"] == "not_editable"
@@ -221,7 +224,7 @@ def test_editor_left_open_after_sending_stops_retrying_and_keeps_the_text(page):
     assert "Connexion perdue" not in page.content()
     assert_accessible(page, "editor (autosave stopped)")
 
-    page.locator("#team").fill("Et ce mot-là aussi.")
+    page.locator("#s4_small_actions").fill("Et ce mot-là aussi.")
     page.clock.run_for(180_000)  # three minutes of timers: a retry loop would have posted again and again
     assert page.evaluate("window.autosaves") == 1
 
@@ -230,12 +233,12 @@ def test_editor_left_open_after_sending_stops_retrying_and_keeps_the_text(page):
     with page.expect_download() as download:
         page.get_by_role("button", name="Télécharger mon texte").click()
     text = Path(download.value.path()).read_text(encoding="utf-8")
-    assert re.search(r"== Le contexte[^=\n]*==\nTapé dans l’éditeur resté ouvert\.\n", text) and "Et ce mot-là aussi." in text
+    assert re.search(r"== Le pire scénario[^=\n]*==\nTapé dans l’éditeur resté ouvert\.\n", text) and "Et ce mot-là aussi." in text
 
     page.get_by_role("button", name="Enregistrer", exact=True).click()  # the button too keeps the text
     page.get_by_text("Votre texte n’a pas été enregistré").wait_for()
-    assert page.locator("#context").input_value() == "Tapé dans l’éditeur resté ouvert."
-    assert page.locator("#team").input_value() == "Et ce mot-là aussi."
+    assert page.locator("#s4_worst_case").input_value() == "Tapé dans l’éditeur resté ouvert."
+    assert page.locator("#s4_small_actions").input_value() == "Et ce mot-là aussi."
     assert_accessible(page, "editor (sheet no longer editable)")
     with page.expect_download() as download:
         page.get_by_role("button", name="Télécharger mon texte").click()
@@ -249,10 +252,10 @@ def test_editor_left_open_after_sending_stops_retrying_and_keeps_the_text(page):
     page.goto(f"/fiches/{sheet.id}/modifier")
     page.get_by_text("Un texte non enregistré est gardé dans ce navigateur").wait_for()
     page.get_by_role("button", name="Remettre ce texte").click()
-    assert page.locator("#context").input_value() == "Tapé dans l’éditeur resté ouvert."
+    assert page.locator("#s4_worst_case").input_value() == "Tapé dans l’éditeur resté ouvert."
     with page.expect_response(lambda response: response.url.endswith("/brouillon")) as autosave:
         page.clock.run_for(3_000)
     assert autosave.value.status == 200
     version, content = _latest_content(sheet.id)
-    assert version == 2 and content["context"] == "Tapé dans l’éditeur resté ouvert." and content["team"] == "Et ce mot-là aussi."
+    assert version == 2 and content["s4_worst_case"] == "Tapé dans l’éditeur resté ouvert." and content["s4_small_actions"] == "Et ce mot-là aussi."
     assert page.evaluate(f"localStorage.getItem('beta-training:texte:/fiches/{sheet.id}/brouillon')") is None

@@ -10,7 +10,7 @@ from beta_training.courses.content import import_course
 from beta_training.courses.models import CourseItem, ItemCompletion
 from beta_training.demo import MOOC_FOLDER
 from beta_training.extensions import db
-from tests.factories import make_course_invitation, make_course_run, make_enrolment, make_mooc, make_user
+from tests.factories import ANSWERED_PARTS, make_course_invitation, make_course_run, make_enrolment, make_mooc, make_user
 from tests.records import timeline_of
 
 
@@ -258,7 +258,7 @@ def test_completion_can_require_the_fiche_produit(ctx):
     services.record_progress(enrolment, item, source="opened")
     assert enrolment.completed_at is None  # every item done, but the sheet is not sent yet
     sheet = sheets.create_sheet(enrolment.user, enrolment_id=enrolment.id)
-    ready = {"name": "P", "problem": "x", "solution": "y",
+    ready = {"name": "P", **ANSWERED_PARTS,
              "indicators": [{"name": "a", "baseline": "1", "target": "2"}, {"name": "b", "baseline": "1", "target": "2"}],
              "milestones": [{"title": "m", "due_on": "2027-01-01"}]}
     sheets.save_version(sheet, author=enrolment.user, content=ready, base_version=1)
@@ -276,7 +276,7 @@ def test_a_sheet_taken_back_to_draft_no_longer_counts_for_completion(ctx):
     db.session.commit()
     enrolment = make_enrolment(run)
     sheet = sheets.create_sheet(enrolment.user, enrolment_id=enrolment.id)
-    ready = {"name": "P", "problem": "x", "solution": "y",
+    ready = {"name": "P", **ANSWERED_PARTS,
              "indicators": [{"name": "a", "baseline": "1", "target": "2"}, {"name": "b", "baseline": "1", "target": "2"}],
              "milestones": [{"title": "m", "due_on": "2027-01-01"}]}
     sheets.save_version(sheet, author=enrolment.user, content=ready, base_version=1)

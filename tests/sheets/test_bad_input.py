@@ -130,8 +130,8 @@ def test_the_follow_up_services_guard_dates_too(ctx, approved):
 
 
 def _sheet_form(sheet, **milestone):
-    return {"base_version": str(sheet.current_version), "name": "Mon produit", "problem": "Un problème",
-            "solution": "Une solution", "milestones-0-title": "Premiers usagers",
+    return {"base_version": str(sheet.current_version), "name": "Mon produit", "s1_problem": "Un problème",
+            "s1_solution": "Une solution", "milestones-0-title": "Premiers usagers",
             **{f"milestones-0-{key}": value for key, value in milestone.items()}}
 
 

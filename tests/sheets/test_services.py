@@ -9,8 +9,8 @@ from beta_training.accounts.models import Role
 from beta_training.core.models import OutboxMessage
 from beta_training.extensions import db
 from beta_training.sheets import exports, queries, services
-from beta_training.sheets.models import SheetState, SheetVersion
-from tests.factories import make_user
+from beta_training.sheets.models import PARTS, QUESTIONS, SheetState, SheetVersion
+from tests.factories import ANSWERED_PARTS, make_user
 
 
 @pytest.fixture
@@ -27,21 +27,22 @@ READY = {
 
 
 def _content(**values):
-    return {**services.empty_content(), "name": "Mon produit", "problem": "Le drame", "solution": "La solution", **READY, **values}
+    return {**services.empty_content(), "name": "Mon produit", **ANSWERED_PARTS, **READY, **values}
 
 
 def test_every_save_is_a_version_and_a_stale_save_is_refused(ctx):
     owner = make_user()
     sheet = services.create_sheet(owner)
-    services.save_version(sheet, author=owner, content=_content(context="tab A"), base_version=1)
+    services.save_version(sheet, author=owner, content=_content(s4_worst_case="tab A"), base_version=1)
     assert sheet.current_version == 2
     # A second tab still based on version 1: refused, its text kept by the caller, nothing overwritten.
     with pytest.raises(services.StaleVersion) as stale:
-        services.save_version(sheet, author=owner, content=_content(context="tab B"), base_version=1)
-    assert stale.value.latest.number == 2 and stale.value.latest.content["context"] == "tab A"
+        services.save_version(sheet, author=owner, content=_content(s4_worst_case="tab B"), base_version=1)
+    assert stale.value.latest.number == 2 and stale.value.latest.content["s4_worst_case"] == "tab A"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(SheetVersion)) == 2
-    services.save_version(sheet, author=owner, content=_content(context="tab B, reconciled"), base_version=2)
-    assert [v.content["context"] for v in db.session.scalars(sa.select(SheetVersion).order_by(SheetVersion.number))] == ["", "tab A", "tab B, reconciled"]
+    services.save_version(sheet, author=owner, content=_content(s4_worst_case="tab B, reconciled"), base_version=2)
+    assert [v.content["s4_worst_case"] for v in db.session.scalars(sa.select(SheetVersion).order_by(SheetVersion.number))] == [
+        "", "tab A", "tab B, reconciled"]
 
 
 def test_content_is_cleaned(ctx):
@@ -63,20 +64,20 @@ def test_review_loop_with_claim_changes_and_approval(ctx):
     with pytest.raises(services.SheetError):
         services.review_sheet(sheet, reviewer=other, verdict=SheetState.APPROVED, overall_comment="", section_comments={}, scores={})
     services.review_sheet(sheet, reviewer=trainer, verdict=SheetState.CHANGES_REQUESTED, overall_comment="À chiffrer",
-                          section_comments={"problem": "Combien de personnes ?", "unknown": "x"}, scores={"positioning": "3"})
+                          section_comments={"s1": "Combien de personnes ?", "unknown": "x"}, scores={"positioning": "3"})
     assert sheet.state == SheetState.CHANGES_REQUESTED and sheet.claimed_by_id is None
-    services.save_version(sheet, author=owner, content=_content(problem="Le drame : 3 000 familles par an"), base_version=2)
+    services.save_version(sheet, author=owner, content=_content(s1_problem="Le drame : 3 000 familles par an"), base_version=2)
     services.submit_sheet(sheet, actor=owner)
     reviewed, diffs = queries.changes_since_last_review(sheet)
-    assert reviewed == 2 and set(diffs) == {"problem"}
-    assert "<ins>" in diffs["problem"] and "3 000" in diffs["problem"]
+    assert reviewed == 2 and set(diffs) == {"s1_problem"}
+    assert "<ins>" in diffs["s1_problem"] and "3 000" in diffs["s1_problem"]
     services.claim_sheet(sheet, reviewer=trainer)
     services.review_sheet(sheet, reviewer=trainer, verdict=SheetState.APPROVED, overall_comment="Bravo", section_comments={}, scores={})
     assert sheet.state == SheetState.APPROVED and sheet.approved_at is not None
     states = [c.to_state for c in queries.timeline(sheet)]
     assert states == ["submitted", "in_review", "changes_requested", "submitted", "in_review", "approved"]
     reviews = queries.reviews_of(sheet)
-    assert reviews[1].section_comments == {"problem": "Combien de personnes ?"} and reviews[1].scores == {"positioning": 3}
+    assert reviews[1].section_comments == {"s1": "Combien de personnes ?"} and reviews[1].scores == {"positioning": 3}
     subjects = [m.subject for m in db.session.scalars(sa.select(OutboxMessage))]
     assert any(s.startswith("Relecture de votre fiche produit : Validée") for s in subjects)
 
@@ -106,15 +107,22 @@ def test_withdraw_back_to_draft(ctx):
     assert sheet.state == SheetState.DRAFT and sheet.claimed_by_id is None
 
 
-def test_markdown_export_parses_back_into_the_startup_format(ctx):
+PART_HEADINGS = ["Séquence 1 : Résoudre les problèmes des usagers", "Séquence 2 : Trouver ses premiers utilisateurs",
+                 "Séquence 3 : Mesurer son impact dans le réel", "Séquence 4 : Survivre en milieu hostile",
+                 "Séquence 5 : Faire de l’industriel en mode artisanal"]
+
+
+def test_markdown_export_has_the_header_then_one_section_per_part_then_the_roadmap(ctx):
     content = _content(
         name="La Bonne Boîte", pitch="Permettre aux demandeurs d'emploi de trouver les entreprises qui recrutent",
-        context="Contexte", strategy="Stratégie", usertypes=["particulier", "entreprise"], thematiques="emploi, recrutement",
+        usertypes=["particulier", "entreprise"], thematiques="emploi, recrutement",
+        s2_open_lab="", s5_urls="https://labonneboite.example.org/\nhttp://essai.example.org/formulaire",
+        **{key: "" for key in ("s4_worst_case", "s4_small_actions")},
         indicators=[{"name": "Embauches", "baseline": "0", "target": "500"}, {"name": "", "baseline": "", "target": ""},
                     {"name": "", "baseline": "", "target": ""}],
         milestones=[{"title": "Premiers usagers", "due_on": "2027-01-15"}] + [{"title": "", "due_on": ""}] * 5,
     )
-    text = exports.startup_markdown(content, contact="lea@example.gouv.fr", investigation_start="2026-11-22")
+    text = exports.startup_markdown(services.clean_content(content), contact="lea@example.gouv.fr", investigation_start="2026-11-22")
     assert text.startswith("---\n")
     front_text, _, body = text[4:].partition("\n---\n")
     front = yaml.safe_load(front_text)
@@ -129,18 +137,30 @@ def test_markdown_export_parses_back_into_the_startup_format(ctx):
         "thematiques": ["emploi", "recrutement"],
     }
     headings = [line for line in body.splitlines() if line.startswith("## ")]
-    assert headings == ["## Contexte", "## Problème", "## Solution", "## Stratégie", "## Objectifs à 6 mois"]
+    assert headings == [f"## {heading}" for heading in PART_HEADINGS] + ["## Feuille de route à 6 mois"]
+    second = body.split("## Séquence 2")[1].split("## Séquence 3")[0]
+    # Each answered question under its own heading, in the table's order; an empty one is left out.
+    assert [line for line in second.splitlines() if line.startswith("### ")] == [
+        "### Qui sont vos premiers utilisateurs ?", "### Comment les atteindre : par quel canal, avec quel message ?"]
+    assert ANSWERED_PARTS["s2_reach"] in second
+    fourth = body.split("## Séquence 4")[1].split("## Séquence 5")[0]
+    assert fourth.strip().endswith("_À compléter._")
+    assert "- <https://labonneboite.example.org/>\n- <http://essai.example.org/formulaire>" in body
     assert "- Embauches : de 0 à 500" in body and "- 2027-01-15 : Premiers usagers" in body
 
 
 FULL_SHEET = {
     "name": "Trouve ta formation",
     "pitch": "Permettre aux demandeurs d’emploi de trouver une formation financée près de chez eux, en trois clics.",
-    "context": "Chaque agence reçoit chaque semaine des dizaines de questions sur les formations. " * 3,
-    "problem": "Des centaines de personnes renoncent à une formation faute d’information fiable et à jour. " * 3,
-    "solution": "Un service en ligne qui croise l’offre de formation, les financements et la distance. " * 3,
-    "strategy": "Commencer avec les conseillers de Lyon Part-Dieu, puis les prescripteurs du département. " * 3,
-    "team": "Une intrapreneure, un coach et deux développeurs ; sponsor : la direction régionale.",
+    "s1_problem": "Chaque année, 40 000 personnes renoncent à une formation faute d’information fiable et à jour.",
+    "s1_solution": "Trouve ta formation croise l’offre, les financements et la distance, et cesse d’exiger un rendez-vous.",
+    "s1_deployment": "Rencontrer dix conseillers\nOuvrir une première version à Lyon", "s1_partners": "L’agence de Lyon Part-Dieu.",
+    "s1_scale_up": "Le département, la région, puis le pays.", "s2_first_users": "Les demandeurs d’emploi de l’agence.",
+    "s2_reach": "Par les conseillers, en entretien.", "s2_open_lab": "Une formation trouvée en une heure.",
+    "s3_impact": "Avant 90 jours pour entrer en formation, après 30.", "s3_first_checks": "Appeler dix usagers",
+    "s3_measures": "Délai d’entrée en formation", "s4_worst_case": "Les données d’offre ne sont plus ouvertes.",
+    "s4_small_actions": "Un accord écrit avec le Carif-Oref.", "s5_tool": "Un site sans code et un tableur.",
+    "s5_urls": "https://trouve-ta-formation.example.org/",
     "indicators": [{"name": "Délai d’entrée en formation", "baseline": "90 jours", "target": "30 jours"},
                    {"name": "Usagers par mois", "baseline": "0", "target": "2000"},
                    {"name": "Formations renseignées", "baseline": "120", "target": "900"}],
@@ -153,36 +173,50 @@ def _pdf_pages(pdf: bytes) -> list[str]:
     return [" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(pdf)).pages]
 
 
-def test_pdf_one_pager_carries_every_part_of_the_sheet_on_one_page(ctx):
+def _flat(text: str) -> str:
+    # Core PDF fonts are Latin-1: the typographic apostrophe is printed as a straight one.
+    return " ".join(text.replace("’", "'").split())
+
+
+def test_pdf_of_a_short_sheet_holds_on_one_page_in_the_order_of_the_fiche(ctx):
     content = {**services.empty_content(), **FULL_SHEET}
     [page] = _pdf_pages(exports.one_pager_pdf(content, owner_name="Léa Dupont", version=3))
-    for name in ("name", "pitch", "context", "problem", "solution", "strategy", "team"):
-        # Core PDF fonts are Latin-1: the typographic apostrophe is printed as a straight one.
-        assert " ".join(content[name].replace("’", "'").split()) in page, name
-    for heading in ("Le contexte", "Le problème (« le drame »)", "La solution numérique", "La stratégie de mise en marché",
-                    "Indicateurs d'impact", "Feuille de route à 6 mois"):
-        assert heading in page
+    positions = [page.index(_flat(content["name"])), page.index(_flat(content["pitch"]))]
+    for heading, part in zip(PART_HEADINGS, PARTS):
+        positions.append(page.index(_flat(heading)))
+        for question in part.questions:
+            positions += [page.index(_flat(str(question.label))), page.index(_flat(content[question.key]))]
+    positions.append(page.index("Feuille de route à 6 mois"))
+    assert positions == sorted(positions)  # header, then the parts in course order, each question then its answer
     assert "- Délai d'entrée en formation : 90 jours -> 30 jours à 6 mois" in page
     assert "- Usagers par mois : 0 -> 2000 à 6 mois" in page and "- Formations renseignées : 120 -> 900 à 6 mois" in page
     assert "- 2027-01-15 : Jalon numéro 1 (priorité 2)" in page and "- 2027-06-15 : Jalon numéro 6 (priorité 1)" in page
-    assert page.endswith("Fiche de Léa Dupont, version 3.")
+    assert page.endswith("Fiche de Léa Dupont, version 3.") and "Page 1" not in page
 
 
-def test_pdf_of_a_sheet_filled_to_every_limit_still_holds_on_one_page(ctx):
+def test_pdf_of_a_sheet_filled_to_every_limit_runs_on_numbered_pages_and_loses_nothing(ctx):
     words = " ".join(f"mot{n}" for n in range(2000))
     content = services.clean_content({
-        **{name: words for name in ("name", "pitch", "context", "problem", "solution", "strategy", "team")},
+        **{key: words for key in QUESTIONS if not QUESTIONS[key].urls},
+        "s5_urls": "\n".join(f"https://outil-{n}.example.org/{'x' * 150}" for n in range(5)),
         "indicators": [{"name": words, "baseline": words, "target": words}] * 3,
         "milestones": [{"title": words, "due_on": "2027-01-15", "priority": "1"}] * 6,
     })
-    [page] = _pdf_pages(exports.one_pager_pdf(content, owner_name="Léa", version=9))
-    assert content["strategy"] in page and content["milestones"][5]["title"] in page
-    assert page.endswith("Fiche de Léa, version 9.")
+    assert all(len(content[key]) == question.limit for key, question in QUESTIONS.items() if not question.urls)
+    pages = _pdf_pages(exports.one_pager_pdf(content, owner_name="Léa", version=9))
+    assert len(pages) == 4  # at every limit (about 21,000 characters): four numbered pages at 90 % of the reading size
+    assert [page[page.rindex("Page "):] for page in pages] == [f"Page {n} / 4" for n in range(1, 5)]
+    text = " ".join(page[:page.rindex("Page ")] for page in pages)
+    unbroken = "".join(text.split())  # a long address wraps where it must: compare without the breaks
+    for key, question in QUESTIONS.items():
+        assert "".join(_flat(content[key]).split()) in unbroken, key
+    assert content["milestones"][5]["title"] in text and text.rstrip().endswith("Fiche de Léa, version 9.")
 
 
 def test_pdf_of_an_empty_sheet_has_a_title_and_no_empty_lists(ctx):
     [page] = _pdf_pages(exports.one_pager_pdf(services.empty_content(), owner_name="Léa", version=1))
     assert page.startswith("Fiche produit") and "Indicateurs" not in page and "Feuille de route" not in page
+    assert page.count("(à compléter)") == 5
 
 
 def _approved_sheet(owner, trainer, milestones=None, indicators=None):

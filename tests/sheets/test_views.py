@@ -9,7 +9,7 @@ from beta_training.accounts.models import Role
 from beta_training.extensions import db
 from beta_training.sheets.models import SheetState, SheetVersion
 from tests.conftest import login
-from tests.factories import make_product_sheet, make_sheet_review, make_user
+from tests.factories import ANSWERED_PARTS, make_product_sheet, make_sheet_review, make_user
 
 ROLES = ["anonymous", "owner", "other_learner", "trainer", "course_lead", "admin"]
 LOGIN = "login"
@@ -19,7 +19,7 @@ LOGIN = "login"
 def world(app):
     users = {"owner": make_user(), "other_learner": make_user(), "trainer": make_user(roles=[Role.TRAINER]),
              "course_lead": make_user(roles=[Role.COURSE_LEAD]), "admin": make_user(roles=[Role.ADMIN])}
-    draft = make_product_sheet(users["owner"], content={"problem": "Un drame secret"})
+    draft = make_product_sheet(users["owner"], content={"s1_problem": "Un drame secret"})
     return {"users": users, "draft": draft}
 
 
@@ -62,34 +62,41 @@ def test_only_the_owner_writes_submits_or_autosaves(client, world, role):
 def test_stale_save_shows_both_texts(client, world):
     sheet = world["draft"]
     login(client, world["users"]["owner"])
-    first = client.post(f"/fiches/{sheet.id}/modifier", data={"base_version": "1", "name": "Mon produit", "context": "Texte de l’onglet A"})
+    first = client.post(f"/fiches/{sheet.id}/modifier", data={"base_version": "1", "name": "Mon produit", "s4_worst_case": "Texte de l’onglet A"})
     assert first.status_code == 302
-    stale = client.post(f"/fiches/{sheet.id}/modifier", data={"base_version": "1", "name": "Mon produit", "context": "Texte de l’onglet B"})
+    stale = client.post(f"/fiches/{sheet.id}/modifier", data={"base_version": "1", "name": "Mon produit", "s4_worst_case": "Texte de l’onglet B"})
     assert stale.status_code == 409
     page = BeautifulSoup(stale.text, "html.parser")
     assert page.select_one("#conflict h2").get_text(strip=True) == "Cette fiche a été enregistrée ailleurs entre-temps"
     # This tab's text stays in the field, the other version's is shown right under it, word for word.
-    context = page.find("textarea", attrs={"name": "context"})
+    context = page.find("textarea", attrs={"name": "s4_worst_case"})
     assert context.get_text().strip() == "Texte de l’onglet B"
-    [theirs] = context.find_parent("div", class_="fr-mb-3w").select(".fr-callout")
+    [theirs] = context.find_parent("div", class_="fr-fieldset__element").select(".fr-callout")
     assert [p.get_text(strip=True) for p in theirs.find_all("p")] == ["Texte de la version 2 :", "Texte de l’onglet A"]
     # A section both tabs agree on gets no second copy.
     name = page.find(attrs={"name": "name"})
-    assert name["value"] == "Mon produit" and not name.find_parent("div", class_="fr-mb-3w").select(".fr-callout")
+    assert name["value"] == "Mon produit" and not name.find_parent("div", class_="fr-fieldset__element").select(".fr-callout")
     # (Saving again after reconciling is the sheets editor's fix, with its own test.)
-    autosave = client.post(f"/fiches/{sheet.id}/brouillon", data={"base_version": "1", "context": "C"})
+    autosave = client.post(f"/fiches/{sheet.id}/brouillon", data={"base_version": "1", "s4_worst_case": "C"})
     assert autosave.status_code == 409 and autosave.json["conflict"] is True
     db.session.refresh(sheet)
     assert sheet.current_version == 2  # nothing overwritten: version 2 is still tab A's
-    assert db.session.scalar(sa.select(SheetVersion.content).where(SheetVersion.number == 2))["context"] == "Texte de l’onglet A"
+    assert db.session.scalar(sa.select(SheetVersion.content).where(SheetVersion.number == 2))["s4_worst_case"] == "Texte de l’onglet A"
 
 
-def test_learner_sees_feedback_beside_each_section(client, world):
+def test_learner_sees_each_comment_beside_its_part(client, world):
     sheet = make_product_sheet(world["users"]["owner"], state=SheetState.CHANGES_REQUESTED)
-    make_sheet_review(sheet, section_comments={"problem": "Chiffrez le drame"}, overall_comment="Presque")
+    make_sheet_review(sheet, section_comments={"s3": "Chiffrez le point de départ", "roadmap": "Datez le jalon 2"},
+                      overall_comment="Presque")
     login(client, world["users"]["owner"])
-    assert "Chiffrez le drame" in client.get(f"/fiches/{sheet.id}").text
-    assert "Chiffrez le drame" in client.get(f"/fiches/{sheet.id}/modifier").text
+    for url, container in ((f"/fiches/{sheet.id}", "section"), (f"/fiches/{sheet.id}/modifier", "fieldset")):
+        page = BeautifulSoup(client.get(url).text, "html.parser")
+        callouts = {element.find_parent(container)["id"]: element.get_text(" ", strip=True) for element in page.select(".bt-feedback")
+                    if element.find_parent(container) is not None and element.find_parent(container).get("id")}
+        assert [key for key, text in callouts.items() if "Chiffrez le point de départ" in text] == ["partie-3"], url
+    show = BeautifulSoup(client.get(f"/fiches/{sheet.id}").text, "html.parser")
+    roadmap = show.find("h2", id="part-roadmap").find_parent("section")
+    assert "Datez le jalon 2" in roadmap.get_text() and "Datez le jalon 2" not in show.find(id="partie-3").get_text()
 
 
 def _table(page, caption: str) -> list[list[str]]:
@@ -233,7 +240,7 @@ def test_queue_and_sheet_pages_do_not_grow_with_sheets(client, world, count_quer
 
     add_sheets(2)
     sheet = world["draft"]
-    make_sheet_review(sheet, section_comments={"problem": "x"})
+    make_sheet_review(sheet, section_comments={"s1": "x"})
     few = (counted("/fiches/relecture"), counted(f"/fiches/{sheet.id}"), counted(f"/fiches/{sheet.id}/relecture"))
     add_sheets(20)
     for _ in range(5):
@@ -265,6 +272,7 @@ def test_a4_preview_and_release_of_a_claimed_sheet(client, world):
 # --- Text is never lost (issue #10) ----------------------------------------------------------------------
 
 READY = {
+    **ANSWERED_PARTS,
     "indicators": [{"name": "Délai", "baseline": "30 j", "target": "5 j"}, {"name": "Usagers", "baseline": "0", "target": "200"},
                    {"name": "", "baseline": "", "target": ""}],
     "milestones": [{"title": "Premiers usagers", "due_on": "2027-01-15", "priority": "1"}]
@@ -280,18 +288,18 @@ def test_after_a_conflict_the_reconciled_text_saves(client, world):
     """The conflict page carries the latest version number: the reconciled text saves at once."""
     sheet = world["draft"]
     login(client, world["users"]["owner"])
-    tab_a = client.post(f"/fiches/{sheet.id}/modifier", data={"base_version": "1", "name": "Mon produit", "context": "Texte de l’onglet A"})
+    tab_a = client.post(f"/fiches/{sheet.id}/modifier", data={"base_version": "1", "name": "Mon produit", "s4_worst_case": "Texte de l’onglet A"})
     assert tab_a.status_code == 302
-    conflict = client.post(f"/fiches/{sheet.id}/modifier", data={"base_version": "1", "name": "Mon produit", "context": "Texte de l’onglet B"})
+    conflict = client.post(f"/fiches/{sheet.id}/modifier", data={"base_version": "1", "name": "Mon produit", "s4_worst_case": "Texte de l’onglet B"})
     assert conflict.status_code == 409
     base = _hidden_base_version(conflict.text)
     assert base == "2"
     reconciled = client.post(f"/fiches/{sheet.id}/modifier", data={
-        "base_version": base, "name": "Mon produit", "context": "Texte de l’onglet A\nTexte de l’onglet B"})
+        "base_version": base, "name": "Mon produit", "s4_worst_case": "Texte de l’onglet A\nTexte de l’onglet B"})
     assert reconciled.status_code == 302
     db.session.refresh(sheet)
     latest = db.session.scalar(sa.select(SheetVersion).where(SheetVersion.sheet_id == sheet.id, SheetVersion.number == 3))
-    assert sheet.current_version == 3 and latest.content["context"] == "Texte de l’onglet A\nTexte de l’onglet B"
+    assert sheet.current_version == 3 and latest.content["s4_worst_case"] == "Texte de l’onglet A\nTexte de l’onglet B"
 
 
 @pytest.fixture
@@ -306,27 +314,27 @@ def sent_sheet(client, world):
 
 
 def test_autosave_on_a_sent_sheet_answers_a_json_refusal(client, world, sent_sheet):
-    response = client.post(f"/fiches/{sent_sheet.id}/brouillon", data={"base_version": "1", "context": "Tapé après l’envoi"},
+    response = client.post(f"/fiches/{sent_sheet.id}/brouillon", data={"base_version": "1", "s4_worst_case": "Tapé après l’envoi"},
                            headers={"X-Requested-With": "fetch"})
     assert response.status_code == 409 and response.is_json
     assert response.json["error"] == "not_editable" and response.json["state"] == "submitted"
     assert "envoyée en relecture" in response.json["message"] and "téléchargez-le" in response.json["message"]
     login(client, world["users"]["other_learner"])  # not hers: a JSON 403, not the HTML error page
-    response = client.post(f"/fiches/{sent_sheet.id}/brouillon", data={"base_version": "1", "context": "Pirate"})
+    response = client.post(f"/fiches/{sent_sheet.id}/brouillon", data={"base_version": "1", "s4_worst_case": "Pirate"})
     assert response.status_code == 403 and response.json["error"] == "forbidden" and response.json["message"]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(SheetVersion).where(SheetVersion.sheet_id == sent_sheet.id)) == 1
 
 
 def test_save_button_on_a_sent_sheet_shows_the_typed_text_back(client, world, sent_sheet):
     response = client.post(f"/fiches/{sent_sheet.id}/modifier", data={
-        "base_version": "1", "name": "Mon produit", "context": "Un paragraphe tapé après l’envoi"})
+        "base_version": "1", "name": "Mon produit", "s4_worst_case": "Un paragraphe tapé après l’envoi"})
     assert response.status_code == 409
     assert "Un paragraphe tapé après l’envoi" in response.text
     assert "Votre texte n’a pas été enregistré" in response.text and "envoyée en relecture" in response.text
     assert "Télécharger mon texte" in response.text and "data-autosave-url" not in response.text
     assert db.session.scalar(sa.select(sa.func.count()).select_from(SheetVersion).where(SheetVersion.sheet_id == sent_sheet.id)) == 1
     login(client, world["users"]["other_learner"])  # someone else's sheet stays a plain 403
-    assert client.post(f"/fiches/{sent_sheet.id}/modifier", data={"base_version": "1", "context": "x"}).status_code == 403
+    assert client.post(f"/fiches/{sent_sheet.id}/modifier", data={"base_version": "1", "s4_worst_case": "x"}).status_code == 403
 
 
 def test_a_second_click_on_send_lands_on_the_same_result(client, world):
