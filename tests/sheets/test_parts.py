@@ -427,3 +427,27 @@ def test_the_demo_learner_s_fiche_is_written_part_by_part_and_one_part_is_commen
     login(client, agent)
     page = BeautifulSoup(client.get(f"/fiches/{sheet.id}").text, "html.parser")
     assert "point de départ" in page.find(id="partie-3").select_one(".bt-feedback").get_text()
+
+
+def _spoken(element) -> str:
+    """What a screen reader reads of an element: its text outside aria-hidden nodes."""
+    copy = BeautifulSoup(str(element), "html.parser")
+    for hidden in copy.select("[aria-hidden=true]"):
+        hidden.decompose()
+    return " ".join(copy.get_text(" ").split())
+
+
+def test_the_ticks_of_the_side_menus_are_read_as_words_not_as_a_check_mark(client, course):
+    login(client, course["learner"])
+    client.post(course["url"](1), data={"base_version": "0", **_answers(1)})
+    part_menu = BeautifulSoup(client.get(course["url"](2)).text, "html.parser").select(".fr-sidemenu__link")
+    assert "✓" in part_menu[0].get_text()
+    assert _spoken(part_menu[0]) == "Séquence 1 : Résoudre les problèmes des usagers (répondue)"
+    assert _spoken(part_menu[1]) == "Séquence 2 : Trouver ses premiers utilisateurs"
+
+    item_url = f"/mooc/{course['course'].slug}/{course['run'].slug}/contenu/"
+    text_item = BeautifulSoup(client.get(course["url"](1)).text, "html.parser").find("a", string=re.compile("^Précédent"))
+    client.get(text_item["href"])  # a text item is done once read
+    item_menu = BeautifulSoup(client.get(text_item["href"]).text, "html.parser").select(".fr-sidemenu__link")
+    assert text_item["href"].startswith(item_url) and "✓" in item_menu[0].get_text()
+    assert _spoken(item_menu[0]).endswith("(fait)")
