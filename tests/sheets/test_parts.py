@@ -80,6 +80,7 @@ def test_the_first_answer_creates_the_one_fiche_of_the_enrolment(client, course)
     soup = BeautifulSoup(page.text, "html.parser")
     assert soup.h1.get_text(" ", strip=True) == "Votre fiche produit : Séquence 2 : Trouver ses premiers utilisateurs"
     assert [field["name"] for field in soup.select("#part-form textarea")] == ["s2_first_users", "s2_reach", "s2_open_lab"]
+    assert "Vous arrivez au bout de la séquence 2. Répondez à ses questions" in soup.get_text()
     assert soup.find("input", attrs={"name": "base_version"})["value"] == "0"
     assert _sheet_of(course["enrolment"]) is None  # showing the questions creates nothing
 
@@ -154,6 +155,7 @@ def test_a_part_of_a_sent_fiche_is_not_saved_and_the_text_is_shown_back(client, 
     login(client, course["learner"])
     shown = BeautifulSoup(client.get(course["url"](5)).text, "html.parser")
     assert "n’est plus modifiable" in shown.get_text() and not shown.select("#part-form")
+    assert "Répondez à ses questions" not in shown.get_text()  # nothing to answer any more
     assert ANSWERED_PARTS["s5_tool"] in shown.get_text()
     response = client.post(course["url"](5), data={"base_version": "1", "s5_tool": "Tapé après l’envoi"})
     assert response.status_code == 409
