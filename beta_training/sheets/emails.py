@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from beta_training.accounts.models import Role, User, UserRole
 from beta_training.core.mail import queue_email
 from beta_training.extensions import db
+from beta_training.sheets.models import COMMENT_TARGETS
 
 
 def _reviewer_emails() -> list[str]:
@@ -34,8 +35,10 @@ def queue_state_changed(sheet) -> None:
 
 
 def queue_reviewed(sheet, review) -> None:
+    # The parts commented, named in the fiche's order: the learner knows where to look before opening it.
+    commented = [str(label) for key, label in COMMENT_TARGETS.items() if key in review.section_comments]
     queue_email(sheet.owner.email, _("Relecture de votre fiche produit : %(state)s", state=sheet.state_label),
-                "sheets/reviewed", sheet=sheet, review=review, link=_link(sheet))
+                "sheets/reviewed", sheet=sheet, review=review, commented=commented, link=_link(sheet))
 
 
 def queue_roadmap_reminder(sheet, months: int) -> None:

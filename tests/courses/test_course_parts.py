@@ -151,6 +151,16 @@ def test_forum_categories_are_named_by_the_part_labels(ctx, real_course):
     assert [category.title for category in forum.categories][2:] == PARTS
 
 
+def test_the_content_editor_names_each_rename_link_distinctly(client, real_course):
+    course, _runs = real_course
+    login(client, make_user(roles=["course_lead"]))
+    page = BeautifulSoup(client.get(f"/mooc/gestion/{course.id}/contenu").text, "html.parser")
+    renames = [link.get_text(strip=True) for link in page.find_all("a", string=lambda text: text and text.startswith("Renommer"))]
+    assert renames[:2] == ["Renommer le module « Introduction »", "Renommer la séquence « Introduction »"]
+    assert "Renommer le module « Module 1 »" in renames and "Renommer la séquence « Documents utiles »" in renames
+    assert len(renames) == len(set(renames)) == 4 + 7  # 4 modules, 7 sequences: one name each
+
+
 def test_the_learners_csv_names_every_part(client, real_course):
     _course, runs = real_course
     make_enrolment(runs["session-demo"])

@@ -80,6 +80,7 @@ def test_the_first_answer_creates_the_one_fiche_of_the_enrolment(client, course)
     soup = BeautifulSoup(page.text, "html.parser")
     assert soup.h1.get_text(" ", strip=True) == "Votre fiche produit : Séquence 2 : Trouver ses premiers utilisateurs"
     assert [field["name"] for field in soup.select("#part-form textarea")] == ["s2_first_users", "s2_reach", "s2_open_lab"]
+    assert "Vous arrivez au bout de la séquence 2. Répondez à ses questions" in soup.get_text()
     assert soup.find("input", attrs={"name": "base_version"})["value"] == "0"
     assert _sheet_of(course["enrolment"]) is None  # showing the questions creates nothing
 
@@ -154,6 +155,7 @@ def test_a_part_of_a_sent_fiche_is_not_saved_and_the_text_is_shown_back(client, 
     login(client, course["learner"])
     shown = BeautifulSoup(client.get(course["url"](5)).text, "html.parser")
     assert "n’est plus modifiable" in shown.get_text() and not shown.select("#part-form")
+    assert "Répondez à ses questions" not in shown.get_text()  # nothing to answer any more
     assert ANSWERED_PARTS["s5_tool"] in shown.get_text()
     response = client.post(course["url"](5), data={"base_version": "1", "s5_tool": "Tapé après l’envoi"})
     assert response.status_code == 409
@@ -352,7 +354,25 @@ def test_a_trainer_comments_part_by_part_and_the_learner_sees_it_at_the_end_of_t
     part2 = BeautifulSoup(client.get(course["url"](2)).text, "html.parser")
     assert not part2.select(".bt-feedback")
     [mail] = [m for m in db.session.scalars(sa.select(OutboxMessage)) if m.subject.startswith("Relecture de votre fiche")]
-    assert "Des commentaires vous attendent à côté de 2 parties de votre fiche." in mail.text_body
+    # The email names the commented parts, in the fiche's order.
+    assert ("Des commentaires vous attendent à côté de 2 parties de votre fiche : « Séquence 3 : Mesurer son impact "
+            "dans le réel », « Feuille de route à 6 mois ».") in mail.text_body
+
+
+def test_the_review_email_names_the_one_part_commented(client, course):
+    from beta_training.core.models import utcnow
+
+    trainer = make_user(roles=[Role.TRAINER])
+    sheet = make_product_sheet(course["learner"], state=SheetState.IN_REVIEW, enrolment_id=course["enrolment"].id,
+                               content=COMPLETE_SHEET, claimed_by_id=trainer.id, claimed_at=utcnow())
+    login(client, trainer)
+    response = client.post(f"/fiches/{sheet.id}/relecture", data={
+        "verdict": "changes_requested", "comment_s2": "Nommez vos premiers utilisateurs."})
+    assert response.status_code == 302
+    [mail] = [m for m in db.session.scalars(sa.select(OutboxMessage)) if m.subject.startswith("Relecture de votre fiche")]
+    sentence = "Un commentaire vous attend à côté de la partie « Séquence 2 : Trouver ses premiers utilisateurs »."
+    assert sentence in mail.text_body
+    assert sentence in BeautifulSoup(mail.html_body, "html.parser").get_text(" ", strip=True)
 
 
 # --- Query counts ---------------------------------------------------------------------------------------------------
@@ -409,3 +429,27 @@ def test_the_demo_learner_s_fiche_is_written_part_by_part_and_one_part_is_commen
     login(client, agent)
     page = BeautifulSoup(client.get(f"/fiches/{sheet.id}").text, "html.parser")
     assert "point de départ" in page.find(id="partie-3").select_one(".bt-feedback").get_text()
+
+
+def _spoken(element) -> str:
+    """What a screen reader reads of an element: its text outside aria-hidden nodes."""
+    copy = BeautifulSoup(str(element), "html.parser")
+    for hidden in copy.select("[aria-hidden=true]"):
+        hidden.decompose()
+    return " ".join(copy.get_text(" ").split())
+
+
+def test_the_ticks_of_the_side_menus_are_read_as_words_not_as_a_check_mark(client, course):
+    login(client, course["learner"])
+    client.post(course["url"](1), data={"base_version": "0", **_answers(1)})
+    part_menu = BeautifulSoup(client.get(course["url"](2)).text, "html.parser").select(".fr-sidemenu__link")
+    assert "✓" in part_menu[0].get_text()
+    assert _spoken(part_menu[0]) == "Séquence 1 : Résoudre les problèmes des usagers (répondue)"
+    assert _spoken(part_menu[1]) == "Séquence 2 : Trouver ses premiers utilisateurs"
+
+    item_url = f"/mooc/{course['course'].slug}/{course['run'].slug}/contenu/"
+    text_item = BeautifulSoup(client.get(course["url"](1)).text, "html.parser").find("a", string=re.compile("^Précédent"))
+    client.get(text_item["href"])  # a text item is done once read
+    item_menu = BeautifulSoup(client.get(text_item["href"]).text, "html.parser").select(".fr-sidemenu__link")
+    assert text_item["href"].startswith(item_url) and "✓" in item_menu[0].get_text()
+    assert _spoken(item_menu[0]).endswith("(fait)")
