@@ -17,9 +17,15 @@ def format_dt(value: datetime | None, fmt: str = "d MMMM yyyy 'à' HH'h'mm") -> 
     return format_datetime(value, fmt) if value else ""
 
 
-def format_d(value: date | datetime | None, fmt: str = "d MMMM yyyy") -> str:
-    if value is None:
+def format_d(value: date | datetime | str | None, fmt: str = "d MMMM yyyy") -> str:
+    """Also takes the ISO dates (« 2027-01-15 ») that JSON content stores: shown « 15 janvier 2027 »."""
+    if not value:
         return ""
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            return value  # not a date after all: shown as typed, never a 500
     return format_datetime(value, fmt) if isinstance(value, datetime) else format_date(value, fmt)
 
 

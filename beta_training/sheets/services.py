@@ -201,23 +201,32 @@ def submit_sheet(sheet: ProductSheet, *, actor, now: datetime | None = None) -> 
     _lock(sheet)
     if sheet.state in (SheetState.SUBMITTED, SheetState.IN_REVIEW, SheetState.APPROVED):
         return False
-    content = queries.get_version(sheet, sheet.current_version).content
-    if not content["name"]:
-        raise SheetError(_("Donnez un nom à votre produit avant d’envoyer la fiche."))
-    # Always, whether or not the run requires the sheet: a fiche produit is its five parts, and a reviewer
-    # comments on each; a part left empty would cost a review round for nothing.
-    missing = [part for part in PARTS if not part.is_answered(content)]
-    if missing:
-        raise SheetError(missing_parts_message(missing))
-    complete_indicators = [i for i in content["indicators"] if i["name"] and i["baseline"] and i["target"]]
-    if len(complete_indicators) < 2:
-        raise SheetError(_("Donnez au moins deux indicateurs d’impact, chacun avec sa valeur de départ et sa cible à 6 mois."))
-    if not any(m["title"] and m["due_on"] for m in content["milestones"]):
-        raise SheetError(_("Ajoutez au moins un jalon daté à la feuille de route."))
+    problems = sending_problems(queries.get_version(sheet, sheet.current_version).content)
+    if problems:
+        raise SheetError(" ".join(problems))
     _move(sheet, SheetState.SUBMITTED, actor=actor, now=now)
     sheet.submitted_at = now
     emails.queue_submitted(sheet)
     return True
+
+
+def sending_problems(content: dict) -> list[str]:
+    """Everything that stops a fiche from being sent, all at once: the learner fixes them in one go instead
+    of meeting them one after the other."""
+    problems = []
+    if not content["name"]:
+        problems.append(_("Donnez un nom à votre produit avant d’envoyer la fiche."))
+    # Always, whether or not the run requires the sheet: a fiche produit is its five parts, and a reviewer
+    # comments on each; a part left empty would cost a review round for nothing.
+    missing = [part for part in PARTS if not part.is_answered(content)]
+    if missing:
+        problems.append(missing_parts_message(missing))
+    complete_indicators = [i for i in content["indicators"] if i["name"] and i["baseline"] and i["target"]]
+    if len(complete_indicators) < 2:
+        problems.append(_("Donnez au moins deux indicateurs d’impact, chacun avec sa valeur de départ et sa cible à 6 mois."))
+    if not any(m["title"] and m["due_on"] for m in content["milestones"]):
+        problems.append(_("Ajoutez au moins un jalon daté à la feuille de route."))
+    return problems
 
 
 def missing_parts_message(missing: list[Part]) -> str:

@@ -97,6 +97,17 @@ def test_submission_needs_two_measurable_indicators_and_a_dated_milestone(ctx):
     assert services.clean_content({"milestones": [{"title": "x", "priority": "7"}]})["milestones"][0]["priority"] == ""
 
 
+def test_every_reason_not_to_send_is_given_at_once(ctx):
+    owner = make_user()
+    sheet = services.create_sheet(owner)  # empty: no name, no part, no indicator, no milestone
+    with pytest.raises(services.SheetError) as refused:
+        services.submit_sheet(sheet, actor=owner)
+    message = str(refused.value)
+    for reason in ("Donnez un nom", "Répondez à toutes les questions de ces parties", "deux indicateurs", "jalon daté"):
+        assert reason in message
+    assert sheet.state == SheetState.DRAFT
+
+
 def test_withdraw_back_to_draft(ctx):
     owner, trainer = make_user(), make_user(roles=[Role.TRAINER])
     sheet = services.create_sheet(owner)

@@ -269,6 +269,20 @@ def test_a4_preview_and_release_of_a_claimed_sheet(client, world):
     assert released.state == SheetState.SUBMITTED and released.claimed_by_id is None
 
 
+def test_a_roadmap_row_half_filled_says_what_is_missing_and_dates_read_in_french(client, world):
+    """« Proposer à partir de mes réponses » fills an indicator's name only: the pages say what is left."""
+    content = {"indicators": [{"name": "Familles inscrites", "baseline": "", "target": "200"}],
+               "milestones": [{"title": "Premier Open Lab", "due_on": "2027-01-15", "priority": ""},
+                              {"title": "Ouverture", "due_on": "", "priority": ""}]}
+    sheet = make_product_sheet(world["users"]["owner"], content=content)
+    login(client, world["users"]["owner"])
+    for url in (f"/fiches/{sheet.id}", f"/fiches/{sheet.id}/apercu"):
+        text = BeautifulSoup(client.get(url).text, "html.parser").get_text(" ", strip=True)
+        assert "Familles inscrites : départ à compléter → 200 à 6 mois" in text, url
+        assert "15 janvier 2027 : Premier Open Lab" in text and "date à compléter : Ouverture" in text, url
+        assert "2027-01-15" not in text, url
+
+
 # --- Text is never lost (issue #10) ----------------------------------------------------------------------
 
 READY = {
