@@ -46,11 +46,12 @@ $(STAMP)/python-dev: requirements-dev.txt $(STAMP)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	@touch $@
 
-# Debian packages the tests need: Chromium for the browser tests, PostgreSQL 15 for the second pass.
+# Debian packages the tests need: Chromium for the browser tests, PostgreSQL 15 for the second pass, Redis for
+# the shared rate limits (tests start their own redis-server on a loopback port).
 system-deps:
-	@if [ ! -x "$(CHROMIUM)" ] || [ ! -x "$(PG_BIN)/initdb" ]; then \
+	@if [ ! -x "$(CHROMIUM)" ] || [ ! -x "$(PG_BIN)/initdb" ] || ! command -v redis-server >/dev/null; then \
 	  $(SUDO) apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium postgresql-15 >/dev/null; \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium postgresql-15 redis-server >/dev/null; \
 	fi
 
 $(DSFR)/dsfr.min.css: package.json package-lock.json
