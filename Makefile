@@ -6,13 +6,12 @@ STAMP := .make
 PG_BIN ?= /usr/lib/postgresql/15/bin
 CHROMIUM ?= /usr/bin/chromium
 DSFR := node_modules/@gouvfr/dsfr/dist
-DSFR_CHART := node_modules/@gouvfr/dsfr-chart/dist
 DEV_ENV := BETA_TRAINING_ENV=development FLASK_APP=app.py
 # The DSFR package refuses to install unless its licence is accepted (also in .dsfr.yml).
 export DSFR_ACCEPT_LICENSE := 1
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: run test test-sqlite test-postgres install install-test assets translations translations-update system-deps clean
+.PHONY: run test test-sqlite test-postgres install install-test assets staticfiles translations translations-update system-deps clean
 
 run: install
 	$(DEV_ENV) $(BIN)/flask db upgrade
@@ -60,20 +59,22 @@ $(DSFR)/dsfr.min.css: package.json package-lock.json
 
 assets: static/dsfr/.copied
 
-static/dsfr/.copied: $(DSFR)/dsfr.min.css
-	rm -rf static/dsfr && mkdir -p static/dsfr/utility
-	cp -r $(DSFR)/dsfr.min.css $(DSFR)/dsfr.module.min.js $(DSFR)/dsfr.nomodule.min.js \
-	  $(DSFR)/fonts $(DSFR)/icons $(DSFR)/favicon static/dsfr/
-	cp $(DSFR)/utility/utility.min.css static/dsfr/utility/
-	# DSFR Chart (web components) for the dashboards: the whole build, so Vue's runtime loads once.
-	mkdir -p static/dsfr/chart && cp $(DSFR_CHART)/DSFRChart/DSFRChart.js $(DSFR_CHART)/DSFRChart/DSFRChart.css static/dsfr/chart/
-	@touch $@
+# static/dsfr/ by scripts/build_static.py (the same step a PaaS build runs, see bin/post_compile): the DSFR
+# files, and of its icon/utility CSS only the classes that templates, scripts and code use (hence rebuilt
+# when they change).
+CLASS_SOURCES := $(shell find templates static/js beta_training -type f \( -name '*.html' -o -name '*.txt' -o -name '*.js' -o -name '*.py' \) 2>/dev/null)
+static/dsfr/.copied: $(DSFR)/dsfr.min.css scripts/build_static.py $(STAMP)/python $(CLASS_SOURCES)
+	$(BIN)/python scripts/build_static.py assemble
+
+# What production serves (hashed names, gzip and brotli), to try it locally: `make staticfiles`.
+staticfiles: assets
+	$(BIN)/python scripts/build_static.py collect
 
 translations: $(STAMP)/python
 	$(BIN)/pybabel compile --use-fuzzy -d translations >/dev/null
 
 clean:
-	rm -rf $(VENV) $(STAMP) node_modules static/dsfr instance .pytest_cache
+	rm -rf $(VENV) $(STAMP) node_modules static/dsfr staticfiles instance .pytest_cache
 
 # After changing French strings: refresh the catalogue template and the English catalogue.
 translations-update: $(STAMP)/python
