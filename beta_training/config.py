@@ -49,9 +49,9 @@ class Config:
     # How long a write waits for another one holding the lock (SQLite busy timeout, PostgreSQL lock_timeout)
     # before the person gets the « réessayez » page (503).
     DATABASE_LOCK_TIMEOUT_MS = int(os.environ.get("DATABASE_LOCK_TIMEOUT_MS", "15000"))
-    SERVER_NAME = os.environ.get("SERVER_NAME")
-    PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "https")
-    # Public address, for links in emails sent by cron commands (no request to take it from).
+    SERVER_NAME = None  # links come from BASE_URL (beta_training.BetaTraining), not from Flask's SERVER_NAME
+    PREFERRED_URL_SCHEME = "https"
+    # Public address: every absolute link (emails, reset links, calendars) is built on it, in a request or not.
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
 
     SESSION_COOKIE_NAME = "__Host-session"
