@@ -12,7 +12,8 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 worker_class = "gthread"
 
-# The router gives up well before this; a request running longer is stuck: its worker is replaced.
+# A worker whose main loop is silent this long is stuck and replaced (with threads, a long download or CSV
+# export keeps its worker alive: only a blocked process counts).
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "25"))  # a deploy lets requests finish
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))

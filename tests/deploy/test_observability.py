@@ -31,9 +31,11 @@ def config_overrides(request):
     return getattr(request, "param", {})
 
 
-@pytest.mark.parametrize("config_overrides", [{"SQLALCHEMY_DATABASE_URI": "sqlite:////nonexistent-dir/none.sqlite3"}],
-                         indirect=True)
-def test_healthz_is_503_when_the_database_cannot_be_reached(app):
+def test_healthz_is_503_when_the_database_cannot_be_reached():
+    from beta_training import create_app
+    from beta_training.config import TestConfig
+
+    app = create_app(type("Unreachable", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": "sqlite:////nonexistent-dir/x.sqlite3"}))
     response = app.test_client().get("/healthz")
     assert response.status_code == 503 and response.json["status"] == "error" and response.json["database"] == "error"
 

@@ -2,8 +2,6 @@
 as it must with several web containers behind the router. Two gunicorn instances (production configuration)
 on one database, and a real redis-server on loopback (tests/redis_server.py)."""
 
-import shutil
-
 import pytest
 
 from tests.deploy.processes import PRODUCTION, Visitor, gunicorn
@@ -13,10 +11,12 @@ WRONG = {"email": "cible@example.gouv.fr", "password": "pas le bon mot de passe"
 
 
 @pytest.fixture
-def production(sqlite_template, tmp_path):
-    database = tmp_path / "shared.sqlite3"
-    shutil.copyfile(sqlite_template, database)
-    return {**PRODUCTION, "DATABASE_URL": f"sqlite:///{database}", "ALLOW_SQLITE_IN_PRODUCTION": "1"}
+def production(database_url):
+    """Both instances on one database: PostgreSQL in the PostgreSQL pass, else SQLite (allowed, one machine)."""
+    settings = {**PRODUCTION, "DATABASE_URL": database_url}
+    if database_url.startswith("sqlite"):
+        settings["ALLOW_SQLITE_IN_PRODUCTION"] = "1"
+    return settings
 
 
 def _failed_login(port: int) -> int:

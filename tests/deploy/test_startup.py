@@ -2,7 +2,6 @@
 started by `flask …` (the release step, cron) or by gunicorn (the web containers)."""
 
 import json
-import shutil
 import sys
 
 import pytest
@@ -75,12 +74,12 @@ def test_paas_postgres_urls_go_through_psycopg(variable):
     assert result.stdout.splitlines()[-1].split() == ["postgresql+psycopg://beta:secret@db.example:5432/beta_training", "psycopg"]
 
 
-def test_gunicorn_serves_healthz_with_a_request_id_and_json_logs(sqlite_template, tmp_path):
-    """The whole production start: gunicorn.conf.py, the app loaded once in the master, two workers sharing
-    Redis-less limits refused… here one worker on SQLite (allowed), answering only its own host name."""
-    database = tmp_path / "prod.sqlite3"
-    shutil.copyfile(sqlite_template, database)
-    settings = {**PRODUCTION, "DATABASE_URL": f"sqlite:///{database}", "ALLOW_SQLITE_IN_PRODUCTION": "1"}
+def test_gunicorn_serves_healthz_with_a_request_id_and_json_logs(database_url):
+    """The whole production start (gunicorn.conf.py, the app loaded once in the master), one worker, on
+    PostgreSQL in the PostgreSQL pass (SQLite, allowed, otherwise), answering only its own host name."""
+    settings = {**PRODUCTION, "DATABASE_URL": database_url}
+    if database_url.startswith("sqlite"):
+        settings["ALLOW_SQLITE_IN_PRODUCTION"] = "1"
     with gunicorn(settings, "--workers", "1") as server:
         status, headers, body = get(server.port, "/healthz", host="formation.example.gouv.fr",
                                     headers={"X-Request-ID": "router-id-42"})
