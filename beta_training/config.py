@@ -222,6 +222,7 @@ class TestConfig(DevConfig):
     MAIL_OUTBOX_PAGE = False
     RATELIMIT_STORAGE_URI = None  # memory://, or the REDIS_URL a test gives
     SERVER_NAME = None
+    LOG_LEVEL = "WARNING"  # not every request of the live server in the test output
     # Nothing from the developer's environment: no Redis, no Sentry, no proxy trusted, any Host.
     REDIS_URL = None
     SENTRY_DSN = None

@@ -51,3 +51,20 @@ def test_without_redis_each_instance_would_count_alone(production):
             assert _failed_login(first.port) == 200
         assert _failed_login(second.port) == 200
         assert _failed_login(first.port) == 429
+
+
+def test_logins_still_answer_while_redis_is_down(app_without_redis):
+    """Redis unreachable: the limits fall back to the process's memory for a while, nobody gets a 500."""
+    client = app_without_redis.test_client()
+    for _ in range(5):
+        assert client.post("/compte/connexion", data=WRONG).status_code == 200
+    assert client.post("/compte/connexion", data=WRONG).status_code == 429  # and they still hold
+
+
+@pytest.fixture
+def app_without_redis(database_url, smtp_server, tmp_path):
+    from tests.conftest import running_app
+    from tests.deploy.processes import free_port
+
+    with running_app(database_url, smtp_server, tmp_path, {"REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"}) as app:
+        yield app
