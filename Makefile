@@ -5,10 +5,7 @@ BIN := $(VENV)/bin
 STAMP := .make
 PG_BIN ?= /usr/lib/postgresql/15/bin
 CHROMIUM ?= /usr/bin/chromium
-DSFR := node_modules/@gouvfr/dsfr/dist
 DEV_ENV := BETA_TRAINING_ENV=development FLASK_APP=app.py
-# The DSFR package refuses to install unless its licence is accepted (also in .dsfr.yml).
-export DSFR_ACCEPT_LICENSE := 1
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 .PHONY: run test test-sqlite test-postgres install install-test assets staticfiles translations translations-update system-deps clean
@@ -53,17 +50,15 @@ system-deps:
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium postgresql-15 redis-server >/dev/null; \
 	fi
 
-$(DSFR)/dsfr.min.css: package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
-	@touch $@
-
 assets: static/dsfr/.copied
 
-# static/dsfr/ by scripts/build_static.py (the same step a PaaS build runs, see bin/post_compile): the DSFR
-# files, and of its icon/utility CSS only the classes that templates, scripts and code use (hence rebuilt
-# when they change).
+# static/dsfr/ by scripts/build_static.py, the same step a PaaS build runs (bin/post_compile), without npm: the
+# DSFR versions pinned in package-lock.json, from node_modules/ if npm installed them, else from the npm
+# registry's tarballs checked against the lock's sha512. Of its icon/utility CSS, only the classes that
+# templates, scripts and code use (hence rebuilt when they change). Upgrading the DSFR:
+# `DSFR_ACCEPT_LICENSE=1 npm install @gouvfr/dsfr@VERSION` (it rewrites package.json and package-lock.json).
 CLASS_SOURCES := $(shell find templates static/js beta_training -type f \( -name '*.html' -o -name '*.txt' -o -name '*.js' -o -name '*.py' \) 2>/dev/null)
-static/dsfr/.copied: $(DSFR)/dsfr.min.css scripts/build_static.py $(STAMP)/python $(CLASS_SOURCES)
+static/dsfr/.copied: package-lock.json scripts/build_static.py $(STAMP)/python $(CLASS_SOURCES)
 	$(BIN)/python scripts/build_static.py assemble
 
 # What production serves (hashed names, gzip and brotli), to try it locally: `make staticfiles`.
@@ -74,7 +69,7 @@ translations: $(STAMP)/python
 	$(BIN)/pybabel compile --use-fuzzy -d translations >/dev/null
 
 clean:
-	rm -rf $(VENV) $(STAMP) node_modules static/dsfr staticfiles instance .pytest_cache
+	rm -rf $(VENV) $(STAMP) static/dsfr staticfiles instance .pytest_cache
 
 # After changing French strings: refresh the catalogue template and the English catalogue.
 translations-update: $(STAMP)/python

@@ -84,13 +84,14 @@ def download_package(name: str, version: str, integrity: str, into: Path, regist
     return target / "package"
 
 
-def package_folder(name: str, cache: Path, node_modules: Path = ROOT / "node_modules") -> Path:
+def package_folder(name: str, cache: Path, node_modules: Path = ROOT / "node_modules", registry: str = REGISTRY,
+                   lock_file: Path = ROOT / "package-lock.json") -> Path:
     """node_modules/<name> when npm installed the locked version there, else the checked registry tarball."""
-    version, integrity = locked(name)
+    version, integrity = locked(name, lock_file)
     installed = node_modules / name / "package.json"
     if installed.is_file() and json.loads(installed.read_text(encoding="utf-8"))["version"] == version:
         return installed.parent
-    return download_package(name, version, integrity, cache)
+    return download_package(name, version, integrity, cache, registry)
 
 
 # --- Only the utility CSS the site uses --------------------------------------------------------------------
