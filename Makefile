@@ -5,14 +5,10 @@ BIN := $(VENV)/bin
 STAMP := .make
 PG_BIN ?= /usr/lib/postgresql/15/bin
 CHROMIUM ?= /usr/bin/chromium
-DSFR := node_modules/@gouvfr/dsfr/dist
-DSFR_CHART := node_modules/@gouvfr/dsfr-chart/dist
 DEV_ENV := BETA_TRAINING_ENV=development FLASK_APP=app.py
-# The DSFR package refuses to install unless its licence is accepted (also in .dsfr.yml).
-export DSFR_ACCEPT_LICENSE := 1
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: run test test-sqlite test-postgres install install-test assets translations translations-update system-deps clean
+.PHONY: run test test-sqlite test-postgres install install-test assets staticfiles translations translations-update system-deps clean
 
 run: install
 	$(DEV_ENV) $(BIN)/flask db upgrade
@@ -46,33 +42,34 @@ $(STAMP)/python-dev: requirements-dev.txt $(STAMP)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	@touch $@
 
-# Debian packages the tests need: Chromium for the browser tests, PostgreSQL 15 for the second pass.
+# Debian packages the tests need: Chromium for the browser tests, PostgreSQL 15 for the second pass, Redis for
+# the shared rate limits (tests start their own redis-server on a loopback port).
 system-deps:
-	@if [ ! -x "$(CHROMIUM)" ] || [ ! -x "$(PG_BIN)/initdb" ]; then \
+	@if [ ! -x "$(CHROMIUM)" ] || [ ! -x "$(PG_BIN)/initdb" ] || ! command -v redis-server >/dev/null; then \
 	  $(SUDO) apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium postgresql-15 >/dev/null; \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium postgresql-15 redis-server >/dev/null; \
 	fi
-
-$(DSFR)/dsfr.min.css: package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
-	@touch $@
 
 assets: static/dsfr/.copied
 
-static/dsfr/.copied: $(DSFR)/dsfr.min.css
-	rm -rf static/dsfr && mkdir -p static/dsfr/utility
-	cp -r $(DSFR)/dsfr.min.css $(DSFR)/dsfr.module.min.js $(DSFR)/dsfr.nomodule.min.js \
-	  $(DSFR)/fonts $(DSFR)/icons $(DSFR)/favicon static/dsfr/
-	cp $(DSFR)/utility/utility.min.css static/dsfr/utility/
-	# DSFR Chart (web components) for the dashboards: the whole build, so Vue's runtime loads once.
-	mkdir -p static/dsfr/chart && cp $(DSFR_CHART)/DSFRChart/DSFRChart.js $(DSFR_CHART)/DSFRChart/DSFRChart.css static/dsfr/chart/
-	@touch $@
+# static/dsfr/ by scripts/build_static.py, the same step a PaaS build runs (bin/post_compile), without npm: the
+# DSFR versions pinned in package-lock.json, from node_modules/ if npm installed them, else from the npm
+# registry's tarballs checked against the lock's sha512. Of its icon/utility CSS, only the classes that
+# templates, scripts and code use (hence rebuilt when they change). Upgrading the DSFR:
+# `DSFR_ACCEPT_LICENSE=1 npm install @gouvfr/dsfr@VERSION` (it rewrites package.json and package-lock.json).
+CLASS_SOURCES := $(shell find templates static/js beta_training -type f \( -name '*.html' -o -name '*.txt' -o -name '*.js' -o -name '*.py' \) 2>/dev/null)
+static/dsfr/.copied: package-lock.json scripts/build_static.py $(STAMP)/python $(CLASS_SOURCES)
+	$(BIN)/python scripts/build_static.py assemble
+
+# What production serves (hashed names, gzip and brotli), to try it locally: `make staticfiles`.
+staticfiles: assets
+	$(BIN)/python scripts/build_static.py collect
 
 translations: $(STAMP)/python
 	$(BIN)/pybabel compile --use-fuzzy -d translations >/dev/null
 
 clean:
-	rm -rf $(VENV) $(STAMP) node_modules static/dsfr instance .pytest_cache
+	rm -rf $(VENV) $(STAMP) static/dsfr staticfiles instance .pytest_cache
 
 # After changing French strings: refresh the catalogue template and the English catalogue.
 translations-update: $(STAMP)/python

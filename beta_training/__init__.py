@@ -1,15 +1,40 @@
 """beta_training: the platform where beta.gouv.fr trains the public agents who build Startups d'État."""
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Flask
+from werkzeug.exceptions import SecurityError
 
 from beta_training.config import ROOT, config_from_env
 
 
+class BetaTraining(Flask):
+    """Flask, with every absolute URL (emails, reset links, calendars) built on BASE_URL's scheme and host,
+    never on the request's Host header: a forged Host cannot send someone a reset link to another site, and
+    a router that talks plain HTTP to the app does not turn links into http://."""
+
+    def create_url_adapter(self, request):
+        base_url = self.config.get("BASE_URL")
+        try:
+            adapter = super().create_url_adapter(request)  # checks the Host header against TRUSTED_HOSTS
+        except SecurityError as untrusted_host:
+            if request is None or not base_url:
+                raise
+            # Refused (400), but with the site's own error page, whose links need an adapter.
+            request.routing_exception = untrusted_host
+            base = urlsplit(base_url)
+            return self.url_map.bind(base.netloc, script_name=request.script_root or None, url_scheme=base.scheme,
+                                     subdomain="", path_info=request.path, default_method=request.method)
+        if request is not None and adapter is not None and base_url:
+            base = urlsplit(base_url)
+            adapter.url_scheme, adapter.server_name = base.scheme, base.netloc
+        return adapter
+
+
 def create_app(config=None) -> Flask:
     """Build the application. `config` is a config class, or a dict of overrides on top of the env's."""
-    app = Flask(
+    app = BetaTraining(
         __name__,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
@@ -22,15 +47,40 @@ def create_app(config=None) -> Flask:
     else:
         config_class = config
         app.config.from_object(config_class)
-    config_class.check(app.config)
+    config_class.complete(app.config)
+    config_class.check(app.config)  # production: refuses to start, in one sentence, without what it needs
     Path(app.instance_path).mkdir(exist_ok=True)  # holds the SQLite file and the dev mail folder
 
+    register_observability(app)
     register_extensions(app)
     register_blueprints(app)
     register_template_helpers(app)
     register_error_handlers(app)
     register_commands(app)
+    register_middleware(app)
     return app
+
+
+def register_observability(app: Flask) -> None:
+    from beta_training.core import observability
+
+    observability.configure_logging(app)
+    observability.init_sentry(app)
+    observability.init_request_id(app)
+
+
+def register_middleware(app: Flask) -> None:
+    """Around the WSGI app: WhiteNoise for the built static files, then ProxyFix outermost, trusting only the
+    configured number of proxies for each X-Forwarded-* header."""
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    from beta_training.core.static import init_static
+
+    init_static(app)
+    hops = {name: app.config[f"PROXY_FIX_X_{name.upper()}"] for name in ("for", "proto", "host", "port", "prefix")}
+    if any(hops.values()):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops["for"], x_proto=hops["proto"], x_host=hops["host"],
+                                x_port=hops["port"], x_prefix=hops["prefix"])
 
 
 def register_extensions(app: Flask) -> None:

@@ -3,6 +3,7 @@
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = ROOT / "instance"
@@ -15,8 +16,22 @@ def _bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
+def _list(name: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+
+
+def _first_env(*names: str) -> str | None:
+    """The first of these variables that is set: ours, then the name a PaaS add-on gives (Scalingo, Clever Cloud)."""
+    return next((os.environ[name] for name in names if os.environ.get(name)), None)
+
+
 def _database_url(default: str) -> str:
-    url = os.environ.get("DATABASE_URL", default)
+    url = _first_env("DATABASE_URL", "SCALINGO_POSTGRESQL_URL", "POSTGRESQL_ADDON_URI") or default
     # Heroku-style URLs and the plain "postgresql://" scheme both go through psycopg 3.
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
@@ -34,9 +49,9 @@ class Config:
     # How long a write waits for another one holding the lock (SQLite busy timeout, PostgreSQL lock_timeout)
     # before the person gets the « réessayez » page (503).
     DATABASE_LOCK_TIMEOUT_MS = int(os.environ.get("DATABASE_LOCK_TIMEOUT_MS", "15000"))
-    SERVER_NAME = os.environ.get("SERVER_NAME")
-    PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "https")
-    # Public address, for links in emails sent by cron commands (no request to take it from).
+    SERVER_NAME = None  # links come from BASE_URL (beta_training.BetaTraining), not from Flask's SERVER_NAME
+    PREFERRED_URL_SCHEME = "https"
+    # Public address: every absolute link (emails, reset links, calendars) is built on it, in a request or not.
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
 
     SESSION_COOKIE_NAME = "__Host-session"
@@ -78,7 +93,15 @@ class Config:
     # attempt, which is retried later, instead of holding a delivery thread forever.
     MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "10"))
 
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # Shared by every process and instance when Redis is there (REDIS_URL); memory:// is one process's own.
+    REDIS_URL = _first_env("REDIS_URL", "SCALINGO_REDIS_URL")
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI")  # unset: REDIS_URL, else memory:// (complete())
+    RATELIMIT_KEY_PREFIX = "beta_training"
+    # Said in every app: Flask-Limiter keeps an app's « disabled » for the next app the process builds otherwise.
+    RATELIMIT_ENABLED = True
+    # Redis gone or slow: the limits fall back to each process's memory for a while instead of failing logins.
+    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 2}
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True
     # Players MOOC videos may be embedded from (Content-Security-Policy frame-src).
     VIDEO_EMBED_ORIGINS = ("https://tube.numerique.gouv.fr", "https://www.dailymotion.com", "https://player.vimeo.com")
@@ -95,10 +118,19 @@ class Config:
     # and for a moderator to hide it. A post hidden, deleted or held by then is never emailed.
     FORUM_NOTIFY_GRACE_SECONDS = int(os.environ.get("FORUM_NOTIFY_GRACE_SECONDS", "120"))
     SEAT_LOCKING = True  # switched off only by the test that proves the lock is needed
+    # Rate limits: per account first (the signed-in person, or the address typed in the form), then per IP
+    # address. The per-account limits stop password guessing; the per-IP ones only stop one machine hammering,
+    # and are sized for ministries whose agents all leave through one exit address (a ministry's proxy, the
+    # RIE): a whole Alpha session (28) signing up in the same hour, a MOOC opening day where a few hundred
+    # agents of one administration log in within 15 minutes, one in four mistyping a password once.
+    # Only failed logins (and failed password changes) count.
     LOGIN_LIMIT_PER_ACCOUNT = "5 per 15 minutes; 10 per day"
-    LOGIN_LIMIT_PER_IP = "30 per 15 minutes"
-    SIGNUP_LIMIT_PER_IP = "10 per hour"
-    RESET_LIMIT_PER_IP = "10 per hour"
+    LOGIN_LIMIT_PER_IP = "300 per 15 minutes; 3000 per day"
+    SIGNUP_LIMIT_PER_ACCOUNT = "3 per hour"
+    SIGNUP_LIMIT_PER_IP = "100 per hour; 500 per day"
+    RESET_LIMIT_PER_ACCOUNT = "3 per hour; 10 per day"
+    RESET_LIMIT_PER_IP = "100 per hour; 500 per day"
+    PASSWORD_CHANGE_LIMIT_PER_ACCOUNT = "5 per 15 minutes; 10 per day"
 
     EMAIL_CONFIRMATION_MAX_AGE = 48 * 3600
     PASSWORD_RESET_MAX_AGE = 3600
@@ -109,10 +141,50 @@ class Config:
     DEMO_SEEDING_ALLOWED = False
     USERS_PER_PAGE = 25
 
+    # --- Deployment (README « Déployer ») ---------------------------------------------------------------
+    # SQLite in production only for a single-machine install, said out loud (its file must survive redeploys).
+    ALLOW_SQLITE_IN_PRODUCTION = _bool("ALLOW_SQLITE_IN_PRODUCTION")
+    # How many processes serve: gunicorn's workers per container (the Python buildpack sets WEB_CONCURRENCY
+    # from the container's size) times the web containers. More than one needs a shared rate-limit store.
+    WEB_CONCURRENCY = _int("WEB_CONCURRENCY", 1)
+    WEB_INSTANCES = _int("WEB_INSTANCES", 1)
+    # Proxies in front of the app that we trust to say who the client is (werkzeug ProxyFix): the number of
+    # hops for each X-Forwarded-* header. 0 ignores the header: a client could write it itself.
+    PROXY_FIX_X_FOR = _int("PROXY_FIX_X_FOR", 0)
+    PROXY_FIX_X_PROTO = _int("PROXY_FIX_X_PROTO", 0)
+    PROXY_FIX_X_HOST = _int("PROXY_FIX_X_HOST", 0)
+    PROXY_FIX_X_PORT = _int("PROXY_FIX_X_PORT", 0)
+    PROXY_FIX_X_PREFIX = _int("PROXY_FIX_X_PREFIX", 0)
+    # Host headers the app answers (Flask's TRUSTED_HOSTS); unset: BASE_URL's host alone. Every absolute link
+    # is built on BASE_URL whatever the Host header says (beta_training.BetaTraining.create_url_adapter).
+    TRUSTED_HOSTS = _list("TRUSTED_HOSTS") or None
+    TRUSTED_HOSTS_FROM_BASE_URL = True
+    # Static files built by scripts/build_static.py (hashed names, gzip and brotli), served by WhiteNoise.
+    STATIC_BUILD = True
+    STATIC_ROOT = str(ROOT / "staticfiles")
+    STATIC_MAX_AGE = 3600  # files without a hash in their name (hashed ones are cached for a year)
+    # Logs on stdout: one JSON object per line in production, plain text on a developer's machine.
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    SENTRY_DSN = os.environ.get("SENTRY_DSN")
+    SENTRY_ENVIRONMENT = os.environ.get("SENTRY_ENVIRONMENT", "production")
+    SENTRY_TRACES_SAMPLE_RATE = float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0"))
+    # /healthz answers 503 when the oldest job waiting is older than this.
+    HEALTH_MAX_QUEUE_LAG_SECONDS = _int("HEALTH_MAX_QUEUE_LAG_SECONDS", 600)
+
+    @classmethod
+    def complete(cls, config) -> None:
+        """Settings derived from others, once a test's or an operator's overrides are in."""
+        config["RATELIMIT_STORAGE_URI"] = config.get("RATELIMIT_STORAGE_URI") or config.get("REDIS_URL") or "memory://"
+        if config.get("TRUSTED_HOSTS") is None and config.get("TRUSTED_HOSTS_FROM_BASE_URL"):
+            host = urlsplit(config.get("BASE_URL") or "").hostname
+            config["TRUSTED_HOSTS"] = [host] if host else None
+
     @classmethod
     def check(cls, config) -> None:
-        if not config.get("SECRET_KEY"):
-            raise RuntimeError("SECRET_KEY must be set in the environment for production.")
+        refusal = production_refusal(config)
+        if refusal:
+            raise StartupRefused(refusal)
 
 
 class DevConfig(Config):
@@ -128,6 +200,10 @@ class DevConfig(Config):
     MAIL_DELIVERY = os.environ.get("MAIL_DELIVERY", "files")
     MAIL_OUTBOX_PAGE = True
     DEMO_SEEDING_ALLOWED = True
+    # `make run`: Flask serves static/ as it is, any Host header (localhost or 127.0.0.1), logs in plain text.
+    STATIC_BUILD = False
+    TRUSTED_HOSTS_FROM_BASE_URL = False
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
 
     @classmethod
     def check(cls, config) -> None:
@@ -144,11 +220,49 @@ class TestConfig(DevConfig):
     MAIL_SERVER = "127.0.0.1"
     MAIL_PORT = 0  # the SMTP fixture sets its port
     MAIL_OUTBOX_PAGE = False
-    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_STORAGE_URI = None  # memory://, or the REDIS_URL a test gives
     SERVER_NAME = None
+    LOG_LEVEL = "WARNING"  # not every request of the live server in the test output
+    # Nothing from the developer's environment: no Redis, no Sentry, no proxy trusted, any Host.
+    REDIS_URL = None
+    SENTRY_DSN = None
+    TRUSTED_HOSTS = None
+    PROXY_FIX_X_FOR = PROXY_FIX_X_PROTO = PROXY_FIX_X_HOST = PROXY_FIX_X_PORT = PROXY_FIX_X_PREFIX = 0
+    WEB_CONCURRENCY = WEB_INSTANCES = 1
 
 
 CONFIGS = {"production": Config, "development": DevConfig, "testing": TestConfig}
+
+
+class StartupRefused(SystemExit):
+    """Production refuses to start: one sentence saying what to set. A SystemExit, so `flask …` and gunicorn
+    stop with status 1 and print that sentence alone on stderr, without a traceback to read through."""
+
+
+def serving_processes(config) -> int:
+    return max(1, config.get("WEB_CONCURRENCY") or 1) * max(1, config.get("WEB_INSTANCES") or 1)
+
+
+def production_refusal(config) -> str | None:
+    """The first setting that production cannot run without, as one sentence for the operator; None if all is set."""
+    if not config.get("SECRET_KEY"):
+        return ("SECRET_KEY manque : donnez-lui une longue chaîne aléatoire "
+                "(python -c \"import secrets; print(secrets.token_urlsafe(64))\").")
+    database = config.get("SQLALCHEMY_DATABASE_URI") or ""
+    sqlite_allowed = database.startswith("sqlite") and config.get("ALLOW_SQLITE_IN_PRODUCTION")
+    if not (database.startswith("postgresql") or sqlite_allowed):
+        return ("DATABASE_URL doit désigner une base PostgreSQL (postgresql://…) : SQLite n'est accepté en production "
+                "qu'avec ALLOW_SQLITE_IN_PRODUCTION=1, pour une installation sur une seule machine.")
+    base_url = config.get("BASE_URL") or ""
+    if not (base_url.startswith("https://") and urlsplit(base_url).hostname):
+        return (f"BASE_URL doit être l'adresse publique du service en https:// (par exemple "
+                f"https://formation.beta.gouv.fr), pas « {base_url} ».")
+    processes = serving_processes(config)
+    if processes > 1 and (config.get("RATELIMIT_STORAGE_URI") or "memory://").startswith("memory"):
+        return (f"{processes} processus servent (WEB_CONCURRENCY × WEB_INSTANCES) mais les limites de tentatives "
+                "restent dans la mémoire de chacun : définissez REDIS_URL (ou RATELIMIT_STORAGE_URI=redis://…) "
+                "pour qu'ils les partagent.")
+    return None
 
 
 def config_from_env() -> type[Config]:

@@ -290,6 +290,7 @@ PUBLIC = {
     "/plan-du-site": "site map",
     "/langue": "language choice: writes only the visitor's own session",
     "/compte/inscription/verifiez-vos-courriels": "« check your inbox » after signing up: shows a form, reads nothing",
+    "/healthz": "health check for the platform's router and monitoring: database, Redis and queue status, no data",
 }
 
 get("/compte/", "/compte/", signed_in())

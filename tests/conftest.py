@@ -424,3 +424,24 @@ def browser_login(page, email: str, password: str) -> None:
     page.locator("input[name=password]").fill(password)
     page.get_by_role("button", name="Se connecter", exact=True).click()
     page.wait_for_url("**/compte/")
+
+
+# --- Redis: a real server on loopback -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    from tests.redis_server import RedisServer
+
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server):
+    """The loopback Redis, emptied for this test."""
+    client = redis_server.client()
+    client.flushall()
+    client.close()
+    return redis_server.url

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from beta_training import create_app
-from beta_training.config import Config, TestConfig
+from beta_training.config import Config, StartupRefused, TestConfig
 
 
 def test_app_py_only_creates_the_app():
@@ -14,7 +14,7 @@ def test_app_py_only_creates_the_app():
 
 def test_production_config_refuses_to_start_without_secret_key(monkeypatch):
     monkeypatch.setattr(Config, "SECRET_KEY", None)
-    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+    with pytest.raises(StartupRefused, match="SECRET_KEY"):
         create_app(Config)
 
 

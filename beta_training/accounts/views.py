@@ -25,33 +25,34 @@ from beta_training.extensions import db, limiter
 bp = Blueprint("accounts", __name__)
 
 
-def _submitted_email() -> str:
-    return services.normalize_email(request.form.get("email", "")) or "-"
+def _account_key() -> str:
+    """Whose attempts these are: the signed-in person, or the address typed in the form (login, sign-up,
+    reset). Limits on this key come first; the per-IP ones behind them are sized for a shared exit address."""
+    if current_user.is_authenticated:
+        return f"user:{current_user.id}"
+    return "email:" + (services.normalize_email(request.form.get("email", "")) or "-")
 
 
-def _login_failed(response) -> bool:
-    # Only failed attempts count against an account: a successful login redirects.
+def _failed(response) -> bool:
+    # Only failed attempts count: a successful login (or password change) redirects.
     return request.method == "POST" and response.status_code != 302
 
 
-def _login_limit_per_account():
-    return current_app.config["LOGIN_LIMIT_PER_ACCOUNT"]
+def _setting(name):
+    return lambda: current_app.config[name]
 
 
-def _login_limit_per_ip():
-    return current_app.config["LOGIN_LIMIT_PER_IP"]
+def _per_account(setting: str, scope: str, **options):
+    return limiter.limit(_setting(setting), key_func=_account_key, methods=["POST"], scope=scope, **options)
 
 
-def _signup_limit():
-    return current_app.config["SIGNUP_LIMIT_PER_IP"]
-
-
-def _reset_limit():
-    return current_app.config["RESET_LIMIT_PER_IP"]
+def _per_ip(setting: str, scope: str, **options):
+    return limiter.limit(_setting(setting), methods=["POST"], scope=scope, **options)
 
 
 @bp.route("/compte/inscription", methods=["GET", "POST"])
-@limiter.limit(_signup_limit, methods=["POST"])
+@_per_account("SIGNUP_LIMIT_PER_ACCOUNT", "signup-account")
+@_per_ip("SIGNUP_LIMIT_PER_IP", "signup-ip")
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("accounts.show_account"))
@@ -76,7 +77,8 @@ def check_inbox():
 
 
 @bp.post("/compte/confirmation/renvoyer")
-@limiter.limit(_reset_limit)
+@_per_account("RESET_LIMIT_PER_ACCOUNT", "resend-account")
+@_per_ip("RESET_LIMIT_PER_IP", "resend-ip")
 def resend_confirmation():
     form = EmailOnlyForm()
     if form.validate_on_submit():
@@ -104,14 +106,8 @@ def confirm_email(token):
 
 
 @bp.route("/compte/connexion", methods=["GET", "POST"])
-@limiter.limit(_login_limit_per_ip, methods=["POST"], deduct_when=_login_failed, scope="login-ip")
-@limiter.limit(
-    _login_limit_per_account,
-    key_func=_submitted_email,
-    methods=["POST"],
-    deduct_when=_login_failed,
-    scope="login-account",
-)
+@_per_account("LOGIN_LIMIT_PER_ACCOUNT", "login-account", deduct_when=_failed)
+@_per_ip("LOGIN_LIMIT_PER_IP", "login-ip", deduct_when=_failed)
 def login():
     if current_user.is_authenticated:
         return redirect(next_url_or(url_for("accounts.show_account")))
@@ -147,7 +143,8 @@ def logout():
 
 
 @bp.route("/compte/mot-de-passe-oublie", methods=["GET", "POST"])
-@limiter.limit(_reset_limit, methods=["POST"])
+@_per_account("RESET_LIMIT_PER_ACCOUNT", "reset-account")
+@_per_ip("RESET_LIMIT_PER_IP", "reset-ip")
 def forgot_password():
     form = EmailOnlyForm()
     if form.validate_on_submit():
@@ -200,6 +197,7 @@ def edit_profile():
 
 @bp.route("/compte/mot-de-passe", methods=["GET", "POST"])
 @login_required
+@_per_account("PASSWORD_CHANGE_LIMIT_PER_ACCOUNT", "password-change-account", deduct_when=_failed)
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():

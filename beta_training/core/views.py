@@ -1,8 +1,9 @@
-"""Development outbox pages (MAIL_OUTBOX_PAGE): the emails the app wrote, readable by an admin."""
+"""Development outbox pages (MAIL_OUTBOX_PAGE): the emails the app wrote, readable by an admin; /healthz."""
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, render_template
+from flask import Blueprint, abort, current_app, jsonify, render_template
 
+from beta_training.core import health
 from beta_training.core.auth import role_required
 from beta_training.core.models import OutboxMessage
 from beta_training.extensions import db
@@ -33,3 +34,14 @@ def show_outbox_message(message_id):
     _outbox_page_or_404()
     message = db.get_or_404(OutboxMessage, message_id)
     return render_template("core/show_outbox_message.html", message=message)
+
+
+@bp.get("/healthz")
+def healthz():
+    """For the platform's router and monitoring: 200 when this instance can serve, 503 otherwise, with what
+    each dependency answered. No personal data, nothing written (not even a session cookie)."""
+    body, healthy = health.report()
+    response = jsonify(body)
+    response.status_code = 200 if healthy else 503
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from beta_training.core.models import paris_day
+from beta_training.core.streaming import open_blob
 from beta_training.courses.models import (
     Course,
     CourseInvitation,
@@ -113,6 +114,12 @@ def ordered_items(course: Course) -> list[CourseItem]:
 
 def resource_file_data(file_id: int) -> bytes:
     return db.session.scalar(sa.select(ResourceFile.data).where(ResourceFile.id == file_id))
+
+
+def open_resource_file(attached: ResourceFile):
+    """The file of a resource, read from the database a slice at a time (for downloads)."""
+    return open_blob(db.engine, ResourceFile.data, (ResourceFile.id == attached.id, ResourceFile.sha256 == attached.sha256),
+                     attached.size_bytes)
 
 
 def get_enrolment(run: CourseRun, user) -> Enrolment | None:

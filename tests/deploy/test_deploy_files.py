@@ -1,0 +1,49 @@
+"""What the PaaS reads: Procfile, .python-version, the build hook, and .env.example naming every setting."""
+
+import os
+import re
+import sys
+
+from tests.deploy.processes import ROOT
+
+# Names the app reads as fallbacks from PaaS add-ons: mentioned beside the setting they stand for.
+ALIASES = {"SCALINGO_POSTGRESQL_URL", "POSTGRESQL_ADDON_URI", "SCALINGO_REDIS_URL"}
+
+
+def _settings_read(path) -> set[str]:
+    source = path.read_text(encoding="utf-8")
+    names = set(re.findall(r"""(?:environ\.get|environ\[|_bool|_int|_list)\(\s*["']([A-Z][A-Z0-9_]+)["']""", source))
+    for arguments in re.findall(r"_first_env\(([^)]*)\)", source):
+        names.update(re.findall(r'"([A-Z][A-Z0-9_]+)"', arguments))
+    return names
+
+
+def test_env_example_names_every_setting_with_a_comment():
+    example = (ROOT / ".env.example").read_text(encoding="utf-8")
+    documented = set(re.findall(r"^([A-Z][A-Z0-9_]+)=", example, flags=re.M))
+    read = _settings_read(ROOT / "beta_training" / "config.py") | _settings_read(ROOT / "gunicorn.conf.py")
+    assert {"SECRET_KEY", "DATABASE_URL", "BASE_URL", "REDIS_URL", "WEB_CONCURRENCY"} <= read
+    assert not read - documented - ALIASES, f"missing from .env.example: {sorted(read - documented - ALIASES)}"
+    assert all(alias in example for alias in ALIASES)
+    lines = example.splitlines()
+    for index, line in enumerate(lines):  # each setting comes after a comment (its own or its group's)
+        if re.match(r"[A-Z][A-Z0-9_]+=", line):
+            above = [previous for previous in lines[:index] if previous.strip()]
+            assert above and (above[-1].startswith("#") or re.match(r"[A-Z][A-Z0-9_]+=", above[-1])), line
+
+
+def test_procfile_runs_gunicorn_and_migrates_before_traffic():
+    processes = dict(line.split(":", 1) for line in (ROOT / "Procfile").read_text().splitlines() if ":" in line)
+    assert processes["web"].strip() == "gunicorn app:app"
+    assert processes["release"].strip() == processes["postdeploy"].strip() == "flask db upgrade"
+
+
+def test_python_version_is_the_one_the_tests_run_on():
+    assert (ROOT / ".python-version").read_text().strip() == f"{sys.version_info.major}.{sys.version_info.minor}"
+
+
+def test_the_build_hook_builds_static_files_and_translations():
+    hook = ROOT / "bin" / "post_compile"
+    assert os.access(hook, os.X_OK)
+    commands = [line for line in hook.read_text().splitlines() if line and not line.startswith(("#", "echo", "set ", "cd "))]
+    assert commands == ["python scripts/build_static.py", "pybabel compile --use-fuzzy -d translations"]
