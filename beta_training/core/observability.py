@@ -58,6 +58,9 @@ def configure_logging(app: Flask) -> None:
     handler.beta_training = True
     handler.addFilter(RequestIdFilter())
     handler.setFormatter(_formatter(app.config["LOG_FORMAT"]))
+    # The level on the handler too: a logger with its own level (werkzeug sets INFO on its own) passes its
+    # records to the root's handlers whatever the root's level.
+    handler.setLevel(app.config["LOG_LEVEL"])
     root.addHandler(handler)
     root.setLevel(app.config["LOG_LEVEL"])
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # a line per plugin at every start
