@@ -256,6 +256,8 @@ def test_editor_left_open_after_sending_stops_retrying_and_keeps_the_text(page):
     with page.expect_response(lambda response: response.url.endswith("/brouillon")) as autosave:
         page.clock.run_for(3_000)
     assert autosave.value.status == 200
+    # The response reaches the test before the page has read it: wait for the page's own word that it did.
+    page.locator("#autosave-status").filter(has_text="Brouillon enregistré automatiquement").wait_for()
     version, content = _latest_content(sheet.id)
     assert version == 2 and content["s4_worst_case"] == "Tapé dans l’éditeur resté ouvert." and content["s4_small_actions"] == "Et ce mot-là aussi."
     assert page.evaluate(f"localStorage.getItem('beta-training:texte:/fiches/{sheet.id}/brouillon')") is None
