@@ -2,11 +2,13 @@
 
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 from flask import render_template_string
 
 from beta_training.core import db as core_db
-from beta_training.core.mail import claim_message, deliver_pending, drain_deliveries, queue_email
+from beta_training.core import mail
+from beta_training.core.mail import deliver_messages, deliver_pending, drain_deliveries, queue_email
 from beta_training.core.models import OutboxMessage, OutboxState, utcnow
 from beta_training.extensions import db
 from tests.conftest import free_port, html_part, text_part
@@ -133,14 +135,71 @@ def test_gives_up_after_max_attempts_and_can_be_retried(app, mailbox):
     assert len(mailbox.wait_for(1)) == 1
 
 
-def test_two_deliverers_cannot_claim_the_same_attempt(app):
+def test_two_deliverers_of_one_message_send_it_once(app, mailbox, monkeypatch):
+    """A retried job and `flask mail deliver` at the same instant: the second waits on the row lock held through
+    the SMTP exchange, then finds the message sent. Sending is slowed so both are surely in at once."""
+    import threading
+    import time
+
+    message_id = make_outbox_message().id
+    db.session.commit()
+    send = mail._Sender.send
+
+    def slow_send(self, message):
+        time.sleep(0.3)
+        return send(self, message)
+
+    monkeypatch.setattr(mail._Sender, "send", slow_send)
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def deliver():
+        with app.app_context():
+            barrier.wait(timeout=10)
+            outcomes.append(deliver_messages([message_id])["sent"])
+
+    threads = [threading.Thread(target=deliver) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(outcomes) == [0, 1]
+    assert len(mailbox.messages) == 1  # each send returned after the server's answer: nothing is in flight
+    message = db.session.get(OutboxMessage, message_id, populate_existing=True)
+    assert message.state == OutboxState.SENT and message.attempts == 1
+
+
+def test_a_batch_goes_over_one_smtp_connection_and_a_failure_spares_the_others(app, mailbox, monkeypatch):
+    """Three messages, the second refused by the transport: the first and third are sent (one connection for
+    both… then a fresh one after the failure), the second keeps its error for the retry."""
+    first, second, third = (make_outbox_message(recipient=f"{n}@example.gouv.fr") for n in ("a", "b", "c"))
+    ids = [first.id, second.id, third.id]
+    db.session.commit()
+    send = mail._Sender.send
+
+    def refuse_b(self, message):
+        if message.recipient.startswith("b@"):
+            raise OSError("refused for the test")
+        return send(self, message)
+
+    monkeypatch.setattr(mail._Sender, "send", refuse_b)
+    counts = deliver_messages(ids)
+    assert (counts["sent"], counts["failed"]) == (2, 1)
+    assert sorted(m["To"] for m in mailbox.wait_for(2)) == ["a@example.gouv.fr", "c@example.gouv.fr"]
+    db.session.expire_all()
+    assert [db.session.get(OutboxMessage, i).state for i in ids] == [OutboxState.SENT, OutboxState.PENDING, OutboxState.SENT]
+    assert "refused for the test" in db.session.get(OutboxMessage, second.id).last_error
+    with pytest.raises(mail.DeliveryFailed):  # as a job, it fails: the engine retries it later
+        mail.deliver_job(message_ids=ids, final_attempt=True)
+    assert db.session.get(OutboxMessage, second.id, populate_existing=True).state == OutboxState.FAILED
+    assert len(mailbox.messages) == 2  # the retry sent none of the others again
+
+
+def test_the_message_id_is_the_same_at_every_attempt(app, mailbox):
     message = make_outbox_message()
-    pending = [OutboxState.PENDING]
-    # Both read attempts == 0; only the first claim wins, so the message is sent once.
-    assert claim_message(message.id, 0, pending, utcnow()) is not None
-    assert claim_message(message.id, 0, pending, utcnow()) is None
-    db.session.refresh(message)
-    assert message.attempts == 1
+    deliver_messages([message.id])
+    [sent] = mailbox.wait_for(1)
+    assert sent["Message-ID"] == f"<outbox-{message.id}@beta.gouv.fr>"
 
 
 def test_cli_delivers_pending_mail(app, mailbox):
