@@ -252,6 +252,12 @@ class FailedJob:
     failed_at: datetime | None
 
 
+def is_job_queue_object(name: str | None, type_: str) -> bool:
+    """Procrastinate's tables (created by their migration from its own SQL, not from models): Alembic's
+    autogenerate and the drift test leave them alone."""
+    return type_ == "table" and bool(name) and name.startswith("procrastinate_")
+
+
 def has_jobs_table() -> bool:
     """The jobs table exists on PostgreSQL only (created by a migration); SQLite runs jobs in-process."""
     return db.session.get_bind().dialect.name == "postgresql"
