@@ -217,13 +217,15 @@ def schedules(config) -> dict[str, str]:
     return {**crons, **config["JOB_SCHEDULES"]}
 
 
-def run_worker(app: Flask) -> None:
-    """Run a worker until SIGTERM/SIGINT (what `flask worker` does): the queue's jobs and the periodic ticks."""
+def run_worker(app: Flask, *, periodic: bool = True, **options) -> None:
+    """Run a worker until SIGTERM/SIGINT (what `flask worker` does): the queue's jobs and, with `periodic`, the
+    periodic ticks. `options` go to Procrastinate's worker (tests: wait=False, to stop once the queue is empty)."""
     global _worker_app
     if app.config["JOBS"] != PROCRASTINATE:
         raise RuntimeError("The worker needs JOBS=procrastinate (a PostgreSQL DATABASE_URL).")
     _worker_app = app
-    for name, cron in schedules(app.config).items():
+    queue.periodic_registry.periodic_tasks.clear()  # registered afresh from this app's settings
+    for name, cron in (schedules(app.config) if periodic else {}).items():
         spec = JOBS.get(name)
         task_kwargs = spec.kwargs if spec else {"max_hours": 24 * 7} if name.startswith("builtin:") else {}
         queue.periodic_registry.register_task(
@@ -231,12 +233,13 @@ def run_worker(app: Flask) -> None:
         )
     connector = procrastinate.PsycopgConnector(conninfo=libpq_url(app.config["SQLALCHEMY_DATABASE_URI"]))
     with queue.replace_connector(connector):
-        queue.run_worker(
-            concurrency=app.config["JOB_CONCURRENCY"],
-            update_heartbeat_interval=app.config["JOB_HEARTBEAT_SECONDS"],
-            stalled_worker_timeout=app.config["JOB_STALLED_AFTER_SECONDS"],
-            name=f"worker-{os.getpid()}",
-        )
+        queue.run_worker(**{
+            "concurrency": app.config["JOB_CONCURRENCY"],
+            "update_heartbeat_interval": app.config["JOB_HEARTBEAT_SECONDS"],
+            "stalled_worker_timeout": app.config["JOB_STALLED_AFTER_SECONDS"],
+            "name": f"worker-{os.getpid()}",
+            **options,
+        })
 
 
 # --- Failed jobs (the admins' page) ----------------------------------------------------------------------
@@ -289,6 +292,14 @@ def failed_job(job_id: int) -> FailedJob | None:
         return None
     row = db.session.execute(sa.text(_FAILED + " AND j.id = :id"), {"id": job_id}).first()
     return _failed(row) if row else None
+
+
+def can_manage_jobs(user) -> bool:
+    return user.is_authenticated and user.is_admin
+
+
+def job_exists(job_id: int) -> bool:
+    return db.session.scalar(sa.text("SELECT 1 FROM procrastinate_jobs WHERE id = :id"), {"id": job_id}) is not None
 
 
 def retry_failed_job(job_id: int) -> bool:
