@@ -139,6 +139,13 @@ class _Sender:
                 pass
 
 
+def _server_failure(error: Exception) -> bool:
+    """The SMTP server failed (not one message): connection refused or lost, no answer in time."""
+    if isinstance(error, (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError)):
+        return True
+    return isinstance(error, OSError) and not isinstance(error, smtplib.SMTPException)
+
+
 class DeliveryFailed(Exception):
     """Some messages of a batch could not be sent: the job fails, and its retry sends only those."""
 
@@ -154,11 +161,13 @@ def deliver_messages(message_ids, *, final_attempt: bool = False, now: datetime 
     sends it again. The Message-ID is the same both times (outbox id), for clients that spot duplicates.
 
     A failure is recorded on the message (attempts, last error, when it is due again for `flask mail
-    deliver`; FAILED on the final attempt or after MAIL_MAX_ATTEMPTS), and the others are tried.
+    deliver`; FAILED on the final attempt or after MAIL_MAX_ATTEMPTS). A refusal of one message (a recipient,
+    its content) does not stop the others; a failure of the server itself (refused, silent past MAIL_TIMEOUT,
+    gone) does: the rest of the batch waits for the retry instead of each waiting for the same timeout.
     """
     from beta_training.core.db import lock_for_update  # core.db imports this module
 
-    counts = {"sent": 0, "failed": 0, "errors": []}
+    counts = {"sent": 0, "failed": 0, "skipped": 0, "errors": []}
     sender = _Sender()
     try:
         for message_id in message_ids:
@@ -166,6 +175,7 @@ def deliver_messages(message_ids, *, final_attempt: bool = False, now: datetime 
             message = db.session.get(OutboxMessage, message_id, populate_existing=True)
             if message is None or message.state == OutboxState.SENT:
                 db.session.commit()
+                counts["skipped"] += 1
                 continue
             message.attempts += 1
             try:
@@ -181,6 +191,8 @@ def deliver_messages(message_ids, *, final_attempt: bool = False, now: datetime 
                 db.session.commit()
                 counts["failed"] += 1
                 counts["errors"].append(f"{message.id}: {message.last_error}")
+                if _server_failure(exc):
+                    break
                 continue
             message.state, message.sent_at, message.last_error = OutboxState.SENT, utcnow(), None
             db.session.commit()
@@ -195,7 +207,7 @@ def deliver_job(message_ids: list[int], final_attempt: bool) -> None:
     """Fails (for the engine to retry, after its delay) if any message could not be sent; the retry sends only
     those: the others are marked sent."""
     counts = deliver_messages(message_ids, final_attempt=final_attempt)
-    if counts["failed"]:
+    if counts["failed"] or counts["sent"] + counts["skipped"] < len(message_ids):
         raise DeliveryFailed("; ".join(counts["errors"][:5]))
 
 

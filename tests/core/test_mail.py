@@ -169,9 +169,11 @@ def test_two_deliverers_of_one_message_send_it_once(app, mailbox, monkeypatch):
     assert message.state == OutboxState.SENT and message.attempts == 1
 
 
-def test_a_batch_goes_over_one_smtp_connection_and_a_failure_spares_the_others(app, mailbox, monkeypatch):
-    """Three messages, the second refused by the transport: the first and third are sent (one connection for
-    both… then a fresh one after the failure), the second keeps its error for the retry."""
+def test_a_message_refused_in_a_batch_spares_the_others(app, mailbox, monkeypatch):
+    """Three messages, the second refused by the server (its recipient): the first and third are sent, the
+    second keeps its error for the retry."""
+    import smtplib
+
     first, second, third = (make_outbox_message(recipient=f"{n}@example.gouv.fr") for n in ("a", "b", "c"))
     ids = [first.id, second.id, third.id]
     db.session.commit()
@@ -179,7 +181,7 @@ def test_a_batch_goes_over_one_smtp_connection_and_a_failure_spares_the_others(a
 
     def refuse_b(self, message):
         if message.recipient.startswith("b@"):
-            raise OSError("refused for the test")
+            raise smtplib.SMTPRecipientsRefused({message.recipient: (550, b"refused for the test")})
         return send(self, message)
 
     monkeypatch.setattr(mail._Sender, "send", refuse_b)
@@ -193,6 +195,19 @@ def test_a_batch_goes_over_one_smtp_connection_and_a_failure_spares_the_others(a
         mail.deliver_job(message_ids=ids, final_attempt=True)
     assert db.session.get(OutboxMessage, second.id, populate_existing=True).state == OutboxState.FAILED
     assert len(mailbox.messages) == 2  # the retry sent none of the others again
+
+
+def test_a_server_down_stops_the_batch_at_its_first_message(app, mailbox):
+    """Connection refused: the other messages are not tried (each would wait for the same failure); the job
+    fails and its retry takes them all."""
+    messages = [make_outbox_message() for _ in range(3)]
+    app.extensions["mail"].port = free_port()
+    counts = deliver_messages([m.id for m in messages])
+    assert (counts["sent"], counts["failed"]) == (0, 1)
+    db.session.expire_all()
+    assert [m.attempts for m in messages] == [1, 0, 0]
+    with pytest.raises(mail.DeliveryFailed):
+        mail.deliver_job(message_ids=[m.id for m in messages], final_attempt=False)
 
 
 def test_the_message_id_is_the_same_at_every_attempt(app, mailbox):
