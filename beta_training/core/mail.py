@@ -115,12 +115,17 @@ class _Sender:
     def __init__(self):
         self._connection = None
 
-    def send(self, message: OutboxMessage) -> None:
-        msg = _to_flask_mail(message)
+    @staticmethod
+    def prepare(message: OutboxMessage) -> tuple[int, Message]:
+        """What send() needs, read from the row now (after a commit, reading it would begin a transaction)."""
+        return message.id, _to_flask_mail(message)
+
+    def send(self, prepared: tuple[int, Message]) -> None:
+        message_id, msg = prepared
         if current_app.config["MAIL_DELIVERY"] == "files":
             folder = Path(current_app.config["MAIL_FILE_DIR"])
             folder.mkdir(parents=True, exist_ok=True)
-            (folder / f"{message.id:06d}.eml").write_bytes(msg.as_bytes())
+            (folder / f"{message_id:06d}.eml").write_bytes(msg.as_bytes())
             return
         if self._connection is None:
             self._connection = _TimedConnection(current_app.extensions["mail"]).__enter__()
@@ -153,12 +158,16 @@ class DeliveryFailed(Exception):
 def deliver_messages(message_ids, *, final_attempt: bool = False, now: datetime | None = None) -> dict:
     """Send the messages `message_ids` that are not sent yet, each at most once.
 
-    Each message is handled in its own transaction: its row is locked (SELECT … FOR UPDATE on PostgreSQL, the
-    write lock on SQLite), re-read, skipped if already sent, sent over SMTP, then marked sent, and the commit
-    releases the lock. A second deliverer of the same message (a retried job, `flask mail deliver`) waits for
-    the first one, then finds it sent. What remains: a deliverer that dies after the SMTP server accepted
-    the message and before the commit (a few milliseconds) leaves it unsent in the database, and its retry
-    sends it again. The Message-ID is the same both times (outbox id), for clients that spot duplicates.
+    PostgreSQL: each message is handled in its own transaction: its row is locked (SELECT … FOR UPDATE),
+    re-read, skipped if already sent, sent over SMTP, then marked sent, and the commit releases the lock. A
+    second deliverer of the same message (a retried job, `flask mail deliver`) waits for the first one, then
+    finds it sent. What remains: a deliverer that dies after the SMTP server accepted the message and before
+    the commit (a few milliseconds) leaves it unsent in the database, and its retry sends it again. The
+    Message-ID is the same both times (outbox id), for clients that spot duplicates.
+
+    SQLite has no row lock, only the database's write lock, which must not be held while an SMTP server takes
+    its time (every write of the site would wait): the message is claimed instead (its attempt counted, its
+    next attempt pushed back, committed), sent, then marked; a deliverer skips a message not due yet.
 
     A failure is recorded on the message (attempts, last error, when it is due again for `flask mail
     deliver`; FAILED on the final attempt or after MAIL_MAX_ATTEMPTS). A refusal of one message (a recipient,
@@ -167,33 +176,47 @@ def deliver_messages(message_ids, *, final_attempt: bool = False, now: datetime 
     """
     from beta_training.core.db import lock_for_update  # core.db imports this module
 
+    now = now or utcnow()
+    row_locks = db.session.get_bind().dialect.name == "postgresql"
+
+    def locked(message_id):
+        lock_for_update(OutboxMessage, message_id)
+        return db.session.get(OutboxMessage, message_id, populate_existing=True)
+
     counts = {"sent": 0, "failed": 0, "skipped": 0, "errors": []}
     sender = _Sender()
     try:
         for message_id in message_ids:
-            lock_for_update(OutboxMessage, message_id)
-            message = db.session.get(OutboxMessage, message_id, populate_existing=True)
-            if message is None or message.state == OutboxState.SENT:
+            message = locked(message_id)
+            in_flight = not row_locks and message is not None and (
+                message.state == OutboxState.PENDING and message.next_attempt_at > now)  # claimed, or not due
+            if message is None or message.state == OutboxState.SENT or in_flight:
                 db.session.commit()
                 counts["skipped"] += 1
                 continue
             message.attempts += 1
+            message.state = OutboxState.PENDING
+            message.next_attempt_at = now + _retry_delay(message.attempts)
+            prepared = sender.prepare(message)
+            if not row_locks:
+                db.session.commit()  # claimed: the database's write lock is released before SMTP
             try:
-                sender.send(message)
+                sender.send(prepared)
             except Exception as exc:  # any transport error: recorded, tried again later
-                log.warning("delivery of outbox message %s failed: %s", message.id, exc)
+                log.warning("delivery of outbox message %s failed: %s", message_id, exc)
+                message = message if row_locks else locked(message_id)
                 message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-                message.next_attempt_at = (now or utcnow()) + _retry_delay(message.attempts)
                 if final_attempt or message.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
                     message.state = OutboxState.FAILED
                 else:
                     message.state = OutboxState.PENDING
                 db.session.commit()
                 counts["failed"] += 1
-                counts["errors"].append(f"{message.id}: {message.last_error}")
+                counts["errors"].append(f"{message_id}: {message.last_error}")
                 if _server_failure(exc):
                     break
                 continue
+            message = message if row_locks else locked(message_id)
             message.state, message.sent_at, message.last_error = OutboxState.SENT, utcnow(), None
             db.session.commit()
             counts["sent"] += 1

@@ -145,9 +145,9 @@ def test_two_deliverers_of_one_message_send_it_once(app, mailbox, monkeypatch):
     db.session.commit()
     send = mail._Sender.send
 
-    def slow_send(self, message):
+    def slow_send(self, prepared):
         time.sleep(0.3)
-        return send(self, message)
+        return send(self, prepared)
 
     monkeypatch.setattr(mail._Sender, "send", slow_send)
     barrier = threading.Barrier(2)
@@ -179,10 +179,11 @@ def test_a_message_refused_in_a_batch_spares_the_others(app, mailbox, monkeypatc
     db.session.commit()
     send = mail._Sender.send
 
-    def refuse_b(self, message):
-        if message.recipient.startswith("b@"):
-            raise smtplib.SMTPRecipientsRefused({message.recipient: (550, b"refused for the test")})
-        return send(self, message)
+    def refuse_b(self, prepared):
+        [recipient] = prepared[1].recipients
+        if recipient.startswith("b@"):
+            raise smtplib.SMTPRecipientsRefused({recipient: (550, b"refused for the test")})
+        return send(self, prepared)
 
     monkeypatch.setattr(mail._Sender, "send", refuse_b)
     counts = deliver_messages(ids)
@@ -191,6 +192,8 @@ def test_a_message_refused_in_a_batch_spares_the_others(app, mailbox, monkeypatc
     db.session.expire_all()
     assert [db.session.get(OutboxMessage, i).state for i in ids] == [OutboxState.SENT, OutboxState.PENDING, OutboxState.SENT]
     assert "refused for the test" in db.session.get(OutboxMessage, second.id).last_error
+    db.session.execute(sa.update(OutboxMessage).values(next_attempt_at=utcnow()))  # its retry is due
+    db.session.commit()
     with pytest.raises(mail.DeliveryFailed):  # as a job, it fails: the engine retries it later
         mail.deliver_job(message_ids=ids, final_attempt=True)
     assert db.session.get(OutboxMessage, second.id, populate_existing=True).state == OutboxState.FAILED
