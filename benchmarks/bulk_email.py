@@ -51,7 +51,7 @@ def main():
     name = "beta_training_bench_bulk_email"
     database_url = stack.create_database(server, name)
     smtp = stack.SmtpServer().start()
-    deployed = stack.Stack(database_url, smtp.port, Path(tempfile.mkdtemp(prefix="bench-bulk-")))
+    deployed = stack.Stack(database_url, smtp.port, Path(tempfile.mkdtemp(prefix="bench-bulk-")), MAIL_TIMEOUT="10")
     try:
         deployed.release()
         host = deployed.web("web", workers=2, threads=4)
