@@ -102,7 +102,8 @@ class SmtpServer:
     def start(self):
         from aiosmtpd.controller import Controller
 
-        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        # server_hostname given: otherwise aiosmtpd looks up the machine's FQDN for each connection, blocking its loop.
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port, server_hostname="localhost")
         self._controller.start()
         self._released = asyncio.Event()  # bound to the controller's loop at its first use
         return self
