@@ -1,6 +1,6 @@
-"""`flask` commands: demo data, users and roles, mail delivery (cron-able)."""
+"""`flask` commands: demo data, users and roles, the worker, mail delivery and the periodic jobs run by hand
+(or from cron where no worker runs)."""
 
-from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -9,7 +9,9 @@ from flask.cli import AppGroup
 
 from beta_training.accounts import services as accounts
 from beta_training.accounts.models import Role
+from beta_training import schedule  # noqa: F401 — registers the periodic jobs (worker, admins' page)
 from beta_training.core import db as core_db
+from beta_training.core import jobs
 from beta_training.core.mail import deliver_pending
 
 users_cli = AppGroup("users", help="Comptes et rôles.")
@@ -70,10 +72,20 @@ def create_admin_command(email, first_name, last_name, password):
     click.echo(f"{user.email} is an admin.")
 
 
+@click.command("worker")
+def worker_command():
+    """Run a worker (Procfile `worker`): the mail and the periodic jobs, until SIGTERM. Start one or more."""
+    try:
+        jobs.run_worker(current_app._get_current_object())
+    except RuntimeError as error:
+        raise click.ClickException(str(error)) from error
+
+
 @mail_cli.command("deliver")
 @click.option("--retry-failed", is_flag=True, help="Also retry messages that exhausted their attempts.")
+@core_db.writes
 def deliver_command(retry_failed):
-    """Deliver the pending messages that are due (run it from cron every minute)."""
+    """Deliver the pending messages that are due (cron every minute, where no worker runs)."""
     counts = deliver_pending(retry_failed=retry_failed)
     click.echo(f"sent: {counts['sent']}, failed: {counts['failed']}")
 
@@ -87,23 +99,14 @@ def external_urls():
 @core_db.writes
 def expire_offers_command():
     """Expire offers past their deadline and offer the seats to the waiting list (idempotent, cron)."""
-    from beta_training.cohorts.services import expire_offers
-
-    with external_urls():
-        expired = expire_offers()
-        core_db.commit()
-    click.echo(f"expired offers: {expired}")
+    click.echo(f"expired offers: {jobs.run_now('cohorts.expire_offers')}")
 
 
 @cohorts_cli.command("send-reminders")
 @core_db.writes
 def send_reminders_command():
     """Offers expiring within 48 h, sessions starting within 3 days: one reminder each (cron)."""
-    from beta_training.cohorts.services import send_reminders
-
-    with external_urls():
-        counts = send_reminders()
-        core_db.commit()
+    counts = jobs.run_now("cohorts.send_reminders")
     click.echo(f"offer reminders: {counts['offers']}, session reminders: {counts['sessions']}")
 
 
@@ -142,40 +145,21 @@ def export_course_command(slug, path):
 @core_db.writes
 def remind_sheets_command():
     """Tell trainers about sheets waiting for review more than 48 h (each sheet once; cron)."""
-    from beta_training.sheets.services import remind_waiting_sheets
-
-    with external_urls():
-        count = remind_waiting_sheets()
-        core_db.commit()
-    click.echo(f"sheets waiting over 48 h: {count}")
+    click.echo(f"sheets waiting over 48 h: {jobs.run_now('sheets.remind')}")
 
 
 @sheets_cli.command("roadmap-reminders")
 @core_db.writes
 def roadmap_reminders_command():
     """Ask authors of approved sheets to update their roadmap at +1, +3 and +6 months (idempotent; cron)."""
-    from beta_training.sheets.services import send_roadmap_reminders
-
-    with external_urls():
-        count = send_roadmap_reminders()
-        core_db.commit()
-    click.echo(f"roadmap reminders: {count}")
-
-
-def _notify_grace() -> timedelta:
-    return timedelta(seconds=current_app.config["FORUM_NOTIFY_GRACE_SECONDS"])
+    click.echo(f"roadmap reminders: {jobs.run_now('sheets.roadmap_reminders')}")
 
 
 @forum_cli.command("send-notifications")
 def send_notifications_command():
     """Email each new post to the people who want each message, once its grace period is over (cron, every
     minute). Idempotent: never two emails for one post, even from two runs at once."""
-    from beta_training.forum.services import send_notifications
-
-    with external_urls():
-        count = send_notifications(grace=_notify_grace())
-        core_db.commit()
-    click.echo(f"forum notifications: {count}")
+    click.echo(f"forum notifications: {jobs.run_now('forum.send_notifications')}")
 
 
 @forum_cli.command("send-digests")
@@ -183,17 +167,13 @@ def send_notifications_command():
 def send_digests_command():
     """One email per person choosing the daily digest, with the posts not yet emailed (cron, daily).
     Idempotent: a post is never in two digests."""
-    from beta_training.forum.services import send_digests
-
-    with external_urls():
-        count = send_digests(grace=_notify_grace())
-        core_db.commit()
-    click.echo(f"forum digests: {count}")
+    click.echo(f"forum digests: {jobs.run_now('forum.send_digests')}")
 
 
 def register_commands(app) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(users_cli)
+    app.cli.add_command(worker_command)
     app.cli.add_command(mail_cli)
     app.cli.add_command(cohorts_cli)
     app.cli.add_command(courses_cli)

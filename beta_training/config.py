@@ -1,5 +1,6 @@
 """Configuration classes. Production reads everything secret from the environment."""
 
+import json
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -92,6 +93,19 @@ class Config:
     # Seconds an SMTP connection may wait for the server (connect, each reply): a silent server fails the
     # attempt, which is retried later, instead of holding a delivery thread forever.
     MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "10"))
+
+    # Background jobs (core/jobs.py): "procrastinate", a queue in PostgreSQL run by the `worker` process, or
+    # "in-process", a thread of the web process after each commit (SQLite, `make run`: no worker, cron).
+    JOBS = os.environ.get("JOBS") or ("procrastinate" if SQLALCHEMY_DATABASE_URI.startswith("postgresql") else "in-process")
+    # Seconds before each retry of a failed job (one more attempt than delays), then it waits for an admin.
+    JOB_RETRY_DELAYS = tuple(int(s) for s in os.environ.get("JOB_RETRY_DELAYS", "60,300,900,3600,10800,21600,43200").split(","))
+    JOB_CONCURRENCY = int(os.environ.get("JOB_CONCURRENCY", "4"))  # jobs one worker runs at once (threads)
+    # A worker writes its heartbeat every JOB_HEARTBEAT_SECONDS; one silent for JOB_STALLED_AFTER_SECONDS is
+    # dead (SIGKILL, machine lost), and the jobs it held run again.
+    JOB_HEARTBEAT_SECONDS = float(os.environ.get("JOB_HEARTBEAT_SECONDS", "10"))
+    JOB_STALLED_AFTER_SECONDS = float(os.environ.get("JOB_STALLED_AFTER_SECONDS", "60"))
+    # {job name: cron (UTC)} over the defaults of beta_training/schedule.py, e.g. {"cohorts.send_reminders": "0 6 * * *"}
+    JOB_SCHEDULES = json.loads(os.environ.get("JOB_SCHEDULES") or "{}")
 
     # Shared by every process and instance when Redis is there (REDIS_URL); memory:// is one process's own.
     REDIS_URL = _first_env("REDIS_URL", "SCALINGO_REDIS_URL")
@@ -229,6 +243,7 @@ class TestConfig(DevConfig):
     TRUSTED_HOSTS = None
     PROXY_FIX_X_FOR = PROXY_FIX_X_PROTO = PROXY_FIX_X_HOST = PROXY_FIX_X_PORT = PROXY_FIX_X_PREFIX = 0
     WEB_CONCURRENCY = WEB_INSTANCES = 1
+    JOBS = "in-process"  # on PostgreSQL too: tests/core/test_jobs.py and tests/deployment/ run the worker
 
 
 CONFIGS = {"production": Config, "development": DevConfig, "testing": TestConfig}

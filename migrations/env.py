@@ -45,9 +45,10 @@ def render_item(type_, obj, autogen_context):
 
 
 def include_name(name, type_, parent_names):
+    from beta_training.core.jobs import is_job_queue_object
     from beta_training.forum.search import is_managed_outside_models
 
-    return not is_managed_outside_models(name, type_)
+    return not is_managed_outside_models(name, type_) and not is_job_queue_object(name, type_)
 
 
 def get_metadata():

@@ -327,6 +327,8 @@ get("/admin/utilisateurs/<int:user_id>", "/admin/utilisateurs/{user}", admins())
 post("/admin/utilisateurs/<int:user_id>/roles", from_scenario("/admin/utilisateurs/<int:user_id>/roles"), admins(302))
 post("/admin/utilisateurs/<int:user_id>/roles/<role>/retirer",
      from_scenario("/admin/utilisateurs/<int:user_id>/roles/<role>/retirer", "trainer"), admins(302))
+get("/admin/taches", "/admin/taches", admins())
+post("/admin/taches/<int:job_id>/relancer", from_scenario("/admin/taches/<int:job_id>/relancer"), admins(302))
 # The outbox pages exist in development only (MAIL_OUTBOX_PAGE, on for this module).
 get("/admin/courriels", "/admin/courriels", admins())
 get("/admin/courriels/<int:message_id>", "/admin/courriels/{message}", admins())

@@ -150,6 +150,22 @@ for _role in Role:
     scenario("/admin/utilisateurs/<int:user_id>/roles/<role>/retirer", _role.value)(lambda role=_role: _revoke(role))
 
 
+@scenario("/admin/taches/<int:job_id>/relancer")
+def retry_failed_job():
+    """A job of the queue that gave up (the queue exists on PostgreSQL only: SQLite runs jobs in-process)."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        pytest.skip("no job queue on SQLite: jobs run in the web process, there is no failed job to relaunch")
+    job_id = db.session.scalar(sa.text(
+        "INSERT INTO procrastinate_jobs (queue_name, task_name, args, status, attempts)"
+        " VALUES ('default', 'mail.deliver', '{\"message_ids\": []}', 'failed', 8) RETURNING id"
+    ))
+
+    def status():
+        return {"job status": db.session.scalar(sa.text("SELECT status FROM procrastinate_jobs WHERE id = :id"), {"id": job_id})}
+
+    return Prepared(admin(), f"/admin/taches/{job_id}/relancer", watch=status)
+
+
 @scenario("/compte/confirmation/renvoyer")
 def resend_confirmation():
     user = learner(confirmed=False)

@@ -11,6 +11,7 @@ from flask_migrate import downgrade, upgrade
 
 from beta_training import create_app
 from beta_training.config import TestConfig
+from beta_training.core.jobs import is_job_queue_object
 from beta_training.extensions import db
 from beta_training.forum.search import is_managed_outside_models
 from tests.conftest import POSTGRES_URL, is_postgres
@@ -38,7 +39,7 @@ def _app_for(url):
 
 
 def include_name(name, type_, parent_names):
-    return not is_managed_outside_models(name, type_)  # as migrations/env.py does
+    return not is_managed_outside_models(name, type_) and not is_job_queue_object(name, type_)  # as migrations/env.py does
 
 
 def _schema_diff():

@@ -1,5 +1,5 @@
-"""Transaction edge: commit, then hand the mail the transaction wrote to the outbox to the background
-deliverer; how SQLite and PostgreSQL transactions begin and wait for each other."""
+"""Transaction edge: commit with the jobs the transaction asked for (the delivery of the mail it wrote to the
+outbox); how SQLite and PostgreSQL transactions begin and wait for each other."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -9,7 +9,8 @@ from functools import wraps
 import sqlalchemy as sa
 from flask import has_request_context, request
 
-from beta_training.core.mail import OUTBOX_IDS_KEY, deliver_after_commit
+from beta_training.core import jobs
+from beta_training.core.mail import OUTBOX_IDS_KEY, defer_delivery
 from beta_training.core.models import paris_day_of_stored_utc
 from beta_training.extensions import db
 
@@ -20,22 +21,27 @@ _intent: ContextVar[bool | None] = ContextVar("beta_training_write_intent", defa
 
 
 def commit() -> None:
-    """Commit the request's unit of work, then have the mail it queued delivered (never before, and never
-    while the request waits: SMTP happens in the background)."""
+    """Commit the request's unit of work with the jobs that deliver the mail it queued: written in this very
+    transaction (Procrastinate), or run by a background thread once it is committed (in-process). Never
+    before the commit, and never while the request waits: SMTP happens in the worker."""
     session = db.session()
     queued = list(session.info.pop(OUTBOX_IDS_KEY, []))
     try:
+        if queued:
+            defer_delivery(queued)
+        after_commit = jobs.take_after_commit(session)
         session.commit()
     except Exception:
+        session.info.pop(jobs.AFTER_COMMIT_KEY, None)
         session.rollback()
         raise
-    if queued:
-        deliver_after_commit(queued)
+    jobs.run_after_commit(after_commit)
 
 
 def rollback() -> None:
     session = db.session()
     session.info.pop(OUTBOX_IDS_KEY, None)
+    session.info.pop(jobs.AFTER_COMMIT_KEY, None)
     session.rollback()
 
 

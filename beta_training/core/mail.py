@@ -1,20 +1,20 @@
-"""Transactional outbox: queue_email() writes a row; after commit, deliver_after_commit() hands it to a background
-thread, so no request ever waits on SMTP; deliver_pending() sends (and `flask mail deliver` retries) what is due."""
+"""Transactional outbox: queue_email() writes a row in the transaction of the change that causes it; at commit,
+core.db.commit() defers the job that delivers it (core.jobs: the worker, or a thread after the commit), so no
+request ever waits on SMTP. deliver_messages() sends each message once, under its row lock."""
 
 import base64
 import logging
-import os
 import smtplib
-import threading
-from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import datetime, timedelta
 from email import policy
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import Flask, current_app, render_template
+from flask import current_app, render_template
+from flask_babel import lazy_gettext as _l
 from flask_mail import Connection, Message
 
+from beta_training.core import jobs
 from beta_training.core.models import OutboxMessage, OutboxState, utcnow
 from beta_training.extensions import db
 
@@ -99,6 +99,9 @@ def _to_flask_mail(message: OutboxMessage) -> Message:
         sender=current_app.config["MAIL_DEFAULT_SENDER"],
         extra_headers={**(message.headers or {}), "X-Beta-Training-Outbox-Id": str(message.id)},
     )
+    # The same Message-ID at every attempt: a message sent twice (see deliver_messages) is one to a client.
+    domain = current_app.config["MAIL_DEFAULT_SENDER"].rsplit("@", 1)[-1].strip(" >") or "localhost"
+    msg.msgId = f"<outbox-{message.id}@{domain}>"
     for attachment in message.attachments or ():
         msg.attach(
             attachment["filename"], attachment["content_type"], base64.b64decode(attachment["data"])
@@ -106,146 +109,157 @@ def _to_flask_mail(message: OutboxMessage) -> Message:
     return msg
 
 
-def _send(message: OutboxMessage) -> None:
-    msg = _to_flask_mail(message)
-    if current_app.config["MAIL_DELIVERY"] == "files":
-        folder = Path(current_app.config["MAIL_FILE_DIR"])
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"{message.id:06d}.eml").write_bytes(msg.as_bytes())
-    else:
-        with _TimedConnection(current_app.extensions["mail"]) as connection:
-            connection.send(msg)
+class _Sender:
+    """One SMTP connection for a batch of messages, opened at the first one (or .eml files in development)."""
+
+    def __init__(self):
+        self._connection = None
+
+    @staticmethod
+    def prepare(message: OutboxMessage) -> tuple[int, Message]:
+        """What send() needs, read from the row now (after a commit, reading it would begin a transaction)."""
+        return message.id, _to_flask_mail(message)
+
+    def send(self, prepared: tuple[int, Message]) -> None:
+        message_id, msg = prepared
+        if current_app.config["MAIL_DELIVERY"] == "files":
+            folder = Path(current_app.config["MAIL_FILE_DIR"])
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / f"{message_id:06d}.eml").write_bytes(msg.as_bytes())
+            return
+        if self._connection is None:
+            self._connection = _TimedConnection(current_app.extensions["mail"]).__enter__()
+        try:
+            self._connection.send(msg)
+        except Exception:
+            self.close()  # the next message starts on a fresh connection
+            raise
+
+    def close(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            try:
+                connection.__exit__(None, None, None)
+            except Exception:  # QUIT to a server gone away: nothing left to do
+                pass
 
 
-def claim_message(message_id: int, seen_attempts: int, states, now: datetime) -> OutboxMessage | None:
-    """Take a message for one attempt; None if another deliverer took it since we read it.
+def _server_failure(error: Exception) -> bool:
+    """The SMTP server failed (not one message): connection refused or lost, no answer in time."""
+    if isinstance(error, (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError)):
+        return True
+    return isinstance(error, OSError) and not isinstance(error, smtplib.SMTPException)
 
-    The transaction starts with the write (SQLite then waits for the write lock instead of failing),
-    and the claimed row is read inside it.
+
+class DeliveryFailed(Exception):
+    """Some messages of a batch could not be sent: the job fails, and its retry sends only those."""
+
+
+def deliver_messages(message_ids, *, final_attempt: bool = False, now: datetime | None = None) -> dict:
+    """Send the messages `message_ids` that are not sent yet, each at most once.
+
+    PostgreSQL: each message is handled in its own transaction: its row is locked (SELECT … FOR UPDATE),
+    re-read, skipped if already sent, sent over SMTP, then marked sent, and the commit releases the lock. A
+    second deliverer of the same message (a retried job, `flask mail deliver`) waits for the first one, then
+    finds it sent. What remains: a deliverer that dies after the SMTP server accepted the message and before
+    the commit (a few milliseconds) leaves it unsent in the database, and its retry sends it again. The
+    Message-ID is the same both times (outbox id), for clients that spot duplicates.
+
+    SQLite has no row lock, only the database's write lock, which must not be held while an SMTP server takes
+    its time (every write of the site would wait): the message is claimed instead (its attempt counted, its
+    next attempt pushed back, committed), sent, then marked; a deliverer skips a message not due yet.
+
+    A failure is recorded on the message (attempts, last error, when it is due again for `flask mail
+    deliver`; FAILED on the final attempt or after MAIL_MAX_ATTEMPTS). A refusal of one message (a recipient,
+    its content) does not stop the others; a failure of the server itself (refused, silent past MAIL_TIMEOUT,
+    gone) does: the rest of the batch waits for the retry instead of each waiting for the same timeout.
     """
-    claim = db.session.execute(
-        sa.update(OutboxMessage)
-        .where(
-            OutboxMessage.id == message_id,
-            OutboxMessage.attempts == seen_attempts,
-            OutboxMessage.state.in_(states),
-        )
-        .values(
-            attempts=seen_attempts + 1,
-            state=OutboxState.PENDING,
-            next_attempt_at=now + _retry_delay(seen_attempts + 1),
-        )
-    )
-    snapshot = None
-    if claim.rowcount == 1:
-        # A plain copy (never added to the session): sending it reads nothing more from the database.
-        row = db.session.get(OutboxMessage, message_id, populate_existing=True)
-        snapshot = OutboxMessage(**{column.key: getattr(row, column.key) for column in sa.inspect(OutboxMessage).column_attrs})
-    db.session.commit()
-    return snapshot
+    from beta_training.core.db import lock_for_update  # core.db imports this module
+
+    now = now or utcnow()
+    row_locks = db.session.get_bind().dialect.name == "postgresql"
+
+    def locked(message_id):
+        lock_for_update(OutboxMessage, message_id)
+        return db.session.get(OutboxMessage, message_id, populate_existing=True)
+
+    counts = {"sent": 0, "failed": 0, "skipped": 0, "errors": []}
+    sender = _Sender()
+    try:
+        for message_id in message_ids:
+            message = locked(message_id)
+            in_flight = not row_locks and message is not None and (
+                message.state == OutboxState.PENDING and message.next_attempt_at > now)  # claimed, or not due
+            if message is None or message.state == OutboxState.SENT or in_flight:
+                db.session.commit()
+                counts["skipped"] += 1
+                continue
+            message.attempts += 1
+            message.state = OutboxState.PENDING
+            message.next_attempt_at = now + _retry_delay(message.attempts)
+            prepared = sender.prepare(message)
+            if not row_locks:
+                db.session.commit()  # claimed: the database's write lock is released before SMTP
+            try:
+                sender.send(prepared)
+            except Exception as exc:  # any transport error: recorded, tried again later
+                log.warning("delivery of outbox message %s failed: %s", message_id, exc)
+                message = message if row_locks else locked(message_id)
+                message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+                if final_attempt or message.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
+                    message.state = OutboxState.FAILED
+                else:
+                    message.state = OutboxState.PENDING
+                db.session.commit()
+                counts["failed"] += 1
+                counts["errors"].append(f"{message_id}: {message.last_error}")
+                if _server_failure(exc):
+                    break
+                continue
+            message = message if row_locks else locked(message_id)
+            message.state, message.sent_at, message.last_error = OutboxState.SENT, utcnow(), None
+            db.session.commit()
+            counts["sent"] += 1
+    finally:
+        sender.close()
+    return counts
 
 
-def _record_outcome(message: OutboxMessage, error: Exception | None) -> None:
-    """One UPDATE (a write-first transaction) with the outcome of an attempt."""
-    if error is None:
-        values = {"state": OutboxState.SENT, "sent_at": utcnow(), "last_error": None}
-    else:
-        values = {"last_error": f"{type(error).__name__}: {error}"[:2000]}
-        if message.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
-            values["state"] = OutboxState.FAILED
-    db.session.execute(sa.update(OutboxMessage).where(OutboxMessage.id == message.id).values(**values))
-    db.session.commit()
+@jobs.job("mail.deliver", label=_l("Envoi de courriels"))
+def deliver_job(message_ids: list[int], final_attempt: bool) -> None:
+    """Fails (for the engine to retry, after its delay) if any message could not be sent; the retry sends only
+    those: the others are marked sent."""
+    counts = deliver_messages(message_ids, final_attempt=final_attempt)
+    if counts["failed"] or counts["sent"] + counts["skipped"] < len(message_ids):
+        raise DeliveryFailed("; ".join(counts["errors"][:5]))
+
+
+# Messages per delivery job: a bulk email of 10,000 is 200 jobs the workers share, each on one SMTP connection.
+BATCH = 50
+
+
+def defer_delivery(message_ids: list[int]) -> None:
+    """The jobs that deliver these messages, in the current transaction (called by core.db.commit)."""
+    for start in range(0, len(message_ids), BATCH):
+        jobs.defer("mail.deliver", message_ids=message_ids[start:start + BATCH])
 
 
 def deliver_pending(ids=None, now: datetime | None = None, retry_failed: bool = False) -> dict:
-    """Send the due messages (or just `ids`).
-
-    Each message is first claimed by a conditional UPDATE that bumps its attempt count and pushes its
-    next attempt into the future, then committed: two deliverers (the background delivery after the commit
-    that queued it, and the cron command) never send the same message twice, and a crash mid-send leaves it
-    to be retried.
-    """
+    """Send the messages that are due (`flask mail deliver`, cron, where no worker runs): pending ones whose
+    next attempt has come, and with `retry_failed` those that gave up too."""
     now = now or utcnow()
     states = [OutboxState.PENDING, OutboxState.FAILED] if retry_failed else [OutboxState.PENDING]
-    query = (
-        sa.select(OutboxMessage.id, OutboxMessage.attempts)
-        .where(OutboxMessage.state.in_(states))
-        .order_by(OutboxMessage.id)
-    )
+    query = sa.select(OutboxMessage.id).where(OutboxMessage.state.in_(states)).order_by(OutboxMessage.id)
     if ids is not None:
         query = query.where(OutboxMessage.id.in_(ids))
     if not retry_failed:
         query = query.where(OutboxMessage.next_attempt_at <= now)
-    due = db.session.execute(query).all()
-    db.session.commit()  # end the read: each claim below starts its own write transaction
-    counts = {"sent": 0, "failed": 0}
-    for message_id, seen_attempts in due:
-        message = claim_message(message_id, seen_attempts, states, now)
-        if message is None:
-            continue  # another deliverer took it
-        try:
-            _send(message)
-        except Exception as exc:  # any transport error: keep the message, try again later
-            log.warning("delivery of outbox message %s failed: %s", message.id, exc)
-            _record_outcome(message, exc)
-            counts["failed"] += 1
-        else:
-            _record_outcome(message, None)
-            counts["sent"] += 1
-    return counts
-
-
-# --- After commit: delivery beside the request --------------------------------------------------------------
-
-
-class _BackgroundDelivery:
-    """A small pool of threads per process that delivers what a transaction queued, once it is committed: the
-    request answers at once whatever the SMTP server does. A message whose delivery fails (or whose process
-    dies) stays in the outbox, due again later, for `flask mail deliver` (cron) to retry."""
-
-    def __init__(self, workers: int = 2):
-        self._workers = workers
-        self._lock = threading.Lock()
-        self._executor: ThreadPoolExecutor | None = None
-        self._pid: int | None = None
-        self._pending: set[Future] = set()
-
-    def submit(self, app: Flask, ids: list[int]) -> None:
-        with self._lock:
-            if self._executor is None or self._pid != os.getpid():  # threads do not survive a fork (gunicorn)
-                self._executor = ThreadPoolExecutor(self._workers, thread_name_prefix="outbox")
-                self._pid, self._pending = os.getpid(), set()
-            future = self._executor.submit(_deliver_in_app, app, ids)
-            self._pending.add(future)
-        future.add_done_callback(self._done)
-
-    def _done(self, future: Future) -> None:
-        with self._lock:
-            self._pending.discard(future)
-
-    def drain(self, timeout: float | None = None) -> bool:
-        """Wait until what was handed over so far is delivered (or has failed); False on timeout."""
-        with self._lock:
-            pending = set(self._pending)
-        return not wait(pending, timeout).not_done
-
-
-def _deliver_in_app(app: Flask, ids: list[int]) -> None:
-    with app.app_context():  # its own context, hence its own database session
-        try:
-            deliver_pending(ids=ids)
-        except Exception:  # the messages stay in the outbox: the cron run retries them
-            log.exception("background delivery of outbox messages %s failed", ids)
-
-
-_background = _BackgroundDelivery()
-
-
-def deliver_after_commit(ids: list[int]) -> None:
-    """Hand committed messages to the background deliverer (called by core.db.commit)."""
-    _background.submit(current_app._get_current_object(), list(ids))
+    due = list(db.session.scalars(query))
+    db.session.commit()  # end the read: each message is then handled in its own write transaction
+    counts = deliver_messages(due, now=now)
+    return {"sent": counts["sent"], "failed": counts["failed"]}
 
 
 def drain_deliveries(timeout: float | None = None) -> bool:
-    """Wait for the background deliveries handed over so far (tests, and whoever must see them done)."""
-    return _background.drain(timeout)
+    """Wait for the in-process jobs handed over so far (tests, and whoever must see them done)."""
+    return jobs.drain(timeout)

@@ -1,10 +1,15 @@
-"""Development outbox pages (MAIL_OUTBOX_PAGE): the emails the app wrote, readable by an admin; /healthz."""
+"""Core pages: /healthz for the platform; for admins, the jobs that failed (with « Relancer ») and, in
+development, the outbox (MAIL_OUTBOX_PAGE): the emails the app wrote."""
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, jsonify, render_template
+from flask import Blueprint, abort, current_app, jsonify, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
 
-from beta_training.core import health
+from beta_training.core import health, jobs
+from beta_training.core.actions import confirmed_action
 from beta_training.core.auth import role_required
+from beta_training.core.forms import ConfirmForm
 from beta_training.core.models import OutboxMessage
 from beta_training.extensions import db
 
@@ -45,3 +50,26 @@ def healthz():
     response.status_code = 200 if healthy else 503
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.get("/admin/taches")
+@role_required("admin")
+def list_failed_jobs():
+    failed = jobs.failed_jobs()
+    message_ids = {i for job in failed for i in job.kwargs.get("message_ids", ())}
+    messages = {m.id: m for m in db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.id.in_(message_ids)))}
+    return render_template("core/list_failed_jobs.html", failed=failed, messages=messages, form=ConfirmForm(),
+                           has_queue=jobs.has_jobs_table(), engine=current_app.config["JOBS"])
+
+
+@bp.post("/admin/taches/<int:job_id>/relancer")
+@role_required("admin")
+def retry_failed_job(job_id):
+    if not jobs.has_jobs_table() or not jobs.job_exists(job_id):
+        abort(404)
+    return confirmed_action(lambda: jobs.can_manage_jobs(current_user),
+                            lambda: jobs.retry_failed_job(job_id),
+                            to=url_for("core.list_failed_jobs"),
+                            done=lambda retried: _("La tâche n° %(id)s est relancée : un worker la reprend dans un instant.",
+                                                   id=job_id) if retried
+                            else _("La tâche n° %(id)s n’est plus en échec : elle a déjà été relancée.", id=job_id))

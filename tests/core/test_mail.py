@@ -2,11 +2,13 @@
 
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 from flask import render_template_string
 
 from beta_training.core import db as core_db
-from beta_training.core.mail import claim_message, deliver_pending, drain_deliveries, queue_email
+from beta_training.core import mail
+from beta_training.core.mail import deliver_messages, deliver_pending, drain_deliveries, queue_email
 from beta_training.core.models import OutboxMessage, OutboxState, utcnow
 from beta_training.extensions import db
 from tests.conftest import free_port, html_part, text_part
@@ -133,14 +135,89 @@ def test_gives_up_after_max_attempts_and_can_be_retried(app, mailbox):
     assert len(mailbox.wait_for(1)) == 1
 
 
-def test_two_deliverers_cannot_claim_the_same_attempt(app):
+def test_two_deliverers_of_one_message_send_it_once(app, mailbox, monkeypatch):
+    """A retried job and `flask mail deliver` at the same instant: the second waits on the row lock held through
+    the SMTP exchange, then finds the message sent. Sending is slowed so both are surely in at once."""
+    import threading
+    import time
+
+    message_id = make_outbox_message().id
+    db.session.commit()
+    send = mail._Sender.send
+
+    def slow_send(self, prepared):
+        time.sleep(0.3)
+        return send(self, prepared)
+
+    monkeypatch.setattr(mail._Sender, "send", slow_send)
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def deliver():
+        with app.app_context():
+            barrier.wait(timeout=10)
+            outcomes.append(deliver_messages([message_id])["sent"])
+
+    threads = [threading.Thread(target=deliver) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(outcomes) == [0, 1]
+    assert len(mailbox.messages) == 1  # each send returned after the server's answer: nothing is in flight
+    message = db.session.get(OutboxMessage, message_id, populate_existing=True)
+    assert message.state == OutboxState.SENT and message.attempts == 1
+
+
+def test_a_message_refused_in_a_batch_spares_the_others(app, mailbox, monkeypatch):
+    """Three messages, the second refused by the server (its recipient): the first and third are sent, the
+    second keeps its error for the retry."""
+    import smtplib
+
+    first, second, third = (make_outbox_message(recipient=f"{n}@example.gouv.fr") for n in ("a", "b", "c"))
+    ids = [first.id, second.id, third.id]
+    db.session.commit()
+    send = mail._Sender.send
+
+    def refuse_b(self, prepared):
+        [recipient] = prepared[1].recipients
+        if recipient.startswith("b@"):
+            raise smtplib.SMTPRecipientsRefused({recipient: (550, b"refused for the test")})
+        return send(self, prepared)
+
+    monkeypatch.setattr(mail._Sender, "send", refuse_b)
+    counts = deliver_messages(ids)
+    assert (counts["sent"], counts["failed"]) == (2, 1)
+    assert sorted(m["To"] for m in mailbox.wait_for(2)) == ["a@example.gouv.fr", "c@example.gouv.fr"]
+    db.session.expire_all()
+    assert [db.session.get(OutboxMessage, i).state for i in ids] == [OutboxState.SENT, OutboxState.PENDING, OutboxState.SENT]
+    assert "refused for the test" in db.session.get(OutboxMessage, second.id).last_error
+    db.session.execute(sa.update(OutboxMessage).values(next_attempt_at=utcnow()))  # its retry is due
+    db.session.commit()
+    with pytest.raises(mail.DeliveryFailed):  # as a job, it fails: the engine retries it later
+        mail.deliver_job(message_ids=ids, final_attempt=True)
+    assert db.session.get(OutboxMessage, second.id, populate_existing=True).state == OutboxState.FAILED
+    assert len(mailbox.messages) == 2  # the retry sent none of the others again
+
+
+def test_a_server_down_stops_the_batch_at_its_first_message(app, mailbox):
+    """Connection refused: the other messages are not tried (each would wait for the same failure); the job
+    fails and its retry takes them all."""
+    messages = [make_outbox_message() for _ in range(3)]
+    app.extensions["mail"].port = free_port()
+    counts = deliver_messages([m.id for m in messages])
+    assert (counts["sent"], counts["failed"]) == (0, 1)
+    db.session.expire_all()
+    assert [m.attempts for m in messages] == [1, 0, 0]
+    with pytest.raises(mail.DeliveryFailed):
+        mail.deliver_job(message_ids=[m.id for m in messages], final_attempt=False)
+
+
+def test_the_message_id_is_the_same_at_every_attempt(app, mailbox):
     message = make_outbox_message()
-    pending = [OutboxState.PENDING]
-    # Both read attempts == 0; only the first claim wins, so the message is sent once.
-    assert claim_message(message.id, 0, pending, utcnow()) is not None
-    assert claim_message(message.id, 0, pending, utcnow()) is None
-    db.session.refresh(message)
-    assert message.attempts == 1
+    deliver_messages([message.id])
+    [sent] = mailbox.wait_for(1)
+    assert sent["Message-ID"] == f"<outbox-{message.id}@beta.gouv.fr>"
 
 
 def test_cli_delivers_pending_mail(app, mailbox):

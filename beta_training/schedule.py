@@ -1,0 +1,73 @@
+"""The periodic jobs: what the worker runs on a schedule (cron, UTC; JOB_SCHEDULES may change it), and what
+the `flask …` commands run by hand, or from cron on an install without a worker. Each one is idempotent:
+run twice for one tick (it is not: Procrastinate defers each tick once), the second run finds nothing to do.
+
+The retention purge (personal data kept past its retention period) comes here too, as one more
+`@job("accounts.purge_retention", label=…, cron="30 3 * * *")`, and reaches the worker with nothing else.
+"""
+
+from datetime import timedelta
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from beta_training.core import db as core_db
+from beta_training.core.jobs import job
+
+
+@job("cohorts.expire_offers", label=_l("Expiration des places proposées non confirmées"), cron="*/15 * * * *")
+def expire_offers(final_attempt: bool = True) -> int:
+    from beta_training.cohorts.services import expire_offers as run
+
+    expired = run()  # commits once per session (its lock, its emails)
+    core_db.commit()
+    return expired
+
+
+@job("cohorts.send_reminders", label=_l("Rappels des offres et des sessions Alpha"), cron="0 7 * * *")
+def send_reminders(final_attempt: bool = True) -> dict:
+    from beta_training.cohorts.services import send_reminders as run
+
+    counts = run()
+    core_db.commit()
+    return counts
+
+
+@job("sheets.remind", label=_l("Fiches produit en attente de relecture"), cron="0 7 * * *")
+def remind_sheets(final_attempt: bool = True) -> int:
+    from beta_training.sheets.services import remind_waiting_sheets
+
+    count = remind_waiting_sheets()
+    core_db.commit()
+    return count
+
+
+@job("sheets.roadmap_reminders", label=_l("Rappels de mise à jour des feuilles de route"), cron="0 7 * * *")
+def roadmap_reminders(final_attempt: bool = True) -> int:
+    from beta_training.sheets.services import send_roadmap_reminders
+
+    count = send_roadmap_reminders()
+    core_db.commit()
+    return count
+
+
+def _notify_grace() -> timedelta:
+    return timedelta(seconds=current_app.config["FORUM_NOTIFY_GRACE_SECONDS"])
+
+
+@job("forum.send_notifications", label=_l("Courriels des nouveaux messages du forum"), cron="* * * * *")
+def forum_notifications(final_attempt: bool = True) -> int:
+    from beta_training.forum.services import send_notifications
+
+    count = send_notifications(grace=_notify_grace())
+    core_db.commit()
+    return count
+
+
+@job("forum.send_digests", label=_l("Résumé quotidien du forum"), cron="0 6 * * *")
+def forum_digests(final_attempt: bool = True) -> int:
+    from beta_training.forum.services import send_digests
+
+    count = send_digests(grace=_notify_grace())
+    core_db.commit()
+    return count
