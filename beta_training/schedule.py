@@ -1,4 +1,4 @@
-"""The periodic jobs: what the worker runs on a schedule (cron, UTC; JOB_SCHEDULES may change it), and what
+"""The background jobs. Periodic ones: what the worker runs on a schedule (cron, UTC; JOB_SCHEDULES may change it), and what
 the `flask …` commands run by hand, or from cron on an install without a worker. Each one is idempotent:
 run twice for one tick (it is not: Procrastinate defers each tick once), the second run finds nothing to do.
 
@@ -13,6 +13,21 @@ from flask_babel import lazy_gettext as _l
 
 from beta_training.core import db as core_db
 from beta_training.core.jobs import job
+
+
+# --- Deferred by a request ---------------------------------------------------------------------------------
+
+
+@job("courses.write_bulk_messages", label=_l("Écriture d’un message groupé aux apprenants"))
+def write_bulk_messages(bulk_email_id: int, final_attempt: bool = True) -> int:
+    from beta_training.courses.services import write_bulk_messages as run
+
+    written = run(bulk_email_id)
+    core_db.commit()  # the messages and their delivery jobs
+    return written
+
+
+# --- Periodic -----------------------------------------------------------------------------------------------
 
 
 @job("cohorts.expire_offers", label=_l("Expiration des places proposées non confirmées"), cron="*/15 * * * *")

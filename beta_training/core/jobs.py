@@ -19,6 +19,7 @@ with write intent (SQLite transactions begin IMMEDIATE), and links in what they 
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -48,6 +49,7 @@ class JobSpec:
     label: str  # French, for the admins' page
     cron: str | None = None  # periodic jobs: default schedule (UTC), JOB_SCHEDULES may override it
     kwargs: dict = field(default_factory=dict)
+    priority: int = 0  # higher first, whatever waits in the queue
 
 
 JOBS: dict[str, JobSpec] = {}
@@ -78,22 +80,57 @@ queue = procrastinate.App(connector=procrastinate.PsycopgConnector())
 _deferrer = JobManager(procrastinate.SyncPsycopgConnector())
 
 
-def job(name: str, *, label: str, cron: str | None = None, **kwargs):
+def job(name: str, *, label: str, cron: str | None = None, priority: int = 0, **kwargs):
     """Register `function(**kwargs, final_attempt=bool)` as the job `name` (`cron`: a periodic job, run on
-    that schedule with `kwargs`). `final_attempt` tells it whether the engine will try again if it fails."""
+    that schedule with `kwargs`). `final_attempt` tells it whether the engine will try again if it fails.
+    `priority`: a job of higher priority is taken before the others that are due (e.g. mail a person waits
+    for, before a periodic job that can run a minute later)."""
 
     def register(function):
-        spec = JobSpec(name, function, label, cron, kwargs)
+        spec = JobSpec(name, function, label, cron, kwargs, priority)
         JOBS[name] = spec
 
-        @queue.task(name=name, pass_context=True, retry=ConfiguredRetry())
+        @queue.task(name=name, pass_context=True, retry=ConfiguredRetry(), priority=priority)
         def run(context, timestamp=None, **job_kwargs):  # `timestamp`: the tick of a periodic job
             with _worker_app.app_context():  # its own database session, gone with the context
+                if timestamp is not None:
+                    if not claim_tick(name, timestamp, context.job.id):
+                        log.info("periodic job %s: tick %s already run by another job, skipped", name, timestamp)
+                        return
+                    log.info("periodic job %s: tick %s runs (job %s)", name, timestamp, context.job.id)
                 _call(spec, job_kwargs, final_attempt=is_final_attempt(context.job.attempts))
 
         return function
 
     return register
+
+
+# How long the record of a tick is kept: far longer than any worker could lag behind.
+TICKS_KEPT_SECONDS = 7 * 24 * 3600
+
+
+def claim_tick(name: str, tick: int, job_id: int) -> bool:
+    """Whether job `job_id` is the one to run the tick `tick` of periodic job `name` (the first to ask, or its
+    retry). Committed at once, so the other workers see it."""
+    from sqlalchemy.dialects.postgresql import insert  # the worker runs on PostgreSQL only
+
+    from beta_training.core.models import PeriodicRun, utcnow
+
+    try:
+        inserted = db.session.execute(
+            insert(PeriodicRun).values(task_name=name, tick=tick, job_id=job_id, started_at=utcnow())
+            .on_conflict_do_nothing().returning(PeriodicRun.job_id)
+        ).first()
+        claimed = inserted is not None or db.session.scalar(
+            sa.select(PeriodicRun.job_id).where(PeriodicRun.task_name == name, PeriodicRun.tick == tick)
+        ) == job_id
+        db.session.execute(sa.delete(PeriodicRun).where(
+            PeriodicRun.task_name == name, PeriodicRun.tick < tick - TICKS_KEPT_SECONDS))
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return claimed
 
 
 def _call(spec: JobSpec, kwargs: dict, *, final_attempt: bool):
@@ -118,7 +155,7 @@ def defer(name: str, **kwargs) -> None:
     session = db.session()
     if current_app.config["JOBS"] == PROCRASTINATE:
         connection = session.connection().connection.driver_connection  # psycopg's, inside our transaction
-        configure_task(name=name, job_manager=_deferrer, connection=connection).defer(**kwargs)
+        configure_task(name=name, job_manager=_deferrer, connection=connection, priority=JOBS[name].priority).defer(**kwargs)
     else:
         session.info.setdefault(AFTER_COMMIT_KEY, []).append((name, kwargs))
 
@@ -161,9 +198,17 @@ class _Background:
             self._pending.discard(future)
 
     def drain(self, timeout: float | None = None) -> bool:
-        with self._lock:
-            pending = set(self._pending)
-        return not wait(pending, timeout).not_done
+        """Wait until no job is left, including those the finished ones handed over (a job that commits
+        hands over the deliveries of the mail it wrote)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            with self._lock:
+                pending = set(self._pending)
+            if not pending:
+                return True
+            remaining = None if deadline is None else max(deadline - time.monotonic(), 0)
+            if wait(pending, remaining).not_done:
+                return False
 
 
 def _run_in_app(app: Flask, jobs: list) -> None:
@@ -264,6 +309,24 @@ def is_job_queue_object(name: str | None, type_: str) -> bool:
 def has_jobs_table() -> bool:
     """The jobs table exists on PostgreSQL only (created by a migration); SQLite runs jobs in-process."""
     return db.session.get_bind().dialect.name == "postgresql"
+
+
+# A job is due from its scheduled time (retries, periodic ticks) or else from when it was deferred.
+_QUEUE_LAG = (
+    "SELECT EXTRACT(EPOCH FROM now() - min(coalesce(j.scheduled_at, e.at)))"
+    " FROM procrastinate_jobs j"
+    " LEFT JOIN procrastinate_events e ON e.job_id = j.id AND e.type = 'deferred'"
+    " WHERE j.status = 'todo' AND (j.scheduled_at IS NULL OR j.scheduled_at <= now())"
+)
+
+
+def queue_lag_seconds() -> float | None:
+    """Seconds the oldest due job has waited for a worker (0 when none waits); None where jobs run in-process
+    (no queue to fall behind)."""
+    if current_app.config["JOBS"] != PROCRASTINATE or not has_jobs_table():
+        return None
+    lag = db.session.scalar(sa.text(_QUEUE_LAG))
+    return float(lag) if lag is not None else 0.0
 
 
 _FAILED = (

@@ -155,7 +155,8 @@ class DeliveryFailed(Exception):
     """Some messages of a batch could not be sent: the job fails, and its retry sends only those."""
 
 
-def deliver_messages(message_ids, *, final_attempt: bool = False, now: datetime | None = None) -> dict:
+def deliver_messages(message_ids, *, final_attempt: bool = False, give_up_after: int | None = None,
+                     now: datetime | None = None) -> dict:
     """Send the messages `message_ids` that are not sent yet, each at most once.
 
     PostgreSQL: each message is handled in its own transaction: its row is locked (SELECT … FOR UPDATE),
@@ -170,7 +171,8 @@ def deliver_messages(message_ids, *, final_attempt: bool = False, now: datetime 
     next attempt pushed back, committed), sent, then marked; a deliverer skips a message not due yet.
 
     A failure is recorded on the message (attempts, last error, when it is due again for `flask mail
-    deliver`; FAILED on the final attempt or after MAIL_MAX_ATTEMPTS). A refusal of one message (a recipient,
+    deliver`; FAILED on the job's final attempt — the engine's retries decide — or, without a worker, after
+    `give_up_after` attempts). A refusal of one message (a recipient,
     its content) does not stop the others; a failure of the server itself (refused, silent past MAIL_TIMEOUT,
     gone) does: the rest of the batch waits for the retry instead of each waiting for the same timeout.
     """
@@ -206,7 +208,7 @@ def deliver_messages(message_ids, *, final_attempt: bool = False, now: datetime 
                 log.warning("delivery of outbox message %s failed: %s", message_id, exc)
                 message = message if row_locks else locked(message_id)
                 message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-                if final_attempt or message.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
+                if final_attempt or (give_up_after is not None and message.attempts >= give_up_after):
                     message.state = OutboxState.FAILED
                 else:
                     message.state = OutboxState.PENDING
@@ -225,7 +227,8 @@ def deliver_messages(message_ids, *, final_attempt: bool = False, now: datetime 
     return counts
 
 
-@jobs.job("mail.deliver", label=_l("Envoi de courriels"))
+# Before any other due job: someone may be waiting for this mail (a reset link, an offer).
+@jobs.job("mail.deliver", label=_l("Envoi de courriels"), priority=10)
 def deliver_job(message_ids: list[int], final_attempt: bool) -> None:
     """Fails (for the engine to retry, after its delay) if any message could not be sent; the retry sends only
     those: the others are marked sent."""
@@ -256,7 +259,7 @@ def deliver_pending(ids=None, now: datetime | None = None, retry_failed: bool = 
         query = query.where(OutboxMessage.next_attempt_at <= now)
     due = list(db.session.scalars(query))
     db.session.commit()  # end the read: each message is then handled in its own write transaction
-    counts = deliver_messages(due, now=now)
+    counts = deliver_messages(due, now=now, give_up_after=current_app.config["MAIL_MAX_ATTEMPTS"])
     return {"sent": counts["sent"], "failed": counts["failed"]}
 
 

@@ -120,7 +120,7 @@ class TimestampMixin:
 class OutboxState(StrEnum):
     PENDING = "pending"
     SENT = "sent"
-    FAILED = "failed"  # gave up after MAIL_MAX_ATTEMPTS; `flask mail deliver --retry-failed` tries again
+    FAILED = "failed"  # the job's last retry, or MAIL_MAX_ATTEMPTS without a worker; `flask mail deliver --retry-failed` tries again
 
 
 class OutboxMessage(db.Model):
@@ -174,3 +174,16 @@ class FormSubmission(db.Model):
     key: Mapped[str] = mapped_column(sa.String(40))
     location: Mapped[str] = mapped_column(sa.String(500), default="")  # where the first request led
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PeriodicRun(db.Model):
+    """Which job ran a periodic job's tick. Procrastinate defers each tick once, except when a worker lags a
+    whole period behind the others (it prunes the record of older ticks): the second job of a tick then finds
+    this row and does nothing (core.jobs.claim_tick). A retry of the job that claimed the tick runs again."""
+
+    __tablename__ = "periodic_runs"
+
+    task_name: Mapped[str] = mapped_column(sa.String(128), primary_key=True)
+    tick: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)  # Unix time
+    job_id: Mapped[int] = mapped_column(sa.BigInteger)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)

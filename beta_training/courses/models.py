@@ -422,5 +422,7 @@ class RunBulkEmail(db.Model):
     recipient_count: Mapped[int]
     submission_key: Mapped[str | None] = mapped_column(sa.String(40))
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # When the job wrote the messages to the outbox (None: not yet; see services.write_bulk_messages).
+    written_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     sender = relationship("User", lazy="joined")

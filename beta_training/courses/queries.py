@@ -283,7 +283,7 @@ def learners_query(run: CourseRun) -> sa.Select:
     )
 
 
-def learners_for_audience(run: CourseRun, audience: str, stalled_since: datetime) -> list[Enrolment]:
+def _audience_query(run: CourseRun, audience: str, stalled_since: datetime):
     query = learners_query(run)
     started = sa.select(ItemCompletion.enrolment_id)
     if audience == "not_started":
@@ -294,7 +294,16 @@ def learners_for_audience(run: CourseRun, audience: str, stalled_since: datetime
         )
     elif audience == "completed":
         query = query.where(Enrolment.completed_at.is_not(None))
-    return list(db.session.scalars(query))
+    return query
+
+
+def learners_for_audience(run: CourseRun, audience: str, stalled_since: datetime) -> list[Enrolment]:
+    return list(db.session.scalars(_audience_query(run, audience, stalled_since)))
+
+
+def count_learners_for_audience(run: CourseRun, audience: str, stalled_since: datetime) -> int:
+    query = _audience_query(run, audience, stalled_since).order_by(None)
+    return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
 
 
 def get_enrolment_by_code(code: str) -> Enrolment | None:

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 
+from beta_training.core import jobs
 from beta_training.core.db import delete_once, earlier_submission, lock_for_update
 from beta_training.core.models import assign_changed, upsert, utcnow
 from beta_training.core.states import record_creation, transition_once
@@ -486,7 +487,9 @@ def record_sheet_parts(enrolment_id: int, *, answered, now: datetime | None = No
 
 def send_bulk_email(run: CourseRun, *, actor, audience: str, subject: str, body: str, stalled_days: int = 14,
                     submission_key: str | None = None, now: datetime | None = None) -> RunBulkEmail:
-    """Write to an audience of the run; the record says who sent what to how many.
+    """Write to an audience of the run; the record says who sent what to how many. The messages themselves
+    are written by a job (write_bulk_messages): for 10,000 learners, rendering them would hold the request
+    for seconds.
 
     Idempotent per rendered form: the same `submission_key` again (double click, replay) sends nothing and
     returns the first record.
@@ -495,15 +498,38 @@ def send_bulk_email(run: CourseRun, *, actor, audience: str, subject: str, body:
     if earlier is not None:
         return earlier
     now = now or utcnow()
-    recipients = queries.learners_for_audience(run, audience, stalled_since=now - timedelta(days=stalled_days))
     record = RunBulkEmail(run_id=run.id, sender_id=actor.id, audience=audience,
                           stalled_days=stalled_days if audience == "stalled" else None, subject=subject.strip(),
-                          body=body.strip(), recipient_count=len(recipients), submission_key=submission_key, sent_at=now)
+                          body=body.strip(), submission_key=submission_key, sent_at=now,
+                          recipient_count=queries.count_learners_for_audience(run, audience, _stalled_since(stalled_days, now)))
     db.session.add(record)
+    db.session.flush()
+    jobs.defer(WRITE_BULK_MESSAGES, bulk_email_id=record.id)
+    return record
+
+
+WRITE_BULK_MESSAGES = "courses.write_bulk_messages"
+
+
+def _stalled_since(stalled_days: int | None, sent_at: datetime) -> datetime:
+    return sent_at - timedelta(days=stalled_days or 0)
+
+
+def write_bulk_messages(bulk_email_id: int, *, now: datetime | None = None) -> int:
+    """The job of send_bulk_email: one message per learner of the audience (as it is when the job runs), in
+    the outbox. Run again (a retry, a second worker), it finds the messages written and writes none."""
+    lock_for_update(RunBulkEmail, bulk_email_id)
+    record = db.session.get(RunBulkEmail, bulk_email_id, populate_existing=True)
+    if record is None or record.written_at is not None:
+        return 0
+    recipients = queries.learners_for_audience(db.session.get(CourseRun, record.run_id), record.audience,
+                                               _stalled_since(record.stalled_days, record.sent_at))
     for enrolment in recipients:
         emails.queue_bulk_message(enrolment, record.subject, record.body)
+    record.recipient_count = len(recipients)
+    record.written_at = now or utcnow()
     db.session.flush()
-    return record
+    return len(recipients)
 
 
 def save_run(course: Course, *, run: CourseRun | None = None, **values) -> CourseRun:

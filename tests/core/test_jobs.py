@@ -3,6 +3,7 @@ backoff, the failed ones listed for admins and relaunched. Procrastinate needs P
 the PostgreSQL pass (the worker runs here in the test process until the queue is empty); the several
 processes (two web instances, two workers, a SIGKILL) are in tests/deployment/."""
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -28,7 +29,8 @@ def _empty_queue():
     db.session.rollback()
     with db.engine.begin() as connection:
         connection.execute(sa.text(
-            "TRUNCATE procrastinate_events, procrastinate_periodic_defers, procrastinate_jobs, procrastinate_workers"
+            "TRUNCATE procrastinate_events, procrastinate_periodic_defers, procrastinate_jobs, procrastinate_workers,"
+            " periodic_runs"
         ))
 
 
@@ -49,9 +51,23 @@ def job_rows():
 
 
 def run_worker(app):
-    """A worker in this process, until the queue has nothing due."""
+    """A worker in this process, until the queue has nothing due. In a thread of its own: the worker runs its
+    event loop with asyncio.run(), which refuses a thread that already has one (Playwright's, when a browser
+    test ran before in this process)."""
     db.session.commit()
-    jobs.run_worker(app, periodic=False, wait=False, install_signal_handlers=False, listen_notify=False)
+    failures = []
+
+    def work():
+        try:
+            jobs.run_worker(app, periodic=False, wait=False, install_signal_handlers=False, listen_notify=False)
+        except BaseException as error:  # raised again in the test's thread
+            failures.append(error)
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join()
+    if failures:
+        raise failures[0]
     db.session.expire_all()
 
 
@@ -174,3 +190,77 @@ def test_the_worker_refuses_to_start_without_the_queue(app):
     app.config["JOBS"] = "in-process"
     result = app.test_cli_runner().invoke(args=["worker"])
     assert result.exit_code != 0 and "The worker needs JOBS=procrastinate" in result.output
+
+
+@postgres_only
+def test_healthz_measures_how_long_the_oldest_due_job_has_waited(app, queue_table, client):
+    assert client.get("/healthz").json["queue_lag_seconds"] == 0.0  # an empty queue is not behind
+    user = make_user()
+    db.session.commit()
+    with app.test_request_context():
+        _queue(user)
+        core_db.commit()
+    # The job was deferred five minutes ago and no worker took it.
+    db.session.execute(sa.text("UPDATE procrastinate_events SET at = now() - interval '300 seconds' WHERE type = 'deferred'"))
+    # A retry due in an hour is not late.
+    db.session.execute(sa.text(
+        "INSERT INTO procrastinate_jobs (queue_name, task_name, args, status, scheduled_at)"
+        " VALUES ('default', 'mail.deliver', '{}', 'todo', now() + interval '1 hour')"
+    ))
+    db.session.commit()
+    report = client.get("/healthz")
+    assert report.status_code == 200 and 299 <= report.json["queue_lag_seconds"] <= 330
+
+    app.config["HEALTH_MAX_QUEUE_LAG_SECONDS"] = 120
+    assert client.get("/healthz").status_code == 503  # jobs wait: this instance says so
+
+    run_worker(app)  # takes the due job; the retry due in an hour stays in the queue
+    assert [row.status for row in job_rows()] == ["succeeded", "todo"]
+    assert client.get("/healthz").json["queue_lag_seconds"] == 0.0
+
+
+@postgres_only
+def test_a_tick_deferred_twice_runs_once_and_its_retry_runs_again(app, queue_table, monkeypatch):
+    """Procrastinate defers a tick twice when a worker lags a whole period behind (it has pruned the record of
+    that tick): the second job finds the tick claimed and does nothing. The claiming job's retry still runs."""
+    runs = []
+
+    def remind(final_attempt):
+        runs.append(final_attempt)
+        if len(runs) == 3:  # the third run, tick 3000, fails once
+            raise RuntimeError("SMTP down")
+
+    monkeypatch.setattr(jobs.JOBS["sheets.remind"], "function", remind)
+    with app.test_request_context():
+        for tick in (1000, 1000, 2000):
+            jobs.defer("sheets.remind", timestamp=tick)
+        core_db.commit()
+    run_worker(app)
+    assert len(runs) == 2 and [row.status for row in job_rows()] == ["succeeded"] * 3
+
+    with app.test_request_context():
+        jobs.defer("sheets.remind", timestamp=3000)
+        core_db.commit()
+    run_worker(app)
+    assert len(runs) == 3 and job_rows()[-1].status == "todo"  # failed, to be retried
+    db.session.execute(sa.text("UPDATE procrastinate_jobs SET scheduled_at = now() WHERE status = 'todo'"))
+    run_worker(app)
+    assert len(runs) == 4 and job_rows()[-1].status == "succeeded"
+    claimed = db.session.execute(sa.text("SELECT tick, job_id FROM periodic_runs ORDER BY tick")).all()
+    assert [tick for tick, _ in claimed] == [1000, 2000, 3000] and claimed[-1].job_id == job_rows()[-1].id
+
+
+@postgres_only
+def test_mail_is_taken_before_the_other_due_jobs(app, queue_table, monkeypatch):
+    """Someone may be waiting for a mail (a reset link); a periodic job can run a moment later."""
+    app.config["JOB_CONCURRENCY"] = 1
+    order = []
+    monkeypatch.setattr(jobs.JOBS["sheets.remind"], "function", lambda final_attempt: order.append("periodic"))
+    monkeypatch.setattr(jobs.JOBS["mail.deliver"], "function",
+                        lambda message_ids, final_attempt: order.append("mail"))
+    with app.test_request_context():
+        jobs.defer("sheets.remind", timestamp=1000)
+        jobs.defer("mail.deliver", message_ids=[1])
+        core_db.commit()
+    run_worker(app)
+    assert order == ["mail", "periodic"]

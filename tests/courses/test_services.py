@@ -213,6 +213,34 @@ def test_bulk_email_audiences(ctx):
     assert not_started.id != finished.id
 
 
+def test_a_bulk_email_request_writes_no_message_the_job_writes_them_once(ctx, count_queries):
+    """Rendering 10,000 messages held the request for seconds: the request records the email and defers a job;
+    its queries do not grow with the audience. The job writes one message per learner, and nothing when run
+    again (a retry, a second worker)."""
+    from tests.courses.test_views import _bulk_learners
+
+    trainer = make_user(roles=[Role.TRAINER])
+    counts, records = [], []
+    for learners in (10, 1000):
+        _course, run = make_mooc(sequences=(1,), kinds=("text",))
+        db.session.commit()
+        _bulk_learners(run, learners)
+        with count_queries() as counter:
+            record = services.send_bulk_email(run, actor=trainer, audience="all", subject="Nouvelle vidéo", body="En ligne.")
+        counts.append(counter.count)
+        records.append(record)
+        assert record.recipient_count == learners and record.written_at is None
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 0
+        assert db.session.info.get("jobs_after_commit") == [("courses.write_bulk_messages", {"bulk_email_id": record.id})]
+        db.session.info.pop("jobs_after_commit")
+    assert counts[0] == counts[1]
+
+    assert services.write_bulk_messages(records[0].id) == 10
+    assert services.write_bulk_messages(records[0].id) == 0
+    recipients = db.session.scalars(sa.select(OutboxMessage.recipient)).all()
+    assert len(recipients) == len(set(recipients)) == 10 and records[0].written_at is not None
+
+
 def test_stalled_learners(ctx):
     course, run = make_mooc(sequences=(1,), kinds=("text", "quiz"))
     text, _quiz = queries.ordered_items(queries.get_course_outline(course.slug))

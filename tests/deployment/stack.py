@@ -143,7 +143,7 @@ class Stack:
             "BASE_URL": "https://formation.example.test",
             "MAIL_SERVER": "127.0.0.1",
             "MAIL_PORT": str(smtp_port),
-            "MAIL_TIMEOUT": "5",
+            "MAIL_TIMEOUT": "20",  # a loaded machine (CI) can leave the test's SMTP server slow to answer
             "JOBS": "procrastinate",
             "PYTHONPATH": str(ROOT),
             "FLASK_APP": "app.py",
