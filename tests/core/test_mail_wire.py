@@ -54,6 +54,18 @@ def test_a_long_french_subject_comes_back_intact_in_short_ascii_lines(app, mailb
     assert "Bonjour Éloïse," in html_part(message)
 
 
+def test_a_paragraph_longer_than_the_line_limit_is_encoded_in_short_lines(app, mailbox):
+    """One line of 2,000 characters (a forum post, a bulk message; inlined CSS makes long lines too): sent as
+    such, it breaks SMTP's 998-octet limit and relays cut or refuse it. Quoted-printable keeps lines short."""
+    paragraph = "Une phrase accentuée, longue, sans retour à la ligne. " * 40
+    message = make_outbox_message(text_body=paragraph, html_body=f"<p>{paragraph}</p>")
+    deliver_messages([message.id])
+    [(raw, received_message)] = received(mailbox)
+    assert max(len(line) for line in lines(raw)) <= 78
+    assert text_part(received_message).strip() == paragraph.strip()
+    assert f"<p>{paragraph}</p>" in html_part(received_message)
+
+
 @pytest.mark.parametrize("config_overrides", [{"BASE_URL": BASE_URL}])
 def test_the_html_alternative_has_inline_styles_the_bloc_marque_and_a_button_on_base_url(app, mailbox):
     user = make_user(first_name="Camille")
@@ -99,7 +111,21 @@ def test_emails_of_a_scheduled_job_link_to_base_url(app, mailbox):
     assert button["href"] == f"{BASE_URL}/alpha/candidatures/{application.id}"
     assert {a["href"].startswith(f"{BASE_URL}/") for a in soup.find_all("a")} == {True}
     assert f"{BASE_URL}/alpha/candidatures/{application.id}" in text
-    assert "de 9h à 18h\n" in text  # the place's line ends there (it ran into the next sentence)
+    assert "Lieu : Paris — de 9h à 18h" in text.splitlines()  # it ran into the next sentence
+
+
+@pytest.mark.parametrize("config_overrides", [{"BASE_URL": BASE_URL}])
+def test_links_typed_in_a_bulk_message_are_made_absolute_on_base_url(app, mailbox):
+    """Markdown written by a trainer may link `/alpha/…` as on the site: in an email that leads nowhere."""
+    from beta_training.cohorts.emails import queue_bulk_message
+
+    application = make_application(make_cohort(), state="confirmed")
+    queue_bulk_message(application, "Programme", "Voir [le programme](/alpha/programme) et [la FAQ](https://beta.gouv.fr/faq).")
+    core_db.commit()
+    [(raw, message)] = received(mailbox)
+    links = {a.get_text(): a["href"] for a in BeautifulSoup(html_part(message), "html.parser").select(".content a")}
+    assert links["le programme"] == f"{BASE_URL}/alpha/programme"
+    assert links["la FAQ"] == "https://beta.gouv.fr/faq"
 
 
 @pytest.mark.parametrize("config_overrides", [{"BASE_URL": "https://example.gouv.fr/formation"}])
