@@ -16,6 +16,11 @@ class BetaTraining(Flask):
 
     def create_url_adapter(self, request):
         base_url = self.config.get("BASE_URL")
+        if request is None and base_url:
+            # No request (a job of the worker or of a thread, a `flask …` command): url_for() builds its links
+            # on BASE_URL, path included, instead of failing without SERVER_NAME or needing a made-up request.
+            base = urlsplit(base_url)
+            return self.url_map.bind(base.netloc, script_name=base.path.rstrip("/") or None, url_scheme=base.scheme)
         try:
             adapter = super().create_url_adapter(request)  # checks the Host header against TRUSTED_HOSTS
         except SecurityError as untrusted_host:
@@ -86,11 +91,10 @@ def register_middleware(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     from beta_training.accounts.queries import user_for_session_id
     from beta_training.core import auth, i18n, input, security
-    from beta_training.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+    from beta_training.extensions import babel, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
-    mail.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)

@@ -30,9 +30,8 @@ def seed_demo_command():
         raise click.ClickException("seed-demo is refused with the production configuration.")
     from beta_training.demo import seed_demo
 
-    with external_urls():  # the forum's demo posts write notification emails with links
-        seed_demo()
-        core_db.commit()
+    seed_demo()  # the forum's demo posts write notification emails, their links on BASE_URL
+    core_db.commit()
     click.echo("Demo data loaded.")
 
 
@@ -88,11 +87,6 @@ def deliver_command(retry_failed):
     """Deliver the pending messages that are due (cron every minute, where no worker runs)."""
     counts = deliver_pending(retry_failed=retry_failed)
     click.echo(f"sent: {counts['sent']}, failed: {counts['failed']}")
-
-
-def external_urls():
-    """Cron commands have no request: links in their emails are built on BASE_URL."""
-    return current_app.test_request_context(base_url=current_app.config["BASE_URL"])
 
 
 @cohorts_cli.command("expire-offers")

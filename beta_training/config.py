@@ -83,8 +83,7 @@ class Config:
     MAIL_DEFAULT_SENDER = os.environ.get(
         "MAIL_DEFAULT_SENDER", "beta.gouv.fr formation <formation@beta.gouv.fr>"
     )
-    MAIL_SUPPRESS_SEND = False
-    # "smtp" delivers through Flask-Mail; "files" writes .eml files to MAIL_FILE_DIR (development).
+    # "smtp" delivers over SMTP (core/mail.py, smtplib); "files" writes .eml files to MAIL_FILE_DIR (development).
     MAIL_DELIVERY = os.environ.get("MAIL_DELIVERY", "smtp")
     MAIL_FILE_DIR = str(INSTANCE / "mail")
     # The outbox page shows reset links: only ever on a developer's machine.

@@ -48,10 +48,12 @@ class Mailbox:
         self._lock = threading.Lock()
         self._messages = []
         self._raw = []
+        self._peers = []
 
     async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook
         with self._lock:
             self._raw.append(envelope.original_content)
+            self._peers.append(session.peer)  # the client's (address, port): one per SMTP connection
             self._messages.append(message_from_bytes(envelope.original_content, policy=policy.default))
         return "250 Message accepted for delivery"
 
@@ -65,10 +67,17 @@ class Mailbox:
         with self._lock:
             return list(self._raw)
 
+    @property
+    def peers(self) -> list:
+        """Where each message came from: messages sent on one connection share their peer."""
+        with self._lock:
+            return list(self._peers)
+
     def clear(self):
         with self._lock:
             self._messages.clear()
             self._raw.clear()
+            self._peers.clear()
 
     def wait_for(self, count: int, timeout: float = 10.0):
         deadline = time.monotonic() + timeout
@@ -166,7 +175,7 @@ class SilentSmtpServer:
 def silent_smtp(app):
     """The app's mail goes to a SilentSmtpServer."""
     server = SilentSmtpServer()
-    app.config["MAIL_PORT"] = app.extensions["mail"].port = server.port
+    app.config["MAIL_PORT"] = server.port
     yield server
     server.release()
 

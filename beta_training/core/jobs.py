@@ -13,7 +13,8 @@ Two ways to run them, chosen by the `JOBS` setting:
   `flask mail deliver` (cron); the periodic jobs are the `flask …` commands (cron), as before the worker.
 
 Jobs are plain functions registered with `job()` (or `periodic_job()`); they run in their own app context
-with write intent (SQLite transactions begin IMMEDIATE), and links in what they write are built on BASE_URL.
+with write intent (SQLite transactions begin IMMEDIATE), without a request: links in what they write are built
+on BASE_URL.
 """
 
 import logging
@@ -136,9 +137,9 @@ def claim_tick(name: str, tick: int, job_id: int) -> bool:
 def _call(spec: JobSpec, kwargs: dict, *, final_attempt: bool):
     from beta_training.core.db import writing  # core.db imports the mail, which imports this module
 
-    app = current_app
-    # A job has no request: links it writes are built on BASE_URL (and url_for works).
-    with writing(), app.test_request_context(base_url=app.config["BASE_URL"]):
+    # No request here, and none made up: links a job writes are built on BASE_URL by url_for() itself
+    # (beta_training.BetaTraining.create_url_adapter).
+    with writing():
         return spec.function(**kwargs, final_attempt=final_attempt)
 
 

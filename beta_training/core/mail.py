@@ -5,14 +5,18 @@ request ever waits on SMTP. deliver_messages() sends each message once, under it
 import base64
 import logging
 import smtplib
+import ssl
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email import policy
+from email.message import EmailMessage
+from email.utils import format_datetime, parseaddr
 from pathlib import Path
 
+import css_inline
 import sqlalchemy as sa
 from flask import current_app, render_template
 from flask_babel import lazy_gettext as _l
-from flask_mail import Connection, Message
 
 from beta_training.core import jobs
 from beta_training.core.models import OutboxMessage, OutboxState, utcnow
@@ -29,8 +33,8 @@ RETRY_DELAYS = [timedelta(minutes=m) for m in (1, 5, 15, 60, 180, 360, 720)]
 
 def queue_email(recipient: str, subject: str, template: str, attachments=None, headers: dict | None = None,
                 **context) -> OutboxMessage:
-    """Render `emails/<template>.txt` and `.html` and write them to the outbox in the current transaction.
-    `headers`: extra ones, e.g. List-Unsubscribe: printable ASCII, one line (they are sent as given)."""
+    """Render `emails/<template>.txt` and `.html` (its CSS inlined) and write them to the outbox in the current
+    transaction. `headers`: extra ones, e.g. List-Unsubscribe: printable ASCII, one line (they are sent as given)."""
     for name, value in (headers or {}).items():
         if not (f"{name}{value}".isascii() and f"{name}{value}".isprintable()):
             raise ValueError(f"header {name!r} must be printable ASCII on one line")
@@ -39,7 +43,7 @@ def queue_email(recipient: str, subject: str, template: str, attachments=None, h
         recipient=recipient,
         subject=subject,
         text_body=render_template(f"emails/{template}.txt", subject=subject, **context),
-        html_body=render_template(f"emails/{template}.html", subject=subject, **context),
+        html_body=inline_css(render_template(f"emails/{template}.html", subject=subject, **context)),
         attachments=[
             {
                 "filename": a["filename"],
@@ -61,76 +65,114 @@ def _retry_delay(attempts: int) -> timedelta:
     return RETRY_DELAYS[min(attempts, len(RETRY_DELAYS)) - 1]
 
 
-class _OutboxMail(Message):
-    """Flask-Mail's message, generated without refolding the headers we set. Under policy.SMTP a header line
-    longer than 78 characters is refolded, and an unbreakable `<https://…>` (a signed unsubscribe link) then
-    becomes an RFC 2047 encoded word (`=?utf-8?q?=3Chttps…`) that mail clients ignore. Flask-Mail encodes and
-    folds its own headers (Subject, From, To) itself, and queue_email() only accepts ASCII one-line extras."""
+# Generated as SMTP wants it: CRLF, header lines folded at 78 characters (RFC 5322), non-ASCII header words
+# encoded (RFC 2047), and bodies in 7 bits (quoted-printable or base64): any relay takes them, 8BITMIME or not.
+# refold_source="none": the extra headers, set raw (see build_message), go out as written.
+MAIL_POLICY = policy.SMTP.clone(cte_type="7bit", refold_source="none")
 
-    _policy = policy.SMTP.clone(refold_source="none")
-
-    def _message(self):
-        msg = super()._message()
-        msg.policy = self._policy
-        return msg
+# Styles are written in a <style> block of templates/emails/_layout.html, for people; mail clients drop or
+# ignore <style> (Gmail's apps, Outlook), so each rule is copied onto the elements' style attributes when the
+# message is queued. Nothing is ever fetched: the emails link no stylesheet and carry no remote image.
+_inliner = css_inline.CSSInliner(load_remote_stylesheets=False)
 
 
-class _TimedConnection(Connection):
-    """Flask-Mail's connection opens smtplib without a timeout: a server that accepts the connection and never
-    answers would hold the deliverer forever. Same steps as Connection.configure_host, with MAIL_TIMEOUT."""
-
-    def configure_host(self) -> smtplib.SMTP:
-        smtp = smtplib.SMTP_SSL if self.mail.use_ssl else smtplib.SMTP
-        host = smtp(self.mail.server, self.mail.port, timeout=current_app.config["MAIL_TIMEOUT"])
-        host.set_debuglevel(int(self.mail.debug))
-        if self.mail.use_tls:
-            host.starttls()
-        if self.mail.username and self.mail.password:
-            host.login(self.mail.username, self.mail.password)
-        return host
+def inline_css(html: str) -> str:
+    return _inliner.inline(html)
 
 
-def _to_flask_mail(message: OutboxMessage) -> Message:
-    msg = _OutboxMail(
-        subject=message.subject,
-        recipients=[message.recipient],
-        body=message.text_body,
-        html=message.html_body,
-        sender=current_app.config["MAIL_DEFAULT_SENDER"],
-        extra_headers={**(message.headers or {}), "X-Beta-Training-Outbox-Id": str(message.id)},
-    )
+def build_message(message: OutboxMessage) -> EmailMessage:
+    """The email of an outbox row, as it goes over SMTP (or into a .eml file): the text and HTML alternatives,
+    then the attachments."""
+    sender = current_app.config["MAIL_DEFAULT_SENDER"]
+    msg = EmailMessage(policy=MAIL_POLICY)
+    msg["Subject"] = message.subject
+    msg["From"] = sender
+    msg["To"] = message.recipient
+    msg["Date"] = format_datetime(message.created_at or utcnow())  # when it was written, the same at every attempt
     # The same Message-ID at every attempt: a message sent twice (see deliver_messages) is one to a client.
-    domain = current_app.config["MAIL_DEFAULT_SENDER"].rsplit("@", 1)[-1].strip(" >") or "localhost"
-    msg.msgId = f"<outbox-{message.id}@{domain}>"
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
+    msg["Message-ID"] = f"<outbox-{message.id}@{domain}>"
+    # Raw, not parsed into header objects: those refold a line over 78 characters, and an unbreakable
+    # `<https://…>` (a signed unsubscribe link) then becomes an RFC 2047 encoded word (`=?utf-8?q?=3Chttps…`)
+    # that mail clients ignore. queue_email() only lets printable ASCII on one line through.
+    for name, value in {**(message.headers or {}), "X-Beta-Training-Outbox-Id": str(message.id)}.items():
+        msg.set_raw(name, value)
+    msg.set_content(message.text_body)
+    msg.add_alternative(message.html_body, subtype="html")
     for attachment in message.attachments or ():
-        msg.attach(
-            attachment["filename"], attachment["content_type"], base64.b64decode(attachment["data"])
-        )
+        maintype, subtype, params = _content_type(attachment["content_type"])
+        msg.add_attachment(base64.b64decode(attachment["data"]), maintype=maintype, subtype=subtype,
+                           filename=attachment["filename"], params=params)
     return msg
+
+
+def _content_type(value: str) -> tuple[str, str, dict]:
+    """`text/calendar; method=REQUEST` → ("text", "calendar", {"method": "REQUEST", "charset": "utf-8"})."""
+    header = policy.default.header_factory("Content-Type", value)
+    params = dict(header.params)
+    if header.maintype == "text":
+        params.setdefault("charset", "utf-8")  # our text attachments (ICS, CSV) are UTF-8
+    return header.maintype, header.subtype, params
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """What the sender needs of an outbox row, read while its transaction is open."""
+
+    message_id: int
+    message: EmailMessage
+
+    @property
+    def recipient(self) -> str:
+        return self.message["To"]
+
+
+def _connect() -> smtplib.SMTP:
+    """An SMTP connection by the MAIL_* settings. Every step (connect, greeting, each reply) waits at most
+    MAIL_TIMEOUT seconds: a server that accepts the connection and never answers fails the attempt, which is
+    retried later, instead of holding the deliverer forever. TLS (implicit or STARTTLS) checks the server's
+    certificate and name."""
+    config = current_app.config
+    timeout = config["MAIL_TIMEOUT"]
+    if config["MAIL_USE_SSL"]:
+        smtp = smtplib.SMTP_SSL(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=timeout,
+                                context=ssl.create_default_context())
+    else:
+        smtp = smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=timeout)
+    try:
+        if config["MAIL_USE_TLS"] and not config["MAIL_USE_SSL"]:
+            smtp.starttls(context=ssl.create_default_context())
+        if config["MAIL_USERNAME"] and config["MAIL_PASSWORD"]:
+            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+    except Exception:
+        smtp.close()
+        raise
+    return smtp
 
 
 class _Sender:
     """One SMTP connection for a batch of messages, opened at the first one (or .eml files in development)."""
 
     def __init__(self):
-        self._connection = None
+        self._connection: smtplib.SMTP | None = None
 
     @staticmethod
-    def prepare(message: OutboxMessage) -> tuple[int, Message]:
+    def prepare(message: OutboxMessage) -> Outgoing:
         """What send() needs, read from the row now (after a commit, reading it would begin a transaction)."""
-        return message.id, _to_flask_mail(message)
+        return Outgoing(message.id, build_message(message))
 
-    def send(self, prepared: tuple[int, Message]) -> None:
-        message_id, msg = prepared
+    def send(self, outgoing: Outgoing) -> None:
+        data = outgoing.message.as_bytes()
         if current_app.config["MAIL_DELIVERY"] == "files":
             folder = Path(current_app.config["MAIL_FILE_DIR"])
             folder.mkdir(parents=True, exist_ok=True)
-            (folder / f"{message_id:06d}.eml").write_bytes(msg.as_bytes())
+            (folder / f"{outgoing.message_id:06d}.eml").write_bytes(data)
             return
         if self._connection is None:
-            self._connection = _TimedConnection(current_app.extensions["mail"]).__enter__()
+            self._connection = _connect()
         try:
-            self._connection.send(msg)
+            envelope_from = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])[1]
+            self._connection.sendmail(envelope_from, [outgoing.recipient], data)
         except Exception:
             self.close()  # the next message starts on a fresh connection
             raise
@@ -139,9 +181,9 @@ class _Sender:
         connection, self._connection = self._connection, None
         if connection is not None:
             try:
-                connection.__exit__(None, None, None)
+                connection.quit()
             except Exception:  # QUIT to a server gone away: nothing left to do
-                pass
+                connection.close()
 
 
 def _server_failure(error: Exception) -> bool:

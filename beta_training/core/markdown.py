@@ -1,5 +1,7 @@
 """User Markdown → safe HTML: markdown-it-py renders (raw HTML off), nh3 sanitises with an allowlist."""
 
+from urllib.parse import urljoin
+
 import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
@@ -24,3 +26,21 @@ def render_markdown(text: str | None) -> Markup:
         link_rel="nofollow noopener noreferrer",
     )
     return Markup(clean)
+
+
+def absolute_links(html: str, base_url: str) -> Markup:
+    """HTML from render_markdown with its relative links made absolute on `base_url`: in an email, a link
+    typed as `/mooc/…` would lead nowhere. Cleaned again with the same allowlist (nh3 rewrites the links)."""
+    base = base_url.rstrip("/") + "/"
+
+    def resolve(tag: str, attribute: str, value: str) -> str:
+        return urljoin(base, value) if tag == "a" and attribute == "href" else value
+
+    return Markup(nh3.clean(
+        str(html),
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="nofollow noopener noreferrer",
+        attribute_filter=resolve,
+    ))

@@ -6,7 +6,7 @@ from flask import current_app
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 
 from beta_training.core.forms import new_submission_key
-from beta_training.core.markdown import render_markdown
+from beta_training.core.markdown import absolute_links, render_markdown
 from beta_training.core.territories import departement_label
 
 FLASH_LEVELS = {"success": "success", "error": "error", "warning": "warning", "info": "info", "message": "info"}
@@ -40,6 +40,8 @@ def init_templating(app) -> None:
     app.jinja_env.filters["datetime"] = format_dt
     app.jinja_env.filters["date"] = format_d
     app.jinja_env.filters["markdown"] = render_markdown
+    # Emails: the links people typed in their Markdown, made absolute on BASE_URL.
+    app.jinja_env.filters["absolute_links"] = lambda html: absolute_links(html, current_app.config["BASE_URL"])
     app.jinja_env.filters["departement"] = departement_label
     app.jinja_env.filters["file_size"] = format_file_size
     app.jinja_env.globals["get_locale"] = get_locale

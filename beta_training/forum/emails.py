@@ -78,6 +78,7 @@ def queue_digest(user, notifications) -> None:
     subject = ngettext("Forum : %(num)s nouveau message", "Forum : %(num)s nouveaux messages", len(notifications))
     queue_email(user.email, subject, "forum/digest", user=user,
                 items=[(n.post, _post_link(n.post)) for n in notifications],
+                forum_link=url_for("forum.list_forums", _external=True),
                 **_unsubscribe_context(user, "all", _("Ne plus recevoir aucun courriel du forum")))
 
 

@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from beta_training.cohorts.models import ApplicationState, CohortApplication
@@ -9,8 +10,8 @@ from tests.conftest import text_part
 from tests.factories import make_application, make_cohort
 
 
+@pytest.mark.parametrize("config_overrides", [{"BASE_URL": "https://formation.beta.gouv.fr"}])  # before the app context
 def test_expire_offers_command_promotes_and_is_idempotent(app, mailbox):
-    app.config["BASE_URL"] = "https://formation.beta.gouv.fr"
     cohort = make_cohort(seats=1)
     make_application(cohort, state="accepted", offer_expires_at=utcnow() - timedelta(minutes=5))
     waiting = make_application(cohort, state="waitlisted")

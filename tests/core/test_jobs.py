@@ -101,8 +101,8 @@ def test_a_job_is_written_in_the_transaction_of_its_change(app, queue_table, mai
 
 @postgres_only
 def test_a_failing_job_is_retried_after_each_delay_then_waits_for_an_admin(app, queue_table, mailbox):
-    real_port = app.extensions["mail"].port
-    app.extensions["mail"].port = free_port()  # nothing listens there: connection refused
+    real_port = app.config["MAIL_PORT"]
+    app.config["MAIL_PORT"] = free_port()  # nothing listens there: connection refused
     user = make_user()
     with app.test_request_context():
         message_id = _queue(user).id
@@ -128,7 +128,7 @@ def test_a_failing_job_is_retried_after_each_delay_then_waits_for_an_admin(app, 
     [failed] = jobs.failed_jobs()
     assert (failed.id, failed.name, failed.kwargs) == (row.id, "mail.deliver", {"message_ids": [message_id]})
 
-    app.extensions["mail"].port = real_port  # the cause is fixed; an admin relaunches it
+    app.config["MAIL_PORT"] = real_port  # the cause is fixed; an admin relaunches it
     assert jobs.retry_failed_job(row.id) is True
     assert jobs.retry_failed_job(row.id) is False  # a second click: no longer failed
     db.session.commit()
@@ -139,7 +139,7 @@ def test_a_failing_job_is_retried_after_each_delay_then_waits_for_an_admin(app, 
 
 
 def _failed_mail_job(app, user):
-    app.extensions["mail"].port = free_port()
+    app.config["MAIL_PORT"] = free_port()
     app.config["JOB_RETRY_DELAYS"] = ()  # one attempt
     with app.test_request_context():
         message_id = _queue(user).id

@@ -32,7 +32,7 @@ def test_queued_mail_is_delivered_after_commit_with_text_and_html(app, mailbox):
     assert message["To"] == "camille@example.gouv.fr"
     assert message["Subject"] == "Votre mot de passe a été modifié"
     assert "Bonjour Camille," in text_part(message)
-    assert "<p>Bonjour Camille,</p>" in html_part(message)
+    assert "Bonjour Camille," in html_part(message)
     assert drain_deliveries(timeout=30)  # the deliverer records the outcome after the server's answer
     stored = db.session.scalar(sa.select(OutboxMessage))
     assert stored.state == OutboxState.SENT and stored.attempts == 1 and stored.sent_at is not None
@@ -50,6 +50,7 @@ def test_extra_headers_go_over_the_wire_as_written(app, mailbox):
     [raw] = mailbox.raw_messages
     assert f"\r\nList-Unsubscribe: <{link}>\r\n".encode() in raw
     assert b"\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n" in raw
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 998  # over 78 for this one header, within SMTP's limit
 
 
 def test_extra_headers_must_be_one_line_of_ascii(app):
@@ -103,7 +104,6 @@ def test_failed_delivery_stays_pending_with_backoff_then_succeeds(app, mailbox):
     message = make_outbox_message()
     real_port = app.config["MAIL_PORT"]
     app.config["MAIL_PORT"] = free_port()  # nothing listens there: connection refused
-    app.extensions["mail"].port = app.config["MAIL_PORT"]
     now = utcnow()
     assert deliver_pending(now=now) == {"sent": 0, "failed": 1}
     db.session.refresh(message)
@@ -116,7 +116,6 @@ def test_failed_delivery_stays_pending_with_backoff_then_succeeds(app, mailbox):
     assert deliver_pending(now=now) == {"sent": 0, "failed": 0}
 
     app.config["MAIL_PORT"] = real_port
-    app.extensions["mail"].port = real_port
     assert deliver_pending(now=now + timedelta(minutes=2)) == {"sent": 1, "failed": 0}
     db.session.refresh(message)
     assert message.state == OutboxState.SENT and message.attempts == 2 and message.last_error is None
@@ -125,11 +124,12 @@ def test_failed_delivery_stays_pending_with_backoff_then_succeeds(app, mailbox):
 
 def test_gives_up_after_max_attempts_and_can_be_retried(app, mailbox):
     message = make_outbox_message(attempts=app.config["MAIL_MAX_ATTEMPTS"] - 1)
-    app.extensions["mail"].port = free_port()
+    real_port = app.config["MAIL_PORT"]
+    app.config["MAIL_PORT"] = free_port()
     deliver_pending()
     db.session.refresh(message)
     assert message.state == OutboxState.FAILED
-    app.extensions["mail"].port = app.config["MAIL_PORT"]
+    app.config["MAIL_PORT"] = real_port
     assert deliver_pending() == {"sent": 0, "failed": 0}  # failed ones wait for a human
     assert deliver_pending(retry_failed=True) == {"sent": 1, "failed": 0}
     assert len(mailbox.wait_for(1)) == 1
@@ -180,7 +180,7 @@ def test_a_message_refused_in_a_batch_spares_the_others(app, mailbox, monkeypatc
     send = mail._Sender.send
 
     def refuse_b(self, prepared):
-        [recipient] = prepared[1].recipients
+        recipient = prepared.recipient
         if recipient.startswith("b@"):
             raise smtplib.SMTPRecipientsRefused({recipient: (550, b"refused for the test")})
         return send(self, prepared)
@@ -204,7 +204,7 @@ def test_a_server_down_stops_the_batch_at_its_first_message(app, mailbox):
     """Connection refused: the other messages are not tried (each would wait for the same failure); the job
     fails and its retry takes them all."""
     messages = [make_outbox_message() for _ in range(3)]
-    app.extensions["mail"].port = free_port()
+    app.config["MAIL_PORT"] = free_port()
     counts = deliver_messages([m.id for m in messages])
     assert (counts["sent"], counts["failed"]) == (0, 1)
     db.session.expire_all()
