@@ -80,7 +80,13 @@ def upsert_cohort(*, slug: str, **values) -> Cohort:
     return upsert(Cohort, {"slug": slug}, values)
 
 
+def _check_day_hours(starts_at: time | None, ends_at: time | None) -> None:
+    if starts_at is not None and ends_at is not None and ends_at <= starts_at:
+        raise InvalidValue(_("L’heure de fin doit suivre l’heure de début."), field="day_ends_at")
+
+
 def create_cohort(*, actor, **values) -> Cohort:
+    _check_day_hours(values.get("day_starts_at"), values.get("day_ends_at"))
     cohort = Cohort(status=CohortStatus.DRAFT, **values)
     db.session.add(cohort)
     db.session.flush()
@@ -108,6 +114,7 @@ def update_cohort(cohort: Cohort, *, actor, now: datetime | None = None, **value
                 "%(num)s personnes ont déjà une place (proposée ou confirmée) : indiquez au moins %(num)s places.",
                 holders), field="seats")
     _check_programme_fits(cohort, values.get("starts_on", cohort.starts_on), values.get("ends_on", cohort.ends_on))
+    _check_day_hours(values.get("day_starts_at", cohort.day_starts_at), values.get("day_ends_at", cohort.day_ends_at))
     changed = assign_changed(cohort, values)
     if changed:  # saving an unchanged form records nothing
         fields = ", ".join(str(COHORT_FIELD_LABELS.get(name, name)) for name in changed)

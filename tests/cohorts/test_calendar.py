@@ -258,6 +258,20 @@ def test_daily_times_are_checked_in_the_form(client, trainer, session_with_peopl
     assert missing.status_code == 422 and "Indiquez l’heure de début" in missing.text
 
 
+def test_the_service_refuses_a_day_that_ends_before_it_starts(app, mailbox, trainer, session_with_people):
+    cohort, _people = session_with_people
+    with app.test_request_context(), pytest.raises(services.InvalidValue) as refused:
+        services.update_cohort(cohort, actor=trainer, day_starts_at=time(14), day_ends_at=time(9))
+    assert refused.value.field == "day_ends_at"
+    with app.test_request_context(), pytest.raises(services.InvalidValue):
+        services.create_cohort(actor=trainer, slug="alpha-nuit", title="Nuit", edition=1, starts_on=cohort.starts_on,
+                               ends_on=cohort.ends_on, seats=10, applications_open_at=cohort.applications_open_at,
+                               applications_close_at=cohort.applications_close_at, day_starts_at=time(18),
+                               day_ends_at=time(18))
+    db.session.rollback()
+    assert db.session.get(Cohort, cohort.id).day_starts_at == time(9, 30) and mailbox.messages == []
+
+
 def test_a_new_session_gets_the_default_times(client, trainer):
     login(client, trainer)
     page = client.get("/alpha/gestion/nouvelle").text
