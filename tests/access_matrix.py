@@ -373,6 +373,8 @@ post("/alpha/gestion/<int:cohort_id>/intervenants", from_scenario("/alpha/gestio
      trainers(302))
 post("/alpha/gestion/<int:cohort_id>/statut/<target>", from_scenario("/alpha/gestion/<int:cohort_id>/statut/<target>",
                                                                      "closed"), trainers(302))
+get("/alpha/gestion/<int:cohort_id>/annuler", "/alpha/gestion/{cohort}/annuler", trainers())
+post("/alpha/gestion/<int:cohort_id>/annuler", from_scenario("/alpha/gestion/<int:cohort_id>/annuler"), trainers(302))
 get("/alpha/gestion/<int:cohort_id>/candidatures", "/alpha/gestion/{cohort}/candidatures", trainers())
 get("/alpha/gestion/<int:cohort_id>/candidatures.csv", "/alpha/gestion/{cohort}/candidatures.csv", trainers())
 post("/alpha/gestion/<int:cohort_id>/candidatures/decisions",

@@ -95,7 +95,6 @@ def make_cohort(**values) -> Cohort:
         edition=n,
         starts_on=starts_on,
         ends_on=starts_on + timedelta(days=1),
-        daily_hours="de 9h à 18h",
         place_name="Paris",
         seats=28,
         applications_open_at=now - timedelta(days=7),

@@ -19,7 +19,7 @@ from werkzeug.routing.converters import AnyConverter
 
 from beta_training.accounts import tokens
 from beta_training.accounts.models import Role, User
-from beta_training.cohorts.models import CohortApplication, CohortStatus, SpeakerRole
+from beta_training.cohorts.models import PLAIN_STATUS_TARGETS, Cohort, CohortApplication, CohortStatus, SpeakerRole
 from beta_training.core.models import utcnow
 from beta_training.courses.models import CourseItem, CourseModule, Enrolment, EnrolmentSheetPart, Sequence
 from beta_training.extensions import db
@@ -69,7 +69,7 @@ def scenario(rule: str, variant: str | None = None):
 # outcome), so each gets its own scenario. `any(...)` converters are read from the rule itself.
 def variant_values(rule) -> set[str] | None:
     named = {
-        "target": {s.value for s in CohortStatus},
+        "target": {s.value for s in PLAIN_STATUS_TARGETS},  # cancelling has its own route (/annuler)
         "role": {r.value for r in Role},
         "direction": {"haut", "bas"},
     }
@@ -300,7 +300,7 @@ def _cohort_form(cohort) -> dict:
     return {
         "title": "Formation Alpha — Lyon", "slug": f"alpha-lyon-{f._n()}" if cohort is None else cohort.slug,
         "edition": "12", "starts_on": starts.isoformat(), "ends_on": (starts + timedelta(days=2)).isoformat(),
-        "daily_hours": "de 9h à 18h", "format": "presentiel", "place_name": "Lyon", "address": "1 rue de la République",
+        "day_starts_at": "09:30", "day_ends_at": "17:30", "format": "presentiel", "place_name": "Lyon", "address": "1 rue de la République",
         "access_link": "", "seats": "20", "practical_info": "Repas offerts.",
         "applications_open_at": (date.today() - timedelta(days=1)).isoformat() + "T09:00",
         "applications_close_at": (date.today() + timedelta(days=20)).isoformat() + "T18:00",
@@ -358,8 +358,17 @@ def _change_status(target):
     return Prepared(trainer(), f"/alpha/gestion/{cohort.id}/statut/{target}", {"reason": "Calendrier revu"})
 
 
-for _target in CohortStatus:
+for _target in sorted(PLAIN_STATUS_TARGETS):
     scenario("/alpha/gestion/<int:cohort_id>/statut/<target>", _target.value)(lambda target=_target: _change_status(target))
+
+
+@scenario("/alpha/gestion/<int:cohort_id>/annuler")
+def cancel_cohort():
+    cohort = f.make_cohort()
+    f.make_application(cohort, state="confirmed", calendar_sent_at=utcnow())  # her calendar holds the session
+    f.make_application(cohort, state="submitted")
+    return Prepared(trainer(), f"/alpha/gestion/{cohort.id}/annuler", {"reason": "Salle indisponible.", "confirm": "y"},
+                    watch=lambda: row(Cohort, cohort.id, "status", "calendar_sequence"))
 
 
 @scenario("/alpha/gestion/candidatures/<int:application_id>/decision")

@@ -26,6 +26,8 @@ from beta_training.cohorts.models import (
     CRITERIA,
     SITUATION_LABELS,
     SPEAKER_ROLE_LABELS,
+    DEFAULT_DAY_ENDS_AT,
+    DEFAULT_DAY_STARTS_AT,
     ApplicationState,
 )
 from beta_training.core.forms import SubmissionKeyField, choices
@@ -60,7 +62,12 @@ class CohortForm(FlaskForm):
                                                              NumberRange(min=1, max=10_000, message=_l("Indiquez un numéro entre 1 et 10 000."))])
     starts_on = DateField(_l("Premier jour"), validators=[InputRequired(_l("Indiquez le premier jour, par exemple 07/11/2027."))])
     ends_on = DateField(_l("Dernier jour"), validators=[InputRequired(_l("Indiquez le dernier jour, par exemple 09/11/2027."))])
-    daily_hours = StringField(_l("Horaires"), description=_l("Par exemple : de 9h à 18h"), validators=[Optional(), Length(max=100)])
+    day_starts_at = TimeField(_l("Heure de début, chaque jour"), default=DEFAULT_DAY_STARTS_AT,
+                              description=_l("Heure de Paris, par exemple 09:30"),
+                              validators=[InputRequired(_l("Indiquez l’heure de début, par exemple 09:30."))])
+    day_ends_at = TimeField(_l("Heure de fin, chaque jour"), default=DEFAULT_DAY_ENDS_AT,
+                            description=_l("Heure de Paris, par exemple 17:30"),
+                            validators=[InputRequired(_l("Indiquez l’heure de fin, par exemple 17:30."))])
     format = RadioField(_l("Format"), choices=choices(COHORT_FORMAT_LABELS.items()), default="presentiel",
                         validators=[InputRequired(_l("Choisissez un format."))])
     place_name = StringField(_l("Lieu"), validators=[Optional(), Length(max=200)])
@@ -86,6 +93,10 @@ class CohortForm(FlaskForm):
         if self.starts_on.data and field.data and field.data < self.starts_on.data:
             raise ValidationError(_l("Le dernier jour doit suivre le premier."))
 
+    def validate_day_ends_at(self, field):
+        if self.day_starts_at.data and field.data and field.data <= self.day_starts_at.data:
+            raise ValidationError(_l("L’heure de fin doit suivre l’heure de début."))
+
     def validate_applications_close_at(self, field):
         if self.applications_open_at.data and field.data and field.data <= self.applications_open_at.data:
             raise ValidationError(_l("La clôture doit suivre l’ouverture."))
@@ -93,6 +104,14 @@ class CohortForm(FlaskForm):
 
 class StatusForm(FlaskForm):
     reason = StringField(_l("Motif (facultatif)"), validators=[Optional(), Length(max=300)])
+
+
+class CancelCohortForm(FlaskForm):
+    reason = TextAreaField(_l("Motif de l’annulation"), description=_l("Il figure dans le courriel envoyé aux candidat·es."),
+                           validators=[InputRequired(_l("Indiquez le motif de l’annulation.")), Length(max=300)],
+                           render_kw={"maxlength": 300, "rows": 3})
+    confirm = BooleanField(_l("Je confirme l’annulation de cette session. Elle est définitive."),
+                           validators=[InputRequired(_l("Cochez la case pour confirmer l’annulation."))])
 
 
 class SpeakerForm(FlaskForm):

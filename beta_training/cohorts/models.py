@@ -2,6 +2,7 @@ from datetime import date, datetime, time
 from enum import StrEnum
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -14,14 +15,20 @@ class CohortStatus(StrEnum):
     PUBLISHED = "published"
     CLOSED = "closed"
     ARCHIVED = "archived"
+    CANCELLED = "cancelled"
 
 
 COHORT_TRANSITIONS = {
     CohortStatus.DRAFT: {CohortStatus.PUBLISHED},
-    CohortStatus.PUBLISHED: {CohortStatus.DRAFT, CohortStatus.CLOSED},
-    CohortStatus.CLOSED: {CohortStatus.PUBLISHED, CohortStatus.ARCHIVED},
+    CohortStatus.PUBLISHED: {CohortStatus.DRAFT, CohortStatus.CLOSED, CohortStatus.CANCELLED},
+    CohortStatus.CLOSED: {CohortStatus.PUBLISHED, CohortStatus.ARCHIVED, CohortStatus.CANCELLED},
     CohortStatus.ARCHIVED: set(),
+    CohortStatus.CANCELLED: set(),
 }
+
+# Cancelling has its own page (a reason, a confirmation, emails to every candidate): the plain status
+# buttons offer the other moves.
+PLAIN_STATUS_TARGETS = frozenset(CohortStatus) - {CohortStatus.CANCELLED}
 
 
 COHORT_STATUS_LABELS = {
@@ -29,6 +36,7 @@ COHORT_STATUS_LABELS = {
     CohortStatus.PUBLISHED: _l("Publiée"),
     CohortStatus.CLOSED: _l("Clôturée"),
     CohortStatus.ARCHIVED: _l("Archivée"),
+    CohortStatus.CANCELLED: _l("Annulée"),
 }
 
 
@@ -39,7 +47,8 @@ COHORT_FIELD_LABELS = {
     "edition": _l("Numéro d’édition"),
     "starts_on": _l("Premier jour"),
     "ends_on": _l("Dernier jour"),
-    "daily_hours": _l("Horaires"),
+    "day_starts_at": _l("Heure de début, chaque jour"),
+    "day_ends_at": _l("Heure de fin, chaque jour"),
     "format": _l("Format"),
     "place_name": _l("Lieu"),
     "address": _l("Adresse"),
@@ -58,6 +67,14 @@ class CohortFormat(StrEnum):
 
 
 COHORT_FORMAT_LABELS = {CohortFormat.IN_PERSON: _l("Présentiel"), CohortFormat.REMOTE: _l("À distance")}
+
+# What the participants' calendar event is made of (dates, daily times, place): a change to any of them
+# is a new version of the event (SEQUENCE + 1) emailed to every seat holder. Other fields (title,
+# practical information, seats…) change nothing in their calendars.
+CALENDAR_FIELDS = ("starts_on", "ends_on", "day_starts_at", "day_ends_at", "format", "place_name", "address",
+                   "access_link")
+DEFAULT_DAY_STARTS_AT = time(9, 30)
+DEFAULT_DAY_ENDS_AT = time(17, 30)
 
 
 class SpeakerRole(StrEnum):
@@ -81,6 +98,11 @@ SPEAKER_ROLE_LABELS = {
 }
 
 
+def _hour(value: time) -> str:
+    """9h30, 17h, as French writes times of day."""
+    return f"{value.hour}h{value.minute:02d}" if value.minute else f"{value.hour}h"
+
+
 class Cohort(TimestampMixin, db.Model):
     """One Alpha session (the first one: 7–9 Nov 2017, 28 seats)."""
 
@@ -89,6 +111,8 @@ class Cohort(TimestampMixin, db.Model):
         sa.CheckConstraint("seats > 0", name="seats_positive"),
         sa.CheckConstraint("ends_on >= starts_on", name="dates_ordered"),
         sa.CheckConstraint("applications_close_at > applications_open_at", name="application_window_ordered"),
+        sa.CheckConstraint("day_ends_at > day_starts_at", name="day_hours_ordered"),
+        sa.CheckConstraint("calendar_sequence >= 0", name="calendar_sequence_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -97,7 +121,9 @@ class Cohort(TimestampMixin, db.Model):
     edition: Mapped[int]
     starts_on: Mapped[date]
     ends_on: Mapped[date]
-    daily_hours: Mapped[str] = mapped_column(sa.String(100), default="")
+    # Every day of the session, Paris time (the calendar event repeats them from starts_on to ends_on).
+    day_starts_at: Mapped[time] = mapped_column(default=DEFAULT_DAY_STARTS_AT)
+    day_ends_at: Mapped[time] = mapped_column(default=DEFAULT_DAY_ENDS_AT)
     format: Mapped[str] = mapped_column(sa.String(20), default=CohortFormat.IN_PERSON)
     place_name: Mapped[str] = mapped_column(sa.String(200), default="")
     address: Mapped[str] = mapped_column(sa.String(300), default="")
@@ -108,6 +134,9 @@ class Cohort(TimestampMixin, db.Model):
     applications_close_at: Mapped[datetime] = mapped_column(UTCDateTime)
     confirmation_delay_days: Mapped[int] = mapped_column(default=7)
     status: Mapped[str] = mapped_column(sa.String(20), default=CohortStatus.DRAFT, index=True)
+    # The iCalendar SEQUENCE of the session's event: + 1 at each change of CALENDAR_FIELDS and at cancellation,
+    # so calendar clients replace the version they hold.
+    calendar_sequence: Mapped[int] = mapped_column(default=0)
 
     programme_items: Mapped[list["ProgrammeItem"]] = relationship(
         back_populates="cohort",
@@ -121,6 +150,15 @@ class Cohort(TimestampMixin, db.Model):
         return (self.ends_on - self.starts_on).days + 1
 
     @property
+    def daily_hours(self) -> str:
+        """« de 9h30 à 17h30 »: the daily times as pages and emails write them."""
+        return _("de %(start)s à %(end)s", start=_hour(self.day_starts_at), end=_hour(self.day_ends_at))
+
+    @property
+    def is_remote(self) -> bool:
+        return self.format == CohortFormat.REMOTE
+
+    @property
     def format_label(self) -> str:
         return str(COHORT_FORMAT_LABELS.get(CohortFormat(self.format), self.format))
 
@@ -131,13 +169,22 @@ class Cohort(TimestampMixin, db.Model):
         )
 
     def is_visible_to(self, user) -> bool:
-        if self.status in (CohortStatus.PUBLISHED, CohortStatus.CLOSED, CohortStatus.ARCHIVED):
+        # A cancelled session stays readable: its candidates have links to it in their emails.
+        if self.status in (CohortStatus.PUBLISHED, CohortStatus.CLOSED, CohortStatus.ARCHIVED, CohortStatus.CANCELLED):
             return True
         return self.can_manage(user)
 
     def can_manage(self, user) -> bool:
         """Trainers (and admins) create, edit, review and decide."""
         return bool(user is not None and user.is_authenticated and user.has_any_role("trainer"))
+
+    @property
+    def is_cancellable(self) -> bool:
+        return CohortStatus.CANCELLED in COHORT_TRANSITIONS[CohortStatus(self.status)]
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == CohortStatus.CANCELLED
 
     @property
     def status_label(self) -> str:
@@ -314,6 +361,9 @@ class CohortApplication(TimestampMixin, db.Model):
     offer_reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     session_reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the session's event was last emailed to her calendar (invitation or update); None: never. Only
+    # then does leaving the seat email her a cancellation of that event.
+    calendar_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     waitlist_position: Mapped[int | None]
     rejection_reason: Mapped[str] = mapped_column(sa.Text, default="")
     attended: Mapped[bool | None]

@@ -19,9 +19,12 @@ from beta_training.cohorts import emails, queries
 from beta_training.cohorts.models import (
     ANSWER_LIMITS,
     APPLICATION_TRANSITIONS,
+    CALENDAR_FIELDS,
     COHORT_FIELD_LABELS,
     COHORT_TRANSITIONS,
     CRITERIA,
+    OPEN_STATES,
+    PLAIN_STATUS_TARGETS,
     SEAT_HOLDING_STATES,
     AlumniProfile,
     ApplicationReview,
@@ -77,7 +80,13 @@ def upsert_cohort(*, slug: str, **values) -> Cohort:
     return upsert(Cohort, {"slug": slug}, values)
 
 
+def _check_day_hours(starts_at: time | None, ends_at: time | None) -> None:
+    if starts_at is not None and ends_at is not None and ends_at <= starts_at:
+        raise InvalidValue(_("L’heure de fin doit suivre l’heure de début."), field="day_ends_at")
+
+
 def create_cohort(*, actor, **values) -> Cohort:
+    _check_day_hours(values.get("day_starts_at"), values.get("day_ends_at"))
     cohort = Cohort(status=CohortStatus.DRAFT, **values)
     db.session.add(cohort)
     db.session.flush()
@@ -90,7 +99,11 @@ def update_cohort(cohort: Cohort, *, actor, now: datetime | None = None, **value
 
     Refused (InvalidValue) if fewer seats than people already holding one are left, or if the new dates
     leave programme items outside the session. The row is locked and re-read first, as every offer does:
-    no offer slips in between the count and the save, and the same form sent twice at once records one change."""
+    no offer slips in between the count and the save, and the same form sent twice at once records one change.
+
+    A change of dates, daily times or place (CALENDAR_FIELDS) is a new version of the session's calendar
+    event (SEQUENCE + 1), emailed with the event to every seat holder in this transaction."""
+    now = now or utcnow()
     lock_for_update(Cohort, cohort.id)
     db.session.refresh(cohort)
     if values.get("seats") is not None and values["seats"] < cohort.seats:
@@ -101,21 +114,62 @@ def update_cohort(cohort: Cohort, *, actor, now: datetime | None = None, **value
                 "%(num)s personnes ont déjà une place (proposée ou confirmée) : indiquez au moins %(num)s places.",
                 holders), field="seats")
     _check_programme_fits(cohort, values.get("starts_on", cohort.starts_on), values.get("ends_on", cohort.ends_on))
+    _check_day_hours(values.get("day_starts_at", cohort.day_starts_at), values.get("day_ends_at", cohort.day_ends_at))
     changed = assign_changed(cohort, values)
     if changed:  # saving an unchanged form records nothing
         fields = ", ".join(str(COHORT_FIELD_LABELS.get(name, name)) for name in changed)
         record_action(cohort, actor=actor, reason=_("Modifiée : %(fields)s.", fields=fields), now=now,
                       attribute="status")
+    calendar_changes = [name for name in changed if name in CALENDAR_FIELDS]
+    if calendar_changes:
+        cohort.calendar_sequence += 1
+        labels = [str(COHORT_FIELD_LABELS[name]).lower() for name in calendar_changes]
+        for application in queries.applications_in_states(cohort.id, SEAT_HOLDING_STATES):
+            application.calendar_sent_at = now
+            emails.queue_calendar_updated(application, labels)
     db.session.flush()
     return cohort
 
 
 def change_cohort_status(cohort: Cohort, target: CohortStatus, *, actor, reason: str = "") -> Cohort:
+    if target not in PLAIN_STATUS_TARGETS:
+        raise ValueError(f"{target}: see cancel_cohort()")  # cancelling closes the applications and tells them
     lock_for_update(Cohort, cohort.id)  # a second click waits, then finds the status already changed
     db.session.refresh(cohort)
     if cohort.status == target:
         return cohort  # a second click: already done
     transition(cohort, COHORT_TRANSITIONS, CohortStatus(target), actor=actor, reason=reason, attribute="status")
+    db.session.flush()
+    return cohort
+
+
+def cancel_cohort(cohort: Cohort, *, actor, reason: str, now: datetime | None = None) -> Cohort:
+    """Cancel the session: its status moves to « Annulée » (recorded with the reason), every open application
+    is closed (withdrawn, with the same reason on its timeline) and every candidate who had sent one gets an
+    email with the reason; the seat holders whose calendar holds the session get its cancellation (METHOD:
+    CANCEL, SEQUENCE + 1). Refused once the session has started. A second click finds it cancelled: nothing
+    more happens."""
+    now = now or utcnow()
+    reason = reason.strip()
+    lock_for_update(Cohort, cohort.id)
+    db.session.refresh(cohort)
+    if cohort.status == CohortStatus.CANCELLED:
+        return cohort
+    if to_paris(now).date() >= cohort.starts_on:
+        raise ApplicationError(_("Une session commencée ne peut plus être annulée."))
+    transition(cohort, COHORT_TRANSITIONS, CohortStatus.CANCELLED, actor=actor, reason=reason, now=now,
+               attribute="status")
+    cohort.calendar_sequence += 1
+    for application in queries.applications_in_states(cohort.id, OPEN_STATES):
+        was_draft = application.state == ApplicationState.DRAFT
+        in_calendar = application.calendar_sent_at is not None
+        with db.session.no_autoflush:
+            transition(application, APPLICATION_TRANSITIONS, ApplicationState.WITHDRAWN, actor=actor, now=now,
+                       reason=_("Session annulée : %(reason)s", reason=reason))
+            application.waitlist_position = None
+            application.calendar_sent_at = None
+        if not was_draft:  # a draft was never sent: nobody is waiting for an answer
+            emails.queue_cohort_cancelled(application, reason, in_calendar=in_calendar)
     db.session.flush()
     return cohort
 
@@ -363,15 +417,19 @@ def _reload(application: CohortApplication) -> CohortApplication:
     return application
 
 
-def _leaves_seat(application: CohortApplication, target: ApplicationState, *, actor, reason="", now) -> None:
-    """Move out of a state; if that frees a seat, the waiting list gets it."""
+def _leaves_seat(application: CohortApplication, target: ApplicationState, *, actor, reason="", now) -> bool:
+    """Move out of a state; if that frees a seat, the waiting list gets it. True if the session was in her
+    calendar (she was sent its event): the caller's email then takes it out (METHOD:CANCEL)."""
     held_seat = application.state in SEAT_HOLDING_STATES
+    in_calendar = application.calendar_sent_at is not None
     with db.session.no_autoflush:
         transition(application, APPLICATION_TRANSITIONS, target, actor=actor, reason=reason, now=now)
         application.waitlist_position = None
+        application.calendar_sent_at = None
     db.session.flush()
     if held_seat:
         promote_from_waitlist(application.cohort, now=now)
+    return in_calendar
 
 
 def _offer_seat(application: CohortApplication, *, actor, reason: str, now: datetime) -> None:
@@ -428,8 +486,8 @@ def reject_application(application: CohortApplication, *, actor, reason: str = "
     check_transition(APPLICATION_TRANSITIONS, ApplicationState(application.state), ApplicationState.REJECTED)
     application.rejection_reason = reason.strip()
     application.decided_at = now
-    _leaves_seat(application, ApplicationState.REJECTED, actor=actor, reason=reason, now=now)
-    emails.queue_rejected(application)
+    in_calendar = _leaves_seat(application, ApplicationState.REJECTED, actor=actor, reason=reason, now=now)
+    emails.queue_rejected(application, in_calendar=in_calendar)
     return application
 
 
@@ -444,6 +502,7 @@ def confirm_seat(application: CohortApplication, *, actor, now: datetime | None 
     check_transition(APPLICATION_TRANSITIONS, ApplicationState(application.state), ApplicationState.CONFIRMED)
     transition(application, APPLICATION_TRANSITIONS, ApplicationState.CONFIRMED, actor=actor, now=now)
     application.confirmed_at = now
+    application.calendar_sent_at = now  # the confirmation email carries the invitation
     db.session.flush()
     emails.queue_confirmed(application)
     return application
@@ -456,8 +515,8 @@ def decline_seat(application: CohortApplication, *, actor, now: datetime | None 
     if application.state == ApplicationState.DECLINED:
         return application
     check_transition(APPLICATION_TRANSITIONS, ApplicationState(application.state), ApplicationState.DECLINED)
-    _leaves_seat(application, ApplicationState.DECLINED, actor=actor, now=now)
-    emails.queue_declined(application)
+    in_calendar = _leaves_seat(application, ApplicationState.DECLINED, actor=actor, now=now)
+    emails.queue_declined(application, in_calendar=in_calendar)
     return application
 
 
@@ -469,11 +528,11 @@ def withdraw_application(application: CohortApplication, *, actor, reason: str =
         return application
     check_transition(APPLICATION_TRANSITIONS, ApplicationState(application.state), ApplicationState.WITHDRAWN)
     was_draft = application.state == ApplicationState.DRAFT
-    _leaves_seat(application, ApplicationState.WITHDRAWN, actor=actor, reason=reason, now=now)
+    in_calendar = _leaves_seat(application, ApplicationState.WITHDRAWN, actor=actor, reason=reason, now=now)
     application.attended = None  # someone who withdrew is not an alumna of this session
     db.session.flush()
     if not was_draft:
-        emails.queue_withdrawn(application)
+        emails.queue_withdrawn(application, in_calendar=in_calendar)
     return application
 
 
@@ -498,8 +557,9 @@ def expire_offers(now: datetime | None = None) -> int:
     for cohort_id in queries.cohorts_with_expired_offers(now):
         _lock_seats(cohort_id)
         for application in queries.expired_offers(cohort_id, now):
-            _leaves_seat(application, ApplicationState.EXPIRED, actor=None, reason=_("Délai de confirmation dépassé."), now=now)
-            emails.queue_offer_expired(application)
+            in_calendar = _leaves_seat(application, ApplicationState.EXPIRED, actor=None,
+                                       reason=_("Délai de confirmation dépassé."), now=now)
+            emails.queue_offer_expired(application, in_calendar=in_calendar)
             expired += 1
         core_db.commit()  # one session at a time: its lock is released, its emails leave
     return expired

@@ -119,7 +119,7 @@ def test_axe_on_every_alpha_page(page):
         "/alpha/gestion/", "/alpha/gestion/nouvelle", f"/alpha/gestion/{cohort.id}/modifier",
         f"/alpha/gestion/{cohort.id}/programme", f"/alpha/gestion/{cohort.id}/candidatures",
         f"/alpha/gestion/candidatures/{application.id}", f"/alpha/gestion/{cohort.id}/courriel",
-        f"/alpha/gestion/{cohort.id}/presence", f"/alpha/{cohort.slug}/candidater",
+        f"/alpha/gestion/{cohort.id}/presence", f"/alpha/gestion/{cohort.id}/annuler", f"/alpha/{cohort.slug}/candidater",
     ]
     for url in trainer_urls:
         page.goto(url)
@@ -144,6 +144,10 @@ def test_axe_on_alpha_forms_in_error_state(page):
     page.get_by_role("button", name="Ajouter au programme").click()
     page.get_by_text("Donnez un titre.").first.wait_for()
     assert_accessible(page, "programme (errors)")
+    page.goto(f"/alpha/gestion/{cohort.id}/annuler")
+    page.get_by_role("button", name="Annuler la session et prévenir les candidat·es").click()
+    page.get_by_text("Cochez la case pour confirmer l’annulation.").first.wait_for()
+    assert_accessible(page, "cancel session (errors)")
     # A candidate sending an incomplete application.
     make_user(email="incomplete@example.gouv.fr")
     page.goto("/compte/")

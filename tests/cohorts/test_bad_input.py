@@ -162,7 +162,8 @@ def _cohort_form(cohort, **values):
     fmt = "%Y-%m-%dT%H:%M"
     return {
         "title": cohort.title, "slug": cohort.slug, "edition": str(cohort.edition), "starts_on": cohort.starts_on.isoformat(),
-        "ends_on": cohort.ends_on.isoformat(), "daily_hours": cohort.daily_hours, "format": cohort.format,
+        "ends_on": cohort.ends_on.isoformat(), "day_starts_at": f"{cohort.day_starts_at:%H:%M}", "day_ends_at": f"{cohort.day_ends_at:%H:%M}",
+        "format": cohort.format,
         "place_name": cohort.place_name, "address": "", "access_link": "", "seats": str(cohort.seats), "practical_info": "",
         "applications_open_at": to_paris(cohort.applications_open_at).strftime(fmt),
         "applications_close_at": to_paris(cohort.applications_close_at).strftime(fmt),

@@ -146,15 +146,6 @@ def test_confirm_and_withdraw_from_the_candidate_page(client, mailbox):
     assert f"Une place vous est proposée : {cohort.title}" in subjects
 
 
-def test_ics_file(client):
-    cohort = make_cohort(title="Formation Alpha, test")
-    response = client.get(f"/alpha/{cohort.slug}/calendrier.ics")
-    assert response.mimetype == "text/calendar"
-    body = response.data.decode()
-    assert "BEGIN:VEVENT" in body and f"DTSTART;VALUE=DATE:{cohort.starts_on:%Y%m%d}" in body
-    assert "SUMMARY:Formation Alpha\\, test" in body and "\r\n" in body
-
-
 # --- Trainers --------------------------------------------------------------------------------------------
 
 
@@ -163,7 +154,7 @@ def test_trainer_creates_edits_and_publishes_a_session(client):
     login(client, trainer)
     data = {
         "title": "Formation Alpha — Lyon", "slug": "alpha-lyon", "edition": "40", "starts_on": "2027-03-02",
-        "ends_on": "2027-03-03", "daily_hours": "de 9h à 18h", "format": "presentiel", "place_name": "Lyon",
+        "ends_on": "2027-03-03", "day_starts_at": "09:30", "day_ends_at": "17:30", "format": "presentiel", "place_name": "Lyon",
         "address": "", "access_link": "", "seats": "28", "practical_info": "", "applications_open_at": "2027-01-10T09:00",
         "applications_close_at": "2027-02-10T23:59", "confirmation_delay_days": "7",
     }

@@ -43,8 +43,8 @@ def test_forbidden_transition_raises(current, target):
 LIFECYCLES = {
     "cohort": (COHORT_TRANSITIONS, CohortStatus, {
         ("draft", "published"),
-        ("published", "draft"), ("published", "closed"),
-        ("closed", "published"), ("closed", "archived"),
+        ("published", "draft"), ("published", "closed"), ("published", "cancelled"),
+        ("closed", "published"), ("closed", "archived"), ("closed", "cancelled"),
     }),
     "application": (APPLICATION_TRANSITIONS, ApplicationState, {
         ("draft", "submitted"), ("draft", "withdrawn"),

@@ -10,12 +10,15 @@ from beta_training.cohorts.forms import (
     AUDIENCE_LABELS,
     AttendanceForm,
     BulkEmailForm,
+    CancelCohortForm,
     CohortForm,
     ProgrammeItemForm,
     SpeakerForm,
     StatusForm,
 )
-from beta_training.cohorts.models import COHORT_TRANSITIONS, Cohort, CohortStatus, ProgrammeItem
+from beta_training.cohorts.models import (
+    COHORT_TRANSITIONS, PLAIN_STATUS_TARGETS, SEAT_HOLDING_STATES, ApplicationState, Cohort, CohortStatus, ProgrammeItem,
+)
 from beta_training.cohorts.views.common import (
     REFUSED, bp, managed_cohort_or_404, per_page, refused, refused_value,
 )
@@ -40,9 +43,9 @@ def manage_cohorts():
 
 def _cohort_values(form: CohortForm) -> dict:
     values = {name: getattr(form, name).data for name in (
-        "title", "slug", "edition", "starts_on", "ends_on", "daily_hours", "format", "place_name", "address",
-        "access_link", "seats", "practical_info", "confirmation_delay_days")}
-    values = {k: ("" if v is None and k in ("daily_hours", "place_name", "address", "access_link", "practical_info") else v)
+        "title", "slug", "edition", "starts_on", "ends_on", "day_starts_at", "day_ends_at", "format", "place_name",
+        "address", "access_link", "seats", "practical_info", "confirmation_delay_days")}
+    values = {k: ("" if v is None and k in ("place_name", "address", "access_link", "practical_info") else v)
               for k, v in values.items()}
     for name in ("applications_open_at", "applications_close_at"):  # typed in Paris time, stored in UTC
         values[name] = from_paris(getattr(form, name).data)
@@ -93,7 +96,8 @@ def edit_cohort(cohort_id):
             refused_value(form, error)
     return render_template(
         "cohorts/edit_cohort.html", form=form, cohort=cohort, status_form=StatusForm(),
-        transitions=sorted(COHORT_TRANSITIONS[CohortStatus(cohort.status)]), timeline=queries.timeline(cohort),
+        transitions=sorted(COHORT_TRANSITIONS[CohortStatus(cohort.status)] & PLAIN_STATUS_TARGETS),
+        timeline=queries.timeline(cohort),
     ), 422 if form.errors else 200
 
 
@@ -101,7 +105,7 @@ def edit_cohort(cohort_id):
 @role_required("trainer")
 def change_cohort_status(cohort_id, target):
     cohort = db.get_or_404(Cohort, cohort_id)
-    if target not in set(CohortStatus):
+    if target not in PLAIN_STATUS_TARGETS:  # cancelling has its own page (cancel_cohort)
         abort(404)
     form = StatusForm()
     return confirmed_action(lambda: cohort.can_manage(current_user),
@@ -110,6 +114,36 @@ def change_cohort_status(cohort_id, target):
                             form=form, to=url_for("cohorts.edit_cohort", cohort_id=cohort.id),
                             done=lambda changed: _("Statut de la session : %(status)s.", status=changed.status_label),
                             refusals=REFUSED, describe=services.describe_error)
+
+
+@bp.route("/gestion/<int:cohort_id>/annuler", methods=["GET", "POST"])
+@role_required("trainer")
+def cancel_cohort(cohort_id):
+    """A page that says what cancelling does (who is emailed), asks a reason and a ticked confirmation."""
+    cohort = managed_cohort_or_404(cohort_id)
+    back = url_for("cohorts.edit_cohort", cohort_id=cohort.id)
+    if cohort.is_cancelled:  # a second click, or an old tab: done already
+        flash(_("Cette session est annulée."), "info")
+        return redirect(back)
+    if not cohort.is_cancellable:
+        flash(_("Une session au statut « %(status)s » ne peut pas être annulée.", status=cohort.status_label), "error")
+        return redirect(back)
+    form = CancelCohortForm()
+    if form.validate_on_submit():
+        try:
+            services.cancel_cohort(cohort, actor=current_user, reason=form.reason.data)
+        except REFUSED as error:
+            refused(error)
+            return redirect(back)
+        core_db.commit()
+        flash(_("Session annulée : les candidat·es sont prévenu·es par courriel."), "success")
+        return redirect(back)
+    counts = queries.state_counts_by_cohort([cohort.id])[cohort.id]
+    return render_template(
+        "cohorts/cancel_cohort.html", cohort=cohort, form=form,
+        holders=sum(counts.get(state, 0) for state in SEAT_HOLDING_STATES),
+        waiting=sum(counts.get(state, 0) for state in (ApplicationState.SUBMITTED, ApplicationState.WAITLISTED)),
+    ), 422 if form.errors else 200
 
 
 def _speaker_choices(cohort: Cohort):
