@@ -9,7 +9,6 @@ order) and carries its title, author and language from the template's <title>, <
 <html lang>.
 """
 
-import logging
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -25,8 +24,10 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
 PDF_OPTIONS = {"pdf_variant": "pdf/ua-1", "pdf_tags": True}
 # The DSFR's bloc-marque (République française, the Marianne and the motto) is text and two small drawings in
-# its stylesheet, which WeasyPrint cannot read whole: these rules are taken from it as they are.
+# its stylesheet, which WeasyPrint cannot read whole: these rules are taken from it as they are, less what only
+# a screen uses (Windows' high-contrast mode).
 DSFR_LOGO_SELECTORS = (".fr-logo", ".fr-logo:before", ".fr-logo:after")
+SCREEN_ONLY_PROPERTIES = {"forced-color-adjust"}
 
 # The DSFR's fonts, from its package (static/dsfr/fonts, copied by scripts/build_static.py): WOFF rather than
 # WOFF2, which takes WeasyPrint a second to unpack at every document.
@@ -35,8 +36,6 @@ FONT_FACES = (
     ("Marianne", "normal", 700, "Marianne-Bold"), ("Marianne", "italic", 700, "Marianne-Bold_Italic"),
     ("Spectral", "normal", 400, "Spectral-Regular"), ("Spectral", "normal", 800, "Spectral-ExtraBold"),
 )
-
-logging.getLogger("weasyprint").setLevel(logging.ERROR)  # its notes on CSS it skips are not ours to act on
 
 
 class PdfError(RuntimeError):
@@ -67,7 +66,10 @@ def _dsfr_logo_css(path: str, _mtime: float) -> str:
         if rule.type == "qualified-rule":
             selector = tinycss2.serialize(rule.prelude).strip()
             if selector in DSFR_LOGO_SELECTORS and selector not in picked:
-                picked[selector] = tinycss2.serialize(rule.content)
+                declarations = tinycss2.parse_blocks_contents(rule.content, skip_comments=True, skip_whitespace=True)
+                picked[selector] = ";".join(
+                    f"{d.name}:{tinycss2.serialize(d.value)}{' !important' if d.important else ''}"
+                    for d in declarations if d.type == "declaration" and d.lower_name not in SCREEN_ONLY_PROPERTIES)
     if set(picked) != set(DSFR_LOGO_SELECTORS):
         raise PdfError(f"the DSFR stylesheet {path} has no bloc-marque rules ({', '.join(DSFR_LOGO_SELECTORS)})")
     return "".join(f"{selector}{{{body}}}" for selector, body in picked.items())
