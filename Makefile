@@ -43,11 +43,14 @@ $(STAMP)/python-dev: requirements-dev.txt $(STAMP)/python
 	@touch $@
 
 # Debian packages the tests need: Chromium for the browser tests, PostgreSQL 15 for the second pass, Redis for
-# the shared rate limits (tests start their own redis-server on a loopback port).
+# the shared rate limits (tests start their own redis-server on a loopback port), Pango for WeasyPrint's PDFs
+# (the documents use the DSFR's own fonts; fontconfig wants one system font all the same).
 system-deps:
-	@if [ ! -x "$(CHROMIUM)" ] || [ ! -x "$(PG_BIN)/initdb" ] || ! command -v redis-server >/dev/null; then \
+	@if [ ! -x "$(CHROMIUM)" ] || [ ! -x "$(PG_BIN)/initdb" ] || ! command -v redis-server >/dev/null \
+	  || ! ldconfig -p | grep -q libpangoft2-1.0.so.0; then \
 	  $(SUDO) apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium postgresql-15 redis-server >/dev/null; \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium postgresql-15 redis-server \
+	    libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core >/dev/null; \
 	fi
 
 assets: static/dsfr/.copied

@@ -218,6 +218,8 @@ def seed_mooc(today: date) -> None:
         registration_closes_at=paris(registration_opens + timedelta(days=45)),
         access_starts_at=paris(access_starts),
         access_ends_at=paris(access_starts + timedelta(days=46)),
+        signatory_name="Rachel Responsable",  # the demo's course lead signs its attestations
+        signatory_role="Responsable de la formation, beta.gouv.fr",
     )
 
 

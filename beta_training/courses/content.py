@@ -23,6 +23,7 @@ ITEM_FIELDS = ("kind", "title", "video_url", "duration_seconds", "transcript_url
 ITEM_DEFAULTS = {"duration_seconds": None, "is_testimony": False}  # the others default to ""
 COURSE_FIELDS = ("summary", "partners", "description", "video_minutes", "prerequisites")
 RUN_DATES = ("registration_opens_at", "registration_closes_at", "access_starts_at", "access_ends_at")
+RUN_FIELDS = ("signatory_name", "signatory_role")  # optional: who signs the run's attestations
 
 
 class ContentError(Exception):
@@ -52,7 +53,8 @@ def import_course(folder: Path, prune: bool = False, max_file_bytes: int = 20 * 
     for run in spec.get("runs", ()):
         try:
             services.upsert_run(course, slug=run["slug"], name=run["name"],
-                                **{name: from_paris(run[name]) for name in RUN_DATES})
+                                **{name: from_paris(run[name]) for name in RUN_DATES},
+                                **{name: run.get(name) or "" for name in RUN_FIELDS})
         except services.CourseError as error:
             raise ContentError(f"run {run['slug']}: {error}") from None
     keys = set()
@@ -154,7 +156,8 @@ def export_course(course: Course, folder: Path) -> None:
     spec = {
         "slug": course.slug, "title": course.title, **{name: getattr(course, name) for name in COURSE_FIELDS},
         "published": course.published,
-        "runs": [{"slug": run.slug, "name": run.name, **{name: to_paris(getattr(run, name)) for name in RUN_DATES}}
+        "runs": [{"slug": run.slug, "name": run.name, **{name: to_paris(getattr(run, name)) for name in RUN_DATES},
+                  **{name: getattr(run, name) for name in RUN_FIELDS}}
                  for run in course.runs],
         "modules": [
             {"title": module.title, **({} if module.number is not None else {"numbered": False}),
@@ -191,7 +194,8 @@ def _yaml(value) -> str:
     return yaml.dump(value, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=110)
 
 
-OPTIONAL_KEYS = ("summary", "runs", "partners", "description", "video_minutes", "prerequisites")
+OPTIONAL_KEYS = ("summary", "runs", "partners", "description", "video_minutes", "prerequisites", "signatory_name",
+                 "signatory_role")
 
 
 def _plain(value):

@@ -102,6 +102,10 @@ class RunForm(FlaskForm):
     access_starts_at = DateTimeLocalField(_l("Début de l’accès aux contenus"), format="%Y-%m-%dT%H:%M", validators=[InputRequired(_l("Indiquez une date."))])
     access_ends_at = DateTimeLocalField(_l("Fin de l’accès aux contenus"), format="%Y-%m-%dT%H:%M", validators=[InputRequired(_l("Indiquez une date."))])
     requires_sheet = BooleanField(_l("Le cours n’est terminé qu’une fois la fiche produit, ses cinq parties répondues, envoyée en relecture"))
+    signatory_name = StringField(_l("Signataire des attestations"), description=_l("Prénom et nom, par exemple : Rachel Dupont. Sans signataire, l’attestation est signée « L’équipe pédagogique »."),
+                                 validators=[Optional(), Length(max=120)])
+    signatory_role = StringField(_l("Fonction du signataire"), description=_l("Par exemple : responsable de la formation, beta.gouv.fr"),
+                                 validators=[Optional(), Length(max=120)])
 
     def validate_registration_closes_at(self, field):
         if self.registration_opens_at.data and field.data and field.data <= self.registration_opens_at.data:

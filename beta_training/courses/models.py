@@ -79,6 +79,9 @@ class CourseRun(TimestampMixin, db.Model):
     # Completion rule: every item, and (if set) the fiche produit, its five parts answered, sent for review as
     # the last step.
     requires_sheet: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Who signs the attestations of the run (the course lead, as a rule): a name and a role; none: the team.
+    signatory_name: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
+    signatory_role: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
 
     course: Mapped[Course] = relationship(back_populates="runs")
 
@@ -344,6 +347,9 @@ class Enrolment(TimestampMixin, db.Model):
     last_activity_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attestation_code: Mapped[str | None] = mapped_column(sa.String(20), unique=True)
+    # The learner's name as it was when the course was completed: what the attestation and its verification
+    # page print, whatever the account is renamed to later (a document already handed out stays true).
+    attestation_name: Mapped[str | None] = mapped_column(sa.String(201))
     # Since when the learner's fiche produit is sent for review (None: a draft, or none yet). The sheets
     # domain tells it (courses.services.record_sheet_sent): courses never read the sheets' tables.
     sheet_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -446,6 +446,7 @@ def check_completion(enrolment: Enrolment, now: datetime | None = None) -> bool:
         return False
     enrolment.completed_at = now or utcnow()
     enrolment.attestation_code = new_attestation_code()
+    enrolment.attestation_name = enrolment.user.full_name
     emails.queue_course_completed(enrolment)
     db.session.flush()
     return True

@@ -257,11 +257,8 @@ def attestation(slug, run_slug):
     enrolment = queries.get_enrolment(run, current_user)
     if enrolment is None or enrolment.completed_at is None:
         abort(403)
-    pdf = attestation_pdf(
-        learner=current_user.full_name, course=course.title, partners=course.partners, run=run.name,
-        completed_on=format_date(enrolment.completed_at, "d MMMM yyyy"), code=enrolment.attestation_code,
-        verify_url=url_for("courses.verify_attestation", code=enrolment.attestation_code, _external=True),
-    )
+    pdf = attestation_pdf(enrolment, verify_url=url_for("courses.verify_attestation", code=enrolment.attestation_code,
+                                                        _external=True))
     return Response(pdf, mimetype="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="attestation-{course.slug}.pdf"'})
 
@@ -511,6 +508,8 @@ def edit_run(course_id, run_id=None):
             form.slug.errors.append(_("Une autre session de ce cours a déjà cet identifiant."))
         else:
             values = {"name": form.name.data, "slug": form.slug.data, "requires_sheet": form.requires_sheet.data,
+                      "signatory_name": (form.signatory_name.data or "").strip(),
+                      "signatory_role": (form.signatory_role.data or "").strip(),
                       **{name: from_paris(getattr(form, name).data) for name in RUN_DATES}}
             new = run is None
             try:

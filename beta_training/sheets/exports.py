@@ -2,96 +2,50 @@
 beta.gouv.fr's startup page format (Markdown with YAML front matter, as in content/_startups/*.md)."""
 
 import yaml
-from fpdf import FPDF
 
-from beta_training.core.pdf import latin1 as _text
-from beta_training.sheets.models import PARTS, safe_links
+from beta_training.core.pdf import render_document, write_pdf
+from beta_training.sheets.models import PARTS, USERTYPES, safe_links
 
-# Short sheets hold on one A4 page: the type is made smaller, step by step, until they do. A sheet too long
-# for one page even then (every part written at length) runs on as many pages as it takes, at a size still
-# comfortable to read, each page numbered.
-ONE_PAGE_SCALES = (1.0, 0.9, 0.8, 0.72)
-LONG_SHEET_SCALE = 0.9
-
-
-class _SheetPDF(FPDF):
-    numbered = False
-
-    def footer(self):
-        if self.numbered:
-            self.set_y(-10)
-            self.set_font("Helvetica", "", 7)
-            self.cell(0, 4, f"Page {self.page_no()} / {{nb}}", align="C")
+# The fiche is designed for one A4 page: its type is made smaller, a quarter point at a time, down to a size
+# still read without effort on paper, until it holds there. A longer fiche is laid out on two pages, the front
+# and back of one sheet, numbered, with its name at the foot of each: at every limit of the form (about 21,000
+# characters) it holds there at the smallest size (tests/sheets/test_services.py).
+TYPE_SIZES = tuple(quarter / 4 for quarter in range(36, 25, -1))  # 9 pt down to 6.5 pt
+ONE_PAGE_SMALLEST = 7.5
+END_ANCHOR = "a4-end"  # where the fiche ends (templates/sheets/_one_pager.html)
 
 
 def one_pager_pdf(content: dict, *, owner_name: str, version: int) -> bytes:
-    for scale in ONE_PAGE_SCALES:
-        pdf = _sheet_pdf(content, owner_name=owner_name, version=version, scale=scale)
-        if pdf.pages_count == 1:
-            return bytes(pdf.output())
-    return bytes(_sheet_pdf(content, owner_name=owner_name, version=version, scale=LONG_SHEET_SCALE, numbered=True).output())
+    def layout(size: float, pages: int):
+        return render_document("sheets/export_pdf.html", content=content, owner_name=owner_name, version_number=version,
+                               font_size=size, two_pages=pages > 1, parts=PARTS, usertypes=USERTYPES,
+                               safe_links=safe_links)
+
+    document = layout(TYPE_SIZES[0], 1)
+    if len(document.pages) == 1:
+        return write_pdf(document)  # most fiches: one layout
+    # The area text takes goes with the square of its size: the last layout tells which sizes cannot hold
+    # (a layout of a long fiche takes a second or more), and the largest of the others that does is kept.
+    measured = (TYPE_SIZES[0], _pages_filled(document))
+    for pages in (1, 2):
+        for size in TYPE_SIZES:
+            if pages == 1 and size < ONE_PAGE_SMALLEST:
+                break
+            if measured[1] * (size / measured[0]) ** 2 > pages:
+                continue
+            document = layout(size, pages)
+            if len(document.pages) <= pages:
+                return write_pdf(document)
+            measured = (size, _pages_filled(document))
+    return write_pdf(document)  # longer than the form allows (never from a form): as many pages as it takes
 
 
-def _answer_text(question, text: str) -> str:
-    return "\n".join(safe_links(text)) if question.urls else text
-
-
-def _sheet_pdf(content: dict, *, owner_name: str, version: int, scale: float, numbered: bool = False) -> FPDF:
-    def font(style: str, size: float) -> None:
-        pdf.set_font("Helvetica", style, size * scale)
-
-    def paragraph(height: float, text: str) -> None:
-        pdf.multi_cell(0, height * scale, _text(text), new_x="LMARGIN", new_y="NEXT")
-
-    def heading(text: str) -> None:
-        pdf.ln(2 * scale)
-        font("B", 11)
-        pdf.multi_cell(0, 6 * scale, _text(text), new_x="LMARGIN", new_y="NEXT")
-        font("", 9)
-
-    pdf = _SheetPDF(format="A4")
-    pdf.numbered = numbered
-    pdf.set_compression(False)
-    pdf.set_title(_text(content["name"] or "Fiche produit"))
-    pdf.set_lang("fr")
-    pdf.set_auto_page_break(True, margin=12)
-    pdf.add_page()
-    pdf.set_margins(15, 12, 15)
-    font("B", 18)
-    paragraph(9, content["name"] or "Fiche produit")
-    font("I", 10)
-    paragraph(5, content["pitch"])
-    for part in PARTS:
-        heading(str(part.label))
-        answered = [(question, content.get(question.key) or "") for question in part.questions if content.get(question.key)]
-        if not answered:
-            paragraph(4.5, "(à compléter)")
-        for question, text in answered:
-            font("B", 8.5)
-            paragraph(4.2, str(question.label))
-            font("", 9)
-            paragraph(4.5, _answer_text(question, text))
-    indicators = [i for i in content["indicators"] if i["name"]]
-    milestones = [m for m in content["milestones"] if m["title"]]
-    if indicators or milestones:
-        heading("Feuille de route à 6 mois")
-    if indicators:
-        font("B", 8.5)
-        paragraph(4.2, "Indicateurs d'impact")
-        font("", 9)
-        for indicator in indicators:
-            paragraph(4.5, f"- {indicator['name']} : {indicator['baseline']} -> {indicator['target']} à 6 mois")
-    if milestones:
-        font("B", 8.5)
-        paragraph(4.2, "Jalons")
-        font("", 9)
-        for milestone in milestones:
-            priority = f" (priorité {milestone['priority']})" if milestone.get("priority") else ""
-            paragraph(4.5, f"- {milestone['due_on']} : {milestone['title']}{priority}")
-    pdf.ln(2 * scale)
-    font("", 8)
-    paragraph(4, f"Fiche de {owner_name}, version {version}.")
-    return pdf
+def _pages_filled(document) -> float:
+    """How many pages the fiche fills: the full ones, and the height of the last one down to its last line."""
+    last = document.pages[-1]
+    if END_ANCHOR not in last.anchors:
+        return float(len(document.pages))
+    return len(document.pages) - 1 + last.anchors[END_ANCHOR][1] / last.height
 
 
 def startup_markdown(content: dict, *, contact: str, investigation_start: str) -> str:

@@ -15,7 +15,7 @@ import yaml
 from beta_training.config import ROOT
 from beta_training.courses import queries
 from beta_training.courses.content import export_course, import_course
-from beta_training.courses.models import CourseItem, CourseModule
+from beta_training.courses.models import CourseItem, CourseModule, CourseRun
 from beta_training.demo import MOOC_FOLDER
 from beta_training.extensions import db
 
@@ -173,3 +173,17 @@ def test_prune_removes_parts_the_folder_no_longer_has(ctx, tmp_path):
         "Séquence 3 : Mesurer son impact dans le réel", "Séquence 4 : Faire de l'industriel en mode artisanal"]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(CourseModule)) == 2
     assert db.session.scalar(sa.select(sa.func.count()).select_from(CourseItem)) == 7 + 8 + 6 + 6
+
+
+def test_who_signs_a_runs_attestations_goes_out_and_back_with_the_folder(ctx, tmp_path):
+    course = import_course(MOOC_FOLDER)
+    run = db.session.scalar(sa.select(CourseRun).where(CourseRun.course_id == course.id))
+    run.signatory_name, run.signatory_role = "Rachel Dupont", "Responsable de la formation"
+    db.session.flush()
+    export_course(queries.get_course_outline(course.slug), tmp_path / "export")
+    [written] = yaml.safe_load((tmp_path / "export" / "course.yml").read_text(encoding="utf-8"))["runs"]
+    assert (written["signatory_name"], written["signatory_role"]) == ("Rachel Dupont", "Responsable de la formation")
+    run.signatory_name = run.signatory_role = ""
+    db.session.flush()
+    import_course(tmp_path / "export")
+    assert (run.signatory_name, run.signatory_role) == ("Rachel Dupont", "Responsable de la formation")

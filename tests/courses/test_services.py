@@ -104,6 +104,7 @@ def test_progress_is_recorded_once_and_completes_the_course(ctx):
     assert enrolment.completed_at is None
     services.record_progress(enrolment, video, source="video")
     assert enrolment.completed_at is not None and len(enrolment.attestation_code) == 12
+    assert enrolment.attestation_name == enrolment.user.full_name  # frozen: what the attestation prints
     assert queries.get_enrolment_by_code(enrolment.attestation_code.lower()) == enrolment
     assert _subjects()[-1] == f"Cours terminé : {course.title}"
 

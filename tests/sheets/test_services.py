@@ -4,12 +4,23 @@ import pytest
 import sqlalchemy as sa
 import yaml
 from pypdf import PdfReader
+from wtforms.validators import Length
 
 from beta_training.accounts.models import Role
 from beta_training.core.models import OutboxMessage
 from beta_training.extensions import db
 from beta_training.sheets import exports, queries, services
-from beta_training.sheets.models import PARTS, QUESTIONS, SheetState, SheetVersion
+from beta_training.sheets.forms import IndicatorForm, MilestoneForm, SheetForm
+from beta_training.sheets.models import (
+    INDICATOR_COUNT,
+    MAX_URLS,
+    MILESTONE_COUNT,
+    PARTS,
+    QUESTIONS,
+    USERTYPES,
+    SheetState,
+    SheetVersion,
+)
 from tests.factories import ANSWERED_PARTS, make_user
 
 
@@ -185,13 +196,13 @@ def _pdf_pages(pdf: bytes) -> list[str]:
 
 
 def _flat(text: str) -> str:
-    # Core PDF fonts are Latin-1: the typographic apostrophe is printed as a straight one.
-    return " ".join(text.replace("’", "'").split())
+    return " ".join(text.split())
 
 
 def test_pdf_of_a_short_sheet_holds_on_one_page_in_the_order_of_the_fiche(ctx):
     content = {**services.empty_content(), **FULL_SHEET}
     [page] = _pdf_pages(exports.one_pager_pdf(content, owner_name="Léa Dupont", version=3))
+    assert page.startswith("FICHE PRODUIT · Fiche de Léa Dupont, version 3.")
     positions = [page.index(_flat(content["name"])), page.index(_flat(content["pitch"]))]
     for heading, part in zip(PART_HEADINGS, PARTS):
         positions.append(page.index(_flat(heading)))
@@ -199,35 +210,80 @@ def test_pdf_of_a_short_sheet_holds_on_one_page_in_the_order_of_the_fiche(ctx):
             positions += [page.index(_flat(str(question.label))), page.index(_flat(content[question.key]))]
     positions.append(page.index("Feuille de route à 6 mois"))
     assert positions == sorted(positions)  # header, then the parts in course order, each question then its answer
-    assert "- Délai d'entrée en formation : 90 jours -> 30 jours à 6 mois" in page
-    assert "- Usagers par mois : 0 -> 2000 à 6 mois" in page and "- Formations renseignées : 120 -> 900 à 6 mois" in page
-    assert "- 2027-01-15 : Jalon numéro 1 (priorité 2)" in page and "- 2027-06-15 : Jalon numéro 6 (priorité 1)" in page
-    assert page.endswith("Fiche de Léa Dupont, version 3.") and "Page 1" not in page
+    assert "• Délai d’entrée en formation : 90 jours → 30 jours à 6 mois" in page
+    assert "• Usagers par mois : 0 → 2000 à 6 mois" in page and "• Formations renseignées : 120 → 900 à 6 mois" in page
+    assert "• 15 janvier 2027 : Jalon numéro 1 (priorité 2)" in page and "• 15 juin 2027 : Jalon numéro 6 (priorité 1)" in page
+    assert "Page 1" not in page
 
 
-def test_pdf_of_a_sheet_filled_to_every_limit_runs_on_numbered_pages_and_loses_nothing(ctx):
-    words = " ".join(f"mot{n}" for n in range(2000))
-    content = services.clean_content({
-        **{key: words for key in QUESTIONS if not QUESTIONS[key].urls},
-        "s5_urls": "\n".join(f"https://outil-{n}.example.org/{'x' * 150}" for n in range(5)),
-        "indicators": [{"name": words, "baseline": words, "target": words}] * 3,
-        "milestones": [{"title": words, "due_on": "2027-01-15", "priority": "1"}] * 6,
-    })
-    assert all(len(content[key]) == question.limit for key, question in QUESTIONS.items() if not question.urls)
+def test_pdf_text_keeps_every_letter_and_the_euro_sign(ctx):
+    """Vietnamese and Polish names and « € » come back from the PDF as they were typed (the DSFR's fonts have them)."""
+    content = {**services.empty_content(), **FULL_SHEET, "name": "Żółć et Hương",
+               "s1_problem": "Łukasz Żółć a chiffré le coût : 3 M€ par an, pour 40 000 familles."}
+    pdf = exports.one_pager_pdf(content, owner_name="Nguyễn Thị Hương", version=2)
+    [page] = _pdf_pages(pdf)
+    assert "Fiche de Nguyễn Thị Hương, version 2." in page and "Żółć et Hương" in page
+    assert "Łukasz Żółć a chiffré le coût : 3 M€ par an, pour 40 000 familles." in page
+
+
+def test_pdf_of_a_sheet_is_tagged_in_french_with_its_title_and_author(ctx):
+    pdf = exports.one_pager_pdf({**services.empty_content(), **FULL_SHEET}, owner_name="Nguyễn Thị Hương", version=3)
+    reader = PdfReader(io.BytesIO(pdf))
+    catalog = reader.trailer["/Root"]
+    assert "/StructTreeRoot" in catalog and bool(catalog["/MarkInfo"]["/Marked"]) and catalog["/Lang"] == "fr"
+    assert reader.metadata.title == "Fiche produit – Trouve ta formation" and reader.metadata.author == "Nguyễn Thị Hương"
+
+
+def _form_limit(form_class, name: str) -> int:
+    """The longest text a form accepts in a field (its Length validator)."""
+    return next(v.max for v in getattr(form_class, name).kwargs["validators"] if isinstance(v, Length))
+
+
+def _words(length: int) -> str:
+    """Numbered words (« mot0 mot1 … ») cut to `length` characters: each one can be found back."""
+    text = " ".join(f"mot{n}" for n in range(length))[:length]
+    return text[:-1] + "x" if text.endswith(" ") else text
+
+
+def _sheet_at_every_limit() -> dict:
+    urls_limit = _form_limit(SheetForm, "s5_urls")
+    room = urls_limit - (MAX_URLS - 1)  # the most addresses allowed, one per line
+    lengths = [room // MAX_URLS + (n < room % MAX_URLS) for n in range(MAX_URLS)]
+    urls = "\n".join((f"https://outil-{n}.example.org/" + "chemin-" * 80)[:length] for n, length in enumerate(lengths))
+    values = {
+        **{key: _words(_form_limit(SheetForm, key)) for key in QUESTIONS if not QUESTIONS[key].urls},
+        "s5_urls": urls,
+        "indicators": [{name: _words(_form_limit(IndicatorForm, name)) for name in ("name", "baseline", "target")}] * INDICATOR_COUNT,
+        "milestones": [{"title": _words(_form_limit(MilestoneForm, "title")), "due_on": "2027-01-15", "priority": "3"}] * MILESTONE_COUNT,
+        "usertypes": list(USERTYPES), "thematiques": _words(_form_limit(SheetForm, "thematiques")),
+    }
+    content = services.clean_content(values)
+    assert content == values  # nothing cut, nothing refused: every field is at its limit
+    assert all(len(content[key]) == _form_limit(SheetForm, key) for key in QUESTIONS)
+    return content
+
+
+def test_pdf_of_a_sheet_at_every_limit_is_front_and_back_of_one_sheet_and_loses_nothing(ctx):
+    content = _sheet_at_every_limit()
     pages = _pdf_pages(exports.one_pager_pdf(content, owner_name="Léa", version=9))
-    assert len(pages) == 4  # at every limit (about 21,000 characters): four numbered pages at 90 % of the reading size
-    assert [page[page.rindex("Page "):] for page in pages] == [f"Page {n} / 4" for n in range(1, 5)]
-    text = " ".join(page[:page.rindex("Page ")] for page in pages)
+    assert len(pages) == 2  # about 21,000 characters: two numbered pages, at the smallest size of the design
+    footers = [f"{_flat(content['name'])} Page {n} / 2" for n in (1, 2)]  # the fiche's name and the page number
+    assert [page.endswith(footer) for page, footer in zip(pages, footers)] == [True, True]
+    text = " ".join(page[:-len(footer)] for page, footer in zip(pages, footers))
     unbroken = "".join(text.split())  # a long address wraps where it must: compare without the breaks
-    for key, question in QUESTIONS.items():
-        assert "".join(_flat(content[key]).split()) in unbroken, key
-    assert content["milestones"][5]["title"] in text and text.rstrip().endswith("Fiche de Léa, version 9.")
+    for key in QUESTIONS:
+        for line in content[key].splitlines() if QUESTIONS[key].urls else [content[key]]:  # addresses: a list
+            assert "".join(line.split()) in unbroken, key
+    for row in content["indicators"] + content["milestones"]:
+        assert all("".join(value.split()) in unbroken for key, value in row.items() if key in ("name", "baseline", "target", "title"))
+    assert "Particulier, État, Collectivité territoriale" in text and text.index("Séquence 5") < text.index("Jalons")
 
 
-def test_pdf_of_an_empty_sheet_has_a_title_and_no_empty_lists(ctx):
+def test_pdf_of_an_empty_sheet_says_what_is_left_to_write(ctx):
     [page] = _pdf_pages(exports.one_pager_pdf(services.empty_content(), owner_name="Léa", version=1))
-    assert page.startswith("Fiche produit") and "Indicateurs" not in page and "Feuille de route" not in page
-    assert page.count("(à compléter)") == 5
+    assert page.startswith("FICHE PRODUIT · Fiche de Léa, version 1. Fiche sans titre")
+    assert "Indicateurs" not in page and "Jalons" not in page and "•" not in page  # no empty lists
+    assert page.count("(à compléter)") == 6  # the five parts and the roadmap
 
 
 def _approved_sheet(owner, trainer, milestones=None, indicators=None):
