@@ -441,8 +441,7 @@ def _check_can_learn(enrolment: Enrolment, item: CourseItem, now: datetime) -> N
         raise CourseError(_("Le cours n’est pas encore ouvert."))
 
 
-def record_progress(enrolment: Enrolment, item: CourseItem, *, source: str, choice: QuizChoice | None = None,
-                    now: datetime | None = None) -> bool:
+def record_progress(enrolment: Enrolment, item: CourseItem, *, source: str, now: datetime | None = None) -> bool:
     """Record that the learner finished `item`. Idempotent: False if it was already recorded, or if
     the course is read-only (after the access window)."""
     now = now or utcnow()
@@ -452,8 +451,7 @@ def record_progress(enrolment: Enrolment, item: CourseItem, *, source: str, choi
         raise CourseError(_("Un quiz est terminé par une tentative validée : répondez à ses questions."))
     if run.is_read_only(now):
         return False
-    completion = ItemCompletion(enrolment_id=enrolment.id, item_id=item.id, source=source,
-                                choice_id=choice.id if choice else None, completed_at=now)
+    completion = ItemCompletion(enrolment_id=enrolment.id, item_id=item.id, source=source, completed_at=now)
     try:
         with db.session.begin_nested():
             db.session.add(completion)
