@@ -53,9 +53,9 @@ def upgrade():
     with op.batch_alter_table('quiz_questions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_quiz_questions_item_id'), ['item_id'], unique=False)
 
-    # Every quiz so far: one question, without text, holding all its choices.
+    # Every quiz so far: one question, without text, holding all its choices (numbered in the items' order).
     op.execute("INSERT INTO quiz_questions (item_id, position, text) "
-               "SELECT DISTINCT item_id, 1, '' FROM quiz_choices")
+               "SELECT item_id, 1, '' FROM quiz_choices GROUP BY item_id ORDER BY item_id")
     with op.batch_alter_table('quiz_choices', schema=None) as batch_op:
         batch_op.add_column(sa.Column('question_id', sa.Integer(), nullable=True))
     op.execute("UPDATE quiz_choices SET question_id = "
@@ -113,7 +113,8 @@ def upgrade():
         "CASE WHEN quiz_choices.is_correct THEN 100 ELSE 0 END, item_completions.completed_at "
         "FROM item_completions "
         "JOIN course_items ON course_items.id = item_completions.item_id AND course_items.kind = 'quiz' "
-        "JOIN quiz_choices ON quiz_choices.id = item_completions.choice_id AND quiz_choices.item_id = item_completions.item_id"
+        "JOIN quiz_choices ON quiz_choices.id = item_completions.choice_id AND quiz_choices.item_id = item_completions.item_id "
+        "ORDER BY item_completions.id"
     )
     op.execute(
         "INSERT INTO quiz_answers (attempt_id, question_id, choice_id, is_correct) "
@@ -121,7 +122,8 @@ def upgrade():
         "FROM quiz_attempts "
         "JOIN item_completions ON item_completions.enrolment_id = quiz_attempts.enrolment_id "
         "AND item_completions.item_id = quiz_attempts.item_id "
-        "JOIN quiz_choices ON quiz_choices.id = item_completions.choice_id"
+        "JOIN quiz_choices ON quiz_choices.id = item_completions.choice_id "
+        "ORDER BY quiz_attempts.id"
     )
 
 
