@@ -202,7 +202,7 @@ MOOC_FOLDER = ROOT / "content" / "courses" / MOOC_SLUG
 def seed_mooc(today: date) -> None:
     """The course comes from its content folder (as `flask courses import` would load it), with the run of
     2018 as it was (registration 1 Oct → 15 Nov, access 15 Oct → 30 Nov 2018, Paris time), now over; beside
-    it, a demonstration run open today."""
+    it, a demonstration run open today, whose quizzes need 70 % to complete the course."""
     from beta_training.courses.content import import_course
 
     course = import_course(MOOC_FOLDER)
@@ -220,6 +220,7 @@ def seed_mooc(today: date) -> None:
         access_ends_at=paris(access_starts + timedelta(days=46)),
         signatory_name="Rachel Responsable",  # the demo's course lead signs its attestations
         signatory_role="Responsable de la formation, beta.gouv.fr",
+        quiz_pass_mark=70,  # the quizzes count: 70 % of right answers each, the best attempt kept
     )
 
 

@@ -3,6 +3,8 @@
 import itertools
 from datetime import date, time, timedelta
 
+import sqlalchemy as sa
+
 from beta_training.accounts.models import Role, RoleEvent, User, UserRole
 from beta_training.accounts.services import hash_password
 from beta_training.cohorts.models import (
@@ -23,7 +25,9 @@ from beta_training.courses.models import (
     CourseRun,
     Enrolment,
     ItemCompletion,
+    QuizAttempt,
     QuizChoice,
+    QuizQuestion,
     Sequence,
 )
 from beta_training.extensions import db
@@ -220,9 +224,24 @@ def make_course_item(sequence=None, kind="text", **values) -> CourseItem:
     return _save(CourseItem(course_id=course_id, sequence_id=sequence.id, kind=kind, **defaults))
 
 
-def make_quiz_choice(item=None, **values) -> QuizChoice:
+def make_quiz_question(item=None, **values) -> QuizQuestion:
     item = item or make_course_item(kind="quiz")
-    return _save(QuizChoice(item_id=item.id, **{"position": _n(), "text": "Une réponse", "is_correct": False, **values}))
+    return _save(QuizQuestion(item_id=item.id, **{"position": _n(), "text": "", **values}))
+
+
+def make_quiz_choice(item=None, question=None, **values) -> QuizChoice:
+    """A choice of `question`, by default the quiz's first question (made, without text, if it has none)."""
+    item = item or (db.session.get(CourseItem, question.item_id) if question else make_course_item(kind="quiz"))
+    if question is None:
+        question = db.session.scalar(sa.select(QuizQuestion).where(QuizQuestion.item_id == item.id)
+                                     .order_by(QuizQuestion.position)) or make_quiz_question(item, position=1)
+    return _save(QuizChoice(item_id=item.id, question_id=question.id,
+                            **{"position": _n(), "text": "Une réponse", "is_correct": False, **values}))
+
+
+def make_quiz_attempt(enrolment, item, *, correct, total=1, number=1, **values) -> QuizAttempt:
+    return _save(QuizAttempt(enrolment_id=enrolment.id, item_id=item.id, number=number, correct=correct, total=total,
+                             score=round(100 * correct / total), **{"submitted_at": utcnow(), **values}))
 
 
 def make_enrolment(run=None, user=None, **values) -> Enrolment:

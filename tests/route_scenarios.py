@@ -719,9 +719,13 @@ def mooc_world(enrolled=True) -> MoocWorld:
 
 @scenario("/mooc/<slug>/<run_slug>/contenu/<key>/quiz")
 def answer_quiz():
+    """An attempt, with the form's one-time key: clicked twice, one attempt is recorded (and one completion)."""
     w = mooc_world()
-    correct = next(c for c in w.item("s1-quiz").choices if c.is_correct)
-    return Prepared(w.learner, w.learner_url("/contenu/s1-quiz/quiz"), {"choice": str(correct.id)})
+    quiz = w.item("s1-quiz")
+    [question] = quiz.questions
+    correct = next(c for c in question.choices if c.is_correct)
+    return Prepared(w.learner, w.learner_url("/contenu/s1-quiz/quiz"),
+                    {f"question_{question.id}": str(correct.id), "submission_key": key()})
 
 
 @scenario("/mooc/<slug>/<run_slug>/contenu/<key>/termine")

@@ -4,7 +4,9 @@
                                  with `numbered: false` is an unnumbered part (an introduction, « Documents
                                  utiles »): it and its sequences are not counted in « Module N », « Séquence N »
     <folder>/items/<key>.md      one item: YAML front matter + Markdown body (the text lesson, the quote,
-                                 the resource description, the quiz question, or a video's transcript)
+                                 the resource description, the quiz question, or a video's transcript); a quiz
+                                 lists its `choices` (one question, asked by the body), or its `questions`, each
+                                 with its `text` and `choices`; `max_attempts` limits its attempts
     <folder>/files/…             downloadable files of resources, named by `file:` in the item's front matter
 """
 
@@ -19,8 +21,8 @@ from beta_training.courses.models import Course, CourseItem, CourseModule, ItemK
 from beta_training.extensions import db
 
 ITEM_FIELDS = ("kind", "title", "video_url", "duration_seconds", "transcript_url", "is_testimony", "subtitles_url",
-               "person_name", "person_role", "resource_url")
-ITEM_DEFAULTS = {"duration_seconds": None, "is_testimony": False}  # the others default to ""
+               "person_name", "person_role", "resource_url", "max_attempts")
+ITEM_DEFAULTS = {"duration_seconds": None, "is_testimony": False, "max_attempts": None}  # the others default to ""
 COURSE_FIELDS = ("summary", "partners", "description", "video_minutes", "prerequisites")
 RUN_DATES = ("registration_opens_at", "registration_closes_at", "access_starts_at", "access_ends_at")
 RUN_FIELDS = ("signatory_name", "signatory_role")  # optional: who signs the run's attestations
@@ -128,8 +130,9 @@ def _place_items(sequence, item_keys, folder: Path, seen: set, max_file_bytes: i
         values[_body_field(kind)] = body
         upload = _resource_upload(folder, front["file"]) if front.get("file") else None
         try:
-            item = services.save_item(sequence, key=key, position=position, choices=front.get("choices"), upload=upload,
-                                      remove_file=upload is None, max_file_bytes=max_file_bytes, **values)
+            item = services.save_item(sequence, key=key, position=position, choices=front.get("choices"),
+                                      questions=front.get("questions"), upload=upload, remove_file=upload is None,
+                                      max_file_bytes=max_file_bytes, **values)
         except services.CourseError as error:
             raise ContentError(f"item {key}: {error}") from None
         if item.position != position:
@@ -177,9 +180,20 @@ def export_course(course: Course, folder: Path) -> None:
             (folder / relative).write_bytes(queries.resource_file_data(item.resource_file.id))
             front["file"] = relative
         if item.kind == ItemKind.QUIZ:
-            front["choices"] = [{"text": c.text, "correct": c.is_correct, "feedback": c.feedback} for c in item.choices]
+            front.update(_quiz_front(item))
         text = "---\n" + _yaml(front) + "---\n" + getattr(item, _body_field(item.kind)) + "\n"
         (folder / "items" / f"{item.key}.md").write_text(text, encoding="utf-8")
+
+
+def _quiz_front(item: CourseItem) -> dict:
+    """`choices` for a quiz of one question asked by its body (as the course's quizzes are written), else
+    `questions`."""
+    def choices(question):
+        return [{"text": c.text, "correct": c.is_correct, "feedback": c.feedback} for c in question.choices]
+
+    if len(item.questions) == 1 and not item.questions[0].text:
+        return {"choices": choices(item.questions[0])}
+    return {"questions": [{"text": q.text, "choices": choices(q)} for q in item.questions]}
 
 
 class _Dumper(yaml.SafeDumper):

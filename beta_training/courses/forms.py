@@ -10,8 +10,54 @@ from beta_training.core.forms import SubmissionKeyField, choices
 from beta_training.courses.models import ITEM_KIND_LABELS
 
 
-class QuizAnswerForm(FlaskForm):
-    choice = RadioField(_l("Votre réponse"), coerce=int, validators=[InputRequired(_l("Choisissez une réponse."))])
+class AnswerField(RadioField):
+    """One question of a quiz: the id of the choice given. Refusals in French, whatever was sent."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.type = "RadioField"  # rendered as one by _macros/forms.html
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError(_l("Choisissez une des réponses proposées.")) from None
+
+    def pre_validate(self, form):
+        if self.data is not None and all(self.coerce(choice.value) != self.data for choice in self.choices):
+            raise ValidationError(_l("Choisissez une des réponses proposées."))
+
+
+class QuizAttemptForm(FlaskForm):
+    """An attempt at a quiz: one AnswerField per question (see quiz_attempt_form), and the one-time key of the
+    rendered form, so a double submit is one attempt."""
+
+    submission_key = SubmissionKeyField()
+
+    def answer_fields(self) -> list[tuple]:
+        """(question, field) in the quiz's order."""
+        return [(question, self[f"question_{question.id}"]) for question in self.quiz.questions]
+
+    def answers(self) -> dict[int, int]:
+        return {question.id: field.data for question, field in self.answer_fields()}
+
+
+def quiz_attempt_form(item) -> QuizAttemptForm:
+    """The form of `item`'s questions. A quiz of one question without text is asked by the item's body: its
+    legend is « Votre réponse »."""
+    fields = {}
+    for number, question in enumerate(item.questions, start=1):
+        if question.text:
+            label = _l("Question %(n)s : %(text)s", n=number, text=question.text) if len(item.questions) > 1 else question.text
+        else:
+            label = _l("Votre réponse")
+        fields[f"question_{question.id}"] = AnswerField(
+            label, coerce=int, choices=choices((choice.id, choice.text) for choice in question.choices),
+            validators=[InputRequired(_l("Choisissez une réponse à cette question."))])
+    form = type("ItemQuizAttemptForm", (QuizAttemptForm,), fields)()
+    form.quiz = item
+    return form
 
 
 class ItemForm(FlaskForm):
@@ -39,9 +85,14 @@ class ItemForm(FlaskForm):
                               description=_l("PDF, OpenDocument, Office, CSV, texte, PNG ou JPEG ; 20 Mo au plus. Remplace le fichier actuel."))
     remove_resource_file = BooleanField(_l("Retirer le fichier actuel"))
     choices_text = TextAreaField(
-        _l("Réponses du quiz"),
-        description=_l("Une réponse par ligne : « * » devant la bonne réponse, « | » puis le retour affiché. Exemple : * Rendre le service à la main | Oui, c’est le plus rapide."),
-        validators=[Optional(), Length(max=5000)], render_kw={"rows": 5})
+        _l("Questions et réponses du quiz"),
+        description=_l("Une réponse par ligne : « * » devant la bonne réponse, « | » puis le retour affiché. Exemple : "
+                       "* Rendre le service à la main | Oui, c’est le plus rapide. Plusieurs questions : commencez "
+                       "chacune par une ligne « ? » suivie de la question ; sans elle, le texte ci-dessus pose l’unique question."),
+        validators=[Optional(), Length(max=10000)], render_kw={"rows": 8})
+    max_attempts = IntegerField(
+        _l("Nombre de tentatives du quiz"), description=_l("Vide : autant de tentatives que l’apprenant·e le souhaite ; son meilleur score compte."),
+        validators=[Optional(), NumberRange(min=1, max=99, message=_l("Indiquez un nombre de tentatives entre 1 et 99."))])
 
     has_file = False  # set by the view when the item already has a downloadable file
 
@@ -62,9 +113,9 @@ class ItemForm(FlaskForm):
             self.resource_url.errors.append(_l("Indiquez un lien ou joignez un fichier."))
             valid = False
         if self.kind.data == "quiz":
-            parsed = parse_choices(self.choices_text.data or "")
-            if len(parsed) < 2 or not any(c["correct"] for c in parsed):
-                self.choices_text.errors.append(_l("Un quiz a au moins deux réponses, dont une bonne marquée par « * »."))
+            questions = parse_questions(self.choices_text.data or "")
+            if not questions or any(len(q["choices"]) < 2 or not any(c["correct"] for c in q["choices"]) for q in questions):
+                self.choices_text.errors.append(_l("Chaque question a au moins deux réponses, dont une bonne marquée par « * »."))
                 valid = False
         return valid
 
@@ -74,23 +125,37 @@ class ItemForm(FlaskForm):
             "person_name", "person_role", "resource_url")}
         values = {k: ("" if v is None and k != "duration_seconds" else v) for k, v in data.items()}
         values["is_testimony"] = bool(self.is_testimony.data) and self.kind.data == "video"
+        values["max_attempts"] = self.max_attempts.data if self.kind.data == "quiz" else None
         return values
 
 
-def parse_choices(text: str) -> list[dict]:
-    parsed = []
+def parse_questions(text: str) -> list[dict]:
+    """The editor's text → [{"text", "choices": [{"text", "correct", "feedback"}]}]. A line « ? … » starts a
+    question; answers before any such line belong to a first question without text (asked by the item's body)."""
+    questions = []
     for line in text.splitlines():
         line = line.strip()
         if not line:
             continue
+        if line.startswith("?"):
+            questions.append({"text": line[1:].strip(), "choices": []})
+            continue
+        if not questions:
+            questions.append({"text": "", "choices": []})
         correct = line.startswith("*")
         label, _, feedback = line.lstrip("* ").partition("|")
-        parsed.append({"text": label.strip(), "correct": correct, "feedback": feedback.strip()})
-    return parsed
+        questions[-1]["choices"].append({"text": label.strip(), "correct": correct, "feedback": feedback.strip()})
+    return questions
 
 
-def format_choices(item) -> str:
-    return "\n".join(f"{'* ' if c.is_correct else ''}{c.text}" + (f" | {c.feedback}" if c.feedback else "") for c in item.choices)
+def format_questions(item) -> str:
+    """The editor's text of a quiz (parse_questions reads it back)."""
+    blocks = []
+    for question in item.questions:
+        lines = [f"? {question.text}"] if question.text or len(item.questions) > 1 else []
+        lines += [f"{'* ' if c.is_correct else ''}{c.text}" + (f" | {c.feedback}" if c.feedback else "") for c in question.choices]
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
 
 
 class RunForm(FlaskForm):
@@ -106,6 +171,11 @@ class RunForm(FlaskForm):
                                  validators=[Optional(), Length(max=120)])
     signatory_role = StringField(_l("Fonction du signataire"), description=_l("Par exemple : responsable de la formation, beta.gouv.fr"),
                                  validators=[Optional(), Length(max=120)])
+    quiz_pass_mark = IntegerField(
+        _l("Seuil de réussite des quiz (%)"),
+        description=_l("Part de bonnes réponses que chaque quiz demande pour que le cours soit terminé, par exemple 70. "
+                       "Vide : les quiz sont des auto-évaluations, toute tentative compte."),
+        validators=[Optional(), NumberRange(min=1, max=100, message=_l("Indiquez un pourcentage entre 1 et 100."))])
 
     def validate_registration_closes_at(self, field):
         if self.registration_opens_at.data and field.data and field.data <= self.registration_opens_at.data:

@@ -66,6 +66,8 @@ class CourseRun(TimestampMixin, db.Model):
         sa.UniqueConstraint("course_id", "slug", name="uq_course_runs_course_slug"),
         sa.CheckConstraint("registration_closes_at > registration_opens_at", name="registration_window_ordered"),
         sa.CheckConstraint("access_ends_at > access_starts_at", name="access_window_ordered"),
+        sa.CheckConstraint("quiz_pass_mark IS NULL OR (quiz_pass_mark >= 1 AND quiz_pass_mark <= 100)",
+                           name="quiz_pass_mark_percent"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -82,8 +84,16 @@ class CourseRun(TimestampMixin, db.Model):
     # Who signs the attestations of the run (the course lead, as a rule): a name and a role; none: the team.
     signatory_name: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
     signatory_role: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
+    # The share of right answers (%) every quiz needs for the course to be completed; None: the quizzes are
+    # self-assessment, any attempt counts.
+    quiz_pass_mark: Mapped[int | None]
 
     course: Mapped[Course] = relationship(back_populates="runs")
+
+    def quiz_passed(self, correct: int, total: int) -> bool:
+        """An attempt with `correct` right answers out of `total` reaches the pass mark (any attempt does when
+        there is none). Compared exactly: 2 out of 3 (66.7 %) does not reach 67 %."""
+        return self.quiz_pass_mark is None or correct * 100 >= self.quiz_pass_mark * total
 
     def is_registration_open(self, now: datetime) -> bool:
         return self.registration_opens_at <= now < self.registration_closes_at
@@ -205,6 +215,7 @@ class CourseItem(TimestampMixin, db.Model):
         # Accessibility: a video always has its transcript within reach, as text here or as a link (a PDF).
         sa.CheckConstraint("kind != 'video' OR (video_url != '' AND (transcript != '' OR transcript_url != ''))",
                            name="video_has_transcript"),
+        sa.CheckConstraint("max_attempts IS NULL OR max_attempts >= 1", name="max_attempts_positive"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -225,10 +236,16 @@ class CourseItem(TimestampMixin, db.Model):
     person_name: Mapped[str] = mapped_column(sa.String(200), default="")
     person_role: Mapped[str] = mapped_column(sa.String(200), default="")
     resource_url: Mapped[str] = mapped_column(sa.String(500), default="")
+    max_attempts: Mapped[int | None]  # a quiz's attempts per learner; None: as many as they like
 
     sequence: Mapped["Sequence"] = relationship(back_populates="items")
     resource_file: Mapped["ResourceFile | None"] = relationship(
         back_populates="item", cascade="all, delete-orphan", lazy="selectin"
+    )
+    # A quiz's questions and all their choices, each loaded for every item at once (two queries per outline,
+    # whatever the number of quizzes); QuizQuestion.choices picks its own among them.
+    questions: Mapped[list["QuizQuestion"]] = relationship(
+        back_populates="item", cascade="all, delete-orphan", order_by="QuizQuestion.position", lazy="selectin"
     )
     choices: Mapped[list["QuizChoice"]] = relationship(
         back_populates="item", cascade="all, delete-orphan", order_by="QuizChoice.position", lazy="selectin"
@@ -307,18 +324,45 @@ class ResourceFile(db.Model):
         return self.filename.rsplit(".", 1)[-1].upper()
 
 
+class QuizQuestion(db.Model):
+    """One question of a quiz, answered by one of its choices. A quiz of one question may leave `text` empty:
+    the item's body asks it (as every quiz did before quizzes had several questions)."""
+
+    __tablename__ = "quiz_questions"
+    __table_args__ = (sa.UniqueConstraint("item_id", "position", name="uq_quiz_questions_item_position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(sa.ForeignKey("course_items.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    text: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+
+    item: Mapped[CourseItem] = relationship(back_populates="questions")
+
+    @property
+    def choices(self) -> list["QuizChoice"]:
+        return [choice for choice in self.item.choices if choice.question_id == self.id]
+
+    @property
+    def correct_choices(self) -> list["QuizChoice"]:
+        return [choice for choice in self.choices if choice.is_correct]
+
+
 class QuizChoice(db.Model):
+    """A possible answer to a question; `position` runs across the whole quiz."""
+
     __tablename__ = "quiz_choices"
     __table_args__ = (sa.UniqueConstraint("item_id", "position", name="uq_quiz_choices_item_position"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(sa.ForeignKey("course_items.id", ondelete="CASCADE"), index=True)
+    question_id: Mapped[int] = mapped_column(sa.ForeignKey("quiz_questions.id", ondelete="CASCADE"), index=True)
     position: Mapped[int]
     text: Mapped[str] = mapped_column(sa.String(500))
     is_correct: Mapped[bool] = mapped_column(default=False)
     feedback: Mapped[str] = mapped_column(sa.Text, default="")
 
     item: Mapped[CourseItem] = relationship(back_populates="choices")
+    question: Mapped[QuizQuestion] = relationship()  # many-to-one: also orders deletes (choices first)
 
 
 # --- Learners -----------------------------------------------------------------------------------------
@@ -390,9 +434,54 @@ class ItemCompletion(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     enrolment_id: Mapped[int] = mapped_column(sa.ForeignKey("enrolments.id", ondelete="CASCADE"), index=True)
     item_id: Mapped[int] = mapped_column(sa.ForeignKey("course_items.id", ondelete="CASCADE"), index=True)
-    source: Mapped[str] = mapped_column(sa.String(20))  # opened | video | button | quiz
+    source: Mapped[str] = mapped_column(sa.String(20))  # opened | video | button | quiz | pass_mark
+    # The answer of a quiz completed before attempts were recorded (kept as history; see QuizAttempt).
     choice_id: Mapped[int | None] = mapped_column(sa.ForeignKey("quiz_choices.id", ondelete="SET NULL"))
     completed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class QuizAttempt(db.Model):
+    """One submission of a quiz by a learner: every attempt is kept, the best score counts.
+
+    A quiz is done (an ItemCompletion) once an attempt reaches the run's pass mark, or at the first attempt
+    when the run has none. `submission_key` is the rendered form's: a double submit records one attempt."""
+
+    __tablename__ = "quiz_attempts"
+    __table_args__ = (
+        sa.UniqueConstraint("enrolment_id", "item_id", "number", name="uq_quiz_attempts_enrolment_item_number"),
+        sa.UniqueConstraint("enrolment_id", "submission_key", name="uq_quiz_attempts_enrolment_submission"),
+        sa.CheckConstraint("correct >= 0 AND correct <= total", name="correct_within_total"),
+        sa.CheckConstraint("score >= 0 AND score <= 100", name="score_percent"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrolment_id: Mapped[int] = mapped_column(sa.ForeignKey("enrolments.id", ondelete="CASCADE"), index=True)
+    item_id: Mapped[int] = mapped_column(sa.ForeignKey("course_items.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int]  # 1, 2, 3… per learner and quiz
+    correct: Mapped[int]
+    total: Mapped[int]
+    score: Mapped[int]  # round(100 × correct / total), for display and averages
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    submission_key: Mapped[str | None] = mapped_column(sa.String(40))
+
+    answers: Mapped[list["QuizAnswer"]] = relationship(
+        back_populates="attempt", cascade="all, delete-orphan", order_by="QuizAnswer.id", lazy="selectin"
+    )
+
+
+class QuizAnswer(db.Model):
+    """The choice given to one question in an attempt. A quiz edited later loses its old questions and
+    choices (set to NULL here): the attempt keeps its score."""
+
+    __tablename__ = "quiz_answers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(sa.ForeignKey("quiz_attempts.id", ondelete="CASCADE"), index=True)
+    question_id: Mapped[int | None] = mapped_column(sa.ForeignKey("quiz_questions.id", ondelete="SET NULL"), index=True)
+    choice_id: Mapped[int | None] = mapped_column(sa.ForeignKey("quiz_choices.id", ondelete="SET NULL"), index=True)
+    is_correct: Mapped[bool]
+
+    attempt: Mapped[QuizAttempt] = relationship(back_populates="answers")
 
 
 class CourseInvitation(db.Model):

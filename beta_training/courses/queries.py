@@ -18,6 +18,8 @@ from beta_training.courses.models import (
     EnrolmentSheetPart,
     EnrolmentState,
     ItemCompletion,
+    ItemKind,
+    QuizAttempt,
     ResourceFile,
     RunBulkEmail,
     Sequence,
@@ -155,6 +157,35 @@ def answered_sheet_parts(enrolment: Enrolment | None) -> set[int]:
         sa.select(EnrolmentSheetPart.sequence_number).where(EnrolmentSheetPart.enrolment_id == enrolment.id)))
 
 
+def attempts_used(enrolment_id: int, item_id: int) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(QuizAttempt).where(
+        QuizAttempt.enrolment_id == enrolment_id, QuizAttempt.item_id == item_id))
+
+
+def quiz_attempts(enrolment: Enrolment | None, item: CourseItem) -> list[QuizAttempt]:
+    """The learner's attempts at the quiz, in order (their answers come with them)."""
+    if enrolment is None or item.kind != ItemKind.QUIZ:
+        return []
+    return list(db.session.scalars(sa.select(QuizAttempt).where(
+        QuizAttempt.enrolment_id == enrolment.id, QuizAttempt.item_id == item.id).order_by(QuizAttempt.number)))
+
+
+@dataclass(frozen=True)
+class QuizScore:
+    best: int  # the best score, %
+    attempts: int
+
+
+def quiz_scores(enrolment: Enrolment | None) -> dict[int, QuizScore]:
+    """Item id → the learner's best score and number of attempts, for every quiz she has attempted."""
+    if enrolment is None:
+        return {}
+    rows = db.session.execute(
+        sa.select(QuizAttempt.item_id, sa.func.max(QuizAttempt.score), sa.func.count())
+        .where(QuizAttempt.enrolment_id == enrolment.id).group_by(QuizAttempt.item_id))
+    return {item_id: QuizScore(best, attempts) for item_id, best, attempts in rows}
+
+
 def remaining_items(enrolment: Enrolment) -> int:
     total = db.session.scalar(
         sa.select(sa.func.count()).select_from(CourseItem).where(CourseItem.course_id == enrolment.run.course_id)
@@ -247,6 +278,7 @@ def dashboard(run: CourseRun, course: Course, now: datetime, days: int = 7) -> d
         for module in course.modules for sequence in module.sequences
     ]
     return {
+        "quizzes": _quiz_statistics(course, active),
         "enrolled": enrolled,
         "completed": completed,
         "completion_rate": round(100 * completed / enrolled) if enrolled else 0,
@@ -257,23 +289,59 @@ def dashboard(run: CourseRun, course: Course, now: datetime, days: int = 7) -> d
     }
 
 
+def _quiz_statistics(course: Course, active) -> list[dict]:
+    """Per quiz (in reading order): learners who tried it, their average best score and attempts, and how many
+    have it done (passed, or answered when the run has no pass mark)."""
+    best = (
+        sa.select(QuizAttempt.item_id, sa.func.max(QuizAttempt.score).label("best"), sa.func.count().label("attempts"))
+        .where(QuizAttempt.enrolment_id.in_(active)).group_by(QuizAttempt.enrolment_id, QuizAttempt.item_id).subquery()
+    )
+    tried = {item_id: (learners, average_best, average_attempts) for item_id, learners, average_best, average_attempts in
+             db.session.execute(sa.select(best.c.item_id, sa.func.count(), sa.func.avg(best.c.best), sa.func.avg(best.c.attempts))
+                                .group_by(best.c.item_id))}
+    done = dict(db.session.execute(
+        sa.select(ItemCompletion.item_id, sa.func.count()).join(CourseItem, CourseItem.id == ItemCompletion.item_id)
+        .where(ItemCompletion.enrolment_id.in_(active), CourseItem.course_id == course.id, CourseItem.kind == ItemKind.QUIZ)
+        .group_by(ItemCompletion.item_id)).all())
+    rows = []
+    for item in ordered_items(course):
+        if item.kind != ItemKind.QUIZ:
+            continue
+        learners, average_best, average_attempts = tried.get(item.id, (0, None, None))
+        rows.append({"item": item, "learners": learners, "done": done.get(item.id, 0),
+                     "average_best": None if average_best is None else round(float(average_best)),
+                     "average_attempts": None if average_attempts is None else float(average_attempts)})
+    return rows
+
+
 def learners_progress_rows(run: CourseRun):
-    """Plain rows (learner columns, sequence_id, done) ordered by learner, for the streamed CSV export:
-    no ORM objects, so 100,000 learners stream quickly in constant memory."""
+    """Plain rows for the streamed CSV export, ordered by learner: no ORM objects, so 100,000 learners stream
+    quickly in constant memory. Each learner has rows of two kinds, from one query: (learner columns,
+    sequence_id, items done, None, None) per sequence started, and (learner columns, None, None, item_id, best
+    score) per quiz attempted."""
     from beta_training.accounts.models import User
 
-    return (
-        sa.select(
-            Enrolment.id, User.first_name, User.last_name, User.email, User.administration, Enrolment.enrolled_at,
-            Enrolment.last_activity_at, Enrolment.completed_at, CourseItem.sequence_id, sa.func.count(ItemCompletion.id),
-        )
+    learner = (Enrolment.id.label("enrolment_id"), User.first_name, User.last_name, User.email, User.administration,
+               Enrolment.enrolled_at, Enrolment.last_activity_at, Enrolment.completed_at)
+    no_number = sa.cast(sa.null(), sa.Integer)
+    progress = (
+        sa.select(*learner, CourseItem.sequence_id.label("sequence_id"), sa.func.count(ItemCompletion.id).label("done"),
+                  no_number.label("quiz_id"), no_number.label("best_score"))
         .join(User, User.id == Enrolment.user_id)
         .outerjoin(ItemCompletion, ItemCompletion.enrolment_id == Enrolment.id)
         .outerjoin(CourseItem, CourseItem.id == ItemCompletion.item_id)
         .where(Enrolment.run_id == run.id, Enrolment.state == EnrolmentState.ACTIVE)
         .group_by(Enrolment.id, User.id, CourseItem.sequence_id)
-        .order_by(Enrolment.id)
     )
+    scores = (
+        sa.select(*learner, no_number, no_number, QuizAttempt.item_id, sa.func.max(QuizAttempt.score))
+        .join(User, User.id == Enrolment.user_id)
+        .join(QuizAttempt, QuizAttempt.enrolment_id == Enrolment.id)
+        .where(Enrolment.run_id == run.id, Enrolment.state == EnrolmentState.ACTIVE)
+        .group_by(Enrolment.id, User.id, QuizAttempt.item_id)
+    )
+    rows = sa.union_all(progress, scores).subquery()
+    return sa.select(rows).order_by(rows.c.enrolment_id)
 
 
 def learners_query(run: CourseRun) -> sa.Select:

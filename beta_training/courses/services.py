@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask_babel import format_datetime
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from beta_training.core import jobs
 from beta_training.core.db import delete_once, earlier_submission, lock_for_update
@@ -25,7 +26,10 @@ from beta_training.courses.models import (
     EnrolmentState,
     ItemCompletion,
     ItemKind,
+    QuizAnswer,
+    QuizAttempt,
     QuizChoice,
+    QuizQuestion,
     ResourceFile,
     RunBulkEmail,
     Sequence,
@@ -60,6 +64,10 @@ def check_run_windows(*, registration_opens_at: datetime, registration_closes_at
 
 class KeyTaken(CourseError):
     """Another item of the course already has this key (keys are unique per course)."""
+
+
+class AttemptsExhausted(CourseError):
+    """The learner has used every attempt the quiz allows."""
 
 
 RUN_WINDOW_FIELDS = ("registration_opens_at", "registration_closes_at", "access_starts_at", "access_ends_at")
@@ -143,11 +151,15 @@ def rename(structure, *, title: str, summary: str = ""):
     return structure
 
 
-def save_item(sequence: Sequence, *, key: str, choices: list[dict] | None = None,
+def save_item(sequence: Sequence, *, key: str, choices: list[dict] | None = None, questions: list[dict] | None = None,
               upload: tuple[str, bytes] | None = None, remove_file: bool = False,
               max_file_bytes: int = 20 * 1024 * 1024, **values) -> CourseItem:
-    """Create or update the item `key` of the sequence's course; quiz choices are replaced when given.
-    A resource may get a downloadable file (`upload` = name, bytes) or lose it; other kinds keep none."""
+    """Create or update the item `key` of the sequence's course; a quiz's questions are replaced when given:
+    `questions` = [{"text", "choices": [{"text", "correct", "feedback"}]}], or `choices` alone for a quiz of one
+    question asked by the item's body. A resource may get a downloadable file (`upload` = name, bytes) or lose
+    it; other kinds keep none."""
+    if questions is None and choices is not None:
+        questions = [{"text": "", "choices": choices}]
     if upload is not None:
         check_resource_file(*upload, max_file_bytes)  # refuse before changing anything
     course_id = db.session.scalar(sa.select(CourseModule.course_id).where(CourseModule.id == sequence.module_id))
@@ -165,8 +177,8 @@ def save_item(sequence: Sequence, *, key: str, choices: list[dict] | None = None
         raise CourseError(_("Une vidéo doit avoir sa transcription, en texte ou en lien (accessibilité)."))
     assign_changed(item, values)
     db.session.flush()
-    if choices is not None:
-        _replace_choices(item, choices)
+    if questions is not None:
+        _replace_questions(item, questions)
     if item.kind != ItemKind.RESOURCE or remove_file:
         detach_resource_file(item)
     if upload is not None and item.kind == ItemKind.RESOURCE:
@@ -183,15 +195,26 @@ def add_item(course: Course, sequence: Sequence, *, key: str, **values) -> Cours
     return save_item(sequence, key=key, **values)
 
 
-def _replace_choices(item: CourseItem, choices: list[dict]) -> None:
-    wanted = [(c["text"], bool(c.get("correct", False)), c.get("feedback", "")) for c in choices]
-    current = [(c.text, c.is_correct, c.feedback) for c in item.choices]
+def _replace_questions(item: CourseItem, questions: list[dict]) -> None:
+    """The quiz's questions and choices as given; the same ones again change nothing (learners' answers keep
+    pointing at them). Changed, they are replaced: earlier attempts keep their scores, not their answers."""
+    wanted = [((q.get("text") or "").strip(),
+               [(c["text"], bool(c.get("correct", False)), c.get("feedback") or "") for c in q.get("choices") or ()])
+              for q in questions]
+    current = [(q.text, [(c.text, c.is_correct, c.feedback) for c in q.choices]) for q in item.questions]
     if wanted == current:
         return
     item.choices.clear()
+    item.questions.clear()
     db.session.flush()
-    for position, (text, correct, feedback) in enumerate(wanted, start=1):
-        item.choices.append(QuizChoice(position=position, text=text, is_correct=correct, feedback=feedback))
+    position = 0
+    for number, (text, choices) in enumerate(wanted, start=1):
+        question = QuizQuestion(position=number, text=text)
+        item.questions.append(question)
+        for choice_text, correct, feedback in choices:
+            position += 1
+            item.choices.append(QuizChoice(position=position, text=choice_text, is_correct=correct, feedback=feedback,
+                                           question=question))
     db.session.flush()
 
 
@@ -405,22 +428,31 @@ def new_attestation_code() -> str:
     return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
 
 
-def record_progress(enrolment: Enrolment, item: CourseItem, *, source: str, choice: QuizChoice | None = None,
-                    now: datetime | None = None) -> bool:
+# A quiz is done by an attempt that passes (« quiz »), or by the run's pass mark lowered under the learner's best
+# attempt (« pass_mark »); never by « J'ai terminé ».
+QUIZ_SOURCES = ("quiz", "pass_mark")
+
+
+def _check_can_learn(enrolment: Enrolment, item: CourseItem, now: datetime) -> None:
+    if not enrolment.is_active:
+        raise CourseError(_("Vous n’êtes pas inscrit·e à cette session."))
+    if item.course_id != enrolment.run.course_id:
+        raise CourseError(_("Ce contenu n’appartient pas à ce cours."))
+    if now < enrolment.run.access_starts_at:
+        raise CourseError(_("Le cours n’est pas encore ouvert."))
+
+
+def record_progress(enrolment: Enrolment, item: CourseItem, *, source: str, now: datetime | None = None) -> bool:
     """Record that the learner finished `item`. Idempotent: False if it was already recorded, or if
     the course is read-only (after the access window)."""
     now = now or utcnow()
     run = enrolment.run
-    if not enrolment.is_active:
-        raise CourseError(_("Vous n’êtes pas inscrit·e à cette session."))
-    if item.course_id != run.course_id:
-        raise CourseError(_("Ce contenu n’appartient pas à ce cours."))
-    if now < run.access_starts_at:
-        raise CourseError(_("Le cours n’est pas encore ouvert."))
+    _check_can_learn(enrolment, item, now)
+    if item.kind == ItemKind.QUIZ and source not in QUIZ_SOURCES:
+        raise CourseError(_("Un quiz est terminé par une tentative validée : répondez à ses questions."))
     if run.is_read_only(now):
         return False
-    completion = ItemCompletion(enrolment_id=enrolment.id, item_id=item.id, source=source,
-                                choice_id=choice.id if choice else None, completed_at=now)
+    completion = ItemCompletion(enrolment_id=enrolment.id, item_id=item.id, source=source, completed_at=now)
     try:
         with db.session.begin_nested():
             db.session.add(completion)
@@ -431,6 +463,83 @@ def record_progress(enrolment: Enrolment, item: CourseItem, *, source: str, choi
     check_completion(enrolment, now=now)
     db.session.flush()
     return True
+
+
+def attempts_exhausted_message(max_attempts: int) -> str:
+    return ngettext("Vous avez utilisé votre seule tentative pour ce quiz.",
+                    "Vous avez utilisé les %(num)s tentatives de ce quiz.", max_attempts)
+
+
+def score_percent(correct: int, total: int) -> int:
+    """100 × correct / total, rounded half up (2 out of 3: 67 %)."""
+    return (200 * correct + total) // (2 * total) if total else 0
+
+
+def submit_quiz_attempt(enrolment: Enrolment, item: CourseItem, *, answers: dict[int, int],
+                        submission_key: str | None = None, now: datetime | None = None) -> QuizAttempt:
+    """Score the learner's answers (question id → choice id) as a new attempt; the quiz is done when the
+    attempt reaches the run's pass mark (or at once without one). Refused (CourseError) outside the access
+    window, past the quiz's maximum of attempts (AttemptsExhausted), or with a question left unanswered.
+
+    Attempts of one learner queue on her enrolment's row, so they are numbered 1, 2, 3 without gaps; the same
+    rendered form sent twice (`submission_key`) records one attempt and returns it again."""
+    now = now or utcnow()
+    run = enrolment.run
+    _check_can_learn(enrolment, item, now)
+    if item.kind != ItemKind.QUIZ or not item.questions:
+        raise CourseError(_("Ce contenu n’est pas un quiz."))
+    if run.is_read_only(now):
+        raise CourseError(_("Le cours est en lecture seule : la progression n’est plus enregistrée."))
+    lock_for_update(Enrolment, enrolment.id)
+    if submission_key:
+        earlier = db.session.scalar(sa.select(QuizAttempt).where(
+            QuizAttempt.enrolment_id == enrolment.id, QuizAttempt.submission_key == submission_key))
+        if earlier is not None:
+            return earlier
+    used = queries.attempts_used(enrolment.id, item.id)
+    if item.max_attempts is not None and used >= item.max_attempts:
+        raise AttemptsExhausted(attempts_exhausted_message(item.max_attempts))
+    given = []
+    for question in item.questions:
+        choice = next((c for c in question.choices if c.id == answers.get(question.id)), None)
+        if choice is None:
+            raise CourseError(_("Répondez à chaque question."))
+        given.append((question, choice))
+    correct = sum(choice.is_correct for _question, choice in given)
+    attempt = QuizAttempt(enrolment_id=enrolment.id, item_id=item.id, number=used + 1, correct=correct,
+                          total=len(given), score=score_percent(correct, len(given)), submitted_at=now,
+                          submission_key=submission_key or None)
+    attempt.answers = [QuizAnswer(question_id=question.id, choice_id=choice.id, is_correct=choice.is_correct)
+                       for question, choice in given]
+    db.session.add(attempt)
+    enrolment.last_activity_at = now
+    db.session.flush()
+    if run.quiz_passed(correct, len(given)):
+        record_progress(enrolment, item, source="quiz", now=now)
+    return attempt
+
+
+def complete_passed_quizzes(run: CourseRun, *, now: datetime | None = None) -> int:
+    """After the run's pass mark is lowered (or removed): the quizzes whose best attempt now reaches it are
+    done, and courses complete. A raised pass mark takes nothing back: a quiz passed stays passed. Returns how
+    many quizzes it completed."""
+    now = now or utcnow()
+    if run.is_read_only(now) or now < run.access_starts_at:
+        return 0
+    reaching = sa.select(QuizAttempt.enrolment_id, QuizAttempt.item_id).join(Enrolment).where(
+        Enrolment.run_id == run.id, Enrolment.state == EnrolmentState.ACTIVE,
+        ~sa.exists().where(ItemCompletion.enrolment_id == QuizAttempt.enrolment_id,
+                           ItemCompletion.item_id == QuizAttempt.item_id),
+    ).distinct()
+    if run.quiz_pass_mark is not None:
+        reaching = reaching.where(QuizAttempt.correct * 100 >= run.quiz_pass_mark * QuizAttempt.total)
+    pairs = db.session.execute(reaching).all()
+    for enrolment_id, item_id in pairs:
+        db.session.add(ItemCompletion(enrolment_id=enrolment_id, item_id=item_id, source="pass_mark", completed_at=now))
+    db.session.flush()
+    for enrolment_id in sorted({enrolment_id for enrolment_id, _item_id in pairs}):
+        check_completion(db.session.get(Enrolment, enrolment_id), now=now)
+    return len(pairs)
 
 
 def check_completion(enrolment: Enrolment, now: datetime | None = None) -> bool:
@@ -539,6 +648,8 @@ def save_run(course: Course, *, run: CourseRun | None = None, **values) -> Cours
     if run is None:
         run = CourseRun(course_id=course.id)
         db.session.add(run)
-    assign_changed(run, values)
+    changed = assign_changed(run, values)
     db.session.flush()
+    if "quiz_pass_mark" in changed:
+        complete_passed_quizzes(run)
     return run

@@ -15,7 +15,7 @@ from flask import (
     send_file,
     url_for,
 )
-from flask_babel import format_date
+from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -34,13 +34,13 @@ from beta_training.courses.forms import (
     BatchEnrolForm,
     ItemForm,
     LearnerEmailForm,
-    QuizAnswerForm,
     RunForm,
     StructureForm,
-    format_choices,
-    parse_choices,
+    format_questions,
+    parse_questions,
+    quiz_attempt_form,
 )
-from beta_training.courses.models import Course, CourseItem, CourseRun, ItemKind, QuizChoice, Sequence
+from beta_training.courses.models import Course, CourseItem, CourseRun, ItemKind, Sequence
 from beta_training.extensions import db
 
 bp = Blueprint("courses", __name__, url_prefix="/mooc")
@@ -91,10 +91,12 @@ def show_course(slug):
     completions = queries.completed_item_ids(enrolment if enrolment and enrolment.is_active else None)
     invited = current_user.is_authenticated and queries.invitation_for(run, current_user.email) is not None
     sheet_sent = bool(enrolment and run.requires_sheet and enrolment.sheet_sent_at is not None)
+    learning = enrolment if enrolment and enrolment.is_active else None
     return render_template(
         "courses/show_course.html", course=course, run=run, enrolment=enrolment, now=utcnow(), invited=invited,
-        sheet_sent=sheet_sent, answered_parts=queries.answered_sheet_parts(enrolment if enrolment and enrolment.is_active else None),
+        sheet_sent=sheet_sent, answered_parts=queries.answered_sheet_parts(learning),
         progress=queries.progress_of(course, completions), completions=completions, form=ConfirmForm(),
+        scores=queries.quiz_scores(learning),
     )
 
 
@@ -135,7 +137,9 @@ def show_progress(slug, run_slug):
     course, run, enrolment = _learner_context(slug, run_slug)
     completions = queries.completed_item_ids(enrolment)
     return render_template("courses/show_progress.html", course=course, run=run, enrolment=enrolment,
-                           progress=queries.progress_of(course, completions), completions=completions, now=utcnow())
+                           progress=queries.progress_of(course, completions), completions=completions, now=utcnow(),
+                           scores=queries.quiz_scores(enrolment), quizzes=[
+                               item for item in queries.ordered_items(course) if item.kind == ItemKind.QUIZ])
 
 
 # --- Items and progress -------------------------------------------------------------------------------
@@ -163,24 +167,24 @@ def show_item(slug, run_slug, key):
     if enrolment is not None and item.kind in AUTO_COMPLETE and not item.video_url:
         services.record_progress(enrolment, item, source="opened", now=now)  # opening a text is reading it
         core_db.commit()
+    return _render_item(course, run, enrolment, item, now=now)
+
+
+def _render_item(course, run, enrolment, item, *, now, quiz_form=None, status=200):
+    """The item page; a quiz sent with a question unanswered comes back here with its errors (422)."""
     completions = queries.completed_item_ids(enrolment)
     ordered = queries.ordered_items(course)
     index = next(i for i, other in enumerate(ordered) if other.id == item.id)
+    attempts = queries.quiz_attempts(enrolment, item)
+    if item.kind == ItemKind.QUIZ and quiz_form is None:
+        quiz_form = quiz_attempt_form(item)
     return render_template(
         "courses/show_item.html", course=course, run=run, enrolment=enrolment, item=item, now=now,
         completion=completions.get(item.id), completions=completions,
         previous=ordered[index - 1] if index > 0 else None, next_item=ordered[index + 1] if index + 1 < len(ordered) else None,
-        quiz_form=_quiz_form(item), form=ConfirmForm(), progress=queries.progress_of(course, completions),
+        quiz_form=quiz_form, attempts=attempts, form=ConfirmForm(), progress=queries.progress_of(course, completions),
         answered_parts=queries.answered_sheet_parts(enrolment),
-    )
-
-
-def _quiz_form(item: CourseItem) -> QuizAnswerForm | None:
-    if item.kind != ItemKind.QUIZ:
-        return None
-    form = QuizAnswerForm()
-    form.choice.choices = [(choice.id, choice.text) for choice in item.choices]
-    return form
+    ), status
 
 
 @bp.post("/<slug>/<run_slug>/contenu/<key>/termine")
@@ -228,22 +232,24 @@ def complete_item(slug, run_slug, key):
 @bp.post("/<slug>/<run_slug>/contenu/<key>/quiz")
 @login_required
 def answer_quiz(slug, run_slug, key):
+    """An attempt at the quiz: scored, then its feedback on the quiz's page. Every answer is required."""
     course, run, enrolment = _learner_context(slug, run_slug)
     item = _item_or_404(course, key)
-    form = _quiz_form(item)
-    if enrolment is None or form is None:
-        abort(400)
+    if enrolment is None or item.kind != ItemKind.QUIZ:
+        abort(400)  # staff preview records nothing
+    form = quiz_attempt_form(item)
     if not form.validate_on_submit():
-        flash(_("Choisissez une réponse."), "error")
-        return redirect(url_for("courses.show_item", slug=slug, run_slug=run.slug, key=key))
-    choice = db.session.get(QuizChoice, form.choice.data)
+        if form.csrf_token.errors:
+            abort(400)
+        return _render_item(course, run, enrolment, item, now=utcnow(), quiz_form=form, status=422)
     try:
-        services.record_progress(enrolment, item, source="quiz", choice=choice)
+        services.submit_quiz_attempt(enrolment, item, answers=form.answers(), submission_key=form.submission_key.data)
         core_db.commit()
     except services.CourseError as error:
         core_db.rollback()
         flash(str(error), "error")
-    return redirect(url_for("courses.show_item", slug=slug, run_slug=run.slug, key=key, choix=choice.id) + "#feedback")
+        return redirect(url_for("courses.show_item", slug=slug, run_slug=run.slug, key=key))
+    return redirect(url_for("courses.show_item", slug=slug, run_slug=run.slug, key=key) + "#feedback")
 
 
 # --- Attestation ----------------------------------------------------------------------------------------
@@ -377,7 +383,7 @@ def add_item(course_id, sequence_id):
 
 def _item_values(form: ItemForm) -> dict:
     upload = form.resource_upload.data
-    return {"choices": parse_choices(form.choices_text.data or "") if form.kind.data == "quiz" else None,
+    return {"questions": parse_questions(form.choices_text.data or "") if form.kind.data == "quiz" else None,
             "upload": (upload.filename or "", upload.read()) if upload else None,
             "remove_file": form.remove_resource_file.data, "max_file_bytes": current_app.config["RESOURCE_MAX_BYTES"],
             **form.values()}
@@ -403,7 +409,7 @@ def edit_item(course_id, item_id):
     item = db.get_or_404(CourseItem, item_id)
     if item.course_id != course.id:
         abort(404)
-    form = ItemForm(obj=item, choices_text=format_choices(item))
+    form = ItemForm(obj=item, choices_text=format_questions(item))
     form.key.render_kw = {"readonly": True}
     form.has_file = item.resource_file is not None
     if form.validate_on_submit() and _saved(form, lambda: services.save_item(item.sequence, key=item.key, **_item_values(form))):
@@ -510,6 +516,7 @@ def edit_run(course_id, run_id=None):
             values = {"name": form.name.data, "slug": form.slug.data, "requires_sheet": form.requires_sheet.data,
                       "signatory_name": (form.signatory_name.data or "").strip(),
                       "signatory_role": (form.signatory_role.data or "").strip(),
+                      "quiz_pass_mark": form.quiz_pass_mark.data,
                       **{name: from_paris(getattr(form, name).data) for name in RUN_DATES}}
             new = run is None
             try:
@@ -543,41 +550,53 @@ def dashboard(run_id):
     return render_template("courses/dashboard.html", run=run, course=course, stats=queries.dashboard(run, course, now))
 
 
-CSV_FIXED = ["prenom", "nom", "email", "administration", "inscrit_le", "derniere_activite", "termine_le"]
+# Dates and times in Paris time, as the Alpha CSV writes them, and said so in the column names.
+CSV_FIXED = ["prenom", "nom", "email", "administration", "inscrit_le_heure_de_paris", "derniere_activite_heure_de_paris",
+             "termine_le_heure_de_paris"]
 
 
 @bp.get("/gestion/sessions/<int:run_id>/apprenants.csv")
 @role_required(*STAFF)
 def export_learners(run_id):
-    """Streamed: one aggregated query read in batches, one line per learner; memory stays flat."""
+    """Streamed: one query read in batches, one line per learner; memory stays flat. After the progress per
+    sequence, each quiz's best score (%), empty when not attempted."""
     run = _managed_run_or_404(run_id)
     course = queries.get_course_outline_by_id(run.course_id)
     sequences = [(s.id, len(s.items)) for m in course.modules for s in m.sequences]
+    quizzes = [item for item in queries.ordered_items(course) if item.kind == ItemKind.QUIZ]
 
     def lines():
         stream = CsvStream()
-        yield stream.header(CSV_FIXED + [f"{s.export_name}_pourcent" for m in course.modules for s in m.sequences])
+        yield stream.header(CSV_FIXED + [f"{s.export_name}_pourcent" for m in course.modules for s in m.sequences]
+                            + [f"quiz_{item.key}_meilleur_score_pourcent" for item in quizzes])
         with db.session.execute(queries.learners_progress_rows(run).execution_options(yield_per=1000)) as result:
-            current, done = None, {}
-            for *learner, sequence_id, count in result:
+            current, done, scores = None, {}, {}
+            for *learner, sequence_id, count, quiz_id, best_score in result:
                 if current is not None and learner[0] != current[0]:
-                    yield stream.line(_learner_row(current, done, sequences))
-                    done = {}
+                    yield stream.line(_learner_row(current, done, scores, sequences, quizzes))
+                    done, scores = {}, {}
                 current = learner
                 if sequence_id is not None:
                     done[sequence_id] = count
+                if quiz_id is not None:
+                    scores[quiz_id] = best_score
             if current is not None:
-                yield stream.line(_learner_row(current, done, sequences))
+                yield stream.line(_learner_row(current, done, scores, sequences, quizzes))
 
     return Response(stream_with_context(lines()), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="apprenants-{run.slug}.csv"'})
 
 
-def _learner_row(learner, done: dict, sequences) -> list:
+def _paris_time(value) -> str:
+    return format_datetime(value, "yyyy-MM-dd HH:mm") if value else ""  # Babel's zone: Europe/Paris
+
+
+def _learner_row(learner, done: dict, scores: dict, sequences, quizzes) -> list:
     _enrolment_id, first_name, last_name, email, administration, enrolled_at, last_activity_at, completed_at = learner
-    stamp = lambda value: value.strftime("%Y-%m-%d %H:%M") if value else ""  # noqa: E731
-    return [first_name, last_name, email, administration or "", stamp(enrolled_at), stamp(last_activity_at),
-            stamp(completed_at), *(round(100 * done.get(sequence_id, 0) / total) if total else 0 for sequence_id, total in sequences)]
+    return [first_name, last_name, email, administration or "", _paris_time(enrolled_at), _paris_time(last_activity_at),
+            _paris_time(completed_at),
+            *(round(100 * done.get(sequence_id, 0) / total) if total else 0 for sequence_id, total in sequences),
+            *(scores.get(item.id, "") for item in quizzes)]
 
 
 @bp.route("/gestion/sessions/<int:run_id>/inscriptions", methods=["GET", "POST"])

@@ -10,7 +10,7 @@ invitation with the confirmation email: their `calendar_sent_at` is their confir
 the seat now sends them its cancellation.
 
 Revision ID: 30ce4e6e0bdd
-Revises: 9c2e4b7d1a30
+Revises: fc926a0233e6
 Create Date: 2026-12-22 10:00:00
 
 """
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '30ce4e6e0bdd'
-down_revision = '9c2e4b7d1a30'
+down_revision = 'fc926a0233e6'
 branch_labels = None
 depends_on = None
 

@@ -6,7 +6,7 @@ completed before it get the current name (the best that is known). course_runs.s
 signatory_role: who signs (empty: « L'équipe pédagogique »).
 
 Revision ID: 4e1a7c9b2d05
-Revises: 9c2e4b7d1a30
+Revises: 30ce4e6e0bdd
 Create Date: 2026-12-30 10:00:00.000000
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 
 revision = '4e1a7c9b2d05'
-down_revision = '9c2e4b7d1a30'
+down_revision = '30ce4e6e0bdd'
 branch_labels = None
 depends_on = None
 

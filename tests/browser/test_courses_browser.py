@@ -1,15 +1,17 @@
-"""MOOC in Chromium: enrol → open items → the progress bars move → the video is completed by the player
-reaching 95 % → « Cours terminé » → the attestation PDF is downloaded and its code verified. Axe on every
+"""MOOC in Chromium: enrol → open items → the progress bar moves → the video is completed by the player
+reaching 95 % → « Cours terminé » → the attestation PDF is downloaded and its code verified. The outline's
+sections open and close with the keyboard; the dashboard's charts count people in whole numbers. Axe on every
 MOOC page."""
 
 import re
 
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from beta_training.accounts.models import Role
-from beta_training.courses import services
+from beta_training.courses import queries, services
 from beta_training.courses.models import CourseItem, Enrolment, Sequence
 from beta_training.extensions import db
 from tests.a11y import assert_accessible
@@ -50,8 +52,7 @@ def test_enrol_progress_complete_and_download_the_attestation(page, tmp_path):
 
     page.goto(f"/mooc/{course.slug}")
     assert _progress(page, "progress-course") == 3
-    first_sequence = page.locator("progress[id^=progress-sequence-]").first
-    assert first_sequence.get_attribute("value") == first_sequence.get_attribute("max") == "3"
+    assert page.locator("progress").count() == 1  # one bar for the course; the sequences have ticks
     assert "50 %" in page.locator("#progress-course-label").inner_text()
 
     # Second sequence, with the keyboard-friendly « J'ai terminé » for the video.
@@ -151,3 +152,57 @@ def test_dashboard_draws_dsfr_charts_beside_their_data_tables(page):
     assert blocked == []  # nothing refused by the Content-Security-Policy, no script error
     assert page.get_by_role("table", name="Inscriptions par jour").locator("tbody tr").count() == 1
     assert_accessible(page, "dashboard with charts")
+
+
+def test_the_outline_sections_open_and_close_with_the_keyboard(page):
+    course, run = make_mooc(sequences=(2, 1), kinds=("text", "video"))
+    learner = make_user(email="outline-learner@example.gouv.fr")
+    make_enrolment(run, learner)
+    browser_login(page, "outline-learner@example.gouv.fr", PASSWORD)
+    page.goto(f"/mooc/{course.slug}")
+    current = page.get_by_role("button", name="Séquence 1 : Séquence 1")
+    other = page.get_by_role("button", name="Séquence 3 : Séquence 3")
+    expect(current).to_have_attribute("aria-expanded", "true")  # where the learner is: open
+    expect(page.get_by_role("link", name="S1 text")).to_be_visible()
+    expect(other).to_have_attribute("aria-expanded", "false")
+    expect(page.get_by_role("link", name="S3 text")).to_be_hidden()
+    assert_accessible(page, "course outline")
+
+    other.focus()
+    page.keyboard.press("Enter")
+    expect(other).to_have_attribute("aria-expanded", "true")
+    expect(page.get_by_role("link", name="S3 text")).to_be_visible()
+    expect(current).to_have_attribute("aria-expanded", "true")  # each section opens on its own
+    page.keyboard.press("Space")
+    expect(other).to_have_attribute("aria-expanded", "false")
+    expect(page.get_by_role("link", name="S3 text")).to_be_hidden()
+    page.keyboard.press("Shift+Tab")  # back to the open section's last link, then its button
+    current.focus()
+    page.keyboard.press("Enter")
+    expect(current).to_have_attribute("aria-expanded", "false")
+    expect(page.get_by_role("link", name="S1 text")).to_be_hidden()
+    assert_accessible(page, "course outline, sections closed")
+
+
+VALUE_AXIS_TICKS = """element => {
+  const chart = element._instance.proxy.chart;  // the web component's Chart.js chart
+  const axis = element.getAttribute('horizontal') === 'true' ? 'x' : 'y';
+  return chart.scales[axis].ticks.map(tick => tick.value);
+}"""
+
+
+def test_the_dashboard_charts_count_people_in_whole_numbers(page):
+    course, run = make_mooc(sequences=(1, 1), kinds=("text",))
+    first, second = queries.ordered_items(queries.get_course_outline(course.slug))
+    for started in (first, first, second):  # a few learners: Chart.js alone would step by 0.5 or 0.2
+        services.record_progress(make_enrolment(run), started, source="opened")
+    db.session.commit()
+    make_user(email="ticks-lead@example.gouv.fr", roles=[Role.COURSE_LEAD])
+    browser_login(page, "ticks-lead@example.gouv.fr", PASSWORD)
+    page.goto(f"/mooc/gestion/sessions/{run.id}/tableau-de-bord")
+    charts = page.locator("bar-chart[data-integer-ticks]")
+    assert charts.count() == 2
+    page.wait_for_function("() => [...document.querySelectorAll('bar-chart')].every(chart => chart.integerTicksApplied)")
+    for index in range(2):
+        ticks = charts.nth(index).evaluate(VALUE_AXIS_TICKS)
+        assert len(ticks) >= 2 and all(float(value).is_integer() for value in ticks), ticks

@@ -24,6 +24,12 @@ from tests.factories import (
 from tests.records import timeline_of
 
 
+def answer(quiz, *texts) -> dict:
+    """The quiz form as the page sends it: for each question in turn, the choice with this text."""
+    return {f"question_{question.id}": str(next(c.id for c in question.choices if c.text == text))
+            for question, text in zip(quiz.questions, texts, strict=True)}
+
+
 @pytest.fixture
 def world(app):
     course, run = make_mooc()
@@ -83,13 +89,14 @@ def test_progress_through_items(client, world):
     assert response.json == {"recorded": True, "completed": True}
     response = client.post(f"{base}/s2-video/termine", data={"source": "video"}, headers={"X-Requested-With": "fetch"})
     assert response.json["recorded"] is False  # a second 95 % event changes nothing
-    choice = db.session.scalar(sa.select(CourseItem).where(CourseItem.key == "s1-quiz")).choices[1]
-    response = client.post(f"{base}/s1-quiz/quiz", data={"choice": str(choice.id)}, follow_redirects=True)
+    quiz = db.session.scalar(sa.select(CourseItem).where(CourseItem.key == "s1-quiz"))
+    response = client.post(f"{base}/s1-quiz/quiz", data=answer(quiz, "Mauvaise"), follow_redirects=True)
     assert "Pas tout à fait" in response.text and "Non" in response.text
     sources = dict(db.session.execute(sa.select(CourseItem.key, ItemCompletion.source).join(CourseItem)).all())
     assert sources == {"s1-text": "opened", "s1-video": "button", "s2-video": "video", "s1-quiz": "quiz"}
-    page = client.get(f"/mooc/{course.slug}/{run.slug}/progression").text
-    assert 'value="3"' in page and "100 %" in page  # séquence 1 done
+    page = BeautifulSoup(client.get(f"/mooc/{course.slug}/{run.slug}/progression").text, "html.parser")
+    first_row = page.find("caption", string="Progression par séquence").parent.tbody.tr
+    assert first_row.find_all("td")[-1].get_text(" ", strip=True) == "3 sur 3 (terminée)"  # séquence 1 done
 
 
 def test_course_completed_attestation_and_verification(client, world, mailbox):
@@ -98,7 +105,7 @@ def test_course_completed_attestation_and_verification(client, world, mailbox):
     base = f"/mooc/{course.slug}/{run.slug}/contenu"
     for item in queries.ordered_items(queries.get_course_outline(course.slug)):
         if item.kind == "quiz":
-            client.post(f"{base}/{item.key}/quiz", data={"choice": str(item.choices[0].id)})
+            client.post(f"{base}/{item.key}/quiz", data=answer(item, "Bonne"))
         else:
             client.post(f"{base}/{item.key}/termine")
     page = client.get(f"/mooc/{course.slug}").text
@@ -171,8 +178,9 @@ def test_learners_csv_streams_progress_per_sequence(client, world):
     login(client, world["users"]["trainer"])
     text = client.get(f"/mooc/gestion/sessions/{world['run'].id}/apprenants.csv").data.decode("utf-8-sig")
     header, row = text.splitlines()
-    assert header.endswith("sequence_1_pourcent;sequence_2_pourcent;sequence_3_pourcent")
-    assert row.startswith(world["users"]["learner"].first_name) and row.endswith(";33;0;0")
+    assert header.endswith("sequence_1_pourcent;sequence_2_pourcent;sequence_3_pourcent;"
+                           "quiz_s1-quiz_meilleur_score_pourcent;quiz_s2-quiz_meilleur_score_pourcent;quiz_s3-quiz_meilleur_score_pourcent")
+    assert row.startswith(world["users"]["learner"].first_name) and row.endswith(";33;0;0;;;")  # no quiz attempted
 
 
 def _bulk_learners(run, count):

@@ -451,5 +451,5 @@ def test_the_ticks_of_the_side_menus_are_read_as_words_not_as_a_check_mark(clien
     text_item = BeautifulSoup(client.get(course["url"](1)).text, "html.parser").find("a", string=re.compile("^Précédent"))
     client.get(text_item["href"])  # a text item is done once read
     item_menu = BeautifulSoup(client.get(text_item["href"]).text, "html.parser").select(".fr-sidemenu__link")
-    assert text_item["href"].startswith(item_url) and "✓" in item_menu[0].get_text()
-    assert _spoken(item_menu[0]).endswith("(fait)")
+    assert text_item["href"].startswith(item_url) and item_menu[0].select_one(".fr-icon-check-line[aria-hidden=true]")
+    assert _spoken(item_menu[0]).endswith("(terminé)")
