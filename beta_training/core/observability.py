@@ -64,6 +64,7 @@ def configure_logging(app: Flask) -> None:
     root.addHandler(handler)
     root.setLevel(app.config["LOG_LEVEL"])
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # a line per plugin at every start
+    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)  # a line per step of every PDF
 
 
 def init_request_id(app: Flask) -> None:

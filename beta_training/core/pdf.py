@@ -9,18 +9,24 @@ order) and carries its title, author and language from the template's <title>, <
 <html lang>.
 """
 
+from __future__ import annotations
+
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 import segno
 import tinycss2
 from flask import current_app, render_template
-from weasyprint import CSS, HTML
-from weasyprint.document import Document
-from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import FatalURLFetchingError, URLFetcher
+
+if TYPE_CHECKING:
+    from weasyprint.document import Document
+
+# WeasyPrint is imported when a document is made, not with the app: importing it costs seconds (it parses its
+# own stylesheets) that every `flask` command and worker start would pay, and a machine without Pango still
+# serves every page but the two PDFs.
 
 PDF_OPTIONS = {"pdf_variant": "pdf/ua-1", "pdf_tags": True}
 # The DSFR's bloc-marque (République française, the Marianne and the motto) is text and two small drawings in
@@ -42,20 +48,30 @@ class PdfError(RuntimeError):
     """A document could not be made (a font or stylesheet missing from static/: run `make assets`)."""
 
 
-class StaticFilesOnly(URLFetcher):
-    """Fetches the files of static/ and data: URLs (the QR code), nothing else: no network, no other file.
-    Any failure stops the document (fail_on_errors), so a missing font is an error, not a silent fallback."""
+@lru_cache(maxsize=1)
+def _static_files_only():
+    from weasyprint.urls import URLFetcher
 
-    def __init__(self, static_folder: Path):
-        super().__init__(allowed_protocols={"file", "data"}, fail_on_errors=True)
-        self.root = static_folder.resolve()
+    class StaticFilesOnly(URLFetcher):
+        """Fetches the files of static/ and data: URLs (the QR code), nothing else: no network, no other file.
+        Any failure stops the document (fail_on_errors), so a missing font is an error, not a silent fallback."""
 
-    def fetch(self, url, headers=None):
-        if url.startswith("file:"):
-            path = Path(url2pathname(urlsplit(url).path)).resolve()
-            if not path.is_relative_to(self.root):
-                raise ValueError(f"only files of static/ are read: {url}")
-        return super().fetch(url, headers)
+        def __init__(self, static_folder: Path):
+            super().__init__(allowed_protocols={"file", "data"}, fail_on_errors=True)
+            self.root = static_folder.resolve()
+
+        def fetch(self, url, headers=None):
+            if url.startswith("file:"):
+                path = Path(url2pathname(urlsplit(url).path)).resolve()
+                if not path.is_relative_to(self.root):
+                    raise ValueError(f"only files of static/ are read: {url}")
+            return super().fetch(url, headers)
+
+    return StaticFilesOnly
+
+
+def static_files_fetcher(static_folder: Path):
+    return _static_files_only()(static_folder)
 
 
 @lru_cache(maxsize=4)
@@ -94,9 +110,13 @@ def font_faces_css(static_folder: Path) -> str:
 
 def render_document(template: str, **context) -> Document:
     """Lay out the template as pages (not yet a PDF: its pages can be counted first)."""
+    from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
+    from weasyprint.urls import FatalURLFetchingError
+
     static_folder = Path(current_app.static_folder)
     base_url = static_folder.resolve().as_uri() + "/"
-    fetcher = StaticFilesOnly(static_folder)
+    fetcher = static_files_fetcher(static_folder)
     fonts = FontConfiguration()
     try:
         dsfr = CSS(string=font_faces_css(static_folder) + dsfr_logo_css(static_folder), base_url=base_url,

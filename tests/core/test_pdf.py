@@ -18,7 +18,7 @@ def ctx(app):
 
 
 def test_only_the_files_of_static_are_fetched(app, tmp_path):
-    fetcher = pdf.StaticFilesOnly(tmp_path / "static")
+    fetcher = pdf.static_files_fetcher(tmp_path / "static")
     (tmp_path / "static").mkdir()
     (tmp_path / "static" / "a.css").write_text("p { color: red }")
     (tmp_path / "secret.txt").write_text("not for documents")
