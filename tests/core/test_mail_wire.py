@@ -111,7 +111,7 @@ def test_emails_of_a_scheduled_job_link_to_base_url(app, mailbox):
     assert button["href"] == f"{BASE_URL}/alpha/candidatures/{application.id}"
     assert {a["href"].startswith(f"{BASE_URL}/") for a in soup.find_all("a")} == {True}
     assert f"{BASE_URL}/alpha/candidatures/{application.id}" in text
-    assert "Lieu : Paris — de 9h à 18h" in text.splitlines()  # it ran into the next sentence
+    assert "Lieu : Paris — de 9h30 à 17h30" in text.splitlines()  # it ran into the next sentence
 
 
 @pytest.mark.parametrize("config_overrides", [{"BASE_URL": BASE_URL}])
