@@ -5,6 +5,7 @@ import yaml
 from fpdf import FPDF
 
 from beta_training.core.pdf import latin1 as _text
+from beta_training.core.templating import format_d
 from beta_training.sheets.models import PARTS, safe_links
 
 # Short sheets hold on one A4 page: the type is made smaller, step by step, until they do. A sheet too long
@@ -94,6 +95,11 @@ def _sheet_pdf(content: dict, *, owner_name: str, version: int, scale: float, nu
     return pdf
 
 
+def _day(iso: str) -> str:
+    """A milestone's due date as the page's readers write it (« 15 janvier 2027 »); the front matter keeps ISO."""
+    return format_d(iso) or "date à préciser"
+
+
 def startup_markdown(content: dict, *, contact: str, investigation_start: str) -> str:
     """beta.gouv.fr startup page: front matter fields of content/_startups/*.md; the body has one ## section
     per part (its answered questions as ###), then the roadmap."""
@@ -120,7 +126,7 @@ def startup_markdown(content: dict, *, contact: str, investigation_start: str) -
         sections.append("\n\n".join(blocks))
     roadmap = ["## Feuille de route à 6 mois"]
     indicators = [f"- {i['name']} : de {i['baseline']} à {i['target']}" for i in content["indicators"] if i["name"]]
-    milestones = [f"- {m['due_on']} : {m['title']}" for m in content["milestones"] if m["title"]]
+    milestones = [f"- {_day(m['due_on'])} : {m['title']}" for m in content["milestones"] if m["title"]]
     if indicators:
         roadmap.append("### Indicateurs d’impact\n\n" + "\n".join(indicators))
     if milestones:
