@@ -98,6 +98,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
+    i18n.install_plurals(app)
     auth.init_login_manager(login_manager, app, load_user=user_for_session_id)
     security.init_security_headers(app)
     input.init_input_checks(app)

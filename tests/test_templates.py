@@ -20,3 +20,20 @@ def test_a_translated_string_keeps_its_markup_and_escapes_its_values(app):
         html = render_template_string('{{ _("%(site)s est <strong>non conforme</strong>", site=name) }}',
                                       name="<script>x</script>")
     assert html == "&lt;script&gt;x&lt;/script&gt; est <strong>non conforme</strong>"
+
+
+def test_icon_buttons_in_a_group_show_their_words():
+    """In a DSFR button group, a button with an icon is drawn as the icon alone (its text cut off) unless the group
+    says where icons go (fr-btns-group--icon-left/right): « Accepter cette réponse » became a lone ✓. The header's
+    tools are styled by the header itself."""
+    from bs4 import BeautifulSoup
+
+    cut = []
+    for template in sorted(TEMPLATES.rglob("*.html")):
+        soup = BeautifulSoup(template.read_text(), "html.parser")
+        for group in soup.select(".fr-btns-group"):
+            if group.find_parent(class_="fr-header__tools-links") or re.search(r"fr-btns-group--icon-", " ".join(group["class"])):
+                continue
+            cut += [f"{template.relative_to(TEMPLATES)}: {button.get_text(strip=True)}" for button in group.select(".fr-btn")
+                    if any(name.startswith("fr-icon-") for name in button["class"])]
+    assert cut == []

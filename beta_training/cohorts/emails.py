@@ -1,11 +1,11 @@
 """Emails of the Alpha application process, written to the outbox (delivered after commit)."""
 
 from flask import url_for
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 
 from beta_training.cohorts.calendar import Invitee, Method, cohort_ics, mime_type
 from beta_training.cohorts.models import ApplicationState
+from beta_training.core.i18n import format_moment
 from beta_training.core.mail import queue_email
 
 
@@ -49,7 +49,7 @@ def queue_offer(application, promoted: bool = False) -> None:
         _("Une place vous est proposée : %(title)s", title=application.cohort.title),
         "offer",
         promoted=promoted,
-        deadline=format_datetime(application.offer_expires_at, "d MMMM yyyy 'à' HH'h'mm"),
+        deadline=format_moment(application.offer_expires_at, "d MMMM yyyy 'à' HH'h'mm"),
     )
 
 
@@ -90,7 +90,7 @@ def queue_offer_expiring(application) -> None:
         application,
         _("Plus que 48 heures pour confirmer votre place : %(title)s", title=application.cohort.title),
         "offer_expiring",
-        deadline=format_datetime(application.offer_expires_at, "d MMMM yyyy 'à' HH'h'mm"),
+        deadline=format_moment(application.offer_expires_at, "d MMMM yyyy 'à' HH'h'mm"),
     )
 
 

@@ -1,6 +1,5 @@
 """Forms of the Alpha training. Field-level validation only."""
 
-from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -31,6 +30,7 @@ from beta_training.cohorts.models import (
     ApplicationState,
 )
 from beta_training.core.forms import SubmissionKeyField, choices
+from beta_training.core.i18n import format_day
 from beta_training.core.territories import DEPARTEMENTS
 
 SELECT = _l("Sélectionnez une option")
@@ -139,8 +139,8 @@ class ProgrammeItemForm(FlaskForm):
     def validate_day(self, field):
         if self.cohort is not None and field.data and not self.cohort.starts_on <= field.data <= self.cohort.ends_on:
             raise ValidationError(_("Choisissez un jour de la session, du %(start)s au %(end)s.",
-                                    start=format_date(self.cohort.starts_on, "d MMMM yyyy"),
-                                    end=format_date(self.cohort.ends_on, "d MMMM yyyy")))
+                                    start=format_day(self.cohort.starts_on, "d MMMM yyyy"),
+                                    end=format_day(self.cohort.ends_on, "d MMMM yyyy")))
 
     def validate_ends_at(self, field):
         if self.starts_at.data and field.data and field.data <= self.starts_at.data:

@@ -11,9 +11,7 @@ from enum import StrEnum
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import format_date
 from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from beta_training.cohorts import emails, queries
 from beta_training.cohorts.models import (
@@ -39,6 +37,7 @@ from beta_training.cohorts.models import (
 )
 from beta_training.core import db as core_db
 from beta_training.core.db import delete_once, earlier_submission, lock_for_update
+from beta_training.core.i18n import format_day, ngettext
 from beta_training.core.models import assign_changed, to_paris, upsert, utcnow
 from beta_training.core.states import (
     InvalidTransition, check_transition, record_action, record_creation, transition, transition_once,
@@ -182,8 +181,8 @@ def upsert_speaker(cohort: Cohort, *, name: str, role: str, organisation: str = 
 def _check_programme_item(cohort: Cohort, day: date | None, starts_at: time | None, ends_at: time | None) -> None:
     if day is None or not cohort.starts_on <= day <= cohort.ends_on:
         raise InvalidValue(_("Choisissez un jour de la session, du %(start)s au %(end)s.",
-                             start=format_date(cohort.starts_on, "d MMMM yyyy"),
-                             end=format_date(cohort.ends_on, "d MMMM yyyy")), field="day")
+                             start=format_day(cohort.starts_on, "d MMMM yyyy"),
+                             end=format_day(cohort.ends_on, "d MMMM yyyy")), field="day")
     if starts_at is not None and ends_at is not None and ends_at <= starts_at:
         raise InvalidValue(_("L’heure de fin doit suivre l’heure de début."), field="ends_at")
 
@@ -629,7 +628,7 @@ def mark_attendance(cohort: Cohort, *, actor, attended_ids: set[int], now: datet
     now = now or utcnow()
     if to_paris(now).date() < cohort.starts_on:
         raise ApplicationError(_("Les présences se marquent à partir du premier jour de la session, le %(date)s.",
-                                 date=format_date(cohort.starts_on, "d MMMM yyyy")))
+                                 date=format_day(cohort.starts_on, "d MMMM yyyy")))
     lock_for_update(Cohort, cohort.id)
     db.session.expire_all()  # read the presences a register sent just before this one committed
     confirmed = queries.confirmed_applications(cohort.id)

@@ -1,9 +1,77 @@
-"""Language choice: French unless the user picked another supported language in the footer."""
+"""Language choice (French unless the user picked another supported language in the footer), and French usage
+for plurals, dates and decimals.
+
+The interface is written in French in the code: French has no catalogue, so gettext's fallback would choose a plural
+form by the English rule (n == 1), giving « 0 places ». `ngettext` here picks the form by the locale's CLDR rule
+when the language is the source one (French: 0 and 1 are singular, « 0 place », « 1 place », « 17 places »), and
+reads the catalogue otherwise (English).
+
+Dates: « 1er janvier » (the first day of a month is an ordinal in French, which CLDR patterns do not say), in
+Europe/Paris (BABEL_DEFAULT_TIMEZONE). Decimals: the locale's separator, « 3,5 ».
+"""
+
+import re
+from datetime import date, datetime
 
 from flask import current_app, has_request_context, session
+from flask_babel import format_date, format_datetime, format_decimal, get_locale, get_translations, to_user_timezone
+
+DAY_BEFORE_MONTH = re.compile(r"(?<![d'])d(?= MMM)")  # « d MMMM » or « d MMM », not « dd » nor a quoted letter
 
 
 def select_locale() -> str:
     """Outside a request (a job, a command: the emails they write), the default language."""
     chosen = session.get("lang") if has_request_context() else None
     return chosen if chosen in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _is_source_language(locale) -> bool:
+    return locale.language == current_app.config["BABEL_DEFAULT_LOCALE"].split("_")[0]
+
+
+def plural_form(singular: str, plural: str, num) -> str:
+    """The singular or the plural message for `num`, not yet formatted."""
+    locale = get_locale()
+    if locale is not None and _is_source_language(locale):
+        return singular if locale.plural_form(abs(num)) == "one" else plural
+    return get_translations().ungettext(singular, plural, num)
+
+
+def ngettext(singular: str, plural: str, num, **variables) -> str:
+    """flask_babel.ngettext with French plurals: `%(num)s` is `num` unless given."""
+    variables.setdefault("num", num)
+    return plural_form(singular, plural, num) % variables
+
+
+def install_plurals(app) -> None:
+    """Templates' `ngettext` (Jinja's i18n extension, installed by Flask-Babel) with the same rule."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: get_translations().ugettext(s),
+        ngettext=plural_form,
+        newstyle=True,
+        pgettext=lambda c, s: get_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: get_translations().unpgettext(c, s, p, n),
+    )
+
+
+def _first_of_month(fmt: str, day: int) -> str:
+    if day == 1 and get_locale().language == "fr":
+        return DAY_BEFORE_MONTH.sub("d'er'", fmt)
+    return fmt
+
+
+def format_day(value: date | datetime, fmt: str = "d MMMM yyyy") -> str:
+    """A date (or the Paris day of a date-time): « 1er janvier 2027 », « 15 janvier 2027 »."""
+    if isinstance(value, datetime):
+        return format_moment(value, fmt)
+    return format_date(value, _first_of_month(fmt, value.day))
+
+
+def format_moment(value: datetime, fmt: str = "d MMMM yyyy 'à' HH'h'mm") -> str:
+    """A stored UTC date-time, in Paris: « 1er juillet 2026 à 23h59 »."""
+    return format_datetime(value, _first_of_month(fmt, to_user_timezone(value).day))
+
+
+def format_number(value, places: int = 2) -> str:
+    """A decimal as the locale writes it, without trailing zeros: « 3,5 », « 4 », « 3,67 » (2 places)."""
+    return format_decimal(value, "#,##0." + "#" * places if places else "#,##0")

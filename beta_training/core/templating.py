@@ -3,9 +3,10 @@
 from datetime import date, datetime
 
 from flask import current_app
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_decimal, get_locale
 
 from beta_training.core.forms import new_submission_key
+from beta_training.core.i18n import format_day, format_moment, format_number
 from beta_training.core.markdown import absolute_links, render_markdown
 from beta_training.core.territories import departement_label
 
@@ -13,8 +14,8 @@ FLASH_LEVELS = {"success": "success", "error": "error", "warning": "warning", "i
 
 
 def format_dt(value: datetime | None, fmt: str = "d MMMM yyyy 'à' HH'h'mm") -> str:
-    """Stored in UTC, shown in Europe/Paris (BABEL_DEFAULT_TIMEZONE)."""
-    return format_datetime(value, fmt) if value else ""
+    """Stored in UTC, shown in Europe/Paris (BABEL_DEFAULT_TIMEZONE), « 1er » on the first of a month."""
+    return format_moment(value, fmt) if value else ""
 
 
 def format_d(value: date | datetime | str | None, fmt: str = "d MMMM yyyy") -> str:
@@ -26,7 +27,7 @@ def format_d(value: date | datetime | str | None, fmt: str = "d MMMM yyyy") -> s
             value = date.fromisoformat(value)
         except ValueError:
             return value  # not a date after all: shown as typed, never a 500
-    return format_datetime(value, fmt) if isinstance(value, datetime) else format_date(value, fmt)
+    return format_day(value, fmt)
 
 
 def format_file_size(size_bytes: int) -> str:
@@ -44,6 +45,7 @@ def init_templating(app) -> None:
     app.jinja_env.filters["absolute_links"] = lambda html: absolute_links(html, current_app.config["BASE_URL"])
     app.jinja_env.filters["departement"] = departement_label
     app.jinja_env.filters["file_size"] = format_file_size
+    app.jinja_env.filters["decimal"] = format_number  # « 3,5 »
     app.jinja_env.globals["get_locale"] = get_locale
     # The one-time key of a form that creates something (core.forms.SubmissionKeyField): a double click sends it twice.
     app.jinja_env.globals["new_submission_key"] = new_submission_key

@@ -5,12 +5,12 @@ import secrets
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from beta_training.core import jobs
 from beta_training.core.db import delete_once, earlier_submission, lock_for_update
+from beta_training.core.i18n import format_moment
 from beta_training.core.models import assign_changed, upsert, utcnow
 from beta_training.core.states import record_creation, transition_once
 from beta_training.courses import emails, queries
@@ -330,8 +330,8 @@ def delete_item(item: CourseItem) -> bool:
 def _window_message(run: CourseRun, now: datetime) -> str:
     fmt = "d MMMM yyyy 'à' HH'h'mm"
     if now < run.registration_opens_at:
-        return _("Les inscriptions ouvriront le %(date)s.", date=format_datetime(run.registration_opens_at, fmt))
-    return _("Les inscriptions sont closes depuis le %(date)s.", date=format_datetime(run.registration_closes_at, fmt))
+        return _("Les inscriptions ouvriront le %(date)s.", date=format_moment(run.registration_opens_at, fmt))
+    return _("Les inscriptions sont closes depuis le %(date)s.", date=format_moment(run.registration_closes_at, fmt))
 
 
 def enrol(run: CourseRun, user, *, actor=None, now: datetime | None = None, invited: bool = False) -> Enrolment:
@@ -370,7 +370,7 @@ def enrol(run: CourseRun, user, *, actor=None, now: datetime | None = None, invi
 def _refuse_if_over(run: CourseRun, now: datetime) -> None:
     if run.is_read_only(now):
         raise CourseError(_("Cette session est terminée depuis le %(date)s : on ne peut plus s’y inscrire.",
-                            date=format_datetime(run.access_ends_at, "d MMMM yyyy")))
+                            date=format_moment(run.access_ends_at, "d MMMM yyyy")))
 
 
 def unenrol(enrolment: Enrolment, *, actor, now: datetime | None = None) -> Enrolment:

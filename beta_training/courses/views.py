@@ -15,7 +15,7 @@ from flask import (
     send_file,
     url_for,
 )
-from flask_babel import format_date, format_datetime
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -25,6 +25,7 @@ from beta_training.core.actions import confirmed_action
 from beta_training.core.auth import role_required
 from beta_training.core.errors import json_error
 from beta_training.core.forms import ConfirmForm
+from beta_training.core.i18n import format_day, ngettext
 from beta_training.core.models import from_paris, to_paris, utcnow
 from beta_training.core.streaming import CsvStream
 from beta_training.courses import queries, services
@@ -162,7 +163,7 @@ def show_item(slug, run_slug, key):
     item = _item_or_404(course, key)
     now = utcnow()
     if enrolment is not None and now < run.access_starts_at:
-        flash(_("Le cours ouvre le %(date)s.", date=format_date(run.access_starts_at, "d MMMM yyyy")), "info")
+        flash(_("Le cours ouvre le %(date)s.", date=format_day(run.access_starts_at, "d MMMM yyyy")), "info")
         return redirect(url_for("courses.show_course", slug=slug, run=run.slug))
     if enrolment is not None and item.kind in AUTO_COMPLETE and not item.video_url:
         services.record_progress(enrolment, item, source="opened", now=now)  # opening a text is reading it
@@ -626,7 +627,7 @@ def email_learners(run_id):
                                         body=form.body.data, stalled_days=form.stalled_days.data or 14,
                                         submission_key=form.submission_key.data)
         core_db.commit()
-        flash(_("Message envoyé à %(n)s apprenant·e(s).", n=sent.recipient_count), "success")
+        flash(ngettext("Message envoyé à %(num)s apprenant·e.", "Message envoyé à %(num)s apprenant·es.", sent.recipient_count), "success")
         return redirect(url_for("courses.dashboard", run_id=run.id))
     return render_template("courses/email_learners.html", run=run, form=form, sent=queries.bulk_emails_of(run.id),
                            audiences=AUDIENCE_LABELS), 422 if form.errors else 200

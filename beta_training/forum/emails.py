@@ -3,9 +3,9 @@ the List-Unsubscribe headers (RFC 8058) that mail clients turn into an « unsubs
 
 from flask import current_app, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from beta_training.core.i18n import ngettext
 from beta_training.core.mail import queue_email
 from beta_training.forum.models import NotificationReason
 

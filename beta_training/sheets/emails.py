@@ -5,6 +5,7 @@ from flask import url_for
 from flask_babel import gettext as _
 
 from beta_training.accounts.models import Role, User, UserRole
+from beta_training.core.i18n import ngettext
 from beta_training.core.mail import queue_email
 from beta_training.extensions import db
 from beta_training.sheets.models import COMMENT_TARGETS
@@ -48,5 +49,6 @@ def queue_roadmap_reminder(sheet, months: int) -> None:
 
 def queue_waiting_reminder(sheets) -> None:
     for email in _reviewer_emails():
-        queue_email(email, _("%(n)s fiche(s) produit attendent une relecture depuis plus de 48 h", n=len(sheets)),
+        queue_email(email, ngettext("%(num)s fiche produit attend une relecture depuis plus de 48 h",
+                                      "%(num)s fiches produit attendent une relecture depuis plus de 48 h", len(sheets)),
                     "sheets/waiting_reminder", sheets=sheets, link=url_for("sheets.review_queue", _external=True))

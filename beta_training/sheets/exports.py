@@ -4,6 +4,7 @@ beta.gouv.fr's startup page format (Markdown with YAML front matter, as in conte
 import yaml
 
 from beta_training.core.pdf import render_document, write_pdf
+from beta_training.core.templating import format_d
 from beta_training.sheets.models import PARTS, USERTYPES, safe_links
 
 # The fiche is designed for one A4 page: its type is made smaller, a quarter point at a time, down to a size
@@ -48,6 +49,11 @@ def _pages_filled(document) -> float:
     return len(document.pages) - 1 + last.anchors[END_ANCHOR][1] / last.height
 
 
+def _day(iso: str) -> str:
+    """A milestone's due date as the page's readers write it (« 15 janvier 2027 »); the front matter keeps ISO."""
+    return format_d(iso) or "date à préciser"
+
+
 def startup_markdown(content: dict, *, contact: str, investigation_start: str) -> str:
     """beta.gouv.fr startup page: front matter fields of content/_startups/*.md; the body has one ## section
     per part (its answered questions as ###), then the roadmap."""
@@ -74,7 +80,7 @@ def startup_markdown(content: dict, *, contact: str, investigation_start: str) -
         sections.append("\n\n".join(blocks))
     roadmap = ["## Feuille de route à 6 mois"]
     indicators = [f"- {i['name']} : de {i['baseline']} à {i['target']}" for i in content["indicators"] if i["name"]]
-    milestones = [f"- {m['due_on']} : {m['title']}" for m in content["milestones"] if m["title"]]
+    milestones = [f"- {_day(m['due_on'])} : {m['title']}" for m in content["milestones"] if m["title"]]
     if indicators:
         roadmap.append("### Indicateurs d’impact\n\n" + "\n".join(indicators))
     if milestones:

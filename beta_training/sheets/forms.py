@@ -59,8 +59,7 @@ class IndicatorForm(SubForm):
 
 class MilestoneForm(SubForm):
     title = StringField(_l("Jalon"), validators=[Optional(), Length(max=200)])
-    due_on = StringField(_l("Échéance"), description=_l("Format attendu : JJ/MM/AAAA"), validators=[Optional(), Length(max=10)],
-                         render_kw={"type": "date"})
+    due_on = StringField(_l("Échéance"), validators=[Optional(), Length(max=10)], render_kw={"type": "date"})
     priority = SelectField(_l("Priorité"), choices=choices(((p, _l("Priorité %(n)s", n=p)) for p in PRIORITIES), placeholder="—"),
                            validators=[Optional()], invalid_choice_message=_l("Choisissez la priorité 1, 2 ou 3, ou aucune."))
 

@@ -236,16 +236,22 @@ MILESTONE_HORIZON_DAYS = 5 * 366
 
 
 def milestone_due_on(text: str, today: date) -> date | None:
-    """The due date typed as YYYY-MM-DD (None if empty); ValueError, with the French message to show,
-    if it is not a real date or not a plausible one."""
+    """The due date (None if empty), as a date picker sends it (YYYY-MM-DD) or as a person types it where there is
+    no picker (JJ/MM/AAAA); ValueError, with the French message to show, if it is not a real date or not a
+    plausible one."""
     if not text:
         return None
     try:
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):  # fromisoformat also takes 20270315 or 2027-W11-1
+        # Exact shapes only: fromisoformat also takes 20270315 or 2027-W11-1.
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            due_on = date.fromisoformat(text)
+        elif match := re.fullmatch(r"(\d{2})/(\d{2})/(\d{4})", text):
+            day, month, year = (int(part) for part in match.groups())
+            due_on = date(year, month, day)
+        else:
             raise ValueError
-        due_on = date.fromisoformat(text)
     except ValueError:
-        raise ValueError(str(_l("Saisissez une date réelle au format AAAA-MM-JJ, par exemple 2027-03-15."))) from None
+        raise ValueError(str(_l("Saisissez une date réelle au format JJ/MM/AAAA, par exemple 15/03/2027."))) from None
     latest = date.fromordinal(today.toordinal() + MILESTONE_HORIZON_DAYS)
     if not EARLIEST_DATE <= due_on <= latest:
         raise ValueError(str(_l("Choisissez une échéance entre le %(start)s et le %(end)s.",

@@ -94,12 +94,13 @@ def clean_content(values: dict, today: date | None = None) -> dict:
         content["indicators"][index] = {k: (row.get(k) or "").strip()[:200] for k in ("name", "baseline", "target")}
     for index, row in enumerate((values.get("milestones") or [])[:MILESTONE_COUNT]):
         priority = str(row.get("priority") or "")
-        due_on = (row.get("due_on") or "").strip()
         try:
-            milestone_due_on(due_on, today)
+            due_on = milestone_due_on((row.get("due_on") or "").strip(), today)
         except ValueError as error:
             raise SheetError(_("Jalon %(n)s : %(message)s", n=index + 1, message=error)) from None
-        content["milestones"][index] = {"title": (row.get("title") or "").strip()[:200], "due_on": due_on,
+        # Stored as YYYY-MM-DD, however it was typed: what a date picker shows and pages format (« 15 mars 2027 »).
+        content["milestones"][index] = {"title": (row.get("title") or "").strip()[:200],
+                                        "due_on": due_on.isoformat() if due_on else "",
                                         "priority": priority if priority in PRIORITIES else ""}
     content["usertypes"] = [u for u in values.get("usertypes") or [] if u in USERTYPES]
     content["thematiques"] = (values.get("thematiques") or "").strip()[:300]

@@ -1,6 +1,12 @@
-"""The DSFR main menu: one entry per domain page the current user may use (the top floor knows them all)."""
+"""The DSFR main menu: one entry per domain page the current user may use (the top floor knows them all).
 
-from flask import request, url_for
+Learners get a few entries; the back office (trainers, course leads) and the administration are DSFR sub-menus,
+so that the menu of an admin stays on one line at 1280 px instead of twelve entries on two.
+"""
+
+from dataclasses import dataclass, field
+
+from flask import current_app, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -11,38 +17,84 @@ def forum_unread_count() -> int:
     return unread_thread_count(current_user)
 
 
-def main_navigation() -> list[dict]:
-    """Entries of the DSFR main menu for the current user, each with its active state."""
+@dataclass
+class NavLink:
+    label: str
+    endpoint: str
+    # The pages this entry stands for: paths it is a prefix of (its own page's by default), and other endpoints.
+    paths: tuple = ()
+    endpoints: tuple = ()
+    badge: int | None = None
+    url: str = ""
+    active: bool = False
+
+
+@dataclass
+class NavMenu:
+    """A DSFR sub-menu: a button that opens its list of links (fr-nav__btn + fr-collapse fr-menu)."""
+
+    label: str
+    id: str
+    links: list = field(default_factory=list)
+
+    @property
+    def active(self) -> bool:
+        return any(link.active for link in self.links)
+
+
+def _entries() -> list:
     entries = [
-        {"label": _l("Accueil"), "endpoint": "site.home", "prefix": None},
-        {"label": _l("Formation Alpha"), "endpoint": "cohorts.list_cohorts", "prefix": "cohorts."},
-        {"label": _l("MOOC"), "endpoint": "courses.list_courses", "prefix": "courses."},
+        NavLink(_l("Accueil"), "site.home"),
+        NavLink(_l("Formation Alpha"), "cohorts.list_cohorts", paths=("/alpha/",)),
+        NavLink(_l("MOOC"), "courses.list_courses", paths=("/mooc/",)),
     ]
-    if current_user.is_authenticated:
-        entries.append({"label": _l("Mes candidatures"), "endpoint": "cohorts.list_my_applications", "prefix": None})
-        entries.append({"label": _l("Mes fiches produit"), "endpoint": "sheets.list_sheets", "prefix": "sheets."})
-        entries.append({"label": _l("Forums"), "endpoint": "forum.list_forums", "prefix": "forum.",
-                        "badge": forum_unread_count()})
-        entries.append({"label": _l("Mon compte"), "endpoint": "accounts.show_account", "prefix": "accounts.show"})
-        if current_user.has_any_role("trainer"):
-            entries.append({"label": _l("Gérer les sessions Alpha"), "endpoint": "cohorts.manage_cohorts", "prefix": None})
-        if current_user.has_any_role("trainer", "course_lead"):
-            entries.append({"label": _l("Gérer les MOOC"), "endpoint": "courses.manage_courses", "prefix": None})
-            entries.append({"label": _l("Relire les fiches"), "endpoint": "sheets.review_queue", "prefix": None})
-            entries.append({"label": _l("Impact"), "endpoint": "sheets.impact", "prefix": None})
-        if current_user.is_admin:
-            entries.append(
-                {"label": _l("Administration"), "endpoint": "accounts.list_users", "prefix": "accounts.admin"}
-            )
-    endpoint = request.endpoint or ""
-    exact = any(entry["endpoint"] == endpoint for entry in entries)
-    for entry in entries:
-        prefix = entry["prefix"]
-        entry["url"] = url_for(entry["endpoint"])
-        # One current entry: the exact page if it is in the menu, else the section it belongs to.
-        entry["active"] = endpoint == entry["endpoint"] if exact else bool(prefix and endpoint.startswith(prefix))
+    if not current_user.is_authenticated:
+        return entries
+    entries.append(NavLink(_l("Forums"), "forum.list_forums", paths=("/forum/",), badge=forum_unread_count()))
+    entries.append(NavMenu(_l("Mon espace"), "menu-mon-espace", [
+        NavLink(_l("Mes candidatures"), "cohorts.list_my_applications",
+                paths=("/alpha/mes-candidatures", "/alpha/candidatures/")),
+        NavLink(_l("Mes fiches produit"), "sheets.list_sheets", paths=("/fiches/",)),
+        NavLink(_l("Mon compte"), "accounts.show_account", paths=("/compte/",)),
+    ]))
+    back_office = []
+    if current_user.has_any_role("trainer"):
+        back_office.append(NavLink(_l("Gérer les sessions Alpha"), "cohorts.manage_cohorts", paths=("/alpha/gestion/",)))
+    if current_user.has_any_role("trainer", "course_lead"):
+        back_office += [
+            NavLink(_l("Gérer les MOOC"), "courses.manage_courses", paths=("/mooc/gestion/",)),
+            NavLink(_l("Relire les fiches"), "sheets.review_queue", paths=("/fiches/relecture",),
+                    endpoints=("sheets.review_sheet",)),
+            NavLink(_l("Impact des fiches"), "sheets.impact", paths=("/fiches/impact",)),
+        ]
+    if back_office:
+        entries.append(NavMenu(_l("Gestion"), "menu-gestion", back_office))
+    if current_user.is_admin:
+        admin = [
+            NavLink(_l("Utilisateurs"), "accounts.list_users", paths=("/admin/utilisateurs",)),
+            NavLink(_l("Tâches en échec"), "core.list_failed_jobs", paths=("/admin/taches",)),
+        ]
+        if current_app.config["MAIL_OUTBOX_PAGE"]:
+            admin.append(NavLink(_l("Courriels envoyés"), "core.list_outbox", paths=("/admin/courriels",)))
+        entries.append(NavMenu(_l("Administration"), "menu-administration", admin))
     return entries
 
+
+def main_navigation() -> list:
+    """Entries (NavLink) and sub-menus (NavMenu) of the DSFR main menu for the current user; at most one link is
+    the current page: the one for this endpoint, else the one whose section is the longest prefix of the path."""
+    entries = _entries()
+    links = [link for entry in entries for link in (entry.links if isinstance(entry, NavMenu) else [entry])]
+    for link in links:
+        link.url = url_for(link.endpoint)
+    endpoint, path = request.endpoint or "", request.path
+    current = next((link for link in links if endpoint == link.endpoint or endpoint in link.endpoints), None)
+    if current is None:
+        sections = [(len(prefix), link) for link in links for prefix in link.paths if path.startswith(prefix)]
+        current = max(sections, key=lambda pair: pair[0])[1] if sections else None
+    if current is not None:
+        current.active = True
+    return entries
 
 
 def init_navigation(app) -> None:

@@ -63,12 +63,12 @@ def test_apply_review_accept_confirm_and_receive_the_calendar(browser, live_serv
     browser_login(trainer, "trainer@example.gouv.fr", PASSWORD)
     trainer.goto(f"/alpha/gestion/{cohort.id}/candidatures")
     trainer.get_by_role("link", name="Camille Candidate").click()
-    for criterion, score in (("problem_score", "5"), ("motivation_score", "4"), ("solution_score", "3")):
+    for criterion, score in (("problem_score", "5"), ("motivation_score", "4"), ("solution_score", "4")):
         tick(trainer.locator(f"input[name={criterion}][value='{score}']"))
     trainer.get_by_label("Commentaire").fill("Problème bien documenté")
     trainer.get_by_role("button", name="Enregistrer mon évaluation").click()
     trainer.get_by_text("Votre évaluation est enregistrée").wait_for()
-    assert "4.00" in trainer.content()
+    assert "4,33" in trainer.content()  # the average, in French
     tick(trainer.get_by_label("Accepter (proposer une place)"))
     trainer.get_by_role("button", name="Enregistrer la décision").click()
     trainer.get_by_text("Décision enregistrée").wait_for()

@@ -127,7 +127,7 @@ def test_a_bulk_email_submitted_twice_at_once_goes_out_once(app, client, mailbox
     assert len(mailbox.messages) == 4
 
     replay = client.post(url, data=data)  # the same form posted again later (back button, reload)
-    assert replay.status_code == 302 and "Message envoyé à 4 personne(s)." in client.get(replay.headers["Location"]).text
+    assert replay.status_code == 302 and "Message envoyé à 4 personnes." in client.get(replay.headers["Location"]).text
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 4
     page = client.get(url).text  # the page lists what was sent, and by whom
     assert "Courriels déjà envoyés" in page and trainer.full_name in page and "Salle 3" in page

@@ -199,15 +199,35 @@ def test_review_and_decide_from_the_application_page(client, mailbox):
     application = make_application()
     login(client, trainer)
     client.post(f"/alpha/gestion/candidatures/{application.id}/evaluation",
-                data={"problem_score": "4", "motivation_score": "5", "solution_score": "3", "comment": "Solide"})
+                data={"problem_score": "4", "motivation_score": "5", "solution_score": "4", "comment": "Solide"})
     page = client.get(f"/alpha/gestion/candidatures/{application.id}").text
-    assert "4.00" in page and "Solide" in page
+    assert "4,33" in page and "4.33" not in page and "Solide" in page  # the average, written in French
     client.post(f"/alpha/gestion/candidatures/{application.id}/decision", data={"decision": "reject", "reason": "Session complète"})
     db.session.refresh(application)
     assert application.state == ApplicationState.REJECTED
     [message] = mailbox.wait_for(1)
     assert "Session complète" in message.get_body(preferencelist=("plain",)).get_content()
     assert "Session complète" in client.get(f"/alpha/gestion/candidatures/{application.id}").text  # timeline keeps why
+
+
+def test_seats_and_scores_are_written_in_french(client):
+    """« 0 place », « 1 place », « 2 places » (0 and 1 are singular in French); averages « 3,5 »."""
+    trainer = make_user(roles=[Role.TRAINER])
+    cohort = make_cohort(seats=2)
+    reviewed = make_application(cohort, state="accepted", last_name="Évaluée")
+    make_application_review(reviewed, problem_score=4, motivation_score=3, solution_score=4)
+    make_application_review(reviewed, problem_score=3, motivation_score=4, solution_score=4)
+    assert "1 place restante sur 2" in client.get(f"/alpha/{cohort.slug}").text
+    make_application(cohort, state="confirmed")
+    assert "0 place restante sur 2" in client.get(f"/alpha/{cohort.slug}").text
+    assert "2 places restantes sur 2" in client.get(f"/alpha/{make_cohort(seats=2).slug}").text
+    login(client, trainer)
+    queue = BeautifulSoup(client.get(f"/alpha/gestion/{cohort.id}/candidatures").text, "html.parser")
+    assert queue.select_one("caption").get_text(strip=True) == "2 candidatures"
+    [row] = [tr for tr in queue.select("tbody tr") if "Évaluée" in tr.get_text()]
+    # Problem 3,5, motivation 3,5, solution 4, overall 3,67 (two reviews).
+    assert [td.get_text(strip=True) for td in row.select("td")][-5:] == ["3,5", "3,5", "4", "3,67", "2"]
+    assert "0 place libre sur 2" in queue.get_text(" ", strip=True)
 
 
 def test_bulk_decision(client):
@@ -234,7 +254,7 @@ def test_csv_export_has_answers_scores_and_decisions(client):
     rows = list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";"))
     [row] = rows
     assert row["nom"] == "Éloïse" and row["etat"] == "Non retenue" and row["motif_decision"] == "Hors champ"
-    assert row["probleme"] == COMPLETE_ANSWERS["problem"] and row["note_moyenne"] == "3.00"
+    assert row["probleme"] == COMPLETE_ANSWERS["problem"] and row["note_moyenne"] == "3,00"
     assert "Idée floue" in row["evaluations"]
 
 

@@ -106,7 +106,7 @@ def test_the_presentation_page_says_the_facts_and_every_runs_windows(client, rea
         assert fact in facts, fact
     rows = {row.th.get_text(" ", strip=True).split(" (")[0]: [td.get_text(" ", strip=True) for td in row.find_all("td")]
             for row in soup.find("caption", string="Sessions du cours (heure de Paris)").parent.tbody.find_all("tr")}
-    assert rows["Session 2018"] == ["du 1 octobre 2018 au 15 novembre 2018", "du 15 octobre 2018 au 30 novembre 2018", "Terminée"]
+    assert rows["Session 2018"] == ["du 1er octobre 2018 au 15 novembre 2018", "du 15 octobre 2018 au 30 novembre 2018", "Terminée"]
     demo = runs["session-demo"]
     with client.application.test_request_context():
         expected = [f"du {format_d(demo.registration_opens_at)} au {format_d(demo.registration_closes_at)}",

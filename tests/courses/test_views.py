@@ -152,7 +152,7 @@ def test_batch_enrol_page(client, world, mailbox):
     make_user(email="deja-compte@example.gouv.fr")
     response = client.post(f"/mooc/gestion/sessions/{world['run'].id}/inscriptions",
                            data={"emails": "deja-compte@example.gouv.fr\ninvitee@example.gouv.fr"})
-    assert "1 inscrit·e(s), 1 invité·e(s)" in response.text
+    assert "1 inscrit·e, 1 invité·e par courriel" in response.text
     assert {m["To"] for m in mailbox.wait_for(2)} == {"deja-compte@example.gouv.fr", "invitee@example.gouv.fr"}
 
 

@@ -139,7 +139,8 @@ def _versions(sheet) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(SheetVersion).where(SheetVersion.sheet_id == sheet.id))
 
 
-@pytest.mark.parametrize("due_on", ["pas-une-d", "2027-02-30", "0001-01-01", "2099-12-31", "20270315", "2027-W11-1"])
+@pytest.mark.parametrize("due_on", ["pas-une-d", "2027-02-30", "0001-01-01", "2099-12-31", "20270315", "2027-W11-1",
+                                    "30/02/2027", "15/3/2027"])
 def test_a_crafted_milestone_date_is_refused_on_its_field(client, due_on):
     owner = make_user()
     sheet = make_product_sheet(owner)
@@ -147,7 +148,7 @@ def test_a_crafted_milestone_date_is_refused_on_its_field(client, due_on):
     response = client.post(f"/fiches/{sheet.id}/modifier", data=_sheet_form(sheet, due_on=due_on, priority="1"))
     assert response.status_code == 422
     error = _field_error(response.text, "milestones-0-due_on")
-    assert error.startswith(("Saisissez une date réelle au format AAAA-MM-JJ", "Choisissez une échéance entre le 01/01/2000"))
+    assert error.startswith(("Saisissez une date réelle au format JJ/MM/AAAA", "Choisissez une échéance entre le 01/01/2000"))
     assert _summary(response.text) == [f'<a href="#milestones-0-due_on">Jalon 1 – Échéance : {error}</a>']
     autosave = client.post(f"/fiches/{sheet.id}/brouillon", data=_sheet_form(sheet, due_on=due_on))
     assert autosave.status_code == 422 and autosave.json["errors"]["milestones"][0] == {"due_on": [error]}
@@ -177,6 +178,18 @@ def test_a_plausible_milestone_is_saved(client):
     assert client.post(f"/fiches/{sheet.id}/modifier", data=_sheet_form(sheet, due_on=due_on, priority="2")).status_code == 302
     latest = db.session.scalar(sa.select(SheetVersion.content).where(SheetVersion.sheet_id == sheet.id, SheetVersion.number == 2))
     assert latest["milestones"][0] == {"title": "Premiers usagers", "due_on": due_on, "priority": "2"}
+
+
+def test_a_milestone_typed_jj_mm_aaaa_is_saved_as_the_date_picker_sends_it(client):
+    """Where there is no date picker, a person types « 15/03/2027 », as the field's hint says."""
+    owner = make_user()
+    sheet = make_product_sheet(owner)
+    login(client, owner)
+    due = _today() + timedelta(days=180)
+    response = client.post(f"/fiches/{sheet.id}/modifier", data=_sheet_form(sheet, due_on=due.strftime("%d/%m/%Y")))
+    assert response.status_code == 302
+    latest = db.session.scalar(sa.select(SheetVersion.content).where(SheetVersion.sheet_id == sheet.id, SheetVersion.number == 2))
+    assert latest["milestones"][0]["due_on"] == due.isoformat()
 
 
 def test_the_version_service_refuses_a_crafted_milestone_date(ctx):

@@ -168,7 +168,7 @@ def test_markdown_export_has_the_header_then_one_section_per_part_then_the_roadm
     fourth = body.split("## Séquence 4")[1].split("## Séquence 5")[0]
     assert fourth.strip().endswith("_À compléter._")
     assert "- <https://labonneboite.example.org/>\n- <http://essai.example.org/formulaire>" in body
-    assert "- Embauches : de 0 à 500" in body and "- 2027-01-15 : Premiers usagers" in body
+    assert "- Embauches : de 0 à 500" in body and "- 15 janvier 2027 : Premiers usagers" in body
 
 
 FULL_SHEET = {

@@ -136,8 +136,8 @@ def test_follow_up_page_and_impact_view(client, world):
     page = BeautifulSoup(client.get(f"/fiches/{sheet.id}/feuille-de-route").text, "html.parser")
     assert _table(page, "Jalons") == [["Premiers usagers", "15 janvier 2027", "À faire"],
                                       ["Partenariat", "5 janvier 2027 échéance passée", "À faire"],
-                                      ["Lancement", "1 avril 2027", "À faire"],
-                                      ["Bilan", "1 juin 2027", "À faire"]]
+                                      ["Lancement", "1er avril 2027", "À faire"],
+                                      ["Bilan", "1er juin 2027", "À faire"]]
     assert client.post(f"/fiches/{sheet.id}/feuille-de-route", data={f"status-{first}": "done"}).status_code == 403
 
     # The owner marks three milestones done today (two on time, one late), the launch, then a measure.
@@ -172,7 +172,7 @@ def test_follow_up_page_and_impact_view(client, world):
         ["Fiches validées", "2"],
         ["Jalons faits / prévus", "3 / 4"],
         ["Jalons faits à temps", "2"],
-        ["Fiches avec des indicateurs mesurés", "1 (1 mesure(s))"],
+        ["Fiches avec des indicateurs mesurés", "1 (1 mesure)"],
         ["Services lancés", "1"],
     ]
     listed = [" ".join(li.get_text(" ", strip=True).split()) for li in page.find("h2", string="Fiches validées").find_next("ul").find_all("li")]

@@ -163,7 +163,7 @@ def test_dates_are_shown_in_paris_time(client, world):
     world["published"].applications_open_at = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
     world["published"].applications_close_at = datetime(2026, 7, 1, 21, 59, tzinfo=UTC)
     db.session.commit()
-    assert "1 juillet 2026 à 23h59" in client.get("/alpha/alpha-publiee").text
+    assert "1er juillet 2026 à 23h59" in client.get("/alpha/alpha-publiee").text
 
 
 def test_language_switch_keeps_french_default_and_returns(client):

@@ -25,6 +25,7 @@ from beta_training.cohorts.views.common import (
 from beta_training.core import db as core_db, submissions
 from beta_training.core.actions import confirmed_action
 from beta_training.core.auth import role_required
+from beta_training.core.i18n import ngettext
 from beta_training.core.forms import ConfirmForm
 from beta_training.core.models import from_paris, to_paris, utcnow
 from beta_training.extensions import db
@@ -238,7 +239,7 @@ def bulk_email(cohort_id):
         sent = services.send_bulk_email(cohort, actor=current_user, audience=form.audience.data, subject=form.subject.data,
                                         body=form.body.data, submission_key=form.submission_key.data)
         core_db.commit()
-        flash(_("Message envoyé à %(n)s personne(s).", n=sent.recipient_count), "success")
+        flash(ngettext("Message envoyé à %(num)s personne.", "Message envoyé à %(num)s personnes.", sent.recipient_count), "success")
         return redirect(url_for("cohorts.review_queue", cohort_id=cohort_id))
     return render_template("cohorts/bulk_email.html", cohort=cohort, form=form,
                            counts=queries.state_counts_by_cohort([cohort.id])[cohort.id],
@@ -256,7 +257,7 @@ def attendance(cohort_id):
         try:
             present = services.mark_attendance(cohort, actor=current_user, attended_ids=set(form.attended_ids.data))
             core_db.commit()
-            flash(_("Présences enregistrées : %(n)s participant·e(s).", n=present), "success")
+            flash(ngettext("Présences enregistrées : %(num)s participant·e.", "Présences enregistrées : %(num)s participant·es.", present), "success")
         except REFUSED as error:
             refused(error)
         return redirect(url_for("cohorts.attendance", cohort_id=cohort_id))

@@ -2,6 +2,7 @@
 the CSV export."""
 
 from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
+from babel.numbers import format_decimal
 from flask_babel import format_datetime, gettext as _
 from flask_login import current_user
 
@@ -11,6 +12,7 @@ from beta_training.cohorts.models import CRITERIA
 from beta_training.cohorts.views.common import REFUSED, application_or_404, bp, managed_cohort_or_404, refused
 from beta_training.core import db as core_db
 from beta_training.core.auth import role_required
+from beta_training.core.i18n import ngettext
 from beta_training.core.pagination import paginate_rows
 from beta_training.core.streaming import CsvStream
 from beta_training.courses import queries as course_queries
@@ -58,7 +60,7 @@ def bulk_decide(cohort_id):
     outcomes = services.decide_in_bulk(applications, form.decision.data, actor=current_user, reason=form.reason.data or "")
     core_db.commit()
     done = sum(1 for _application, error in outcomes if error is None)
-    flash(_("%(n)s décision(s) enregistrée(s).", n=done), "success" if done else "info")
+    flash(ngettext("%(num)s décision enregistrée.", "%(num)s décisions enregistrées.", done), "success" if done else "info")
     for application, error in outcomes:
         if error:
             flash(f"{application.full_name} : {error}", "error")
@@ -125,6 +127,11 @@ CSV_COLUMNS = [
 ]
 
 
+def _csv_decimal(value) -> str:
+    """« 3,50 »: a « ; » separated file is read by a French spreadsheet, which takes « 3.50 » for text (or a date)."""
+    return format_decimal(value, "0.00", locale="fr_FR") if value is not None else ""
+
+
 def _csv_lines(result, stream: CsvStream, ranks, reviews_by_id):
     for application, *averages, overall, review_count in result:
         comments = " | ".join(
@@ -138,7 +145,7 @@ def _csv_lines(result, stream: CsvStream, ranks, reviews_by_id):
             application.administration_type, application.job_title, application.departement, application.situation,
             application.product_name, application.problem, application.solution, application.first_users,
             application.motivation, application.needs,
-            *(f"{a:.2f}" if a is not None else "" for a in averages), f"{overall:.2f}" if overall is not None else "",
+            *(_csv_decimal(a) for a in averages), _csv_decimal(overall),
             review_count, ranks.get(application.id, ""), application.rejection_reason, comments,
         ])
 
