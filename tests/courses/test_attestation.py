@@ -98,7 +98,7 @@ def test_the_attestation_says_session_dates_duration_and_who_signs(app, client):
     text = _text(_attestation(client, learner, course, run))
     assert "RÉPUBLIQUE FRANÇAISE" in text  # the DSFR's bloc-marque, as text
     assert "Attestation de suivi" in text and "Nous attestons que Léa Apprenante" in text
-    assert re.search(rf"{run.name}, du \d+ \w+ \d{{4}} au \d+ \w+ \d{{4}}", text)
+    assert re.search(rf"{run.name}, du \d+(er)? \w+ \d{{4}} au \d+(er)? \w+ \d{{4}}", text)
     assert "environ 1 h 30 de vidéos" in text and "beta.gouv.fr avec le CNFPT" in text
     assert "Rachel Dupont Responsable de la formation" in text and "L’équipe pédagogique" not in text
 
