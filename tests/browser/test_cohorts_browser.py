@@ -85,7 +85,7 @@ def test_apply_review_accept_confirm_and_receive_the_calendar(browser, live_serv
     [ics] = list(confirmation.iter_attachments())
     assert ics.get_content_type() == "text/calendar"
     body = ics.get_payload(decode=True).decode()
-    assert "BEGIN:VEVENT" in body and f"DTSTART;VALUE=DATE:{cohort.starts_on:%Y%m%d}" in body
+    assert "BEGIN:VEVENT" in body and f"DTSTART;TZID=Europe/Paris:{cohort.starts_on:%Y%m%d}T" in body  # timed, Paris
 
 
 def _alpha_world():

@@ -223,8 +223,9 @@ def test_a_deployment_on_two_instances_and_two_workers(deployment):
     runs = Counter(re.findall(r"periodic job (\S+): tick (\d+) runs", "".join(
         path.read_text(encoding="utf-8", errors="replace") for path in deployment.logs.glob("worker-*.log"))))
     assert runs and [tick for tick, count in runs.items() if count != 1] == []  # each tick run once
-    assert {(t.task_name, t.tick) for t in ticks if t.succeeded == t.jobs} <= set(runs)  # and every tick done ran
-    per_job = Counter(name for name, _tick in runs)
+    # …and every tick done ran (jobs.retry_stalled is Procrastinate's own task, not one of ours: it logs nothing).
+    assert {(t.task_name, t.tick) for t in ticks if t.succeeded == t.jobs and t.task_name in PERIODIC} <= set(runs)
+    per_job = Counter(name for name, tick in runs if int(tick) >= began)  # the workers ticked before the test began
     seconds = time.time() - began
     assert all(per_job[name] >= 5 for name in PERIODIC), per_job  # tick after tick
     assert all(count <= seconds / TICK_SECONDS + 1 for count in per_job.values()), per_job  # never more than the ticks
