@@ -19,10 +19,10 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from flask_babel import format_date
 from flask_babel import gettext as _
 from icalendar import Calendar, Event, vCalAddress, vText
 
+from beta_training.core.i18n import format_day
 from beta_training.core.models import utcnow
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -108,7 +108,7 @@ def cohort_ics(cohort, url: str, *, method: Method = Method.PUBLISH, invitee: In
     event.add("description", "\n".join((
         cohort.title,
         _("Du %(start)s au %(end)s, chaque jour %(hours)s (heure de Paris).",
-          start=format_date(cohort.starts_on, "d MMMM yyyy"), end=format_date(cohort.ends_on, "d MMMM yyyy"),
+          start=format_day(cohort.starts_on), end=format_day(cohort.ends_on),
           hours=cohort.daily_hours),
         _("Programme et informations pratiques : %(url)s", url=url),
     )))

@@ -7,6 +7,7 @@ from wtforms import (
     BooleanField,
     DateField,
     DateTimeLocalField,
+    HiddenField,
     IntegerField,
     RadioField,
     SelectField,
@@ -82,6 +83,9 @@ class CohortForm(FlaskForm):
                                                validators=[InputRequired(_l("Indiquez la date de clôture."))])
     confirmation_delay_days = IntegerField(_l("Délai pour confirmer une place (jours)"), default=7,
                                            validators=[InputRequired(_l("Indiquez un délai.")), NumberRange(min=1, max=60)])
+    # The version of the session the form was filled from (Cohort.edit_version): a save from a page left open
+    # while someone else saved is refused instead of silently undoing their change.
+    loaded_version = HiddenField()
 
     def validate_slug(self, field):
         import re
@@ -103,7 +107,7 @@ class CohortForm(FlaskForm):
 
 
 class StatusForm(FlaskForm):
-    reason = StringField(_l("Motif (facultatif)"), validators=[Optional(), Length(max=300)])
+    reason = StringField(_l("Motif"), validators=[Optional(), Length(max=300)])  # the form says « (optionnel) »
 
 
 class CancelCohortForm(FlaskForm):

@@ -174,6 +174,11 @@ class Cohort(TimestampMixin, db.Model):
             return True
         return self.can_manage(user)
 
+    @property
+    def edit_version(self) -> str:
+        """Changes at every save of the session (its updated_at): what an edit form was filled from."""
+        return self.updated_at.isoformat() if self.updated_at else ""
+
     def can_manage(self, user) -> bool:
         """Trainers (and admins) create, edit, review and decide."""
         return bool(user is not None and user.is_authenticated and user.has_any_role("trainer"))
@@ -403,6 +408,11 @@ class CohortApplication(TimestampMixin, db.Model):
             and self.state in (ApplicationState.DRAFT, ApplicationState.SUBMITTED)
             and self.cohort.is_open_for_applications(now)
         )
+
+    def is_candidate(self, user) -> bool:
+        """The person who applied: she may ask to withdraw whatever the state; the service says if it can be done
+        (already withdrawn, from a second tab, is no error)."""
+        return self._is_owner(user)
 
     def can_withdraw(self, user) -> bool:
         return self._is_owner(user) and ApplicationState.WITHDRAWN in APPLICATION_TRANSITIONS[ApplicationState(self.state)]

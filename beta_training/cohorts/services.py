@@ -53,6 +53,14 @@ class NoSeatLeft(ApplicationError):
     pass
 
 
+class EditedMeanwhile(ApplicationError):
+    """The form was filled from a version of the session that someone else has since changed."""
+
+    def __init__(self, message: str, *, current_version: str):
+        super().__init__(message)
+        self.current_version = current_version
+
+
 class InvalidValue(ApplicationError):
     """A value refused by a rule that the form checks too; `field` names the form field it belongs to, so
     the view shows the message there (the service guards callers that skip the form)."""
@@ -93,7 +101,8 @@ def create_cohort(*, actor, **values) -> Cohort:
     return cohort
 
 
-def update_cohort(cohort: Cohort, *, actor, now: datetime | None = None, **values) -> Cohort:
+def update_cohort(cohort: Cohort, *, actor, now: datetime | None = None, loaded_version: str | None = None,
+                  **values) -> Cohort:
     """Save the edited fields; the session's timeline says who changed which of them, and when.
 
     Refused (InvalidValue) if fewer seats than people already holding one are left, or if the new dates
@@ -105,6 +114,14 @@ def update_cohort(cohort: Cohort, *, actor, now: datetime | None = None, **value
     now = now or utcnow()
     lock_for_update(Cohort, cohort.id)
     db.session.refresh(cohort)
+    if loaded_version and loaded_version != cohort.edit_version and any(
+            getattr(cohort, name) != value for name, value in values.items()):
+        # Filled from an older version (a second tab, a colleague): saving it would undo their change unseen.
+        # The same values again (a double click) are no change at all, and pass.
+        raise EditedMeanwhile(_("Cette session a été modifiée entre-temps (dans un autre onglet ou par une autre "
+                                "personne) : rien n’est enregistré. Vérifiez la session enregistrée, puis envoyez de "
+                                "nouveau ce formulaire pour la remplacer par vos valeurs."),
+                              current_version=cohort.edit_version)
     if values.get("seats") is not None and values["seats"] < cohort.seats:
         holders = queries.count_seat_holders(cohort.id)
         if values["seats"] < holders:

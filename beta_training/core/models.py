@@ -5,6 +5,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.functions import FunctionElement
@@ -123,6 +124,10 @@ class OutboxState(StrEnum):
     FAILED = "failed"  # the job's last retry, or MAIL_MAX_ATTEMPTS without a worker; `flask mail deliver --retry-failed` tries again
 
 
+OUTBOX_STATE_LABELS = {OutboxState.PENDING: _l("à envoyer"), OutboxState.SENT: _l("envoyé"),
+                       OutboxState.FAILED: _l("en échec")}
+
+
 class OutboxMessage(db.Model):
     """An email written in the same transaction as the change that causes it, delivered after commit."""
 
@@ -142,6 +147,10 @@ class OutboxMessage(db.Model):
     last_error: Mapped[str | None] = mapped_column(sa.Text)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def state_label(self) -> str:
+        return str(OUTBOX_STATE_LABELS.get(self.state, self.state))
 
 
 class StateChange(db.Model):

@@ -2,6 +2,7 @@
 the invitation, its updates when dates, daily times or place change, its cancellation when a seat is given
 up or the session is cancelled. Emails are read as the loopback SMTP server received them."""
 
+import re
 from datetime import date, datetime, time, timedelta
 from email.utils import parseaddr
 from urllib.parse import urlsplit
@@ -18,7 +19,7 @@ from beta_training.cohorts.models import ApplicationState, Cohort, CohortApplica
 from beta_training.core import db as core_db
 from beta_training.core.models import StateChange, to_paris, utcnow
 from beta_training.extensions import db
-from tests.conftest import login
+from tests.conftest import login, text_part
 from tests.factories import make_application, make_cohort, make_user
 from tests.records import timeline_of
 from tests.simultaneous import post_at_once
@@ -116,6 +117,12 @@ def cohort_form(cohort, **values) -> dict:
 
 
 # --- The downloadable file --------------------------------------------------------------------------------
+
+
+def test_the_event_says_its_dates_in_french(client):
+    cohort = make_cohort(starts_on=date(2027, 3, 1), ends_on=date(2027, 3, 2))
+    _calendar, event = parse(client.get(f"/alpha/{cohort.slug}/calendrier.ics").data)
+    assert "\nDu 1er mars 2027 au 2 mars 2027," in str(event["DESCRIPTION"])
 
 
 def test_the_file_is_one_timed_event_a_day_in_paris_time(client, app):
@@ -216,6 +223,7 @@ def test_a_change_of_dates_times_or_place_emails_the_new_event_to_each_seat_hold
         assert str(event["UID"]) == str(before["UID"]) == uid_of(cohort, app)  # the same event, updated
         assert event["SEQUENCE"] == before["SEQUENCE"] + 1
         assert event["ATTENDEE"].params["PARTSTAT"] == partstat
+        assert "\nVoir ma candidature : https://" in text_part(message) or "\nVoir ma candidature : http://" in text_part(message)
     db.session.refresh(cohort)
     expected = {name: (date.fromisoformat(value) if name.endswith("_on") else
                        time.fromisoformat(value) if name.startswith("day_") else value) for name, value in values.items()}
@@ -411,3 +419,28 @@ def test_the_plain_status_buttons_cannot_cancel(client, trainer, session_with_pe
     assert "statut/cancelled" not in client.get(f"/alpha/gestion/{cohort.id}/modifier").text
     db.session.refresh(cohort)
     assert cohort.status == CohortStatus.PUBLISHED
+
+
+def test_a_form_left_open_in_a_second_tab_does_not_undo_a_saved_change(client, mailbox, trainer, session_with_people):
+    """Two tabs on the edit page: the first saves a new place; the second, filled before, changes the seats.
+    Saving it would put the old place back and email everyone twice: it is refused, its values kept in the form,
+    and sending it again (now from the current version) saves them."""
+    cohort, _people = session_with_people
+    login(client, trainer)
+    url = f"/alpha/gestion/{cohort.id}/modifier"
+    loaded = re.search(r'name="loaded_version" type="hidden" value="([^"]+)"', client.get(url).text).group(1)
+    first = client.post(url, data={**cohort_form(cohort, place_name="Salle Monge"), "loaded_version": loaded})
+    assert first.status_code == 302 and len(mailbox.messages) == 2  # each seat holder told of the new place
+
+    second = client.post(url, data={**cohort_form(cohort, seats="30"), "loaded_version": loaded})
+    assert second.status_code == 422 and "modifiée entre-temps" in second.text
+    db.session.refresh(cohort)
+    assert (cohort.place_name, cohort.seats) == ("Salle Monge", 28) and len(mailbox.messages) == 2
+    assert re.search(r'<input[^>]*name="seats"[^>]*value="30"', second.text)  # what was typed is kept
+    current = re.search(r'name="loaded_version" type="hidden" value="([^"]+)"', second.text).group(1)
+    assert current == cohort.edit_version != loaded
+
+    again = client.post(url, data={**cohort_form(cohort, seats="30"), "loaded_version": current})
+    assert again.status_code == 302
+    db.session.refresh(cohort)
+    assert (cohort.place_name, cohort.seats) == ("Salle Monge", 30)

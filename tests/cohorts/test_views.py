@@ -145,6 +145,13 @@ def test_confirm_and_withdraw_from_the_candidate_page(client, mailbox):
     subjects = {m["Subject"] for m in mailbox.wait_for(3)}
     assert f"Une place vous est proposée : {cohort.title}" in subjects
 
+    # The same button in a second tab, opened before: back to her application, not « Accès refusé ».
+    again = client.post(f"/alpha/candidatures/{mine.id}/retirer")
+    assert again.status_code == 302 and again.headers["Location"] == f"/alpha/candidatures/{mine.id}"
+    assert len(mailbox.messages) == 3  # and nothing sent twice
+    other = make_application(cohort, state="waitlisted")
+    assert client.post(f"/alpha/candidatures/{other.id}/retirer").status_code == 403  # someone else's
+
 
 # --- Trainers --------------------------------------------------------------------------------------------
 

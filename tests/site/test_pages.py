@@ -95,8 +95,17 @@ def test_admin_actions_by_role(client, world, role, url, data):
 
 def test_outbox_page_for_admins_in_development(app, client, world):
     app.config["MAIL_OUTBOX_PAGE"] = True
+    from beta_training.core.mail import queue_email
+    from beta_training.core import db as core_db
+
+    with app.test_request_context():
+        queue_email("claude@example.gouv.fr", "Bienvenue", "accounts/password_changed",
+                    user=world["users"]["admin"], reset_link="https://example.test/reset")
+        core_db.commit()
     login(client, world["users"]["admin"])
-    assert client.get("/admin/courriels").status_code == 200
+    page = client.get("/admin/courriels")
+    assert page.status_code == 200 and "Bienvenue" in page.text
+    assert "<td>envoyé</td>" in page.text or "<td>à envoyer</td>" in page.text  # in French, not « sent »
     login(client, world["users"]["trainer"])
     assert client.get("/admin/courriels").status_code == 403
 

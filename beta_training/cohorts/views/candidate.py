@@ -178,7 +178,7 @@ def decline_seat(application_id):
 @login_required
 def withdraw_application(application_id):
     application = application_or_404(application_id)
-    return confirmed_action(lambda: application.can_withdraw(current_user),
+    return confirmed_action(lambda: application.is_candidate(current_user),
                             lambda: services.withdraw_application(application, actor=current_user,
                                                                   reason=request.form.get("reason", "")[:300]),
                             to=url_for("cohorts.show_application", application_id=application.id),

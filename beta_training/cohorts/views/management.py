@@ -87,14 +87,20 @@ def edit_cohort(cohort_id):
     if request.method == "GET":
         form.applications_open_at.data = to_paris(cohort.applications_open_at)
         form.applications_close_at.data = to_paris(cohort.applications_close_at)
+        form.loaded_version.data = cohort.edit_version
     if form.validate_on_submit() and not _slug_taken(form, cohort):
         try:
-            services.update_cohort(cohort, actor=current_user, **_cohort_values(form))
+            services.update_cohort(cohort, actor=current_user, loaded_version=form.loaded_version.data,
+                                   **_cohort_values(form))
             core_db.commit()
             flash(_("Session enregistrée."), "success")
             return redirect(url_for("cohorts.edit_cohort", cohort_id=cohort.id))
         except services.InvalidValue as error:
             refused_value(form, error)
+        except services.EditedMeanwhile as error:  # the typed values stay in the form; sending again replaces
+            core_db.rollback()
+            form.form_errors.append(str(error))
+            form.loaded_version.data = error.current_version
     return render_template(
         "cohorts/edit_cohort.html", form=form, cohort=cohort, status_form=StatusForm(),
         transitions=sorted(COHORT_TRANSITIONS[CohortStatus(cohort.status)] & PLAIN_STATUS_TARGETS),
