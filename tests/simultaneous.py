@@ -2,6 +2,7 @@
 or two tabs as the server really sees them (one after the other in a test would never overlap)."""
 
 import re
+import sqlite3
 import threading
 from contextlib import contextmanager
 
@@ -110,3 +111,30 @@ def row_inserted_meanwhile(app, table, values: dict):
     finally:
         sa.event.remove(db.session, "before_flush", insert_elsewhere)
         other.dispose()
+
+
+@contextmanager
+def user_row_locked_elsewhere(app, user_id: int):
+    """Inside the block another connection holds the lock a write to the user needs: the user's row on
+    PostgreSQL, the whole database on SQLite (one writer at a time)."""
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        from beta_training.accounts.models import User
+
+        engine = sa.create_engine(app.config["SQLALCHEMY_DATABASE_URI"], poolclass=sa.pool.NullPool)
+        try:
+            with engine.connect() as connection:
+                connection.execute(sa.select(User.id).where(User.id == user_id).with_for_update())
+                try:
+                    yield
+                finally:
+                    connection.rollback()
+        finally:
+            engine.dispose()
+        return
+    connection = sqlite3.connect(sa.make_url(app.config["SQLALCHEMY_DATABASE_URI"]).database, isolation_level=None)
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+        yield
+    finally:
+        connection.rollback()
+        connection.close()

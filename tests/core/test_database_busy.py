@@ -18,6 +18,7 @@ from beta_training.core import db as core_db
 from beta_training.extensions import db
 from tests.conftest import is_postgres, login
 from tests.factories import make_user
+from tests.simultaneous import user_row_locked_elsewhere
 
 PEOPLE = 6
 
@@ -104,35 +105,13 @@ def test_cron_work_declared_as_writing_takes_the_write_lock(app):
 SHORT_LOCK_TIMEOUT = pytest.mark.parametrize("config_overrides", [{"DATABASE_LOCK_TIMEOUT_MS": 300}])
 
 
-@pytest.fixture
-def lock_held_elsewhere(app):
-    """Another process holds the lock a profile update needs: the whole SQLite database, or the user's row
-    on PostgreSQL."""
-
-    def hold(user_id):
-        if is_postgres():
-            engine = sa.create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
-            connection = engine.connect()
-            connection.execute(sa.select(User.id).where(User.id == user_id).with_for_update())
-            return lambda: (connection.rollback(), connection.close(), engine.dispose())
-        path = sa.make_url(app.config["SQLALCHEMY_DATABASE_URI"]).database
-        connection = sqlite3.connect(path, isolation_level=None)
-        connection.execute("BEGIN IMMEDIATE")
-        return lambda: (connection.rollback(), connection.close())
-
-    return hold
-
-
 @SHORT_LOCK_TIMEOUT
-def test_a_write_still_blocked_after_the_timeout_gets_the_retry_page(app, client, lock_held_elsewhere):
+def test_a_write_still_blocked_after_the_timeout_gets_the_retry_page(app, client):
     user = make_user(first_name="Avant")
     login(client, user)
-    release = lock_held_elsewhere(user.id)
-    try:
+    with user_row_locked_elsewhere(app, user.id):
         page = client.get("/compte/profil")  # reading is never blocked by a writer
         response = client.post("/compte/profil", data={"first_name": "Après", "last_name": "Martin"})
-    finally:
-        release()
 
     assert page.status_code == 200
     assert response.status_code == 503
@@ -146,16 +125,13 @@ def test_a_write_still_blocked_after_the_timeout_gets_the_retry_page(app, client
 
 
 @SHORT_LOCK_TIMEOUT
-def test_script_calls_get_a_json_retry_answer(app, client, lock_held_elsewhere):
+def test_script_calls_get_a_json_retry_answer(app, client):
     user = make_user()
     login(client, user)
-    release = lock_held_elsewhere(user.id)
-    try:
+    with user_row_locked_elsewhere(app, user.id):
         response = client.post(
             "/compte/profil", data={"first_name": "Après", "last_name": "Martin"}, headers={"X-Requested-With": "fetch"}
         )
-    finally:
-        release()
     assert response.status_code == 503
     assert response.json["error"] == "busy"
     assert "réessayez" in response.json["message"]
