@@ -15,8 +15,12 @@ from datetime import date, datetime
 
 from flask import current_app, has_request_context, session
 from flask_babel import format_date, format_datetime, format_decimal, get_locale, get_translations, to_user_timezone
+from markupsafe import Markup
 
 DAY_BEFORE_MONTH = re.compile(r"(?<![d'])d(?= MMM)")  # « d MMMM » or « d MMM », not « dd » nor a quoted letter
+# « de » before a word starting with a vowel sound: « d’Agnès », « d’Hélène », « d’Yves ». Mute h is the rule for
+# first names; the rare aspirated h (« de Hugues » is also written « d’Hugues ») is not worth a word list.
+DE_BEFORE_VOWEL = re.compile(r"\b([Dd])e (?=[AEIOUYHÀÂÄÉÈÊËÎÏÔÖÙÛÜŒÆaeiouyhàâäéèêëîïôöùûüœæ])")
 
 
 def select_locale() -> str:
@@ -52,6 +56,17 @@ def install_plurals(app) -> None:
         pgettext=lambda c, s: get_translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: get_translations().unpgettext(c, s, p, n),
     )
+
+
+def elide(text: str) -> str:
+    """French elision of « de » before a name inserted in a message: « Candidature de Agnès » → « d’Agnès ».
+    Applied to messages whose « de » precedes a variable, once translated (other languages are left alone)."""
+    locale = get_locale()
+    if locale is None or locale.language != "fr":
+        return text
+    elided = DE_BEFORE_VOWEL.sub("\\1’", text)
+    # Templates' messages are Markup with their variables escaped: the result stays Markup, or it is escaped twice.
+    return Markup(elided) if isinstance(text, Markup) else elided
 
 
 def _first_of_month(fmt: str, day: int) -> str:

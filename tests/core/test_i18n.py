@@ -2,6 +2,7 @@
 a format hint on every date field; English keeps its own rules."""
 
 import io
+import re
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -128,3 +129,42 @@ def test_every_date_field_says_its_format(french):
     assert hints["opens_at"].get_text(strip=True) == "Format : JJ/MM/AAAA hh:mm – Heure de Paris"
     assert hints["typed"].get_text(strip=True) == "Format : JJ/MM/AAAA"
     assert hints["name"] is None
+
+
+# --- Elision ------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("Agnès Agent", "Candidature d’Agnès Agent"),
+        ("Élodie Martin", "Candidature d’Élodie Martin"),
+        ("Hélène Roux", "Candidature d’Hélène Roux"),
+        ("Yves Le Goff", "Candidature d’Yves Le Goff"),
+        ("Bernard Durand", "Candidature de Bernard Durand"),
+    ],
+)
+def test_de_is_elided_before_a_name_starting_with_a_vowel_sound(french, name, expected):
+    template = "{{ _('Candidature de %(name)s', name=name)|elide }}"
+    assert render_template_string(template, name=name) == expected
+
+
+def test_elision_escapes_the_name_once(french):
+    template = "{{ _('De %(name)s', name=name)|elide }}"
+    assert render_template_string(template, name="Anne <b>O’Neil</b>") == "D’Anne &lt;b&gt;O’Neil&lt;/b&gt;"
+
+
+def test_english_is_not_elided(english):
+    assert render_template_string("{{ 'Message de Agnès'|elide }}") == "Message de Agnès"
+
+
+def test_every_name_after_de_in_templates_is_elided():
+    """A message that puts a person's name after « de » goes through |elide (a new one would read « de Agnès »)."""
+    message_with_name_after_de = re.compile(r"_\('[^']*\b[Dd]e %\((name|owner|author|candidate)\)s[^']*'[^)]*\)(\|elide)?")
+    missing = [
+        f"{path.relative_to(ROOT)}: {match.group(0)}"
+        for path in (ROOT / "templates").rglob("*.*")
+        for match in message_with_name_after_de.finditer(path.read_text())
+        if not match.group(2)
+    ]
+    assert missing == []
