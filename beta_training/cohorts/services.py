@@ -139,7 +139,7 @@ def update_cohort(cohort: Cohort, *, actor, now: datetime | None = None, loaded_
     calendar_changes = [name for name in changed if name in CALENDAR_FIELDS]
     if calendar_changes:
         cohort.calendar_sequence += 1
-        labels = [str(COHORT_FIELD_LABELS[name]).lower() for name in calendar_changes]
+        labels = [str(COHORT_FIELD_LABELS[name]) for name in calendar_changes]
         for application in queries.applications_in_states(cohort.id, SEAT_HOLDING_STATES):
             application.calendar_sent_at = now
             emails.queue_calendar_updated(application, labels)

@@ -25,7 +25,7 @@ DEPARTEMENTS = [
     ("90", "Territoire de Belfort"), ("91", "Essonne"), ("92", "Hauts-de-Seine"),
     ("93", "Seine-Saint-Denis"), ("94", "Val-de-Marne"), ("95", "Val-d'Oise"),
     ("971", "Guadeloupe"), ("972", "Martinique"), ("973", "Guyane"), ("974", "La Réunion"),
-    ("976", "Mayotte"), ("975", "Saint-Pierre-et-Miquelon"), ("977", "Saint-Barthélemy"),
+    ("975", "Saint-Pierre-et-Miquelon"), ("976", "Mayotte"), ("977", "Saint-Barthélemy"),
     ("978", "Saint-Martin"), ("986", "Wallis-et-Futuna"), ("987", "Polynésie française"),
     ("988", "Nouvelle-Calédonie"),
 ]

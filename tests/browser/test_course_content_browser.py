@@ -71,5 +71,5 @@ def test_offline_video_pages_keep_their_text_and_record_progress(page, app):
     assert_accessible(page, "documents utiles: the launch guide")
 
     page.goto(f"/mooc/{MOOC_SLUG}")
-    expect(page.locator("#progress-course-label")).to_contain_text("4 sur 43")  # two videos, two documents opened
+    expect(page.locator("#progress-course-label")).to_contain_text("4 éléments terminés sur 43")  # two videos, two documents opened
     assert_accessible(page, "course presentation (enrolled)")

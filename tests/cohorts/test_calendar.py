@@ -19,7 +19,7 @@ from beta_training.cohorts.models import ApplicationState, Cohort, CohortApplica
 from beta_training.core import db as core_db
 from beta_training.core.models import StateChange, to_paris, utcnow
 from beta_training.extensions import db
-from tests.conftest import login, text_part
+from tests.conftest import html_part, login, text_part
 from tests.factories import make_application, make_cohort, make_user
 from tests.records import timeline_of
 from tests.simultaneous import post_at_once
@@ -233,6 +233,21 @@ def test_a_change_of_dates_times_or_place_emails_the_new_event_to_each_seat_hold
     assert (first[0].date(), first[0].time(), first[1].time()) == (cohort.starts_on, cohort.day_starts_at, cohort.day_ends_at)
     db.session.refresh(people["proposee"])
     assert people["proposee"].calendar_sent_at is not None  # her calendar holds it now: giving up the seat cancels it
+
+
+def test_the_update_email_lists_what_changed_then_the_session_as_it_is_now(client, mailbox, trainer, session_with_people):
+    cohort, _people = session_with_people
+    login(client, trainer)
+    form = cohort_form(cohort, day_starts_at="10:00", place_name="Station F")
+    assert client.post(f"/alpha/gestion/{cohort.id}/modifier", data=form).status_code == 302
+
+    message = one_message_to(mailbox, "confirmee@example.gouv.fr")
+    text = text_part(message).replace("\r\n", "\n")
+    assert f"Des informations de la session « {cohort.title} » ont changé :\n" in text
+    changed = text.split("ont changé :\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert sorted(changed) == ["- Heure de début, chaque jour", "- Lieu"]
+    assert "La session, à jour :\nDu " in text and "chaque jour de 10h à" in text and "Station F" in text
+    assert re.findall(r"<li[^>]*>([^<]+)</li>", html_part(message)) == [line[2:] for line in changed]
 
 
 def test_other_changes_send_nothing_and_keep_the_sequence(client, mailbox, trainer, session_with_people):

@@ -97,6 +97,16 @@ def test_progress_through_items(client, world):
     page = BeautifulSoup(client.get(f"/mooc/{course.slug}/{run.slug}/progression").text, "html.parser")
     first_row = page.find("caption", string="Progression par séquence").parent.tbody.tr
     assert first_row.find_all("td")[-1].get_text(" ", strip=True) == "3 sur 3 (terminée)"  # séquence 1 done
+    # The course's bar says what it counts, in the singular for 0 and 1.
+    course_label = page.find(id="progress-course-label").get_text(" ", strip=True)
+    assert course_label.startswith("Cours :") and "4 éléments terminés sur" in course_label
+
+
+def test_a_new_learner_progress_counts_elements_in_the_singular(client, world):
+    course, run, learner = world["course"], world["run"], world["users"]["learner"]
+    login(client, learner)
+    page = BeautifulSoup(client.get(f"/mooc/{course.slug}/{run.slug}/progression").text, "html.parser")
+    assert "(0 élément terminé sur " in page.find(id="progress-course-label").get_text(" ", strip=True)
 
 
 def test_course_completed_attestation_and_verification(client, world, mailbox):
