@@ -386,15 +386,24 @@ def count_queries(app):
 # --- Live server + Chromium -----------------------------------------------------------------------------
 
 
-@pytest.fixture
-def live_server(app):
+@contextmanager
+def serve(app):
+    """`app` served on a free loopback port by a thread; the server's `url` is its address."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     server.url = f"http://127.0.0.1:{server.server_port}"
-    yield server
-    server.shutdown()
-    thread.join(timeout=5)
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+
+
+@pytest.fixture
+def live_server(app):
+    with serve(app) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

@@ -65,6 +65,7 @@ def configure_logging(app: Flask) -> None:
     root.setLevel(app.config["LOG_LEVEL"])
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # a line per plugin at every start
     logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)  # a line per step of every PDF
+    logging.getLogger("procrastinate.blueprints").setLevel(logging.WARNING)  # « Adding tasks » at every start
 
 
 def init_request_id(app: Flask) -> None:

@@ -14,8 +14,6 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
-from urllib.request import url2pathname
 
 import segno
 import tinycss2
@@ -48,30 +46,10 @@ class PdfError(RuntimeError):
     """A document could not be made (a font or stylesheet missing from static/: run `make assets`)."""
 
 
-@lru_cache(maxsize=1)
-def _static_files_only():
-    from weasyprint.urls import URLFetcher
-
-    class StaticFilesOnly(URLFetcher):
-        """Fetches the files of static/ and data: URLs (the QR code), nothing else: no network, no other file.
-        Any failure stops the document (fail_on_errors), so a missing font is an error, not a silent fallback."""
-
-        def __init__(self, static_folder: Path):
-            super().__init__(allowed_protocols={"file", "data"}, fail_on_errors=True)
-            self.root = static_folder.resolve()
-
-        def fetch(self, url, headers=None):
-            if url.startswith("file:"):
-                path = Path(url2pathname(urlsplit(url).path)).resolve()
-                if not path.is_relative_to(self.root):
-                    raise ValueError(f"only files of static/ are read: {url}")
-            return super().fetch(url, headers)
-
-    return StaticFilesOnly
-
-
 def static_files_fetcher(static_folder: Path):
-    return _static_files_only()(static_folder)
+    from beta_training.core.pdf_fetcher import StaticFilesOnly
+
+    return StaticFilesOnly(static_folder)
 
 
 @lru_cache(maxsize=4)

@@ -7,17 +7,14 @@ test fails), so it is crawled here without anyone remembering to add it. One bro
 signed in once; each page is loaded once and measured at both widths (the viewport is resized in place).
 """
 
-import threading
-
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Error as PlaywrightError
-from werkzeug.serving import make_server
 
 from beta_training.courses.models import CourseItem
 from beta_training.extensions import db
 from tests.access_matrix import ENTRIES, PUBLIC, ROLES, build_world
-from tests.conftest import browser_login, fresh_database_url, running_app
+from tests.conftest import browser_login, fresh_database_url, running_app, serve
 from tests.factories import PASSWORD, make_forum_post
 
 pytestmark = pytest.mark.browser
@@ -126,13 +123,8 @@ def app(request, smtp_server, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def live_server(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    server.url = f"http://127.0.0.1:{server.server_port}"
-    yield server
-    server.shutdown()
-    thread.join(timeout=5)
+    with serve(app) as server:
+        yield server
 
 
 def _as_long_as_real_content(world) -> None:

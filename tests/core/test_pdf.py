@@ -1,7 +1,10 @@
 """PDF documents (core.pdf): the DSFR's fonts and stylesheet read from static/ and nothing from the network; a
 missing file stops the document with an error rather than printing it in a fallback font."""
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
@@ -9,6 +12,8 @@ from urllib.request import url2pathname
 import pytest
 
 from beta_training.core import pdf
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -41,3 +46,13 @@ def test_a_missing_font_stops_the_document(ctx, monkeypatch):
     monkeypatch.setattr(pdf, "FONT_FACES", (*pdf.FONT_FACES, ("Marianne", "normal", 900, "Marianne-Absente")))
     with pytest.raises(pdf.PdfError, match="Marianne-Absente"):
         pdf.render_pdf("documents/_document.html")
+
+
+def test_starting_the_app_imports_no_weasyprint_and_logs_nothing():
+    """Importing WeasyPrint takes seconds that every `flask` command and worker start would pay: it is imported by
+    the first document. Nor does a start write a line of its own."""
+    check = "import sys, app; assert 'weasyprint' not in sys.modules, 'imported with the app'"
+    env = {**os.environ, "BETA_TRAINING_ENV": "development"}
+    result = subprocess.run([sys.executable, "-c", check], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "procrastinate.blueprints" not in result.stdout  # nor a line of its own at every start (logs: stdout)
