@@ -10,7 +10,14 @@ from beta_training.accounts.models import Role
 from beta_training.cohorts.models import ApplicationState
 from tests.a11y import assert_accessible
 from tests.conftest import browser_login
-from tests.factories import PASSWORD, make_application, make_application_review, make_cohort, make_user
+from tests.factories import (
+    PASSWORD,
+    make_application,
+    make_application_review,
+    make_cohort,
+    make_product_sheet,
+    make_user,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -120,8 +127,7 @@ def test_alpha_review_queue_reads_as_a_table_at_1280_and_scrolls_in_its_box_at_3
     assert page.evaluate(SCROLLS_SIDEWAYS, ".fr-table__container") is False, "at 1280 px the whole table is in view"
     for row in rows:
         # On one line, or, when it is very long, on two: first name, then last name, neither of them cut.
-        assert row["nameLines"] in ([f"{first} {last}"] for first, last in LONG_NAMES) \
-            or row["nameLines"] in ([first, last] for first, last in LONG_NAMES), f"name cut: {row['nameLines']}"
+        _names_whole([row], "file de relecture")
         assert [badge["lines"] for badge in row["badges"]] == [1], f"badge on several lines: {row}"
         assert row["checkbox"] is not None and row["checkbox"] <= 4, f"checkbox not level with the first line: {row}"
     assert_accessible(page, "file de relecture à 1280 px")
@@ -131,3 +137,30 @@ def test_alpha_review_queue_reads_as_a_table_at_1280_and_scrolls_in_its_box_at_3
     assert page.evaluate(PAGE_OVERFLOW) == 0
     assert page.evaluate(SCROLLS_SIDEWAYS, ".fr-table__container") is True, "at 375 px the table scrolls in its box"
     assert_accessible(page, "file de relecture à 375 px")
+
+
+def _names_whole(rows, what):
+    for row in rows:
+        assert row["nameLines"] in ([f"{first} {last}"] for first, last in LONG_NAMES) \
+            or row["nameLines"] in ([first, last] for first, last in LONG_NAMES), f"{what}: name cut: {row['nameLines']}"
+
+
+def test_fiche_review_queue_and_users_list_keep_names_whole_and_fit_at_1280(page):
+    admin = make_user(email="tables-admin@example.gouv.fr", roles=[Role.ADMIN, Role.TRAINER], first_name="Marie-Charlotte",
+                      last_name="de La Rochefoucauld-Montbazon", administration=ADMINISTRATION)
+    for number, (first, last) in enumerate(LONG_NAMES):
+        owner = make_user(first_name=first, last_name=last, administration=ADMINISTRATION)
+        in_review = number % 2 == 0
+        make_product_sheet(owner, state="in_review" if in_review else "submitted", claimed_by_id=admin.id if in_review else None,
+                           content={"name": "Mes Remboursements Simplifiés : le remboursement des frais de déplacement"})
+    browser_login(page, "tables-admin@example.gouv.fr", PASSWORD)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    for url, name_selector in [("/fiches/relecture", "td:nth-child(2)"), ("/admin/utilisateurs", "td:first-child a")]:
+        page.goto(url)
+        page.evaluate("document.fonts.ready")
+        _shoot(page, url.strip("/").replace("/", "-"))
+        rows = page.evaluate(MEASURE_ROWS, [".fr-table table", name_selector])
+        assert rows, url
+        _names_whole(rows, url)
+        assert page.evaluate(SCROLLS_SIDEWAYS, ".fr-table__container") is False, f"{url}: the whole table is in view"
+        assert_accessible(page, url)
