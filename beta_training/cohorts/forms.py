@@ -5,8 +5,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
-    DateTimeLocalField,
     HiddenField,
     IntegerField,
     RadioField,
@@ -14,7 +12,6 @@ from wtforms import (
     SelectMultipleField,
     StringField,
     TextAreaField,
-    TimeField,
 )
 from wtforms.validators import URL, InputRequired, Length, NumberRange, Optional, ValidationError
 
@@ -30,7 +27,7 @@ from beta_training.cohorts.models import (
     DEFAULT_DAY_STARTS_AT,
     ApplicationState,
 )
-from beta_training.core.forms import SubmissionKeyField, choices
+from beta_training.core.forms import DateField, DateTimeLocalField, SubmissionKeyField, TimeField, choices
 from beta_training.core.i18n import format_day
 from beta_training.core.territories import DEPARTEMENTS
 
@@ -61,14 +58,14 @@ class CohortForm(FlaskForm):
     )
     edition = IntegerField(_l("Numéro d’édition"), validators=[InputRequired(_l("Indiquez le numéro d’édition.")),
                                                              NumberRange(min=1, max=10_000, message=_l("Indiquez un numéro entre 1 et 10 000."))])
-    starts_on = DateField(_l("Premier jour"), validators=[InputRequired(_l("Indiquez le premier jour, par exemple 07/11/2027."))])
-    ends_on = DateField(_l("Dernier jour"), validators=[InputRequired(_l("Indiquez le dernier jour, par exemple 09/11/2027."))])
+    starts_on = DateField(_l("Premier jour"), validators=[InputRequired(_l("Indiquez le premier jour."))])
+    ends_on = DateField(_l("Dernier jour"), validators=[InputRequired(_l("Indiquez le dernier jour."))])
     day_starts_at = TimeField(_l("Heure de début, chaque jour"), default=DEFAULT_DAY_STARTS_AT,
-                              description=_l("Heure de Paris, par exemple 09:30"),
-                              validators=[InputRequired(_l("Indiquez l’heure de début, par exemple 09:30."))])
+                              description=_l("Heure de Paris"),
+                              validators=[InputRequired(_l("Indiquez l’heure de début."))])
     day_ends_at = TimeField(_l("Heure de fin, chaque jour"), default=DEFAULT_DAY_ENDS_AT,
-                            description=_l("Heure de Paris, par exemple 17:30"),
-                            validators=[InputRequired(_l("Indiquez l’heure de fin, par exemple 17:30."))])
+                            description=_l("Heure de Paris"),
+                            validators=[InputRequired(_l("Indiquez l’heure de fin."))])
     format = RadioField(_l("Format"), choices=choices(COHORT_FORMAT_LABELS.items()), default="presentiel",
                         validators=[InputRequired(_l("Choisissez un format."))])
     place_name = StringField(_l("Lieu"), validators=[Optional(), Length(max=200)])
@@ -77,9 +74,9 @@ class CohortForm(FlaskForm):
     seats = IntegerField(_l("Nombre de places"), validators=[InputRequired(_l("Indiquez le nombre de places.")), NumberRange(min=1, max=500)])
     practical_info = TextAreaField(_l("Informations pratiques"), description=_l("Repas, frais de transport pris en charge pour qui… (Markdown)"),
                                    validators=[Optional(), Length(max=3000)])
-    applications_open_at = DateTimeLocalField(_l("Ouverture des candidatures"), format="%Y-%m-%dT%H:%M",
+    applications_open_at = DateTimeLocalField(_l("Ouverture des candidatures"),
                                               validators=[InputRequired(_l("Indiquez la date d’ouverture."))])
-    applications_close_at = DateTimeLocalField(_l("Clôture des candidatures"), format="%Y-%m-%dT%H:%M",
+    applications_close_at = DateTimeLocalField(_l("Clôture des candidatures"),
                                                validators=[InputRequired(_l("Indiquez la date de clôture."))])
     confirmation_delay_days = IntegerField(_l("Délai pour confirmer une place (jours)"), default=7,
                                            validators=[InputRequired(_l("Indiquez un délai.")), NumberRange(min=1, max=60)])

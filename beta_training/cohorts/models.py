@@ -290,6 +290,20 @@ APPLICATION_STATE_LABELS = {
     ApplicationState.WITHDRAWN: _l("Retirée"),
 }
 
+# The same states in the trainers' review queue, as short as its counters (« 3 à examiner »): a badge there stays
+# on one line next to the other columns at 1280 px; the candidate reads the longer labels above.
+APPLICATION_STATE_QUEUE_LABELS = {
+    ApplicationState.DRAFT: _l("Brouillon"),
+    ApplicationState.SUBMITTED: _l("À examiner"),
+    ApplicationState.WAITLISTED: _l("Liste d’attente"),
+    ApplicationState.ACCEPTED: _l("Place proposée"),
+    ApplicationState.CONFIRMED: _l("Confirmée"),
+    ApplicationState.REJECTED: _l("Non retenue"),
+    ApplicationState.DECLINED: _l("Déclinée"),
+    ApplicationState.EXPIRED: _l("Offre expirée"),
+    ApplicationState.WITHDRAWN: _l("Retirée"),
+}
+
 APPLICATION_STATE_BADGES = {
     ApplicationState.DRAFT: "",
     ApplicationState.SUBMITTED: "fr-badge--info",
@@ -383,6 +397,10 @@ class CohortApplication(TimestampMixin, db.Model):
     @property
     def state_label(self) -> str:
         return str(APPLICATION_STATE_LABELS[ApplicationState(self.state)])
+
+    @property
+    def queue_state_label(self) -> str:
+        return str(APPLICATION_STATE_QUEUE_LABELS[ApplicationState(self.state)])
 
     @property
     def state_badge(self) -> str:

@@ -3,6 +3,8 @@
 import re
 from uuid import uuid4
 
+import wtforms
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField
 from wtforms.fields.choices import SelectChoice
@@ -39,3 +41,56 @@ class SubmissionKeyField(HiddenField):
             self.data = valuelist[0]
         elif not self.data:
             self.data = new_submission_key()
+
+
+# --- Dates and times ---------------------------------------------------------------------------------------
+# A date picker sends ISO values (2027-11-07, 2027-11-07T09:30, 09:30) whatever it shows, and it shows what the
+# browser's language says (07/11/2027 in French, 11/07/2027 in American English). A browser without a picker, or
+# a person typing, sends what they typed: the French way (07/11/2027, 07/11/2027 09:30, 9h30) is accepted too.
+# Anything else is refused with a French message that says how to write it; never a 500.
+# The first format of each list is the one the field writes back into the page, for the picker.
+DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
+DATETIME_LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y %Hh%M", "%d/%m/%Y à %Hh%M",
+                          "%d/%m/%Y à %H:%M"]
+TIME_FORMATS = ["%H:%M", "%H:%M:%S", "%Hh%M", "%Hh"]
+INVALID_DATE = _l("Saisissez une date réelle au format JJ/MM/AAAA, par exemple 07/11/2027.")
+INVALID_DATETIME = _l("Saisissez une date et une heure au format JJ/MM/AAAA hh:mm, par exemple 07/11/2027 09:30.")
+INVALID_TIME = _l("Saisissez une heure au format hh:mm, par exemple 09:30.")
+
+
+def _typed(valuelist):
+    # Spaces around and inside what a person typed (« 7 h 30 », « 07/11/2027  9:30 ») are not a mistake.
+    return [re.sub(r"\s*h\s*", "h", re.sub(r"\s+", " ", value.strip())) for value in valuelist or []]
+
+
+class DateField(wtforms.DateField):
+    """A date picker's value or a date typed as JJ/MM/AAAA."""
+
+    def __init__(self, label=None, validators=None, format=None, invalid_value_message=None, **kwargs):
+        super().__init__(label, validators, format=format or DATE_FORMATS,
+                         invalid_value_message=invalid_value_message or INVALID_DATE, **kwargs)
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(_typed(valuelist))
+
+
+class DateTimeLocalField(wtforms.DateTimeLocalField):
+    """A date-and-time picker's value, or JJ/MM/AAAA hh:mm typed."""
+
+    def __init__(self, label=None, validators=None, format=None, invalid_value_message=None, **kwargs):
+        super().__init__(label, validators, format=format or DATETIME_LOCAL_FORMATS,
+                         invalid_value_message=invalid_value_message or INVALID_DATETIME, **kwargs)
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(_typed(valuelist))
+
+
+class TimeField(wtforms.TimeField):
+    """A time picker's value, or hh:mm / 9h30 typed."""
+
+    def __init__(self, label=None, validators=None, format=None, invalid_value_message=None, **kwargs):
+        super().__init__(label, validators, format=format or TIME_FORMATS,
+                         invalid_value_message=invalid_value_message or INVALID_TIME, **kwargs)
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(_typed(valuelist))

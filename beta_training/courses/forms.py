@@ -3,10 +3,10 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, DateTimeLocalField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
-from beta_training.core.forms import SubmissionKeyField, choices
+from beta_training.core.forms import DateTimeLocalField, SubmissionKeyField, choices
 from beta_training.courses.models import ITEM_KIND_LABELS
 
 
@@ -162,10 +162,10 @@ class RunForm(FlaskForm):
     name = StringField(_l("Nom de la session"), description=_l("Par exemple : session 02"), validators=[InputRequired(_l("Donnez un nom.")), Length(max=120)])
     slug = StringField(_l("Identifiant"), description=_l("Exemple : session-02"), validators=[InputRequired(_l("Donnez un identifiant.")), Length(max=60),
                        Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$", message=_l("Utilisez des minuscules, des chiffres et des tirets, par exemple session-02."))])
-    registration_opens_at = DateTimeLocalField(_l("Ouverture des inscriptions"), format="%Y-%m-%dT%H:%M", validators=[InputRequired(_l("Indiquez une date."))])
-    registration_closes_at = DateTimeLocalField(_l("Clôture des inscriptions"), format="%Y-%m-%dT%H:%M", validators=[InputRequired(_l("Indiquez une date."))])
-    access_starts_at = DateTimeLocalField(_l("Début de l’accès aux contenus"), format="%Y-%m-%dT%H:%M", validators=[InputRequired(_l("Indiquez une date."))])
-    access_ends_at = DateTimeLocalField(_l("Fin de l’accès aux contenus"), format="%Y-%m-%dT%H:%M", validators=[InputRequired(_l("Indiquez une date."))])
+    registration_opens_at = DateTimeLocalField(_l("Ouverture des inscriptions"), validators=[InputRequired(_l("Indiquez une date."))])
+    registration_closes_at = DateTimeLocalField(_l("Clôture des inscriptions"), validators=[InputRequired(_l("Indiquez une date."))])
+    access_starts_at = DateTimeLocalField(_l("Début de l’accès aux contenus"), validators=[InputRequired(_l("Indiquez une date."))])
+    access_ends_at = DateTimeLocalField(_l("Fin de l’accès aux contenus"), validators=[InputRequired(_l("Indiquez une date."))])
     requires_sheet = BooleanField(_l("Le cours n’est terminé qu’une fois la fiche produit, ses cinq parties répondues, envoyée en relecture"))
     signatory_name = StringField(_l("Signataire des attestations"), description=_l("Prénom et nom, par exemple : Rachel Dupont. Sans signataire, l’attestation est signée « L’équipe pédagogique »."),
                                  validators=[Optional(), Length(max=120)])

@@ -4,7 +4,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.i18n import translations
 from wtforms import (
-    DateField,
     FieldList,
     FormField,
     HiddenField,
@@ -19,7 +18,7 @@ from wtforms.form import Form
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from beta_training.core.forms import SubmissionKeyField, choices
+from beta_training.core.forms import DateField, SubmissionKeyField, choices
 from beta_training.core.models import to_paris, utcnow
 from beta_training.sheets.models import (
     COMMENT_TARGETS,
@@ -172,7 +171,7 @@ class MeasureForm(FlaskForm):
     value = StringField(_l("Valeur mesurée"), description=_l("Par exemple : 12 jours, 340 usagers"),
                         validators=[InputRequired(_l("Saisissez la valeur mesurée.")), Length(max=100)])
     measured_on = DateField(_l("Date de la mesure"), invalid_value_message=INVALID_DATE,
-                            validators=[InputRequired(_l("Indiquez la date, par exemple 15/03/2027.")), _not_in_the_future])
+                            validators=[InputRequired(_l("Indiquez la date de la mesure.")), _not_in_the_future])
     submission_key = SubmissionKeyField()
 
 

@@ -1,5 +1,5 @@
 """Every page, as every role allowed to see it, at 375 px and 1280 px in Chromium: no horizontal scrolling
-of the page, no button or link whose text is cut off, and a format hint on every date field.
+of the page, no button or link whose text is cut off, and an example in words on every date or time field.
 
 The pages are those of the access matrix (tests/access_matrix.py): each GET entry, as each role it answers
 200 to, with the matrix's own world, plus the public pages. A new page gets its matrix entry (or the matrix
@@ -103,11 +103,16 @@ MEASURE = r"""async () => {
     const found = [...new Set(text.match(pattern) || [])];
     if (found.length) problems.push(`${what} shown: ${found.slice(0, 3).join(', ')}`);
   }
-  for (const input of document.querySelectorAll('input[type=date], input[type=datetime-local]')) {
+  // A date or time field gives an example in words; a digit format (« JJ/MM/AAAA », « 07/11/2027 », « 09:30 »)
+  // could contradict the picker, which orders digits as the browser's language does.
+  for (const input of document.querySelectorAll('input[type=date], input[type=datetime-local], input[type=time]')) {
     const label = document.querySelector(`label[for="${input.id}"]`);
     const hint = label && label.querySelector('.fr-hint-text');
-    if (!hint || !/JJ\/MM\/AAAA/.test(hint.textContent)) {
-      problems.push(`date field without its format hint: #${input.id}`);
+    const words = input.type === 'time' ? /\d{1,2} h \d{2}/ : /\d{1,2} (?:janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre) \d{4}/;
+    if (!hint || !words.test(hint.textContent)) {
+      problems.push(`date field without its example: #${input.id}`);
+    } else if (/JJ|AAAA|hh:mm|\d{1,2}\/\d{1,2}\/\d{2,4}|\d{1,2}:\d{2}/.test(hint.textContent)) {
+      problems.push(`date field whose hint a picker may contradict: #${input.id} « ${hint.textContent.trim()} »`);
     }
   }
   return problems;

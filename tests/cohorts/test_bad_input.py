@@ -259,3 +259,41 @@ def test_an_application_withdrawn_after_attendance_never_counts_as_alumni(ctx):
     assert not queries.is_alumni(withdrawn.user)
     listed = [p.user_id for p in db.session.scalars(queries.alumni_directory_query())]
     assert withdrawn.user_id not in listed
+
+
+# --- Dates typed by hand: the French way is accepted, anything else is a French error, never a 500 --------------
+
+
+def test_a_session_typed_the_french_way_is_saved_as_the_picker_would_send_it(client, trainer):
+    """A browser without a picker (or a person typing) sends « 07/11/2027 », « 9h30 », « 10/10/2027 09:00 »."""
+    cohort = make_cohort(status=CohortStatus.DRAFT)
+    login(client, trainer)
+    response = client.post(f"/alpha/gestion/{cohort.id}/modifier", data=_cohort_form(
+        cohort, starts_on="07/11/2027", ends_on="09/11/2027", day_starts_at="9h30", day_ends_at="17 h 30",
+        applications_open_at="10/10/2027 09:00", applications_close_at="31/10/2027 23:59"))
+    assert response.status_code == 302, _field_error(response.text, "starts_on") or response.text[:2000]
+    db.session.refresh(cohort)
+    assert (cohort.starts_on.isoformat(), cohort.ends_on.isoformat()) == ("2027-11-07", "2027-11-09")
+    assert (cohort.day_starts_at, cohort.day_ends_at) == (time(9, 30), time(17, 30))
+    assert to_paris(cohort.applications_open_at).strftime("%Y-%m-%d %H:%M") == "2027-10-10 09:00"
+    assert to_paris(cohort.applications_close_at).strftime("%Y-%m-%d %H:%M") == "2027-10-31 23:59"
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("starts_on", "31/02/2027", "Saisissez une date réelle au format JJ/MM/AAAA, par exemple 07/11/2027."),
+    ("starts_on", "11/07/2027x", "Saisissez une date réelle au format JJ/MM/AAAA, par exemple 07/11/2027."),
+    ("starts_on", "demain", "Saisissez une date réelle au format JJ/MM/AAAA, par exemple 07/11/2027."),
+    ("ends_on", "2027-13-01", "Saisissez une date réelle au format JJ/MM/AAAA, par exemple 07/11/2027."),
+    ("day_starts_at", "25h00", "Saisissez une heure au format hh:mm, par exemple 09:30."),
+    ("day_ends_at", "9:30 PM", "Saisissez une heure au format hh:mm, par exemple 09:30."),
+    ("applications_open_at", "10/31/2027 09:00",
+     "Saisissez une date et une heure au format JJ/MM/AAAA hh:mm, par exemple 07/11/2027 09:30."),
+    ("applications_close_at", "é" * 5000,
+     "Saisissez une date et une heure au format JJ/MM/AAAA hh:mm, par exemple 07/11/2027 09:30."),
+])
+def test_a_date_that_is_no_date_is_a_french_error(client, trainer, field, value, message):
+    cohort = make_cohort(status=CohortStatus.DRAFT)
+    login(client, trainer)
+    response = client.post(f"/alpha/gestion/{cohort.id}/modifier", data=_cohort_form(cohort, **{field: value}))
+    assert response.status_code == 422
+    assert _field_error(response.text, field) == message

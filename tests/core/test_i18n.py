@@ -12,7 +12,7 @@ from babel.messages.frontend import parse_mapping_cfg
 from bs4 import BeautifulSoup
 from flask import render_template_string, session
 from flask_wtf import FlaskForm
-from wtforms import DateField, DateTimeLocalField, StringField
+from wtforms import DateField, DateTimeLocalField, StringField, TimeField
 
 from beta_training.core.i18n import format_day, format_moment, format_number, ngettext
 from beta_training.core.templating import format_d, format_dt
@@ -117,17 +117,21 @@ def test_english_decimals_keep_the_point(english):
 class DatesForm(FlaskForm):
     day = DateField("Jour")
     opens_at = DateTimeLocalField("Ouverture", description="Heure de Paris")
+    starts_at = TimeField("Début")
     typed = StringField("Échéance", render_kw={"type": "date"})
     name = StringField("Nom")
 
 
-def test_every_date_field_says_its_format(french):
+def test_every_date_field_gives_an_example_no_date_picker_contradicts(french):
+    """The picker shows digits in the order of the browser's language (11/07/2027 in American English): the
+    hint writes the example out in words instead of a digit format such as « JJ/MM/AAAA »."""
     html = render_template_string('{% from "_macros/forms.html" import render_field %}'
                                   "{% for field in form %}{{ render_field(field) }}{% endfor %}", form=DatesForm())
     hints = {label["for"]: label.select_one(".fr-hint-text") for label in BeautifulSoup(html, "html.parser").select("label")}
-    assert hints["day"].get_text(strip=True) == "Format : JJ/MM/AAAA"
-    assert hints["opens_at"].get_text(strip=True) == "Format : JJ/MM/AAAA hh:mm – Heure de Paris"
-    assert hints["typed"].get_text(strip=True) == "Format : JJ/MM/AAAA"
+    assert hints["day"].get_text(strip=True) == "Par exemple : 7 novembre 2027"
+    assert hints["opens_at"].get_text(strip=True) == "Heure de Paris – Par exemple : 7 novembre 2027 à 9 h 30"
+    assert hints["starts_at"].get_text(strip=True) == "Par exemple : 9 h 30"
+    assert hints["typed"].get_text(strip=True) == "Par exemple : 7 novembre 2027"
     assert hints["name"] is None
 
 

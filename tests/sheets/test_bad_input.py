@@ -90,7 +90,7 @@ def test_a_launch_date_can_be_set_or_cleared(client, approved):
 @pytest.mark.parametrize("measured_on,message", [
     ("2099-01-01", "La date ne peut pas être dans le futur"),
     ("1970-01-01", "La date ne peut pas être antérieure au 01/01/2000."),
-    ("01/02/2026", "Saisissez une date réelle, par exemple 15/03/2027."),
+    ("31/02/2026", "Saisissez une date réelle, par exemple 15/03/2027."),
 ])
 def test_a_measure_out_of_bounds_is_refused(client, approved, measured_on, message):
     owner, sheet, _launched = approved
@@ -248,3 +248,13 @@ def test_the_review_services_refuse_the_author(ctx):
     db.session.rollback()
     assert db.session.get(ProductSheet, submitted.id).state == SheetState.SUBMITTED
     assert db.session.get(ProductSheet, claimed.id).state == SheetState.IN_REVIEW
+
+
+def test_a_measure_dated_jj_mm_aaaa_is_saved(client, approved):
+    """Typed by hand where there is no date picker: « 01/02/2026 » is the 1st of February."""
+    owner, sheet, _launched = approved
+    login(client, owner)
+    response = client.post(f"/fiches/{sheet.id}/feuille-de-route",
+                           data={"action": "measure", "indicator": "Délai", "value": "12", "measured_on": "01/02/2026"})
+    assert response.status_code == 302
+    assert "1er février 2026" in client.get(f"/fiches/{sheet.id}/feuille-de-route").text
