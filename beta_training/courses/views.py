@@ -222,7 +222,8 @@ def complete_item(slug, run_slug, key):
     if enrolment is None:
         return refuse(403, _("Vous n’êtes pas inscrit·e à cette session : rien n’est enregistré."))
     if not enrolment.is_active:  # unenrolled since this page was shown (another tab): said, not refused
-        raise StateChanged(no_longer_enrolled_message(), to=course_page(course, run), recorded=False, completed=False)
+        raise StateChanged(no_longer_enrolled_message(), to=course_page(course, run), code="unenrolled",
+                           recorded=False, completed=False)
     if not ConfirmForm().validate_on_submit():
         return refuse(400, _("Votre session a expiré : rechargez la page."))
     source = "video" if request.form.get("source") == "video" and item.video_url else "button"
