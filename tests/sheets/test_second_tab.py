@@ -26,6 +26,10 @@ def test_withdrawing_again_from_a_second_tab_says_the_sheet_is_already_a_draft(c
     assert_led_back(client, again, _page(sheet), "Cette fiche est déjà retirée de la relecture : elle est en brouillon, modifiable.")
     db.session.refresh(sheet)
     assert sheet.state == SheetState.DRAFT and timeline_of(sheet) == moves and outbox_count() == sent
+    theirs = make_product_sheet(state=SheetState.SUBMITTED, content=COMPLETE_SHEET)  # not hers: still forbidden
+    assert client.post(f"{_page(theirs)}/retirer").status_code == 403
+    db.session.refresh(theirs)
+    assert theirs.state == SheetState.SUBMITTED
 
 
 @pytest.mark.parametrize("state,label", [(SheetState.APPROVED, "Validée"),
@@ -51,15 +55,11 @@ def test_sending_from_a_tab_left_open_says_it_is_already_sent_or_validated(clien
     assert_led_back(client, response, _page(sheet), message)
     db.session.refresh(sheet)
     assert sheet.state == state and timeline_of(sheet) == [] and outbox_count() == 0
-
-
-@pytest.mark.parametrize("action", ["envoyer", "retirer"])
-def test_someone_elses_sheet_stays_forbidden(client, action):
-    sheet = make_product_sheet(state=SheetState.SUBMITTED, content=COMPLETE_SHEET)
-    login(client, make_user())
-    assert client.post(f"{_page(sheet)}/{action}").status_code == 403
+    login(client, make_user())  # someone else's sheet: still « Accès refusé »
+    assert client.post(f"{_page(sheet)}/envoyer").status_code == 403
+    assert client.post(f"{_page(sheet)}/retirer").status_code == 403
     db.session.refresh(sheet)
-    assert sheet.state == SheetState.SUBMITTED and timeline_of(sheet) == []
+    assert sheet.state == state and timeline_of(sheet) == []
 
 
 def test_a_part_answered_after_unenrolling_in_another_tab_leads_back_to_the_course(client):
