@@ -428,14 +428,16 @@ class CohortApplication(TimestampMixin, db.Model):
         )
 
     def is_candidate(self, user) -> bool:
-        """The person who applied: she may ask to withdraw whatever the state; the service says if it can be done
-        (already withdrawn, from a second tab, is no error)."""
+        """The person who applied: she may ask to withdraw, confirm or decline whatever the state; the service
+        says if it can be done (a second tab after the first one, or after the offer expired, is led back
+        to her application with what happened, never « Accès refusé »)."""
         return self._is_owner(user)
 
     def can_withdraw(self, user) -> bool:
         return self._is_owner(user) and ApplicationState.WITHDRAWN in APPLICATION_TRANSITIONS[ApplicationState(self.state)]
 
     def can_answer_offer(self, user) -> bool:
+        """Shows the « Confirmer » / « Décliner » buttons; the views authorise with is_candidate()."""
         return self._is_owner(user) and self.state == ApplicationState.ACCEPTED
 
     def can_review(self, user) -> bool:

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from beta_training.cohorts import emails, queries
 from beta_training.cohorts.models import (
     ANSWER_LIMITS,
+    APPLICATION_STATE_LABELS,
     APPLICATION_TRANSITIONS,
     CALENDAR_FIELDS,
     COHORT_FIELD_LABELS,
@@ -623,8 +624,12 @@ def decide_in_bulk(applications, decision: str, *, actor, reason: str = "", now:
 
 
 def describe_error(error: Exception) -> str:
-    if isinstance(error, InvalidTransition):
-        return _("Action impossible pour une candidature dans cet état.")
+    if isinstance(error, InvalidTransition) and isinstance(error.target, ApplicationState):  # (the current state may be a plain str)
+        # Mostly a second tab: say where the application stands now, so she sees what happened.
+        return _("Cette candidature est désormais « %(state)s » : cette action n’est plus possible, rien n’a été "
+                 "modifié.", state=APPLICATION_STATE_LABELS[ApplicationState(error.current)])
+    if isinstance(error, InvalidTransition):  # a session's move
+        return _("Action impossible pour une session dans cet état : la page a peut-être changé entre-temps. Rechargez-la.")
     return str(error)
 
 

@@ -4,6 +4,12 @@ Every such view is the house sequence: load (404, done by the view) → authoris
 (403) → the confirmation form, i.e. its CSRF token (400) → one service call → commit → flash → redirect.
 A refusal from the service (a domain error, or a transition a second click no longer finds allowed) rolls
 back, says why, and leads back: never a 500, never a half-done change.
+
+Who may act and what the object's state allows are two questions. Only the first one is a 403: the person
+whose object it is, pressing a button in a second tab left open after she (a moderator, a cron) changed it,
+is told what happened and led back to the object's page. A confirmed action asks the model's « who »
+predicate and lets the service's guard refuse; a page with its own form calls `authorise()`, whose
+StateChanged core.errors turns into that flash and redirect.
 """
 
 from collections.abc import Callable
@@ -15,6 +21,32 @@ from flask_wtf import FlaskForm
 from beta_training.core import db as core_db
 from beta_training.core.forms import ConfirmForm
 from beta_training.core.states import InvalidTransition
+
+
+class StateChanged(Exception):
+    """The rightful person asks for what the object's state no longer allows. core.errors answers it: the
+    message flashed and a 303 to `to` (the object's page); a JSON endpoint gets 409 with `code`, the message
+    and `extra`. Nothing was changed: the handler rolls back."""
+
+    def __init__(self, message: str, *, to: str, code: str | None = None, **extra):
+        super().__init__(message)
+        self.message = message
+        self.to = to
+        self.code = code
+        self.extra = extra
+
+
+def authorise(allowed: bool, *, rightful: bool, changed: str | Callable[[], str], to: str, **json) -> None:
+    """Step 2 of the house sequence for a predicate that mixes who and state.
+
+    `allowed` is the model predicate (e.g. ``post.can_edit(user)``), `rightful` its « who » half (e.g.
+    ``post.is_author(user)``). A stranger gets 403; the rightful person the state now refuses gets
+    StateChanged: `changed` (words, or a callable giving them, read only then) and back to `to`."""
+    if allowed:
+        return
+    if not rightful:
+        abort(403)
+    raise StateChanged(changed() if callable(changed) else str(changed), to=to, **json)
 
 
 def describe_refusal(error: Exception) -> str:

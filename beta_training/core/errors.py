@@ -8,11 +8,12 @@ an error page as JSON and retrying forever.
 import logging
 
 import sqlalchemy as sa
-from flask import current_app, jsonify, render_template, request
+from flask import current_app, flash, jsonify, redirect, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from beta_training.core.actions import StateChanged
 from beta_training.core.db import is_busy_error, reading
 from beta_training.extensions import db
 
@@ -67,6 +68,15 @@ def register_error_handlers(app) -> None:
         if wants_json():
             return json_error(400, *CSRF_EXPIRED)
         return render_template("errors/400_csrf.html", error=error), 400
+
+    @app.errorhandler(StateChanged)
+    def state_changed(error: StateChanged):
+        """A second tab's action on an object that has moved on (core.actions.authorise): said, not refused."""
+        db.session.rollback()
+        if wants_json():
+            return json_error(409, error.code, error.message, **error.extra)
+        flash(error.message, "info")
+        return redirect(error.to, 303)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

@@ -21,7 +21,7 @@ from flask_login import current_user, login_required
 
 from beta_training.core import db as core_db
 from beta_training.core import submissions
-from beta_training.core.actions import confirmed_action
+from beta_training.core.actions import StateChanged, authorise, confirmed_action
 from beta_training.core.auth import role_required
 from beta_training.core.errors import json_error
 from beta_training.core.forms import ConfirmForm
@@ -69,9 +69,19 @@ def _learner_context(course_slug, run_slug):
     enrolment = queries.get_enrolment(run, current_user)
     if enrolment is None or not enrolment.is_active:
         if not course.can_manage(current_user):
-            abort(403)
+            # Unenrolled (in another tab, say): back to the course page, which offers to enrol again.
+            authorise(False, rightful=enrolment is not None, changed=no_longer_enrolled_message, to=course_page(course, run))
         enrolment = None  # staff preview: nothing is recorded
     return course, run, enrolment
+
+
+def course_page(course: Course, run: CourseRun) -> str:
+    return url_for("courses.show_course", slug=course.slug, run=run.slug)
+
+
+def no_longer_enrolled_message() -> str:
+    return _("Vous n’êtes plus inscrit·e à cette session : rien n’est enregistré. Réinscrivez-vous pour reprendre "
+             "là où vous en étiez.")
 
 
 # --- Catalogue and outline ----------------------------------------------------------------------------
@@ -209,8 +219,11 @@ def complete_item(slug, run_slug, key):
     run = _run_or_404(course, run_slug)
     item = _item_or_404(course, key)
     enrolment = queries.get_enrolment(run, current_user)
-    if enrolment is None or not enrolment.is_active:
+    if enrolment is None:
         return refuse(403, _("Vous n’êtes pas inscrit·e à cette session : rien n’est enregistré."))
+    if not enrolment.is_active:  # unenrolled since this page was shown (another tab): said, not refused
+        raise StateChanged(no_longer_enrolled_message(), to=course_page(course, run), code="unenrolled",
+                           recorded=False, completed=False)
     if not ConfirmForm().validate_on_submit():
         return refuse(400, _("Votre session a expiré : rechargez la page."))
     source = "video" if request.form.get("source") == "video" and item.video_url else "button"

@@ -5,6 +5,7 @@ from datetime import datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -82,6 +83,9 @@ HIDDEN_STATES = frozenset({PostState.HIDDEN, PostState.REFUSED})
 DELETED_STATES = frozenset({PostState.DELETED, PostState.WITHDRAWN})
 # A thread is listed to its forum's members while its opening post is in one of these.
 LISTED_STATES = frozenset({PostState.PUBLISHED, PostState.HIDDEN})
+
+# Said to a member whose report reaches a post hidden or deleted since her page was shown.
+REPORT_GONE = _l("Ce message n’est plus visible : il a été masqué ou supprimé entre-temps, il n’y a plus rien à signaler.")
 
 
 class EmailFrequency(StrEnum):
@@ -302,6 +306,17 @@ class ForumPost(db.Model):
             return True
         return is_staff(user) or (user.is_authenticated and user.id == self.author_id)
 
+    # Each predicate below mixes who and state: its « who » half (may_change, may_report) tells the person
+    # whose button it was, pressed in a tab left open after the post or thread moved on, from a stranger
+    # (core.actions.authorise): she is told why (locked_message), a stranger gets 403.
+
+    def is_author(self, user) -> bool:
+        return bool(user is not None and user.is_authenticated and user.id == self.author_id)
+
+    def may_change(self, user) -> bool:
+        """Who edits and deletes it while its state allows: its author and staff."""
+        return self.is_author(user) or is_staff(user)
+
     def can_edit(self, user) -> bool:
         if self.is_deleted or not user.is_authenticated:
             return False
@@ -312,9 +327,21 @@ class ForumPost(db.Model):
     def can_delete(self, user) -> bool:
         return self.can_edit(user)
 
+    def locked_message(self) -> str:
+        """Why its author can no longer edit or delete it."""
+        if self.is_deleted:
+            return _("Ce message est supprimé : il n’y a plus rien à modifier.")
+        if self.is_hidden:
+            return _("Ce message a été masqué par l’équipe : il ne peut plus être modifié ni supprimé.")
+        return _("Ce sujet est désormais « %(state)s » : ses messages ne peuvent plus être modifiés ni supprimés.",
+                 state=self.thread.state_label.lower())
+
+    def may_report(self, user) -> bool:
+        """Who reports it while it is visible to everyone: a member of its forum, not its author."""
+        return bool(user.is_authenticated and user.id != self.author_id and self.thread.forum.can_view(user))
+
     def can_report(self, user) -> bool:
-        return (user.is_authenticated and user.id != self.author_id and self.is_visible_to_everyone
-                and self.thread.forum.can_view(user))
+        return self.may_report(user) and self.is_visible_to_everyone
 
 
 class ForumPostRevision(db.Model):

@@ -28,6 +28,7 @@ from beta_training.forum.models import (
     HIDDEN_FROM,
     LISTED_STATES,
     POST_TRANSITIONS,
+    REPORT_GONE,
     RESTORED,
     THREAD_TRANSITIONS,
     CategoryKind,
@@ -269,7 +270,7 @@ def edit_post(post: ForumPost, editor, *, body: str, title: str | None = None,
     db.session.refresh(post)
     now = now or utcnow()
     if not post.can_edit(editor):
-        raise ForumError(_("Vous ne pouvez plus modifier ce message."))
+        raise ForumError(post.locked_message() if post.may_change(editor) else _("Vous ne pouvez plus modifier ce message."))
     if not body.strip() or len(body) > rules.max_body:
         raise ForumError(_("Votre message doit faire entre 1 et %(n)s caractères.", n=rules.max_body))
     new_title = title.strip() if (post.is_opening and title is not None) else post.thread.title
@@ -303,7 +304,7 @@ def delete_post(post: ForumPost, actor, now: datetime | None = None) -> None:
     if post.is_deleted:
         return  # a second click: already done
     if not post.can_delete(actor):
-        raise ForumError(_("Vous ne pouvez pas supprimer ce message."))
+        raise ForumError(post.locked_message() if post.may_change(actor) else _("Vous ne pouvez pas supprimer ce message."))
     reason = _("Supprimé par son auteur·e.") if actor.id == post.author_id else _("Supprimé par l’équipe.")
     move_post(post, DELETED_FROM[PostState(post.state)], actor=actor, reason=reason, now=now)
     thread = post.thread
@@ -368,7 +369,7 @@ def report_post(post: ForumPost, reporter, reason: str, now: datetime | None = N
     lock_for_update(ForumPost, post.id)  # one report per person and post: two clicks queue
     db.session.refresh(post)
     if not post.can_report(reporter):
-        raise ForumError(_("Vous ne pouvez pas signaler ce message."))
+        raise ForumError(str(REPORT_GONE) if post.may_report(reporter) else _("Vous ne pouvez pas signaler ce message."))
     if not reason.strip():
         raise ForumError(_("Dites à l’équipe ce qui pose problème."))
     existing = db.session.scalar(sa.select(ForumReport).where(

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 
 from beta_training.cohorts.models import Cohort
 from beta_training.core import db as core_db
-from beta_training.core.actions import confirmed_action
+from beta_training.core.actions import authorise, confirmed_action
 from beta_training.core.errors import json_endpoint, json_error
 from beta_training.core.forms import ConfirmForm, choices, new_submission_key
 from beta_training.core.markdown import render_markdown
@@ -30,7 +30,7 @@ from beta_training.forum.forms import (
     UnsubscribeForm,
 )
 from beta_training.forum.membership import is_staff
-from beta_training.forum.models import Forum, ForumPost, ForumThread, ThreadState, draft_target
+from beta_training.forum.models import REPORT_GONE, Forum, ForumPost, ForumThread, ThreadState, draft_target
 
 bp = Blueprint("forum", __name__, url_prefix="/forum")
 
@@ -213,7 +213,8 @@ def autosave_thread_draft(forum_id):
 def autosave_reply_draft(forum_id, thread_id):
     thread = _thread_or_404(forum_id, thread_id)
     if not thread.can_reply(current_user):
-        return json_error(403, "thread_closed", _("Ce sujet n’accepte plus de réponses : votre texte n’a pas été enregistré."))
+        # A member's draft on a thread locked or closed since her page was shown: a state, not a right (409).
+        return json_error(409, "thread_closed", _("Ce sujet n’accepte plus de réponses : votre texte n’a pas été enregistré."))
     return _save_draft(draft_target(thread=thread))
 
 
@@ -343,8 +344,8 @@ def change_thread_state(forum_id, thread_id, action):
 @login_required
 def edit_post(post_id):
     post = _post_or_404(post_id)
-    if not post.can_edit(current_user):
-        abort(403)
+    authorise(post.can_edit(current_user), rightful=post.may_change(current_user), changed=post.locked_message,
+              to=_thread_url(post.thread, post))
     form = EditPostForm(obj=post, title=post.thread.title if post.is_opening else None)
     if not post.is_opening:
         del form.title
@@ -382,7 +383,8 @@ def delete_post(post_id):
     post = _post_or_404(post_id)
     # The opening post takes its thread with it: back to the forum.
     to = url_for("forum.show_forum", forum_id=post.thread.forum_id) if post.is_opening else _thread_url(post.thread)
-    return _confirmed(lambda: post.can_delete(current_user), lambda: services.delete_post(post, current_user), to=to,
+    # Its author or staff, whatever its state: the service says why a second tab's click can no longer delete it.
+    return _confirmed(lambda: post.may_change(current_user), lambda: services.delete_post(post, current_user), to=to,
                       done=_("Message supprimé."))
 
 
@@ -390,6 +392,8 @@ def delete_post(post_id):
 @login_required
 def report_post(post_id):
     post = _post_or_404(post_id)
+    authorise(post.can_report(current_user), rightful=post.may_report(current_user), changed=str(REPORT_GONE),
+              to=_thread_url(post.thread, post))
     return _with_reason(lambda: post.can_report(current_user), ReportForm(),
                         lambda reason: services.report_post(post, current_user, reason),
                         to=_thread_url(post.thread, post), done=_("Merci : l’équipe va examiner ce message."),

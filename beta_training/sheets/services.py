@@ -20,6 +20,7 @@ from beta_training.sheets.models import (
     PARTS,
     PRIORITIES,
     QUESTIONS,
+    SHEET_STATE_LABELS,
     SHEET_TRANSITIONS,
     USERTYPES,
     ROADMAP_REMINDER_MONTHS,
@@ -51,6 +52,12 @@ class StaleVersion(SheetError):
 
 def describe_error(error: Exception) -> str:
     """What the person is told when an action on a sheet is refused."""
+    if isinstance(error, InvalidTransition) and isinstance(error.target, SheetState):
+        # Mostly a second tab: say where the sheet stands now, so its author sees what happened.
+        if error.current == error.target == SheetState.DRAFT:
+            return _("Cette fiche est déjà retirée de la relecture : elle est en brouillon, modifiable.")
+        return _("Cette fiche est désormais « %(state)s » : cette action n’est plus possible, rien n’a été modifié.",
+                 state=SHEET_STATE_LABELS[SheetState(error.current)])
     if isinstance(error, InvalidTransition):
         return _("Action impossible dans l’état actuel de la fiche.")
     return str(error)

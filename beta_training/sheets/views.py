@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from beta_training.core import db as core_db
 from beta_training.core import submissions
-from beta_training.core.actions import confirmed_action
+from beta_training.core.actions import authorise, confirmed_action
 from beta_training.core.auth import role_required
 from beta_training.core.errors import json_endpoint, json_error
 from beta_training.core.forms import ConfirmForm, choices
@@ -186,7 +186,10 @@ def _part_context(slug: str, run_slug: str, number: int):
         abort(404)
     enrolment = course_queries.get_enrolment(run, current_user)
     if enrolment is None or not enrolment.is_active:
-        abort(403)
+        # Unenrolled since (another tab): back to the course page, which offers to enrol again.
+        authorise(False, rightful=enrolment is not None, to=url_for("courses.show_course", slug=course.slug, run=run.slug),
+                  changed=_("Vous n’êtes plus inscrit·e à cette session : rien n’est enregistré. Réinscrivez-vous "
+                            "pour reprendre votre fiche produit là où vous en étiez."), saved=False)
     return course, run, part, sequence, enrolment
 
 
@@ -300,17 +303,26 @@ def _course_run_of(sheet: ProductSheet):
 @login_required
 def submit_sheet(sheet_id):
     sheet = _sheet_or_404(sheet_id)
-    return confirmed_action(lambda: sheet.can_submit(current_user), lambda: services.submit_sheet(sheet, actor=current_user),
-                            to=url_for("sheets.show_sheet", sheet_id=sheet.id),
-                            done=_("Fiche envoyée en relecture. Vous serez prévenu·e par courriel."),
+    # Her sheet, whatever its state: a second tab's « Envoyer » after it was sent or validated says so.
+    return confirmed_action(lambda: sheet.owns(current_user), lambda: services.submit_sheet(sheet, actor=current_user),
+                            to=url_for("sheets.show_sheet", sheet_id=sheet.id), done=lambda sent: _submitted_message(sheet, sent),
                             refusals=REFUSED, describe=services.describe_error)
+
+
+def _submitted_message(sheet: ProductSheet, sent: bool) -> str:
+    if sent:
+        return _("Fiche envoyée en relecture. Vous serez prévenu·e par courriel.")
+    if sheet.state == SheetState.APPROVED:
+        return _("Cette fiche est déjà validée : il n’y a plus rien à envoyer.")
+    return _("Cette fiche est déjà envoyée en relecture : rien n’a été envoyé une deuxième fois.")
 
 
 @bp.post("/<int:sheet_id>/retirer")
 @login_required
 def withdraw_sheet(sheet_id):
     sheet = _sheet_or_404(sheet_id)
-    return confirmed_action(lambda: sheet.can_withdraw(current_user), lambda: services.withdraw_sheet(sheet, actor=current_user),
+    # Her sheet, whatever its state: the service's guard refuses a second tab's click, in words.
+    return confirmed_action(lambda: sheet.owns(current_user), lambda: services.withdraw_sheet(sheet, actor=current_user),
                             to=url_for("sheets.show_sheet", sheet_id=sheet.id),
                             done=_("Fiche retirée : elle est de nouveau en brouillon."),
                             refusals=REFUSED, describe=services.describe_error)

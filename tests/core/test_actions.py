@@ -7,7 +7,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest, Forbidden
 
 from beta_training.accounts.models import User
-from beta_training.core.actions import confirmed_action
+from beta_training.core.actions import authorise, confirmed_action
 from beta_training.core.forms import ConfirmForm
 from beta_training.core.states import InvalidTransition
 from beta_training.extensions import db
@@ -107,3 +107,36 @@ def test_the_done_message_can_be_worded_from_what_the_service_returned(post, ren
                                 done=lambda changed: f"Renommé·e : {_first_name(user.id)}." if changed else None)
     assert (response.status_code, response.location) == (302, "/fait")
     assert get_flashed_messages(with_categories=True) == flashed
+
+
+# --- authorise(): who is a 403, state is said ------------------------------------------------------------
+
+
+def test_authorise_lets_the_allowed_through_and_refuses_a_stranger_with_403(app):
+    with app.test_request_context():
+        assert authorise(True, rightful=False, changed="jamais lu", to="/") is None
+        with pytest.raises(Forbidden):
+            authorise(False, rightful=False, changed=lambda: pytest.fail("not worded for a stranger"), to="/")
+
+
+def test_the_rightful_person_refused_by_the_state_is_told_why_and_led_back(app):
+    """StateChanged, raised from any view, is answered by core.errors: rolled back, flashed, 303 to the object;
+    a JSON request gets 409 with the words and the view's extra fields."""
+    user = make_user(first_name="Avant")
+    db.session.commit()
+
+    @app.post("/essai-onglet")
+    def stale_tab():
+        user.first_name = "À moitié"
+        db.session.flush()
+        authorise(False, rightful=True, changed=lambda: "Déjà fait dans un autre onglet.", to="/objet", saved=False)
+
+    client = app.test_client()
+    response = client.post("/essai-onglet")
+    assert (response.status_code, response.headers["Location"]) == (303, "/objet")
+    with client.session_transaction() as session:
+        assert session["_flashes"] == [("info", "Déjà fait dans un autre onglet.")]
+    assert _first_name(user.id) == "Avant"
+    response = client.post("/essai-onglet", headers={"X-Requested-With": "fetch"})
+    assert response.status_code == 409
+    assert response.json == {"error": "conflict", "message": "Déjà fait dans un autre onglet.", "saved": False}

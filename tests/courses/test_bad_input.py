@@ -249,20 +249,28 @@ def test_completing_before_the_run_opens_is_refused(client, learning):
     assert _completions() == 0
 
 
-@pytest.mark.parametrize("who", ["stranger", "unenrolled", "staff"])
-def test_completing_without_an_active_enrolment_is_a_json_403(client, learning, who):
-    course, run, learner, enrolment = learning
-    if who == "unenrolled":
-        enrolment.state = "unenrolled"
-        db.session.commit()
-        user = learner
-    else:
-        user = make_user(roles=[Role.TRAINER] if who == "staff" else [])
-    login(client, user)
+@pytest.mark.parametrize("who", ["stranger", "staff"])
+def test_completing_without_an_enrolment_is_a_json_403(client, learning, who):
+    course, run, _learner, _enrolment = learning
+    login(client, make_user(roles=[Role.TRAINER] if who == "staff" else []))
     response = client.post(f"/mooc/{course.slug}/{run.slug}/contenu/s1-video/termine", headers=FETCH)
     assert response.status_code == 403
     assert response.json == {"error": "forbidden", "recorded": False, "completed": False,
                              "message": "Vous n’êtes pas inscrit·e à cette session : rien n’est enregistré."}
+    assert _completions() == 0
+
+
+def test_completing_after_unenrolling_in_another_tab_is_a_json_409(client, learning):
+    """Her enrolment, no longer active: a state, not a right (tests/courses/test_second_tab.py has the page)."""
+    course, run, learner, enrolment = learning
+    enrolment.state = "unenrolled"
+    db.session.commit()
+    login(client, learner)
+    response = client.post(f"/mooc/{course.slug}/{run.slug}/contenu/s1-video/termine", headers=FETCH)
+    assert response.status_code == 409
+    assert response.json == {"error": "unenrolled", "recorded": False, "completed": False,
+                             "message": "Vous n’êtes plus inscrit·e à cette session : rien n’est enregistré. "
+                                        "Réinscrivez-vous pour reprendre là où vous en étiez."}
     assert _completions() == 0
 
 

@@ -361,7 +361,8 @@ def test_a_second_click_on_send_lands_on_the_same_result(client, world):
     mails = db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage))
     second = client.post(f"/fiches/{sheet.id}/envoyer")
     assert first.status_code == second.status_code == 302 and first.headers["Location"] == second.headers["Location"]
-    assert "Fiche envoyée en relecture" in first_page and "Fiche envoyée en relecture" in client.get(second.headers["Location"]).text
+    assert "Fiche envoyée en relecture" in first_page
+    assert "Cette fiche est déjà envoyée en relecture" in client.get(second.headers["Location"]).text
     sent = db.session.scalars(sa.select(StateChange).where(StateChange.subject_type == "product_sheets",
                                                            StateChange.subject_id == sheet.id)).all()
     assert [change.to_state for change in sent] == ["submitted"]

@@ -13,7 +13,7 @@ from beta_training.cohorts.forms import ApplicationForm
 from beta_training.cohorts.models import ApplicationState, Cohort
 from beta_training.cohorts.views.common import REFUSED, application_or_404, bp, per_page, refused
 from beta_training.core import db as core_db
-from beta_training.core.actions import confirmed_action
+from beta_training.core.actions import StateChanged, confirmed_action
 from beta_training.core.errors import json_endpoint, json_error
 from beta_training.core.forms import ConfirmForm
 from beta_training.core.models import utcnow
@@ -68,6 +68,9 @@ def apply(slug):
     now = utcnow()
     existing = queries.get_application_for(cohort, current_user)
     if existing is not None and not existing.can_edit(current_user, now):
+        if request.method == "POST":  # her form, left open in another tab: told why nothing was saved
+            raise StateChanged(_not_editable_message(existing),
+                               to=url_for("cohorts.show_application", application_id=existing.id))
         return redirect(url_for("cohorts.show_application", application_id=existing.id))
     if existing is None and not cohort.is_open_for_applications(now):
         return render_template("cohorts/applications_closed.html", cohort=cohort, now=now), 403
@@ -93,6 +96,13 @@ def apply(slug):
         return redirect(url_for("cohorts.show_application", application_id=saved.application.id))
     status = 422 if form.errors else 200
     return render_template("cohorts/apply.html", cohort=cohort, form=form, application=existing), status
+
+
+def _not_editable_message(application) -> str:
+    if application.state in (ApplicationState.DRAFT, ApplicationState.SUBMITTED):  # the window closed
+        return _("Les candidatures à cette session sont closes : vos modifications n’ont pas été enregistrées.")
+    return _("Votre candidature est désormais « %(state)s » : elle ne peut plus être modifiée, vos modifications "
+             "n’ont pas été enregistrées.", state=application.state_label)
 
 
 def _missing_answers(cohort, form: ApplicationForm, missing, summary: str):
@@ -156,7 +166,7 @@ def show_application(application_id):
 @login_required
 def confirm_seat(application_id):
     application = application_or_404(application_id)
-    return confirmed_action(lambda: application.can_answer_offer(current_user),
+    return confirmed_action(lambda: application.is_candidate(current_user),
                             lambda: services.confirm_seat(application, actor=current_user),
                             to=url_for("cohorts.show_application", application_id=application.id),
                             done=_("Votre place est confirmée. L’invitation au format calendrier vous a été envoyée."),
@@ -167,7 +177,7 @@ def confirm_seat(application_id):
 @login_required
 def decline_seat(application_id):
     application = application_or_404(application_id)
-    return confirmed_action(lambda: application.can_answer_offer(current_user),
+    return confirmed_action(lambda: application.is_candidate(current_user),
                             lambda: services.decline_seat(application, actor=current_user),
                             to=url_for("cohorts.show_application", application_id=application.id),
                             done=_("Vous avez décliné la place. Merci de nous avoir prévenus."),
