@@ -23,6 +23,7 @@ from beta_training import create_app
 from beta_training.config import TestConfig
 from beta_training.core.mail import drain_deliveries
 from beta_training.extensions import db as _db
+from beta_training.extensions import limiter
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")  # set by `make test` for the PostgreSQL pass
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -265,6 +266,10 @@ def running_app(database_url: str, smtp_server, directory: Path, config_override
         "MAIL_FILE_DIR": str(directory / "mail"),
         **config_overrides,
     }
+    # Flask-Limiter keeps « storage dead » on its one extension object across init_app: after an app that met a
+    # dead Redis, the next test's app would count in a fallback memory, then switch to its own storage mid-test
+    # when a periodic check finds it alive, forgetting the counts (a limit test failed in single-process runs).
+    limiter._storage_dead = False
     app = create_app(type("PerTestConfig", (TestConfig,), settings))
     app.test_client_class = CsrfClient
     app.test_cli_runner_class = DrainingCliRunner
