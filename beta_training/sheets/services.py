@@ -272,6 +272,21 @@ def claim_sheet(sheet: ProductSheet, *, reviewer, now: datetime | None = None) -
     emails.queue_state_changed(sheet)
 
 
+def _not_yours_to_review(sheet: ProductSheet) -> str:
+    """Why a review cannot be sent now: often a second tab, or a colleague, got there first. The form keeps
+    what was typed."""
+    if sheet.state == SheetState.SUBMITTED:
+        return _("Prenez d’abord la fiche en relecture.")
+    if sheet.state == SheetState.IN_REVIEW:
+        return _("Cette fiche est en relecture par %(name)s : votre relecture n’a pas été envoyée.",
+                 name=sheet.claimed_by.full_name)
+    if sheet.state in (SheetState.CHANGES_REQUESTED, SheetState.APPROVED):
+        return _("Cette fiche vient d’être relue (« %(state)s ») : votre relecture n’a pas été envoyée.",
+                 state=sheet.state_label)
+    return _("Cette fiche n’est plus en relecture (« %(state)s ») : votre relecture n’a pas été envoyée.",
+             state=sheet.state_label)
+
+
 def review_sheet(sheet: ProductSheet, *, reviewer, verdict: SheetState, overall_comment: str,
                  section_comments: dict, scores: dict, now: datetime | None = None) -> SheetReview:
     """The reviewer's verdict. The sheet is locked and re-read first: a second click finds the review done
@@ -281,7 +296,7 @@ def review_sheet(sheet: ProductSheet, *, reviewer, verdict: SheetState, overall_
     if reviewer.id == sheet.owner_id:
         raise SheetError(_("Vous ne pouvez pas relire votre propre fiche : une autre personne de l’équipe s’en chargera."))
     if sheet.state != SheetState.IN_REVIEW or sheet.claimed_by_id != reviewer.id:
-        raise SheetError(_("Prenez d’abord la fiche en relecture."))
+        raise SheetError(_not_yours_to_review(sheet))
     if verdict not in (SheetState.CHANGES_REQUESTED, SheetState.APPROVED):
         raise SheetError(_("Choisissez : demander des modifications ou valider."))
     review = SheetReview(

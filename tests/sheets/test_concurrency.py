@@ -52,6 +52,7 @@ def test_a_verdict_sent_twice_at_once_records_one_review(app):
     outcomes = services_at_once(app, load, request_changes)
 
     refused = [o for o in outcomes if isinstance(o, services.SheetError)]
-    assert len(refused) == 1 and str(refused[0]) == "Prenez d’abord la fiche en relecture.", outcomes
+    assert len(refused) == 1 and str(refused[0]) == (
+        "Cette fiche vient d’être relue (« Modifications demandées ») : votre relecture n’a pas été envoyée."), outcomes
     assert db.session.scalar(sa.select(sa.func.count()).select_from(SheetReview)) == 1
     assert _moves(sheet.id) == [(SheetState.IN_REVIEW, SheetState.CHANGES_REQUESTED)]

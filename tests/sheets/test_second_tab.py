@@ -5,7 +5,12 @@ nothing is emailed. Someone else's sheet stays a 403."""
 
 import pytest
 
+import sqlalchemy as sa
+from bs4 import BeautifulSoup
+
+from beta_training.accounts.models import Role
 from beta_training.extensions import db
+from beta_training.sheets.models import SheetReview
 from beta_training.sheets.models import SheetState
 from tests.conftest import login
 from tests.factories import COMPLETE_SHEET, make_enrolment, make_mooc, make_product_sheet, make_user
@@ -76,3 +81,29 @@ def test_a_part_answered_after_unenrolling_in_another_tab_leads_back_to_the_cour
     login(client, make_user())  # never enrolled: a stranger to the run
     assert client.post(part_url, data={"base_version": "0", "s1_problem": "x"}).status_code == 403
     assert client.post(f"{part_url}/brouillon", data={"base_version": "0", "s1_problem": "x"}).status_code == 403
+
+
+@pytest.mark.parametrize("meanwhile, expected", [
+    ("sent", "Cette fiche vient d’être relue (« Modifications demandées ») : votre relecture n’a pas été envoyée."),
+    ("colleague", "Cette fiche est en relecture par Camille Collègue : votre relecture n’a pas été envoyée."),
+])
+def test_a_review_sent_again_or_after_a_colleague_took_the_sheet_says_so_and_keeps_the_text(client, meanwhile, expected):
+    trainer = make_user(roles=[Role.TRAINER])
+    sheet = make_product_sheet(state=SheetState.SUBMITTED, content=COMPLETE_SHEET)
+    login(client, trainer)
+    assert client.post(f"{_page(sheet)}/prendre").status_code == 302
+    review = {"verdict": "changes_requested", "overall_comment": "Précisez les usagers."}
+    if meanwhile == "sent":
+        assert client.post(f"{_page(sheet)}/relecture", data=review).status_code == 302
+    else:  # released, then taken by a colleague in the meantime
+        colleague = make_user(roles=[Role.TRAINER], first_name="Camille", last_name="Collègue")
+        sheet.claimed_by_id = colleague.id
+        db.session.commit()
+    reviews = db.session.scalar(sa.select(sa.func.count()).select_from(SheetReview))
+
+    again = client.post(f"{_page(sheet)}/relecture", data={**review, "overall_comment": "Une seconde relecture."})
+
+    page = BeautifulSoup(again.text, "html.parser")
+    assert expected in [alert.get_text(" ", strip=True) for alert in page.select(".fr-alert--error")]
+    assert page.find("textarea", attrs={"name": "overall_comment"}).get_text().strip() == "Une seconde relecture."
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(SheetReview)) == reviews
