@@ -4,9 +4,11 @@ on Authlib's server: discovery, JWKS, authorization form, token, userinfo, end s
 Switches make it behave as ProConnect does, or as a provider gone wrong:
 - `userinfo_as_jwt`: userinfo answers a JWT signed with the provider's key (application/jwt), as ProConnect;
 - `nonce_override`: the ID token carries this nonce instead of the one asked for (a replayed token);
+- `tamper_id_token`: the ID token's signature is altered on its way (it no longer matches the keys);
 - `end_session_requests`: what the browser sent to the end-session endpoint.
 """
 
+import json
 import threading
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -28,16 +30,18 @@ class LoopbackProvider:
         self.app = oidc_provider_mock.app(require_nonce=True)
         self.userinfo_as_jwt = False
         self.nonce_override: str | None = None
+        self.tamper_id_token = False
         self.end_session_requests: list[dict] = []
         self.url = ""
         self._lock = threading.Lock()
         inner = self.app.wsgi_app
         self.app.wsgi_app = lambda environ, start_response: inner(self._rewrite(environ), start_response)
-        self.app.after_request(self._sign_userinfo)
+        self.app.after_request(self._after)
 
     def reset(self):
         self.userinfo_as_jwt = False
         self.nonce_override = None
+        self.tamper_id_token = False
         with self._lock:
             self.end_session_requests.clear()
 
@@ -82,6 +86,16 @@ class LoopbackProvider:
             with self._lock:
                 self.end_session_requests.append(dict(parse_qsl(environ.get("QUERY_STRING", ""))))
         return environ
+
+    def _after(self, response):
+        if request.path == "/oauth2/token" and self.tamper_id_token and response.status_code == 200:
+            body = response.get_json()
+            header, payload, signature = body["id_token"].split(".")
+            flipped = ("A" if signature[5] != "A" else "B")
+            body["id_token"] = ".".join([header, payload, signature[:5] + flipped + signature[6:]])
+            response.set_data(json.dumps(body))
+            return response
+        return self._sign_userinfo(response)
 
     def _sign_userinfo(self, response):
         if request.path != "/userinfo" or not self.userinfo_as_jwt or response.status_code != 200:
