@@ -89,6 +89,7 @@ def register_middleware(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    from beta_training.accounts import proconnect
     from beta_training.accounts.queries import user_for_session_id
     from beta_training.core import auth, i18n, input, security
     from beta_training.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -101,6 +102,7 @@ def register_extensions(app: Flask) -> None:
     i18n.install_plurals(app)
     auth.init_login_manager(login_manager, app, load_user=user_for_session_id)
     security.init_security_headers(app)
+    proconnect.init_app(app)  # the ProConnect client, when configured
     input.init_input_checks(app)
     from beta_training.core.db import configure_postgresql, configure_sqlite
 

@@ -145,6 +145,25 @@ class Config:
     RESET_LIMIT_PER_IP = "100 per hour; 500 per day"
     PASSWORD_CHANGE_LIMIT_PER_ACCOUNT = "5 per 15 minutes; 10 per day"
 
+    # ProConnect (README « Déployer »): on when its client id, secret and discovery URL are all set, off (no
+    # button, its routes answer 404) when none is; production refuses a half-set one (production_refusal).
+    PROCONNECT_CLIENT_ID = os.environ.get("PROCONNECT_CLIENT_ID") or None
+    PROCONNECT_CLIENT_SECRET = os.environ.get("PROCONNECT_CLIENT_SECRET") or None
+    PROCONNECT_DISCOVERY_URL = os.environ.get("PROCONNECT_DISCOVERY_URL") or None
+    PROCONNECT_ACR_VALUES = os.environ.get("PROCONNECT_ACR_VALUES") or None  # e.g. eidas1; not sent when unset
+    # What the service asks for, and no more (RGPD minimisation; reference §3.2).
+    PROCONNECT_SCOPES = os.environ.get("PROCONNECT_SCOPES") or "openid email given_name usual_name siret uid idp_id"
+    # Seconds the provider may take to answer one call (discovery, token, keys, userinfo) before the person
+    # gets the « ProConnect ne répond pas » page instead of a worker held for ever.
+    PROCONNECT_TIMEOUT = float(os.environ.get("PROCONNECT_TIMEOUT", "10"))
+    # Sign-in links that wait in a mailbox (linking a ProConnect identity to an existing account).
+    PROCONNECT_LINK_MAX_AGE = 3600
+    # The identity ProConnect vouched for waits this long for its owner to prove she holds the account.
+    PROCONNECT_PENDING_MAX_AGE = 15 * 60
+    # Other origins a form may lead to (CSP form-action): the provider's, derived in complete(). Chromium
+    # checks the redirects after a form too: the sign-in button and « Se déconnecter » end up there.
+    FORM_ACTION_ORIGINS: tuple = ()
+
     EMAIL_CONFIRMATION_MAX_AGE = 48 * 3600
     PASSWORD_RESET_MAX_AGE = 3600
     PASSWORD_MIN_LENGTH = 12
@@ -192,6 +211,9 @@ class Config:
         if config.get("TRUSTED_HOSTS") is None and config.get("TRUSTED_HOSTS_FROM_BASE_URL"):
             host = urlsplit(config.get("BASE_URL") or "").hostname
             config["TRUSTED_HOSTS"] = [host] if host else None
+        discovery = urlsplit(config.get("PROCONNECT_DISCOVERY_URL") or "")
+        if discovery.scheme and discovery.netloc and not config.get("FORM_ACTION_ORIGINS"):
+            config["FORM_ACTION_ORIGINS"] = (f"{discovery.scheme}://{discovery.netloc}",)
 
     @classmethod
     def check(cls, config) -> None:
@@ -243,6 +265,8 @@ class TestConfig(DevConfig):
     PROXY_FIX_X_FOR = PROXY_FIX_X_PROTO = PROXY_FIX_X_HOST = PROXY_FIX_X_PORT = PROXY_FIX_X_PREFIX = 0
     WEB_CONCURRENCY = WEB_INSTANCES = 1
     JOBS = "in-process"  # on PostgreSQL too: tests/core/test_jobs.py and tests/deployment/ run the worker
+    # Off unless a test starts its loopback provider (tests/accounts/oidc_provider.py).
+    PROCONNECT_CLIENT_ID = PROCONNECT_CLIENT_SECRET = PROCONNECT_DISCOVERY_URL = PROCONNECT_ACR_VALUES = None
 
 
 CONFIGS = {"production": Config, "development": DevConfig, "testing": TestConfig}
@@ -251,6 +275,9 @@ CONFIGS = {"production": Config, "development": DevConfig, "testing": TestConfig
 class StartupRefused(SystemExit):
     """Production refuses to start: one sentence saying what to set. A SystemExit, so `flask …` and gunicorn
     stop with status 1 and print that sentence alone on stderr, without a traceback to read through."""
+
+
+PROCONNECT_SETTINGS = ("PROCONNECT_CLIENT_ID", "PROCONNECT_CLIENT_SECRET", "PROCONNECT_DISCOVERY_URL")
 
 
 def serving_processes(config) -> int:
@@ -271,6 +298,15 @@ def production_refusal(config) -> str | None:
     if not (base_url.startswith("https://") and urlsplit(base_url).hostname):
         return (f"BASE_URL doit être l'adresse publique du service en https:// (par exemple "
                 f"https://formation.beta.gouv.fr), pas « {base_url} ».")
+    proconnect = {name: config.get(name) for name in PROCONNECT_SETTINGS}
+    if any(proconnect.values()) and not all(proconnect.values()):
+        missing = ", ".join(name for name, value in proconnect.items() if not value)
+        return (f"ProConnect est à moitié configuré : il manque {missing}. Définissez PROCONNECT_CLIENT_ID, "
+                "PROCONNECT_CLIENT_SECRET et PROCONNECT_DISCOVERY_URL ensemble, ou aucune des trois.")
+    discovery_url = proconnect["PROCONNECT_DISCOVERY_URL"] or ""
+    if discovery_url and not (discovery_url.startswith("https://") and urlsplit(discovery_url).hostname):
+        return (f"PROCONNECT_DISCOVERY_URL doit être une adresse https:// (par exemple https://auth.agentconnect.gouv.fr"
+                f"/api/v2/.well-known/openid-configuration), pas « {discovery_url} ».")
     processes = serving_processes(config)
     if processes > 1 and (config.get("RATELIMIT_STORAGE_URI") or "memory://").startswith("memory"):
         return (f"{processes} processus servent (WEB_CONCURRENCY × WEB_INSTANCES) mais les limites de tentatives "

@@ -308,6 +308,39 @@ get("/compte/mot-de-passe-oublie", "/compte/mot-de-passe-oublie", everyone(200))
 post("/compte/mot-de-passe-oublie", from_scenario("/compte/mot-de-passe-oublie"), everyone(302))
 
 
+# ProConnect (configured for this module, with the loopback provider of tests/oidc_provider.py). Starting a
+# sign-in sends to the provider, or a signed-in person to her account; the callbacks without the state this
+# browser holds are refused (400).
+get("/compte/proconnect/connexion", "/compte/proconnect/connexion", everyone(302))
+get("/compte/proconnect/retour", "/compte/proconnect/retour", {**everyone(302), "anonymous": 400})
+get("/compte/proconnect/deconnexion/retour", "/compte/proconnect/deconnexion/retour", everyone(400))
+get("/compte/profil/completer", "/compte/profil/completer", signed_in())
+post("/compte/profil/completer", from_scenario("/compte/profil/completer"), signed_in(302))
+
+
+def _pending_link(_world) -> str:
+    user = f.make_user()
+    identity = {"sub": f"proconnect-{f._n()}", "email": user.email}
+    return f"/compte/proconnect/associer/{tokens.proconnect_pending_token(user, identity)}"
+
+
+def _emailed_link(_world) -> str:
+    user = f.make_user()
+    identity = {"sub": f"proconnect-{f._n()}", "email": user.email}
+    return f"/compte/proconnect/associer/confirmer/{tokens.proconnect_link_token(user, identity)}"
+
+
+# The signed token is what ProConnect vouched for (or the emailed link): the proof asked is the account's
+# password, or its mailbox, whoever is signed in.
+get("/compte/proconnect/associer/<token>", _pending_link, everyone(200))
+post("/compte/proconnect/associer/<token>", from_scenario("/compte/proconnect/associer/<token>"), everyone(302))
+post("/compte/proconnect/associer/<token>/courriel", from_scenario("/compte/proconnect/associer/<token>/courriel"),
+     everyone(302))
+get("/compte/proconnect/associer/confirmer/<token>", _emailed_link, everyone(200))
+post("/compte/proconnect/associer/confirmer/<token>", from_scenario("/compte/proconnect/associer/confirmer/<token>"),
+     everyone(302))
+
+
 def _confirmation_link(_world) -> str:
     return f"/compte/confirmer/{tokens.email_confirmation_token(f.make_user(confirmed=False))}"
 

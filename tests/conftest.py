@@ -449,6 +449,26 @@ def browser_login(page, email: str, password: str) -> None:
     page.wait_for_url("**/compte/")
 
 
+# --- ProConnect: a real OpenID Connect provider on loopback ------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def oidc_provider_server():
+    from tests.oidc_provider import LoopbackProvider
+
+    provider = LoopbackProvider()
+    with serve(provider.app) as server:
+        provider.url = server.url
+        yield provider
+
+
+@pytest.fixture
+def oidc_provider(oidc_provider_server):
+    """The loopback provider, its switches reset. Configure the app with `oidc_provider.settings`."""
+    oidc_provider_server.reset()
+    return oidc_provider_server
+
+
 # --- Redis: a real server on loopback -------------------------------------------------------------------
 
 

@@ -222,6 +222,46 @@ def reset_password():
                     {"password": new_password(), "confirm": new_password()})
 
 
+def _pending_proconnect(user: User) -> dict:
+    """The identity ProConnect vouched for, with the address of `user`'s existing account."""
+    return {"sub": f"proconnect-{f._n()}", "email": user.email, "given_name": "Agnès", "usual_name": "Durand",
+            "siret": "13002526500013", "uid": None, "idp_id": None}
+
+
+def _watch_sub(user):
+    # Linked or not (each world has its own identity).
+    return lambda: {"linked": row(User, user.id, "proconnect_sub")["proconnect_sub"] is not None}
+
+
+@scenario("/compte/proconnect/associer/<token>")
+def link_proconnect():
+    user = learner()
+    token = tokens.proconnect_pending_token(user, _pending_proconnect(user))
+    return Prepared(None, f"/compte/proconnect/associer/{token}", {"password": f.PASSWORD}, watch=_watch_sub(user))
+
+
+@scenario("/compte/proconnect/associer/<token>/courriel")
+def send_proconnect_link():
+    user = learner()
+    token = tokens.proconnect_pending_token(user, _pending_proconnect(user))
+    return Prepared(None, f"/compte/proconnect/associer/{token}/courriel")
+
+
+@scenario("/compte/proconnect/associer/confirmer/<token>")
+def confirm_proconnect_link():
+    user = learner()
+    token = tokens.proconnect_link_token(user, _pending_proconnect(user))
+    return Prepared(None, f"/compte/proconnect/associer/confirmer/{token}", watch=_watch_sub(user))
+
+
+@scenario("/compte/profil/completer")
+def complete_profile():
+    user = learner(proconnect_sub=f"proconnect-{f._n()}")
+    return Prepared(user, "/compte/profil/completer", {"first_name": "Agnès", "last_name": "Durand",
+                                                       "administration": "DINUM", "administration_type": "etat"},
+                    watch=lambda: row(User, user.id, "administration", "administration_type"))
+
+
 @scenario("/langue")
 def set_language():
     return Prepared(None, "/langue", {"lang": "en", "next": "/alpha/"})

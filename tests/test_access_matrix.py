@@ -25,9 +25,10 @@ MODULE_CONFIG = {
 
 
 @pytest.fixture(scope="module")
-def app(request, smtp_server, tmp_path_factory):
+def app(request, smtp_server, tmp_path_factory, oidc_provider_server):
     directory = tmp_path_factory.mktemp("access-matrix")
-    with running_app(fresh_database_url(request, directory), smtp_server, directory, MODULE_CONFIG) as app:
+    config = {**MODULE_CONFIG, **oidc_provider_server.settings}  # ProConnect's routes answer (loopback provider)
+    with running_app(fresh_database_url(request, directory), smtp_server, directory, config) as app:
         yield app
 
 

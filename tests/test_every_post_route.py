@@ -30,9 +30,10 @@ from tests.route_scenarios import FETCH, SCENARIOS, server_errors, variant_value
 
 
 @pytest.fixture
-def config_overrides():
+def config_overrides(oidc_provider_server):
     # A failing request answers the 500 page, as in production, instead of raising into the test client.
-    return {"PROPAGATE_EXCEPTIONS": False}
+    # ProConnect configured (loopback provider): its forms exist.
+    return {"PROPAGATE_EXCEPTIONS": False, **oidc_provider_server.settings}
 
 
 def post_rules(app):

@@ -81,9 +81,9 @@ def mutated(draw, valid: dict) -> list[tuple[str, str]]:
 
 
 @pytest.fixture
-def config_overrides():
-    # 500 pages instead of exceptions; no rate limit, so that each request reaches the form.
-    return {"PROPAGATE_EXCEPTIONS": False, "RATELIMIT_ENABLED": False}
+def config_overrides(oidc_provider_server):
+    # 500 pages instead of exceptions; no rate limit, so that each request reaches the form; ProConnect on.
+    return {"PROPAGATE_EXCEPTIONS": False, "RATELIMIT_ENABLED": False, **oidc_provider_server.settings}
 
 
 def send(client, url, body, how, token):

@@ -59,3 +59,12 @@ def queue_password_changed(user) -> None:
         user=user,
         reset_link=url_for("accounts.forgot_password", _external=True),
     )
+
+
+def proconnect_link_subject() -> str:
+    return _("Associez votre compte à ProConnect")
+
+
+def queue_proconnect_link(user, identity: dict) -> None:
+    link = url_for("accounts.confirm_proconnect_link", token=tokens.proconnect_link_token(user, identity), _external=True)
+    queue_email(user.email, proconnect_link_subject(), "accounts/proconnect_link", user=user, link=link)

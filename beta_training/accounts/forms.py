@@ -107,6 +107,12 @@ class ChangePasswordForm(FlaskForm):
     password, confirm = new_password_fields()
 
 
+class SetPasswordForm(FlaskForm):
+    """An account created through ProConnect chooses its first password: it has no current one to give."""
+
+    password, confirm = new_password_fields()
+
+
 class ProfileForm(FlaskForm):
     first_name, last_name = name_fields()
     administration = StringField(
@@ -138,6 +144,31 @@ class ProfileForm(FlaskForm):
         data = {name: getattr(self, name).data for name in (
             "first_name", "last_name", "administration", "administration_type", "job_title", "departement")}
         return {k: (v or None) if k not in ("first_name", "last_name") else v for k, v in data.items()}
+
+
+class CompleteProfileForm(ProfileForm):
+    """After a first ProConnect sign-in: what ProConnect does not give, and the trainers need."""
+
+    administration = StringField(
+        _l("Administration"),
+        description=_l("Par exemple : Pôle emploi, DINUM, Ville de Lyon"),
+        validators=[InputRequired(_l("Saisissez votre administration.")), Length(max=200)],
+        render_kw={"autocomplete": "organization"},
+    )
+    administration_type = SelectField(
+        _l("Type d'administration"),
+        choices=choices(ADMINISTRATION_TYPE_LABELS.items(), placeholder=_l("Sélectionnez une option")),
+        validators=[InputRequired(_l("Choisissez le type de votre administration."))],
+    )
+    next = HiddenField()
+
+
+class LinkPasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("Mot de passe de ce compte"),
+        validators=[InputRequired(_l("Saisissez le mot de passe de ce compte."))],
+        render_kw={"autocomplete": "current-password"},
+    )
 
 
 class GrantRoleForm(FlaskForm):

@@ -55,6 +55,11 @@ class User(UserMixin, TimestampMixin, db.Model):
     administration_type: Mapped[str | None] = mapped_column(sa.String(20))
     job_title: Mapped[str | None] = mapped_column(sa.String(200))
     departement: Mapped[str | None] = mapped_column(sa.String(3))
+    # The establishment ProConnect gives (14 digits), kept to tell the agent's administration.
+    siret: Mapped[str | None] = mapped_column(sa.String(14))
+    # The person's identifier at ProConnect (`sub`): a return visit signs in by it, never by the email, which
+    # the identity provider may change. Unique: one account per ProConnect identity.
+    proconnect_sub: Mapped[str | None] = mapped_column(sa.String(255), unique=True)
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -83,6 +88,17 @@ class User(UserMixin, TimestampMixin, db.Model):
     @property
     def email_confirmed(self) -> bool:
         return self.email_confirmed_at is not None
+
+    @property
+    def has_password(self) -> bool:
+        """An account created through ProConnect has none until its owner sets one."""
+        return bool(self.password_hash)
+
+    @property
+    def profile_incomplete(self) -> bool:
+        """An agent who came through ProConnect completes her administration and its type before anything
+        else (ProConnect gives neither). Password accounts keep these optional, as they always were."""
+        return self.proconnect_sub is not None and not (self.administration and self.administration_type)
 
     @property
     def role_names(self) -> set[str]:

@@ -11,6 +11,7 @@ from beta_training.accounts import emails, tokens
 from beta_training.accounts.models import Role, RoleEvent, User, UserRole, new_session_token
 from beta_training.core.db import lock_for_update
 from beta_training.core.models import utcnow
+from beta_training.core.states import record_change
 from beta_training.extensions import db
 
 # argon2id, t=3, m=64 MiB, p=4 (RFC 9106 low-memory profile; above the ASVS 5.0 minimum).
@@ -158,10 +159,11 @@ def reset_password(user: User, new_password: str, *, token: str) -> User:
     return user
 
 
-def change_password(user: User, *, current_password: str, new_password: str) -> User:
-    """A second click waits, then checks against the new password (and is refused)."""
+def change_password(user: User, *, current_password: str | None, new_password: str) -> User:
+    """A second click waits, then checks against the new password (and is refused). An account without a
+    password (created through ProConnect) sets its first one: there is no current one to give."""
     _lock(user)
-    if not _verify_password(user, current_password):
+    if user.has_password and not _verify_password(user, current_password or ""):
         raise AccountError(_("Le mot de passe actuel est incorrect."))
     return set_password(user, new_password)
 
@@ -207,3 +209,98 @@ def revoke_role(user: User, role: Role, *, actor: User | None) -> bool:
     db.session.add(RoleEvent(user_id=user.id, role=role, action="revoke", actor=actor))
     db.session.flush()
     return True
+
+
+# --- ProConnect ------------------------------------------------------------------------------------------
+# An account's timeline (core StateChange on "users") records how its ProConnect identity came: the account
+# created by it, or an existing account linked to it, and with which proof.
+PROCONNECT_CREATED = "proconnect_created"
+PROCONNECT_LINKED = "proconnect_linked"
+LINK_PROOFS = {"password": "mot de passe du compte", "email": "lien envoyé à l’adresse du compte"}
+
+
+class LinkNeeded(Exception):
+    """ProConnect's address is that of an existing account with another (or no) ProConnect identity: its
+    owner must prove the account is hers before the two are linked."""
+
+    def __init__(self, user: User):
+        super().__init__(user.email)
+        self.user = user
+
+
+def get_user_by_proconnect_sub(sub: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(User.proconnect_sub == sub))
+
+
+def sign_in_with_proconnect(identity: dict, now: datetime | None = None) -> User:
+    """The account of this ProConnect identity: found by its `sub` (never by its email: the provider may
+    change it), else created from what ProConnect gives. Raises LinkNeeded when the email belongs to another
+    account, AccountError when the account is deactivated.
+
+    Two callbacks at once (two tabs) race on the unique `sub`: the second finds the first one's account."""
+    user = get_user_by_proconnect_sub(identity["sub"])
+    if user is None:
+        if get_user_by_email(identity["email"]) is not None:
+            raise LinkNeeded(get_user_by_email(identity["email"]))
+        try:
+            with db.session.begin_nested():
+                user = create_user(
+                    email=identity["email"], password=None, confirmed=True,  # ProConnect vouches for the address
+                    first_name=identity.get("given_name") or "", last_name=identity.get("usual_name") or "",
+                    siret=identity.get("siret"), proconnect_sub=identity["sub"],
+                )
+                record_change(user, None, PROCONNECT_CREATED, actor=user, reason="Compte créé avec ProConnect", now=now)
+        except sa.exc.IntegrityError:
+            user = get_user_by_proconnect_sub(identity["sub"])
+            if user is None:  # the same address, taken by another account meanwhile
+                raise LinkNeeded(get_user_by_email(identity["email"])) from None
+    if not user.is_active:
+        raise AccountError(_("Ce compte est désactivé."))
+    return user
+
+
+def link_proconnect(user: User, identity: dict, *, proof: str, password: str | None = None,
+                    now: datetime | None = None) -> bool:
+    """Link `user`'s account to this ProConnect identity once its owner has proved the account is hers:
+    `proof` is "password" (checked here) or "email" (she followed the link sent to the account's address).
+    False when it is already linked to it (a second click, after the first one's commit)."""
+    _lock(user)
+    if proof == "password":
+        if not user.email_confirmed or not _verify_password(user, password or ""):
+            raise AccountError(_("Le mot de passe est incorrect."))
+    elif proof != "email":
+        raise ValueError(proof)
+    if user.proconnect_sub == identity["sub"]:
+        return False
+    holder = get_user_by_proconnect_sub(identity["sub"])
+    if holder is not None:
+        raise AccountError(_("Cette identité ProConnect est déjà associée à un autre compte."))
+    previous = PROCONNECT_LINKED if user.proconnect_sub else "password"
+    if proof == "email" and not user.email_confirmed:
+        # Its password was never shown to belong to the owner of the address (anyone may sign up with
+        # someone else's): it goes, and so do the sessions opened with it.
+        user.password_hash = None
+        user.session_token = new_session_token()
+        confirm_email(user, now)
+    user.proconnect_sub = identity["sub"]
+    user.siret = user.siret or identity.get("siret")
+    record_change(user, previous, PROCONNECT_LINKED, actor=user, now=now,
+                  reason=f"Identité ProConnect associée (preuve : {LINK_PROOFS[proof]})")
+    db.session.flush()
+    return True
+
+
+def check_proconnect_link_token(user: User, token: str) -> None:
+    """Under the account's lock, the emailed link still holds: the same link followed twice at once, the
+    second one finds it used."""
+    _lock(user)
+    if tokens.emailed_proconnect_link(token) is None:
+        raise AccountError(_("Ce lien n’est plus valable."))
+
+
+def send_proconnect_link(user: User, identity: dict) -> None:
+    """Mail the account's address a link that links it to this identity; a second click within a minute
+    finds the first one's email."""
+    _lock(user)
+    if not emails.sent_recently(user, emails.proconnect_link_subject()):
+        emails.queue_proconnect_link(user, identity)

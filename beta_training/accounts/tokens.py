@@ -45,3 +45,45 @@ def user_from_reset_token(token: str) -> User | None:
         return None
     user = db.session.get(User, data.get("uid"))
     return user if user is not None and _password_fingerprint(user) == data.get("fp") else None
+
+
+# --- ProConnect -----------------------------------------------------------------------------------------
+
+PROCONNECT_PENDING_SALT = "accounts.proconnect-pending"
+PROCONNECT_LINK_SALT = "accounts.proconnect-link"
+
+
+def _link_fingerprint(user: User) -> str:
+    # Dies once the account is linked (or its password or sessions change): the emailed link works once.
+    material = f"{user.password_hash or ''}|{user.session_token}|{user.proconnect_sub or ''}".encode()
+    return hashlib.sha256(material).hexdigest()[:16]
+
+
+def proconnect_pending_token(user: User, identity: dict) -> str:
+    """The identity ProConnect has just vouched for, waiting for proof that `user`'s account is hers."""
+    return _serializer(PROCONNECT_PENDING_SALT).dumps({"uid": user.id, "identity": identity})
+
+
+def proconnect_link_token(user: User, identity: dict) -> str:
+    return _serializer(PROCONNECT_LINK_SALT).dumps({"uid": user.id, "identity": identity, "fp": _link_fingerprint(user)})
+
+
+def _load(salt: str, token: str, max_age_setting: str) -> dict | None:
+    try:
+        return _serializer(salt).loads(token, max_age=current_app.config[max_age_setting])
+    except BadSignature:
+        return None
+
+
+def pending_proconnect_link(token: str) -> tuple[User, dict] | None:
+    data = _load(PROCONNECT_PENDING_SALT, token, "PROCONNECT_PENDING_MAX_AGE")
+    user = db.session.get(User, data.get("uid")) if data else None
+    return (user, data["identity"]) if user is not None else None
+
+
+def emailed_proconnect_link(token: str) -> tuple[User, dict] | None:
+    data = _load(PROCONNECT_LINK_SALT, token, "PROCONNECT_LINK_MAX_AGE")
+    user = db.session.get(User, data.get("uid")) if data else None
+    if user is None or _link_fingerprint(user) != data.get("fp"):
+        return None
+    return user, data["identity"]

@@ -1,26 +1,39 @@
-"""Account pages: sign-up, confirmation, login/logout, password reset and change, profile, role admin."""
+"""Account pages: sign-up, confirmation, login/logout (password or ProConnect), password reset and change,
+profile, role admin."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+import logging
+from functools import wraps
+
+from flask import (
+    Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, session, url_for,
+)
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 
-from beta_training.accounts import queries, services, tokens
+from beta_training.accounts import proconnect, queries, services, tokens
 from beta_training.accounts.forms import (
     ChangePasswordForm,
+    CompleteProfileForm,
     EmailOnlyForm,
     GrantRoleForm,
+    LinkPasswordForm,
     LoginForm,
     ProfileForm,
     RegisterForm,
     ResetPasswordForm,
+    SetPasswordForm,
     UserSearchForm,
 )
 from beta_training.accounts.models import Role, User
 from beta_training.core import db as core_db
 from beta_training.core.actions import confirmed_action
 from beta_training.core.auth import is_safe_next_url, next_url_or, role_required
+from beta_training.core.errors import json_error, wants_json
 from beta_training.core.forms import ConfirmForm
 from beta_training.extensions import db, limiter
+
+log = logging.getLogger(__name__)
 
 bp = Blueprint("accounts", __name__)
 
@@ -122,13 +135,21 @@ def login():
             )
             return render_template("accounts/login.html", form=form, unconfirmed_email=user.email), 200
         else:
-            services.record_login(user)
-            core_db.commit()
-            session.clear()  # a fresh session on login (no fixation); keeps nothing from the anonymous one
-            login_user(user, remember=form.remember.data)
+            _start_session(user, remember=form.remember.data)
             flash(_("Vous êtes connecté·e."), "success")
             return redirect(next_url_or(url_for("accounts.show_account")))
     return render_template("accounts/login.html", form=form)
+
+
+def _start_session(user: User, *, remember: bool = False, proconnect_id_token: str | None = None) -> None:
+    """Sign `user` in, whatever the way (password or ProConnect): the sign-in is recorded, and the session
+    starts afresh (no fixation: nothing of the anonymous one is kept)."""
+    services.record_login(user)
+    core_db.commit()
+    session.clear()
+    login_user(user, remember=remember)
+    if proconnect_id_token:
+        session[PROCONNECT_ID_TOKEN] = proconnect_id_token  # for the logout (id_token_hint)
 
 
 @bp.post("/compte/deconnexion")
@@ -136,8 +157,18 @@ def logout():
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
+    id_token = session.get(PROCONNECT_ID_TOKEN)
+    # Signed out here first, whatever ProConnect then does.
     logout_user()
     session.clear()
+    if id_token and proconnect.is_enabled():
+        try:
+            return proconnect.logout_redirect(url_for("accounts.proconnect_logout_return", _external=True), id_token)
+        except proconnect.ProConnectFailure as failure:
+            log.warning("ProConnect logout failed (%s): %s", failure.kind, failure.detail)
+            flash(_("Vous êtes déconnecté·e de %(site)s. ProConnect ne répond pas : fermez votre navigateur pour "
+                    "terminer aussi votre session ProConnect.", site=current_app.config["SITE_NAME"]), "warning")
+            return redirect(url_for("site.home"))
     flash(_("Vous êtes déconnecté·e."), "success")
     return redirect(url_for("site.home"))
 
@@ -199,18 +230,18 @@ def edit_profile():
 @login_required
 @_per_account("PASSWORD_CHANGE_LIMIT_PER_ACCOUNT", "password-change-account", deduct_when=_failed)
 def change_password():
-    form = ChangePasswordForm()
+    # An account created through ProConnect has no password yet: it sets one (« Définir »), no current one asked.
+    form = ChangePasswordForm() if current_user.has_password else SetPasswordForm()
     if form.validate_on_submit():
         try:
-            user = services.change_password(
-                current_user, current_password=form.current_password.data, new_password=form.password.data
-            )
+            current = form.current_password.data if "current_password" in form else None
+            user = services.change_password(current_user, current_password=current, new_password=form.password.data)
         except services.AccountError as error:
             form.current_password.errors.append(str(error))
         else:
             core_db.commit()
             login_user(user)  # this session stays, with the new token; every other one is logged out
-            flash(_("Votre mot de passe a été modifié. Vos autres sessions ont été déconnectées."), "success")
+            flash(_("Votre mot de passe a été enregistré. Vos autres sessions ont été déconnectées."), "success")
             return redirect(url_for("accounts.show_account"))
     return render_template("accounts/change_password.html", form=form)
 
@@ -270,3 +301,218 @@ def admin_revoke_role(user_id, role):
                             to=url_for("accounts.admin_show_user", user_id=user.id),
                             done=lambda revoked: _("Rôle retiré.") if revoked else None,
                             refusals=(services.AccountError,))
+
+
+# --- ProConnect ----------------------------------------------------------------------------------------
+
+PROCONNECT_ID_TOKEN = "proconnect_id_token"
+PROCONNECT_NEXT = "proconnect_next"
+PENDING_ID_TOKEN = "proconnect_pending_id_token"
+
+# What each failure tells the person (title, explanation) and its status. Nothing was saved in any of them.
+PROCONNECT_ERRORS = {
+    "unavailable": (503, _l("ProConnect ne répond pas"), _l(
+        "Le service ProConnect est momentanément injoignable. Réessayez dans quelques minutes, ou connectez-vous "
+        "avec votre mot de passe.")),
+    "denied": (403, _l("Connexion annulée"), _l(
+        "La connexion a été annulée sur ProConnect (ou vous avez refusé de transmettre vos informations). "
+        "Aucune donnée n’a été enregistrée.")),
+    "provider_error": (502, _l("ProConnect a refusé la connexion"), _l(
+        "ProConnect n’a pas pu terminer la connexion. Réessayez ; si cela se reproduit, connectez-vous avec votre "
+        "mot de passe.")),
+    "state": (400, _l("Connexion inconnue ou expirée"), _l(
+        "Cette réponse de ProConnect ne correspond à aucune connexion commencée dans ce navigateur : elle a "
+        "peut-être expiré, ou été ouverte dans un autre navigateur. Recommencez la connexion.")),
+    "code": (400, _l("Connexion expirée"), _l(
+        "Le délai pour terminer la connexion est dépassé, ou ce lien a déjà servi. Recommencez la connexion.")),
+    "nonce": (400, _l("Connexion refusée"), _l(
+        "La réponse de ProConnect ne correspond pas à la connexion demandée par ce navigateur (elle a peut-être "
+        "été rejouée). Par sécurité, recommencez la connexion.")),
+    "invalid": (502, _l("Réponse de ProConnect invalide"), _l(
+        "La réponse de ProConnect n’a pas pu être vérifiée. Réessayez ; si cela se reproduit, connectez-vous avec "
+        "votre mot de passe.")),
+    "inactive": (403, _l("Compte désactivé"), _l(
+        "Le compte associé à cette identité ProConnect est désactivé. Écrivez-nous si vous pensez que c’est une "
+        "erreur.")),
+}
+
+
+@bp.app_context_processor
+def proconnect_context():
+    return {"proconnect_enabled": proconnect.is_enabled}
+
+
+def proconnect_required(view):
+    """ProConnect's pages exist only when it is configured (PROCONNECT_* settings)."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not proconnect.is_enabled():
+            abort(404)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def _proconnect_error(failure: "proconnect.ProConnectFailure", *, logout: bool = False):
+    status, title, message = PROCONNECT_ERRORS[failure.kind]
+    log.warning("ProConnect %s failed (%s): %s", "logout" if logout else "sign-in", failure.kind, failure.detail)
+    return render_template("accounts/proconnect_error.html", title=title, message=message, logout=logout), status
+
+
+@bp.get("/compte/proconnect/connexion")
+@proconnect_required
+def proconnect_login():
+    if current_user.is_authenticated:
+        return redirect(next_url_or(url_for("accounts.show_account")))
+    next_url = request.args.get("next")
+    session[PROCONNECT_NEXT] = next_url if is_safe_next_url(next_url) else None
+    try:
+        return proconnect.authorize_redirect(url_for("accounts.proconnect_callback", _external=True))
+    except proconnect.ProConnectFailure as failure:
+        return _proconnect_error(failure)
+
+
+@bp.get("/compte/proconnect/retour")
+@proconnect_required
+def proconnect_callback():
+    if current_user.is_authenticated:
+        return redirect(url_for("accounts.show_account"))
+    try:
+        identity, id_token = proconnect.finish_sign_in()
+    except proconnect.ProConnectFailure as failure:
+        return _proconnect_error(failure)
+    next_url = session.get(PROCONNECT_NEXT)
+    core_db.rollback()  # end the read transaction: the next one writes (a GET that may create the account)
+    with core_db.writing():
+        try:
+            user = services.sign_in_with_proconnect(identity.as_dict())
+        except services.LinkNeeded as needed:
+            core_db.rollback()
+            session[PENDING_ID_TOKEN] = id_token
+            return redirect(url_for("accounts.link_proconnect",
+                                    token=tokens.proconnect_pending_token(needed.user, identity.as_dict())))
+        except services.AccountError:
+            core_db.rollback()
+            return _proconnect_error(proconnect.ProConnectFailure("inactive", identity.sub))
+        _start_session(user, proconnect_id_token=id_token)
+    flash(_("Vous êtes connecté·e avec ProConnect."), "success")
+    # A first visit is sent on to complete the profile first (require_complete_profile).
+    return redirect(next_url or url_for("accounts.show_account"))
+
+
+@bp.get("/compte/proconnect/deconnexion/retour")
+@proconnect_required
+def proconnect_logout_return():
+    try:
+        proconnect.check_logout_return()
+    except proconnect.ProConnectFailure as failure:
+        return _proconnect_error(failure, logout=True)
+    flash(_("Vous êtes déconnecté·e, ici et de ProConnect."), "success")
+    return redirect(url_for("site.home"))
+
+
+def _pending_or_invalid(token):
+    pending = tokens.pending_proconnect_link(token)
+    if pending is None:
+        abort(make_response(render_template("accounts/invalid_link.html", resend=False, proconnect=True), 400))
+    return pending
+
+
+def _pending_account_key() -> str:
+    """The account the person tries to prove is hers: the same budget as the login form's for that address."""
+    pending = tokens.pending_proconnect_link(request.view_args.get("token", ""))
+    return "email:" + (pending[0].email if pending else "-")
+
+
+@bp.route("/compte/proconnect/associer/<token>", methods=["GET", "POST"])
+@proconnect_required
+@limiter.limit(_setting("LOGIN_LIMIT_PER_ACCOUNT"), key_func=_pending_account_key, methods=["POST"],
+               scope="login-account", deduct_when=_failed)
+@_per_ip("LOGIN_LIMIT_PER_IP", "login-ip", deduct_when=_failed)
+def link_proconnect(token):
+    """ProConnect's address is that of an existing account: linked only once she proves it is hers."""
+    user, identity = _pending_or_invalid(token)
+    form = LinkPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.link_proconnect(user, identity, proof="password", password=form.password.data)
+        except services.AccountError as error:
+            core_db.rollback()
+            form.password.errors.append(str(error))
+        else:
+            id_token = session.get(PENDING_ID_TOKEN)
+            _start_session(user, proconnect_id_token=id_token)
+            flash(_("Votre compte est désormais associé à ProConnect."), "success")
+            return redirect(url_for("accounts.show_account"))
+    return render_template("accounts/link_proconnect.html", form=form, user=user, identity=identity,
+                           email_form=ConfirmForm(), token=token)
+
+
+@bp.post("/compte/proconnect/associer/<token>/courriel")
+@proconnect_required
+@_per_ip("RESET_LIMIT_PER_IP", "reset-ip")
+def send_proconnect_link(token):
+    user, identity = _pending_or_invalid(token)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    services.send_proconnect_link(user, identity)
+    core_db.commit()
+    flash(_("Un lien vient d’être envoyé à %(email)s : ouvrez-le pour associer votre compte à ProConnect. Il est "
+            "valable une heure.", email=user.email), "info")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/compte/proconnect/associer/confirmer/<token>", methods=["GET", "POST"])
+@proconnect_required
+def confirm_proconnect_link(token):
+    # GET only shows a button: mail scanners that prefetch links must not link anything.
+    found = tokens.emailed_proconnect_link(token)
+    if found is None:
+        return render_template("accounts/invalid_link.html", resend=False, proconnect=True), 400
+    user, identity = found
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            services.check_proconnect_link_token(user, token)
+            services.link_proconnect(user, identity, proof="email")
+        except services.AccountError as error:  # the same link twice at once, or the identity taken meanwhile
+            core_db.rollback()
+            flash(str(error), "error")
+            return render_template("accounts/invalid_link.html", resend=False, proconnect=True), 400
+        core_db.commit()
+        flash(_("Votre compte est associé à ProConnect : connectez-vous avec ProConnect."), "success")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/confirm_proconnect_link.html", form=form, user=user)
+
+
+# Pages a person whose profile misses what ProConnect does not give may still open.
+PROFILE_NOT_REQUIRED = {
+    "static", "accounts.complete_profile", "accounts.logout", "accounts.proconnect_logout_return",
+    "site.accessibility", "site.legal_notice", "site.personal_data", "site.cookies", "site.set_language",
+}
+
+
+@bp.before_app_request
+def require_complete_profile():
+    if request.endpoint is None or request.endpoint in PROFILE_NOT_REQUIRED:
+        return None
+    if current_user.is_authenticated and current_user.profile_incomplete:
+        if wants_json():
+            return json_error(409, "profile_incomplete", _("Complétez votre profil avant de continuer."))
+        next_url = request.full_path.rstrip("?") if request.method == "GET" else None
+        return redirect(url_for("accounts.complete_profile", next=next_url))
+    return None
+
+
+@bp.route("/compte/profil/completer", methods=["GET", "POST"])
+@login_required
+def complete_profile():
+    form = CompleteProfileForm(obj=current_user, next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        services.update_profile(current_user, **form.profile_data())
+        core_db.commit()
+        flash(_("Votre profil est complet. Bienvenue !"), "success")
+        return redirect(form.next.data if is_safe_next_url(form.next.data) else url_for("accounts.show_account"))
+    return render_template("accounts/complete_profile.html", form=form)

@@ -1,6 +1,6 @@
 """Security headers on every response (ASVS 3.4): CSP, HSTS in production, nosniff, referrer policy."""
 
-def content_security_policy(frame_origins=()) -> str:
+def content_security_policy(frame_origins=(), form_action_origins=()) -> str:
     return "; ".join(
     [
         "default-src 'self'",
@@ -13,14 +13,16 @@ def content_security_policy(frame_origins=()) -> str:
         " ".join(["frame-src 'self'", *frame_origins]),  # video players the course may embed
         "object-src 'none'",
         "base-uri 'none'",
-        "form-action 'self'",
+        # Chromium applies form-action to the redirects that follow a form: a sign-in or a logout that ends at
+        # the identity provider (ProConnect) needs its origin here.
+        " ".join(["form-action 'self'", *form_action_origins]),
         "frame-ancestors 'none'",
     ]
     )
 
 
 def init_security_headers(app) -> None:
-    csp = content_security_policy(app.config.get("VIDEO_EMBED_ORIGINS", ()))
+    csp = content_security_policy(app.config.get("VIDEO_EMBED_ORIGINS", ()), app.config.get("FORM_ACTION_ORIGINS", ()))
 
     @app.after_request
     def set_security_headers(response):

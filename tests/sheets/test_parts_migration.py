@@ -2,9 +2,12 @@
 structure — every version, and the reviews' comments — down and up again, on SQLite and PostgreSQL; the
 history still displays; a fiche written in the new structure keeps its words when going down."""
 
+from types import SimpleNamespace
+
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
+from beta_training.accounts.models import Role
 from beta_training.extensions import db
 from beta_training.sheets import exports, queries, services
 from beta_training.sheets.models import QUESTIONS, ProductSheet
@@ -49,13 +52,16 @@ def test_a_fiche_of_the_old_structure_keeps_every_word_down_and_up(empty_databas
     app = _app_for(empty_database_url)
     with app.app_context():
         upgrade()
+        # The people exist before going down: the users table has grown since BEFORE (the model no longer fits it).
+        owner, reviewer = (SimpleNamespace(id=make_user(roles=roles).id) for roles in ((), [Role.TRAINER]))
+        db.session.remove()
         downgrade(revision=BEFORE)
-        owner = make_user()
+        db.session().expire_on_commit = False  # nothing read back through the models, which join users
         # Written with the old pages: the sheet and review tables had the same columns then, only the JSON differs.
         sheet = _save(ProductSheet(owner_id=owner.id, state="changes_requested", title=OLD_V2["name"], current_version=2))
         make_sheet_version(sheet, number=1, content=OLD_V1, author=owner)
         make_sheet_version(sheet, number=2, content=OLD_V2, author=owner)
-        make_sheet_review(sheet, version_number=1, section_comments=OLD_COMMENTS)
+        make_sheet_review(sheet, reviewer=reviewer, version_number=1, section_comments=OLD_COMMENTS)
         sheet_id = sheet.id
         db.session.commit()
         db.session.remove()
