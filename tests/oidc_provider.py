@@ -31,6 +31,7 @@ class LoopbackProvider:
         self.userinfo_as_jwt = False
         self.nonce_override: str | None = None
         self.tamper_id_token = False
+        self.userinfo_sub: str | None = None  # userinfo answers about someone else than the ID token
         self.end_session_requests: list[dict] = []
         self.url = ""
         self._lock = threading.Lock()
@@ -42,6 +43,7 @@ class LoopbackProvider:
         self.userinfo_as_jwt = False
         self.nonce_override = None
         self.tamper_id_token = False
+        self.userinfo_sub = None
         with self._lock:
             self.end_session_requests.clear()
 
@@ -62,9 +64,10 @@ class LoopbackProvider:
         response = requests.put(f"{self.url}/users/{sub}", json=claims, timeout=10)
         response.raise_for_status()
 
-    def agent(self, sub: str, email: str, given_name="Agnès", usual_name="Durand", siret="13002526500013") -> str:
+    def agent(self, sub: str, email: str, given_name="Agnès", usual_name="Durand", siret="13002526500013",
+              idp_id="fia1") -> str:
         self.set_user(sub, email=email, given_name=given_name, usual_name=usual_name, siret=siret,
-                      uid=f"uid-{sub}", idp_id="fia1")
+                      uid=f"uid-{sub}", idp_id=idp_id)
         return sub
 
     def authorize(self, authorize_url: str, sub: str | None = None, deny: bool = False) -> str:
@@ -95,6 +98,8 @@ class LoopbackProvider:
             body["id_token"] = ".".join([header, payload, signature[:5] + flipped + signature[6:]])
             response.set_data(json.dumps(body))
             return response
+        if request.path == "/userinfo" and self.userinfo_sub and response.status_code == 200:
+            response.set_data(json.dumps({**response.get_json(), "sub": self.userinfo_sub}))
         return self._sign_userinfo(response)
 
     def _sign_userinfo(self, response):

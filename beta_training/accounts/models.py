@@ -44,6 +44,7 @@ def new_session_token() -> str:
 
 
 class User(UserMixin, TimestampMixin, db.Model):
+    __table_args__ = (sa.UniqueConstraint("proconnect_idp_id", "proconnect_sub", name="uq_users_proconnect_identity"),)
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -57,9 +58,12 @@ class User(UserMixin, TimestampMixin, db.Model):
     departement: Mapped[str | None] = mapped_column(sa.String(3))
     # The establishment ProConnect gives (14 digits), kept to tell the agent's administration.
     siret: Mapped[str | None] = mapped_column(sa.String(14))
-    # The person's identifier at ProConnect (`sub`): a return visit signs in by it, never by the email, which
-    # the identity provider may change. Unique: one account per ProConnect identity.
-    proconnect_sub: Mapped[str | None] = mapped_column(sa.String(255), unique=True)
+    # The person's identity at ProConnect: `sub` for the identity provider she signed in with (`idp_id`; "" when
+    # ProConnect does not say). ProConnect gives a `sub` per pair of service and identity provider, so the pair
+    # is the key: a return visit signs in by it, never by the email, which the provider may change. One account
+    # per identity; signing in through another provider is a new identity, linked as an existing account is.
+    proconnect_sub: Mapped[str | None] = mapped_column(sa.String(255))
+    proconnect_idp_id: Mapped[str | None] = mapped_column(sa.String(255))
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -228,17 +228,27 @@ class LinkNeeded(Exception):
         self.user = user
 
 
-def get_user_by_proconnect_sub(sub: str) -> User | None:
-    return db.session.scalar(sa.select(User).where(User.proconnect_sub == sub))
+def proconnect_key(identity: dict) -> tuple[str, str]:
+    """(identity provider, sub): ProConnect's `sub` is only unique for one identity provider."""
+    return identity.get("idp_id") or "", identity["sub"]
+
+
+def holds_proconnect_identity(user: User, identity: dict) -> bool:
+    return (user.proconnect_idp_id, user.proconnect_sub) == proconnect_key(identity)
+
+
+def get_user_by_proconnect(identity: dict) -> User | None:
+    idp_id, sub = proconnect_key(identity)
+    return db.session.scalar(sa.select(User).where(User.proconnect_idp_id == idp_id, User.proconnect_sub == sub))
 
 
 def sign_in_with_proconnect(identity: dict, now: datetime | None = None) -> User:
-    """The account of this ProConnect identity: found by its `sub` (never by its email: the provider may
-    change it), else created from what ProConnect gives. Raises LinkNeeded when the email belongs to another
+    """The account of this ProConnect identity: found by its identity provider and `sub` (never by its email:
+    the provider may change it), else created from what ProConnect gives. Raises LinkNeeded when the email belongs to another
     account, AccountError when the account is deactivated.
 
-    Two callbacks at once (two tabs) race on the unique `sub`: the second finds the first one's account."""
-    user = get_user_by_proconnect_sub(identity["sub"])
+    Two callbacks at once (two tabs) race on the unique identity: the second finds the first one's account."""
+    user = get_user_by_proconnect(identity)
     if user is None:
         if get_user_by_email(identity["email"]) is not None:
             raise LinkNeeded(get_user_by_email(identity["email"]))
@@ -247,11 +257,12 @@ def sign_in_with_proconnect(identity: dict, now: datetime | None = None) -> User
                 user = create_user(
                     email=identity["email"], password=None, confirmed=True,  # ProConnect vouches for the address
                     first_name=identity.get("given_name") or "", last_name=identity.get("usual_name") or "",
-                    siret=identity.get("siret"), proconnect_sub=identity["sub"],
+                    siret=identity.get("siret"), proconnect_idp_id=proconnect_key(identity)[0],
+                    proconnect_sub=identity["sub"],
                 )
                 record_change(user, None, PROCONNECT_CREATED, actor=user, reason="Compte créé avec ProConnect", now=now)
         except sa.exc.IntegrityError:
-            user = get_user_by_proconnect_sub(identity["sub"])
+            user = get_user_by_proconnect(identity)
             if user is None:  # the same address, taken by another account meanwhile
                 raise LinkNeeded(get_user_by_email(identity["email"])) from None
     if not user.is_active:
@@ -270,9 +281,9 @@ def link_proconnect(user: User, identity: dict, *, proof: str, password: str | N
             raise AccountError(_("Le mot de passe est incorrect."))
     elif proof != "email":
         raise ValueError(proof)
-    if user.proconnect_sub == identity["sub"]:
+    if holds_proconnect_identity(user, identity):
         return False
-    holder = get_user_by_proconnect_sub(identity["sub"])
+    holder = get_user_by_proconnect(identity)
     if holder is not None:
         raise AccountError(_("Cette identité ProConnect est déjà associée à un autre compte."))
     previous = PROCONNECT_LINKED if user.proconnect_sub else "password"
@@ -282,7 +293,7 @@ def link_proconnect(user: User, identity: dict, *, proof: str, password: str | N
         user.password_hash = None
         user.session_token = new_session_token()
         confirm_email(user, now)
-    user.proconnect_sub = identity["sub"]
+    user.proconnect_idp_id, user.proconnect_sub = proconnect_key(identity)
     user.siret = user.siret or identity.get("siret")
     record_change(user, previous, PROCONNECT_LINKED, actor=user, now=now,
                   reason=f"Identité ProConnect associée (preuve : {LINK_PROOFS[proof]})")

@@ -125,6 +125,34 @@ def test_return_visit_signs_in_by_sub_even_after_an_email_change_at_the_provider
     assert EMAIL in second.get("/compte/").text
 
 
+@pytest.mark.parametrize("as_jwt", [False, True], ids=["json", "jwt"])
+def test_userinfo_about_another_person_than_the_id_token_is_refused(client, oidc_provider, as_jwt):
+    oidc_provider.agent("agent-8", EMAIL)
+    oidc_provider.userinfo_as_jwt = as_jwt
+    oidc_provider.userinfo_sub = "quelqu-un-d-autre"
+    response = sign_in(client, oidc_provider, "agent-8")
+    assert response.status_code in (400, 502) and "ProConnect" in response.text
+    assert users() == [] and client.get("/compte/").status_code == 302
+
+
+def test_the_same_sub_from_another_identity_provider_is_another_identity(app, oidc_provider):
+    """ProConnect gives a `sub` per identity provider: the same string from another provider is not her, so it
+    does not sign in to her account (her address leads to the linking page instead, which asks for proof)."""
+    oidc_provider.agent("agent-7", EMAIL, idp_id="fia1")
+    first = app.test_client()
+    sign_in(first, oidc_provider, "agent-7")
+    fill_profile(first)
+    [user] = users(proconnect_sub="agent-7")
+    assert user.proconnect_idp_id == "fia1"
+
+    oidc_provider.agent("agent-7", EMAIL, idp_id="autre-fi")
+    second = app.test_client()
+    response = sign_in(second, oidc_provider, "agent-7")
+    assert response.status_code == 302 and "/compte/proconnect/associer" in response.headers["Location"]
+    assert second.get("/compte/").status_code == 302  # not signed in
+    assert len(users()) == 1 and db.session.get(User, user.id).proconnect_idp_id == "fia1"
+
+
 def test_userinfo_given_as_a_signed_jwt_is_read(client, oidc_provider):
     oidc_provider.userinfo_as_jwt = True
     oidc_provider.agent("agent-jwt", EMAIL, given_name="Jeanne", usual_name="Martin")
@@ -134,7 +162,7 @@ def test_userinfo_given_as_a_signed_jwt_is_read(client, oidc_provider):
 
 
 def test_a_deactivated_account_is_refused(client, oidc_provider):
-    make_user(email=EMAIL, proconnect_sub="agent-off", active=False)
+    make_user(email=EMAIL, proconnect_idp_id="fia1", proconnect_sub="agent-off", active=False)
     oidc_provider.agent("agent-off", EMAIL)
     response = sign_in(client, oidc_provider, "agent-off")
     assert response.status_code == 403 and "Compte désactivé" in response.text

@@ -2,6 +2,7 @@
 
 import os
 import re
+import subprocess
 import sys
 
 from tests.deploy.processes import ROOT
@@ -47,3 +48,14 @@ def test_the_build_hook_builds_static_files_and_translations():
     assert os.access(hook, os.X_OK)
     commands = [line for line in hook.read_text().splitlines() if line and not line.startswith(("#", "echo", "set ", "cd "))]
     assert commands == ["python scripts/build_static.py", "pybabel compile --use-fuzzy -d translations"]
+
+
+def test_the_repository_holds_no_link_to_a_machine_and_no_environment():
+    """A clone has only the project's files: no virtualenv or node_modules (or a symlink to one, which a
+    checkout writes over the real folder), no symlink leading out of the repository."""
+    tracked = subprocess.run(["git", "ls-files", "-s"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    links = [line.split("\t", 1)[1] for line in tracked.splitlines() if line.startswith("120000 ")]
+    outside = [path for path in links if not (ROOT / path).resolve().is_relative_to(ROOT.resolve())]
+    assert outside == []
+    names = {line.split("\t", 1)[1].split("/", 1)[0] for line in tracked.splitlines()}
+    assert not names & {".venv", "venv", "node_modules", ".make", "instance"}
