@@ -69,7 +69,10 @@ MEASURE = r"""async () => {
       || style.textOverflow === 'ellipsis';
     const cut = el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1;
     // DSFR's icon-only buttons (its name in `title`, as DSFR requires) show no text by design.
-    const iconOnly = el.hasAttribute('title') && el.title.trim().startsWith((el.innerText || '').trim());
+    // So are its pagination's first and last page links, and previous and next below the lg width (their text
+    // is their accessible name, hidden on screen).
+    const iconOnly = (el.hasAttribute('title') && el.title.trim().startsWith((el.innerText || '').trim()))
+      || el.matches('.fr-pagination__link--first, .fr-pagination__link--last, .fr-pagination__link--prev, .fr-pagination__link--next');
     if (clips && cut && !iconOnly) {
       problems.push(`text cut off (${el.clientWidth} px shown of ${el.scrollWidth}): ${describe(el)}`);
     }
