@@ -18,9 +18,11 @@ from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from markupsafe import Markup
 
 DAY_BEFORE_MONTH = re.compile(r"(?<![d'])d(?= MMM)")  # « d MMMM » or « d MMM », not « dd » nor a quoted letter
-# « de » before a word starting with a vowel sound: « d’Agnès », « d’Hélène », « d’Yves ». Mute h is the rule for
-# first names; the rare aspirated h (« de Hugues » is also written « d’Hugues ») is not worth a word list.
-DE_BEFORE_VOWEL = re.compile(r"\b([Dd])e (?=[AEIOUYHÀÂÄÉÈÊËÎÏÔÖÙÛÜŒÆaeiouyhàâäéèêëîïôöùûüœæ])")
+# « de » before a word starting with a vowel sound: « d’Agnès », « d’Hélène », « d’Yves », but « de Yasmine » (a Y
+# before a vowel sounds as a consonant). Mute h is the rule for first names; the rare aspirated h (« de Hugues »
+# is also written « d’Hugues ») is not worth a word list.
+DE_BEFORE_VOWEL = re.compile(
+    r"\b([Dd])e (?=[AEIOUHÀÂÄÉÈÊËÎÏÔÖÙÛÜŒÆaeiouhàâäéèêëîïôöùûüœæ]|[Yy][^aeiouyàâäéèêëîïôöùûüœæ])")
 
 
 def select_locale() -> str:

@@ -8,7 +8,7 @@ from beta_training.accounts.models import Role, User, UserRole
 from beta_training.core.i18n import ngettext
 from beta_training.core.mail import queue_email
 from beta_training.extensions import db
-from beta_training.sheets.models import COMMENT_TARGETS
+from beta_training.sheets.models import COMMENT_TARGETS, SheetState
 
 
 def _reviewer_emails() -> list[str]:
@@ -30,16 +30,40 @@ def queue_submitted(sheet) -> None:
                     sheet=sheet, link=url_for("sheets.review_sheet", sheet_id=sheet.id, _external=True))
 
 
+def _news(sheet) -> tuple[str, str]:
+    """The subject and the sentence telling the learner where her sheet now stands, in words (a state's badge
+    label, « Modifications demandées », reads oddly in the middle of a sentence)."""
+    title = sheet.title or _("Fiche sans titre")
+    match SheetState(sheet.state):
+        case SheetState.DRAFT:
+            return (_("Votre fiche produit est revenue en brouillon"),
+                    _("Votre fiche produit « %(t)s » est revenue en brouillon : vous pouvez la modifier.", t=title))
+        case SheetState.SUBMITTED:
+            return (_("Votre fiche produit attend sa relecture"),
+                    _("Votre fiche produit « %(t)s » attend qu’une personne de l’équipe la relise.", t=title))
+        case SheetState.IN_REVIEW:
+            return (_("Votre fiche produit est en relecture"),
+                    _("Votre fiche produit « %(t)s » est en relecture par %(name)s.", t=title,
+                      name=sheet.claimed_by.full_name))
+        case SheetState.CHANGES_REQUESTED:
+            return (_("Votre fiche produit : des modifications sont demandées"),
+                    _("Votre fiche produit « %(t)s » a été relue : des modifications sont demandées.", t=title))
+        case SheetState.APPROVED:
+            return (_("Votre fiche produit est validée"),
+                    _("Votre fiche produit « %(t)s » a été relue et validée.", t=title))
+
+
 def queue_state_changed(sheet) -> None:
-    queue_email(sheet.owner.email, _("Votre fiche produit : %(state)s", state=sheet.state_label), "sheets/state_changed",
-                sheet=sheet, link=_link(sheet))
+    subject, news = _news(sheet)
+    queue_email(sheet.owner.email, subject, "sheets/state_changed", sheet=sheet, news=news, link=_link(sheet))
 
 
 def queue_reviewed(sheet, review) -> None:
     # The parts commented, named in the fiche's order: the learner knows where to look before opening it.
     commented = [str(label) for key, label in COMMENT_TARGETS.items() if key in review.section_comments]
-    queue_email(sheet.owner.email, _("Relecture de votre fiche produit : %(state)s", state=sheet.state_label),
-                "sheets/reviewed", sheet=sheet, review=review, commented=commented, link=_link(sheet))
+    subject, news = _news(sheet)
+    queue_email(sheet.owner.email, subject, "sheets/reviewed", sheet=sheet, review=review, news=news,
+                commented=commented, link=_link(sheet))
 
 
 def queue_roadmap_reminder(sheet, months: int) -> None:

@@ -89,7 +89,7 @@ def test_write_autosave_review_loop_and_exports(browser, live_server, mailbox, t
         learner.get_by_role("link", name="Page produit beta.gouv.fr (Markdown)").click()
     assert Path(markdown.value.path()).read_text(encoding="utf-8").startswith("---\ntitle: Mon service\n")
     subjects = [m["Subject"] for m in mailbox.wait_for(5)]
-    assert "Relecture de votre fiche produit : Validée" in subjects
+    assert "Votre fiche produit est validée" in subjects
 
 
 def test_axe_on_sheet_pages_including_conflict(page):

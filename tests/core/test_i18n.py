@@ -145,6 +145,7 @@ def test_every_date_field_gives_an_example_no_date_picker_contradicts(french):
         ("Élodie Martin", "Candidature d’Élodie Martin"),
         ("Hélène Roux", "Candidature d’Hélène Roux"),
         ("Yves Le Goff", "Candidature d’Yves Le Goff"),
+        ("Yasmine Benali", "Candidature de Yasmine Benali"),
         ("Bernard Durand", "Candidature de Bernard Durand"),
     ],
 )

@@ -353,7 +353,7 @@ def test_a_trainer_comments_part_by_part_and_the_learner_sees_it_at_the_end_of_t
     assert "Donnez un point de départ." in part3.select_one(".bt-feedback").get_text()
     part2 = BeautifulSoup(client.get(course["url"](2)).text, "html.parser")
     assert not part2.select(".bt-feedback")
-    [mail] = [m for m in db.session.scalars(sa.select(OutboxMessage)) if m.subject.startswith("Relecture de votre fiche")]
+    [mail] = [m for m in db.session.scalars(sa.select(OutboxMessage)) if m.subject.startswith("Votre fiche produit : des modifications")]
     # The email names the commented parts, in the fiche's order.
     assert ("Des commentaires vous attendent à côté de 2 parties de votre fiche : « Séquence 3 : Mesurer son impact "
             "dans le réel », « Feuille de route à 6 mois ».") in mail.text_body
@@ -369,7 +369,7 @@ def test_the_review_email_names_the_one_part_commented(client, course):
     response = client.post(f"/fiches/{sheet.id}/relecture", data={
         "verdict": "changes_requested", "comment_s2": "Nommez vos premiers utilisateurs."})
     assert response.status_code == 302
-    [mail] = [m for m in db.session.scalars(sa.select(OutboxMessage)) if m.subject.startswith("Relecture de votre fiche")]
+    [mail] = [m for m in db.session.scalars(sa.select(OutboxMessage)) if m.subject.startswith("Votre fiche produit : des modifications")]
     sentence = "Un commentaire vous attend à côté de la partie « Séquence 2 : Trouver ses premiers utilisateurs »."
     assert sentence in mail.text_body
     assert sentence in BeautifulSoup(mail.html_body, "html.parser").get_text(" ", strip=True)

@@ -89,8 +89,16 @@ def test_review_loop_with_claim_changes_and_approval(ctx):
     assert states == ["submitted", "in_review", "changes_requested", "submitted", "in_review", "approved"]
     reviews = queries.reviews_of(sheet)
     assert reviews[1].section_comments == {"s1": "Combien de personnes ?"} and reviews[1].scores == {"positioning": 3}
-    subjects = [m.subject for m in db.session.scalars(sa.select(OutboxMessage))]
-    assert any(s.startswith("Relecture de votre fiche produit : Validée") for s in subjects)
+    # Each move is told in words, not with the state's badge label mid-sentence.
+    news = [(m.subject, m.text_body) for m in db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id))
+            if m.recipient == owner.email and "Fiche produit envoyée" not in m.subject]
+    assert [subject for subject, _text in news] == [
+        "Votre fiche produit est en relecture", "Votre fiche produit : des modifications sont demandées",
+        "Votre fiche produit est en relecture", "Votre fiche produit est validée"]
+    title = sheet.title
+    assert f"Votre fiche produit « {title} » est en relecture par {trainer.full_name}." in news[0][1]
+    assert f"Votre fiche produit « {title} » a été relue : des modifications sont demandées." in news[1][1]
+    assert f"Votre fiche produit « {title} » a été relue et validée." in news[3][1]
 
 
 def test_submission_needs_two_measurable_indicators_and_a_dated_milestone(ctx):
