@@ -22,7 +22,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from icalendar import Calendar, Event, vCalAddress, vText
 
-from beta_training.core.i18n import format_day
+from beta_training.core.i18n import format_day, format_range_start
 from beta_training.core.models import utcnow
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -108,7 +108,7 @@ def cohort_ics(cohort, url: str, *, method: Method = Method.PUBLISH, invitee: In
     event.add("description", "\n".join((
         cohort.title,
         _("Du %(start)s au %(end)s, chaque jour %(hours)s (heure de Paris).",
-          start=format_day(cohort.starts_on), end=format_day(cohort.ends_on),
+          start=format_range_start(cohort.starts_on, cohort.ends_on), end=format_day(cohort.ends_on),
           hours=cohort.daily_hours),
         _("Programme et informations pratiques : %(url)s", url=url),
     )))

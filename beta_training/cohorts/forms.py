@@ -28,7 +28,7 @@ from beta_training.cohorts.models import (
     ApplicationState,
 )
 from beta_training.core.forms import DateField, DateTimeLocalField, SubmissionKeyField, TimeField, choices
-from beta_training.core.i18n import format_day
+from beta_training.core.i18n import format_day, format_range_start
 from beta_training.core.territories import DEPARTEMENTS
 
 SELECT = _l("Sélectionnez une option")
@@ -140,7 +140,7 @@ class ProgrammeItemForm(FlaskForm):
     def validate_day(self, field):
         if self.cohort is not None and field.data and not self.cohort.starts_on <= field.data <= self.cohort.ends_on:
             raise ValidationError(_("Choisissez un jour de la session, du %(start)s au %(end)s.",
-                                    start=format_day(self.cohort.starts_on, "d MMMM yyyy"),
+                                    start=format_range_start(self.cohort.starts_on, self.cohort.ends_on),
                                     end=format_day(self.cohort.ends_on, "d MMMM yyyy")))
 
     def validate_ends_at(self, field):

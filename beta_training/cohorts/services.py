@@ -38,7 +38,7 @@ from beta_training.cohorts.models import (
 )
 from beta_training.core import db as core_db
 from beta_training.core.db import delete_once, earlier_submission, lock_for_update
-from beta_training.core.i18n import format_day, ngettext
+from beta_training.core.i18n import format_day, format_range_start, ngettext
 from beta_training.core.models import assign_changed, to_paris, upsert, utcnow
 from beta_training.core.states import (
     InvalidTransition, check_transition, record_action, record_creation, transition, transition_once,
@@ -199,7 +199,7 @@ def upsert_speaker(cohort: Cohort, *, name: str, role: str, organisation: str = 
 def _check_programme_item(cohort: Cohort, day: date | None, starts_at: time | None, ends_at: time | None) -> None:
     if day is None or not cohort.starts_on <= day <= cohort.ends_on:
         raise InvalidValue(_("Choisissez un jour de la session, du %(start)s au %(end)s.",
-                             start=format_day(cohort.starts_on, "d MMMM yyyy"),
+                             start=format_range_start(cohort.starts_on, cohort.ends_on),
                              end=format_day(cohort.ends_on, "d MMMM yyyy")), field="day")
     if starts_at is not None and ends_at is not None and ends_at <= starts_at:
         raise InvalidValue(_("L’heure de fin doit suivre l’heure de début."), field="ends_at")

@@ -17,7 +17,8 @@ from flask import current_app, has_request_context, session
 from flask_babel import format_date, format_datetime, format_decimal, get_locale, get_translations, to_user_timezone
 from markupsafe import Markup
 
-DAY_BEFORE_MONTH = re.compile(r"(?<![d'])d(?= MMM)")  # « d MMMM » or « d MMM », not « dd » nor a quoted letter
+# « d MMMM », « d MMM » or « d » alone (a range's first day), not « dd » nor a quoted letter
+DAY_BEFORE_MONTH = re.compile(r"(?<![d'])d(?= MMM|$)")
 # « de » before a word starting with a vowel sound: « d’Agnès », « d’Hélène », « d’Yves », but « de Yasmine » (a Y
 # before a vowel sounds as a consonant). Mute h is the rule for first names; the rare aspirated h (« de Hugues »
 # is also written « d’Hugues ») is not worth a word list.
@@ -82,6 +83,15 @@ def format_day(value: date | datetime, fmt: str = "d MMMM yyyy") -> str:
     if isinstance(value, datetime):
         return format_moment(value, fmt)
     return format_date(value, _first_of_month(fmt, value.day))
+
+
+def format_range_start(start: date | datetime, end: date | datetime) -> str:
+    """The first day of a range without what the last day says anyway: « du 1er au 2 janvier 2027 », « du 30
+    novembre au 2 décembre 2027 », « du 28 décembre 2026 au 2 janvier 2027 » (the last day written in full)."""
+    first, last = (to_user_timezone(v).date() if isinstance(v, datetime) else v for v in (start, end))
+    if (first.year, first.month) == (last.year, last.month):
+        return format_day(start, "d")
+    return format_day(start, "d MMMM" if first.year == last.year else "d MMMM yyyy")
 
 
 def format_moment(value: datetime, fmt: str = "d MMMM yyyy 'à' HH'h'mm") -> str:

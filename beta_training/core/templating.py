@@ -6,7 +6,7 @@ from flask import current_app
 from flask_babel import format_decimal, get_locale
 
 from beta_training.core.forms import new_submission_key
-from beta_training.core.i18n import elide, format_day, format_moment, format_number
+from beta_training.core.i18n import elide, format_day, format_moment, format_number, format_range_start
 from beta_training.core.markdown import absolute_links, render_markdown
 from beta_training.core.territories import departement_label
 
@@ -47,6 +47,7 @@ def init_templating(app) -> None:
     app.jinja_env.filters["file_size"] = format_file_size
     app.jinja_env.filters["decimal"] = format_number  # « 3,5 »
     app.jinja_env.filters["elide"] = elide  # « Candidature d’Agnès »
+    app.jinja_env.filters["date_from"] = format_range_start  # start|date_from(end): « du 1er au 2 janvier 2027 »
     app.jinja_env.globals["get_locale"] = get_locale
     # The one-time key of a form that creates something (core.forms.SubmissionKeyField): a double click sends it twice.
     app.jinja_env.globals["new_submission_key"] = new_submission_key

@@ -173,3 +173,13 @@ def test_every_name_after_de_in_templates_is_elided():
         if not match.group(2)
     ]
     assert missing == []
+
+
+@pytest.mark.parametrize("start, end, expected", [
+    (date(2027, 1, 1), date(2027, 1, 2), "du 1er au 2 janvier 2027"),
+    (date(2027, 11, 30), date(2027, 12, 2), "du 30 novembre au 2 décembre 2027"),
+    (date(2026, 12, 28), date(2027, 1, 2), "du 28 décembre 2026 au 2 janvier 2027"),
+    (datetime(2027, 2, 28, 23, 30, tzinfo=UTC), datetime(2027, 3, 2, 12, tzinfo=UTC), "du 1er au 2 mars 2027"),  # Paris days
+])
+def test_a_range_says_its_month_and_year_once(french, start, end, expected):
+    assert render_template_string("du {{ start|date_from(end) }} au {{ end|date }}", start=start, end=end) == expected

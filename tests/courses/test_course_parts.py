@@ -7,6 +7,7 @@ import pytest
 import sqlalchemy as sa
 from bs4 import BeautifulSoup
 
+from beta_training.core.i18n import format_range_start
 from beta_training.core.templating import format_d
 from beta_training.courses import queries, services
 from beta_training.courses.content import import_course
@@ -106,11 +107,13 @@ def test_the_presentation_page_says_the_facts_and_every_runs_windows(client, rea
         assert fact in facts, fact
     rows = {row.th.get_text(" ", strip=True).split(" (")[0]: [td.get_text(" ", strip=True) for td in row.find_all("td")]
             for row in soup.find("caption", string="Sessions du cours (heure de Paris)").parent.tbody.find_all("tr")}
-    assert rows["Session 2018"] == ["du 1er octobre 2018 au 15 novembre 2018", "du 15 octobre 2018 au 30 novembre 2018", "Terminée"]
+    assert rows["Session 2018"] == ["du 1er octobre au 15 novembre 2018", "du 15 octobre au 30 novembre 2018", "Terminée"]
     demo = runs["session-demo"]
     with client.application.test_request_context():
-        expected = [f"du {format_d(demo.registration_opens_at)} au {format_d(demo.registration_closes_at)}",
-                    f"du {format_d(demo.access_starts_at)} au {format_d(demo.access_ends_at)}", "Inscriptions ouvertes"]
+        expected = [f"du {format_range_start(demo.registration_opens_at, demo.registration_closes_at)} au "
+                    f"{format_d(demo.registration_closes_at)}",
+                    f"du {format_range_start(demo.access_starts_at, demo.access_ends_at)} au {format_d(demo.access_ends_at)}",
+                    "Inscriptions ouvertes"]
     assert rows["Session de démonstration"] == expected
     # The programme by module and sequence; an unnumbered part of one sequence is named once.
     assert [h.get_text(strip=True) for h in soup.select("h3[id^=module-]")] == [
