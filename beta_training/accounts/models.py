@@ -61,6 +61,9 @@ class User(UserMixin, TimestampMixin, db.Model):
     # Part of the Flask-Login id: rotating it logs out every session of the user.
     session_token: Mapped[str] = mapped_column(sa.String(64), default=new_session_token)
     active: Mapped[bool] = mapped_column(default=True)
+    # When the « your account will be erased in 30 days » email was written (privacy.retention); signing in
+    # clears it, so a person warned then back is warned again before a later purge, and only once each time.
+    retention_warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     roles: Mapped[list["UserRole"]] = relationship(
         back_populates="user",
@@ -79,6 +82,17 @@ class User(UserMixin, TimestampMixin, db.Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def has_password(self) -> bool:
+        """Whether re-typing a password can prove it is her (erasure). An account signed in only through
+        another means (ProConnect) has none: that path re-authenticates with its own provider instead."""
+        return bool(self.password_hash)
+
+    @property
+    def last_seen_at(self) -> datetime:
+        """What « inactive » counts from (retention): the last sign-in, or the creation of the account."""
+        return self.last_login_at or self.created_at
 
     @property
     def email_confirmed(self) -> bool:
@@ -135,3 +149,21 @@ class RoleEvent(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+
+
+class SignInMethod(StrEnum):
+    PASSWORD = "password"
+
+
+class SignInEvent(db.Model):
+    """One sign-in: who, when, how, from which network. The address is cut to its network (IPv4 /24, IPv6 /48):
+    enough to tell « a sign-in from an unusual network » on a security review, not enough to follow a person
+    to a machine. Purged after SIGN_IN_EVENTS_RETENTION_DAYS (privacy.retention)."""
+
+    __tablename__ = "sign_in_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    method: Mapped[str] = mapped_column(sa.String(20), default=SignInMethod.PASSWORD)
+    network: Mapped[str] = mapped_column(sa.String(50), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -122,7 +122,7 @@ def login():
             )
             return render_template("accounts/login.html", form=form, unconfirmed_email=user.email), 200
         else:
-            services.record_login(user)
+            services.record_login(user, address=request.remote_addr)
             core_db.commit()
             session.clear()  # a fresh session on login (no fixation); keeps nothing from the anonymous one
             login_user(user, remember=form.remember.data)
