@@ -60,7 +60,7 @@ def _value(value):
 
 
 def _row(obj, exclude=(), **extra) -> dict:
-    values = {c.key: _value(getattr(obj, c.key)) for c in sa.inspect(type(obj)).column_attrs if c.key not in exclude}
+    values = {c.key: _value(getattr(obj, c.key)) for c in sa.inspect(obj).mapper.column_attrs if c.key not in exclude}
     return {**values, **extra}
 
 

@@ -28,7 +28,7 @@ def _zip_response(user: User) -> Response:
 @bp.get("/compte/mes-donnees")
 @login_required
 def my_data():
-    return render_template("privacy/my_data.html", summary=export.summary(current_user))
+    return render_template("privacy/my_data.html", summary=export.summary(current_user._get_current_object()))
 
 
 @bp.get("/compte/mes-donnees/export.zip")
@@ -36,7 +36,7 @@ def my_data():
 def export_my_data():
     if not can_handle_data_of(current_user, current_user):
         abort(403)
-    return _zip_response(current_user)
+    return _zip_response(current_user._get_current_object())
 
 
 @bp.route("/compte/mes-donnees/supprimer", methods=["GET", "POST"])
