@@ -278,6 +278,15 @@ def record_admin_export(subject: User, *, actor: User, reason: str, submission_k
     return record
 
 
+DOWNLOAD_WINDOW = timedelta(hours=1)
+
+
+def can_download(record: PrivacyAction, *, subject: User, actor: User, now: datetime | None = None) -> bool:
+    """The ZIP of an admin's export: for the admin who recorded it, for that person, within the hour."""
+    return (record.kind == PrivacyActionKind.EXPORT and record.subject_id == subject.id and record.actor_id == actor.id
+            and (now or utcnow()) - record.created_at <= DOWNLOAD_WINDOW)
+
+
 def list_erasures(limit: int = 200) -> list[PrivacyAction]:
     return db.session.scalars(sa.select(PrivacyAction).where(PrivacyAction.kind == PrivacyActionKind.ERASURE)
                               .order_by(PrivacyAction.created_at.desc()).limit(limit)).all()

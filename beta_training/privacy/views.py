@@ -12,7 +12,7 @@ from beta_training.core.models import to_paris, utcnow
 from beta_training.extensions import db
 from beta_training.privacy import export, services
 from beta_training.privacy.forms import AdminEraseForm, AdminRequestForm, EraseAccountForm
-from beta_training.privacy.models import Origin, can_handle_data_of
+from beta_training.privacy.models import Origin, PrivacyAction, can_handle_data_of
 
 bp = Blueprint("privacy", __name__)
 
@@ -89,9 +89,22 @@ def admin_export(user_id):
         return render_template("privacy/admin_user_data.html", subject=subject, export_form=form,
                                erase_form=AdminEraseForm(prefix="erase"), erasable=services.can_erase(subject),
                                history=services.requests_about(subject)), 422
-    services.record_admin_export(subject, actor=current_user, reason=form.reason.data,
-                                 submission_key=form.submission_key.data)
+    record = services.record_admin_export(subject, actor=current_user, reason=form.reason.data,
+                                          submission_key=form.submission_key.data)
     core_db.commit()
+    # The download is a GET of its own: the POST answers at once (a double click records once and downloads
+    # once), and the file names the request it answers.
+    return redirect(url_for("privacy.admin_download", user_id=subject.id, request_id=record.id))
+
+
+@bp.get("/admin/utilisateurs/<int:user_id>/donnees/export/<int:request_id>.zip")
+@role_required(Role.ADMIN)
+def admin_download(user_id, request_id):
+    """Only for an export recorded by this admin for this person, in the last hour: no export without its record."""
+    subject = _subject_or_404(user_id)
+    record = db.get_or_404(PrivacyAction, request_id)
+    if not services.can_download(record, subject=subject, actor=current_user):
+        abort(403)
     return _zip_response(subject)
 
 

@@ -28,8 +28,10 @@ def test_admin_exports_someone_elses_data_with_a_reason_recorded(app, client, ad
     assert refused.status_code == 422 and "Saisissez le motif" in refused.text
     assert db.session.scalar(sa.select(sa.func.count()).select_from(PrivacyAction)) == 0
 
-    response = client.post(f"/admin/utilisateurs/{subject.id}/donnees/export",
-                           data={"export-reason": "Courriel du 3 mars", "export-submission_key": "cle123456"})
+    posted = client.post(f"/admin/utilisateurs/{subject.id}/donnees/export",
+                         data={"export-reason": "Courriel du 3 mars", "export-submission_key": "cle123456"})
+    assert posted.status_code == 302
+    response = client.get(posted.headers["Location"])
     assert response.status_code == 200 and response.mimetype == "application/zip"
     data = json.loads(zipfile.ZipFile(io.BytesIO(response.data)).read("donnees.json"))
     assert data["compte"][0]["id"] == subject.id
@@ -37,6 +39,9 @@ def test_admin_exports_someone_elses_data_with_a_reason_recorded(app, client, ad
     assert (record.kind, record.origin, record.subject_id, record.actor_id, record.reason) == (
         "export", "admin", subject.id, admin.id, "Courriel du 3 mars")
     assert "Courriel du 3 mars" in client.get(f"/admin/utilisateurs/{subject.id}/donnees").text
+    # The download answers only the admin who recorded it: another admin gets 403.
+    login(client, f.make_user(roles=[Role.ADMIN]))
+    assert client.get(posted.headers["Location"]).status_code == 403
 
 
 def test_admin_erases_an_account_on_someones_behalf(app, client, admin, mailbox):
