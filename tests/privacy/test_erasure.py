@@ -48,7 +48,8 @@ def search_index_leftovers(strings) -> list[str]:
 def test_erasure_leaves_no_personal_data_in_any_table(app, mailbox, keep_sheets):
     person = seed_person()
     assert leftovers(person.personal)  # the scan finds them before (it would not prove anything otherwise)
-    assert search_index_leftovers([FIRST, LAST])
+    if db.engine.dialect.name == "sqlite":  # PostgreSQL indexes search_text itself (scanned with the rest)
+        assert search_index_leftovers([FIRST, LAST])
 
     record = services.erase_account(person.user, origin=Origin.SELF, keep_sheets=keep_sheets)
     from beta_training.core import db as core_db
