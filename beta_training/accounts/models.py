@@ -61,9 +61,6 @@ class User(UserMixin, TimestampMixin, db.Model):
     # Part of the Flask-Login id: rotating it logs out every session of the user.
     session_token: Mapped[str] = mapped_column(sa.String(64), default=new_session_token)
     active: Mapped[bool] = mapped_column(default=True)
-    # When the « your account will be erased in 30 days » email was written (privacy.retention); signing in
-    # clears it, so a person warned then back is warned again before a later purge, and only once each time.
-    retention_warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     roles: Mapped[list["UserRole"]] = relationship(
         back_populates="user",
@@ -149,6 +146,17 @@ class RoleEvent(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+
+
+class RetentionWarning(db.Model):
+    """The « your account will be erased in 30 days » email was written (privacy.services): sent once; signing
+    in deletes the row, so a person warned then back is warned again before a later purge. A table of its own:
+    the users table stays as older migrations know it."""
+
+    __tablename__ = "retention_warnings"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    warned_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class SignInMethod(StrEnum):

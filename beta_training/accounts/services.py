@@ -1,7 +1,7 @@
 """Account write operations. Plain functions: the acting user and values come in as arguments."""
 
 import ipaddress
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 
 from beta_training.accounts import emails, tokens
 from beta_training.accounts.models import (
+    RetentionWarning,
     Role,
     RoleEvent,
     SignInEvent,
@@ -151,15 +152,25 @@ def network_of(address: str | None) -> str:
     return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
 
 
+# A double click on « Se connecter » is one sign-in in the log.
+SAME_SIGN_IN = timedelta(seconds=10)
+
+
 def record_login(user: User, *, method: str = SignInMethod.PASSWORD, address: str | None = None,
                  now: datetime | None = None) -> SignInEvent:
     """A successful sign-in: when (last_login_at, what retention counts from), and a sign-in event. Coming
     back cancels a pending retention warning: the account is active again."""
     now = now or utcnow()
+    _lock(user)  # the same form sent twice at once: the second waits, then finds the first one's event
     user.last_login_at = now
-    user.retention_warned_at = None
-    event = SignInEvent(user_id=user.id, method=SignInMethod(method), network=network_of(address), created_at=now)
-    db.session.add(event)
+    db.session.execute(sa.delete(RetentionWarning).where(RetentionWarning.user_id == user.id))
+    method, network = SignInMethod(method), network_of(address)
+    event = db.session.scalar(sa.select(SignInEvent).where(
+        SignInEvent.user_id == user.id, SignInEvent.method == method, SignInEvent.network == network,
+        SignInEvent.created_at >= now - SAME_SIGN_IN))
+    if event is None:
+        event = SignInEvent(user_id=user.id, method=method, network=network, created_at=now)
+        db.session.add(event)
     return event
 
 

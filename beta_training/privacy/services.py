@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
-from beta_training.accounts.models import Role, SignInEvent, User, UserRole
+from beta_training.accounts.models import RetentionWarning, Role, SignInEvent, User, UserRole
 from beta_training.accounts.services import check_password
 from beta_training.cohorts import services as cohort_services
 from beta_training.cohorts.models import (
@@ -148,7 +148,7 @@ def erase_account(user: User, *, origin: Origin, actor: User | None = None, reas
     user = db.session.get(User, user_id, populate_existing=True)
     if user is None:
         return None
-    if inactive_before is not None and (user.last_seen_at >= inactive_before or user.retention_warned_at is None):
+    if inactive_before is not None and (user.last_seen_at >= inactive_before or _warning(user_id) is None):
         return None
     if not can_erase(user):
         raise ErasureRefused(_("Ce compte a un rôle (formation, administration) : retirez d’abord ses rôles."))
@@ -227,8 +227,7 @@ def _anonymise_application(application: CohortApplication, now: datetime) -> Non
 
 
 def _anonymise_sheet(sheet: ProductSheet, scrubber: Scrubber, now: datetime) -> None:
-    sheet.owner_id = None
-    sheet.anonymised_at = now
+    sheet.owner_id = None  # no owner: kept, anonymised (ProductSheet.owner_name)
     sheet.title = scrubber.text(sheet.title, loose=True)
     for version in db.session.scalars(sa.select(SheetVersion).where(SheetVersion.sheet_id == sheet.id)):
         version.content = scrubber.json(version.content)
@@ -314,6 +313,10 @@ def retention_cutoffs(now: datetime) -> tuple[datetime, datetime]:
     return erase_before, erase_before + timedelta(days=config["RETENTION_WARNING_DAYS"])
 
 
+def _warning(user_id: int) -> RetentionWarning | None:
+    return db.session.get(RetentionWarning, user_id, populate_existing=True)
+
+
 def _inactive_since_before(moment: datetime):
     return sa.func.coalesce(User.last_login_at, User.created_at) < moment
 
@@ -325,7 +328,8 @@ def _without_role():
 def accounts_to_warn(now: datetime) -> list[int]:
     _erase_before, warn_before = retention_cutoffs(now)
     return db.session.scalars(sa.select(User.id).where(
-        _inactive_since_before(warn_before), User.retention_warned_at.is_(None), _without_role()).order_by(User.id)).all()
+        _inactive_since_before(warn_before), ~sa.exists().where(RetentionWarning.user_id == User.id), _without_role(),
+    ).order_by(User.id)).all()
 
 
 def warn_of_erasure(user_id: int, now: datetime) -> bool:
@@ -333,9 +337,9 @@ def warn_of_erasure(user_id: int, now: datetime) -> bool:
     lock_for_update(User, user_id)
     user = db.session.get(User, user_id, populate_existing=True)
     _erase_before, warn_before = retention_cutoffs(now)
-    if user is None or user.retention_warned_at is not None or user.last_seen_at >= warn_before or not can_erase(user):
+    if user is None or _warning(user_id) is not None or user.last_seen_at >= warn_before or not can_erase(user):
         return False
-    user.retention_warned_at = now
+    db.session.add(RetentionWarning(user_id=user_id, warned_at=now))
     erase_on = max(now + timedelta(days=current_app.config["RETENTION_WARNING_DAYS"]),
                    _erasure_date(user.last_seen_at))
     queue_email(user.email, _("Votre compte sera supprimé le %(date)s sans nouvelle connexion",
@@ -357,7 +361,8 @@ def accounts_to_erase(now: datetime) -> list[int]:
     erase_before, _warn_before = retention_cutoffs(now)
     warned_before = now - timedelta(days=current_app.config["RETENTION_WARNING_DAYS"])
     return db.session.scalars(sa.select(User.id).where(
-        _inactive_since_before(erase_before), User.retention_warned_at <= warned_before, _without_role(),
+        _inactive_since_before(erase_before), _without_role(), sa.exists().where(
+            RetentionWarning.user_id == User.id, RetentionWarning.warned_at <= warned_before),
     ).order_by(User.id)).all()
 
 

@@ -305,7 +305,6 @@ class ProductSheet(TimestampMixin, db.Model):
     reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # "waiting more than 48 h" sent to trainers
     roadmap_reminders_sent: Mapped[int] = mapped_column(default=0, server_default="0")
     launched_on: Mapped[date | None]  # the service is live: "mesurer son impact dans le réel"
-    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     owner = relationship("User", foreign_keys=[owner_id], lazy="joined")
     claimed_by = relationship("User", foreign_keys=[claimed_by_id], lazy="joined")

@@ -3,9 +3,9 @@ fiches produit that outlive an erased account (anonymised), and the outbox row e
 
 sign_in_events: one row per sign-in (method, network), purged after SIGN_IN_EVENTS_RETENTION_DAYS.
 privacy_actions: erasures (no personal data) and exports made by an admin for someone.
-users.retention_warned_at: the warning of the retention purge was written (sent once; a sign-in clears it).
-cohort_applications.user_id and product_sheets.owner_id become nullable (+ anonymised_at): what is kept of an
-erased account points to nobody. outbox_messages.erase_after_delivery: the erasure's confirmation email.
+retention_warnings: the warning of the retention purge was written (sent once; a sign-in deletes it).
+cohort_applications.user_id (+ anonymised_at) and product_sheets.owner_id become nullable: what is kept of an
+erased account points to nobody (a fiche without owner is one kept anonymised). outbox_messages.erase_after_delivery: the erasure's confirmation email.
 
 Revision ID: 7c2d9e4f1a36
 Revises: 4e1a7c9b2d05
@@ -51,10 +51,14 @@ def upgrade():
     )
     op.create_index(op.f('ix_privacy_actions_created_at'), 'privacy_actions', ['created_at'], unique=False)
     op.create_index(op.f('ix_privacy_actions_subject_id'), 'privacy_actions', ['subject_id'], unique=False)
-    op.add_column('users', sa.Column('retention_warned_at', sa.DateTime(), nullable=True))
+    op.create_table('retention_warnings',
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('warned_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_retention_warnings_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('user_id', name=op.f('pk_retention_warnings'))
+    )
     op.add_column('outbox_messages', sa.Column('erase_after_delivery', sa.Boolean(), server_default=sa.false(), nullable=False))
     op.add_column('cohort_applications', sa.Column('anonymised_at', sa.DateTime(), nullable=True))
-    op.add_column('product_sheets', sa.Column('anonymised_at', sa.DateTime(), nullable=True))
     # Batch rebuilds on SQLite (migrations/env.py turns foreign keys off around them: nothing cascades).
     with op.batch_alter_table('cohort_applications', schema=None) as batch_op:
         batch_op.alter_column('user_id', existing_type=sa.Integer(), nullable=True)
@@ -70,10 +74,9 @@ def downgrade():
         batch_op.alter_column('owner_id', existing_type=sa.Integer(), nullable=False)
     with op.batch_alter_table('cohort_applications', schema=None) as batch_op:
         batch_op.alter_column('user_id', existing_type=sa.Integer(), nullable=False)
-    op.drop_column('product_sheets', 'anonymised_at')
     op.drop_column('cohort_applications', 'anonymised_at')
     op.drop_column('outbox_messages', 'erase_after_delivery')
-    op.drop_column('users', 'retention_warned_at')
+    op.drop_table('retention_warnings')
     op.drop_index(op.f('ix_privacy_actions_subject_id'), table_name='privacy_actions')
     op.drop_index(op.f('ix_privacy_actions_created_at'), table_name='privacy_actions')
     op.drop_table('privacy_actions')

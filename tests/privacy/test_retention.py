@@ -8,7 +8,7 @@ from freezegun import freeze_time
 
 from beta_training import schedule  # noqa: F401 — registers the job
 from beta_training.accounts import services as accounts
-from beta_training.accounts.models import Role, SignInEvent, User
+from beta_training.accounts.models import RetentionWarning, Role, SignInEvent, User
 from beta_training.core import jobs
 from beta_training.core.mail import drain_deliveries
 from beta_training.core.models import FormSubmission, OutboxMessage, OutboxState
@@ -45,7 +45,7 @@ def test_inactive_accounts_are_warned_once_then_erased(app, mailbox):
 
         accounts.record_login(db.session.get(User, back_id))  # she came back: the warning is cancelled
         db.session.commit()
-        assert db.session.get(User, back_id).retention_warned_at is None
+        assert db.session.get(RetentionWarning, back_id) is None
 
         clock.move_to(datetime(2027, 1, 9, 10, 0, tzinfo=UTC))  # the day before the 3 years
         assert run()["erased"] == 0
