@@ -20,6 +20,7 @@ courses_cli = AppGroup("courses", help="MOOC : contenus.")
 sheets_cli = AppGroup("sheets", help="Fiches produit.")
 forum_cli = AppGroup("forum", help="Forums.")
 mail_cli = AppGroup("mail", help="Boîte d'envoi des courriels.")
+privacy_cli = AppGroup("privacy", help="Données personnelles.")
 
 
 @click.command("seed-demo")
@@ -164,6 +165,15 @@ def send_digests_command():
     click.echo(f"forum digests: {jobs.run_now('forum.send_digests')}")
 
 
+@privacy_cli.command("purge")
+@core_db.writes
+def purge_retention_command():
+    """Warn, then erase, accounts inactive past RETENTION_INACTIVE_YEARS; purge sign-in events, old outbox messages,
+    drafts and form keys past their durations (idempotent; daily)."""
+    counts = jobs.run_now("privacy.purge_retention")
+    click.echo(", ".join(f"{name}: {count}" for name, count in counts.items()))
+
+
 def register_commands(app) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(users_cli)
@@ -173,3 +183,4 @@ def register_commands(app) -> None:
     app.cli.add_command(courses_cli)
     app.cli.add_command(sheets_cli)
     app.cli.add_command(forum_cli)
+    app.cli.add_command(privacy_cli)

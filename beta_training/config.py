@@ -204,6 +204,20 @@ class Config:
     # /healthz answers 503 when the oldest job waiting is older than this.
     HEALTH_MAX_QUEUE_LAG_SECONDS = _int("HEALTH_MAX_QUEUE_LAG_SECONDS", 600)
 
+    # --- Personal data (beta_training/privacy; /donnees-personnelles renders these numbers) ----------------
+    # An account nobody signed in to for this many years (since its creation if never) is erased, after a
+    # warning email RETENTION_WARNING_DAYS before (the `privacy.purge_retention` job, daily).
+    RETENTION_INACTIVE_YEARS = _int("RETENTION_INACTIVE_YEARS", 3)
+    RETENTION_WARNING_DAYS = _int("RETENTION_WARNING_DAYS", 30)
+    # Sign-in events (date, method, network): the CNIL recommends 6 months to 1 year for such logs.
+    SIGN_IN_EVENTS_RETENTION_DAYS = _int("SIGN_IN_EVENTS_RETENTION_DAYS", 365)
+    # Emails in the outbox, once sent or given up: what was sent to whom, for support questions.
+    OUTBOX_RETENTION_DAYS = _int("OUTBOX_RETENTION_DAYS", 90)
+    # Forum drafts (autosaved replies never sent) untouched for this long.
+    DRAFTS_RETENTION_DAYS = _int("DRAFTS_RETENTION_DAYS", 90)
+    # One-time form keys (what a double click finds): only useful for the minutes after a form is sent.
+    FORM_KEYS_RETENTION_DAYS = _int("FORM_KEYS_RETENTION_DAYS", 7)
+
     @classmethod
     def complete(cls, config) -> None:
         """Settings derived from others, once a test's or an operator's overrides are in."""

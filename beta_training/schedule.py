@@ -2,8 +2,7 @@
 the `flask …` commands run by hand, or from cron on an install without a worker. Each one is idempotent:
 run twice for one tick (it is not: Procrastinate defers each tick once), the second run finds nothing to do.
 
-The retention purge (personal data kept past its retention period) comes here too, as one more
-`@job("accounts.purge_retention", label=…, cron="30 3 * * *")`, and reaches the worker with nothing else.
+The retention purge (personal data kept past its retention period) is `privacy.purge_retention`, daily.
 """
 
 from datetime import timedelta
@@ -86,3 +85,29 @@ def forum_digests(final_attempt: bool = True) -> int:
     count = send_digests(grace=_notify_grace())
     core_db.commit()
     return count
+
+
+# --- Personal data ------------------------------------------------------------------------------------------
+
+
+@job("privacy.purge_retention", label=_l("Purge des données personnelles arrivées au terme de leur conservation"),
+     cron="30 3 * * *")
+def purge_retention(final_attempt: bool = True) -> dict:
+    """Warn the accounts inactive for RETENTION_INACTIVE_YEARS minus RETENTION_WARNING_DAYS (once each), erase
+    those warned RETENTION_WARNING_DAYS ago and still inactive, then purge sign-in events, old outbox messages,
+    forum drafts and one-time form keys past their own durations. One commit per account: an account that
+    fails leaves the others done; a second run finds nothing left to do."""
+    from beta_training.core.models import utcnow
+    from beta_training.privacy import services as privacy
+
+    now = utcnow()
+    counts = {"warned": 0, "erased": 0}
+    for user_id in privacy.accounts_to_warn(now):
+        counts["warned"] += privacy.warn_of_erasure(user_id, now)
+        core_db.commit()
+    for user_id in privacy.accounts_to_erase(now):
+        counts["erased"] += privacy.erase_inactive(user_id, now) is not None
+        core_db.commit()
+    counts.update(privacy.purge_expired_records(now))
+    core_db.commit()
+    return counts

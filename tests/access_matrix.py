@@ -41,6 +41,7 @@ from beta_training.extensions import db
 from beta_training.forum import emails as forum_emails
 from beta_training.forum import services as forum_services
 from beta_training.forum.models import ForumThread
+from beta_training.privacy import services as privacy_services
 from beta_training.sheets.models import ProductSheet
 from tests import factories as f
 from tests.route_scenarios import COMPLETE_SHEET, FETCH, FORM, SCENARIOS
@@ -355,6 +356,29 @@ post("/compte/confirmer/<token>", from_scenario("/compte/confirmer/<token>"), ev
 get("/compte/reinitialiser/<token>", _reset_link, everyone(200))
 post("/compte/reinitialiser/<token>", from_scenario("/compte/reinitialiser/<token>"), everyone(302))
 
+get("/compte/mes-donnees", "/compte/mes-donnees", signed_in())
+get("/compte/mes-donnees/export.zip", "/compte/mes-donnees/export.zip", signed_in())
+get("/compte/mes-donnees/supprimer", "/compte/mes-donnees/supprimer", signed_in())
+# Only the account's own password erases it (the scenario's user, « owner »): another learner typing it is told it
+# is wrong (422); an account with a role cannot be erased (its page again, nothing written).
+post("/compte/mes-donnees/supprimer", from_scenario("/compte/mes-donnees/supprimer", owner=True),
+     signed_in(422, owner=302, **{role: SHOWN_AGAIN for role in Role}))
+get("/admin/utilisateurs/<int:user_id>/donnees", "/admin/utilisateurs/{user}/donnees", admins())
+post("/admin/utilisateurs/<int:user_id>/donnees/export", from_scenario("/admin/utilisateurs/<int:user_id>/donnees/export"),
+     admins(302))
+
+
+def _recorded_export(w) -> str:
+    """An export the world's admin recorded for the outsider: only that admin may download it."""
+    record = privacy_services.record_admin_export(w.users["outsider"], actor=w.users[Role.ADMIN], reason="Demande par courriel")
+    db.session.commit()
+    return f"/admin/utilisateurs/{w.users['outsider'].id}/donnees/export/{record.id}.zip"
+
+
+get("/admin/utilisateurs/<int:user_id>/donnees/export/<int:request_id>.zip", _recorded_export, admins())
+post("/admin/utilisateurs/<int:user_id>/donnees/supprimer",
+     from_scenario("/admin/utilisateurs/<int:user_id>/donnees/supprimer"), admins(302))
+get("/gestion/effacements", "/gestion/effacements", staff())
 get("/admin/utilisateurs", "/admin/utilisateurs", admins())
 get("/admin/utilisateurs/<int:user_id>", "/admin/utilisateurs/{user}", admins())
 post("/admin/utilisateurs/<int:user_id>/roles", from_scenario("/admin/utilisateurs/<int:user_id>/roles"), admins(302))

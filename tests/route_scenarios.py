@@ -262,6 +262,30 @@ def complete_profile():
                     watch=lambda: row(User, user.id, "administration", "administration_type"))
 
 
+# --- Personal data ---------------------------------------------------------------------------------------------
+
+ERASURE_PASSWORD = "la phrase de passe de celle qui part"
+
+
+@scenario("/compte/mes-donnees/supprimer")
+def erase_my_account():
+    """Her own password (not the one every factory user shares): anyone else who sends it is refused."""
+    return Prepared(learner(password=ERASURE_PASSWORD), "/compte/mes-donnees/supprimer",
+                    {"password": ERASURE_PASSWORD, "confirm": "y"})
+
+
+@scenario("/admin/utilisateurs/<int:user_id>/donnees/export")
+def admin_export_data():
+    return Prepared(admin(), f"/admin/utilisateurs/{learner().id}/donnees/export",
+                    {"export-reason": "Demande reçue par courriel", "export-submission_key": key()})
+
+
+@scenario("/admin/utilisateurs/<int:user_id>/donnees/supprimer")
+def admin_erase_account():
+    return Prepared(admin(), f"/admin/utilisateurs/{learner().id}/donnees/supprimer",
+                    {"erase-reason": "Demande reçue par courrier", "erase-confirm": "y", "erase-submission_key": key()})
+
+
 @scenario("/langue")
 def set_language():
     return Prepared(None, "/langue", {"lang": "en", "next": "/alpha/"})

@@ -90,6 +90,17 @@ class User(UserMixin, TimestampMixin, db.Model):
         return f"{self.first_name} {self.last_name}".strip()
 
     @property
+    def has_password(self) -> bool:
+        """Whether re-typing a password can prove it is her (erasure). An account signed in only through
+        another means (ProConnect) has none: that path re-authenticates with its own provider instead."""
+        return bool(self.password_hash)
+
+    @property
+    def last_seen_at(self) -> datetime:
+        """What « inactive » counts from (retention): the last sign-in, or the creation of the account."""
+        return self.last_login_at or self.created_at
+
+    @property
     def email_confirmed(self) -> bool:
         return self.email_confirmed_at is not None
 
@@ -155,3 +166,33 @@ class RoleEvent(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+
+
+class RetentionWarning(db.Model):
+    """The « your account will be erased in 30 days » email was written (privacy.services): sent once; signing
+    in deletes the row, so a person warned then back is warned again before a later purge. A table of its own:
+    the users table stays as older migrations know it."""
+
+    __tablename__ = "retention_warnings"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    warned_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SignInMethod(StrEnum):
+    PASSWORD = "password"
+    PROCONNECT = "proconnect"
+
+
+class SignInEvent(db.Model):
+    """One sign-in: who, when, how, from which network. The address is cut to its network (IPv4 /24, IPv6 /48):
+    enough to tell « a sign-in from an unusual network » on a security review, not enough to follow a person
+    to a machine. Purged after SIGN_IN_EVENTS_RETENTION_DAYS (privacy.retention)."""
+
+    __tablename__ = "sign_in_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    method: Mapped[str] = mapped_column(sa.String(20), default=SignInMethod.PASSWORD)
+    network: Mapped[str] = mapped_column(sa.String(50), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

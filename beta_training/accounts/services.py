@@ -1,6 +1,7 @@
 """Account write operations. Plain functions: the acting user and values come in as arguments."""
 
-from datetime import datetime
+import ipaddress
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -8,7 +9,16 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import gettext as _
 
 from beta_training.accounts import emails, tokens
-from beta_training.accounts.models import Role, RoleEvent, User, UserRole, new_session_token
+from beta_training.accounts.models import (
+    RetentionWarning,
+    Role,
+    RoleEvent,
+    SignInEvent,
+    SignInMethod,
+    User,
+    UserRole,
+    new_session_token,
+)
 from beta_training.core.db import lock_for_update
 from beta_training.core.models import utcnow
 from beta_training.core.states import record_change
@@ -58,6 +68,11 @@ def _verify_password(user: User | None, password: str) -> bool:
     if password_hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return True
+
+
+def check_password(user: User, password: str) -> bool:
+    """Whether `password` is the account's (a re-authentication before something that cannot be undone)."""
+    return _verify_password(user, password)
 
 
 def get_user_by_email(email: str) -> User | None:
@@ -126,8 +141,38 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
-def record_login(user: User, now: datetime | None = None) -> None:
-    user.last_login_at = now or utcnow()
+def network_of(address: str | None) -> str:
+    """The network an address belongs to, not the address: IPv4 /24, IPv6 /48 ("" if unknown or malformed)."""
+    try:
+        ip = ipaddress.ip_address((address or "").strip())
+    except ValueError:
+        return ""
+    if ip.version == 6 and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    prefix = 24 if ip.version == 4 else 48
+    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
+
+
+# A double click on « Se connecter » is one sign-in in the log.
+SAME_SIGN_IN = timedelta(seconds=10)
+
+
+def record_login(user: User, *, method: str = SignInMethod.PASSWORD, address: str | None = None,
+                 now: datetime | None = None) -> SignInEvent:
+    """A successful sign-in: when (last_login_at, what retention counts from), and a sign-in event. Coming
+    back cancels a pending retention warning: the account is active again."""
+    now = now or utcnow()
+    _lock(user)  # the same form sent twice at once: the second waits, then finds the first one's event
+    user.last_login_at = now
+    db.session.execute(sa.delete(RetentionWarning).where(RetentionWarning.user_id == user.id))
+    method, network = SignInMethod(method), network_of(address)
+    event = db.session.scalar(sa.select(SignInEvent).where(
+        SignInEvent.user_id == user.id, SignInEvent.method == method, SignInEvent.network == network,
+        SignInEvent.created_at >= now - SAME_SIGN_IN))
+    if event is None:
+        event = SignInEvent(user_id=user.id, method=method, network=network, created_at=now)
+        db.session.add(event)
+    return event
 
 
 def request_password_reset(email: str) -> None:

@@ -25,7 +25,7 @@ from beta_training.accounts.forms import (
     SetPasswordForm,
     UserSearchForm,
 )
-from beta_training.accounts.models import Role, User
+from beta_training.accounts.models import Role, SignInMethod, User
 from beta_training.core import db as core_db
 from beta_training.core.actions import confirmed_action
 from beta_training.core.auth import is_safe_next_url, next_url_or, role_required
@@ -144,7 +144,8 @@ def login():
 def _start_session(user: User, *, remember: bool = False, proconnect_id_token: str | None = None) -> None:
     """Sign `user` in, whatever the way (password or ProConnect): the sign-in is recorded, and the session
     starts afresh (no fixation: nothing of the anonymous one is kept)."""
-    services.record_login(user)
+    method = SignInMethod.PROCONNECT if proconnect_id_token else SignInMethod.PASSWORD
+    services.record_login(user, method=method, address=request.remote_addr)
     core_db.commit()
     session.clear()
     login_user(user, remember=remember)

@@ -26,6 +26,8 @@ def _calendar_attachment(application, method: Method) -> dict:
 
 def _send(application, subject: str, template: str, calendar: Method | None = None, **context) -> None:
     """`calendar`: attach the session's event (REQUEST) or its cancellation (CANCEL); the templates say so."""
+    if application.user is None:  # anonymised (her account erased): nobody to write to
+        return
     queue_email(
         application.user.email,
         subject,

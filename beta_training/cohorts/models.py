@@ -353,8 +353,10 @@ class CohortApplication(TimestampMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     cohort_id: Mapped[int] = mapped_column(sa.ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # None once anonymised: the account was erased, the application stays for statistics (privacy.services).
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     state: Mapped[str] = mapped_column(sa.String(20), default=ApplicationState.DRAFT, index=True)
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     # Profile as it was when applying (the account may change later).
     first_name: Mapped[str] = mapped_column(sa.String(100), default="")
@@ -388,7 +390,7 @@ class CohortApplication(TimestampMixin, db.Model):
     attended: Mapped[bool | None]
 
     cohort: Mapped[Cohort] = relationship(lazy="joined", innerjoin=True)
-    user = relationship("User", lazy="joined", innerjoin=True)
+    user = relationship("User", lazy="joined")
     reviews: Mapped[list["ApplicationReview"]] = relationship(
         back_populates="application", cascade="all, delete-orphan", lazy="raise_on_sql",
         order_by="ApplicationReview.created_at",
@@ -408,6 +410,8 @@ class CohortApplication(TimestampMixin, db.Model):
 
     @property
     def full_name(self) -> str:
+        if self.anonymised_at is not None:
+            return str(_l("Ancien participant"))
         return f"{self.first_name} {self.last_name}".strip()
 
     @property

@@ -32,7 +32,7 @@ RETRY_DELAYS = [timedelta(minutes=m) for m in (1, 5, 15, 60, 180, 360, 720)]
 
 
 def queue_email(recipient: str, subject: str, template: str, attachments=None, headers: dict | None = None,
-                **context) -> OutboxMessage:
+                erase_after_delivery: bool = False, **context) -> OutboxMessage:
     """Render `emails/<template>.txt` and `.html` (its CSS inlined) and write them to the outbox in the current
     transaction. `headers`: extra ones, e.g. List-Unsubscribe: printable ASCII, one line (they are sent as given)."""
     for name, value in (headers or {}).items():
@@ -54,6 +54,7 @@ def queue_email(recipient: str, subject: str, template: str, attachments=None, h
         ],
         state=OutboxState.PENDING,
         next_attempt_at=utcnow(),
+        erase_after_delivery=erase_after_delivery,
     )
     db.session.add(message)
     db.session.flush()
@@ -261,7 +262,10 @@ def deliver_messages(message_ids, *, final_attempt: bool = False, give_up_after:
                     break
                 continue
             message = message if row_locks else locked(message_id)
-            message.state, message.sent_at, message.last_error = OutboxState.SENT, utcnow(), None
+            if message.erase_after_delivery:  # sent: nothing of it is kept (see OutboxMessage)
+                db.session.delete(message)
+            else:
+                message.state, message.sent_at, message.last_error = OutboxState.SENT, utcnow(), None
             db.session.commit()
             counts["sent"] += 1
     finally:

@@ -147,6 +147,9 @@ class OutboxMessage(db.Model):
     last_error: Mapped[str | None] = mapped_column(sa.Text)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The last email to someone whose account is being erased: once sent, the row itself goes (deliver_messages),
+    # so the outbox does not keep the address the erasure removed everywhere else.
+    erase_after_delivery: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     @property
     def state_label(self) -> str:

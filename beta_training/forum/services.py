@@ -288,6 +288,17 @@ def edit_post(post: ForumPost, editor, *, body: str, title: str | None = None,
     return post
 
 
+def rewrite_post_text(post: ForumPost, *, body: str, title: str | None = None) -> None:
+    """Replace a post's text (and its thread's title) without a revision or « modifié »: not an edit by
+    someone, the removal of an erased person's name (privacy). Its HTML, search text and index follow."""
+    if title is not None and post.is_opening:
+        post.thread.title = title
+    post.body, post.body_html = body, str(render_markdown(body))
+    post.search_text = _search_text(post, post.thread)
+    db.session.flush()
+    _index(post)
+
+
 def move_post(post: ForumPost, target: PostState, *, actor, reason: str = "", now: datetime | None = None) -> None:
     """The one way a post changes state: allowed by POST_TRANSITIONS (core guard), recorded with who, when and
     why; an opening post's state is copied to its thread, which listings filter on."""

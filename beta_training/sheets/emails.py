@@ -22,9 +22,15 @@ def _link(sheet) -> str:
     return url_for("sheets.show_sheet", sheet_id=sheet.id, _external=True)
 
 
+def _to_owner(sheet, subject, template, **context) -> None:
+    """A fiche kept without owner (her account erased) has nobody to write to."""
+    if sheet.owner is not None:
+        queue_email(sheet.owner.email, subject, template, sheet=sheet, **context)
+
+
 def queue_submitted(sheet) -> None:
-    queue_email(sheet.owner.email, _("Fiche produit envoyée : %(title)s", title=sheet.title), "sheets/submitted",
-                sheet=sheet, link=_link(sheet))
+    _to_owner(sheet, _("Fiche produit envoyée : %(title)s", title=sheet.title), "sheets/submitted",
+              link=_link(sheet))
     for email in _reviewer_emails():
         queue_email(email, _("Nouvelle fiche produit à relire : %(title)s", title=sheet.title), "sheets/to_review",
                     sheet=sheet, link=url_for("sheets.review_sheet", sheet_id=sheet.id, _external=True))
@@ -55,20 +61,20 @@ def _news(sheet) -> tuple[str, str]:
 
 def queue_state_changed(sheet) -> None:
     subject, news = _news(sheet)
-    queue_email(sheet.owner.email, subject, "sheets/state_changed", sheet=sheet, news=news, link=_link(sheet))
+    _to_owner(sheet, subject, "sheets/state_changed", news=news, link=_link(sheet))
 
 
 def queue_reviewed(sheet, review) -> None:
     # The parts commented, named in the fiche's order: the learner knows where to look before opening it.
     commented = [str(label) for key, label in COMMENT_TARGETS.items() if key in review.section_comments]
     subject, news = _news(sheet)
-    queue_email(sheet.owner.email, subject, "sheets/reviewed", sheet=sheet, review=review, news=news,
-                commented=commented, link=_link(sheet))
+    _to_owner(sheet, subject, "sheets/reviewed", review=review, news=news, commented=commented,
+              link=_link(sheet))
 
 
 def queue_roadmap_reminder(sheet, months: int) -> None:
-    queue_email(sheet.owner.email, _("Votre feuille de route, %(n)s mois après", n=months), "sheets/roadmap_reminder",
-                sheet=sheet, months=months, link=url_for("sheets.follow_up", sheet_id=sheet.id, _external=True))
+    _to_owner(sheet, _("Votre feuille de route, %(n)s mois après", n=months), "sheets/roadmap_reminder",
+              months=months, link=url_for("sheets.follow_up", sheet_id=sheet.id, _external=True))
 
 
 def queue_waiting_reminder(sheets) -> None:

@@ -291,7 +291,8 @@ class ProductSheet(TimestampMixin, db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    owner_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # None: kept, anonymised, for the trainers when its owner erased her account (privacy.services).
+    owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     state: Mapped[str] = mapped_column(sa.String(20), default=SheetState.DRAFT, index=True)
     title: Mapped[str] = mapped_column(sa.String(200), default="")
     current_version: Mapped[int] = mapped_column(default=0)
@@ -305,7 +306,7 @@ class ProductSheet(TimestampMixin, db.Model):
     roadmap_reminders_sent: Mapped[int] = mapped_column(default=0, server_default="0")
     launched_on: Mapped[date | None]  # the service is live: "mesurer son impact dans le réel"
 
-    owner = relationship("User", foreign_keys=[owner_id], lazy="joined", innerjoin=True)
+    owner = relationship("User", foreign_keys=[owner_id], lazy="joined")
     claimed_by = relationship("User", foreign_keys=[claimed_by_id], lazy="joined")
     enrolment = relationship("Enrolment")
     application = relationship("CohortApplication")
@@ -319,6 +320,10 @@ class ProductSheet(TimestampMixin, db.Model):
         if self.application is not None:
             parts.append(self.application.cohort.title)
         return " · ".join(parts)
+
+    @property
+    def owner_name(self) -> str:
+        return self.owner.full_name if self.owner is not None else str(_l("Ancien participant"))
 
     @property
     def state_label(self) -> str:

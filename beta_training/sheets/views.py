@@ -407,7 +407,7 @@ def export_pdf(sheet_id):
     if not sheet.can_view(current_user):
         abort(403)
     version = queries.get_version(sheet, request.args.get("version", sheet.current_version, type=int)) or abort(404)
-    pdf = exports.one_pager_pdf(version.content, owner_name=sheet.owner.full_name, version=version.number)
+    pdf = exports.one_pager_pdf(version.content, owner_name=sheet.owner_name, version=version.number)
     return Response(pdf, mimetype="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="fiche-produit-{sheet.id}-v{version.number}.pdf"'})
 
@@ -420,7 +420,7 @@ def export_markdown(sheet_id):
         abort(403)
     content = queries.get_version(sheet, sheet.current_version).content
     start = sheet.approved_at or sheet.submitted_at or sheet.created_at
-    text = exports.startup_markdown(content, contact=sheet.owner.email, investigation_start=format_date(start, "yyyy-MM-dd"))
+    text = exports.startup_markdown(content, contact=sheet.owner.email if sheet.owner else "", investigation_start=format_date(start, "yyyy-MM-dd"))
     return Response(text, mimetype="text/markdown",
                     headers={"Content-Disposition": f'attachment; filename="fiche-produit-{sheet.id}.md"'})
 

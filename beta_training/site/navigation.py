@@ -56,6 +56,7 @@ def _entries() -> list:
                 paths=("/alpha/mes-candidatures", "/alpha/candidatures/")),
         NavLink(_l("Mes fiches produit"), "sheets.list_sheets", paths=("/fiches/",)),
         NavLink(_l("Mon compte"), "accounts.show_account", paths=("/compte/",)),
+        NavLink(_l("Mes données"), "privacy.my_data", paths=("/compte/mes-donnees",)),
     ]))
     back_office = []
     if current_user.has_any_role("trainer"):
@@ -66,6 +67,7 @@ def _entries() -> list:
             NavLink(_l("Relire les fiches"), "sheets.review_queue", paths=("/fiches/relecture",),
                     endpoints=("sheets.review_sheet",)),
             NavLink(_l("Impact des fiches"), "sheets.impact", paths=("/fiches/impact",)),
+            NavLink(_l("Comptes supprimés"), "privacy.list_erasures", paths=("/gestion/effacements",)),
         ]
     if back_office:
         entries.append(NavMenu(_l("Gestion"), "menu-gestion", back_office))

@@ -141,7 +141,8 @@ def _csv_lines(result, stream: CsvStream, ranks, reviews_by_id):
         yield stream.line([
             application.id, application.state_label,
             format_datetime(application.submitted_at, "yyyy-MM-dd HH:mm") if application.submitted_at else "",
-            application.first_name, application.last_name, application.user.email, application.administration,
+            application.first_name, application.last_name, application.user.email if application.user else "",
+            application.administration,
             application.administration_type, application.job_title, application.departement, application.situation,
             application.product_name, application.problem, application.solution, application.first_users,
             application.motivation, application.needs,

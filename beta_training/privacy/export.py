@@ -1,0 +1,319 @@
+"""Everything the platform holds about one person, as a ZIP streamed while it is written: `donnees.json` (every
+record, by kind), one CSV per kind (cells neutralised against formulas: core.streaming) and `LISEZMOI.md`.
+
+Each kind is a query read in batches (yield_per): the export never holds all the rows at once, and the ZIP is
+handed to the client entry by entry (zipfile writes to an unseekable stream with data descriptors).
+Left out on purpose: the password hash and session token (secrets, not information), other people's identities
+(which trainer reviewed: the review itself is there), attachments of emails (their file names are there).
+"""
+
+import json
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import sqlalchemy as sa
+
+from beta_training.accounts.models import RoleEvent, SignInEvent, User, UserRole
+from beta_training.cohorts.models import AlumniProfile, ApplicationReview, Cohort, CohortApplication
+from beta_training.core.models import OutboxMessage, StateChange
+from beta_training.core.streaming import CsvStream
+from beta_training.courses.models import (
+    CourseRun,
+    Enrolment,
+    EnrolmentSheetPart,
+    ItemCompletion,
+    QuizAnswer,
+    QuizAttempt,
+)
+from beta_training.extensions import db
+from beta_training.forum.models import (
+    ForumDraft,
+    ForumPost,
+    ForumPostRevision,
+    ForumPreference,
+    ForumReport,
+    ForumSubscription,
+    ForumThread,
+)
+from beta_training.privacy.models import PrivacyAction, PrivacyActionKind
+from beta_training.sheets.models import IndicatorMeasure, ProductSheet, SheetMilestone, SheetReview, SheetVersion
+
+BATCH = 200
+
+
+@dataclass
+class Kind:
+    """One kind of record: its file name, its title in LISEZMOI.md, and its rows (dicts) for a user."""
+
+    name: str
+    title: str
+    rows: Callable[[User], Iterator[dict]]
+    columns: list[str] = field(default_factory=list)
+
+
+def _value(value):
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    return value
+
+
+def _row(obj, exclude=(), **extra) -> dict:
+    values = {c.key: _value(getattr(obj, c.key)) for c in sa.inspect(obj).mapper.column_attrs if c.key not in exclude}
+    return {**values, **extra}
+
+
+def _stream(query) -> Iterator:
+    yield from db.session.execute(query.execution_options(yield_per=BATCH)).scalars()
+
+
+def _stream_rows(query) -> Iterator:
+    yield from db.session.execute(query.execution_options(yield_per=BATCH))
+
+
+def _applications(user):
+    return sa.select(CohortApplication.id).where(CohortApplication.user_id == user.id)
+
+
+def _sheets(user):
+    return sa.select(ProductSheet.id).where(ProductSheet.owner_id == user.id)
+
+
+def _enrolments(user):
+    return sa.select(Enrolment.id).where(Enrolment.user_id == user.id)
+
+
+def _account(user):
+    yield _row(user, exclude=("password_hash", "session_token"))
+
+
+def _roles(user):
+    for grant in _stream(sa.select(UserRole).where(UserRole.user_id == user.id)):
+        yield _row(grant, exclude=("granted_by_id",))
+
+
+def _role_events(user):
+    for event in _stream(sa.select(RoleEvent).where(RoleEvent.user_id == user.id).order_by(RoleEvent.id)):
+        yield _row(event, exclude=("actor_id",))
+
+
+def _sign_ins(user):
+    yield from (_row(e) for e in _stream(sa.select(SignInEvent).where(SignInEvent.user_id == user.id)
+                                        .order_by(SignInEvent.created_at)))
+
+
+def _applications_rows(user):
+    query = (sa.select(CohortApplication, Cohort.title).join(Cohort, Cohort.id == CohortApplication.cohort_id)
+             .where(CohortApplication.user_id == user.id).order_by(CohortApplication.id))
+    for application, title in _stream_rows(query):
+        yield _row(application, session=title)
+
+
+def _application_reviews(user):
+    query = (sa.select(ApplicationReview).where(ApplicationReview.application_id.in_(_applications(user)))
+             .order_by(ApplicationReview.id))
+    for review in _stream(query):
+        yield _row(review, exclude=("reviewer_id",))
+
+
+def _application_decisions(user):
+    query = sa.select(StateChange).where(StateChange.subject_type == CohortApplication.__tablename__,
+                                         StateChange.subject_id.in_(_applications(user))).order_by(StateChange.id)
+    for change in _stream(query):
+        yield _row(change, exclude=("actor_id", "subject_type"), application_id=change.subject_id)
+
+
+def _alumni(user):
+    yield from (_row(p) for p in _stream(sa.select(AlumniProfile).where(AlumniProfile.user_id == user.id)))
+
+
+def _enrolment_rows(user):
+    query = (sa.select(Enrolment, CourseRun.name).join(CourseRun, CourseRun.id == Enrolment.run_id)
+             .where(Enrolment.user_id == user.id).order_by(Enrolment.id))
+    for enrolment, run in _stream_rows(query):
+        yield _row(enrolment, session=run)
+
+
+def _attestations(user):
+    query = (sa.select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.completed_at.is_not(None))
+             .order_by(Enrolment.completed_at))
+    for enrolment in _stream(query):
+        yield {"enrolment_id": enrolment.id, "code": enrolment.attestation_code, "name": enrolment.attestation_name,
+               "completed_at": _value(enrolment.completed_at)}
+
+
+def _by_enrolment(model):
+    def rows(user):
+        yield from (_row(r) for r in _stream(sa.select(model).where(model.enrolment_id.in_(_enrolments(user)))
+                                             .order_by(model.id)))
+    return rows
+
+
+def _quiz_answers(user):
+    attempts = sa.select(QuizAttempt.id).where(QuizAttempt.enrolment_id.in_(_enrolments(user)))
+    yield from (_row(a) for a in _stream(sa.select(QuizAnswer).where(QuizAnswer.attempt_id.in_(attempts))
+                                         .order_by(QuizAnswer.id)))
+
+
+def _sheet_rows(user):
+    yield from (_row(s, exclude=("claimed_by_id",)) for s in _stream(
+        sa.select(ProductSheet).where(ProductSheet.owner_id == user.id).order_by(ProductSheet.id)))
+
+
+def _by_sheet(model, exclude=()):
+    def rows(user):
+        yield from (_row(r, exclude=exclude) for r in _stream(
+            sa.select(model).where(model.sheet_id.in_(_sheets(user))).order_by(model.id)))
+    return rows
+
+
+def _by_user(model, column="user_id", exclude=()):
+    def rows(user):
+        yield from (_row(r, exclude=exclude) for r in _stream(sa.select(model).where(getattr(model, column) == user.id)))
+    return rows
+
+
+def _posts(user):
+    yield from (_row(p, exclude=("body_html", "search_text")) for p in _stream(
+        sa.select(ForumPost).where(ForumPost.author_id == user.id).order_by(ForumPost.id)))
+
+
+def _revisions(user):
+    posts = sa.select(ForumPost.id).where(ForumPost.author_id == user.id)
+    yield from (_row(r, exclude=("edited_by_id",)) for r in _stream(
+        sa.select(ForumPostRevision).where(ForumPostRevision.post_id.in_(posts)).order_by(ForumPostRevision.id)))
+
+
+def _emails(user):
+    query = sa.select(OutboxMessage).where(OutboxMessage.recipient == user.email).order_by(OutboxMessage.id)
+    for message in _stream(query):
+        yield _row(message, exclude=("attachments", "headers", "html_body", "last_error"),
+                   attachments=", ".join(a.get("filename", "") for a in message.attachments or ()))
+
+
+def _requests(user):
+    query = sa.select(PrivacyAction).where(PrivacyAction.subject_id == user.id,
+                                           PrivacyAction.kind == PrivacyActionKind.EXPORT).order_by(PrivacyAction.id)
+    yield from (_row(r, exclude=("actor_id", "submission_key", "subject_id", "counts")) for r in _stream(query))
+
+
+KINDS = [
+    Kind("compte", "Votre compte (profil)", _account),
+    Kind("roles", "Vos rôles", _roles),
+    Kind("roles_historique", "L’historique de vos rôles", _role_events),
+    Kind("connexions", "Vos connexions (date, moyen, réseau)", _sign_ins),
+    Kind("candidatures", "Vos candidatures aux sessions Alpha et vos réponses", _applications_rows),
+    Kind("candidatures_evaluations", "Les notes et commentaires des formateurs sur vos candidatures",
+         _application_reviews),
+    Kind("candidatures_decisions", "Les décisions sur vos candidatures (historique)", _application_decisions),
+    Kind("ancienne_participante", "Votre fiche dans l’annuaire des anciens", _alumni),
+    Kind("mooc_inscriptions", "Vos inscriptions aux MOOC", _enrolment_rows),
+    Kind("mooc_elements_termines", "Votre progression : éléments terminés", _by_enrolment(ItemCompletion)),
+    Kind("mooc_quiz_tentatives", "Vos tentatives aux quiz", _by_enrolment(QuizAttempt)),
+    Kind("mooc_quiz_reponses", "Vos réponses aux quiz", _quiz_answers),
+    Kind("mooc_parties_fiche", "Les parties de fiche produit envoyées depuis le MOOC", _by_enrolment(EnrolmentSheetPart)),
+    Kind("attestations", "Vos attestations de suivi", _attestations),
+    Kind("fiches_produit", "Vos fiches produit", _sheet_rows),
+    Kind("fiches_produit_versions", "Chaque version de vos fiches produit", _by_sheet(SheetVersion)),
+    Kind("fiches_produit_relectures", "Les relectures de vos fiches produit", _by_sheet(SheetReview, ("reviewer_id",))),
+    Kind("fiches_produit_jalons", "Les jalons de vos feuilles de route", _by_sheet(SheetMilestone)),
+    Kind("fiches_produit_mesures", "Les mesures de vos indicateurs", _by_sheet(IndicatorMeasure)),
+    Kind("forum_sujets", "Les sujets que vous avez ouverts", _by_user(ForumThread, "author_id")),
+    Kind("forum_messages", "Vos messages sur les forums", _posts),
+    Kind("forum_messages_versions", "Les versions précédentes de vos messages", _revisions),
+    Kind("forum_abonnements", "Vos abonnements aux forums et sujets", _by_user(ForumSubscription)),
+    Kind("forum_preferences", "Vos préférences de courriels du forum", _by_user(ForumPreference)),
+    Kind("forum_brouillons", "Vos brouillons de messages", _by_user(ForumDraft)),
+    Kind("forum_signalements", "Les messages que vous avez signalés", _by_user(ForumReport, "reporter_id",
+                                                                               ("resolved_by_id",))),
+    Kind("courriels", "Les courriels qui vous ont été envoyés", _emails),
+    Kind("demandes", "Les exports de vos données faits par un administrateur", _requests),
+]
+
+
+class _Pipe:
+    """What zipfile writes to: the bytes wait here until the response takes them."""
+
+    def __init__(self):
+        self._chunks: list[bytes] = []
+
+    def write(self, data) -> int:
+        self._chunks.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def take(self) -> bytes:
+        data, self._chunks = b"".join(self._chunks), []
+        return data
+
+
+def _readme(user: User, counts: dict[str, int]) -> str:
+    lines = [
+        "# Vos données sur beta.gouv.fr formation",
+        "",
+        f"Export de toutes les données que la plateforme conserve sur {user.full_name} ({user.email}).",
+        "",
+        "- `donnees.json` : toutes les données, par nature ;",
+        "- un fichier CSV (séparateur « ; ») par nature de données, lisible dans un tableur.",
+        "",
+        "| Fichier | Contenu | Enregistrements |",
+        "|---|---|---|",
+    ]
+    lines += [f"| `{kind.name}.csv` | {kind.title} | {counts.get(kind.name, 0)} |" for kind in KINDS]
+    lines += ["", "Les pages /donnees-personnelles et « Mes données » de votre compte expliquent ce que nous en faisons.", ""]
+    return "\n".join(lines)
+
+
+def export_zip(user: User) -> Iterator[bytes]:
+    """The ZIP of everything about `user`, in pieces, as it is written."""
+    pipe = _Pipe()
+    counts: dict[str, int] = {}
+    with zipfile.ZipFile(pipe, mode="w", compression=zipfile.ZIP_DEFLATED) as archive:
+        with archive.open("donnees.json", "w") as entry:
+            entry.write(b"{")
+            for index, kind in enumerate(KINDS):
+                entry.write((("," if index else "") + f"\n{json.dumps(kind.name)}: [").encode())
+                count = 0
+                for row in kind.rows(user):
+                    entry.write((("," if count else "") + "\n  " + json.dumps(row, ensure_ascii=False, default=str)).encode())
+                    count += 1
+                    if count % BATCH == 0:
+                        yield pipe.take()
+                counts[kind.name] = count
+                entry.write(b"\n]")
+                yield pipe.take()
+            entry.write(b"\n}\n")
+        for kind in KINDS:
+            with archive.open(f"{kind.name}.csv", "w") as entry:
+                csv = CsvStream()
+                header = None
+                for row in kind.rows(user):
+                    if header is None:
+                        header = list(row)
+                        entry.write(csv.header(header).encode())
+                    entry.write(csv.line([_cell(row.get(column)) for column in header]).encode())
+                if header is None:
+                    entry.write(csv.header(["aucune donnée"]).encode())
+            yield pipe.take()
+        archive.writestr("LISEZMOI.md", _readme(user, counts))
+    yield pipe.take()
+
+
+def _cell(value):
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    if value is None:
+        return ""
+    return value
+
+
+def export_filename(user: User, today: date) -> str:
+    return f"mes-donnees-beta-formation-{today.isoformat()}.zip"
+
+
+def summary(user: User) -> list[tuple[str, int]]:
+    """How many records of each kind there are (the « Mes données » page)."""
+    return [(kind.title, sum(1 for _ in kind.rows(user))) for kind in KINDS]

@@ -1,0 +1,44 @@
+"""« Mes données » in Chromium: axe finds nothing on the new pages (the erasure form in its error state too),
+and a person erases her account from the « zone de danger »."""
+
+from playwright.sync_api import expect
+
+from beta_training.accounts.models import Role
+from tests.a11y import assert_accessible
+from tests.conftest import browser_login
+from tests.factories import PASSWORD, make_user
+from tests.privacy.world import EMAIL, seed_person
+
+
+def test_axe_on_the_personal_data_pages(page):
+    person = seed_person()
+    browser_login(page, EMAIL, PASSWORD)
+    for url in ("/compte/", "/compte/mes-donnees", "/compte/mes-donnees/supprimer", "/donnees-personnelles"):
+        page.goto(url)
+        assert_accessible(page, url)
+    page.goto("/compte/mes-donnees/supprimer")
+    page.get_by_role("button", name="Supprimer définitivement mon compte").click()
+    expect(page.locator("#error-summary")).to_be_visible()
+    assert_accessible(page, "erasure form in error")
+    assert person.user.email == EMAIL
+
+
+def test_axe_on_the_admin_and_trainer_pages(page):
+    admin = make_user(roles=[Role.ADMIN], email="admin-rgpd@exemple.gouv.fr")
+    subject = make_user()
+    browser_login(page, admin.email, PASSWORD)
+    for url in (f"/admin/utilisateurs/{subject.id}/donnees", "/gestion/effacements"):
+        page.goto(url)
+        assert_accessible(page, url)
+
+
+def test_erase_my_account_in_the_browser(page, mailbox):
+    seed_person()
+    browser_login(page, EMAIL, PASSWORD)
+    page.goto("/compte/mes-donnees")
+    page.get_by_role("link", name="Supprimer mon compte…").click()
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.locator("label[for=confirm]").click()
+    page.get_by_role("button", name="Supprimer définitivement mon compte").click()
+    expect(page.get_by_text("Votre compte a été supprimé")).to_be_visible()
+    assert mailbox.wait_for(1)

@@ -1,0 +1,149 @@
+"""The erasure leaves none of her personal data in any table, keeps what it says it keeps, and ends her session."""
+
+import json
+
+import pytest
+import sqlalchemy as sa
+
+from beta_training.accounts.models import Role, User
+from beta_training.cohorts.models import ApplicationReview, CohortApplication
+from beta_training.core.mail import drain_deliveries
+from beta_training.core.models import OutboxMessage
+from beta_training.extensions import db
+from beta_training.forum import search
+from beta_training.forum.models import ForumPost, ForumPostRevision, ForumThread
+from beta_training.privacy import services
+from beta_training.privacy.models import Origin, PrivacyAction
+from beta_training.sheets.models import ProductSheet, SheetVersion
+from tests import factories as f
+from tests.conftest import login
+from tests.privacy.world import EMAIL, FIRST, LAST, seed_person
+
+
+def leftovers(strings) -> list[str]:
+    """Every text or JSON cell of every table (SQLAlchemy metadata) that contains one of `strings`, any case."""
+    found = []
+    needles = [s.lower() for s in strings]
+    for table in db.metadata.sorted_tables:
+        columns = [c for c in table.columns if isinstance(c.type, (sa.String, sa.Text, sa.JSON))]
+        if not columns:
+            continue
+        for row in db.session.execute(sa.select(*columns)).all():
+            for column, value in zip(columns, row):
+                text = (json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value or "").lower()
+                found += [f"{table.name}.{column.name}: {needle!r}" for needle in needles if needle in text]
+    return found
+
+
+def search_index_leftovers(strings) -> list[str]:
+    """SQLite's forum search index (FTS5 stems, outside the models) must not keep her name either."""
+    if db.engine.dialect.name != "sqlite":
+        return []
+    stems = {stem for s in strings for stem in search.stems(s)}
+    rows = db.session.execute(sa.text(f"SELECT stems FROM {search.FTS_TABLE}")).scalars().all()
+    return [stem for stem in stems if any(stem in row.split() for row in rows)]
+
+
+@pytest.mark.parametrize("keep_sheets", [False, True], ids=["sheets deleted", "sheets kept"])
+def test_erasure_leaves_no_personal_data_in_any_table(app, mailbox, keep_sheets):
+    person = seed_person()
+    assert leftovers(person.personal)  # the scan finds them before (it would not prove anything otherwise)
+    if db.engine.dialect.name == "sqlite":  # PostgreSQL indexes search_text itself (scanned with the rest)
+        assert search_index_leftovers([FIRST, LAST])
+
+    record = services.erase_account(person.user, origin=Origin.SELF, keep_sheets=keep_sheets)
+    from beta_training.core import db as core_db
+
+    core_db.commit()
+    assert drain_deliveries(timeout=30)
+
+    assert leftovers(person.personal) == []
+    assert search_index_leftovers([FIRST, LAST]) == []
+    assert db.session.get(User, person.user.id) is None
+    assert record.counts["applications_anonymised"] == 2
+    # The confirmation went to her address, then its outbox row went too.
+    [message] = mailbox.to(EMAIL)
+    assert "supprimé" in message["Subject"]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage).where(
+        OutboxMessage.erase_after_delivery)) == 0
+
+
+def test_what_the_erasure_keeps(app):
+    person = seed_person()
+    services.erase_account(person.user, origin=Origin.SELF, keep_sheets=True)
+    db.session.commit()
+
+    application = db.session.get(CohortApplication, person.ids["application"])
+    assert application.user_id is None and application.anonymised_at is not None
+    assert (application.state, application.attended, application.departement) == ("confirmed", True, "69")
+    assert application.full_name == "Ancien participant"
+    [review] = db.session.scalars(sa.select(ApplicationReview).where(ApplicationReview.application_id == application.id))
+    assert (review.problem_score, review.comment) == (4, "")
+    # The open application of an upcoming session was withdrawn first (its seat freed), then anonymised.
+    assert db.session.get(CohortApplication, person.ids["open_application"]).state == "withdrawn"
+
+    sheet = db.session.get(ProductSheet, person.ids["sheet"])
+    assert sheet.owner_id is None and sheet.owner_name == "Ancien participant"
+    versions = db.session.scalars(sa.select(SheetVersion).where(SheetVersion.sheet_id == sheet.id)).all()
+    assert len(versions) == 2 and "Ancien participant" in versions[1].content["s1_problem"]
+
+    # Her posts stay, signed by nobody; her name and @mention are gone from hers and from others'.
+    reply = db.session.get(ForumPost, person.ids["reply"])
+    assert reply.author_id is None and reply.body == "Ma réponse, signée Ancien participant"
+    mention = db.session.get(ForumPost, person.ids["mention"])
+    assert mention.body == "Merci Ancien participant ! Et merci Ancien participant."
+    assert "Ancien participant" in mention.body_html and "zephyrine" not in mention.search_text.lower()
+    assert db.session.get(ForumThread, person.ids["thread"]).title == "Question de Ancien participant"
+    [revision] = db.session.scalars(sa.select(ForumPostRevision).where(ForumPostRevision.post_id == reply.id))
+    assert revision.body == "Ancienne version de Ancien participant"
+
+    [erasure] = db.session.scalars(sa.select(PrivacyAction)).all()
+    assert (erasure.kind, erasure.origin, erasure.subject_id, erasure.actor_id) == ("erasure", "self", None, None)
+    assert erasure.counts["sheets_kept"] == 1 and erasure.counts["forum_posts_kept"] == 2
+
+
+def test_sheets_are_deleted_unless_she_keeps_them(app):
+    person = seed_person()
+    services.erase_account(person.user, origin=Origin.SELF)
+    db.session.commit()
+    assert db.session.get(ProductSheet, person.ids["sheet"]) is None
+
+
+def test_an_account_with_a_role_is_not_erased(app):
+    trainer = f.make_user(roles=[Role.TRAINER])
+    with pytest.raises(services.ErasureRefused):
+        services.erase_account(trainer, origin=Origin.SELF)
+    db.session.rollback()
+    assert db.session.get(User, trainer.id) is not None
+
+
+# --- Through the page ---------------------------------------------------------------------------------------
+
+
+def test_self_erasure_asks_for_the_password_then_ends_the_session(app, client, mailbox):
+    person = seed_person()
+    user_id = person.user.id
+    login(client, person.user)
+
+    wrong = client.post("/compte/mes-donnees/supprimer", data={"password": "pas le bon", "confirm": "y"})
+    assert wrong.status_code == 422 and "Le mot de passe est incorrect" in wrong.text
+    assert db.session.get(User, person.user.id) is not None
+
+    unconfirmed = client.post("/compte/mes-donnees/supprimer", data={"password": f.PASSWORD})
+    assert unconfirmed.status_code == 422 and "définitive" in unconfirmed.text
+    assert db.session.get(User, person.user.id) is not None
+
+    done = client.post("/compte/mes-donnees/supprimer", data={"password": f.PASSWORD, "confirm": "y"})
+    assert done.status_code == 302
+    assert db.session.get(User, user_id) is None
+    assert client.get("/compte/").status_code == 302  # signed out: the account page sends to the login page
+    assert len(mailbox.to(EMAIL)) == 1
+
+
+def test_the_erasure_page_explains_what_happens(app, client):
+    user = f.make_user()
+    login(client, user)
+    page = client.get("/compte/mes-donnees/supprimer")
+    assert page.status_code == 200
+    for words in ("Zone de danger", "Ancien participant", "anonymisées", "définitive"):
+        assert words in page.text

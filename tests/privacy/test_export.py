@@ -1,0 +1,90 @@
+"""The export: one ZIP with a JSON file, a CSV per kind and a LISEZMOI.md; every kind of record appears."""
+
+import csv
+import io
+import json
+import zipfile
+
+from beta_training.accounts import services as accounts
+from beta_training.accounts.models import Role, SignInEvent
+from beta_training.privacy import services as privacy
+from beta_training.extensions import db
+from beta_training.privacy.export import KINDS
+from tests import factories as f
+from tests.conftest import login
+from tests.privacy.world import EMAIL, FIRST, seed_person
+
+
+def download(client) -> zipfile.ZipFile:
+    response = client.get("/compte/mes-donnees/export.zip")
+    assert response.status_code == 200
+    assert response.mimetype == "application/zip" and "attachment" in response.headers["Content-Disposition"]
+    assert response.is_streamed
+    return zipfile.ZipFile(io.BytesIO(response.data))
+
+
+def test_the_export_has_every_kind_of_record(app, client):
+    person = seed_person()
+    admin = f.make_user(roles=[Role.ADMIN])
+    accounts.grant_role(person.user, Role.COURSE_LEAD, actor=admin)  # a role, and its history
+    privacy.record_admin_export(person.user, actor=admin, reason="Demande reçue par courriel")
+    db.session.commit()
+    login(client, person.user)
+    archive = download(client)
+
+    data = json.loads(archive.read("donnees.json"))
+    assert list(data) == [kind.name for kind in KINDS]
+    empty = [name for name, rows in data.items() if not rows]
+    assert empty == [], f"kinds with no record: {empty}"
+    assert data["compte"][0]["email"] == EMAIL and "password_hash" not in data["compte"][0]
+    assert data["connexions"][0]["network"] == "192.0.2.0/24"  # the network, never the address
+    assert any("Zéphyrine" in row["problem"] for row in data["candidatures"])
+    assert data["candidatures_evaluations"][0]["comment"].startswith("Très bon profil")
+    assert "reviewer_id" not in data["candidatures_evaluations"][0]
+    assert {row["number"] for row in data["fiches_produit_versions"]} == {1, 2}
+    assert data["fiches_produit_relectures"][0]["overall_comment"] == f"Bravo {FIRST} !"
+    assert any(row["body"] == "Ma réponse, signée Zéphyrine" for row in data["forum_messages"])
+    assert {row["subject"] for row in data["courriels"]} == {"Candidature reçue"}  # hers only
+    assert data["attestations"][0]["code"].startswith("ATT")
+
+    names = set(archive.namelist())
+    assert {f"{kind.name}.csv" for kind in KINDS} | {"donnees.json", "LISEZMOI.md"} == names
+    readme = archive.read("LISEZMOI.md").decode()
+    assert all(kind.title in readme for kind in KINDS)
+    rows = list(csv.reader(io.StringIO(archive.read("forum_messages.csv").decode("utf-8-sig")), delimiter=";"))
+    assert "body" in rows[0] and len(rows) == 3  # header, her opening post and her reply
+
+
+def test_csv_cells_are_neutralised(app, client):
+    user = f.make_user(first_name="=HYPERLINK(\"http://exemple.org\")")
+    login(client, user)
+    archive = download(client)
+    [header, row] = list(csv.reader(io.StringIO(archive.read("compte.csv").decode("utf-8-sig")), delimiter=";"))
+    assert row[header.index("first_name")] == "'=HYPERLINK(\"http://exemple.org\")"
+
+
+def test_the_export_has_no_one_elses_records(app, client):
+    someone = seed_person().user
+    other = f.make_user()
+    login(client, other)
+    data = json.loads(download(client).read("donnees.json"))
+    assert data["compte"][0]["id"] == other.id
+    assert all(rows == [] for name, rows in data.items() if name not in ("compte", "forum_preferences"))
+    assert someone.email not in json.dumps(data)
+
+
+def test_the_login_records_a_sign_in_event_with_the_network_only(app, client):
+    user = f.make_user()
+    response = client.post("/compte/connexion", data={"email": user.email, "password": f.PASSWORD},
+                           environ_base={"REMOTE_ADDR": "2001:db8:1234:5678::1"})
+    assert response.status_code == 302
+    [event] = db.session.scalars(db.select(SignInEvent)).all()
+    assert (event.user_id, event.method, event.network) == (user.id, "password", "2001:db8:1234::/48")
+
+
+def test_my_data_page_lists_the_kinds_and_links_the_export(app, client):
+    login(client, seed_person().user)
+    page = client.get("/compte/mes-donnees")
+    assert page.status_code == 200
+    assert "/compte/mes-donnees/export.zip" in page.text and "Vos messages sur les forums" in page.text
+    assert "/compte/mes-donnees" in client.get("/compte/").text  # the account's side menu links it

@@ -1,0 +1,116 @@
+"""Who may export or erase whose data, the admin's path for a request made by mail, the trainers' record of
+erasures, and the personal data page tied to the configuration."""
+
+import io
+import json
+import re
+import zipfile
+
+import pytest
+import sqlalchemy as sa
+
+from beta_training.accounts.models import Role, User
+from beta_training.extensions import db
+from beta_training.privacy.models import PrivacyAction
+from tests import factories as f
+from tests.conftest import login
+
+
+@pytest.fixture
+def admin():
+    return f.make_user(roles=[Role.ADMIN], first_name="Adèle", last_name="Admin")
+
+
+def test_admin_exports_someone_elses_data_with_a_reason_recorded(app, client, admin):
+    subject = f.make_user(first_name="Sujet")
+    login(client, admin)
+    refused = client.post(f"/admin/utilisateurs/{subject.id}/donnees/export", data={"export-reason": ""})
+    assert refused.status_code == 422 and "Saisissez le motif" in refused.text
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PrivacyAction)) == 0
+
+    posted = client.post(f"/admin/utilisateurs/{subject.id}/donnees/export",
+                         data={"export-reason": "Courriel du 3 mars", "export-submission_key": "cle123456"})
+    assert posted.status_code == 302
+    response = client.get(posted.headers["Location"])
+    assert response.status_code == 200 and response.mimetype == "application/zip"
+    data = json.loads(zipfile.ZipFile(io.BytesIO(response.data)).read("donnees.json"))
+    assert data["compte"][0]["id"] == subject.id
+    [record] = db.session.scalars(sa.select(PrivacyAction)).all()
+    assert (record.kind, record.origin, record.subject_id, record.actor_id, record.reason) == (
+        "export", "admin", subject.id, admin.id, "Courriel du 3 mars")
+    assert "Courriel du 3 mars" in client.get(f"/admin/utilisateurs/{subject.id}/donnees").text
+    # The download answers only the admin who recorded it: another admin gets 403.
+    login(client, f.make_user(roles=[Role.ADMIN]))
+    assert client.get(posted.headers["Location"]).status_code == 403
+
+
+def test_admin_erases_an_account_on_someones_behalf(app, client, admin, mailbox):
+    subject = f.make_user(email="sujet@exemple.gouv.fr")
+    subject_id = subject.id
+    login(client, admin)
+    response = client.post(f"/admin/utilisateurs/{subject_id}/donnees/supprimer",
+                           data={"erase-reason": "Demande par courrier", "erase-confirm": "y"})
+    assert response.status_code == 302
+    assert db.session.get(User, subject_id) is None
+    [record] = db.session.scalars(sa.select(PrivacyAction)).all()
+    assert (record.kind, record.origin, record.subject_id, record.actor_id, record.reason) == (
+        "erasure", "admin", None, admin.id, "Demande par courrier")
+    assert len(mailbox.to("sujet@exemple.gouv.fr")) == 1
+
+
+def test_admin_cannot_erase_an_account_with_a_role(app, client, admin):
+    trainer = f.make_user(roles=[Role.TRAINER])
+    login(client, admin)
+    response = client.post(f"/admin/utilisateurs/{trainer.id}/donnees/supprimer",
+                           data={"erase-reason": "Demande", "erase-confirm": "y"})
+    assert response.status_code == 422 and "retirez d’abord ses rôles" in response.text
+    assert db.session.get(User, trainer.id) is not None
+
+
+@pytest.mark.parametrize("path", ["/admin/utilisateurs/{id}/donnees", "/admin/utilisateurs/{id}/donnees/export",
+                                  "/admin/utilisateurs/{id}/donnees/supprimer"])
+def test_a_stranger_cannot_export_or_erase_someone_else(app, client, path):
+    victim = f.make_user()
+    login(client, f.make_user(roles=[Role.TRAINER]))  # signed in, staff even, but not an admin
+    url = path.format(id=victim.id)
+    response = client.get(url) if path.endswith("donnees") else client.post(
+        url, data={"export-reason": "x", "erase-reason": "x", "erase-confirm": "y"})
+    assert response.status_code == 403
+    assert db.session.get(User, victim.id) is not None
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PrivacyAction)) == 0
+
+
+def test_the_predicate_refuses_a_non_admin(app):
+    from beta_training.privacy.models import can_handle_data_of
+
+    someone, other, admin = f.make_user(), f.make_user(), f.make_user(roles=[Role.ADMIN])
+    assert can_handle_data_of(someone, someone) and can_handle_data_of(someone, admin)
+    assert not can_handle_data_of(someone, other)
+
+
+def test_trainers_see_that_an_erasure_took_place_without_personal_data(app, client):
+    from beta_training.privacy import services
+    from beta_training.privacy.models import Origin
+
+    services.erase_account(f.make_user(first_name="Effacée", last_name="Personne"), origin=Origin.SELF)
+    db.session.commit()
+    login(client, f.make_user(roles=[Role.TRAINER]))
+    page = client.get("/gestion/effacements")
+    assert page.status_code == 200 and "la personne elle-même" in page.text
+    assert "Effacée" not in page.text
+
+
+def test_the_personal_data_page_states_the_configured_durations(app, client):
+    app.config.update(RETENTION_INACTIVE_YEARS=5, RETENTION_WARNING_DAYS=21, SIGN_IN_EVENTS_RETENTION_DAYS=200,
+                      OUTBOX_RETENTION_DAYS=45, DRAFTS_RETENTION_DAYS=60, FORM_KEYS_RETENTION_DAYS=3)
+    text = client.get("/donnees-personnelles").text
+
+    def cell(cell_id):
+        return re.search(rf'id="{cell_id}">([^<]*)<', text).group(1)
+
+    assert "5 ans" in cell("duree-compte") and "21 jours" in cell("duree-compte")
+    assert cell("duree-connexions").startswith("200 jours")
+    assert cell("duree-courriels").startswith("45 jours")
+    assert cell("duree-brouillons").startswith("60 jours")
+    assert cell("duree-cles").startswith("3 jours")
+    assert "IPv4" in text  # what the sign-in log keeps of the address

@@ -1,0 +1,107 @@
+"""One person with one record of every kind the platform keeps, each carrying a distinctive string of hers, and
+other people's records that name her: what the export must show and the erasure must remove."""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+
+from beta_training.accounts import services as accounts
+from beta_training.accounts.models import Role, User
+from beta_training.cohorts.models import AlumniProfile
+from beta_training.core.mail import queue_email
+from beta_training.core.models import FormSubmission, utcnow
+from beta_training.courses.models import CourseItem, EnrolmentSheetPart, QuizAnswer
+from beta_training.extensions import db
+from beta_training.forum import services as forum_services
+from beta_training.forum.models import (
+    ForumDraft,
+    ForumPost,
+    ForumPostRevision,
+    ForumPreference,
+    ForumReport,
+    ForumSubscription,
+)
+from beta_training.sheets.models import IndicatorMeasure, SheetMilestone
+from tests import factories as f
+
+FIRST, LAST = "Zéphyrine", "Quatremare"
+EMAIL = "zephyrine.quatremare@exemple.gouv.fr"
+HANDLE = "@zephyrine.quatremare"
+
+
+@dataclass
+class Person:
+    user: User
+    ids: dict = field(default_factory=dict)
+    # Strings that identify her: none may remain anywhere after the erasure.
+    personal: tuple = (FIRST, LAST, EMAIL, "zephyrine.quatremare", "Mairie de Quatremare-sur-Mer",
+                       "Je m'appelle Zéphyrine", "06 12 34 56 78")
+
+
+def seed_person(keep_statistics_cohort_past: bool = False) -> Person:
+    user = f.make_user(email=EMAIL, first_name=FIRST, last_name=LAST, administration="Mairie de Quatremare-sur-Mer",
+                       job_title="Cheffe de projet 06 12 34 56 78")
+    ids = {}
+    trainer = f.make_user(roles=[Role.TRAINER], first_name="Formatrice", last_name="Relectrice")
+
+    accounts.record_login(user, address="192.0.2.77")
+    db.session.commit()
+
+    # Alpha: an application she confirmed (a past session), reviewed, decided, with her answers.
+    past = f.make_cohort(status="archived", starts_on=date(2020, 3, 2))
+    application = f.make_application(past, user, state="confirmed", problem="Je m'appelle Zéphyrine, 06 12 34 56 78",
+                                     motivation=f"{FIRST} {LAST} veut changer les choses.", attended=True)
+    f.make_application_review(application, trainer, comment=f"Très bon profil, {FIRST} est motivée.")
+    f.make_state_change(application, "confirmed", "accepted", actor=trainer, reason=f"Offre acceptée par {FIRST} {LAST}")
+    ids["application"] = application.id
+    # An open one in an upcoming session: withdrawn by the erasure, then anonymised.
+    upcoming = f.make_application(f.make_cohort(), user, state="submitted", solution="Zéphyrine propose un outil.")
+    ids["open_application"] = upcoming.id
+    db.session.add(AlumniProfile(user_id=user.id, listed=True, project="Quatremare numérique", contact=EMAIL))
+
+    # MOOC: enrolment, completions, quiz attempt and answers, an attestation, a part sent to the fiche.
+    course, run = f.make_mooc(sequences=(1,), kinds=("text", "quiz"))
+    enrolment = f.make_enrolment(run, user, completed_at=utcnow(), attestation_code=f"ATT{f._n()}")
+    items = db.session.scalars(sa.select(CourseItem).where(CourseItem.course_id == course.id).order_by(CourseItem.id)).all()
+    f.make_item_completion(enrolment, items[0])
+    attempt = f.make_quiz_attempt(enrolment, items[1], correct=1)
+    db.session.add(QuizAnswer(attempt_id=attempt.id, is_correct=True))
+    db.session.add(EnrolmentSheetPart(enrolment_id=enrolment.id, sequence_number=1, answered_at=utcnow()))
+    ids["enrolment"] = enrolment.id
+
+    # Fiche produit: two versions, a review, a milestone and a measure.
+    sheet = f.make_product_sheet(user, state="submitted", content={"name": "Produit de Quatremare",
+                                                                   "s1_problem": "Contact : " + EMAIL})
+    f.make_sheet_version(sheet, 2, {"name": "Produit de Quatremare", "s1_problem": f"Par {FIRST} {LAST}"}, author=user)
+    f.make_sheet_review(sheet, trainer, overall_comment=f"Bravo {FIRST} !", section_comments={"s1": f"{LAST} : à préciser"})
+    db.session.add(SheetMilestone(sheet_id=sheet.id, position=1, title=f"Réunion chez {LAST}"))
+    db.session.add(IndicatorMeasure(sheet_id=sheet.id, indicator=f"Usagers de {FIRST}", value="12", measured_on=date(2021, 1, 1),
+                                    created_at=utcnow()))
+    ids["sheet"] = sheet.id
+
+    # Forum: her thread and reply (edited once), someone's reply mentioning her, her subscriptions, preferences,
+    # draft and report.
+    forum = f.make_forum(run=run)
+    other = f.make_forum_member(forum, first_name="Autre", last_name="Membre")
+    thread = f.make_forum_thread(forum, user, title=f"Question de {FIRST}", body=f"Bonjour, je suis {FIRST} {LAST}.")
+    reply = f.make_forum_post(thread, user, body="Ma réponse, signée Zéphyrine")
+    db.session.add(ForumPostRevision(post_id=reply.id, body=f"Ancienne version de {FIRST} {LAST}", created_at=utcnow(),
+                                     edited_by_id=user.id))
+    mention = f.make_forum_post(thread, other, body=f"Merci {HANDLE} ! Et merci Zéphyrine.")
+    elsewhere = f.make_forum_thread(forum, other, title="Un autre sujet", body=f"Voir ce qu'a écrit {FIRST} {LAST}.")
+    db.session.add(ForumSubscription(user_id=user.id, thread_id=thread.id, active=True))
+    db.session.add(ForumPreference(user_id=user.id, email_frequency="digest"))
+    db.session.add(ForumDraft(user_id=user.id, target=f"thread:{thread.id}", body=f"Brouillon de {FIRST}"))
+    db.session.add(ForumReport(post_id=mention.id, reporter_id=user.id, reason="Signalé par Zéphyrine"))
+    ids.update(thread=thread.id, reply=reply.id, mention=mention.id, elsewhere=elsewhere.id)
+    for post in db.session.scalars(sa.select(ForumPost).where(ForumPost.thread_id.in_([thread.id, elsewhere.id]))):
+        forum_services.rewrite_post_text(post, body=post.body)  # the factories do not index: the search index too
+
+    # Mail: one to her, one to a trainer naming her; a one-time form key.
+    queue_email(user.email, "Candidature reçue", "privacy/erased", origin="self", counts={}, keep_sheets=False)
+    queue_email(trainer.email, f"Nouvelle fiche de {FIRST} {LAST}", "privacy/erased", origin="self", counts={},
+                keep_sheets=False)
+    db.session.add(FormSubmission(user_id=user.id, key="cle-unique", location="/alpha/"))
+    db.session.commit()
+    return Person(user, ids)
