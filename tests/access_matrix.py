@@ -315,6 +315,7 @@ post("/compte/mot-de-passe-oublie", from_scenario("/compte/mot-de-passe-oublie")
 get("/compte/proconnect/connexion", "/compte/proconnect/connexion", everyone(302))
 get("/compte/proconnect/retour", "/compte/proconnect/retour", {**everyone(302), "anonymous": 400})
 get("/compte/proconnect/deconnexion/retour", "/compte/proconnect/deconnexion/retour", everyone(400))
+get("/compte/proconnect/confirmer-identite", "/compte/proconnect/confirmer-identite", signed_in(302))
 get("/compte/profil/completer", "/compte/profil/completer", signed_in())
 post("/compte/profil/completer", from_scenario("/compte/profil/completer"), signed_in(302))
 

@@ -12,13 +12,16 @@ Every failure becomes a ProConnectFailure naming what went wrong; the view turns
 import logging
 import secrets
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import requests
 from authlib.integrations.base_client import MismatchingStateError, OAuthError
 from authlib.integrations.flask_client import OAuth
 from authlib.oauth2.claims import JWTClaims
-from flask import current_app
+from flask import current_app, session
 from joserfc.errors import InvalidClaimError, JoseError, MissingClaimError
+
+from beta_training.core.models import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -194,3 +197,19 @@ def check_logout_return() -> None:
         _client().validate_logout_response()
     except OAuthError as error:
         raise ProConnectFailure("state", f"logout: {error.description}") from error
+
+
+# --- A signed-in person confirming who she is (before an erasure) -------------------------------------------
+
+CONFIRMED_AT = "proconnect_confirmed_at"
+
+
+def mark_confirmed() -> None:
+    """The signed-in person has just come back from ProConnect with her account's identity."""
+    session[CONFIRMED_AT] = utcnow().timestamp()
+
+
+def confirmed_at() -> datetime | None:
+    """When the signed-in person last confirmed her identity through ProConnect in this session, if she did."""
+    value = session.get(CONFIRMED_AT)
+    return datetime.fromtimestamp(value, UTC) if value else None

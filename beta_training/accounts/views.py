@@ -309,6 +309,9 @@ def admin_revoke_role(user_id, role):
 PROCONNECT_ID_TOKEN = "proconnect_id_token"
 PROCONNECT_NEXT = "proconnect_next"
 PENDING_ID_TOKEN = "proconnect_pending_id_token"
+# A signed-in person confirming who she is through ProConnect (before erasing her account): the round trip's
+# purpose (when it succeeds, proconnect.mark_confirmed()).
+PROCONNECT_PURPOSE = "proconnect_purpose"
 
 # What each failure tells the person (title, explanation) and its status. Nothing was saved in any of them.
 PROCONNECT_ERRORS = {
@@ -335,6 +338,9 @@ PROCONNECT_ERRORS = {
     "inactive": (403, _l("Compte désactivé"), _l(
         "Le compte associé à cette identité ProConnect est désactivé. Écrivez-nous si vous pensez que c’est une "
         "erreur.")),
+    "other_identity": (403, _l("Identité non confirmée"), _l(
+        "L’identité ProConnect avec laquelle vous venez de vous identifier n’est pas celle de votre compte. "
+        "Rien n’a été fait. Recommencez avec la vôtre.")),
 }
 
 
@@ -374,15 +380,41 @@ def proconnect_login():
         return _proconnect_error(failure)
 
 
+@bp.get("/compte/proconnect/confirmer-identite")
+@login_required
+@proconnect_required
+def proconnect_confirm_identity():
+    """A signed-in person proves, through ProConnect, that she is the account's holder (an account without a
+    password has no other way to re-authenticate, before an erasure): back to `next` once confirmed."""
+    next_url = request.args.get("next")
+    session[PROCONNECT_NEXT] = next_url if is_safe_next_url(next_url) else None
+    session[PROCONNECT_PURPOSE] = "confirm"
+    try:
+        return proconnect.authorize_redirect(url_for("accounts.proconnect_callback", _external=True))
+    except proconnect.ProConnectFailure as failure:
+        return _proconnect_error(failure)
+
+
+def _identity_confirmed(identity: "proconnect.Identity"):
+    if not services.holds_proconnect_identity(current_user, identity.as_dict()):
+        return _proconnect_error(proconnect.ProConnectFailure("other_identity", identity.sub))
+    proconnect.mark_confirmed()
+    flash(_("Votre identité est confirmée avec ProConnect."), "success")
+    return redirect(session.pop(PROCONNECT_NEXT, None) or url_for("accounts.show_account"))
+
+
 @bp.get("/compte/proconnect/retour")
 @proconnect_required
 def proconnect_callback():
-    if current_user.is_authenticated:
+    confirming = session.pop(PROCONNECT_PURPOSE, None) == "confirm"
+    if current_user.is_authenticated and not confirming:
         return redirect(url_for("accounts.show_account"))
     try:
         identity, id_token = proconnect.finish_sign_in()
     except proconnect.ProConnectFailure as failure:
         return _proconnect_error(failure)
+    if current_user.is_authenticated:
+        return _identity_confirmed(identity)
     next_url = session.get(PROCONNECT_NEXT)
     core_db.rollback()  # end the read transaction: the next one writes (a GET that may create the account)
     with core_db.writing():

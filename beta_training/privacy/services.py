@@ -61,12 +61,19 @@ def can_erase(user: User) -> bool:
     return not user.roles
 
 
-def reauthenticated(user: User, password: str) -> bool:
+# How long an identity confirmed through ProConnect stays good for an erasure.
+PROCONNECT_CONFIRMATION_WINDOW = timedelta(minutes=10)
+
+
+def reauthenticated(user: User, password: str | None = None, *, proconnect_confirmed_at: datetime | None = None,
+                    now: datetime | None = None) -> bool:
     """Whether the person at the keyboard proved she holds the account. Password accounts re-type the password;
-    an account without one (ProConnect) will prove it through its provider — the hook for that goes here."""
+    an account without one (ProConnect) has just confirmed her identity through ProConnect (a round trip that
+    came back with the account's identity, `proconnect_confirmed_at`)."""
     if user.has_password:
         return check_password(user, password or "")
-    return False
+    now = now or utcnow()
+    return proconnect_confirmed_at is not None and now - proconnect_confirmed_at <= PROCONNECT_CONFIRMATION_WINDOW
 
 
 # --- Personal strings ------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
+from beta_training.accounts import proconnect
 from beta_training.accounts.models import Role, User
 from beta_training.core import db as core_db
 from beta_training.core.auth import role_required
@@ -46,10 +47,18 @@ def erase_my_account():
     if not can_handle_data_of(user, current_user):
         abort(403)
     form = EraseAccountForm()
+    if not user.has_password:
+        del form.password  # she confirms her identity through ProConnect instead
     erasable = services.can_erase(user)
+    confirmed_at = proconnect.confirmed_at()
     if erasable and form.validate_on_submit():
-        if not services.reauthenticated(user, form.password.data):
-            form.password.errors.append(_("Le mot de passe est incorrect."))
+        password = form.password.data if user.has_password else None
+        if not services.reauthenticated(user, password, proconnect_confirmed_at=confirmed_at):
+            if user.has_password:
+                form.password.errors.append(_("Le mot de passe est incorrect."))
+            else:
+                form.form_errors.append(_("Confirmez d’abord votre identité avec ProConnect (depuis moins de "
+                                          "10 minutes)."))
         else:
             services.erase_account(user, origin=Origin.SELF, keep_sheets=form.keep_sheets.data)
             core_db.commit()
@@ -58,7 +67,9 @@ def erase_my_account():
             flash(_("Votre compte a été supprimé. Un dernier courriel vous le confirme."), "success")
             return redirect(url_for("site.home"))
     status = 422 if form.errors else 200
-    return render_template("privacy/erase_account.html", form=form, erasable=erasable), status
+    identity_confirmed = not user.has_password and services.reauthenticated(user, proconnect_confirmed_at=confirmed_at)
+    return render_template("privacy/erase_account.html", form=form, erasable=erasable,
+                           identity_confirmed=identity_confirmed), status
 
 
 # --- On someone's behalf (admins) ---------------------------------------------------------------------------
