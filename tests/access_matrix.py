@@ -149,7 +149,8 @@ def build_world() -> World:
         thread=thread, reply=reply, sheet=f.make_product_sheet(owner, content={"name": World.secrets[3]}),
         submitted_sheet=f.make_product_sheet(owner, state="submitted"),
         approved_sheet=f.make_product_sheet(owner, state="approved", approved_at=utcnow()),
-        outbox_message=f.make_outbox_message(),
+        outbox_message=f.make_outbox_message(attachments=[{"filename": "session.ics", "content_type": "text/calendar",
+                                                           "data": "QkVHSU46VkNBTEVOREFSDQo="}]),
     )
 
 
@@ -390,6 +391,8 @@ post("/admin/taches/<int:job_id>/relancer", from_scenario("/admin/taches/<int:jo
 # The outbox pages exist in development only (MAIL_OUTBOX_PAGE, on for this module).
 get("/admin/courriels", "/admin/courriels", admins())
 get("/admin/courriels/<int:message_id>", "/admin/courriels/{message}", admins())
+get("/admin/courriels/<int:message_id>/apercu", "/admin/courriels/{message}/apercu", admins())
+get("/admin/courriels/<int:message_id>/pieces-jointes/<int:number>", "/admin/courriels/{message}/pieces-jointes/1", admins())
 
 
 # --- Alpha sessions ---------------------------------------------------------------------------------------

@@ -62,6 +62,16 @@ def queue_email(recipient: str, subject: str, template: str, attachments=None, h
     return message
 
 
+def attachment_data(attachment: dict) -> bytes:
+    return base64.b64decode(attachment["data"])
+
+
+def attachment_summary(attachment: dict) -> dict:
+    """What the outbox page lists of an attachment: its name, type and size in bytes."""
+    return {"filename": attachment["filename"], "content_type": attachment["content_type"],
+            "size": len(attachment_data(attachment))}
+
+
 def _retry_delay(attempts: int) -> timedelta:
     return RETRY_DELAYS[min(attempts, len(RETRY_DELAYS)) - 1]
 
@@ -102,7 +112,7 @@ def build_message(message: OutboxMessage) -> EmailMessage:
     msg.add_alternative(message.html_body, subtype="html")
     for attachment in message.attachments or ():
         maintype, subtype, params = _content_type(attachment["content_type"])
-        msg.add_attachment(base64.b64decode(attachment["data"]), maintype=maintype, subtype=subtype,
+        msg.add_attachment(attachment_data(attachment), maintype=maintype, subtype=subtype,
                            filename=attachment["filename"], params=params)
     return msg
 

@@ -4,6 +4,7 @@ from datetime import date, datetime
 
 from flask import current_app
 from flask_babel import format_decimal, get_locale
+from markupsafe import Markup
 
 from beta_training.core.forms import new_submission_key
 from beta_training.core.i18n import elide, format_day, format_moment, format_number, format_range_start
@@ -37,6 +38,12 @@ def format_file_size(size_bytes: int) -> str:
     return f"{format_decimal(size_bytes / (1024 * 1024), '#,##0.#')} Mo"
 
 
+def nowrap(value) -> Markup:
+    """A date (or any short phrase) that must not break across lines in a document: « 6 janvier 2027 » read
+    « 6 janvier / 2027 » at a line's end (static/css/documents.css, .bt-nowrap)."""
+    return Markup('<span class="bt-nowrap">{}</span>').format(value)
+
+
 def init_templating(app) -> None:
     app.jinja_env.filters["datetime"] = format_dt
     app.jinja_env.filters["date"] = format_d
@@ -45,6 +52,7 @@ def init_templating(app) -> None:
     app.jinja_env.filters["absolute_links"] = lambda html: absolute_links(html, current_app.config["BASE_URL"])
     app.jinja_env.filters["departement"] = departement_label
     app.jinja_env.filters["file_size"] = format_file_size
+    app.jinja_env.filters["nowrap"] = nowrap
     app.jinja_env.filters["decimal"] = format_number  # « 3,5 »
     app.jinja_env.filters["elide"] = elide  # « Candidature d’Agnès »
     app.jinja_env.filters["date_from"] = format_range_start  # start|date_from(end): « du 1er au 2 janvier 2027 »

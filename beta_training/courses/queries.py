@@ -317,8 +317,10 @@ def _quiz_statistics(course: Course, active) -> list[dict]:
 def learners_progress_rows(run: CourseRun):
     """Plain rows for the streamed CSV export, ordered by learner: no ORM objects, so 100,000 learners stream
     quickly in constant memory. Each learner has rows of two kinds, from one query: (learner columns,
-    sequence_id, items done, None, None) per sequence started, and (learner columns, None, None, item_id, best
-    score) per quiz attempted."""
+    sequence_id, items done, None, None, None) per sequence started, and (learner columns, None, None, item_id,
+    best score, passed) per quiz attempted. « passed » (1 or 0) is the completion rule's own answer: the quiz
+    is done (an attempt reached the run's pass mark when it was made, or any attempt without one), as
+    remaining_items() counts it; a pass mark raised later takes nothing back."""
     from beta_training.accounts.models import User
 
     learner = (Enrolment.id.label("enrolment_id"), User.first_name, User.last_name, User.email, User.administration,
@@ -326,7 +328,7 @@ def learners_progress_rows(run: CourseRun):
     no_number = sa.cast(sa.null(), sa.Integer)
     progress = (
         sa.select(*learner, CourseItem.sequence_id.label("sequence_id"), sa.func.count(ItemCompletion.id).label("done"),
-                  no_number.label("quiz_id"), no_number.label("best_score"))
+                  no_number.label("quiz_id"), no_number.label("best_score"), no_number.label("passed"))
         .join(User, User.id == Enrolment.user_id)
         .outerjoin(ItemCompletion, ItemCompletion.enrolment_id == Enrolment.id)
         .outerjoin(CourseItem, CourseItem.id == ItemCompletion.item_id)
@@ -334,7 +336,9 @@ def learners_progress_rows(run: CourseRun):
         .group_by(Enrolment.id, User.id, CourseItem.sequence_id)
     )
     scores = (
-        sa.select(*learner, no_number, no_number, QuizAttempt.item_id, sa.func.max(QuizAttempt.score))
+        sa.select(*learner, no_number, no_number, QuizAttempt.item_id, sa.func.max(QuizAttempt.score),
+                  sa.case((sa.exists().where(ItemCompletion.enrolment_id == Enrolment.id,
+                                             ItemCompletion.item_id == QuizAttempt.item_id), 1), else_=0))
         .join(User, User.id == Enrolment.user_id)
         .join(QuizAttempt, QuizAttempt.enrolment_id == Enrolment.id)
         .where(Enrolment.run_id == run.id, Enrolment.state == EnrolmentState.ACTIVE)

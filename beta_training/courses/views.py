@@ -573,7 +573,9 @@ CSV_FIXED = ["prenom", "nom", "email", "administration", "inscrit_le_heure_de_pa
 @role_required(*STAFF)
 def export_learners(run_id):
     """Streamed: one query read in batches, one line per learner; memory stays flat. After the progress per
-    sequence, each quiz's best score (%), empty when not attempted."""
+    sequence, each quiz's best score (%), empty when not attempted; then how many quizzes are passed, the run's
+    pass mark in that column's name, and each quiz passed or not (« oui » / « non », empty when not attempted),
+    as the completion rule counts them."""
     run = _managed_run_or_404(run_id)
     course = queries.get_course_outline_by_id(run.course_id)
     sequences = [(s.id, len(s.items)) for m in course.modules for s in m.sequences]
@@ -582,20 +584,21 @@ def export_learners(run_id):
     def lines():
         stream = CsvStream()
         yield stream.header(CSV_FIXED + [f"{s.export_name}_pourcent" for m in course.modules for s in m.sequences]
-                            + [f"quiz_{item.key}_meilleur_score_pourcent" for item in quizzes])
+                            + [f"quiz_{item.key}_meilleur_score_pourcent" for item in quizzes]
+                            + [_passed_column(run, len(quizzes))] + [f"quiz_{item.key}_valide" for item in quizzes])
         with db.session.execute(queries.learners_progress_rows(run).execution_options(yield_per=1000)) as result:
-            current, done, scores = None, {}, {}
-            for *learner, sequence_id, count, quiz_id, best_score in result:
+            current, done, scores, passed = None, {}, {}, {}
+            for *learner, sequence_id, count, quiz_id, best_score, quiz_passed in result:
                 if current is not None and learner[0] != current[0]:
-                    yield stream.line(_learner_row(current, done, scores, sequences, quizzes))
-                    done, scores = {}, {}
+                    yield stream.line(_learner_row(current, done, scores, passed, sequences, quizzes))
+                    done, scores, passed = {}, {}, {}
                 current = learner
                 if sequence_id is not None:
                     done[sequence_id] = count
                 if quiz_id is not None:
-                    scores[quiz_id] = best_score
+                    scores[quiz_id], passed[quiz_id] = best_score, bool(quiz_passed)
             if current is not None:
-                yield stream.line(_learner_row(current, done, scores, sequences, quizzes))
+                yield stream.line(_learner_row(current, done, scores, passed, sequences, quizzes))
 
     return Response(stream_with_context(lines()), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="apprenants-{run.slug}.csv"'})
@@ -605,12 +608,20 @@ def _paris_time(value) -> str:
     return format_datetime(value, "yyyy-MM-dd HH:mm") if value else ""  # Babel's zone: Europe/Paris
 
 
-def _learner_row(learner, done: dict, scores: dict, sequences, quizzes) -> list:
+def _passed_column(run: CourseRun, quiz_count: int) -> str:
+    """« quiz_valides_sur_3_seuil_70_pourcent »: what a quiz needs is read in the header, as the dashboard says it."""
+    rule = f"seuil_{run.quiz_pass_mark}_pourcent" if run.quiz_pass_mark is not None else "sans_seuil"
+    return f"quiz_valides_sur_{quiz_count}_{rule}"
+
+
+def _learner_row(learner, done: dict, scores: dict, passed: dict, sequences, quizzes) -> list:
     _enrolment_id, first_name, last_name, email, administration, enrolled_at, last_activity_at, completed_at = learner
     return [first_name, last_name, email, administration or "", _paris_time(enrolled_at), _paris_time(last_activity_at),
             _paris_time(completed_at),
             *(round(100 * done.get(sequence_id, 0) / total) if total else 0 for sequence_id, total in sequences),
-            *(scores.get(item.id, "") for item in quizzes)]
+            *(scores.get(item.id, "") for item in quizzes),
+            sum(passed.get(item.id, False) for item in quizzes),
+            *({True: "oui", False: "non"}.get(passed.get(item.id), "") for item in quizzes)]
 
 
 @bp.route("/gestion/sessions/<int:run_id>/inscriptions", methods=["GET", "POST"])

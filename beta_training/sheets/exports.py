@@ -8,11 +8,12 @@ from beta_training.core.templating import format_d
 from beta_training.sheets.models import PARTS, USERTYPES, safe_links
 
 # The fiche is designed for one A4 page: its type is made smaller, a quarter point at a time, down to a size
-# still read without effort on paper, until it holds there. A longer fiche is laid out on two pages, the front
-# and back of one sheet, numbered, with its name at the foot of each: at every limit of the form (about 21,000
-# characters) it holds there at the smallest size (tests/sheets/test_services.py).
-TYPE_SIZES = tuple(quarter / 4 for quarter in range(36, 25, -1))  # 9 pt down to 6.5 pt
-ONE_PAGE_SMALLEST = 7.5
+# still read without effort on paper, until it holds there. A longer fiche is laid out on pages of their own
+# design (templates/sheets/_one_pager.html, static/css/documents.css): its parts whole, the roadmap on the last
+# page, numbered, at the largest size that holds on two pages, never below the floor. At the form's limits
+# (about 20,000 characters) the floor takes more than two pages: readable type wins over the page count
+# (tests/sheets/test_services.py).
+TYPE_SIZES = tuple(quarter / 4 for quarter in range(36, 33, -1))  # 9 pt down to 8.5 pt, the floor
 END_ANCHOR = "a4-end"  # where the fiche ends (templates/sheets/_one_pager.html)
 
 
@@ -30,15 +31,13 @@ def one_pager_pdf(content: dict, *, owner_name: str, version: int) -> bytes:
     measured = (TYPE_SIZES[0], _pages_filled(document))
     for pages in (1, 2):
         for size in TYPE_SIZES:
-            if pages == 1 and size < ONE_PAGE_SMALLEST:
-                break
             if measured[1] * (size / measured[0]) ** 2 > pages:
                 continue
             document = layout(size, pages)
             if len(document.pages) <= pages:
                 return write_pdf(document)
             measured = (size, _pages_filled(document))
-    return write_pdf(document)  # longer than the form allows (never from a form): as many pages as it takes
+    return write_pdf(layout(TYPE_SIZES[-1], 2))  # longer than two pages hold: as many as it takes, at the floor
 
 
 def _pages_filled(document) -> float:

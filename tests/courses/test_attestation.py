@@ -3,6 +3,7 @@ learner's name frozen at completion, in any alphabet; its QR code opens the publ
 it is tagged (PDF/UA) and carries its title, author and language."""
 
 import io
+from datetime import datetime, timezone
 import re
 
 import pytest
@@ -136,3 +137,18 @@ def test_a_run_says_who_signs_its_attestations(app, client):
         "name": run.name, "slug": run.slug, **dates, "signatory_name": "x" * 121})
     error = re.search(r'id="signatory_name-message-error-1">([^<]*)<', too_long.text)
     assert too_long.status_code == 422 and error and "120 caractères" in error.group(1)
+
+
+def test_dates_never_break_across_lines(app, client):
+    """« du 6 janvier 2027 au 6 mars 2027 » wraps where the session's name leaves it: between the dates, never
+    inside one (« 6 janvier / 2027 »). The names are long enough to push each date to a line's end."""
+    course, run, learner, enrolment = _completed(app)
+    run.access_starts_at = datetime(2027, 1, 6, 9, tzinfo=timezone.utc)
+    run.access_ends_at = datetime(2027, 3, 6, 9, tzinfo=timezone.utc)
+    for padding in (21, 27, 33):  # without the rule: « 6 mars / 2027 », « 6 / mars 2027 », « 6 janvier / 2027 »
+        run.name = "Session " + "a" * padding
+        db.session.commit()
+        lines = PdfReader(io.BytesIO(_attestation(client, learner, course, run))).pages[0].extract_text().splitlines()
+        dated = [line for line in lines if re.search(r"janvier|mars|2027", line)]
+        assert dated and all(re.search(r"\b6 janvier 2027\b|\b6 mars 2027\b", line) for line in dated), (padding, dated)
+        assert "6 janvier 2027" in " ".join(dated) and "6 mars 2027" in " ".join(dated)

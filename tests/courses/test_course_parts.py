@@ -170,4 +170,5 @@ def test_the_learners_csv_names_every_part(client, real_course):
     login(client, make_user(roles=["trainer"]))
     header = client.get(f"/mooc/gestion/sessions/{runs['session-demo'].id}/apprenants.csv").text.splitlines()[0]
     assert header.split(";")[7:] == ["introduction_pourcent"] + [f"sequence_{n}_pourcent" for n in range(1, 6)] + [
-        "documents_utiles_pourcent"] + [f"quiz_s{n}-quiz_meilleur_score_pourcent" for n in range(1, 6)]
+        "documents_utiles_pourcent"] + [f"quiz_s{n}-quiz_meilleur_score_pourcent" for n in range(1, 6)] + [
+        "quiz_valides_sur_5_seuil_70_pourcent"] + [f"quiz_s{n}-quiz_valide" for n in range(1, 6)]  # the demo's 70 %

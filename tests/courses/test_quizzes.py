@@ -313,9 +313,41 @@ def test_the_dashboard_and_the_progress_page_show_the_scores(client, course):
     assert [cell.get_text(" ", strip=True) for cell in table.tbody.tr.find_all(["th", "td"])] == [
         "Bilan de la séquence 1", "2", "84 %", "1,5", "1"]  # best scores 67 and 100; 2 and 1 attempts; one passed
     csv = client.get(f"/mooc/gestion/sessions/{run.id}/apprenants.csv").data.decode("utf-8-sig").splitlines()
-    assert csv[0].endswith(";quiz_s1-bilan_meilleur_score_pourcent")
-    by_email = {line.split(";")[2]: line.split(";")[-1] for line in csv[1:]}
-    assert by_email == {course["learner"].email: "67", other.user.email: "100"}
+    assert csv[0].endswith(";quiz_s1-bilan_meilleur_score_pourcent;quiz_valides_sur_1_seuil_70_pourcent;quiz_s1-bilan_valide")
+    by_email = {line.split(";")[2]: line.split(";")[-3:] for line in csv[1:]}
+    assert by_email == {course["learner"].email: ["67", "0", "non"], other.user.email: ["100", "1", "oui"]}
+    dashboard = _page(client, f"/mooc/gestion/sessions/{run.id}/tableau-de-bord").get_text(" ", strip=True)
+    assert "Seuil de réussite de la session : 70 % de bonnes réponses à chaque quiz." in dashboard
+
+
+def test_the_learners_csv_says_which_quizzes_count_as_passed_as_completion_does(client, course):
+    """The CSV's « passed » is the completion rule's: a quiz passed under a lower mark stays passed when the
+    mark is raised (its best score no longer reaches it), and without a mark any attempt passes."""
+    run, quiz = course["run"], course["quiz"]
+    with client.application.test_request_context():
+        services.submit_quiz_attempt(course["enrolment"], quiz, answers=_right(quiz, 0))  # no mark: done at 0 %
+        run.quiz_pass_mark = 60
+        other = make_enrolment(run)
+        services.submit_quiz_attempt(other, quiz, answers=_right(quiz, 2))  # 67 %: passed at 60 %
+        untried = make_enrolment(run)
+    db.session.commit()
+    login(client, make_user(roles=[Role.TRAINER]))
+
+    def rows():
+        text = client.get(f"/mooc/gestion/sessions/{run.id}/apprenants.csv").data.decode("utf-8-sig").splitlines()
+        return text[0].split(";")[-3:], {line.split(";")[2]: line.split(";")[-3:] for line in text[1:]}
+
+    header, by_email = rows()
+    assert header == ["quiz_s1-bilan_meilleur_score_pourcent", "quiz_valides_sur_1_seuil_60_pourcent", "quiz_s1-bilan_valide"]
+    assert by_email == {course["learner"].email: ["0", "1", "oui"], other.user.email: ["67", "1", "oui"],
+                        untried.user.email: ["", "0", ""]}
+    run.quiz_pass_mark = 90  # raised: nothing taken back, as the course's completion keeps it
+    db.session.commit()
+    header, raised = rows()
+    assert header[1] == "quiz_valides_sur_1_seuil_90_pourcent" and raised == by_email
+    run.quiz_pass_mark = None
+    db.session.commit()
+    assert rows()[0][1] == "quiz_valides_sur_1_sans_seuil"
 
 
 def test_the_side_menu_of_an_item_ticks_what_is_done(client, course):

@@ -189,8 +189,9 @@ def test_learners_csv_streams_progress_per_sequence(client, world):
     text = client.get(f"/mooc/gestion/sessions/{world['run'].id}/apprenants.csv").data.decode("utf-8-sig")
     header, row = text.splitlines()
     assert header.endswith("sequence_1_pourcent;sequence_2_pourcent;sequence_3_pourcent;"
-                           "quiz_s1-quiz_meilleur_score_pourcent;quiz_s2-quiz_meilleur_score_pourcent;quiz_s3-quiz_meilleur_score_pourcent")
-    assert row.startswith(world["users"]["learner"].first_name) and row.endswith(";33;0;0;;;")  # no quiz attempted
+                           "quiz_s1-quiz_meilleur_score_pourcent;quiz_s2-quiz_meilleur_score_pourcent;quiz_s3-quiz_meilleur_score_pourcent;"
+                           "quiz_valides_sur_3_sans_seuil;quiz_s1-quiz_valide;quiz_s2-quiz_valide;quiz_s3-quiz_valide")
+    assert row.startswith(world["users"]["learner"].first_name) and row.endswith(";33;0;0;;;;0;;;")  # no quiz attempted
 
 
 def _bulk_learners(run, count):

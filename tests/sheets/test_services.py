@@ -271,12 +271,31 @@ def _sheet_at_every_limit() -> dict:
     return content
 
 
-def test_pdf_of_a_sheet_at_every_limit_is_front_and_back_of_one_sheet_and_loses_nothing(ctx):
+def _type_sizes(pdf: bytes) -> set[float]:
+    """The size (pt) of every piece of text drawn in the PDF, as printed (font size times the text and page scales)."""
+    sizes = set()
+
+    def visit(text, cm, tm, _font, size):
+        if text.strip():
+            sizes.add(round(size * (tm[0] ** 2 + tm[1] ** 2) ** .5 * (cm[0] ** 2 + cm[1] ** 2) ** .5, 2))
+
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        page.extract_text(visitor_text=visit)
+    return sizes
+
+
+def test_pdf_of_a_sheet_at_every_limit_is_laid_out_on_numbered_pages_in_readable_type_and_loses_nothing(ctx):
     content = _sheet_at_every_limit()
-    pages = _pdf_pages(exports.one_pager_pdf(content, owner_name="Léa", version=9))
-    assert len(pages) == 2  # about 21,000 characters: two numbered pages, at the smallest size of the design
-    footers = [f"{_flat(content['name'])} Page {n} / 2" for n in (1, 2)]  # the fiche's name and the page number
-    assert [page.endswith(footer) for page, footer in zip(pages, footers)] == [True, True]
+    pdf = exports.one_pager_pdf(content, owner_name="Léa", version=9)
+    pages = _pdf_pages(pdf)
+    count = len(pages)
+    assert 2 <= count <= 4  # about 20,000 characters: more than two pages hold at the type floor
+    assert min(_type_sizes(pdf)) >= 8  # page furniture at 8 pt; the fiche's own text at 8.5 pt at least
+    assert min(size for size in _type_sizes(pdf) if size != 8) >= exports.TYPE_SIZES[-1] == 8.5
+    running = f"Fiche produit — {_flat(content['name'])} (suite)"
+    footers = [("" if n == 1 else running + " ") + f"Page {n} / {count}" for n in range(1, count + 1)]
+    assert [page.endswith(footer) for page, footer in zip(pages, footers)] == [True] * count
+    assert pages[-1].startswith("Feuille de route à 6 mois")  # the roadmap: the last page, its own
     text = " ".join(page[:-len(footer)] for page, footer in zip(pages, footers))
     unbroken = "".join(text.split())  # a long address wraps where it must: compare without the breaks
     for key in QUESTIONS:
@@ -285,6 +304,19 @@ def test_pdf_of_a_sheet_at_every_limit_is_front_and_back_of_one_sheet_and_loses_
     for row in content["indicators"] + content["milestones"]:
         assert all("".join(value.split()) in unbroken for key, value in row.items() if key in ("name", "baseline", "target", "title"))
     assert "Particulier, État, Collectivité territoriale" in text and text.index("Séquence 5") < text.index("Jalons")
+
+
+def test_no_heading_of_the_long_pdf_is_left_at_the_foot_of_a_page(ctx):
+    """Each part's heading and each question's are followed, on their page, by what they introduce."""
+    content = _sheet_at_every_limit()
+    pages = _pdf_pages(exports.one_pager_pdf(content, owner_name="Léa", version=9))
+    headings = [(_flat(str(part.label)), _flat(str(part.questions[0].label))) for part in PARTS]
+    headings += [(_flat(str(q.label)), "• https://" if q.urls else _flat(content[q.key])[:40])
+                 for part in PARTS for q in part.questions]
+    headings += [("Feuille de route à 6 mois", "Indicateurs d’impact"), ("Jalons", "• 15 janvier 2027")]
+    for heading, first_words in headings:
+        [page] = [page for page in pages if heading in page]
+        assert page[page.index(heading) + len(heading):].lstrip().startswith(first_words), heading
 
 
 def test_pdf_of_an_empty_sheet_says_what_is_left_to_write(ctx):
