@@ -63,34 +63,34 @@ def _typed(valuelist):
     return [re.sub(r"\s*h\s*", "h", re.sub(r"\s+", " ", value.strip())) for value in valuelist or []]
 
 
-class DateField(wtforms.DateField):
+class _TypedByHand:
+    """A picker's value, or the same typed by hand in the formats French people write (`formats`); else the French
+    message `invalid`."""
+
+    formats = ()
+    invalid = ""
+
+    def __init__(self, label=None, validators=None, format=None, invalid_value_message=None, **kwargs):
+        super().__init__(label, validators, format=format or self.formats,
+                         invalid_value_message=invalid_value_message or self.invalid, **kwargs)
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(_typed(valuelist))
+
+
+class DateField(_TypedByHand, wtforms.DateField):
     """A date picker's value or a date typed as JJ/MM/AAAA."""
 
-    def __init__(self, label=None, validators=None, format=None, invalid_value_message=None, **kwargs):
-        super().__init__(label, validators, format=format or DATE_FORMATS,
-                         invalid_value_message=invalid_value_message or INVALID_DATE, **kwargs)
-
-    def process_formdata(self, valuelist):
-        super().process_formdata(_typed(valuelist))
+    formats, invalid = DATE_FORMATS, INVALID_DATE
 
 
-class DateTimeLocalField(wtforms.DateTimeLocalField):
+class DateTimeLocalField(_TypedByHand, wtforms.DateTimeLocalField):
     """A date-and-time picker's value, or JJ/MM/AAAA hh:mm typed."""
 
-    def __init__(self, label=None, validators=None, format=None, invalid_value_message=None, **kwargs):
-        super().__init__(label, validators, format=format or DATETIME_LOCAL_FORMATS,
-                         invalid_value_message=invalid_value_message or INVALID_DATETIME, **kwargs)
-
-    def process_formdata(self, valuelist):
-        super().process_formdata(_typed(valuelist))
+    formats, invalid = DATETIME_LOCAL_FORMATS, INVALID_DATETIME
 
 
-class TimeField(wtforms.TimeField):
+class TimeField(_TypedByHand, wtforms.TimeField):
     """A time picker's value, or hh:mm / 9h30 typed."""
 
-    def __init__(self, label=None, validators=None, format=None, invalid_value_message=None, **kwargs):
-        super().__init__(label, validators, format=format or TIME_FORMATS,
-                         invalid_value_message=invalid_value_message or INVALID_TIME, **kwargs)
-
-    def process_formdata(self, valuelist):
-        super().process_formdata(_typed(valuelist))
+    formats, invalid = TIME_FORMATS, INVALID_TIME
