@@ -5,16 +5,29 @@ BIN := $(VENV)/bin
 STAMP := .make
 PG_BIN ?= /usr/lib/postgresql/15/bin
 CHROMIUM ?= /usr/bin/chromium
-DEV_ENV := BETA_TRAINING_ENV=development FLASK_APP=app.py
+PORT ?= 5000
+DEV_ENV := BETA_TRAINING_ENV=development FLASK_APP=app.py BASE_URL=$${BASE_URL:-http://127.0.0.1:$(PORT)}
+# `make run-proconnect`: the loopback OpenID provider of the tests stands in for ProConnect (tests/oidc_provider.py).
+PROCONNECT_DEV_PORT ?= 5901
+PROCONNECT_DEV := PROCONNECT_CLIENT_ID=beta-training-test PROCONNECT_CLIENT_SECRET=secret-de-test-du-fournisseur \
+	PROCONNECT_DISCOVERY_URL=http://127.0.0.1:$(PROCONNECT_DEV_PORT)/.well-known/openid-configuration \
+	PROCONNECT_SCOPES="openid email profile given_name usual_name siret uid idp_id"
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: run test test-sqlite test-postgres install install-test assets staticfiles translations translations-update system-deps clean
+.PHONY: run run-proconnect test test-sqlite test-postgres install install-test assets staticfiles translations translations-update system-deps clean
 
 run: install
 	$(DEV_ENV) $(BIN)/flask db upgrade
 	$(DEV_ENV) $(BIN)/flask seed-demo
-	@echo "beta_training: http://127.0.0.1:5000 (comptes de démo dans README.md)"
-	$(DEV_ENV) $(BIN)/flask run --host 127.0.0.1 --port 5000
+	@echo "beta_training: http://127.0.0.1:$(PORT) (comptes de démo dans README.md)"
+	$(DEV_ENV) $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+
+run-proconnect: install $(STAMP)/python-dev
+	$(DEV_ENV) $(BIN)/flask db upgrade
+	$(DEV_ENV) $(BIN)/flask seed-demo
+	@echo "beta_training: http://127.0.0.1:$(PORT), ProConnect simulé sur http://127.0.0.1:$(PROCONNECT_DEV_PORT)"
+	$(BIN)/python -m tests.oidc_provider --port $(PROCONNECT_DEV_PORT) & provider=$$!; trap "kill $$provider" EXIT; \
+	$(DEV_ENV) $(PROCONNECT_DEV) $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 test: install-test
 	$(BIN)/lint-imports --no-cache

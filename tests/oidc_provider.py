@@ -122,3 +122,24 @@ def query_of(url: str) -> dict:
 def path_and_query(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.path}?{parts.query}" if parts.query else parts.path
+
+
+def main() -> None:
+    """`python -m tests.oidc_provider --port 5901`: the same provider for a developer's `make run-proconnect`
+    (any `sub` typed on its page signs in; the settings it prints are those the Makefile gives the app)."""
+    import argparse
+
+    from werkzeug.serving import run_simple
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--port", type=int, default=5901)
+    port = parser.parse_args().port
+    provider = LoopbackProvider()
+    provider.url = f"http://127.0.0.1:{port}"
+    for name, value in provider.settings.items():
+        print(f"{name}={value}", flush=True)
+    run_simple("127.0.0.1", port, provider.app, threaded=True)
+
+
+if __name__ == "__main__":
+    main()

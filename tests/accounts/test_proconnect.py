@@ -415,3 +415,34 @@ def test_production_refuses_a_half_set_configuration():
     half = _production(PROCONNECT_CLIENT_ID="id", PROCONNECT_DISCOVERY_URL=full["PROCONNECT_DISCOVERY_URL"])
     assert "PROCONNECT_CLIENT_SECRET" in half
     assert "https://" in _production(**{**full, "PROCONNECT_DISCOVERY_URL": "http://auth.example/x"})
+
+
+def test_the_provider_a_developer_runs_with_make_run_proconnect_answers_discovery():
+    """`make run-proconnect` starts this module: it serves the discovery document the Makefile's settings name."""
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    port = free_port()
+    root = Path(__file__).resolve().parents[2]
+    makefile = (root / "Makefile").read_text()
+    assert "python -m tests.oidc_provider --port $(PROCONNECT_DEV_PORT)" in makefile
+    assert "/.well-known/openid-configuration" in makefile and f"PROCONNECT_CLIENT_ID={CLIENT_ID}" in makefile
+    process = subprocess.Popen([sys.executable, "-m", "tests.oidc_provider", "--port", str(port)], cwd=root,
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                document = requests.get(f"http://127.0.0.1:{port}/.well-known/openid-configuration", timeout=2).json()
+                break
+            except requests.ConnectionError:
+                assert time.monotonic() < deadline, "the provider did not start"
+                time.sleep(0.2)
+        assert document["issuer"].startswith(f"http://127.0.0.1:{port}")
+        assert process.stdout.readline().strip() == f"PROCONNECT_CLIENT_ID={CLIENT_ID}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        process.stdout.close()

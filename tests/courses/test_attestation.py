@@ -140,15 +140,19 @@ def test_a_run_says_who_signs_its_attestations(app, client):
 
 
 def test_dates_never_break_across_lines(app, client):
-    """« du 6 janvier 2027 au 6 mars 2027 » wraps where the session's name leaves it: between the dates, never
-    inside one (« 6 janvier / 2027 »). The names are long enough to push each date to a line's end."""
+    """« du 6 décembre 2026 au 6 mars 2027 » (two years: both dates in full) wraps where the session's name leaves
+    it: between the dates, never inside one (« 6 décembre / 2026 »). The names push each date to a line's end."""
     course, run, learner, enrolment = _completed(app)
-    run.access_starts_at = datetime(2027, 1, 6, 9, tzinfo=timezone.utc)
+    run.access_starts_at = datetime(2026, 12, 6, 9, tzinfo=timezone.utc)
     run.access_ends_at = datetime(2027, 3, 6, 9, tzinfo=timezone.utc)
-    for padding in (21, 27, 33):  # without the rule: « 6 mars / 2027 », « 6 / mars 2027 », « 6 janvier / 2027 »
+    for padding in (21, 27, 33):  # without the rule, one of the dates breaks inside
         run.name = "Session " + "a" * padding
         db.session.commit()
         lines = PdfReader(io.BytesIO(_attestation(client, learner, course, run))).pages[0].extract_text().splitlines()
-        dated = [line for line in lines if re.search(r"janvier|mars|2027", line)]
-        assert dated and all(re.search(r"\b6 janvier 2027\b|\b6 mars 2027\b", line) for line in dated), (padding, dated)
-        assert "6 janvier 2027" in " ".join(dated) and "6 mars 2027" in " ".join(dated)
+        first = next(i for i, line in enumerate(lines) if run.name in line)
+        last = next(i for i, line in enumerate(lines) if i >= first and "mars 2027" in line)
+        session = [line.strip() for line in lines[first:last + 1]]  # the session's line(s), as printed
+        assert "6 décembre 2026" in " ".join(session) and "6 mars 2027" in " ".join(session), (padding, session)
+        for before, after in zip(session, session[1:]):  # each break falls outside a date
+            assert not re.search(r"\b6$|décembre$|mars$", before) and not re.match(r"décembre|mars|2026|2027", after), (
+                padding, session)
