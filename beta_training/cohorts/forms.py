@@ -177,9 +177,15 @@ class ApplicationForm(FlaskForm):
     consent_guide = BooleanField(validators=[TO_SUBMIT], label=_l("J’ai lu la présentation de la formation et je m’engage à y participer entièrement si ma candidature est retenue."))
     consent_share = BooleanField(validators=[TO_SUBMIT], label=_l("J’accepte que mes réponses soient lues par l’équipe de formation de beta.gouv.fr pour la sélection."))
 
+    # The application's version the form was filled from (CohortApplication.edit_version; "" before it
+    # existed), kept current by each autosave: a tab left open after another one saved or sent is refused
+    # instead of silently replacing the newer answers. Absent (an old page): not checked.
+    loaded_version = HiddenField()
+
     def answers(self) -> dict:
         """Every answer, empty ones as "" (a draft may be incomplete, never NULL)."""
-        return {field.name: ("" if field.data is None else field.data) for field in self if field.name != "csrf_token"}
+        return {field.name: ("" if field.data is None else field.data) for field in self
+                if field.name not in ("csrf_token", "loaded_version")}
 
 
 SCORE_CHOICES = choices((n, str(n)) for n in range(6))

@@ -424,6 +424,11 @@ class CohortApplication(TimestampMixin, db.Model):
     def can_view(self, user) -> bool:
         return self._is_owner(user) or self.can_review(user)
 
+    @property
+    def edit_version(self) -> str:
+        """Changes at every save of the application (its updated_at): what the candidate's form was filled from."""
+        return self.updated_at.isoformat() if self.updated_at else ""
+
     def can_edit(self, user, now: datetime) -> bool:
         return (
             self._is_owner(user)

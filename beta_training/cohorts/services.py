@@ -55,7 +55,7 @@ class NoSeatLeft(ApplicationError):
 
 
 class EditedMeanwhile(ApplicationError):
-    """The form was filled from a version of the session that someone else has since changed."""
+    """The form was filled from a version of the session (or application) that has changed since."""
 
     def __init__(self, message: str, *, current_version: str):
         super().__init__(message)
@@ -320,9 +320,14 @@ def start_application(cohort: Cohort, user, now: datetime | None = None) -> Coho
 
     Two tabs creating it at once end on the same row (unique cohort + user).
     """
+    return _start_application(cohort, user, now)[0]
+
+
+def _start_application(cohort: Cohort, user, now: datetime | None) -> tuple[CohortApplication, bool]:
+    """start_application(), and whether this call created it (else another request or an earlier page did)."""
     existing = queries.get_application_for(cohort, user)
     if existing is not None:
-        return existing
+        return existing, False
     _check_window(cohort, now or utcnow())
     application = CohortApplication(
         cohort_id=cohort.id,
@@ -334,12 +339,16 @@ def start_application(cohort: Cohort, user, now: datetime | None = None) -> Coho
         with db.session.begin_nested():
             db.session.add(application)
     except sa.exc.IntegrityError:
-        return queries.get_application_for(cohort, user)
+        return queries.get_application_for(cohort, user), False
     record_creation(application, ApplicationState.DRAFT, actor=user)
-    return application
+    return application, True
 
 
-def save_answers(application: CohortApplication, *, actor, values: dict, now: datetime | None = None) -> CohortApplication:
+def save_answers(application: CohortApplication, *, actor, values: dict, now: datetime | None = None,
+                 loaded_version: str | None = None) -> CohortApplication:
+    """Write the answers. `loaded_version`: the application's edit_version the form was filled from ("" if
+    it did not exist yet; None: not checked). Saved since (another tab) and these answers differ from the
+    saved ones: EditedMeanwhile, nothing is written."""
     now = now or utcnow()
     # Locked and re-read: an autosave racing « Envoyer » sees the sent application, and its rule, before writing.
     lock_for_update(CohortApplication, application.id)
@@ -353,6 +362,15 @@ def save_answers(application: CohortApplication, *, actor, values: dict, now: da
             if isinstance(value, str):
                 value = value.strip()[: ANSWER_LIMITS.get(field, 300)]
             cleaned[field] = value
+    if loaded_version is not None and loaded_version != application.edit_version and any(
+            getattr(application, name) != value for name, value in cleaned.items()):
+        # Filled before another tab saved (or sent) it: writing would replace the newer answers unseen. The
+        # same answers again (a double click) are no change at all, and pass.
+        raise EditedMeanwhile(_("Votre candidature a été enregistrée entre-temps depuis un autre onglet : rien n’a "
+                                "été modifié. Les réponses enregistrées sont affichées sous chaque question qui "
+                                "diffère, les vôtres sont restées dans le formulaire : relisez-les, puis envoyez de "
+                                "nouveau pour remplacer les réponses enregistrées par les vôtres."),
+                              current_version=application.edit_version)
     if application.state != ApplicationState.DRAFT:  # the rule of « Envoyer » holds for every later write
         missing = [field for field in REQUIRED_FOR_SUBMISSION
                    if not (cleaned[field] if field in cleaned else getattr(application, field))]
@@ -400,17 +418,20 @@ class SavedApplication:
     missing: tuple[str, ...] = ()  # with INCOMPLETE: the fields sending it still needs
 
 
-def save_application(cohort: Cohort, user, *, values: dict, send: bool = False,
-                     now: datetime | None = None) -> SavedApplication:
+def save_application(cohort: Cohort, user, *, values: dict, send: bool = False, now: datetime | None = None,
+                     loaded_version: str | None = None) -> SavedApplication:
     """The candidate's form, saved in one step: her application (created on the first save, pre-filled from
     her profile) gets the answers, and is sent if she asked (`send`) and nothing required is missing.
 
     An application already sent stays sent and complete: a save that would empty a required answer is
     refused (IncompleteAnswers) and nothing changes. Refused too (ApplicationError) once it can no longer be
-    edited or before/after the application window."""
+    edited or before/after the application window, and (EditedMeanwhile) when the form was filled from an
+    older version of it (`loaded_version`, see save_answers) than another tab has saved since."""
     now = now or utcnow()
-    application = start_application(cohort, user, now=now)
-    save_answers(application, actor=user, values=values, now=now)  # locks and re-reads the application
+    application, created = _start_application(cohort, user, now)
+    # Created by this very save: nothing newer can be lost, whatever the form was loaded from.
+    save_answers(application, actor=user, values=values, now=now,  # locks and re-reads the application
+                 loaded_version=None if created else loaded_version)
     if not (send or application.state == ApplicationState.SUBMITTED):
         return SavedApplication(application, Saved.DRAFT)
     missing = missing_answers(application)

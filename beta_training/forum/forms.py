@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import HiddenInput
 
 from beta_training.core.forms import SubmissionKeyField, choices
 from beta_training.forum.models import EMAIL_FREQUENCY_LABELS, THREAD_KIND_LABELS
@@ -41,6 +42,11 @@ class EditPostForm(FlaskForm):
     title = StringField(_l("Titre"), validators=[Optional(), Length(max=200)])
     body = TextAreaField(_l("Message"), description=BODY_HINT,
                          validators=[InputRequired(_l("Écrivez votre message.")), Length(max=MAX_BODY)], render_kw={"rows": 8})
+    # The post's edit version the text was loaded from (forum.queries.edit_version): a save from a tab left
+    # open after another edit is refused instead of silently undoing it. Absent (an old page): not checked.
+    loaded_version = IntegerField(widget=HiddenInput(), validators=[
+        Optional(), NumberRange(min=0, max=2**31 - 1, message=_l("La version du message est invalide : rechargez la page "
+                                                                 "(copiez d’abord votre texte)."))])
 
 
 # DataRequired, not InputRequired: a reason of spaces only is no reason (the service refuses it, the form says so).

@@ -343,6 +343,11 @@ class ForumPost(db.Model):
     def can_report(self, user) -> bool:
         return self.may_report(user) and self.is_visible_to_everyone
 
+    @property
+    def accepts_comments(self) -> bool:
+        """A deleted or hidden message takes no comment (nobody would see what it answers)."""
+        return not (self.is_deleted or self.is_hidden)
+
 
 class ForumPostRevision(db.Model):
     """The text a post had before an edit: the history behind the « modifié » mark."""

@@ -184,6 +184,12 @@ def draft(user, target: str) -> ForumDraft | None:
     return db.session.scalar(sa.select(ForumDraft).where(ForumDraft.user_id == user.id, ForumDraft.target == target))
 
 
+def edit_version(post: ForumPost) -> int:
+    """What an edit form was filled from: the post's number of revisions, one more at every edit."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(ForumPostRevision)
+                             .where(ForumPostRevision.post_id == post.id))
+
+
 def revisions(post: ForumPost) -> list[ForumPostRevision]:
     return list(db.session.scalars(
         sa.select(ForumPostRevision).where(ForumPostRevision.post_id == post.id).order_by(ForumPostRevision.id.desc())))

@@ -25,6 +25,7 @@ from beta_training.forum.membership import is_staff
 from beta_training.forum.models import (
     APPROVED,
     DELETED_FROM,
+    DELETED_STATES,
     HIDDEN_FROM,
     LISTED_STATES,
     POST_TRANSITIONS,
@@ -57,6 +58,29 @@ MENTION = re.compile(r"(?<![\w@])@([a-z0-9][a-z0-9.\-]*[a-z0-9])", re.IGNORECASE
 
 class ForumError(Exception):
     """A refused operation; the message is safe to show to the user."""
+
+
+class AlreadyPublished(ForumError):
+    """The same words, by the same person, at the same place, a moment ago (a second tab opened before the
+    first one published): nothing new is written; `post` is the one already there, to lead her to."""
+
+    def __init__(self, message: str, *, post: ForumPost):
+        super().__init__(message)
+        self.post = post
+
+
+class EditedMeanwhile(ForumError):
+    """The edit form was filled from an older text of the post (another tab, or staff, saved since):
+    `current_version` is the version to send again to replace it."""
+
+    def __init__(self, message: str, *, current_version: int):
+        super().__init__(message)
+        self.current_version = current_version
+
+
+# How long the same words by the same person at the same place count as the same message sent twice (a tab
+# opened before the first one published) rather than something said again on purpose.
+DUPLICATE_WINDOW = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -170,13 +194,32 @@ def _index(post: ForumPost) -> None:
                        {"id": post.id, "stems": " ".join(search.stems(post.search_text))})
 
 
+def _same_post_since(author, *, since: datetime, body: str, thread_id: int | None = None,
+                     forum_id: int | None = None, title: str | None = None, parent_id: int | None = None):
+    """Her own post with these very words at this place, written since `since` and not deleted: an opening
+    post with this title in `forum_id`, or a reply (parent_id None) or comment (on `parent_id`) in `thread_id`.
+    Callers hold the place's lock, so of two tabs sent at once the second one finds the first one's post."""
+    query = sa.select(ForumPost).where(ForumPost.author_id == author.id, ForumPost.body == body,
+                                       ForumPost.created_at >= since, ForumPost.state.not_in(DELETED_STATES))
+    if forum_id is not None:
+        query = query.join(ForumThread, ForumPost.thread_id == ForumThread.id).where(
+            ForumThread.forum_id == forum_id, ForumThread.title == title, ForumPost.is_opening.is_(True))
+    else:
+        query = query.where(ForumPost.thread_id == thread_id, ForumPost.is_opening.is_(False),
+                            ForumPost.parent_id.is_(None) if parent_id is None else ForumPost.parent_id == parent_id)
+    return db.session.scalars(query.order_by(ForumPost.id).limit(1)).first()
+
+
 def start_thread(forum: Forum, author, *, category_id: int, kind: str, title: str, body: str,
                  announcement: bool = False, rules: PostingRules = PostingRules(), now: datetime | None = None,
                  submission_key: str | None = None) -> ForumThread:
+    """Open a thread. The same form sent twice (its one-time key) gives back the thread of the first send;
+    the same title and words sent again from another tab within DUPLICATE_WINDOW raise AlreadyPublished."""
     now = now or utcnow()
     earlier = earlier_submission(ForumPost, submission_key, lock=(Forum, forum.id), author_id=author.id)
     if earlier is not None:
         return earlier.thread
+    lock_for_update(Forum, forum.id)  # (again, when no key came): two tabs sent at once queue here
     if not forum.can_view(author):
         raise ForumError(_("Ce forum est réservé à ses apprenants et à l’équipe."))
     category = forum.category(category_id)
@@ -184,6 +227,9 @@ def start_thread(forum: Forum, author, *, category_id: int, kind: str, title: st
         raise ForumError(_("Choisissez une catégorie de ce forum."))
     if announcement and not is_staff(author):
         raise ForumError(_("Seule l’équipe publie des annonces."))
+    same = _same_post_since(author, since=now - DUPLICATE_WINDOW, body=body, forum_id=forum.id, title=title.strip())
+    if same is not None:
+        raise AlreadyPublished(_("Ce sujet est déjà publié."), post=same)
     _check_rules(author, body, rules, now, title=title)
     held = _should_hold(author, rules)
     thread = ForumThread(forum=forum, category=category, author_id=author.id, kind=ThreadKind(kind), title=title.strip(),
@@ -203,11 +249,15 @@ def start_thread(forum: Forum, author, *, category_id: int, kind: str, title: st
 
 def reply(thread: ForumThread, author, *, body: str, parent_id: int | None = None,
           rules: PostingRules = PostingRules(), now: datetime | None = None, submission_key: str | None = None) -> ForumPost:
-    """A reply to the thread, or a comment on a reply (one level: a comment on a comment attaches to its reply)."""
+    """A reply to the thread, or a comment on a reply (one level: a comment on a comment attaches to its reply).
+    The same form sent twice (its one-time key) gives back the post of the first send; the same words at the
+    same place sent again from another tab within DUPLICATE_WINDOW raise AlreadyPublished. A deleted or
+    hidden message takes no comment."""
     now = now or utcnow()
     earlier = earlier_submission(ForumPost, submission_key, lock=(ForumThread, thread.id), author_id=author.id)
     if earlier is not None:
         return earlier
+    lock_for_update(ForumThread, thread.id)  # (again, when no key came): two tabs sent at once queue here
     if not thread.can_reply(author):
         raise ForumError(_("Ce sujet n’accepte plus de réponses.") if thread.forum.can_view(author)
                          else _("Ce forum est réservé à ses apprenants et à l’équipe."))
@@ -215,7 +265,14 @@ def reply(thread: ForumThread, author, *, body: str, parent_id: int | None = Non
         parent = db.session.get(ForumPost, parent_id)
         if parent is None or parent.thread_id != thread.id or parent.is_opening:
             raise ForumError(_("Le message commenté n’est plus là."))
-        parent_id = parent.parent_id or parent.id
+        root = db.session.get(ForumPost, parent.parent_id) if parent.parent_id else parent
+        if not (parent.accepts_comments and root.accepts_comments):
+            raise ForumError(_("Ce message a été supprimé ou masqué : il ne peut plus être commenté. "
+                               "Votre commentaire n’a pas été publié."))
+        parent_id = root.id
+    same = _same_post_since(author, since=now - DUPLICATE_WINDOW, body=body, thread_id=thread.id, parent_id=parent_id)
+    if same is not None:
+        raise AlreadyPublished(_("Ce message est déjà publié."), post=same)
     _check_rules(author, body, rules, now)
     held = _should_hold(author, rules)
     post = _new_post(thread, author, body, now, parent_id=parent_id, held=held, submission_key=submission_key)
@@ -263,9 +320,13 @@ def refresh_thread_counts(thread: ForumThread) -> None:
     db.session.flush()
 
 
-def edit_post(post: ForumPost, editor, *, body: str, title: str | None = None,
+def edit_post(post: ForumPost, editor, *, body: str, title: str | None = None, loaded_version: int | None = None,
               rules: PostingRules = PostingRules(), now: datetime | None = None) -> ForumPost:
-    """Keep the previous text as a revision, then change it; « modifié » shows from now on."""
+    """Keep the previous text as a revision, then change it; « modifié » shows from now on.
+
+    `loaded_version`: the post's edit version (queries.edit_version, its revision count) the form was
+    filled from. Saved since (another tab, staff) and this form changes the text: EditedMeanwhile, nothing
+    is written; sending again with the current version replaces it."""
     lock_for_update(ForumPost, post.id)  # a second click waits, then finds the text unchanged
     db.session.refresh(post)
     now = now or utcnow()
@@ -277,7 +338,13 @@ def edit_post(post: ForumPost, editor, *, body: str, title: str | None = None,
     if not (0 < len(new_title) <= rules.max_title):
         raise ForumError(_("Le titre doit faire entre 1 et %(n)s caractères.", n=rules.max_title))
     if body == post.body and new_title == post.thread.title:
-        return post  # nothing changed: no revision, no mark
+        return post  # nothing changed (a double click: the second finds its own text): no revision, no mark
+    current_version = queries.edit_version(post)
+    if loaded_version is not None and loaded_version != current_version:
+        raise EditedMeanwhile(_("Ce message a été modifié entre-temps (dans un autre onglet ou par l’équipe) : "
+                                "rien n’est enregistré. Son texte actuel est affiché ci-dessous, le vôtre est resté "
+                                "dans le formulaire : relisez-les, puis enregistrez de nouveau pour le remplacer."),
+                              current_version=current_version)
     db.session.add(ForumPostRevision(post_id=post.id, title=post.thread.title if post.is_opening else "",
                                      body=post.body, edited_by_id=editor.id, created_at=now))
     post.thread.title = new_title

@@ -175,6 +175,10 @@ def new_thread(forum_id):
                     forum, current_user, category_id=form.category_id.data, kind=form.kind.data, title=form.title.data,
                     body=form.body.data, announcement=bool(form.announcement.data) if "announcement" in form else False,
                     rules=_rules(), submission_key=form.submission_key.data or None)
+            except services.AlreadyPublished as already:  # sent again from a tab opened before: led to it
+                core_db.rollback()
+                flash(str(already), "info")
+                return redirect(_thread_url(already.post.thread))
             except services.ForumError as error:
                 form.body.errors.append(str(error))
             else:
@@ -268,12 +272,17 @@ def post_reply(forum_id, thread_id):
             post = services.reply(thread, current_user, body=form.body.data,
                                   parent_id=int(form.parent_id.data) if is_comment else None, rules=_rules(),
                                   submission_key=form.submission_key.data or None)  # "" is no key
+        except services.AlreadyPublished as already:  # sent again from a tab opened before: led to it
+            core_db.rollback()
+            flash(str(already), "info")
+            post = already.post
         except services.ForumError as error:
             form.body.errors.append(str(error))
         else:
             core_db.commit()
             if post.is_held:
                 flash(_("Votre message attend la validation de l’équipe : il sera visible ensuite."), "info")
+        if not form.errors:
             last_page = max(queries.thread_replies(thread, current_user).pages, 1)
             return redirect(_thread_url(thread, post, page=last_page))
     # Preview, or errors: the reply form on its own page, text kept.
@@ -349,14 +358,24 @@ def edit_post(post_id):
     form = EditPostForm(obj=post, title=post.thread.title if post.is_opening else None)
     if not post.is_opening:
         del form.title
-    preview = None
+    if request.method == "GET":
+        form.loaded_version.data = queries.edit_version(post)
+    preview, conflict = None, False
     if form.validate_on_submit():
         if request.form.get("action") == "preview":
             preview = render_markdown(form.body.data)
         else:
             try:
                 services.edit_post(post, current_user, body=form.body.data,
-                                   title=form.title.data if "title" in form else None, rules=_rules())
+                                   title=form.title.data if "title" in form else None,
+                                   loaded_version=form.loaded_version.data, rules=_rules())
+            except services.EditedMeanwhile as error:  # the typed text stays in the form; sending again replaces
+                core_db.rollback()
+                form.form_errors.append(str(error))
+                conflict = True
+                # Set on the field's raw data too: rendering prefers what was posted, the stale number.
+                form.loaded_version.raw_data = None
+                form.loaded_version.data = error.current_version
             except services.ForumError as error:
                 form.body.errors.append(str(error))
             else:
@@ -364,7 +383,7 @@ def edit_post(post_id):
                 flash(_("Message modifié."), "success")
                 return redirect(_thread_url(post.thread, post))
     return render_template("forum/edit_post.html", forum=post.thread.forum, thread=post.thread, post=post, form=form,
-                           preview=preview), 422 if form.errors else 200
+                           preview=preview, conflict=conflict), 409 if conflict else (422 if form.errors else 200)
 
 
 @bp.get("/messages/<int:post_id>/historique")

@@ -186,3 +186,34 @@ def test_clearing_an_answer_of_a_sent_application_never_reaches_the_trainers(bro
     browser_login(trainer, "reader@example.gouv.fr", PASSWORD)
     trainer.goto(f"/alpha/gestion/candidatures/{application.id}")
     trainer.get_by_text(COMPLETE_ANSWERS["motivation"]).wait_for()
+
+
+def test_a_tab_opened_earlier_cannot_replace_the_application_sent_from_another(browser, live_server):
+    """Two tabs on the form: the newer one autosaves as she types, then sends (its button carries the version
+    its autosaves wrote, so it does not conflict with itself); the older one's autosave is told, and its
+    button shows the sent answers next to its own text, which stays in the form."""
+    from beta_training.cohorts.models import CohortApplication
+    from beta_training.extensions import db
+
+    cohort = make_cohort()
+    application = make_application(cohort, make_user(email="tabs@example.gouv.fr"), state="draft", motivation="Au début")
+    context = browser.new_context(base_url=live_server.url)
+    older, newer = context.new_page(), context.new_page()
+    for page in (older, newer):
+        page.set_default_timeout(20_000)
+    browser_login(older, "tabs@example.gouv.fr", PASSWORD)
+    older.goto(f"/alpha/{cohort.slug}/candidater")
+    newer.goto(f"/alpha/{cohort.slug}/candidater")
+    newer.locator("#motivation").fill("Écrite dans le nouvel onglet")
+    newer.get_by_text("Brouillon enregistré automatiquement").wait_for()
+    newer.get_by_role("button", name="Envoyer ma candidature").click()
+    newer.get_by_text("Votre candidature est envoyée").wait_for()
+
+    older.locator("#motivation").fill("Écrite dans l’ancien onglet")
+    older.get_by_text("enregistrée entre-temps").first.wait_for()  # its autosave is refused, and says why
+    older.get_by_role("button", name="Envoyer ma candidature").click()
+    older.locator(".fr-callout", has_text="Écrite dans le nouvel onglet").wait_for()
+    assert older.locator("#motivation").input_value() == "Écrite dans l’ancien onglet"
+    db.session.commit()
+    assert db.session.get(CohortApplication, application.id).motivation == "Écrite dans le nouvel onglet"
+    assert_accessible(older, "candidature modifiée entre-temps")

@@ -2,12 +2,17 @@
 application on: back to her application with what happened, never « Accès refusé »; nothing changes and
 nothing is emailed. Someone else's application stays a 403 (checked in the same tests)."""
 
-import pytest
+import re
 
-from beta_training.cohorts.models import ApplicationState
+import pytest
+import sqlalchemy as sa
+
+from beta_training.cohorts import services
+from beta_training.cohorts.models import ApplicationState, CohortApplication
+from beta_training.core import db as core_db
 from beta_training.extensions import db
 from tests.conftest import login
-from tests.factories import make_application, make_cohort
+from tests.factories import COMPLETE_ANSWERS, make_application, make_cohort, make_user
 from tests.records import timeline_of
 from tests.second_tab import assert_led_back, outbox_count
 
@@ -77,3 +82,89 @@ def test_the_application_form_sent_from_a_tab_left_open_after_the_offer_says_not
                                                    "elle ne peut plus être modifiée, vos modifications n’ont pas été enregistrées.")
     db.session.refresh(mine)
     assert mine.motivation == "Ma motivation d’origine" and mine.state == ApplicationState.ACCEPTED
+
+
+# --- The application form sent from a tab opened before another tab saved or sent it ------------------------
+
+
+def _loaded_version(page: str) -> str:
+    return re.search(r'id="loaded_version" name="loaded_version" type="hidden" value="([^"]*)"', page).group(1)
+
+
+def _complete(**changes) -> dict:
+    return {**{k: ("y" if v is True else v) for k, v in COMPLETE_ANSWERS.items()}, "first_name": "Ada",
+            "last_name": "Lovelace", "action": "submit", **changes}
+
+
+def test_an_older_tab_cannot_replace_the_answers_sent_from_a_newer_one(client):
+    mine = make_application(make_cohort(), state="draft")
+    login(client, mine.user)
+    url = f"/alpha/{mine.cohort.slug}/candidater"
+    older, newer = _loaded_version(client.get(url).text), _loaded_version(client.get(url).text)
+    sent = client.post(url, data=_complete(motivation="Envoyée du nouvel onglet", loaded_version=newer))
+    assert sent.status_code == 302
+    refused = client.post(url, data=_complete(motivation="Tapée dans l’ancien onglet", loaded_version=older))
+    assert refused.status_code == 409
+    assert "Votre candidature a été enregistrée entre-temps depuis un autre onglet : rien n’a été modifié." in refused.text
+    assert "Envoyée du nouvel onglet</p>" in refused.text  # the saved answer, shown
+    assert re.search(r">\s*Tapée dans l’ancien onglet</textarea>", refused.text)  # the typed one, kept
+    db.session.refresh(mine)
+    assert mine.motivation == "Envoyée du nouvel onglet" and mine.state == ApplicationState.SUBMITTED
+    # Sending again from the refused page (it carries the current version) replaces the answers, knowingly.
+    again = client.post(url, data=_complete(motivation="Tapée dans l’ancien onglet", loaded_version=_loaded_version(refused.text)))
+    assert again.status_code == 302
+    db.session.refresh(mine)
+    assert mine.motivation == "Tapée dans l’ancien onglet"
+
+
+def test_a_tab_opened_before_the_application_existed_cannot_replace_it(client):
+    cohort, user = make_cohort(), make_user(first_name="Ada", last_name="Lovelace")
+    login(client, user)
+    url = f"/alpha/{cohort.slug}/candidater"
+    older = _loaded_version(client.get(url).text)
+    assert older == ""
+    assert client.post(url, data=_complete(motivation="Premier onglet", loaded_version=older)).status_code == 302
+    assert client.post(url, data=_complete(motivation="Second onglet", loaded_version=older)).status_code == 409
+    application = db.session.scalar(sa.select(CohortApplication).where(CohortApplication.user_id == user.id))
+    assert application.motivation == "Premier onglet"
+
+
+def test_a_double_click_on_send_is_no_conflict(client):
+    mine = make_application(make_cohort(), state="draft")
+    login(client, mine.user)
+    url = f"/alpha/{mine.cohort.slug}/candidater"
+    version = _loaded_version(client.get(url).text)
+    for _click in range(2):
+        assert client.post(url, data=_complete(loaded_version=version)).status_code == 302
+    db.session.refresh(mine)
+    assert mine.state == ApplicationState.SUBMITTED
+
+
+def test_autosave_moves_the_version_on_and_answers_409_conflict_to_an_older_tab(client):
+    mine = make_application(make_cohort(), state="draft")
+    login(client, mine.user)
+    url = f"/alpha/{mine.cohort.slug}/candidater"
+    older = newer = _loaded_version(client.get(url).text)
+    for text in ("Première frappe", "Deuxième frappe"):  # one tab typing: each autosave based on the last one
+        saved = client.post(f"{url}/brouillon", data={"motivation": text, "loaded_version": newer})
+        assert saved.status_code == 200 and saved.json["saved"] is True
+        newer = saved.json["version"]
+    stale = client.post(f"{url}/brouillon", data={"motivation": "L’autre onglet", "loaded_version": older})
+    assert stale.status_code == 409 and stale.json["conflict"] is True and stale.json["saved"] is False
+    assert "enregistrée entre-temps" in stale.json["message"]
+    db.session.refresh(mine)
+    assert mine.motivation == "Deuxième frappe"
+    # The button of the tab that typed last still saves (its version came back with its autosave).
+    assert client.post(url, data={"motivation": "Deuxième frappe", "action": "save", "loaded_version": newer}).status_code == 302
+
+
+def test_save_answers_refuses_a_stale_version_and_passes_the_same_answers(app):
+    mine = make_application(make_cohort(), state="submitted")
+    version = mine.edit_version
+    services.save_answers(mine, actor=mine.user, values={"motivation": "Nouvelle"}, loaded_version=version)
+    core_db.commit()
+    with pytest.raises(services.EditedMeanwhile) as stale:
+        services.save_answers(mine, actor=mine.user, values={"motivation": "Ancienne"}, loaded_version=version)
+    assert stale.value.current_version == mine.edit_version != version
+    services.save_answers(mine, actor=mine.user, values={"motivation": "Nouvelle"}, loaded_version=version)  # no change
+    assert mine.motivation == "Nouvelle"

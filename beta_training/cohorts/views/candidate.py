@@ -75,10 +75,20 @@ def apply(slug):
     if existing is None and not cohort.is_open_for_applications(now):
         return render_template("cohorts/applications_closed.html", cohort=cohort, now=now), 403
     form = ApplicationForm(obj=existing or current_user)
+    if request.method == "GET":
+        form.loaded_version.data = existing.edit_version if existing else ""
     if form.validate_on_submit():
         try:
-            saved = services.save_application(cohort, current_user, values=form.answers(),
-                                              send=request.form.get("action") == "submit", now=now)
+            saved = services.save_application(cohort, current_user, values=form.answers(), now=now,
+                                              send=request.form.get("action") == "submit",
+                                              loaded_version=form.loaded_version.data)
+        except services.EditedMeanwhile as error:  # the typed answers stay in the form; sending again replaces
+            core_db.rollback()
+            form.form_errors.append(str(error))
+            form.loaded_version.raw_data = None  # rendering would prefer the posted, stale, version
+            form.loaded_version.data = error.current_version
+            return render_template("cohorts/apply.html", cohort=cohort, form=form, conflict=True,
+                                   application=queries.get_application_for(cohort, current_user)), 409
         except services.IncompleteAnswers as error:  # a sent application is never left incomplete
             core_db.rollback()
             return _missing_answers(cohort, form, error.missing, _("Il manque des réponses : rien n’a été modifié."))
@@ -109,8 +119,11 @@ def _missing_answers(cohort, form: ApplicationForm, missing, summary: str):
     for name in missing:
         getattr(form, name).errors.append(_("Cette réponse est obligatoire pour envoyer la candidature."))
     form.form_errors.append(summary)
-    return render_template("cohorts/apply.html", cohort=cohort, form=form,
-                           application=queries.get_application_for(cohort, current_user)), 422
+    application = queries.get_application_for(cohort, current_user)
+    # The draft may just have been saved (a new version): sending again from this page is no conflict.
+    form.loaded_version.raw_data = None
+    form.loaded_version.data = application.edit_version if application else ""
+    return render_template("cohorts/apply.html", cohort=cohort, form=form, application=application), 422
 
 
 @bp.post("/<slug>/candidater/brouillon")
@@ -124,7 +137,12 @@ def autosave_application(slug):
         return json_error(422, "invalid", _("Certaines réponses ne sont pas valides : utilisez le bouton d’enregistrement "
                                             "pour voir lesquelles."), saved=False, errors=form.errors)
     try:
-        saved = services.save_application(cohort, current_user, values=form.answers())
+        saved = services.save_application(cohort, current_user, values=form.answers(),
+                                          loaded_version=form.loaded_version.data)
+    except services.EditedMeanwhile as error:
+        # Another tab saved since this page was loaded: the button shows both (typing on is kept in the page).
+        core_db.rollback()
+        return json_error(409, "edited_meanwhile", str(error), saved=False, conflict=True)
     except services.IncompleteAnswers as error:
         core_db.rollback()
         labels = ", ".join(f"« {getattr(form, name).label.text} »" for name in error.missing)
@@ -135,7 +153,9 @@ def autosave_application(slug):
         core_db.rollback()
         return json_error(409, "not_editable", services.describe_error(error), saved=False)
     core_db.commit()
-    return jsonify(saved=True, saved_at=format_datetime(saved.application.updated_at, "HH'h'mm"))
+    # The version just written: forms.js puts it in the form (data-version-field), the next save is based on it.
+    return jsonify(saved=True, saved_at=format_datetime(saved.application.updated_at, "HH'h'mm"),
+                   version=saved.application.edit_version)
 
 
 @bp.get("/mes-candidatures")
