@@ -53,6 +53,18 @@ def _speaker(name: str, role: SpeakerRole) -> dict:
     return {"name": name, "role": role, "organisation": "beta.gouv.fr"}
 
 
+# Fixed-date public holidays (France): no demo session falls on one.
+PUBLIC_HOLIDAYS = {(1, 1), (5, 1), (5, 8), (7, 14), (8, 15), (11, 1), (11, 11), (12, 25)}
+
+
+def upcoming_session_start(today: date) -> date:
+    """About a month away, on a Tuesday as the first Alpha (7 November 2017), its two days working days."""
+    day = today + timedelta(days=28)
+    while day.weekday() != 1 or {(d.month, d.day) for d in (day, day + timedelta(days=1))} & PUBLIC_HOLIDAYS:
+        day += timedelta(days=1)
+    return day
+
+
 def seed_alpha(today: date) -> None:
     first = cohorts.upsert_cohort(
         slug="alpha-1",
@@ -119,7 +131,7 @@ def seed_alpha(today: date) -> None:
         ],
     )
     # An upcoming session, open for applications today, so the demo can be used end to end.
-    starts_on = today + timedelta(days=30)
+    starts_on = upcoming_session_start(today)
     upcoming = cohorts.upsert_cohort(
         slug="alpha-demo",
         title="Formation Alpha — session de démonstration",

@@ -1,3 +1,6 @@
+from datetime import date, timedelta
+
+import pytest
 import sqlalchemy as sa
 
 from beta_training.accounts.models import Role, User
@@ -83,3 +86,12 @@ def test_users_create_admin(app):
     assert user is not None and user.is_admin and user.email_confirmed
     short = app.test_cli_runner().invoke(args=["users", "create-admin", "x@example.gouv.fr", "--password", "court"])
     assert short.exit_code != 0
+
+
+@pytest.mark.parametrize("today", [date(2026, 12, 2), date(2027, 4, 3), date(2027, 10, 5)])
+def test_the_demo_session_is_a_tuesday_and_wednesday_a_month_away_off_public_holidays(today):
+    from beta_training.demo import PUBLIC_HOLIDAYS, upcoming_session_start
+
+    starts_on = upcoming_session_start(today)
+    assert starts_on.weekday() == 1 and 28 <= (starts_on - today).days < 28 + 14
+    assert not {(d.month, d.day) for d in (starts_on, starts_on + timedelta(days=1))} & PUBLIC_HOLIDAYS
