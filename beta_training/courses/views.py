@@ -176,8 +176,12 @@ def show_item(slug, run_slug, key):
         flash(_("Le cours ouvre le %(date)s.", date=format_day(run.access_starts_at, "d MMMM yyyy")), "info")
         return redirect(url_for("courses.show_course", slug=slug, run=run.slug))
     if enrolment is not None and item.kind in AUTO_COMPLETE and not item.video_url:
-        services.record_progress(enrolment, item, source="opened", now=now)  # opening a text is reading it
-        core_db.commit()
+        # Opening a text is reading it: a GET that writes. The read transaction ends first, so the write takes
+        # one of its own (SQLite cannot turn a read snapshot made stale by another commit into a write).
+        core_db.rollback()
+        with core_db.writing():
+            services.record_progress(enrolment, item, source="opened", now=now)
+            core_db.commit()
     return _render_item(course, run, enrolment, item, now=now)
 
 

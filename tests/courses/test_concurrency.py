@@ -1,10 +1,15 @@
-"""MOOC writes sent twice at the same instant: a bulk email goes out once, an item is moved one place, added once."""
+"""MOOC writes sent twice at the same instant: a bulk email goes out once, an item is moved one place, added once;
+learners opening a lesson at the same instant all get it, and each her progress."""
+
+import threading
+import time
 
 import sqlalchemy as sa
 
 from beta_training.accounts.models import Role
 from beta_training.core.models import OutboxMessage
-from beta_training.courses.models import RunBulkEmail
+from beta_training.courses import services as course_services
+from beta_training.courses.models import CourseItem, ItemCompletion, ItemKind, RunBulkEmail
 from beta_training.extensions import db
 from tests.simultaneous import post_at_once, rendered_submission_key
 from tests.conftest import login
@@ -72,3 +77,47 @@ def test_an_item_added_twice_at_once_is_added_once(app):
 
     assert [o if isinstance(o, str) else type(o) for o in sorted(outcomes, key=repr)] == ["nouvelle-lecon", services.KeyTaken]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(CourseItem).where(CourseItem.key == "nouvelle-lecon")) == 1
+
+
+LEARNERS = 6
+
+
+def test_learners_opening_a_lesson_at_the_same_instant_all_get_it_and_their_progress(app, monkeypatch):
+    """Opening a text records it as read: a GET that writes. Each request pauses between its reads and that
+    write, as a slow one would: on SQLite, a write in the read transaction could not take the lock once another
+    learner's commit made its snapshot stale (« database is locked » at once, a 503); it takes a write
+    transaction of its own."""
+    course, run = make_mooc()
+    lesson = db.session.scalar(sa.select(CourseItem).where(CourseItem.course_id == course.id, CourseItem.key == "s1-text"))
+    assert lesson.kind == ItemKind.TEXT and not lesson.video_url
+    learners = [make_user() for _ in range(LEARNERS)]
+    for learner in learners:
+        make_enrolment(run, learner)
+    login_ids, url = [learner.get_id() for learner in learners], f"/mooc/{course.slug}/{run.slug}/contenu/{lesson.key}"
+    db.session.commit()
+    record = course_services.record_progress
+
+    def slow_record(*args, **kwargs):
+        time.sleep(0.05)
+        return record(*args, **kwargs)
+
+    monkeypatch.setattr(course_services, "record_progress", slow_record)
+    barrier, statuses = threading.Barrier(LEARNERS), [None] * LEARNERS
+
+    def open_lesson(index):
+        client = app.test_client()
+        with client.session_transaction() as session:
+            session["_user_id"] = login_ids[index]
+        barrier.wait()
+        statuses[index] = client.get(url).status_code
+
+    threads = [threading.Thread(target=open_lesson, args=(index,)) for index in range(LEARNERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert statuses == [200] * LEARNERS
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ItemCompletion)
+                             .where(ItemCompletion.item_id == lesson.id)) == LEARNERS
