@@ -94,7 +94,7 @@ def seed_alpha(today: date) -> None:
              "title": "Comment trouver son premier client",
              "speakers": [_speaker("Bastien Bizdev (démo)", SpeakerRole.BIZDEV)]},
             {"day": day2, "starts_at": time(9, 30), "ends_at": time(12, 30),
-             "title": "Comment faire de l'industriel en mode artisanal",
+             "title": "Comment faire de l’industriel en mode artisanal",
              "speakers": [_speaker("Dominique Développeuse (démo)", SpeakerRole.DEVELOPER),
                           _speaker("Camille Coach (démo)", SpeakerRole.COACH)]},
             {"day": day3, "starts_at": time(9, 30), "ends_at": time(12, 30),

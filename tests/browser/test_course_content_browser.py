@@ -41,7 +41,7 @@ def test_offline_video_pages_keep_their_text_and_record_progress(page, app):
     browser_login(page, "hors-ligne@example.gouv.fr", PASSWORD)
     base = f"/mooc/{MOOC_SLUG}/{run.slug}/contenu"
     page.goto(f"{base}/intro-video")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Introduction à la méthode Startup d'État")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Introduction à la méthode Startup d’État")
     expect(page.locator("#speaker")).to_have_text(re.compile(r"Avec\s+Pierre Pezziardi, Entrepreneur en résidence"))
     transcript = page.get_by_role("link", name=re.compile("^Lire la transcription de la vidéo"))
     expect(transcript).to_have_attribute("href", "https://beta.gouv.fr/content/docs/mooc/2-introduction-methode-startup-etat.pdf")

@@ -47,7 +47,7 @@ def test_seed_demo_content(app):
     titles = [s.title for s in db.session.scalars(sa.select(Sequence).where(Sequence.number.is_not(None)).order_by(Sequence.number))]
     assert titles == [
         "Résoudre les problèmes des usagers", "Trouver ses premiers utilisateurs", "Mesurer son impact dans le réel",
-        "Survivre en milieu hostile", "Faire de l'industriel en mode artisanal",
+        "Survivre en milieu hostile", "Faire de l’industriel en mode artisanal",
     ]
     runs = {run.slug: run for run in db.session.scalars(sa.select(CourseRun))}
     assert runs["session-demo"].is_registration_open(utcnow()) and runs["session-demo"].is_accessible(utcnow())

@@ -43,13 +43,13 @@ REFERENCE = {
         ("x6xkgbq", "Héla Ghariani", False, "18-identifier-problemes-imaginaires-2.pdf"),
         ("x6xkg5g", "Héla Ghariani", False, "19-maitriser-imprevus.pdf"),
         ("x6xkfz0", "Daniel Balmy", True, "20-maitriser-imprevus-temoignage-work-in-france.pdf")],
-    "Séquence 5 : Faire de l'industriel en mode artisanal": [
+    "Séquence 5 : Faire de l’industriel en mode artisanal": [
         ("x6xkfqf", "Julien Dauphant", False, "21-industriel-mode-artisanal.pdf"),
         ("x6xkfhh", "Julien Dauphant", False, "22-tester-sans-developpeur.pdf"),
         ("x6xkf63", "Philippe Vrignaud", True, "23-lancez-vous-avec-demarches-simplifiees.pdf")],
     "Documents utiles": [("x6xkifc", "Jihane Herizi", False, "3-fiche-produit.pdf")],
 }
-MODULES = ["Introduction", "Module 1 : Les notions clés de la méthode « Startup d'État »",
+MODULES = ["Introduction", "Module 1 : Les notions clés de la méthode « Startup d’État »",
            "Module 2 : Construire et tester son produit (sans développeur)", "Documents utiles"]
 LINKED_DOCUMENTS = {  # « Documents utiles »: address → what its link says it is
     "https://beta.gouv.fr/content/docs/guide.pdf": "PDF – site beta.gouv.fr",
@@ -170,7 +170,7 @@ def test_prune_removes_parts_the_folder_no_longer_has(ctx, tmp_path):
     assert [module.label for module in outline.modules] == MODULES[1:3]
     assert [s.label for m in outline.modules for s in m.sequences] == [
         "Séquence 1 : Résoudre les problèmes des usagers", "Séquence 2 : Trouver ses premiers utilisateurs",
-        "Séquence 3 : Mesurer son impact dans le réel", "Séquence 4 : Faire de l'industriel en mode artisanal"]
+        "Séquence 3 : Mesurer son impact dans le réel", "Séquence 4 : Faire de l’industriel en mode artisanal"]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(CourseModule)) == 2
     assert db.session.scalar(sa.select(sa.func.count()).select_from(CourseItem)) == 7 + 8 + 6 + 6
 

@@ -21,7 +21,7 @@ from tests.factories import make_course_item, make_enrolment, make_mooc, make_se
 LINK = "https://beta.gouv.fr/content/docs/mooc/7-convaincre-sponsor.pdf"
 PARTS = ["Introduction", "Séquence 1 : Résoudre les problèmes des usagers", "Séquence 2 : Trouver ses premiers utilisateurs",
          "Séquence 3 : Mesurer son impact dans le réel", "Séquence 4 : Survivre en milieu hostile",
-         "Séquence 5 : Faire de l'industriel en mode artisanal", "Documents utiles"]
+         "Séquence 5 : Faire de l’industriel en mode artisanal", "Documents utiles"]
 
 
 @pytest.fixture
@@ -117,7 +117,7 @@ def test_the_presentation_page_says_the_facts_and_every_runs_windows(client, rea
     assert rows["Session de démonstration"] == expected
     # The programme by module and sequence; an unnumbered part of one sequence is named once.
     assert [h.get_text(strip=True) for h in soup.select("h3[id^=module-]")] == [
-        "Introduction", "Module 1 : Les notions clés de la méthode « Startup d'État »",
+        "Introduction", "Module 1 : Les notions clés de la méthode « Startup d’État »",
         "Module 2 : Construire et tester son produit (sans développeur)", "Documents utiles"]
     assert [h.get_text(" ", strip=True) for h in soup.select("h4[id^=sequence-]")] == PARTS[1:-1]
     programme = soup.find(id="programme").find_parent().get_text(" ", strip=True)

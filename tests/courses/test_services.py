@@ -147,7 +147,7 @@ def test_import_moves_and_edits_items(ctx, tmp_path):
     first = spec["modules"][0]["sequences"][0]["items"]
     first.reverse()
     (folder / "course.yml").write_text(yaml.safe_dump(spec, allow_unicode=True))
-    text = (folder / "items" / "s1-lecon.md").read_text().replace("Partir d'un problème, pas d'une idée de solution",
+    text = (folder / "items" / "s1-lecon.md").read_text().replace("Partir d’un problème, pas d’une idée de solution",
                                                                   "Décrire le problème")
     (folder / "items" / "s1-lecon.md").write_text(text)
     course = import_course(folder)
