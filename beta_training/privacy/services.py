@@ -393,6 +393,8 @@ def purge_expired_records(now: datetime) -> dict:
             outbox_done, OutboxMessage.created_at < days("OUTBOX_RETENTION_DAYS")),
         "forum_drafts": sa.delete(ForumDraft).where(ForumDraft.updated_at < days("DRAFTS_RETENTION_DAYS")),
         "form_submissions": sa.delete(FormSubmission).where(FormSubmission.created_at < days("FORM_KEYS_RETENTION_DAYS")),
+        "privacy_actions": sa.delete(PrivacyAction).where(
+            PrivacyAction.created_at < days("PRIVACY_ACTIONS_RETENTION_DAYS")),
     }
     return {name: db.session.execute(statement.execution_options(synchronize_session=False)).rowcount
             for name, statement in deletions.items()}
