@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from beta_training.accounts.models import RoleEvent, SignInEvent, User, UserRole
 from beta_training.cohorts.models import AlumniProfile, ApplicationReview, Cohort, CohortApplication
-from beta_training.core.models import OutboxMessage, StateChange
+from beta_training.core.models import OutboxMessage, StateChange, to_paris, utcnow
 from beta_training.core.streaming import CsvStream
 from beta_training.courses.models import (
     CourseRun,
@@ -37,6 +37,7 @@ from beta_training.forum.models import (
     ForumSubscription,
     ForumThread,
 )
+from beta_training.privacy import readable
 from beta_training.privacy.models import PrivacyAction, PrivacyActionKind
 from beta_training.sheets.models import IndicatorMeasure, ProductSheet, SheetMilestone, SheetReview, SheetVersion
 
@@ -53,14 +54,16 @@ class Kind:
     columns: list[str] = field(default_factory=list)
 
 
-def _value(value):
+def _json_value(value):
+    """Rows keep Python values: the JSON writes date-times as ISO 8601 (UTC), the CSV as a French reader reads them
+    (privacy/readable.py)."""
     if isinstance(value, (datetime, date)):
         return value.isoformat()
-    return value
+    return str(value)
 
 
 def _row(obj, exclude=(), **extra) -> dict:
-    values = {c.key: _value(getattr(obj, c.key)) for c in sa.inspect(obj).mapper.column_attrs if c.key not in exclude}
+    values = {c.key: getattr(obj, c.key) for c in sa.inspect(obj).mapper.column_attrs if c.key not in exclude}
     return {**values, **extra}
 
 
@@ -140,7 +143,7 @@ def _attestations(user):
              .order_by(Enrolment.completed_at))
     for enrolment in _stream(query):
         yield {"enrolment_id": enrolment.id, "code": enrolment.attestation_code, "name": enrolment.attestation_name,
-               "completed_at": _value(enrolment.completed_at)}
+               "completed_at": enrolment.completed_at}
 
 
 def _by_enrolment(model):
@@ -256,8 +259,10 @@ def _readme(user: User, counts: dict[str, int]) -> str:
         "",
         f"Export de toutes les données que la plateforme conserve sur {user.full_name} ({user.email}).",
         "",
-        "- `donnees.json` : toutes les données, par nature ;",
-        "- un fichier CSV (séparateur « ; ») par nature de données, lisible dans un tableur.",
+        "- `donnees.json` : toutes les données, par nature, pour un programme : noms de colonnes et codes tels que "
+        "la base les enregistre, dates et heures au format ISO 8601 en temps universel (UTC) ;",
+        "- un fichier CSV (séparateur « ; ») par nature de données, à lire dans un tableur : colonnes et valeurs "
+        "en français, « oui » / « non », dates et heures de Paris au format JJ/MM/AAAA HH:MM.",
         "",
         "| Fichier | Contenu | Enregistrements |",
         "|---|---|---|",
@@ -271,14 +276,15 @@ def export_zip(user: User) -> Iterator[bytes]:
     """The ZIP of everything about `user`, in pieces, as it is written."""
     pipe = _Pipe()
     counts: dict[str, int] = {}
+    moment = to_paris(utcnow()).timetuple()[:6]
     with zipfile.ZipFile(pipe, mode="w", compression=zipfile.ZIP_DEFLATED) as archive:
-        with archive.open("donnees.json", "w") as entry:
+        with archive.open(_entry("donnees.json", moment), "w") as entry:
             entry.write(b"{")
             for index, kind in enumerate(KINDS):
                 entry.write((("," if index else "") + f"\n{json.dumps(kind.name)}: [").encode())
                 count = 0
                 for row in kind.rows(user):
-                    entry.write((("," if count else "") + "\n  " + json.dumps(row, ensure_ascii=False, default=str)).encode())
+                    entry.write((("," if count else "") + "\n  " + json.dumps(row, ensure_ascii=False, default=_json_value)).encode())
                     count += 1
                     if count % BATCH == 0:
                         yield pipe.take()
@@ -287,27 +293,26 @@ def export_zip(user: User) -> Iterator[bytes]:
                 yield pipe.take()
             entry.write(b"\n}\n")
         for kind in KINDS:
-            with archive.open(f"{kind.name}.csv", "w") as entry:
+            with archive.open(_entry(f"{kind.name}.csv", moment), "w") as entry:
                 csv = CsvStream()
-                header = None
+                columns = None
                 for row in kind.rows(user):
-                    if header is None:
-                        header = list(row)
-                        entry.write(csv.header(header).encode())
-                    entry.write(csv.line([_cell(row.get(column)) for column in header]).encode())
-                if header is None:
+                    if columns is None:
+                        columns = list(row)
+                        entry.write(csv.header([readable.header(kind.name, c) for c in columns]).encode())
+                    entry.write(csv.line([readable.cell(kind.name, c, row.get(c)) for c in columns]).encode())
+                if columns is None:
                     entry.write(csv.header(["aucune donnée"]).encode())
             yield pipe.take()
-        archive.writestr("LISEZMOI.md", _readme(user, counts))
+        archive.writestr(_entry("LISEZMOI.md", moment), _readme(user, counts))
     yield pipe.take()
 
 
-def _cell(value):
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False)
-    if value is None:
-        return ""
-    return value
+def _entry(name: str, moment: tuple) -> zipfile.ZipInfo:
+    """An entry dated now (Paris time, as ZIP dates are local), not 1980 as zipfile dates what it opens by name."""
+    info = zipfile.ZipInfo(name, date_time=moment)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    return info
 
 
 def export_filename(user: User, today: date) -> str:
