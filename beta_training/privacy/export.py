@@ -15,11 +15,12 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 
-from beta_training.accounts.models import RoleEvent, SignInEvent, User, UserRole
+from beta_training.accounts.models import RetentionWarning, RoleEvent, SignInEvent, User, UserRole
 from beta_training.cohorts.models import AlumniProfile, ApplicationReview, Cohort, CohortApplication
 from beta_training.core.models import OutboxMessage, StateChange, to_paris, utcnow
 from beta_training.core.streaming import CsvStream
 from beta_training.courses.models import (
+    CourseInvitation,
     CourseRun,
     Enrolment,
     EnrolmentSheetPart,
@@ -30,9 +31,11 @@ from beta_training.courses.models import (
 from beta_training.extensions import db
 from beta_training.forum.models import (
     ForumDraft,
+    ForumNotification,
     ForumPost,
     ForumPostRevision,
     ForumPreference,
+    ForumReadMark,
     ForumReport,
     ForumSubscription,
     ForumThread,
@@ -99,6 +102,25 @@ def _roles(user):
 def _role_events(user):
     for event in _stream(sa.select(RoleEvent).where(RoleEvent.user_id == user.id).order_by(RoleEvent.id)):
         yield _row(event, exclude=("actor_id",))
+
+
+def _account_history(user):
+    """Her account's timeline (how its ProConnect identity came, and with which proof); who acted is left out."""
+    query = sa.select(StateChange).where(StateChange.subject_type == User.__tablename__,
+                                         StateChange.subject_id == user.id).order_by(StateChange.id)
+    yield from (_row(change, exclude=("actor_id", "subject_type", "subject_id")) for change in _stream(query))
+
+
+def _retention_warnings(user):
+    yield from (_row(w) for w in _stream(sa.select(RetentionWarning).where(RetentionWarning.user_id == user.id)))
+
+
+def _invitations(user):
+    """Invitations to a MOOC session sent to her address (by a trainer, left unnamed), accepted or not."""
+    query = (sa.select(CourseInvitation, CourseRun.name).join(CourseRun, CourseRun.id == CourseInvitation.run_id)
+             .where(sa.func.lower(CourseInvitation.email) == user.email.lower()).order_by(CourseInvitation.id))
+    for invitation, run in _stream_rows(query):
+        yield _row(invitation, exclude=("invited_by_id",), session=run)
 
 
 def _sign_ins(user):
@@ -205,6 +227,8 @@ KINDS = [
     Kind("compte", "Votre compte (profil)", _account),
     Kind("roles", "Vos rôles", _roles),
     Kind("roles_historique", "L’historique de vos rôles", _role_events),
+    Kind("compte_historique", "L’historique de votre compte (identité ProConnect associée)", _account_history),
+    Kind("compte_avertissements", "Les avertissements avant suppression d’un compte inactif", _retention_warnings),
     Kind("connexions", "Vos connexions (date, moyen, réseau)", _sign_ins),
     Kind("candidatures", "Vos candidatures aux sessions Alpha et vos réponses", _applications_rows),
     Kind("candidatures_evaluations", "Les notes et commentaires des formateurs sur vos candidatures",
@@ -216,6 +240,7 @@ KINDS = [
     Kind("mooc_quiz_tentatives", "Vos tentatives aux quiz", _by_enrolment(QuizAttempt)),
     Kind("mooc_quiz_reponses", "Vos réponses aux quiz", _quiz_answers),
     Kind("mooc_parties_fiche", "Les parties de fiche produit envoyées depuis le MOOC", _by_enrolment(EnrolmentSheetPart)),
+    Kind("mooc_invitations", "Les invitations à un MOOC envoyées à votre adresse", _invitations),
     Kind("attestations", "Vos attestations de suivi", _attestations),
     Kind("fiches_produit", "Vos fiches produit", _sheet_rows),
     Kind("fiches_produit_versions", "Chaque version de vos fiches produit", _by_sheet(SheetVersion)),
@@ -226,6 +251,9 @@ KINDS = [
     Kind("forum_messages", "Vos messages sur les forums", _posts),
     Kind("forum_messages_versions", "Les versions précédentes de vos messages", _revisions),
     Kind("forum_abonnements", "Vos abonnements aux forums et sujets", _by_user(ForumSubscription)),
+    Kind("forum_lectures", "Le dernier message que vous avez lu dans chaque sujet", _by_user(ForumReadMark)),
+    Kind("forum_notifications", "Les messages du forum à vous signaler par courriel (en attente ou traités)",
+         _by_user(ForumNotification)),
     Kind("forum_preferences", "Vos préférences de courriels du forum", _by_user(ForumPreference)),
     Kind("forum_brouillons", "Vos brouillons de messages", _by_user(ForumDraft)),
     Kind("forum_signalements", "Les messages que vous avez signalés", _by_user(ForumReport, "reporter_id",

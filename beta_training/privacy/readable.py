@@ -179,7 +179,7 @@ KIND_COLUMN_LABELS = {
     "forum_notifications": {"reason": _l("Pourquoi")},
     "forum_signalements": {"created_at": _l("Signalé le")},
     "courriels": {"created_at": _l("Écrit le")},
-    "invitations_mooc": {"email": _l("Adresse invitée"), "created_at": _l("Invitée le")},
+    "mooc_invitations": {"email": _l("Adresse invitée"), "created_at": _l("Invitée le")},
     "demandes": {"created_at": _l("Le"), "kind": _l("Demande")},
     "attestations": {"name": _l("Nom sur l’attestation"), "code": _l("Code de l’attestation")},
 }
@@ -189,7 +189,9 @@ POST_STATE_LABELS = {"held": _l("En attente de modération"), "published": _l("P
                      "refused": _l("Refusé")}
 NOTIFICATION_REASON_LABELS = {"followed_thread": _l("Sujet suivi"), "followed_forum": _l("Forum suivi"),
                               "mention": _l("Mention"), "announcement": _l("Annonce")}
-ACCOUNT_HISTORY_LABELS = {"proconnect_linked": _l("Identité ProConnect associée au compte")}
+ACCOUNT_HISTORY_LABELS = {"proconnect_linked": _l("Identité ProConnect associée au compte"),
+                          "proconnect_created": _l("Compte créé par ProConnect"),
+                          "password": _l("Compte à mot de passe")}
 
 # Codes shown through their labels (an unknown code is shown as it is).
 KIND_VALUE_LABELS = {

@@ -52,6 +52,11 @@ def test_the_export_has_every_kind_of_record(app, client):
     assert any(row["body"] == "Ma réponse, signée Zéphyrine" for row in data["forum_messages"])
     assert {row["subject"] for row in data["courriels"]} == {"Candidature reçue"}  # hers only
     assert data["attestations"][0]["code"].startswith("ATT")
+    assert data["compte_historique"][0]["to_state"] == "proconnect_linked" and "actor_id" not in data["compte_historique"][0]
+    assert data["forum_lectures"][0]["last_read_post_id"] == person.ids["mention"]
+    assert data["forum_notifications"][0]["post_id"] == person.ids["mention"] and data["forum_notifications"][0]["emailed_at"] is None
+    assert data["compte_avertissements"][0]["warned_at"]
+    assert data["mooc_invitations"][0]["email"] == EMAIL.upper() and "invited_by_id" not in data["mooc_invitations"][0]
 
     names = set(archive.namelist())
     assert {f"{kind.name}.csv" for kind in KINDS} | {"donnees.json", "LISEZMOI.md"} == names
@@ -130,6 +135,8 @@ def test_the_csv_files_read_in_french_and_the_json_stays_machine_readable(app, c
     assert read_csv(archive, "mooc_inscriptions")[0]["État"] == "Inscrit·e"
     assert read_csv(archive, "roles")[0]["Rôle"] == "Responsable de la formation"
     assert read_csv(archive, "demandes")[0]["À la demande de"] == "un administrateur"
+    assert read_csv(archive, "compte_historique")[0]["État après"] == "Identité ProConnect associée au compte"
+    assert read_csv(archive, "forum_notifications")[0]["Pourquoi"] == "Mention"
     text = "".join(archive.read(n).decode("utf-8-sig") for n in archive.namelist() if n.endswith(".csv"))
     for code in (";active;", ";sent;", ";changes_requested;", ";password;", ";True;", ";False;", "+00:00"):
         assert code not in text, code
