@@ -12,7 +12,7 @@ What an erasure does (the « zone de danger » page and /donnees-personnelles sa
   the seat for the waiting list as a withdrawal always does;
 - fiches produit are deleted, or, if she chooses, kept for the trainers without an owner, her name and address
   removed from every version, review, milestone and measure;
-- forum posts stay, shown « Ancien participant »; her name, her @mention and her address are removed from
+- forum posts stay, shown « Ancien·ne participant·e »; her name, her @mention and her address are removed from
   every post, revision, thread title and moderation text (her first and last names on their own too, in the
   threads she wrote in);
 - emails to her address, and emails naming her, leave the outbox; the confirmation of the erasure is the one
@@ -46,7 +46,7 @@ from beta_training.forum.models import ForumDraft, ForumPost, ForumPostRevision,
 from beta_training.privacy.models import Origin, PrivacyAction, PrivacyActionKind
 from beta_training.sheets.models import IndicatorMeasure, ProductSheet, SheetMilestone, SheetReview, SheetVersion
 
-FORMER_PARTICIPANT = "Ancien participant"
+FORMER_PARTICIPANT = "Ancien·ne participant·e"
 REMOVED_ADDRESS = "[adresse supprimée]"
 
 
