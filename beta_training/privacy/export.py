@@ -343,8 +343,11 @@ def _entry(name: str, moment: tuple) -> zipfile.ZipInfo:
     return info
 
 
-def export_filename(user: User, today: date) -> str:
-    return f"mes-donnees-beta-formation-{today.isoformat()}.zip"
+def export_filename(user: User, today: date, *, for_admin: bool = False) -> str:
+    """An admin's download says whose data it is, by the account's number (a name has no place in a file name
+    left in a downloads folder); the person's own is « mes-donnees »."""
+    who = f"donnees-{user.id}" if for_admin else "mes-donnees"
+    return f"{who}-beta-formation-{today.isoformat()}.zip"
 
 
 def summary(user: User) -> list[tuple[str, int]]:

@@ -36,6 +36,9 @@ def test_admin_exports_someone_elses_data_with_a_reason_recorded(app, client, ad
     assert response.status_code == 200 and response.mimetype == "application/zip"
     data = json.loads(zipfile.ZipFile(io.BytesIO(response.data)).read("donnees.json"))
     assert data["compte"][0]["id"] == subject.id
+    assert re.search(rf'filename="donnees-{subject.id}-beta-formation-\d{{4}}-\d{{2}}-\d{{2}}\.zip"',
+                     response.headers["Content-Disposition"])
+    assert "Sujet" not in response.headers["Content-Disposition"]
     [record] = db.session.scalars(sa.select(PrivacyAction)).all()
     assert (record.kind, record.origin, record.subject_id, record.actor_id, record.reason) == (
         "export", "admin", subject.id, admin.id, "Courriel du 3 mars")
@@ -168,3 +171,16 @@ def test_the_personal_data_page_names_contacts_processors_and_the_request_regist
     app.config.update(SENTRY_DSN=None, MAIL_DELIVERY="files")
     processors = re.search(r'id="sous-traitants">(.*?)</ul>', client.get("/donnees-personnelles").text, re.S).group(1)
     assert "Sentry" not in processors and "smtp.routeur.example" not in processors
+
+
+def test_the_admin_page_speaks_of_the_person_in_the_third_person(app, client, admin):
+    subject = f.make_user()
+    login(client, admin)
+    text = html.unescape(client.get(f"/admin/utilisateurs/{subject.id}/donnees").text)
+    section = re.search(r'id="danger-zone-title".*?</ul>', text, re.S).group(0)
+    for words in ("votre nom", "vos mentions", "si vous le choisissez", "qui vous ont été envoyés", "la session se termine"):
+        assert words not in section, words
+    assert "son nom, ses mentions" in section and "ses sessions ouvertes se terminent" in section
+    login(client, subject)
+    own = html.unescape(client.get("/compte/mes-donnees/supprimer").text)
+    assert "votre nom, vos mentions" in own and "la session se termine" in own
