@@ -217,6 +217,13 @@ class Config:
     DRAFTS_RETENTION_DAYS = _int("DRAFTS_RETENTION_DAYS", 90)
     # One-time form keys (what a double click finds): only useful for the minutes after a form is sent.
     FORM_KEYS_RETENTION_DAYS = _int("FORM_KEYS_RETENTION_DAYS", 7)
+    # The record of exports made by an admin for someone and of erasures (admin's name, reason): proof that a
+    # request was honoured, kept this long, then purged by the same job.
+    PRIVACY_ACTIONS_RETENTION_DAYS = _int("PRIVACY_ACTIONS_RETENTION_DAYS", 3 * 365)
+    # The data protection officer (DPD) named on /donnees-personnelles; DINUM's is the Prime Minister's services'.
+    DPO_EMAIL = os.environ.get("DPO_EMAIL", "dpd@pm.gouv.fr")
+    # Who answers questions and requests about personal data (the team's address).
+    PRIVACY_CONTACT_EMAIL = os.environ.get("PRIVACY_CONTACT_EMAIL", "formation@beta.gouv.fr")
 
     @classmethod
     def complete(cls, config) -> None:

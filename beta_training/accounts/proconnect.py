@@ -196,7 +196,7 @@ def check_logout_return() -> None:
     try:
         _client().validate_logout_response()
     except OAuthError as error:
-        raise ProConnectFailure("state", f"logout: {error.description}") from error
+        raise ProConnectFailure("logout_state", error.description) from error
 
 
 # --- A signed-in person confirming who she is (before an erasure) -------------------------------------------

@@ -327,6 +327,11 @@ PROCONNECT_ERRORS = {
     "state": (400, _l("Connexion inconnue ou expirée"), _l(
         "Cette réponse de ProConnect ne correspond à aucune connexion commencée dans ce navigateur : elle a "
         "peut-être expiré, ou été ouverte dans un autre navigateur. Recommencez la connexion.")),
+    # Coming back from ProConnect's logout: nothing to sign in again to; what is closed and what may not be.
+    "logout_state": (400, _l("Déconnexion de ProConnect non confirmée"), _l(
+        "Cette réponse de ProConnect ne correspond à aucune déconnexion demandée dans ce navigateur (elle a "
+        "peut-être expiré). Si vous venez de vous déconnecter, votre session sur ce service est bien fermée ; "
+        "votre session ProConnect peut être restée ouverte : fermez votre navigateur pour la terminer.")),
     "code": (400, _l("Connexion expirée"), _l(
         "Le délai pour terminer la connexion est dépassé, ou ce lien a déjà servi. Recommencez la connexion.")),
     "nonce": (400, _l("Connexion refusée"), _l(

@@ -411,7 +411,7 @@ class CohortApplication(TimestampMixin, db.Model):
     @property
     def full_name(self) -> str:
         if self.anonymised_at is not None:
-            return str(_l("Ancien participant"))
+            return str(_l("Ancien·ne participant·e"))
         return f"{self.first_name} {self.last_name}".strip()
 
     @property

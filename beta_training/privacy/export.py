@@ -15,11 +15,12 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 
-from beta_training.accounts.models import RoleEvent, SignInEvent, User, UserRole
+from beta_training.accounts.models import RetentionWarning, RoleEvent, SignInEvent, User, UserRole
 from beta_training.cohorts.models import AlumniProfile, ApplicationReview, Cohort, CohortApplication
-from beta_training.core.models import OutboxMessage, StateChange
+from beta_training.core.models import OutboxMessage, StateChange, to_paris, utcnow
 from beta_training.core.streaming import CsvStream
 from beta_training.courses.models import (
+    CourseInvitation,
     CourseRun,
     Enrolment,
     EnrolmentSheetPart,
@@ -30,13 +31,16 @@ from beta_training.courses.models import (
 from beta_training.extensions import db
 from beta_training.forum.models import (
     ForumDraft,
+    ForumNotification,
     ForumPost,
     ForumPostRevision,
     ForumPreference,
+    ForumReadMark,
     ForumReport,
     ForumSubscription,
     ForumThread,
 )
+from beta_training.privacy import readable
 from beta_training.privacy.models import PrivacyAction, PrivacyActionKind
 from beta_training.sheets.models import IndicatorMeasure, ProductSheet, SheetMilestone, SheetReview, SheetVersion
 
@@ -53,14 +57,16 @@ class Kind:
     columns: list[str] = field(default_factory=list)
 
 
-def _value(value):
+def _json_value(value):
+    """Rows keep Python values: the JSON writes date-times as ISO 8601 (UTC), the CSV as a French reader reads them
+    (privacy/readable.py)."""
     if isinstance(value, (datetime, date)):
         return value.isoformat()
-    return value
+    return str(value)
 
 
 def _row(obj, exclude=(), **extra) -> dict:
-    values = {c.key: _value(getattr(obj, c.key)) for c in sa.inspect(obj).mapper.column_attrs if c.key not in exclude}
+    values = {c.key: getattr(obj, c.key) for c in sa.inspect(obj).mapper.column_attrs if c.key not in exclude}
     return {**values, **extra}
 
 
@@ -96,6 +102,25 @@ def _roles(user):
 def _role_events(user):
     for event in _stream(sa.select(RoleEvent).where(RoleEvent.user_id == user.id).order_by(RoleEvent.id)):
         yield _row(event, exclude=("actor_id",))
+
+
+def _account_history(user):
+    """Her account's timeline (how its ProConnect identity came, and with which proof); who acted is left out."""
+    query = sa.select(StateChange).where(StateChange.subject_type == User.__tablename__,
+                                         StateChange.subject_id == user.id).order_by(StateChange.id)
+    yield from (_row(change, exclude=("actor_id", "subject_type", "subject_id")) for change in _stream(query))
+
+
+def _retention_warnings(user):
+    yield from (_row(w) for w in _stream(sa.select(RetentionWarning).where(RetentionWarning.user_id == user.id)))
+
+
+def _invitations(user):
+    """Invitations to a MOOC session sent to her address (by a trainer, left unnamed), accepted or not."""
+    query = (sa.select(CourseInvitation, CourseRun.name).join(CourseRun, CourseRun.id == CourseInvitation.run_id)
+             .where(sa.func.lower(CourseInvitation.email) == user.email.lower()).order_by(CourseInvitation.id))
+    for invitation, run in _stream_rows(query):
+        yield _row(invitation, exclude=("invited_by_id",), session=run)
 
 
 def _sign_ins(user):
@@ -140,7 +165,7 @@ def _attestations(user):
              .order_by(Enrolment.completed_at))
     for enrolment in _stream(query):
         yield {"enrolment_id": enrolment.id, "code": enrolment.attestation_code, "name": enrolment.attestation_name,
-               "completed_at": _value(enrolment.completed_at)}
+               "completed_at": enrolment.completed_at}
 
 
 def _by_enrolment(model):
@@ -202,6 +227,8 @@ KINDS = [
     Kind("compte", "Votre compte (profil)", _account),
     Kind("roles", "Vos rôles", _roles),
     Kind("roles_historique", "L’historique de vos rôles", _role_events),
+    Kind("compte_historique", "L’historique de votre compte (identité ProConnect associée)", _account_history),
+    Kind("compte_avertissements", "Les avertissements avant suppression d’un compte inactif", _retention_warnings),
     Kind("connexions", "Vos connexions (date, moyen, réseau)", _sign_ins),
     Kind("candidatures", "Vos candidatures aux sessions Alpha et vos réponses", _applications_rows),
     Kind("candidatures_evaluations", "Les notes et commentaires des formateurs sur vos candidatures",
@@ -213,6 +240,7 @@ KINDS = [
     Kind("mooc_quiz_tentatives", "Vos tentatives aux quiz", _by_enrolment(QuizAttempt)),
     Kind("mooc_quiz_reponses", "Vos réponses aux quiz", _quiz_answers),
     Kind("mooc_parties_fiche", "Les parties de fiche produit envoyées depuis le MOOC", _by_enrolment(EnrolmentSheetPart)),
+    Kind("mooc_invitations", "Les invitations à un MOOC envoyées à votre adresse", _invitations),
     Kind("attestations", "Vos attestations de suivi", _attestations),
     Kind("fiches_produit", "Vos fiches produit", _sheet_rows),
     Kind("fiches_produit_versions", "Chaque version de vos fiches produit", _by_sheet(SheetVersion)),
@@ -223,6 +251,9 @@ KINDS = [
     Kind("forum_messages", "Vos messages sur les forums", _posts),
     Kind("forum_messages_versions", "Les versions précédentes de vos messages", _revisions),
     Kind("forum_abonnements", "Vos abonnements aux forums et sujets", _by_user(ForumSubscription)),
+    Kind("forum_lectures", "Le dernier message que vous avez lu dans chaque sujet", _by_user(ForumReadMark)),
+    Kind("forum_notifications", "Les messages du forum à vous signaler par courriel (en attente ou traités)",
+         _by_user(ForumNotification)),
     Kind("forum_preferences", "Vos préférences de courriels du forum", _by_user(ForumPreference)),
     Kind("forum_brouillons", "Vos brouillons de messages", _by_user(ForumDraft)),
     Kind("forum_signalements", "Les messages que vous avez signalés", _by_user(ForumReport, "reporter_id",
@@ -256,8 +287,10 @@ def _readme(user: User, counts: dict[str, int]) -> str:
         "",
         f"Export de toutes les données que la plateforme conserve sur {user.full_name} ({user.email}).",
         "",
-        "- `donnees.json` : toutes les données, par nature ;",
-        "- un fichier CSV (séparateur « ; ») par nature de données, lisible dans un tableur.",
+        "- `donnees.json` : toutes les données, par nature, pour un programme : noms de colonnes et codes tels que "
+        "la base les enregistre, dates et heures au format ISO 8601 en temps universel (UTC) ;",
+        "- un fichier CSV (séparateur « ; ») par nature de données, à lire dans un tableur : colonnes et valeurs "
+        "en français, « oui » / « non », dates et heures de Paris au format JJ/MM/AAAA HH:MM.",
         "",
         "| Fichier | Contenu | Enregistrements |",
         "|---|---|---|",
@@ -271,14 +304,15 @@ def export_zip(user: User) -> Iterator[bytes]:
     """The ZIP of everything about `user`, in pieces, as it is written."""
     pipe = _Pipe()
     counts: dict[str, int] = {}
+    moment = to_paris(utcnow()).timetuple()[:6]
     with zipfile.ZipFile(pipe, mode="w", compression=zipfile.ZIP_DEFLATED) as archive:
-        with archive.open("donnees.json", "w") as entry:
+        with archive.open(_entry("donnees.json", moment), "w") as entry:
             entry.write(b"{")
             for index, kind in enumerate(KINDS):
                 entry.write((("," if index else "") + f"\n{json.dumps(kind.name)}: [").encode())
                 count = 0
                 for row in kind.rows(user):
-                    entry.write((("," if count else "") + "\n  " + json.dumps(row, ensure_ascii=False, default=str)).encode())
+                    entry.write((("," if count else "") + "\n  " + json.dumps(row, ensure_ascii=False, default=_json_value)).encode())
                     count += 1
                     if count % BATCH == 0:
                         yield pipe.take()
@@ -287,31 +321,33 @@ def export_zip(user: User) -> Iterator[bytes]:
                 yield pipe.take()
             entry.write(b"\n}\n")
         for kind in KINDS:
-            with archive.open(f"{kind.name}.csv", "w") as entry:
+            with archive.open(_entry(f"{kind.name}.csv", moment), "w") as entry:
                 csv = CsvStream()
-                header = None
+                columns = None
                 for row in kind.rows(user):
-                    if header is None:
-                        header = list(row)
-                        entry.write(csv.header(header).encode())
-                    entry.write(csv.line([_cell(row.get(column)) for column in header]).encode())
-                if header is None:
+                    if columns is None:
+                        columns = list(row)
+                        entry.write(csv.header([readable.header(kind.name, c) for c in columns]).encode())
+                    entry.write(csv.line([readable.cell(kind.name, c, row.get(c)) for c in columns]).encode())
+                if columns is None:
                     entry.write(csv.header(["aucune donnée"]).encode())
             yield pipe.take()
-        archive.writestr("LISEZMOI.md", _readme(user, counts))
+        archive.writestr(_entry("LISEZMOI.md", moment), _readme(user, counts))
     yield pipe.take()
 
 
-def _cell(value):
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False)
-    if value is None:
-        return ""
-    return value
+def _entry(name: str, moment: tuple) -> zipfile.ZipInfo:
+    """An entry dated now (Paris time, as ZIP dates are local), not 1980 as zipfile dates what it opens by name."""
+    info = zipfile.ZipInfo(name, date_time=moment)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    return info
 
 
-def export_filename(user: User, today: date) -> str:
-    return f"mes-donnees-beta-formation-{today.isoformat()}.zip"
+def export_filename(user: User, today: date, *, for_admin: bool = False) -> str:
+    """An admin's download says whose data it is, by the account's number (a name has no place in a file name
+    left in a downloads folder); the person's own is « mes-donnees »."""
+    who = f"donnees-{user.id}" if for_admin else "mes-donnees"
+    return f"{who}-beta-formation-{today.isoformat()}.zip"
 
 
 def summary(user: User) -> list[tuple[str, int]]:

@@ -12,7 +12,7 @@ What an erasure does (the « zone de danger » page and /donnees-personnelles sa
   the seat for the waiting list as a withdrawal always does;
 - fiches produit are deleted, or, if she chooses, kept for the trainers without an owner, her name and address
   removed from every version, review, milestone and measure;
-- forum posts stay, shown « Ancien participant »; her name, her @mention and her address are removed from
+- forum posts stay, shown « Ancien·ne participant·e »; her name, her @mention and her address are removed from
   every post, revision, thread title and moderation text (her first and last names on their own too, in the
   threads she wrote in);
 - emails to her address, and emails naming her, leave the outbox; the confirmation of the erasure is the one
@@ -46,7 +46,7 @@ from beta_training.forum.models import ForumDraft, ForumPost, ForumPostRevision,
 from beta_training.privacy.models import Origin, PrivacyAction, PrivacyActionKind
 from beta_training.sheets.models import IndicatorMeasure, ProductSheet, SheetMilestone, SheetReview, SheetVersion
 
-FORMER_PARTICIPANT = "Ancien participant"
+FORMER_PARTICIPANT = "Ancien·ne participant·e"
 REMOVED_ADDRESS = "[adresse supprimée]"
 
 
@@ -393,6 +393,8 @@ def purge_expired_records(now: datetime) -> dict:
             outbox_done, OutboxMessage.created_at < days("OUTBOX_RETENTION_DAYS")),
         "forum_drafts": sa.delete(ForumDraft).where(ForumDraft.updated_at < days("DRAFTS_RETENTION_DAYS")),
         "form_submissions": sa.delete(FormSubmission).where(FormSubmission.created_at < days("FORM_KEYS_RETENTION_DAYS")),
+        "privacy_actions": sa.delete(PrivacyAction).where(
+            PrivacyAction.created_at < days("PRIVACY_ACTIONS_RETENTION_DAYS")),
     }
     return {name: db.session.execute(statement.execution_options(synchronize_session=False)).rowcount
             for name, statement in deletions.items()}

@@ -18,10 +18,10 @@ from beta_training.privacy.models import Origin, PrivacyAction, can_handle_data_
 bp = Blueprint("privacy", __name__)
 
 
-def _zip_response(user: User) -> Response:
+def _zip_response(user: User, *, for_admin: bool = False) -> Response:
     """Streamed: the first bytes leave while the rest is still being read (stream_with_context keeps the
     request's database session for the generator)."""
-    name = export.export_filename(user, to_paris(utcnow()).date())
+    name = export.export_filename(user, to_paris(utcnow()).date(), for_admin=for_admin)
     return Response(stream_with_context(export.export_zip(user)), mimetype="application/zip",
                     headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
 
@@ -116,7 +116,7 @@ def admin_download(user_id, request_id):
     record = db.get_or_404(PrivacyAction, request_id)
     if not services.can_download(record, subject=subject, actor=current_user):
         abort(403)
-    return _zip_response(subject)
+    return _zip_response(subject, for_admin=True)
 
 
 @bp.post("/admin/utilisateurs/<int:user_id>/donnees/supprimer")

@@ -323,7 +323,7 @@ class ProductSheet(TimestampMixin, db.Model):
 
     @property
     def owner_name(self) -> str:
-        return self.owner.full_name if self.owner is not None else str(_l("Ancien participant"))
+        return self.owner.full_name if self.owner is not None else str(_l("Ancien·ne participant·e"))
 
     @property
     def state_label(self) -> str:

@@ -1,5 +1,7 @@
 """Site-wide pages: home, legal pages required of a State service, site map, language."""
 
+from urllib.parse import urlsplit
+
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 
 from beta_training.cohorts.queries import list_upcoming_cohorts
@@ -28,7 +30,9 @@ def legal_notice():
 
 @bp.get("/donnees-personnelles")
 def personal_data():
-    return render_template("site/personal_data.html")
+    # The error tracker is named by its host alone: the DSN's key is a secret.
+    sentry_host = urlsplit(current_app.config.get("SENTRY_DSN") or "").hostname
+    return render_template("site/personal_data.html", sentry_host=sentry_host)
 
 
 @bp.get("/gestion-des-cookies")

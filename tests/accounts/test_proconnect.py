@@ -257,6 +257,7 @@ def test_logout_ends_the_proconnect_session_too(client, oidc_provider):
 
     tampered = client.get("/compte/proconnect/deconnexion/retour", query_string={"state": "x" * 64})
     assert tampered.status_code == 400
+    assert "Déconnexion de ProConnect non confirmée" in tampered.text and "Recommencez la connexion" not in tampered.text
     back = client.get("/compte/proconnect/deconnexion/retour", query_string={"state": query["state"]})
     assert back.status_code == 302 and back.headers["Location"] == "/"
     assert "ProConnect" in client.get("/").text

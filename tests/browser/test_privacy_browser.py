@@ -42,3 +42,17 @@ def test_erase_my_account_in_the_browser(page, mailbox):
     page.get_by_role("button", name="Supprimer définitivement mon compte").click()
     expect(page.get_by_text("Votre compte a été supprimé")).to_be_visible()
     assert mailbox.wait_for(1)
+
+
+def test_my_data_fits_a_phone_screen(page):
+    """At 375 px every piece of text of the page, the count of each kind included, is on the screen."""
+    seed_person()
+    browser_login(page, EMAIL, PASSWORD)
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.goto("/compte/mes-donnees")
+    off_screen = page.evaluate("""() => [...document.querySelectorAll("main *")]
+        .filter(el => [...el.childNodes].some(n => n.nodeType === Node.TEXT_NODE && n.textContent.trim()))
+        .filter(el => { const r = el.getBoundingClientRect(); return r.width && (r.left < 0 || r.right > innerWidth + 1); })
+        .map(el => el.textContent.trim().slice(0, 60))""")
+    assert off_screen == []
+    assert page.get_by_text("1 enregistrement").first.is_visible()

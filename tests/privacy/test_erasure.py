@@ -1,6 +1,8 @@
 """The erasure leaves none of her personal data in any table, keeps what it says it keeps, and ends her session."""
 
+import html
 import json
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -76,26 +78,26 @@ def test_what_the_erasure_keeps(app):
     application = db.session.get(CohortApplication, person.ids["application"])
     assert application.user_id is None and application.anonymised_at is not None
     assert (application.state, application.attended, application.departement) == ("confirmed", True, "69")
-    assert application.full_name == "Ancien participant"
+    assert application.full_name == "Ancien·ne participant·e"
     [review] = db.session.scalars(sa.select(ApplicationReview).where(ApplicationReview.application_id == application.id))
     assert (review.problem_score, review.comment) == (4, "")
     # The open application of an upcoming session was withdrawn first (its seat freed), then anonymised.
     assert db.session.get(CohortApplication, person.ids["open_application"]).state == "withdrawn"
 
     sheet = db.session.get(ProductSheet, person.ids["sheet"])
-    assert sheet.owner_id is None and sheet.owner_name == "Ancien participant"
+    assert sheet.owner_id is None and sheet.owner_name == "Ancien·ne participant·e"
     versions = db.session.scalars(sa.select(SheetVersion).where(SheetVersion.sheet_id == sheet.id)).all()
-    assert len(versions) == 2 and "Ancien participant" in versions[1].content["s1_problem"]
+    assert len(versions) == 2 and "Ancien·ne participant·e" in versions[1].content["s1_problem"]
 
     # Her posts stay, signed by nobody; her name and @mention are gone from hers and from others'.
     reply = db.session.get(ForumPost, person.ids["reply"])
-    assert reply.author_id is None and reply.body == "Ma réponse, signée Ancien participant"
+    assert reply.author_id is None and reply.body == "Ma réponse, signée Ancien·ne participant·e"
     mention = db.session.get(ForumPost, person.ids["mention"])
-    assert mention.body == "Merci Ancien participant ! Et merci Ancien participant."
-    assert "Ancien participant" in mention.body_html and "zephyrine" not in mention.search_text.lower()
-    assert db.session.get(ForumThread, person.ids["thread"]).title == "Question de Ancien participant"
+    assert mention.body == "Merci Ancien·ne participant·e ! Et merci Ancien·ne participant·e."
+    assert "Ancien·ne participant·e" in mention.body_html and "zephyrine" not in mention.search_text.lower()
+    assert db.session.get(ForumThread, person.ids["thread"]).title == "Question de Ancien·ne participant·e"
     [revision] = db.session.scalars(sa.select(ForumPostRevision).where(ForumPostRevision.post_id == reply.id))
-    assert revision.body == "Ancienne version de Ancien participant"
+    assert revision.body == "Ancienne version de Ancien·ne participant·e"
 
     [erasure] = db.session.scalars(sa.select(PrivacyAction)).all()
     assert (erasure.kind, erasure.origin, erasure.subject_id, erasure.actor_id) == ("erasure", "self", None, None)
@@ -145,5 +147,18 @@ def test_the_erasure_page_explains_what_happens(app, client):
     login(client, user)
     page = client.get("/compte/mes-donnees/supprimer")
     assert page.status_code == 200
-    for words in ("Zone de danger", "Ancien participant", "anonymisées", "définitive"):
+    for words in ("Zone de danger", "Ancien·ne participant·e", "anonymisées", "définitive"):
         assert words in page.text
+
+
+def test_a_thread_names_the_erased_author_in_its_hidden_labels(app, client):
+    person = seed_person()
+    thread = db.session.get(ForumThread, person.ids["thread"])
+    services.erase_account(person.user, origin=Origin.SELF)
+    db.session.commit()
+    login(client, f.make_user(roles=[Role.ADMIN]))
+    page = client.get(f"/forum/{thread.forum_id}/sujets/{thread.id}")
+    assert page.status_code == 200
+    text = html.unescape(page.text)
+    assert not re.search(r"message de\s*</span>", text)  # « Modifier – message de » and no one
+    assert re.search(r"(Masquer|Signaler)<span class=\"fr-sr-only\"> – message d’Ancien·ne participant·e</span>", text)

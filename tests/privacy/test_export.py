@@ -3,10 +3,16 @@
 import csv
 import io
 import json
+import re
 import zipfile
+from datetime import datetime
+
+from freezegun import freeze_time
 
 from beta_training.accounts import services as accounts
 from beta_training.accounts.models import Role, SignInEvent
+from beta_training.cohorts.models import APPLICATION_STATE_LABELS
+from beta_training.core.models import to_paris, utcnow
 from beta_training.privacy import services as privacy
 from beta_training.extensions import db
 from beta_training.privacy.export import KINDS
@@ -46,13 +52,18 @@ def test_the_export_has_every_kind_of_record(app, client):
     assert any(row["body"] == "Ma réponse, signée Zéphyrine" for row in data["forum_messages"])
     assert {row["subject"] for row in data["courriels"]} == {"Candidature reçue"}  # hers only
     assert data["attestations"][0]["code"].startswith("ATT")
+    assert data["compte_historique"][0]["to_state"] == "proconnect_linked" and "actor_id" not in data["compte_historique"][0]
+    assert data["forum_lectures"][0]["last_read_post_id"] == person.ids["mention"]
+    assert data["forum_notifications"][0]["post_id"] == person.ids["mention"] and data["forum_notifications"][0]["emailed_at"] is None
+    assert data["compte_avertissements"][0]["warned_at"]
+    assert data["mooc_invitations"][0]["email"] == EMAIL.upper() and "invited_by_id" not in data["mooc_invitations"][0]
 
     names = set(archive.namelist())
     assert {f"{kind.name}.csv" for kind in KINDS} | {"donnees.json", "LISEZMOI.md"} == names
     readme = archive.read("LISEZMOI.md").decode()
     assert all(kind.title in readme for kind in KINDS)
     rows = list(csv.reader(io.StringIO(archive.read("forum_messages.csv").decode("utf-8-sig")), delimiter=";"))
-    assert "body" in rows[0] and len(rows) == 3  # header, her opening post and her reply
+    assert "Texte" in rows[0] and len(rows) == 3  # header, her opening post and her reply
 
 
 def test_csv_cells_are_neutralised(app, client):
@@ -60,7 +71,7 @@ def test_csv_cells_are_neutralised(app, client):
     login(client, user)
     archive = download(client)
     [header, row] = list(csv.reader(io.StringIO(archive.read("compte.csv").decode("utf-8-sig")), delimiter=";"))
-    assert row[header.index("first_name")] == "'=HYPERLINK(\"http://exemple.org\")"
+    assert row[header.index("Prénom")] == "'=HYPERLINK(\"http://exemple.org\")"
 
 
 def test_the_export_has_no_one_elses_records(app, client):
@@ -88,3 +99,53 @@ def test_my_data_page_lists_the_kinds_and_links_the_export(app, client):
     assert page.status_code == 200
     assert "/compte/mes-donnees/export.zip" in page.text and "Vos messages sur les forums" in page.text
     assert "/compte/mes-donnees" in client.get("/compte/").text  # the account's side menu links it
+
+
+def read_csv(archive, name) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(archive.read(f"{name}.csv").decode("utf-8-sig")), delimiter=";"))
+
+
+def test_the_csv_files_read_in_french_and_the_json_stays_machine_readable(app, client):
+    person = seed_person()
+    admin = f.make_user(roles=[Role.ADMIN])
+    accounts.grant_role(person.user, Role.COURSE_LEAD, actor=admin)
+    privacy.record_admin_export(person.user, actor=admin, reason="Demande reçue par courriel")
+    with freeze_time("2026-07-14 08:05:00"):  # 10:05 in Paris (summer time)
+        accounts.record_login(person.user)
+    db.session.commit()
+    login(client, person.user)
+    before = to_paris(utcnow()).replace(second=0, microsecond=0)
+    archive = download(client)
+    after = to_paris(utcnow())
+
+    for name in archive.namelist():
+        if name.endswith(".csv"):
+            header = next(csv.reader(io.StringIO(archive.read(name).decode("utf-8-sig")), delimiter=";"))
+            raw = [column for column in header if re.fullmatch(r"[a-z0-9_]+", column)]
+            assert raw == [], f"{name}: headers not in French: {raw}"
+    [account] = read_csv(archive, "compte")
+    assert account["Prénom"] == FIRST and account["Compte actif"] == "oui"
+    assert "Mot de passe changé le" in account
+    sign_ins = read_csv(archive, "connexions")
+    assert "14/07/2026 10:05" in {row["Connexion le"] for row in sign_ins}
+    assert {row["Moyen de connexion"] for row in sign_ins} == {"mot de passe"}
+    assert {row["État"] for row in read_csv(archive, "candidatures")} <= {
+        str(label) for label in APPLICATION_STATE_LABELS.values()}
+    assert read_csv(archive, "fiches_produit_relectures")[0]["Avis"] == "Modifications demandées"
+    assert read_csv(archive, "mooc_inscriptions")[0]["État"] == "Inscrit·e"
+    assert read_csv(archive, "roles")[0]["Rôle"] == "Responsable de la formation"
+    assert read_csv(archive, "demandes")[0]["À la demande de"] == "un administrateur"
+    assert read_csv(archive, "compte_historique")[0]["État après"] == "Identité ProConnect associée au compte"
+    assert read_csv(archive, "forum_notifications")[0]["Pourquoi"] == "Mention"
+    text = "".join(archive.read(n).decode("utf-8-sig") for n in archive.namelist() if n.endswith(".csv"))
+    for code in (";active;", ";sent;", ";changes_requested;", ";password;", ";True;", ";False;", "+00:00"):
+        assert code not in text, code
+
+    data = json.loads(archive.read("donnees.json"))
+    assert data["fiches_produit_relectures"][0]["verdict"] == "changes_requested"
+    assert "2026-07-14T08:05:00+00:00" in {row["created_at"] for row in data["connexions"]}
+    assert data["compte"][0]["active"] is True
+    readme = archive.read("LISEZMOI.md").decode()
+    assert "ISO 8601" in readme and "JJ/MM/AAAA HH:MM" in readme
+    for info in archive.infolist():  # dated now, in Paris time, not 1980
+        assert before <= datetime(*info.date_time) <= after, info.filename

@@ -60,7 +60,7 @@ def test_inactive_accounts_are_warned_once_then_erased(app, mailbox):
         assert (erasure.origin, erasure.subject_id) == ("retention", None)
 
         assert run() == {"warned": 0, "erased": 0, "sign_in_events": 0, "outbox_messages": 0, "forum_drafts": 0,
-                         "form_submissions": 0}  # idempotent
+                         "form_submissions": 0, "privacy_actions": 0}  # idempotent
 
 
 def test_warned_but_the_rule_counts_from_the_last_sign_in(app, mailbox):
@@ -99,3 +99,18 @@ def test_records_are_purged_on_their_own_schedules(app):
 def test_the_command_runs_the_job(app):
     result = app.test_cli_runner().invoke(args=["privacy", "purge"])
     assert result.exit_code == 0 and "warned: 0" in result.output
+
+
+def test_the_register_of_privacy_requests_is_purged_after_its_duration(app):
+    app.config["PRIVACY_ACTIONS_RETENTION_DAYS"] = 100
+    with freeze_time(START) as clock:
+        admin = f.make_user(roles=[Role.ADMIN])
+        subject = f.make_user()
+        from beta_training.privacy import services as privacy
+        privacy.record_admin_export(subject, actor=admin, reason="demande reçue par courriel")
+        db.session.commit()
+        clock.move_to(START + timedelta(days=99))
+        assert run()["privacy_actions"] == 0
+        clock.move_to(START + timedelta(days=101))
+        assert run()["privacy_actions"] == 1
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(PrivacyAction)) == 0

@@ -1,6 +1,7 @@
 """Who may export or erase whose data, the admin's path for a request made by mail, the trainers' record of
 erasures, and the personal data page tied to the configuration."""
 
+import html
 import io
 import json
 import re
@@ -35,6 +36,9 @@ def test_admin_exports_someone_elses_data_with_a_reason_recorded(app, client, ad
     assert response.status_code == 200 and response.mimetype == "application/zip"
     data = json.loads(zipfile.ZipFile(io.BytesIO(response.data)).read("donnees.json"))
     assert data["compte"][0]["id"] == subject.id
+    assert re.search(rf'filename="donnees-{subject.id}-beta-formation-\d{{4}}-\d{{2}}-\d{{2}}\.zip"',
+                     response.headers["Content-Disposition"])
+    assert "Sujet" not in response.headers["Content-Disposition"]
     [record] = db.session.scalars(sa.select(PrivacyAction)).all()
     assert (record.kind, record.origin, record.subject_id, record.actor_id, record.reason) == (
         "export", "admin", subject.id, admin.id, "Courriel du 3 mars")
@@ -114,3 +118,69 @@ def test_the_personal_data_page_states_the_configured_durations(app, client):
     assert cell("duree-brouillons").startswith("60 jours")
     assert cell("duree-cles").startswith("3 jours")
     assert "IPv4" in text  # what the sign-in log keeps of the address
+
+
+# Every column of `users` and what the page must say of it: a new column fails here until the page lists it.
+USER_COLUMNS_ON_THE_PAGE = {
+    "email": "adresse électronique", "first_name": "prénom", "last_name": "Nom", "administration": "administration",
+    "administration_type": "type d’administration", "job_title": "fonction", "departement": "département",
+    "siret": "SIRET", "proconnect_sub": "(sub)", "proconnect_idp_id": "(idp_id)", "password_hash": "mot de passe",
+    "last_login_at": "dates de connexion", "password_changed_at": "changement du mot de passe",
+}
+TECHNICAL_USER_COLUMNS = {"id", "created_at", "updated_at", "email_confirmed_at", "session_token", "active"}
+
+
+def test_the_personal_data_page_lists_what_the_account_stores(client):
+    text = html.unescape(client.get("/donnees-personnelles").text)
+    assert set(User.__table__.columns.keys()) == set(USER_COLUMNS_ON_THE_PAGE) | TECHNICAL_USER_COLUMNS
+    account = re.search(r'id="donnees-compte">(.*?)</tr>', text, re.S).group(1)
+    proconnect = re.search(r'id="donnees-proconnect">(.*?)</tr>', text, re.S).group(1)
+    for column, words in USER_COLUMNS_ON_THE_PAGE.items():
+        assert words in (proconnect if column.startswith("proconnect_") else account), column
+    assert "source : ProConnect" in proconnect and "ProConnect" in account
+    assert "ProConnect" in re.search(r'id="source-proconnect">(.*?)</p>', text, re.S).group(1)
+
+
+def test_the_personal_data_page_gives_a_legal_basis_for_every_processing(client):
+    text = html.unescape(client.get("/donnees-personnelles").text)
+    assert "<th scope=\"col\">Base légale</th>" in text
+    tbody = re.search(r"<tbody>(.*?)</tbody>", text, re.S).group(1)
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", tbody, re.S)
+    assert len(rows) >= 10
+    for row in rows:
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+        assert len(cells) == 4
+        assert "6-1-e" in cells[2] or "6-1-c" in cells[2], cells[0]
+
+
+def test_the_personal_data_page_names_contacts_processors_and_the_request_register(app, client):
+    app.config.update(DPO_EMAIL="dpd@exemple.gouv.fr", PRIVACY_CONTACT_EMAIL="equipe@exemple.gouv.fr",
+                      MAIL_DELIVERY="smtp", MAIL_SERVER="smtp.routeur.example", PRIVACY_ACTIONS_RETENTION_DAYS=400,
+                      SENTRY_DSN="https://cle-secrete@erreurs.example.org/12")
+    text = html.unescape(client.get("/donnees-personnelles").text)
+    assert 'href="mailto:dpd@exemple.gouv.fr"' in text and 'href="mailto:equipe@exemple.gouv.fr"' in text
+    assert "d’un mois" in re.search(r'id="delai">(.*?)</p>', text).group(1)
+    processors = re.search(r'id="sous-traitants">(.*?)</ul>', text, re.S).group(1)
+    assert "smtp.routeur.example" in processors and "erreurs.example.org" in processors
+    assert "cle-secrete" not in text
+    assert "hébergeur : voir mentions légales" in processors and "/mentions-legales#hebergement" in processors
+    assert 'id="hebergement"' in client.get("/mentions-legales").text
+    register = re.search(r'<tr><td>(Registre des demandes.*?)</tr>', text, re.S).group(1)
+    assert "nom de l’administrateur" in register and "motif" in register
+    assert re.search(r'id="duree-registre">([^<]*)<', text).group(1) == "400 jours"
+    app.config.update(SENTRY_DSN=None, MAIL_DELIVERY="files")
+    processors = re.search(r'id="sous-traitants">(.*?)</ul>', client.get("/donnees-personnelles").text, re.S).group(1)
+    assert "Sentry" not in processors and "smtp.routeur.example" not in processors
+
+
+def test_the_admin_page_speaks_of_the_person_in_the_third_person(app, client, admin):
+    subject = f.make_user()
+    login(client, admin)
+    text = html.unescape(client.get(f"/admin/utilisateurs/{subject.id}/donnees").text)
+    section = re.search(r'id="danger-zone-title".*?</ul>', text, re.S).group(0)
+    for words in ("votre nom", "vos mentions", "si vous le choisissez", "qui vous ont été envoyés", "la session se termine"):
+        assert words not in section, words
+    assert "son nom, ses mentions" in section and "ses sessions ouvertes se terminent" in section
+    login(client, subject)
+    own = html.unescape(client.get("/compte/mes-donnees/supprimer").text)
+    assert "votre nom, vos mentions" in own and "la session se termine" in own

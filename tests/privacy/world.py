@@ -7,18 +7,20 @@ from datetime import date
 import sqlalchemy as sa
 
 from beta_training.accounts import services as accounts
-from beta_training.accounts.models import Role, User
+from beta_training.accounts.models import RetentionWarning, Role, User
 from beta_training.cohorts.models import AlumniProfile
 from beta_training.core.mail import queue_email
 from beta_training.core.models import FormSubmission, utcnow
-from beta_training.courses.models import CourseItem, EnrolmentSheetPart, QuizAnswer
+from beta_training.courses.models import CourseInvitation, CourseItem, EnrolmentSheetPart, QuizAnswer
 from beta_training.extensions import db
 from beta_training.forum import services as forum_services
 from beta_training.forum.models import (
     ForumDraft,
+    ForumNotification,
     ForumPost,
     ForumPostRevision,
     ForumPreference,
+    ForumReadMark,
     ForumReport,
     ForumSubscription,
 )
@@ -103,5 +105,15 @@ def seed_person(keep_statistics_cohort_past: bool = False) -> Person:
     queue_email(trainer.email, f"Nouvelle fiche de {FIRST} {LAST}", "privacy/erased", origin="self", counts={},
                 keep_sheets=False)
     db.session.add(FormSubmission(user_id=user.id, key="cle-unique", location="/alpha/"))
+
+    # Her account's history, forum read marks and a notification waiting, a retention warning, an invitation to
+    # a MOOC session sent to her address (spelt with capitals: addresses match whatever their case).
+    f.make_state_change(user, "proconnect_linked", "password", actor=user,
+                        reason="Identité ProConnect associée (preuve : mot de passe du compte)")
+    db.session.add(ForumReadMark(user_id=user.id, thread_id=elsewhere.id, last_read_post_id=mention.id))
+    db.session.add(ForumNotification(user_id=user.id, post_id=mention.id, reason="mention"))
+    db.session.add(RetentionWarning(user_id=user.id, warned_at=utcnow()))
+    db.session.add(CourseInvitation(run_id=f.make_mooc()[1].id, email=EMAIL.upper(), invited_by_id=trainer.id,
+                                    created_at=utcnow()))
     db.session.commit()
     return Person(user, ids)
