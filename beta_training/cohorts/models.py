@@ -467,14 +467,19 @@ class ApplicationReview(TimestampMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(sa.ForeignKey("cohort_applications.id", ondelete="CASCADE"), index=True)
-    reviewer_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # Empty once the reviewer's account is erased: her scores stay a record of the candidate's review.
+    reviewer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
     problem_score: Mapped[int]
     motivation_score: Mapped[int]
     solution_score: Mapped[int]
     comment: Mapped[str] = mapped_column(sa.Text, default="")
 
     application: Mapped[CohortApplication] = relationship(back_populates="reviews")
-    reviewer = relationship("User", lazy="joined", innerjoin=True)
+    reviewer = relationship("User", lazy="joined")
+
+    @property
+    def reviewer_name(self) -> str:
+        return self.reviewer.full_name if self.reviewer else str(_l("Ancien·ne formateur·rice"))
 
     @property
     def average(self) -> float:

@@ -9,7 +9,8 @@ What an erasure does (the « zone de danger » page and /donnees-personnelles sa
   answer cleared; kept: the session, state and dates, type of administration, département, situation, the
   reviewers' scores (their comments cleared) and the timeline (its reasons cleared). Drafts are deleted; an
   application still open (submitted, waiting list, seat offered or confirmed) is withdrawn first, which frees
-  the seat for the waiting list as a withdrawal always does;
+  the seat for the waiting list as a withdrawal always does; the scores a former trainer gave other candidates
+  stay, their reviewer emptied (ON DELETE SET NULL);
 - fiches produit are deleted, or, if she chooses, kept for the trainers without an owner, her name and address
   removed from every version, review, milestone and measure;
 - forum posts stay, shown « Ancien·ne participant·e »; her name, her @mention and her address are removed from

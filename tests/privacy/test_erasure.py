@@ -119,6 +119,23 @@ def test_an_account_with_a_role_is_not_erased(app):
     assert db.session.get(User, trainer.id) is not None
 
 
+def test_a_former_trainers_scores_of_other_candidates_outlive_her_account(app, client):
+    """Her roles revoked, a former trainer can go; the reviews she gave others stay, signed by nobody."""
+    former = f.make_user(first_name="Fanny", last_name="Formatrice")
+    application = f.make_application()
+    review = f.make_application_review(application, former, problem_score=4, motivation_score=3, solution_score=5)
+    review_id = review.id
+    services.erase_account(former, origin=Origin.SELF)
+    db.session.commit()
+
+    kept = db.session.get(ApplicationReview, review_id)
+    assert kept is not None and kept.reviewer_id is None
+    assert (kept.problem_score, kept.motivation_score, kept.solution_score) == (4, 3, 5)
+    login(client, f.make_user(roles=[Role.TRAINER]))
+    page = client.get(f"/alpha/gestion/candidatures/{application.id}")
+    assert page.status_code == 200 and "Ancien·ne formateur·rice" in page.text and "Fanny" not in page.text
+
+
 # --- Through the page ---------------------------------------------------------------------------------------
 
 

@@ -135,7 +135,7 @@ def _csv_decimal(value) -> str:
 def _csv_lines(result, stream: CsvStream, ranks, reviews_by_id):
     for application, *averages, overall, review_count in result:
         comments = " | ".join(
-            f"{r.reviewer.full_name}: {r.problem_score}/{r.motivation_score}/{r.solution_score} {r.comment}".strip()
+            f"{r.reviewer_name}: {r.problem_score}/{r.motivation_score}/{r.solution_score} {r.comment}".strip()
             for r in reviews_by_id.get(application.id, ())
         )
         yield stream.line([
