@@ -37,3 +37,18 @@ def test_icon_buttons_in_a_group_show_their_words():
             cut += [f"{template.relative_to(TEMPLATES)}: {button.get_text(strip=True)}" for button in group.select(".fr-btn")
                     if any(name.startswith("fr-icon-") for name in button["class"])]
     assert cut == []
+
+
+def test_no_template_prints_a_stray_jinja_brace():
+    """Once every tag, expression and comment is taken out, no « {{ » or « }} » is left: a stray one is printed as
+    is (« 0 adresse invalide. }} » on the enrolment result)."""
+    from jinja2 import Environment
+    from jinja2.lexer import TOKEN_DATA
+
+    environment = Environment(extensions=["jinja2.ext.i18n"])
+    strays = []
+    for template in sorted(TEMPLATES.rglob("*.html")) + sorted(TEMPLATES.rglob("*.txt")):
+        for _line, kind, value in environment.lex(template.read_text(encoding="utf-8")):
+            if kind == TOKEN_DATA and ("{{" in value or "}}" in value):
+                strays.append(f"{template.relative_to(TEMPLATES)}: {value.strip()[:60]}")
+    assert strays == []
