@@ -18,6 +18,7 @@ import requests
 from authlib.integrations.base_client import MismatchingStateError, OAuthError
 from authlib.integrations.flask_client import OAuth
 from authlib.oauth2.claims import JWTClaims
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app, session
 from joserfc.errors import InvalidClaimError, JoseError, MissingClaimError
 
@@ -58,6 +59,10 @@ class Identity:
     def from_claims(cls, claims: dict) -> "Identity":
         if not claims.get("sub") or not claims.get("email"):
             raise ProConnectFailure("invalid", "userinfo without sub or email")
+        try:  # the account's address, where every email goes: an address, or no account
+            validate_email(str(claims["email"]), check_deliverability=False)
+        except EmailNotValidError as error:
+            raise ProConnectFailure("invalid", f"userinfo email is not an address: {error}") from error
         siret = str(claims.get("siret") or "").strip() or None
         return cls(
             sub=str(claims["sub"]), email=str(claims["email"]).strip().lower(),

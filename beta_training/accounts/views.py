@@ -158,11 +158,19 @@ def logout():
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
+    return end_session(_("Vous êtes déconnecté·e."))
+
+
+def end_session(message: str, *, also_after_provider: bool = False):
+    """Signed out here first, then at ProConnect when the session came from it (its end-session endpoint, whose
+    return page says so): `message` is flashed when there is no ProConnect session to end, or in any case
+    with `also_after_provider` (an erasure's confirmation)."""
     id_token = session.get(PROCONNECT_ID_TOKEN)
-    # Signed out here first, whatever ProConnect then does.
     logout_user()
     session.clear()
     if id_token and proconnect.is_enabled():
+        if also_after_provider:
+            flash(message, "success")
         try:
             return proconnect.logout_redirect(url_for("accounts.proconnect_logout_return", _external=True), id_token)
         except proconnect.ProConnectFailure as failure:
@@ -170,7 +178,7 @@ def logout():
             flash(_("Vous êtes déconnecté·e de %(site)s. ProConnect ne répond pas : fermez votre navigateur pour "
                     "terminer aussi votre session ProConnect.", site=current_app.config["SITE_NAME"]), "warning")
             return redirect(url_for("site.home"))
-    flash(_("Vous êtes déconnecté·e."), "success")
+    flash(message, "success")
     return redirect(url_for("site.home"))
 
 
@@ -528,13 +536,23 @@ def confirm_proconnect_link(token):
 # Pages a person whose profile misses what ProConnect does not give may still open.
 PROFILE_NOT_REQUIRED = {
     "static", "accounts.complete_profile", "accounts.logout", "accounts.proconnect_logout_return",
+    "accounts.proconnect_confirm_identity", "accounts.proconnect_callback",
     "site.accessibility", "site.legal_notice", "site.personal_data", "site.cookies", "site.set_language",
 }
+
+
+def profile_not_required(view):
+    """A page open before the profile is complete: a person's rights over the data already kept (« Mes données »)
+    do not wait for her to give more."""
+    view.profile_not_required = True
+    return view
 
 
 @bp.before_app_request
 def require_complete_profile():
     if request.endpoint is None or request.endpoint in PROFILE_NOT_REQUIRED:
+        return None
+    if getattr(current_app.view_functions.get(request.endpoint), "profile_not_required", False):
         return None
     if current_user.is_authenticated and current_user.profile_incomplete:
         if wants_json():

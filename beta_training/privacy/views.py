@@ -1,11 +1,12 @@
 """« Mes données » (export, erasure) for the person herself, the same on her behalf for admins, and the record
 of erasures for trainers."""
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, session, stream_with_context, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, stream_with_context, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, logout_user
+from flask_login import current_user, login_required
 
 from beta_training.accounts import proconnect
+from beta_training.accounts.views import end_session, profile_not_required
 from beta_training.accounts.models import Role, User
 from beta_training.core import db as core_db
 from beta_training.core.auth import role_required
@@ -27,12 +28,14 @@ def _zip_response(user: User, *, for_admin: bool = False) -> Response:
 
 
 @bp.get("/compte/mes-donnees")
+@profile_not_required
 @login_required
 def my_data():
     return render_template("privacy/my_data.html", summary=export.summary(current_user._get_current_object()))
 
 
 @bp.get("/compte/mes-donnees/export.zip")
+@profile_not_required
 @login_required
 def export_my_data():
     if not can_handle_data_of(current_user, current_user):
@@ -41,6 +44,7 @@ def export_my_data():
 
 
 @bp.route("/compte/mes-donnees/supprimer", methods=["GET", "POST"])
+@profile_not_required
 @login_required
 def erase_my_account():
     user = current_user._get_current_object()
@@ -62,10 +66,8 @@ def erase_my_account():
         else:
             services.erase_account(user, origin=Origin.SELF, keep_sheets=form.keep_sheets.data)
             core_db.commit()
-            logout_user()
-            session.clear()
-            flash(_("Votre compte a été supprimé. Un dernier courriel vous le confirme."), "success")
-            return redirect(url_for("site.home"))
+            return end_session(_("Votre compte a été supprimé. Un dernier courriel vous le confirme."),
+                               also_after_provider=True)
     status = 422 if form.errors else 200
     identity_confirmed = not user.has_password and services.reauthenticated(user, proconnect_confirmed_at=confirmed_at)
     return render_template("privacy/erase_account.html", form=form, erasable=erasable,

@@ -135,6 +135,13 @@ def test_userinfo_about_another_person_than_the_id_token_is_refused(client, oidc
     assert users() == [] and client.get("/compte/").status_code == 302
 
 
+def test_an_email_claim_that_is_not_an_address_creates_no_account(client, oidc_provider):
+    oidc_provider.agent("agent-9", "alice")
+    response = sign_in(client, oidc_provider, "agent-9")
+    assert response.status_code == 502 and "ProConnect" in response.text
+    assert users() == []
+
+
 def test_the_same_sub_from_another_identity_provider_is_another_identity(app, oidc_provider):
     """ProConnect gives a `sub` per identity provider: the same string from another provider is not her, so it
     does not sign in to her account (her address leads to the linking page instead, which asks for proof)."""

@@ -5,6 +5,7 @@ not enough."""
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 from bs4 import BeautifulSoup
 
 from beta_training.accounts.models import User
@@ -59,8 +60,9 @@ def test_confirmed_through_proconnect_she_erases_her_account(client, oidc_provid
     assert back.status_code == 302 and back.headers["Location"] == ERASE
     page = client.get(ERASE).text
     assert "Votre identité est confirmée avec ProConnect" in page and "Identité confirmée avec ProConnect." in page
-    assert client.post(ERASE, data={"confirm": "y"}).status_code == 302
+    erased = client.post(ERASE, data={"confirm": "y"})
     assert db.session.get(User, user_id) is None
+    assert erased.status_code == 302 and erased.headers["Location"] == "/"  # not signed in with ProConnect here
 
 
 def test_another_proconnect_identity_confirms_nothing(client, oidc_provider, passwordless):
@@ -80,3 +82,21 @@ def test_a_confirmation_holds_ten_minutes(app):
     assert not services.reauthenticated(user, proconnect_confirmed_at=now - timedelta(minutes=11), now=now)
     assert not services.reauthenticated(user, proconnect_confirmed_at=None, now=now)
     assert not services.reauthenticated(user, "n’importe quoi", now=now)  # no password to type instead
+
+
+def test_before_completing_her_profile_she_can_see_export_and_erase_her_data(client, oidc_provider):
+    """Her rights over what is already kept (name, address, SIRET, ProConnect identity) do not wait for more."""
+    oidc_provider.agent("agent-nouvelle", "nouvelle@interieur.gouv.fr")
+    to_provider = client.get("/compte/proconnect/connexion")
+    client.get(path_and_query(oidc_provider.authorize(to_provider.headers["Location"], sub="agent-nouvelle")))
+    assert client.get("/compte/").headers["Location"].startswith("/compte/profil/completer")  # the rest waits
+    assert client.get("/compte/mes-donnees").status_code == 200
+    assert client.get("/compte/mes-donnees/export.zip").status_code == 200
+    assert "Confirmer mon identité avec ProConnect" in client.get(ERASE).text
+    back = confirm_identity(client, oidc_provider, "agent-nouvelle")
+    assert back.status_code == 302 and back.headers["Location"] == ERASE
+    erased = client.post(ERASE, data={"confirm": "y"})
+    assert db.session.scalar(sa.select(User).where(User.email == "nouvelle@interieur.gouv.fr")) is None
+    # Signed in with ProConnect: the erasure ends that session too (on a shared computer, nothing stays open).
+    assert erased.status_code == 302 and erased.headers["Location"].startswith(oidc_provider.url)
+    assert "id_token_hint=" in erased.headers["Location"]
