@@ -40,7 +40,7 @@ from beta_training.cohorts.models import (
 from beta_training.core.db import earlier_submission, lock_for_update
 from beta_training.core.mail import queue_email
 from beta_training.core.models import FormSubmission, OutboxMessage, OutboxState, StateChange, to_paris, utcnow
-from beta_training.courses.models import CourseInvitation
+from beta_training.courses.models import CourseInvitation, CourseRun
 from beta_training.extensions import db
 from beta_training.forum import services as forum_services
 from beta_training.forum.models import ForumDraft, ForumPost, ForumPostRevision, ForumReport, ForumThread
@@ -396,6 +396,9 @@ def purge_expired_records(now: datetime) -> dict:
         "form_submissions": sa.delete(FormSubmission).where(FormSubmission.created_at < days("FORM_KEYS_RETENTION_DAYS")),
         "privacy_actions": sa.delete(PrivacyAction).where(
             PrivacyAction.created_at < days("PRIVACY_ACTIONS_RETENTION_DAYS")),
+        # An invitation serves until its session's contents close: then it can enrol nobody.
+        "course_invitations": sa.delete(CourseInvitation).where(CourseInvitation.run_id.in_(
+            sa.select(CourseRun.id).where(CourseRun.access_ends_at < now))),
     }
     return {name: db.session.execute(statement.execution_options(synchronize_session=False)).rowcount
             for name, statement in deletions.items()}

@@ -60,7 +60,7 @@ def test_inactive_accounts_are_warned_once_then_erased(app, mailbox):
         assert (erasure.origin, erasure.subject_id) == ("retention", None)
 
         assert run() == {"warned": 0, "erased": 0, "sign_in_events": 0, "outbox_messages": 0, "forum_drafts": 0,
-                         "form_submissions": 0, "privacy_actions": 0}  # idempotent
+                         "form_submissions": 0, "privacy_actions": 0, "course_invitations": 0}  # idempotent
 
 
 def test_warned_but_the_rule_counts_from_the_last_sign_in(app, mailbox):
@@ -114,3 +114,17 @@ def test_the_register_of_privacy_requests_is_purged_after_its_duration(app):
         clock.move_to(START + timedelta(days=101))
         assert run()["privacy_actions"] == 1
         assert db.session.scalar(sa.select(sa.func.count()).select_from(PrivacyAction)) == 0
+
+
+def test_invitations_go_when_their_session_closes(app):
+    """An invited address (perhaps someone without an account) is kept only while the invitation can serve."""
+    from beta_training.courses.models import CourseInvitation
+
+    with freeze_time(START) as clock:
+        run_ = f.make_course_run(access_starts_at=START - timedelta(days=1), access_ends_at=START + timedelta(days=30))
+        db.session.add(CourseInvitation(run_id=run_.id, email="invitee@example.gouv.fr", created_at=START))
+        db.session.commit()
+        assert run()["course_invitations"] == 0
+        clock.move_to(START + timedelta(days=31))
+        assert run()["course_invitations"] == 1
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(CourseInvitation)) == 0
