@@ -224,6 +224,10 @@ class Config:
     DPO_EMAIL = os.environ.get("DPO_EMAIL", "dpd@pm.gouv.fr")
     # Who answers questions and requests about personal data (the team's address).
     PRIVACY_CONTACT_EMAIL = os.environ.get("PRIVACY_CONTACT_EMAIL", "formation@beta.gouv.fr")
+    # The host, named on the legal notice (LCEN art. 6) and among the processors of /donnees-personnelles: its
+    # name and address, and where the data is kept. Unset: the pages say it is to be filled in.
+    HOSTING_PROVIDER = os.environ.get("HOSTING_PROVIDER", "")
+    HOSTING_COUNTRY = os.environ.get("HOSTING_COUNTRY", "France (Union européenne)")
 
     @classmethod
     def complete(cls, config) -> None:

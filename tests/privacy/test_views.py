@@ -163,8 +163,15 @@ def test_the_personal_data_page_names_contacts_processors_and_the_request_regist
     processors = re.search(r'id="sous-traitants">(.*?)</ul>', text, re.S).group(1)
     assert "smtp.routeur.example" in processors and "erreurs.example.org" in processors
     assert "cle-secrete" not in text
-    assert "hébergeur : voir mentions légales" in processors and "/mentions-legales#hebergement" in processors
-    assert 'id="hebergement"' in client.get("/mentions-legales").text
+    assert "voir les mentions légales" in processors and "/mentions-legales#hebergement" in processors  # not set
+    assert "HOSTING_PROVIDER" in client.get("/mentions-legales").text
+    app.config.update(HOSTING_PROVIDER="Hébergeur SAS, 1 rue de l’Exemple, 67000 Strasbourg", HOSTING_COUNTRY="France")
+    processors = re.search(r'id="sous-traitants">(.*?)</ul>', html.unescape(client.get("/donnees-personnelles").text),
+                           re.S).group(1)
+    assert "Hébergeur SAS, 1 rue de l’Exemple, 67000 Strasbourg, données conservées en France" in processors
+    notice = html.unescape(client.get("/mentions-legales").text)
+    assert re.search(r'id="hebergeur">Le service et ses données sont hébergés par Hébergeur SAS, 1 rue de l’Exemple, '
+                     r'67000 Strasbourg, en France\.<', notice)
     register = re.search(r'<tr><td>(Registre des demandes.*?)</tr>', text, re.S).group(1)
     assert "nom de l’administrateur" in register and "motif" in register
     assert re.search(r'id="duree-registre">([^<]*)<', text).group(1) == "400 jours"
