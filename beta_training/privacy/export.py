@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from beta_training.accounts.models import RetentionWarning, RoleEvent, SignInEvent, User, UserRole
 from beta_training.cohorts.models import AlumniProfile, ApplicationReview, Cohort, CohortApplication
-from beta_training.core.models import OutboxMessage, StateChange, to_paris, utcnow
+from beta_training.core.models import OutboxMessage, OutboxState, StateChange, to_paris, utcnow
 from beta_training.core.streaming import CsvStream
 from beta_training.courses.models import (
     CourseInvitation,
@@ -200,7 +200,8 @@ def _by_user(model, column="user_id", exclude=()):
 
 
 def _posts(user):
-    yield from (_row(p, exclude=("body_html", "search_text")) for p in _stream(
+    # The one-time form key is a technical guard against double clicks, nothing about her.
+    yield from (_row(p, exclude=("body_html", "search_text", "submission_key")) for p in _stream(
         sa.select(ForumPost).where(ForumPost.author_id == user.id).order_by(ForumPost.id)))
 
 
@@ -213,7 +214,10 @@ def _revisions(user):
 def _emails(user):
     query = sa.select(OutboxMessage).where(OutboxMessage.recipient == user.email).order_by(OutboxMessage.id)
     for message in _stream(query):
+        # A message sent or given up has no next attempt: the date left in the row means nothing to her.
+        pending = message.state not in (OutboxState.SENT, OutboxState.FAILED)
         yield _row(message, exclude=("attachments", "headers", "html_body", "last_error"),
+                   next_attempt_at=message.next_attempt_at if pending else None,
                    attachments=", ".join(a.get("filename", "") for a in message.attachments or ()))
 
 

@@ -217,7 +217,8 @@ KIND_VALUE_LABELS = {
     "forum_notifications": {"reason": NOTIFICATION_REASON_LABELS},
     "forum_signalements": {"outcome": {"hidden": _l("message masqué"), "kept": _l("message gardé")}},
     "courriels": {"state": OUTBOX_STATE_LABELS},
-    "demandes": {"kind": {"export": _l("export"), "erasure": _l("suppression")}, "origin": ORIGIN_LABELS},
+    "demandes": {"kind": {"export": _l("Export de vos données"), "erasure": _l("Suppression du compte")},
+                 "origin": ORIGIN_LABELS},
 }
 
 

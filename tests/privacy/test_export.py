@@ -7,12 +7,13 @@ import re
 import zipfile
 from datetime import datetime
 
+import sqlalchemy as sa
 from freezegun import freeze_time
 
 from beta_training.accounts import services as accounts
 from beta_training.accounts.models import Role, SignInEvent
 from beta_training.cohorts.models import APPLICATION_STATE_LABELS
-from beta_training.core.models import to_paris, utcnow
+from beta_training.core.models import OUTBOX_STATE_LABELS, OutboxMessage, OutboxState, to_paris, utcnow
 from beta_training.privacy import services as privacy
 from beta_training.extensions import db
 from beta_training.privacy.export import KINDS
@@ -112,6 +113,8 @@ def test_the_csv_files_read_in_french_and_the_json_stays_machine_readable(app, c
     privacy.record_admin_export(person.user, actor=admin, reason="Demande reçue par courriel")
     with freeze_time("2026-07-14 08:05:00"):  # 10:05 in Paris (summer time)
         accounts.record_login(person.user)
+    sent = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.recipient == person.user.email)).first()
+    sent.state, sent.next_attempt_at = OutboxState.SENT, utcnow()  # a retry date left behind by an earlier failure
     db.session.commit()
     login(client, person.user)
     before = to_paris(utcnow()).replace(second=0, microsecond=0)
@@ -135,6 +138,10 @@ def test_the_csv_files_read_in_french_and_the_json_stays_machine_readable(app, c
     assert read_csv(archive, "mooc_inscriptions")[0]["État"] == "Inscrit·e"
     assert read_csv(archive, "roles")[0]["Rôle"] == "Responsable de la formation"
     assert read_csv(archive, "demandes")[0]["À la demande de"] == "un administrateur"
+    assert read_csv(archive, "demandes")[0]["Demande"] == "Export de vos données"
+    assert "Clé d’envoi du formulaire" not in read_csv(archive, "forum_messages")[0]  # a technical guard, not hers
+    sent = [row for row in read_csv(archive, "courriels") if row["État"] == str(OUTBOX_STATE_LABELS[OutboxState.SENT])]
+    assert sent and all(row["Prochaine tentative le"] == "" for row in sent)
     assert read_csv(archive, "compte_historique")[0]["État après"] == "Identité ProConnect associée au compte"
     assert read_csv(archive, "forum_notifications")[0]["Pourquoi"] == "Mention"
     text = "".join(archive.read(n).decode("utf-8-sig") for n in archive.namelist() if n.endswith(".csv"))

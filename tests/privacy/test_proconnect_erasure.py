@@ -70,6 +70,7 @@ def test_another_proconnect_identity_confirms_nothing(client, oidc_provider, pas
     login(client, passwordless)
     back = confirm_identity(client, oidc_provider, "quelqu-un-d-autre")
     assert back.status_code == 403 and "n’est pas celle de votre compte" in back.text
+    assert "Retour à mon compte" in back.text and "Se connecter avec un mot de passe" not in back.text
     assert client.post(ERASE, data={"confirm": "y"}).status_code == 422
     assert db.session.get(User, passwordless.id) is not None
 
