@@ -49,6 +49,7 @@ from beta_training.sheets.models import IndicatorMeasure, ProductSheet, SheetMil
 
 FORMER_PARTICIPANT = "Ancien·ne participant·e"
 REMOVED_ADDRESS = "[adresse supprimée]"
+DE_FORMER_PARTICIPANT = re.compile(r"\b([Dd])e " + re.escape(FORMER_PARTICIPANT))
 
 
 class ErasureRefused(Exception):
@@ -111,7 +112,8 @@ class Scrubber:
             value = self._mention.sub(FORMER_PARTICIPANT, value)
         if loose and self._words is not None:
             value = self._words.sub(FORMER_PARTICIPANT, value)
-        return value
+        # « Question de Agnès » became « Question de Ancien·ne participant·e »: French elides « de » before it.
+        return DE_FORMER_PARTICIPANT.sub(r"\1’" + FORMER_PARTICIPANT, value)
 
     def json(self, value, loose: bool = True):
         if isinstance(value, str):

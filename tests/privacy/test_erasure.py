@@ -95,7 +95,7 @@ def test_what_the_erasure_keeps(app):
     mention = db.session.get(ForumPost, person.ids["mention"])
     assert mention.body == "Merci Ancien·ne participant·e ! Et merci Ancien·ne participant·e."
     assert "Ancien·ne participant·e" in mention.body_html and "zephyrine" not in mention.search_text.lower()
-    assert db.session.get(ForumThread, person.ids["thread"]).title == "Question de Ancien·ne participant·e"
+    assert db.session.get(ForumThread, person.ids["thread"]).title == "Question d’Ancien·ne participant·e"
     [revision] = db.session.scalars(sa.select(ForumPostRevision).where(ForumPostRevision.post_id == reply.id))
     assert revision.body == "Ancienne version de Ancien·ne participant·e"
 
@@ -179,3 +179,9 @@ def test_a_thread_names_the_erased_author_in_its_hidden_labels(app, client):
     text = html.unescape(page.text)
     assert not re.search(r"message de\s*</span>", text)  # « Modifier – message de » and no one
     assert re.search(r"(Masquer|Signaler)<span class=\"fr-sr-only\"> – message d’Ancien·ne participant·e</span>", text)
+
+
+def test_a_name_replaced_after_de_is_elided(app):
+    scrubber = services.Scrubber(f.make_user(first_name="Agnès", last_name="Agent"))
+    assert scrubber.text("La question de Agnès Agent, reprise par Agnès Agent.") == (
+        "La question d’Ancien·ne participant·e, reprise par Ancien·ne participant·e.")
