@@ -97,7 +97,7 @@ def test_what_the_erasure_keeps(app):
     assert "Ancien·ne participant·e" in mention.body_html and "zephyrine" not in mention.search_text.lower()
     assert db.session.get(ForumThread, person.ids["thread"]).title == "Question d’Ancien·ne participant·e"
     [revision] = db.session.scalars(sa.select(ForumPostRevision).where(ForumPostRevision.post_id == reply.id))
-    assert revision.body == "Ancienne version de Ancien·ne participant·e"
+    assert revision.body == "Ancienne version d’Ancien·ne participant·e"
 
     [erasure] = db.session.scalars(sa.select(PrivacyAction)).all()
     assert (erasure.kind, erasure.origin, erasure.subject_id, erasure.actor_id) == ("erasure", "self", None, None)
