@@ -151,6 +151,9 @@ class Config:
     PROCONNECT_CLIENT_SECRET = os.environ.get("PROCONNECT_CLIENT_SECRET") or None
     PROCONNECT_DISCOVERY_URL = os.environ.get("PROCONNECT_DISCOVERY_URL") or None
     PROCONNECT_ACR_VALUES = os.environ.get("PROCONNECT_ACR_VALUES") or None  # e.g. eidas1; not sent when unset
+    # Sent as `prompt` when a signed-in person confirms her identity before an erasure (OpenID Connect: `login`
+    # asks the provider to identify her again). Empty: not sent, if a provider refuses it.
+    PROCONNECT_REAUTHENTICATION_PROMPT = os.environ.get("PROCONNECT_REAUTHENTICATION_PROMPT", "login")
     # What the service asks for, and no more (RGPD minimisation; reference §3.2).
     PROCONNECT_SCOPES = os.environ.get("PROCONNECT_SCOPES") or "openid email given_name usual_name siret uid idp_id"
     # Seconds the provider may take to answer one call (discovery, token, keys, userinfo) before the person

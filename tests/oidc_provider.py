@@ -5,7 +5,10 @@ Switches make it behave as ProConnect does, or as a provider gone wrong:
 - `userinfo_as_jwt`: userinfo answers a JWT signed with the provider's key (application/jwt), as ProConnect;
 - `nonce_override`: the ID token carries this nonce instead of the one asked for (a replayed token);
 - `tamper_id_token`: the ID token's signature is altered on its way (it no longer matches the keys);
-- `end_session_requests`: what the browser sent to the end-session endpoint.
+- `auth_time`: the ID token says the person identified herself at this time (a Unix timestamp; the mock gives
+  no `auth_time`), re-signed with the provider's key;
+- `end_session_requests`: what the browser sent to the end-session endpoint;
+- `authorize_requests`: the query of each authorization request (the page, and the answer posted on it).
 """
 
 import json
@@ -32,7 +35,9 @@ class LoopbackProvider:
         self.nonce_override: str | None = None
         self.tamper_id_token = False
         self.userinfo_sub: str | None = None  # userinfo answers about someone else than the ID token
+        self.auth_time: int | None = None
         self.end_session_requests: list[dict] = []
+        self.authorize_requests: list[dict] = []
         self.url = ""
         self._lock = threading.Lock()
         inner = self.app.wsgi_app
@@ -44,8 +49,10 @@ class LoopbackProvider:
         self.nonce_override = None
         self.tamper_id_token = False
         self.userinfo_sub = None
+        self.auth_time = None
         with self._lock:
             self.end_session_requests.clear()
+            self.authorize_requests.clear()
 
     # --- What the tests configure the app with ---
 
@@ -85,6 +92,9 @@ class LoopbackProvider:
             query = [(k, self.nonce_override if k == "nonce" else v)
                      for k, v in parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True)]
             environ["QUERY_STRING"] = urlencode(query)
+        if path == "/oauth2/authorize":  # the page (GET), or the person's answer on it (POST, same query)
+            with self._lock:
+                self.authorize_requests.append(dict(parse_qsl(environ.get("QUERY_STRING", ""))))
         if path == "/oauth2/end_session":
             with self._lock:
                 self.end_session_requests.append(dict(parse_qsl(environ.get("QUERY_STRING", ""))))
@@ -98,6 +108,12 @@ class LoopbackProvider:
             body["id_token"] = ".".join([header, payload, signature[:5] + flipped + signature[6:]])
             response.set_data(json.dumps(body))
             return response
+        if request.path == "/oauth2/token" and self.auth_time is not None and response.status_code == 200:
+            body = response.get_json()
+            claims = {**jwt.decode(body["id_token"], self._key()).claims, "auth_time": self.auth_time}
+            body["id_token"] = self._sign(claims)
+            response.set_data(json.dumps(body))
+            return response
         if request.path == "/userinfo" and self.userinfo_sub and response.status_code == 200:
             response.set_data(json.dumps({**response.get_json(), "sub": self.userinfo_sub}))
         return self._sign_userinfo(response)
@@ -105,14 +121,20 @@ class LoopbackProvider:
     def _sign_userinfo(self, response):
         if request.path != "/userinfo" or not self.userinfo_as_jwt or response.status_code != 200:
             return response
-        from oidc_provider_mock._storage import storage  # the mock's key: the one its JWKS publishes
-
-        key_data = storage.jwk.as_dict(is_private=True)
         claims = {**response.get_json(), "iss": request.host_url.rstrip("/"), "aud": CLIENT_ID}
-        token = jwt.encode({"alg": "RS256", "kid": key_data.get("kid")}, claims, RSAKey.import_key(key_data))
-        response.set_data(token)
+        response.set_data(self._sign(claims))
         response.headers["Content-Type"] = "application/jwt"
         return response
+
+    @staticmethod
+    def _key() -> RSAKey:
+        from oidc_provider_mock._storage import storage  # the mock's key: the one its JWKS publishes
+
+        return RSAKey.import_key(storage.jwk.as_dict(is_private=True))
+
+    def _sign(self, claims: dict) -> str:
+        key = self._key()
+        return jwt.encode({"alg": "RS256", "kid": key.kid}, claims, key)
 
 
 def query_of(url: str) -> dict:

@@ -12,7 +12,7 @@ Every failure becomes a ProConnectFailure naming what went wrong; the view turns
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import requests
 from authlib.integrations.base_client import MismatchingStateError, OAuthError
@@ -110,20 +110,28 @@ def _unreachable(error: Exception, step: str) -> ProConnectFailure:
     return ProConnectFailure("unavailable", f"{step}: {error}")
 
 
-def authorize_redirect(redirect_uri: str):
+# A confirmation of identity (before an erasure) must come from an authentication this recent at the provider.
+RECENT_AUTHENTICATION = timedelta(minutes=10)
+
+
+def authorize_redirect(redirect_uri: str, *, reauthenticate: bool = False):
     """The redirect to ProConnect's authorization endpoint; Authlib keeps state, nonce and PKCE verifier in
-    the session."""
+    the session. `reauthenticate`: the person must identify herself again at the provider (OpenID Connect's
+    `prompt=login`, PROCONNECT_REAUTHENTICATION_PROMPT), not merely ride on a ProConnect session of 12 hours."""
     params = {"state": _token(), "nonce": _token()}
     if current_app.config.get("PROCONNECT_ACR_VALUES"):
         params["acr_values"] = current_app.config["PROCONNECT_ACR_VALUES"]
+    if reauthenticate and current_app.config.get("PROCONNECT_REAUTHENTICATION_PROMPT"):
+        params["prompt"] = current_app.config["PROCONNECT_REAUTHENTICATION_PROMPT"]
     try:
         return _client().authorize_redirect(redirect_uri, **params)
     except (requests.RequestException, ValueError) as error:  # discovery down, or not JSON
         raise _unreachable(error, "discovery") from error
 
 
-def finish_sign_in() -> tuple[Identity, str]:
-    """On the callback: the identity ProConnect vouches for, and the ID token (kept for the logout)."""
+def finish_sign_in() -> tuple[Identity, str, datetime | None]:
+    """On the callback: the identity ProConnect vouches for, the ID token (kept for the logout), and when the
+    person last identified herself at the provider (the ID token's `auth_time`, if it has one)."""
     client = _client()
     metadata_issuer = None
     try:
@@ -155,7 +163,9 @@ def finish_sign_in() -> tuple[Identity, str]:
         raise ProConnectFailure("invalid", "no validated ID token")
     id_claims = token["userinfo"]
     claims = _userinfo(client, token, issuer=metadata_issuer, sub=id_claims["sub"])
-    return Identity.from_claims({**claims, "sub": id_claims["sub"]}), token["id_token"]
+    auth_time = id_claims.get("auth_time")
+    authenticated_at = datetime.fromtimestamp(auth_time, UTC) if isinstance(auth_time, int | float) else None
+    return Identity.from_claims({**claims, "sub": id_claims["sub"]}), token["id_token"], authenticated_at
 
 
 def _userinfo(client, token: dict, *, issuer: str, sub: str) -> dict:
@@ -209,9 +219,14 @@ def check_logout_return() -> None:
 CONFIRMED_AT = "proconnect_confirmed_at"
 
 
-def mark_confirmed() -> None:
-    """The signed-in person has just come back from ProConnect with her account's identity."""
-    session[CONFIRMED_AT] = utcnow().timestamp()
+def mark_confirmed(authenticated_at: datetime | None) -> None:
+    """The signed-in person has just come back from ProConnect with her account's identity, having identified
+    herself there at `authenticated_at`: a ProConnect session older than RECENT_AUTHENTICATION confirms nothing
+    (someone else at an unlocked computer). Without `auth_time`, the round trip itself is the proof."""
+    now = utcnow()
+    if authenticated_at is not None and now - authenticated_at > RECENT_AUTHENTICATION:
+        raise ProConnectFailure("stale_authentication", f"auth_time {authenticated_at.isoformat()}")
+    session[CONFIRMED_AT] = now.timestamp()
 
 
 def confirmed_at() -> datetime | None:

@@ -28,7 +28,7 @@ from beta_training.accounts.forms import (
 from beta_training.accounts.models import Role, SignInMethod, User
 from beta_training.core import db as core_db
 from beta_training.core.actions import confirmed_action
-from beta_training.core.auth import is_safe_next_url, next_url_or, role_required
+from beta_training.core.auth import is_safe_next_url, next_url_or, profile_not_required, role_required
 from beta_training.core.errors import json_error, wants_json
 from beta_training.core.forms import ConfirmForm
 from beta_training.extensions import db, limiter
@@ -154,6 +154,7 @@ def _start_session(user: User, *, remember: bool = False, proconnect_id_token: s
 
 
 @bp.post("/compte/deconnexion")
+@profile_not_required
 def logout():
     form = ConfirmForm()
     if not form.validate_on_submit():
@@ -354,6 +355,10 @@ PROCONNECT_ERRORS = {
     "other_identity": (403, _l("Identité non confirmée"), _l(
         "L’identité ProConnect avec laquelle vous venez de vous identifier n’est pas celle de votre compte. "
         "Rien n’a été fait. Recommencez avec la vôtre.")),
+    "stale_authentication": (403, _l("Identité non confirmée"), _l(
+        "ProConnect ne vous a pas demandé de vous identifier à nouveau : votre connexion à ProConnect date de plus "
+        "de 10 minutes. Rien n’a été fait. Déconnectez-vous de ProConnect (ou fermez votre navigateur), puis "
+        "confirmez de nouveau votre identité.")),
 }
 
 
@@ -394,6 +399,7 @@ def proconnect_login():
 
 
 @bp.get("/compte/proconnect/confirmer-identite")
+@profile_not_required
 @login_required
 @proconnect_required
 def proconnect_confirm_identity():
@@ -403,31 +409,36 @@ def proconnect_confirm_identity():
     session[PROCONNECT_NEXT] = next_url if is_safe_next_url(next_url) else None
     session[PROCONNECT_PURPOSE] = "confirm"
     try:
-        return proconnect.authorize_redirect(url_for("accounts.proconnect_callback", _external=True))
+        return proconnect.authorize_redirect(url_for("accounts.proconnect_callback", _external=True),
+                                             reauthenticate=True)
     except proconnect.ProConnectFailure as failure:
         return _proconnect_error(failure)
 
 
-def _identity_confirmed(identity: "proconnect.Identity"):
+def _identity_confirmed(identity: "proconnect.Identity", authenticated_at):
     if not services.holds_proconnect_identity(current_user, identity.as_dict()):
         return _proconnect_error(proconnect.ProConnectFailure("other_identity", identity.sub))
-    proconnect.mark_confirmed()
+    try:
+        proconnect.mark_confirmed(authenticated_at)
+    except proconnect.ProConnectFailure as failure:
+        return _proconnect_error(failure)
     flash(_("Votre identité est confirmée avec ProConnect."), "success")
     return redirect(session.pop(PROCONNECT_NEXT, None) or url_for("accounts.show_account"))
 
 
 @bp.get("/compte/proconnect/retour")
+@profile_not_required
 @proconnect_required
 def proconnect_callback():
     confirming = session.pop(PROCONNECT_PURPOSE, None) == "confirm"
     if current_user.is_authenticated and not confirming:
         return redirect(url_for("accounts.show_account"))
     try:
-        identity, id_token = proconnect.finish_sign_in()
+        identity, id_token, authenticated_at = proconnect.finish_sign_in()
     except proconnect.ProConnectFailure as failure:
         return _proconnect_error(failure)
     if current_user.is_authenticated:
-        return _identity_confirmed(identity)
+        return _identity_confirmed(identity, authenticated_at)
     next_url = session.get(PROCONNECT_NEXT)
     core_db.rollback()  # end the read transaction: the next one writes (a GET that may create the account)
     with core_db.writing():
@@ -448,6 +459,7 @@ def proconnect_callback():
 
 
 @bp.get("/compte/proconnect/deconnexion/retour")
+@profile_not_required
 @proconnect_required
 def proconnect_logout_return():
     try:
@@ -533,24 +545,9 @@ def confirm_proconnect_link(token):
     return render_template("accounts/confirm_proconnect_link.html", form=form, user=user)
 
 
-# Pages a person whose profile misses what ProConnect does not give may still open.
-PROFILE_NOT_REQUIRED = {
-    "static", "accounts.complete_profile", "accounts.logout", "accounts.proconnect_logout_return",
-    "accounts.proconnect_confirm_identity", "accounts.proconnect_callback",
-    "site.accessibility", "site.legal_notice", "site.personal_data", "site.cookies", "site.set_language",
-}
-
-
-def profile_not_required(view):
-    """A page open before the profile is complete: a person's rights over the data already kept (« Mes données »)
-    do not wait for her to give more."""
-    view.profile_not_required = True
-    return view
-
-
 @bp.before_app_request
 def require_complete_profile():
-    if request.endpoint is None or request.endpoint in PROFILE_NOT_REQUIRED:
+    if request.endpoint in (None, "static"):  # Flask's own: the style sheets of every page
         return None
     if getattr(current_app.view_functions.get(request.endpoint), "profile_not_required", False):
         return None
@@ -563,6 +560,7 @@ def require_complete_profile():
 
 
 @bp.route("/compte/profil/completer", methods=["GET", "POST"])
+@profile_not_required
 @login_required
 def complete_profile():
     form = CompleteProfileForm(obj=current_user, next=request.args.get("next", ""))

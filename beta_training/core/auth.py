@@ -9,6 +9,13 @@ from flask_login import current_user, login_url
 
 from beta_training.core.errors import json_error, wants_json
 
+def profile_not_required(view):
+    """A page a signed-in person may open before her profile is complete (the accounts domain sends her to
+    complete it first, elsewhere): signing out, the legal pages, her rights over the data already kept."""
+    view.profile_not_required = True
+    return view
+
+
 def init_login_manager(login_manager, app, load_user) -> None:
     """`load_user(session_id)` is the accounts domain's: core knows no domain."""
     login_manager.init_app(app)

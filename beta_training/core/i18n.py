@@ -99,6 +99,14 @@ def format_moment(value: datetime, fmt: str = "d MMMM yyyy 'à' HH'h'mm") -> str
     return format_datetime(value, _first_of_month(fmt, to_user_timezone(value).day))
 
 
+def format_days(days: int) -> str:
+    """A duration given in days, as a person reads it: « 3 ans » for 1,095 days, « 1 an », « 90 jours » (a legal
+    duration stays exact: whole years only when the days are whole years)."""
+    if days >= 365 and days % 365 == 0:
+        return ngettext("%(num)s an", "%(num)s ans", days // 365)
+    return ngettext("%(num)s jour", "%(num)s jours", days)
+
+
 def format_number(value, places: int = 2) -> str:
     """A decimal as the locale writes it, without trailing zeros: « 3,5 », « 4 », « 3,67 » (2 places)."""
     return format_decimal(value, "#,##0." + "#" * places if places else "#,##0")

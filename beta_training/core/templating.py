@@ -7,7 +7,7 @@ from flask_babel import format_decimal, get_locale
 from markupsafe import Markup
 
 from beta_training.core.forms import new_submission_key
-from beta_training.core.i18n import elide, format_day, format_moment, format_number, format_range_start
+from beta_training.core.i18n import elide, format_day, format_days, format_moment, format_number, format_range_start
 from beta_training.core.markdown import absolute_links, render_markdown
 from beta_training.core.territories import departement_label
 
@@ -54,6 +54,7 @@ def init_templating(app) -> None:
     app.jinja_env.filters["file_size"] = format_file_size
     app.jinja_env.filters["nowrap"] = nowrap
     app.jinja_env.filters["decimal"] = format_number  # « 3,5 »
+    app.jinja_env.filters["days"] = format_days  # « 3 ans », « 90 jours »
     app.jinja_env.filters["elide"] = elide  # « Candidature d’Agnès »
     app.jinja_env.filters["date_from"] = format_range_start  # start|date_from(end): « du 1er au 2 janvier 2027 »
     app.jinja_env.globals["get_locale"] = get_locale

@@ -28,6 +28,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
+from beta_training.accounts import proconnect
 from beta_training.accounts.models import RetentionWarning, Role, SignInEvent, User, UserRole
 from beta_training.accounts.services import check_password
 from beta_training.cohorts import services as cohort_services
@@ -64,7 +65,7 @@ def can_erase(user: User) -> bool:
 
 
 # How long an identity confirmed through ProConnect stays good for an erasure.
-PROCONNECT_CONFIRMATION_WINDOW = timedelta(minutes=10)
+PROCONNECT_CONFIRMATION_WINDOW = proconnect.RECENT_AUTHENTICATION
 
 
 def reauthenticated(user: User, password: str | None = None, *, proconnect_confirmed_at: datetime | None = None,

@@ -6,10 +6,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from beta_training.accounts import proconnect
-from beta_training.accounts.views import end_session, profile_not_required
 from beta_training.accounts.models import Role, User
+from beta_training.accounts.views import end_session
 from beta_training.core import db as core_db
-from beta_training.core.auth import role_required
+from beta_training.core.auth import profile_not_required, role_required
 from beta_training.core.models import to_paris, utcnow
 from beta_training.extensions import db
 from beta_training.privacy import export, services

@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 
 from beta_training.cohorts.queries import list_upcoming_cohorts
-from beta_training.core.auth import next_url_or
+from beta_training.core.auth import next_url_or, profile_not_required
 from beta_training.courses.queries import list_published_courses
 
 bp = Blueprint("site", __name__)
@@ -19,16 +19,19 @@ def home():
 
 
 @bp.get("/accessibilite")
+@profile_not_required
 def accessibility():
     return render_template("site/accessibility.html")
 
 
 @bp.get("/mentions-legales")
+@profile_not_required
 def legal_notice():
     return render_template("site/legal_notice.html")
 
 
 @bp.get("/donnees-personnelles")
+@profile_not_required
 def personal_data():
     # The error tracker is named by its host alone: the DSN's key is a secret.
     sentry_host = urlsplit(current_app.config.get("SENTRY_DSN") or "").hostname
@@ -36,6 +39,7 @@ def personal_data():
 
 
 @bp.get("/gestion-des-cookies")
+@profile_not_required
 def cookies():
     return render_template("site/cookies.html")
 
@@ -46,6 +50,7 @@ def sitemap():
 
 
 @bp.post("/langue")
+@profile_not_required
 def set_language():
     lang = request.form.get("lang", "")
     if lang in current_app.config["LANGUAGES"]:

@@ -454,3 +454,18 @@ def test_the_provider_a_developer_runs_with_make_run_proconnect_answers_discover
         process.terminate()
         process.wait(timeout=10)
         process.stdout.close()
+
+
+def test_before_completing_her_profile_she_can_read_the_legal_pages_and_sign_out(client, oidc_provider):
+    """Marked @profile_not_required, these pages do not send her to the profile form; every other page does."""
+    oidc_provider.agent("agent-legal", "legal@interieur.gouv.fr")
+    sign_in(client, oidc_provider, "agent-legal")
+    for page in ("/accessibilite", "/mentions-legales", "/donnees-personnelles", "/gestion-des-cookies",
+                 "/compte/mes-donnees", "/compte/profil/completer", "/static/css/app.css"):
+        assert client.get(page).status_code == 200, page
+    for page in ("/", "/plan-du-site", "/mooc/", "/compte/"):
+        assert client.get(page).headers.get("Location", "").startswith("/compte/profil/completer"), page
+    assert client.post("/langue", data={"lang": "en", "next": "/mentions-legales"}).headers["Location"].endswith(
+        "/mentions-legales")
+    signed_out = client.post("/compte/deconnexion")
+    assert not signed_out.headers["Location"].startswith("/compte/profil/completer")

@@ -183,3 +183,9 @@ def test_every_name_after_de_in_templates_is_elided():
 ])
 def test_a_range_says_its_month_and_year_once(french, start, end, expected):
     assert render_template_string("du {{ start|date_from(end) }} au {{ end|date }}", start=start, end=end) == expected
+
+
+@pytest.mark.parametrize(("days", "expected"), [(1095, "3 ans"), (365, "1 an"), (90, "90 jours"), (1, "1 jour"),
+                                                (400, "400 jours"), (0, "0 jour")])
+def test_durations_in_days_read_in_years_when_they_are_whole_years(french, days, expected):
+    assert render_template_string("{{ n|days }}", n=days) == expected

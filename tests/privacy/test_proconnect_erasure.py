@@ -101,3 +101,26 @@ def test_before_completing_her_profile_she_can_see_export_and_erase_her_data(cli
     # Signed in with ProConnect: the erasure ends that session too (on a shared computer, nothing stays open).
     assert erased.status_code == 302 and erased.headers["Location"].startswith(oidc_provider.url)
     assert "id_token_hint=" in erased.headers["Location"]
+
+
+def test_the_confirmation_asks_the_provider_to_identify_her_again(client, oidc_provider, passwordless):
+    """`prompt=login`: a ProConnect session left open on a shared computer must not be enough. A sign-in does
+    not ask it (the person is not signed in here yet: nothing to re-prove)."""
+    login(client, passwordless)
+    confirm_identity(client, oidc_provider, "agent-erase")
+    assert oidc_provider.authorize_requests[-1].get("prompt") == "login"
+    client.post("/compte/deconnexion")
+    oidc_provider.authorize(client.get("/compte/proconnect/connexion").headers["Location"], sub="agent-erase")
+    assert "prompt" not in oidc_provider.authorize_requests[-1]
+
+
+def test_a_provider_authentication_older_than_ten_minutes_confirms_nothing(client, oidc_provider, passwordless):
+    """A provider that ignored `prompt=login` answers with the old `auth_time` of its session: refused, in words."""
+    login(client, passwordless)
+    oidc_provider.auth_time = int((utcnow() - timedelta(minutes=11)).timestamp())
+    back = confirm_identity(client, oidc_provider, "agent-erase")
+    assert back.status_code == 403 and "date de plus de 10 minutes" in back.text
+    assert client.post(ERASE, data={"confirm": "y"}).status_code == 422
+    assert db.session.get(User, passwordless.id) is not None
+    oidc_provider.auth_time = int((utcnow() - timedelta(minutes=1)).timestamp())  # she has just identified herself
+    assert confirm_identity(client, oidc_provider, "agent-erase").headers["Location"] == ERASE

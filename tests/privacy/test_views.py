@@ -9,6 +9,7 @@ import zipfile
 
 import pytest
 import sqlalchemy as sa
+from bs4 import BeautifulSoup
 
 from beta_training.accounts.models import Role, User
 from beta_training.extensions import db
@@ -118,6 +119,24 @@ def test_the_personal_data_page_states_the_configured_durations(app, client):
     assert cell("duree-brouillons").startswith("60 jours")
     assert cell("duree-cles").startswith("3 jours")
     assert "IPv4" in text  # what the sign-in log keeps of the address
+
+
+def test_the_personal_data_page_reads_default_durations_in_years(client):
+    """The defaults as a citizen reads them: « 1 an » and « 3 ans », not « 365 jours » and « 1095 jours »."""
+    text = html.unescape(client.get("/donnees-personnelles").text)
+    assert re.search(r'id="duree-connexions">([^<]*)<', text).group(1) == "1 an"
+    assert re.search(r'id="duree-registre">([^<]*)<', text).group(1) == "3 ans"
+    assert "3 ans après la dernière connexion" in text and "30 jours avant" in text
+    assert "1095" not in text and "365 jours" not in text
+
+
+def test_the_personal_data_page_names_the_controller_security_and_the_cnil(client):
+    """RGPD art. 13: the controller and its representative; what protects the data; the right to complain."""
+    page = BeautifulSoup(client.get("/donnees-personnelles").text, "html.parser")
+    assert "représentée par le directeur interministériel du numérique" in page.find(id="responsable").text
+    assert "Argon2" in page.find(id="securite").find_next("ul").text
+    complaint = page.find(id="cnil").find("a")
+    assert complaint["href"] == "https://www.cnil.fr/fr/adresser-une-plainte" and "nouvelle fenêtre" in complaint["title"]
 
 
 # Every column of `users` and what the page must say of it: a new column fails here until the page lists it.
