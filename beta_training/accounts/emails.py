@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import url_for
+from flask import current_app, url_for
 from flask_babel import gettext as _
 
 from beta_training.accounts import tokens
@@ -68,3 +68,18 @@ def proconnect_link_subject() -> str:
 def queue_proconnect_link(user, identity: dict) -> None:
     link = url_for("accounts.confirm_proconnect_link", token=tokens.proconnect_link_token(user, identity), _external=True)
     queue_email(user.email, proconnect_link_subject(), "accounts/proconnect_link", user=user, link=link)
+
+
+def queue_proconnect_linked(user, proof: str) -> None:
+    """A new way into the account: its owner hears of it, as after a password change (if it was not her, she
+    can act at once)."""
+    queue_email(
+        user.email,
+        _("Votre compte est associé à ProConnect"),
+        "accounts/proconnect_linked",
+        user=user,
+        proof=proof,
+        login_link=url_for("accounts.login", _external=True),
+        reset_link=url_for("accounts.forgot_password", _external=True),
+        contact=current_app.config["PRIVACY_CONTACT_EMAIL"],
+    )

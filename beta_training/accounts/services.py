@@ -342,6 +342,7 @@ def link_proconnect(user: User, identity: dict, *, proof: str, password: str | N
     user.siret = user.siret or identity.get("siret")
     record_change(user, previous, PROCONNECT_LINKED, actor=user, now=now,
                   reason=f"Identité ProConnect associée (preuve : {LINK_PROOFS[proof]})")
+    emails.queue_proconnect_linked(user, LINK_PROOFS[proof])
     db.session.flush()
     return True
 

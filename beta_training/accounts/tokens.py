@@ -1,7 +1,12 @@
 """Signed, expiring links. A reset link dies once the password changes (its fingerprint is in the token)."""
 
+import base64
 import hashlib
+import json
 
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives.hashes import SHA256
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
@@ -59,20 +64,33 @@ def _link_fingerprint(user: User) -> str:
     return hashlib.sha256(material).hexdigest()[:16]
 
 
+def _sealed(salt: str) -> Fernet:
+    """Encrypted and signed (Fernet), not only signed: these tokens carry the person's ProConnect identity (name,
+    address, SIRET, sub) in a URL, which servers and proxies write to their logs."""
+    key = HKDF(algorithm=SHA256(), length=32, salt=None, info=salt.encode()).derive(
+        current_app.config["SECRET_KEY"].encode())
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def _seal(salt: str, data: dict) -> str:
+    return _sealed(salt).encrypt(json.dumps(data).encode()).decode()
+
+
 def proconnect_pending_token(user: User, identity: dict) -> str:
     """The identity ProConnect has just vouched for, waiting for proof that `user`'s account is hers."""
-    return _serializer(PROCONNECT_PENDING_SALT).dumps({"uid": user.id, "identity": identity})
+    return _seal(PROCONNECT_PENDING_SALT, {"uid": user.id, "identity": identity})
 
 
 def proconnect_link_token(user: User, identity: dict) -> str:
-    return _serializer(PROCONNECT_LINK_SALT).dumps({"uid": user.id, "identity": identity, "fp": _link_fingerprint(user)})
+    return _seal(PROCONNECT_LINK_SALT, {"uid": user.id, "identity": identity, "fp": _link_fingerprint(user)})
 
 
 def _load(salt: str, token: str, max_age_setting: str) -> dict | None:
     try:
-        return _serializer(salt).loads(token, max_age=current_app.config[max_age_setting])
-    except BadSignature:
+        data = json.loads(_sealed(salt).decrypt(token.encode(), ttl=current_app.config[max_age_setting]))
+    except (InvalidToken, ValueError):
         return None
+    return data if isinstance(data, dict) else None
 
 
 def pending_proconnect_link(token: str) -> tuple[User, dict] | None:

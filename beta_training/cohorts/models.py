@@ -411,7 +411,7 @@ class CohortApplication(TimestampMixin, db.Model):
     @property
     def full_name(self) -> str:
         if self.anonymised_at is not None:
-            return str(_l("Ancien·ne participant·e"))
+            return str(_l("Ancien·ne candidat·e"))
         return f"{self.first_name} {self.last_name}".strip()
 
     @property
@@ -422,7 +422,7 @@ class CohortApplication(TimestampMixin, db.Model):
         return bool(user is not None and user.is_authenticated and user.id == self.user_id)
 
     def can_view(self, user) -> bool:
-        return self._is_owner(user) or self.can_review(user)
+        return self._is_owner(user) or self.is_reviewer(user)
 
     @property
     def edit_version(self) -> str:
@@ -449,8 +449,14 @@ class CohortApplication(TimestampMixin, db.Model):
         """Shows the « Confirmer » / « Décliner » buttons; the views authorise with is_candidate()."""
         return self._is_owner(user) and self.state == ApplicationState.ACCEPTED
 
-    def can_review(self, user) -> bool:
+    def is_reviewer(self, user) -> bool:
+        """A trainer: she reads every application, an anonymised one too (its scores stay for the statistics)."""
         return bool(user is not None and user.is_authenticated and user.has_any_role("trainer"))
+
+    def can_review(self, user) -> bool:
+        """Score, comment, decide: not on an application anonymised at its candidate's erasure, where a comment
+        would put words about her back into what the erasure emptied."""
+        return self.is_reviewer(user) and self.anonymised_at is None
 
     def can_decide(self, user) -> bool:
         return self.can_review(user) and self.state != ApplicationState.DRAFT

@@ -190,7 +190,41 @@ def test_an_existing_account_is_never_linked_silently(client, oidc_provider):
     assert page.status_code == 200 and "Un compte existe déjà" in page.text
 
 
-def test_linking_needs_the_accounts_password(client, oidc_provider):
+def test_the_linking_links_do_not_show_the_identity_they_carry(client, oidc_provider, mailbox):
+    """Server and proxy logs keep URLs: the pending and the emailed links are encrypted, not only signed."""
+    import base64
+    import zlib
+
+    make_user(email=EMAIL)
+    oidc_provider.agent("agent-secret", EMAIL, given_name="Zéphyrine", siret="13002526500013")
+    link_page = sign_in(client, oidc_provider, "agent-secret").headers["Location"]
+    client.post(link_page + "/courriel")
+    [message] = mailbox.wait_for(1)
+    [emailed] = [line for line in text_part(message).splitlines() if "/compte/proconnect/associer/confirmer/" in line]
+    def decoded(token):
+        """Whatever base64 (and zlib, as itsdangerous compresses) would let a log reader see."""
+        seen = token
+        for part in token.lstrip(".").split("."):
+            try:
+                raw = base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+            except ValueError:
+                continue
+            seen += raw.decode("latin-1")
+            try:
+                seen += zlib.decompress(raw).decode("utf-8", "replace")
+            except zlib.error:
+                pass
+        return seen
+
+    for url in (link_page, emailed):
+        readable = decoded(url.rstrip("/").rsplit("/", 1)[-1])
+        for secret in ("agnes.durand", "agent-secret", "13002526500013", "fia1"):
+            assert secret not in readable, (url, secret)
+    assert client.get(link_page).status_code == 200  # and it still works
+    assert client.get(link_page[:-3] + "abc").status_code == 400  # tampered
+
+
+def test_linking_needs_the_accounts_password(client, oidc_provider, mailbox):
     existing = make_user(email=EMAIL)
     oidc_provider.agent("agent-4", EMAIL)
     link_page = sign_in(client, oidc_provider, "agent-4").headers["Location"]
@@ -206,6 +240,11 @@ def test_linking_needs_the_accounts_password(client, oidc_provider):
     [change] = timeline(user)
     assert change.to_state == services.PROCONNECT_LINKED and "mot de passe" in change.reason
     assert signed_in_as(client)
+    # A new way into the account: its owner is told, with what to do if it was not her.
+    [notice] = mailbox.wait_for(1)
+    assert notice["To"] == EMAIL and notice["Subject"] == "Votre compte est associé à ProConnect"
+    body = text_part(notice)
+    assert "preuve donnée : mot de passe du compte" in body and "/compte/mot-de-passe-oublie" in body
 
 
 def test_linking_by_an_emailed_link(app, client, oidc_provider, mailbox):
@@ -224,6 +263,8 @@ def test_linking_by_an_emailed_link(app, client, oidc_provider, mailbox):
     assert other_browser.post(mail_page).status_code == 302
     assert db.session.get(User, existing.id).proconnect_sub == "agent-5"
     assert "lien envoyé" in timeline(existing)[0].reason
+    [_link, notice] = mailbox.wait_for(2)
+    assert notice["Subject"] == "Votre compte est associé à ProConnect" and "lien envoyé" in text_part(notice)
     assert other_browser.get("/compte/").status_code == 302  # the link links, it does not sign in
     assert other_browser.post(mail_page).status_code == 400  # once
 

@@ -61,6 +61,14 @@ MEASURE = r"""async () => {
       }
     }
   }
+  // A table's caption above its first row, not over it (the DSFR pads the table's box by the caption's height).
+  for (const caption of document.querySelectorAll('.fr-table caption')) {
+    const table = caption.closest('table');
+    const firstRow = table.querySelector('tr');
+    if (!shown(caption) || caption.getBoundingClientRect().height < 2 || !firstRow) continue;
+    const overlap = caption.getBoundingClientRect().bottom - firstRow.getBoundingClientRect().top;
+    if (overlap > 1) problems.push(`table caption over its first row by ${Math.round(overlap)} px: ${describe(caption)}`);
+  }
   for (const el of document.querySelectorAll('a[href], button, [role=button], input[type=submit], input[type=button]')) {
     if (!shown(el)) continue;
     const style = getComputedStyle(el);

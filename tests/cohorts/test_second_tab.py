@@ -168,3 +168,38 @@ def test_save_answers_refuses_a_stale_version_and_passes_the_same_answers(app):
     assert stale.value.current_version == mine.edit_version != version
     services.save_answers(mine, actor=mine.user, values={"motivation": "Nouvelle"}, loaded_version=version)  # no change
     assert mine.motivation == "Nouvelle"
+
+
+def test_a_trainer_cannot_write_about_a_candidate_once_her_application_is_anonymised(client):
+    """Her account erased, her application keeps its scores for the statistics: no new comment or score (words
+    about her back in what the erasure emptied), no decision. A trainer's tab left open is told why."""
+    from beta_training.privacy import services as privacy_services
+    from beta_training.privacy.models import Origin
+
+    application = make_application(make_cohort(), state="submitted")
+    trainer = make_user(roles=["trainer"])
+    privacy_services.erase_account(application.user, origin=Origin.SELF)
+    core_db.commit()
+    login(client, trainer)
+    page = _review_page(application)
+    assert client.get(page).status_code == 200
+    text = client.get(page).text
+    assert 'id="anonymisee"' in text and "Mon évaluation" not in text and "Enregistrer la décision" not in text
+    scored = client.post(f"{page}/evaluation", data={"problem_score": 5, "motivation_score": 5, "solution_score": 5,
+                                                      "comment": "Commentaire après effacement : Thomas Leroy"})
+    assert_led_back(client, scored, page, "Cette candidature a été anonymisée")
+    decided = client.post(f"{page}/decision", data={"decision": "accepted", "reason": "Thomas Leroy"})
+    assert_led_back(client, decided, page, "Cette candidature a été anonymisée")
+    from beta_training.cohorts.models import ApplicationReview
+
+    db.session.refresh(application)
+    assert application.state == ApplicationState.WITHDRAWN
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ApplicationReview)
+                             .where(ApplicationReview.application_id == application.id)) == 0
+    candidate = make_user()
+    login(client, candidate)  # not a trainer: still « Accès refusé »
+    assert client.post(f"{page}/evaluation", data={"problem_score": 5}).status_code == 403
+
+
+def _review_page(application) -> str:
+    return f"/alpha/gestion/candidatures/{application.id}"

@@ -78,7 +78,7 @@ def test_what_the_erasure_keeps(app):
     application = db.session.get(CohortApplication, person.ids["application"])
     assert application.user_id is None and application.anonymised_at is not None
     assert (application.state, application.attended, application.departement) == ("confirmed", True, "69")
-    assert application.full_name == "Ancien·ne participant·e"
+    assert application.full_name == "Ancien·ne candidat·e"
     [review] = db.session.scalars(sa.select(ApplicationReview).where(ApplicationReview.application_id == application.id))
     assert (review.problem_score, review.comment) == (4, "")
     # The open application of an upcoming session was withdrawn first (its seat freed), then anonymised.

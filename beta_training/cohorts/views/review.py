@@ -3,7 +3,7 @@ the CSV export."""
 
 from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
 from babel.numbers import format_decimal
-from flask_babel import format_datetime, gettext as _
+from flask_babel import format_datetime, gettext as _, lazy_gettext as _l
 from flask_login import current_user
 
 from beta_training.cohorts import queries, services
@@ -11,6 +11,7 @@ from beta_training.cohorts.forms import BulkDecisionForm, DecisionForm, QueueFil
 from beta_training.cohorts.models import CRITERIA
 from beta_training.cohorts.views.common import REFUSED, application_or_404, bp, managed_cohort_or_404, refused
 from beta_training.core import db as core_db
+from beta_training.core.actions import authorise
 from beta_training.core.auth import role_required
 from beta_training.core.i18n import ngettext
 from beta_training.core.pagination import paginate_rows
@@ -67,11 +68,16 @@ def bulk_decide(cohort_id):
     return redirect(url_for("cohorts.review_queue", cohort_id=cohort_id, **request.args))
 
 
+# A trainer's tab left open while the candidate erased her account.
+ANONYMISED = _l("Cette candidature a été anonymisée à la suppression du compte de la personne : elle ne s’évalue "
+                "ni ne se décide plus.")
+
+
 @bp.get("/gestion/candidatures/<int:application_id>")
 @role_required("trainer")
 def review_application(application_id):
     application = queries.get_application_with_reviews(application_id) or abort(404)
-    if not application.can_review(current_user):
+    if not application.is_reviewer(current_user):
         abort(403)
     own_review = next((r for r in application.reviews if r.reviewer_id == current_user.id), None)
     return render_template(
@@ -88,8 +94,8 @@ def review_application(application_id):
 @role_required("trainer")
 def save_review(application_id):
     application = application_or_404(application_id)
-    if not application.can_review(current_user):
-        abort(403)
+    authorise(application.can_review(current_user), rightful=application.is_reviewer(current_user),
+              changed=ANONYMISED, to=url_for("cohorts.review_application", application_id=application_id))
     form = ReviewForm()
     if form.validate_on_submit():
         services.record_review(application, reviewer=current_user, comment=form.comment.data or "",
@@ -105,8 +111,10 @@ def save_review(application_id):
 @role_required("trainer")
 def decide_application(application_id):
     application = application_or_404(application_id)
-    if not application.can_decide(current_user):
-        abort(403)
+    # A draft is nobody's to decide (403); an application anonymised since the page was opened is explained.
+    authorise(application.can_decide(current_user),
+              rightful=application.is_reviewer(current_user) and application.anonymised_at is not None,
+              changed=ANONYMISED, to=url_for("cohorts.review_application", application_id=application_id))
     form = DecisionForm()
     if not form.validate_on_submit():
         flash(_("Choisissez une décision."), "error")
