@@ -122,7 +122,7 @@ class ProfileForm(FlaskForm):
         render_kw={"autocomplete": "organization"},
     )
     administration_type = SelectField(
-        _l("Type d'administration"),
+        _l("Type d’administration"),
         choices=choices(ADMINISTRATION_TYPE_LABELS.items(), placeholder=_l("Sélectionnez une option")),
         validators=[Optional()],
     )
@@ -156,7 +156,7 @@ class CompleteProfileForm(ProfileForm):
         render_kw={"autocomplete": "organization"},
     )
     administration_type = SelectField(
-        _l("Type d'administration"),
+        _l("Type d’administration"),
         choices=choices(ADMINISTRATION_TYPE_LABELS.items(), placeholder=_l("Sélectionnez une option")),
         validators=[InputRequired(_l("Choisissez le type de votre administration."))],
     )

@@ -35,7 +35,7 @@ def _token() -> str:
 
 
 class ProConnectFailure(Exception):
-    """`kind`: unavailable, denied, provider_error, state, code, nonce, invalid (see views.PROCONNECT_ERRORS)."""
+    """`kind`: a key of views.PROCONNECT_ERRORS (unavailable, denied, state, code, nonce, invalid, email…)."""
 
     def __init__(self, kind: str, detail: str = ""):
         super().__init__(f"{kind}: {detail}" if detail else kind)
@@ -57,12 +57,14 @@ class Identity:
 
     @classmethod
     def from_claims(cls, claims: dict) -> "Identity":
-        if not claims.get("sub") or not claims.get("email"):
-            raise ProConnectFailure("invalid", "userinfo without sub or email")
+        if not claims.get("sub"):
+            raise ProConnectFailure("invalid", "userinfo without sub")
+        if not claims.get("email"):
+            raise ProConnectFailure("email", "userinfo without email")
         try:  # the account's address, where every email goes: an address, or no account
             validate_email(str(claims["email"]), check_deliverability=False)
         except EmailNotValidError as error:
-            raise ProConnectFailure("invalid", f"userinfo email is not an address: {error}") from error
+            raise ProConnectFailure("email", f"userinfo email is not an address: {error}") from error
         siret = str(claims.get("siret") or "").strip() or None
         return cls(
             sub=str(claims["sub"]), email=str(claims["email"]).strip().lower(),

@@ -97,7 +97,7 @@ def resend_confirmation():
     if form.validate_on_submit():
         services.resend_confirmation(form.email.data)
         core_db.commit()
-        flash(_("Si un compte non confirmé existe pour cette adresse, un nouveau lien vient d'être envoyé."), "info")
+        flash(_("Si un compte non confirmé existe pour cette adresse, un nouveau lien vient d’être envoyé."), "info")
         return redirect(url_for("accounts.check_inbox", email=services.normalize_email(form.email.data)))
     return render_template("accounts/check_inbox.html", form=form), 422
 
@@ -131,7 +131,7 @@ def login():
             form.form_errors.append(_("Adresse électronique ou mot de passe incorrect."))
         elif not user.email_confirmed:
             form.form_errors.append(
-                _("Votre adresse n'est pas encore confirmée : suivez le lien reçu par courriel, ou demandez-en un nouveau.")
+                _("Votre adresse n’est pas encore confirmée : suivez le lien reçu par courriel, ou demandez-en un nouveau.")
             )
             return render_template("accounts/login.html", form=form, unconfirmed_email=user.email), 200
         else:
@@ -349,6 +349,11 @@ PROCONNECT_ERRORS = {
     "invalid": (502, _l("Réponse de ProConnect invalide"), _l(
         "La réponse de ProConnect n’a pas pu être vérifiée. Réessayez ; si cela se reproduit, connectez-vous avec "
         "votre mot de passe.")),
+    "email": (502, _l("Adresse électronique manquante"), _l(
+        "ProConnect n’a pas transmis d’adresse électronique valable pour votre identité. Elle est nécessaire : "
+        "c’est là que nous vous écrivons (candidatures, formation). Vérifiez auprès de votre fournisseur "
+        "d’identité (votre administration) que votre adresse y est renseignée, ou connectez-vous avec un mot de "
+        "passe.")),
     "inactive": (403, _l("Compte désactivé"), _l(
         "Le compte associé à cette identité ProConnect est désactivé. Écrivez-nous si vous pensez que c’est une "
         "erreur.")),

@@ -138,7 +138,14 @@ def test_userinfo_about_another_person_than_the_id_token_is_refused(client, oidc
 def test_an_email_claim_that_is_not_an_address_creates_no_account(client, oidc_provider):
     oidc_provider.agent("agent-9", "alice")
     response = sign_in(client, oidc_provider, "agent-9")
-    assert response.status_code == 502 and "ProConnect" in response.text
+    assert response.status_code == 502 and "ProConnect n’a pas transmis d’adresse électronique valable" in response.text
+    assert users() == []
+
+
+def test_an_identity_without_an_email_is_told_what_is_missing(client, oidc_provider):
+    oidc_provider.set_user("agent-sans-adresse", given_name="Agnès", usual_name="Durand", siret="13002526500013")
+    response = sign_in(client, oidc_provider, "agent-sans-adresse")
+    assert response.status_code == 502 and "Adresse électronique manquante" in response.text
     assert users() == []
 
 
@@ -188,6 +195,9 @@ def test_an_existing_account_is_never_linked_silently(client, oidc_provider):
     assert client.get("/compte/").status_code == 302  # not signed in
     page = client.get(response.headers["Location"])
     assert page.status_code == 200 and "Un compte existe déjà" in page.text
+    # A way to the forgotten password, and a way out for whom it is not her account.
+    assert 'href="/compte/mot-de-passe-oublie"' in page.text
+    assert "Ce n’est pas votre compte ?" in page.text and "Annuler et revenir à l’accueil" in page.text
 
 
 def test_the_linking_links_do_not_show_the_identity_they_carry(client, oidc_provider, mailbox):

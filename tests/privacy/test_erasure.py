@@ -179,6 +179,7 @@ def test_a_thread_names_the_erased_author_in_its_hidden_labels(app, client):
     text = html.unescape(page.text)
     assert not re.search(r"message de\s*</span>", text)  # « Modifier – message de » and no one
     assert re.search(r"(Masquer|Signaler)<span class=\"fr-sr-only\"> – message d’Ancien·ne participant·e</span>", text)
+    assert "Accepter cette réponse<span class=\"fr-sr-only\"> d’Ancien·ne participant·e</span>" in text
 
 
 def test_a_name_replaced_after_de_is_elided(app):

@@ -135,6 +135,7 @@ def test_the_personal_data_page_names_the_controller_security_and_the_cnil(clien
     page = BeautifulSoup(client.get("/donnees-personnelles").text, "html.parser")
     assert "représentée par le directeur interministériel du numérique" in page.find(id="responsable").text
     assert "Argon2" in page.find(id="securite").find_next("ul").text
+    assert "après votre décès (article 85 de la loi Informatique et Libertés)" in page.find(id="post-mortem").text
     complaint = page.find(id="cnil").find("a")
     assert complaint["href"] == "https://www.cnil.fr/fr/adresser-une-plainte" and "nouvelle fenêtre" in complaint["title"]
 
