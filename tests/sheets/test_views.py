@@ -367,3 +367,18 @@ def test_a_second_click_on_send_lands_on_the_same_result(client, world):
                                                            StateChange.subject_id == sheet.id)).all()
     assert [change.to_state for change in sent] == ["submitted"]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == mails  # nothing sent twice
+
+
+def test_the_breadcrumb_leads_each_reader_back_to_her_own_list(client, world):
+    """The owner back to « Mes fiches produit »; a reviewer back to the sheets to review, not to a list of her own."""
+    sheet = make_product_sheet(world["users"]["owner"], state=SheetState.SUBMITTED)
+
+    def trail(user):
+        login(client, user)
+        page = BeautifulSoup(client.get(f"/fiches/{sheet.id}").text, "html.parser")
+        return [(link.get_text(strip=True), link.get("href")) for link in page.select(".fr-breadcrumb__link")][:-1]
+
+    assert ("Mes fiches produit", "/fiches/") in trail(world["users"]["owner"])
+    reviewer_trail = trail(world["users"]["trainer"])
+    assert ("Fiches produit à relire", "/fiches/relecture") in reviewer_trail
+    assert "Mes fiches produit" not in [text for text, _href in reviewer_trail]
