@@ -48,10 +48,22 @@ def json_endpoint(view):
     return view
 
 
+def on_stale_form(handler):
+    """Mark a view whose forms, refused as stale (CSRF), have a better answer than « Votre session a expiré »:
+    `handler()` returns that answer, or None for the generic page. Put it right under the route decorator."""
+    def mark(view):
+        view.stale_form_handler = handler
+        return view
+    return mark
+
+
+def _view():
+    return current_app.view_functions.get(request.endpoint) if request.endpoint else None
+
+
 def wants_json() -> bool:
     """A JSON endpoint, or a request made by one of our scripts (they all send X-Requested-With: fetch)."""
-    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
-    return (bool(getattr(view, "json_errors", False)) or request.headers.get("X-Requested-With") == "fetch"
+    return (bool(getattr(_view(), "json_errors", False)) or request.headers.get("X-Requested-With") == "fetch"
             or request.is_json)
 
 
@@ -67,6 +79,9 @@ def register_error_handlers(app) -> None:
     def csrf_error(error):
         if wants_json():
             return json_error(400, *CSRF_EXPIRED)
+        handler = getattr(_view(), "stale_form_handler", None)
+        if handler is not None and (response := handler()) is not None:
+            return response
         return render_template("errors/400_csrf.html", error=error), 400
 
     @app.errorhandler(StateChanged)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from flask import url_for
 
 from beta_training.accounts.models import RetentionWarning, RoleEvent, SignInEvent, User, UserRole
 from beta_training.cohorts.models import AlumniProfile, ApplicationReview, Cohort, CohortApplication
@@ -49,12 +50,25 @@ BATCH = 200
 
 @dataclass
 class Kind:
-    """One kind of record: its file name, its title in LISEZMOI.md, and its rows (dicts) for a user."""
+    """One kind of record: its file name, its title in LISEZMOI.md, its rows (dicts) for a user, and their columns
+    (a list, or a function giving it: models are read once the app is set up), the header of its CSV even when
+    she has no such record."""
 
     name: str
     title: str
     rows: Callable[[User], Iterator[dict]]
-    columns: list[str] = field(default_factory=list)
+    columns: list[str] | Callable[[], list[str]] = field(default_factory=list)
+
+    def header(self) -> list[str]:
+        return self.columns() if callable(self.columns) else list(self.columns)
+
+
+def _columns(model, exclude=(), extra=()) -> Callable[[], list[str]]:
+    """The keys _row() gives a row of `model`: its columns less `exclude`, then the `extra` it does not have."""
+    def columns():
+        keys = [c.key for c in sa.inspect(model).column_attrs if c.key not in exclude]
+        return keys + [key for key in extra if key not in keys]
+    return columns
 
 
 def _json_value(value):
@@ -142,11 +156,30 @@ def _application_reviews(user):
         yield _row(review, exclude=("reviewer_id",))
 
 
+DECISION_EXCLUDE = ("actor_id", "subject_type", "subject_id")  # the application's number says what subject_id did
+
+
 def _application_decisions(user):
     query = sa.select(StateChange).where(StateChange.subject_type == CohortApplication.__tablename__,
                                          StateChange.subject_id.in_(_applications(user))).order_by(StateChange.id)
     for change in _stream(query):
-        yield _row(change, exclude=("actor_id", "subject_type"), application_id=change.subject_id)
+        yield _row(change, exclude=DECISION_EXCLUDE, application_id=change.subject_id)
+
+
+# What she wrote as a trainer: her evaluations of applications and her reviews of fiches produit are data linked
+# to her account (RGPD art. 15). The object each is about is named by its number only: enough for her to point
+# at it in a request, while the candidate's or the author's name, answers and fiche are someone else's data
+# (art. 15-4: her copy must not harm the rights of others). Her own words are given as she wrote them.
+
+
+def _evaluations_written(user):
+    query = sa.select(ApplicationReview).where(ApplicationReview.reviewer_id == user.id).order_by(ApplicationReview.id)
+    yield from (_row(review, exclude=("reviewer_id",)) for review in _stream(query))
+
+
+def _sheet_reviews_written(user):
+    query = sa.select(SheetReview).where(SheetReview.reviewer_id == user.id).order_by(SheetReview.id)
+    yield from (_row(review, exclude=("reviewer_id",)) for review in _stream(query))
 
 
 def _alumni(user):
@@ -164,8 +197,8 @@ def _attestations(user):
     query = (sa.select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.completed_at.is_not(None))
              .order_by(Enrolment.completed_at))
     for enrolment in _stream(query):
-        yield {"enrolment_id": enrolment.id, "code": enrolment.attestation_code, "name": enrolment.attestation_name,
-               "completed_at": enrolment.completed_at}
+        yield dict(zip(ATTESTATION_COLUMNS, (enrolment.id, enrolment.attestation_code, enrolment.attestation_name,
+                                             enrolment.completed_at)))
 
 
 def _by_enrolment(model):
@@ -201,7 +234,7 @@ def _by_user(model, column="user_id", exclude=()):
 
 def _posts(user):
     # The one-time form key is a technical guard against double clicks, nothing about her.
-    yield from (_row(p, exclude=("body_html", "search_text", "submission_key")) for p in _stream(
+    yield from (_row(p, exclude=POST_EXCLUDE) for p in _stream(
         sa.select(ForumPost).where(ForumPost.author_id == user.id).order_by(ForumPost.id)))
 
 
@@ -216,7 +249,7 @@ def _emails(user):
     for message in _stream(query):
         # A message sent or given up has no next attempt: the date left in the row means nothing to her.
         pending = message.state not in (OutboxState.SENT, OutboxState.FAILED)
-        yield _row(message, exclude=("attachments", "headers", "html_body", "last_error"),
+        yield _row(message, exclude=EMAIL_EXCLUDE,
                    next_attempt_at=message.next_attempt_at if pending else None,
                    attachments=", ".join(a.get("filename", "") for a in message.attachments or ()))
 
@@ -224,46 +257,73 @@ def _emails(user):
 def _requests(user):
     query = sa.select(PrivacyAction).where(PrivacyAction.subject_id == user.id,
                                            PrivacyAction.kind == PrivacyActionKind.EXPORT).order_by(PrivacyAction.id)
-    yield from (_row(r, exclude=("actor_id", "submission_key", "subject_id", "counts")) for r in _stream(query))
+    yield from (_row(r, exclude=REQUEST_EXCLUDE) for r in _stream(query))
 
+
+ATTESTATION_COLUMNS = ["enrolment_id", "code", "name", "completed_at"]
+POST_EXCLUDE = ("body_html", "search_text", "submission_key")
+EMAIL_EXCLUDE = ("attachments", "headers", "html_body", "last_error")
+REQUEST_EXCLUDE = ("actor_id", "submission_key", "subject_id", "counts")
 
 KINDS = [
-    Kind("compte", "Votre compte (profil)", _account),
-    Kind("roles", "Vos rôles", _roles),
-    Kind("roles_historique", "L’historique de vos rôles", _role_events),
-    Kind("compte_historique", "L’historique de votre compte (identité ProConnect associée)", _account_history),
-    Kind("compte_avertissements", "Les avertissements avant suppression d’un compte inactif", _retention_warnings),
-    Kind("connexions", "Vos connexions (date, moyen, réseau)", _sign_ins),
-    Kind("candidatures", "Vos candidatures aux sessions Alpha et vos réponses", _applications_rows),
+    Kind("compte", "Votre compte (profil)", _account, _columns(User, ("password_hash", "session_token"))),
+    Kind("roles", "Vos rôles", _roles, _columns(UserRole, ("granted_by_id",))),
+    Kind("roles_historique", "L’historique de vos rôles", _role_events, _columns(RoleEvent, ("actor_id",))),
+    Kind("compte_historique", "L’historique de votre compte (identité ProConnect associée)", _account_history,
+         _columns(StateChange, ("actor_id", "subject_type", "subject_id"))),
+    Kind("compte_avertissements", "Les avertissements avant suppression d’un compte inactif", _retention_warnings,
+         _columns(RetentionWarning)),
+    Kind("connexions", "Vos connexions (date, moyen, réseau)", _sign_ins, _columns(SignInEvent)),
+    Kind("candidatures", "Vos candidatures aux sessions Alpha et vos réponses", _applications_rows,
+         _columns(CohortApplication, extra=("session",))),
     Kind("candidatures_evaluations", "Les notes et commentaires des formateurs sur vos candidatures",
-         _application_reviews),
-    Kind("candidatures_decisions", "Les décisions sur vos candidatures (historique)", _application_decisions),
-    Kind("ancienne_participante", "Votre fiche dans l’annuaire des anciens", _alumni),
-    Kind("mooc_inscriptions", "Vos inscriptions aux MOOC", _enrolment_rows),
-    Kind("mooc_elements_termines", "Votre progression : éléments terminés", _by_enrolment(ItemCompletion)),
-    Kind("mooc_quiz_tentatives", "Vos tentatives aux quiz", _by_enrolment(QuizAttempt)),
-    Kind("mooc_quiz_reponses", "Vos réponses aux quiz", _quiz_answers),
-    Kind("mooc_parties_fiche", "Les parties de fiche produit envoyées depuis le MOOC", _by_enrolment(EnrolmentSheetPart)),
-    Kind("mooc_invitations", "Les invitations à un MOOC envoyées à votre adresse", _invitations),
-    Kind("attestations", "Vos attestations de suivi", _attestations),
-    Kind("fiches_produit", "Vos fiches produit", _sheet_rows),
-    Kind("fiches_produit_versions", "Chaque version de vos fiches produit", _by_sheet(SheetVersion)),
-    Kind("fiches_produit_relectures", "Les relectures de vos fiches produit", _by_sheet(SheetReview, ("reviewer_id",))),
-    Kind("fiches_produit_jalons", "Les jalons de vos feuilles de route", _by_sheet(SheetMilestone)),
-    Kind("fiches_produit_mesures", "Les mesures de vos indicateurs", _by_sheet(IndicatorMeasure)),
-    Kind("forum_sujets", "Les sujets que vous avez ouverts", _by_user(ForumThread, "author_id")),
-    Kind("forum_messages", "Vos messages sur les forums", _posts),
-    Kind("forum_messages_versions", "Les versions précédentes de vos messages", _revisions),
-    Kind("forum_abonnements", "Vos abonnements aux forums et sujets", _by_user(ForumSubscription)),
-    Kind("forum_lectures", "Le dernier message que vous avez lu dans chaque sujet", _by_user(ForumReadMark)),
+         _application_reviews, _columns(ApplicationReview, ("reviewer_id",))),
+    Kind("candidatures_decisions", "Les décisions sur vos candidatures (historique)", _application_decisions,
+         _columns(StateChange, DECISION_EXCLUDE, ("application_id",))),
+    Kind("candidatures_evaluations_ecrites", "Les évaluations de candidatures que vous avez écrites (formation)",
+         _evaluations_written, _columns(ApplicationReview, ("reviewer_id",))),
+    Kind("ancienne_participante", "Votre fiche dans l’annuaire des anciens", _alumni, _columns(AlumniProfile)),
+    Kind("mooc_inscriptions", "Vos inscriptions aux MOOC", _enrolment_rows, _columns(Enrolment, extra=("session",))),
+    Kind("mooc_elements_termines", "Votre progression : éléments terminés", _by_enrolment(ItemCompletion),
+         _columns(ItemCompletion)),
+    Kind("mooc_quiz_tentatives", "Vos tentatives aux quiz", _by_enrolment(QuizAttempt), _columns(QuizAttempt)),
+    Kind("mooc_quiz_reponses", "Vos réponses aux quiz", _quiz_answers, _columns(QuizAnswer)),
+    Kind("mooc_parties_fiche", "Les parties de fiche produit envoyées depuis le MOOC", _by_enrolment(EnrolmentSheetPart),
+         _columns(EnrolmentSheetPart)),
+    Kind("mooc_invitations", "Les invitations à un MOOC envoyées à votre adresse", _invitations,
+         _columns(CourseInvitation, ("invited_by_id",), ("session",))),
+    Kind("attestations", "Vos attestations de suivi", _attestations, ATTESTATION_COLUMNS),
+    Kind("fiches_produit", "Vos fiches produit", _sheet_rows, _columns(ProductSheet, ("claimed_by_id",))),
+    Kind("fiches_produit_versions", "Chaque version de vos fiches produit", _by_sheet(SheetVersion),
+         _columns(SheetVersion)),
+    Kind("fiches_produit_relectures", "Les relectures de vos fiches produit", _by_sheet(SheetReview, ("reviewer_id",)),
+         _columns(SheetReview, ("reviewer_id",))),
+    Kind("fiches_produit_jalons", "Les jalons de vos feuilles de route", _by_sheet(SheetMilestone),
+         _columns(SheetMilestone)),
+    Kind("fiches_produit_mesures", "Les mesures de vos indicateurs", _by_sheet(IndicatorMeasure),
+         _columns(IndicatorMeasure)),
+    Kind("fiches_produit_relectures_ecrites", "Les relectures de fiches produit que vous avez écrites (formation)",
+         _sheet_reviews_written, _columns(SheetReview, ("reviewer_id",))),
+    Kind("forum_sujets", "Les sujets que vous avez ouverts", _by_user(ForumThread, "author_id"), _columns(ForumThread)),
+    Kind("forum_messages", "Vos messages sur les forums", _posts, _columns(ForumPost, POST_EXCLUDE)),
+    Kind("forum_messages_versions", "Les versions précédentes de vos messages", _revisions,
+         _columns(ForumPostRevision, ("edited_by_id",))),
+    Kind("forum_abonnements", "Vos abonnements aux forums et sujets", _by_user(ForumSubscription),
+         _columns(ForumSubscription)),
+    Kind("forum_lectures", "Le dernier message que vous avez lu dans chaque sujet", _by_user(ForumReadMark),
+         _columns(ForumReadMark)),
     Kind("forum_notifications", "Les messages du forum à vous signaler par courriel (en attente ou traités)",
-         _by_user(ForumNotification)),
-    Kind("forum_preferences", "Vos préférences de courriels du forum", _by_user(ForumPreference)),
-    Kind("forum_brouillons", "Vos brouillons de messages", _by_user(ForumDraft)),
+         _by_user(ForumNotification), _columns(ForumNotification)),
+    Kind("forum_preferences", "Vos préférences de courriels du forum", _by_user(ForumPreference),
+         _columns(ForumPreference)),
+    Kind("forum_brouillons", "Vos brouillons de messages", _by_user(ForumDraft), _columns(ForumDraft)),
     Kind("forum_signalements", "Les messages que vous avez signalés", _by_user(ForumReport, "reporter_id",
-                                                                               ("resolved_by_id",))),
-    Kind("courriels", "Les courriels qui vous ont été envoyés", _emails),
-    Kind("demandes", "Les exports de vos données faits par un administrateur", _requests),
+                                                                               ("resolved_by_id",)),
+         _columns(ForumReport, ("resolved_by_id",))),
+    Kind("courriels", "Les courriels qui vous ont été envoyés", _emails,
+         _columns(OutboxMessage, EMAIL_EXCLUDE, ("next_attempt_at", "attachments"))),
+    Kind("demandes", "Les exports de vos données faits par un administrateur", _requests,
+         _columns(PrivacyAction, REQUEST_EXCLUDE)),
 ]
 
 
@@ -294,13 +354,19 @@ def _readme(user: User, counts: dict[str, int]) -> str:
         "- `donnees.json` : toutes les données, par nature, pour un programme : noms de colonnes et codes tels que "
         "la base les enregistre, dates et heures au format ISO 8601 en temps universel (UTC) ;",
         "- un fichier CSV (séparateur « ; ») par nature de données, à lire dans un tableur : colonnes et valeurs "
-        "en français, « oui » / « non », dates et heures de Paris au format JJ/MM/AAAA HH:MM.",
+        "en français, « oui » / « non », dates et heures de Paris au format JJ/MM/AAAA HH:MM ; les réponses d’une "
+        "fiche produit et les commentaires d’une relecture y sont écrits « Partie : texte », un paragraphe chacun ; "
+        "un fichier sans enregistrement n’a que sa ligne d’en-tête.",
         "",
         "| Fichier | Contenu | Enregistrements |",
         "|---|---|---|",
     ]
     lines += [f"| `{kind.name}.csv` | {kind.title} | {counts.get(kind.name, 0)} |" for kind in KINDS]
-    lines += ["", "Les pages /donnees-personnelles et « Mes données » de votre compte expliquent ce que nous en faisons.", ""]
+    # Full addresses (on BASE_URL): the file is read away from the site, where a bare path leads nowhere.
+    lines += ["", f"La page « Données personnelles » ({url_for('site.personal_data', _external=True)}) explique ce que "
+              f"nous faisons de ces données ; la page « Mes données » de votre compte "
+              f"({url_for('privacy.my_data', _external=True)}) permet de les télécharger à nouveau ou de supprimer "
+              "le compte.", ""]
     return "\n".join(lines)
 
 
@@ -326,15 +392,12 @@ def export_zip(user: User) -> Iterator[bytes]:
             entry.write(b"\n}\n")
         for kind in KINDS:
             with archive.open(_entry(f"{kind.name}.csv", moment), "w") as entry:
+                # The header even without a row: an empty file still says what it would hold (LISEZMOI.md counts 0).
                 csv = CsvStream()
-                columns = None
+                columns = kind.header()
+                entry.write(csv.header([readable.header(kind.name, c) for c in columns]).encode())
                 for row in kind.rows(user):
-                    if columns is None:
-                        columns = list(row)
-                        entry.write(csv.header([readable.header(kind.name, c) for c in columns]).encode())
                     entry.write(csv.line([readable.cell(kind.name, c, row.get(c)) for c in columns]).encode())
-                if columns is None:
-                    entry.write(csv.header(["aucune donnée"]).encode())
             yield pipe.take()
         archive.writestr(_entry("LISEZMOI.md", moment), _readme(user, counts))
     yield pipe.take()

@@ -7,6 +7,7 @@ without any label fails tests/privacy/test_export.py, so a new column gets its F
 """
 
 import json
+import re
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
@@ -16,7 +17,15 @@ from beta_training.cohorts.models import APPLICATION_STATE_LABELS, SITUATION_LAB
 from beta_training.core.models import OUTBOX_STATE_LABELS, to_paris
 from beta_training.forum.models import EMAIL_FREQUENCY_LABELS, THREAD_KIND_LABELS, THREAD_STATE_LABELS
 from beta_training.privacy.models import ORIGIN_LABELS
-from beta_training.sheets.models import MILESTONE_STATUS_LABELS, SHEET_STATE_LABELS
+from beta_training.sheets.models import (
+    COMMENT_TARGETS,
+    GRID,
+    MILESTONE_STATUS_LABELS,
+    QUESTIONS,
+    SHEET_STATE_LABELS,
+    USERTYPES,
+    content_label,
+)
 
 COLUMN_LABELS = {
     "id": _l("Numéro"),
@@ -116,7 +125,7 @@ COLUMN_LABELS = {
     "verdict": _l("Avis"),
     "overall_comment": _l("Commentaire général"),
     "section_comments": _l("Commentaires par partie"),
-    "scores": _l("Notes"),
+    "scores": _l("Notes (sur 5)"),
     "position": _l("Position"),
     "due_on": _l("Échéance"),
     "status": _l("Statut"),
@@ -174,6 +183,9 @@ KIND_COLUMN_LABELS = {
     "compte_historique": {"created_at": _l("Le")},
     "mooc_quiz_tentatives": {"submitted_at": _l("Envoyée le")},
     "fiches_produit": {"submitted_at": _l("Envoyée le")},
+    "fiches_produit_versions": {"number": _l("Version"), "content": _l("Contenu (question : réponse)")},
+    "candidatures_evaluations_ecrites": {"application_id": _l("Numéro de la candidature évaluée")},
+    "fiches_produit_relectures_ecrites": {"sheet_id": _l("Numéro de la fiche relue")},
     "forum_abonnements": {"active": _l("Abonnement actif")},
     "forum_messages_versions": {"created_at": _l("Remplacée le")},
     "forum_notifications": {"reason": _l("Pourquoi")},
@@ -209,6 +221,7 @@ KIND_VALUE_LABELS = {
                                           "pass_mark": _l("seuil du quiz atteint")}},
     "fiches_produit": {"state": SHEET_STATE_LABELS},
     "fiches_produit_relectures": {"verdict": SHEET_STATE_LABELS},
+    "fiches_produit_relectures_ecrites": {"verdict": SHEET_STATE_LABELS},
     "fiches_produit_jalons": {"status": MILESTONE_STATUS_LABELS},
     "forum_sujets": {"kind": THREAD_KIND_LABELS, "state": THREAD_STATE_LABELS, "opening_state": POST_STATE_LABELS},
     "forum_messages": {"state": POST_STATE_LABELS},
@@ -219,6 +232,75 @@ KIND_VALUE_LABELS = {
     "courriels": {"state": OUTBOX_STATE_LABELS},
     "demandes": {"kind": {"export": _l("Export de vos données"), "erasure": _l("Suppression du compte")},
                  "origin": ORIGIN_LABELS},
+}
+
+
+# --- Fiches produit: their JSON as the person reads it ------------------------------------------------------
+#
+# A version's answers and a review's comments and scores are JSON keyed by codes (« s1_problem », « s3 »,
+# « expected_utility »): the CSV writes each as « Libellé : texte », one paragraph each (a blank line between
+# them, an answer keeps its own line breaks), in the fiche's order, with the labels the fiche's pages show.
+
+ROW_FIELD_LABELS = {"name": _l("Indicateur"), "baseline": _l("Valeur de départ"), "target": _l("Cible à 6 mois"),
+                    "title": _l("Jalon"), "due_on": _l("Échéance"), "priority": _l("Priorité")}
+
+
+def _text(value) -> str:
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):  # a milestone's date, as typed
+        try:
+            return date.fromisoformat(value).strftime("%d/%m/%Y")
+        except ValueError:
+            return value
+    return str(value).strip()
+
+
+def _answer(key: str, value) -> str:
+    if key == "usertypes" and isinstance(value, list):
+        return ", ".join(str(USERTYPES.get(code, code)) for code in value)
+    if isinstance(value, list):  # indicators, milestones: one line each, its filled fields labelled
+        lines = []
+        for row in value:
+            if isinstance(row, dict):
+                fields = [f"{ROW_FIELD_LABELS.get(k, k)} : {_text(v)}" for k, v in row.items() if _text(v or "")]
+                if fields:
+                    lines.append("- " + " ; ".join(fields))
+            elif _text(row or ""):
+                lines.append("- " + _text(row))
+        return ("\n" + "\n".join(lines)) if lines else ""
+    return _text(value) if value is not None else ""
+
+
+def _paragraphs(pairs) -> str:
+    # A list (indicators, milestones) starts on the line after its label.
+    return "\n\n".join(f"{label} :{text}" if text.startswith("\n") else f"{label} : {text}" for label, text in pairs if text)
+
+
+def sheet_content(content: dict) -> str:
+    """A version's answers: « Séquence 1 – Le drame… : texte », empty answers left out."""
+    order = [*QUESTIONS, "indicators", "milestones", "usertypes", "thematiques"]
+    keys = sorted(content, key=lambda key: order.index(key) if key in order else len(order))
+    return _paragraphs((content_label(key), _answer(key, content[key])) for key in keys)
+
+
+def section_comments(comments: dict) -> str:
+    """A review's comments, part by part: « Séquence 3 : Mesurer son impact dans le réel : texte »."""
+    order = list(COMMENT_TARGETS)
+    keys = sorted(comments, key=lambda key: order.index(key) if key in order else len(order))
+    return _paragraphs((str(COMMENT_TARGETS.get(key, key)), _text(comments[key] or "")) for key in keys)
+
+
+def grid_scores(scores: dict) -> str:
+    """A review's scores on the grid: « Utilité attendue pour les usagers : 4 »."""
+    order = list(GRID)
+    keys = sorted(scores, key=lambda key: order.index(key) if key in order else len(order))
+    return "\n".join(f"{GRID.get(key, key)} : {scores[key]}" for key in keys if scores[key] not in (None, ""))
+
+
+REVIEW_FORMATTERS = {"section_comments": section_comments, "scores": grid_scores}
+KIND_FORMATTERS = {
+    "fiches_produit_versions": {"content": sheet_content},
+    "fiches_produit_relectures": REVIEW_FORMATTERS,
+    "fiches_produit_relectures_ecrites": REVIEW_FORMATTERS,
 }
 
 
@@ -237,6 +319,9 @@ def cell(kind: str, column: str, value):
         return to_paris(value).strftime("%d/%m/%Y %H:%M")
     if isinstance(value, date):
         return value.strftime("%d/%m/%Y")
+    formatter = KIND_FORMATTERS.get(kind, {}).get(column)
+    if formatter is not None and isinstance(value, dict):
+        return formatter(value)
     if isinstance(value, (dict, list)):
         return json.dumps(value, ensure_ascii=False)
     labels = KIND_VALUE_LABELS.get(kind, {}).get(column)

@@ -1,7 +1,8 @@
 """« Mes données » (export, erasure) for the person herself, the same on her behalf for admins, and the record
 of erasures for trainers."""
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, stream_with_context, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, session, stream_with_context, url_for
+from markupsafe import Markup
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -10,6 +11,7 @@ from beta_training.accounts.models import Role, User
 from beta_training.accounts.views import end_session
 from beta_training.core import db as core_db
 from beta_training.core.auth import profile_not_required, role_required
+from beta_training.core.errors import on_stale_form
 from beta_training.core.models import to_paris, utcnow
 from beta_training.extensions import db
 from beta_training.privacy import export, services
@@ -43,7 +45,20 @@ def export_my_data():
     return _zip_response(current_user._get_current_object())
 
 
+# Set in the new, anonymous session an erasure leaves behind: a tab opened before it that sends the erasure form
+# again is told the account is gone, not that its session expired. A flag, nothing about her.
+ACCOUNT_ERASED = "account_erased"
+
+
+def _already_erased():
+    if current_user.is_authenticated or not session.get(ACCOUNT_ERASED):
+        return None
+    flash(_("Ce compte a déjà été supprimé."), "info")
+    return redirect(url_for("site.home"))
+
+
 @bp.route("/compte/mes-donnees/supprimer", methods=["GET", "POST"])
+@on_stale_form(_already_erased)
 @profile_not_required
 @login_required
 def erase_my_account():
@@ -66,8 +81,10 @@ def erase_my_account():
         else:
             services.erase_account(user, origin=Origin.SELF, keep_sheets=form.keep_sheets.data)
             core_db.commit()
-            return end_session(_("Votre compte a été supprimé. Un dernier courriel vous le confirme."),
-                               also_after_provider=True)
+            response = end_session(_("Votre compte a été supprimé. Un dernier courriel vous le confirme."),
+                                   also_after_provider=True)
+            session[ACCOUNT_ERASED] = True  # the session is a new one by now (end_session cleared it)
+            return response
     status = 422 if form.errors else 200
     identity_confirmed = not user.has_password and services.reauthenticated(user, proconnect_confirmed_at=confirmed_at)
     return render_template("privacy/erase_account.html", form=form, erasable=erasable,
@@ -84,13 +101,22 @@ def _subject_or_404(user_id: int) -> User:
     return subject
 
 
+def _admin_page(subject: User, *, export_form=None, erase_form=None, status: int = 200):
+    """The admin's page about `subject`; each request of the history carries its download link while it is good
+    for the admin looking at it (services.can_download)."""
+    history = services.requests_about(subject)
+    downloadable = {action.id for action in history
+                    if services.can_download(action, subject=subject, actor=current_user)}
+    return render_template("privacy/admin_user_data.html", subject=subject,
+                           export_form=export_form or AdminRequestForm(prefix="export"),
+                           erase_form=erase_form or AdminEraseForm(prefix="erase"), erasable=services.can_erase(subject),
+                           history=history, downloadable=downloadable), status
+
+
 @bp.get("/admin/utilisateurs/<int:user_id>/donnees")
 @role_required(Role.ADMIN)
 def admin_user_data(user_id):
-    subject = _subject_or_404(user_id)
-    return render_template("privacy/admin_user_data.html", subject=subject, export_form=AdminRequestForm(prefix="export"),
-                           erase_form=AdminEraseForm(prefix="erase"), erasable=services.can_erase(subject),
-                           history=services.requests_about(subject))
+    return _admin_page(_subject_or_404(user_id))
 
 
 @bp.post("/admin/utilisateurs/<int:user_id>/donnees/export")
@@ -99,15 +125,18 @@ def admin_export(user_id):
     subject = _subject_or_404(user_id)
     form = AdminRequestForm(prefix="export")
     if not form.validate_on_submit():
-        return render_template("privacy/admin_user_data.html", subject=subject, export_form=form,
-                               erase_form=AdminEraseForm(prefix="erase"), erasable=services.can_erase(subject),
-                               history=services.requests_about(subject)), 422
+        return _admin_page(subject, export_form=form, status=422)
     record = services.record_admin_export(subject, actor=current_user, reason=form.reason.data,
                                           submission_key=form.submission_key.data)
     core_db.commit()
-    # The download is a GET of its own: the POST answers at once (a double click records once and downloads
-    # once), and the file names the request it answers.
-    return redirect(url_for("privacy.admin_download", user_id=subject.id, request_id=record.id))
+    # Post/Redirect/Get: back to the page, which now lists the request (no error of an earlier attempt left on
+    # screen, nothing to send twice); the ZIP is a link of its own (a GET), good for DOWNLOAD_WINDOW.
+    link = url_for("privacy.admin_download", user_id=subject.id, request_id=record.id)
+    flash(Markup(_("La demande est enregistrée. <a href=\"%(link)s\">Télécharger le ZIP</a> (lien valable "
+                   "%(hours)s h, aussi dans l’historique ci-dessous).")) % {
+        "link": url_for("privacy.admin_download", user_id=subject.id, request_id=record.id),
+        "hours": int(services.DOWNLOAD_WINDOW.total_seconds() // 3600)}, "success")
+    return redirect(url_for("privacy.admin_user_data", user_id=subject.id))
 
 
 @bp.get("/admin/utilisateurs/<int:user_id>/donnees/export/<int:request_id>.zip")
@@ -133,8 +162,7 @@ def admin_erase(user_id):
         core_db.commit()
         flash(_("Le compte a été supprimé ; l’effacement est enregistré."), "success")
         return redirect(url_for("accounts.list_users"))
-    return render_template("privacy/admin_user_data.html", subject=subject, export_form=AdminRequestForm(prefix="export"),
-                           erase_form=form, erasable=erasable, history=services.requests_about(subject)), 422
+    return _admin_page(subject, erase_form=form, status=422)
 
 
 @bp.get("/gestion/effacements")

@@ -19,7 +19,7 @@ from beta_training.extensions import db
 from beta_training.privacy.export import KINDS
 from tests import factories as f
 from tests.conftest import login
-from tests.privacy.world import EMAIL, FIRST, seed_person
+from tests.privacy.world import EMAIL, FIRST, LAST, seed_person
 
 
 def download(client) -> zipfile.ZipFile:
@@ -58,6 +58,9 @@ def test_the_export_has_every_kind_of_record(app, client):
     assert data["forum_notifications"][0]["post_id"] == person.ids["mention"] and data["forum_notifications"][0]["emailed_at"] is None
     assert data["compte_avertissements"][0]["warned_at"]
     assert data["mooc_invitations"][0]["email"] == EMAIL.upper() and "invited_by_id" not in data["mooc_invitations"][0]
+
+    for kind in KINDS:  # each CSV's header (written even with no row) is what the rows hold
+        assert list(data[kind.name][0]) == kind.header(), kind.name
 
     names = set(archive.namelist())
     assert {f"{kind.name}.csv" for kind in KINDS} | {"donnees.json", "LISEZMOI.md"} == names
@@ -156,3 +159,87 @@ def test_the_csv_files_read_in_french_and_the_json_stays_machine_readable(app, c
     assert "ISO 8601" in readme and "JJ/MM/AAAA HH:MM" in readme
     for info in archive.infolist():  # dated now, in Paris time, not 1980
         assert before <= datetime(*info.date_time) <= after, info.filename
+
+
+def test_the_fiches_read_as_the_person_reads_them(app, client):
+    """Answers, review comments and scores in the CSV: the labels of the fiche's pages, « Libellé : texte », no
+    internal key; the JSON keeps the codes."""
+    person = seed_person()
+    login(client, person.user)
+    archive = download(client)
+
+    versions = read_csv(archive, "fiches_produit_versions")
+    header = next(csv.reader(io.StringIO(archive.read("fiches_produit_versions.csv").decode("utf-8-sig")), delimiter=";"))
+    assert header.count("Numéro") == 1 and "Version" in header
+    latest = next(row for row in versions if row["Version"] == "2")["Contenu (question : réponse)"]
+    assert f"Séquence 1 – Le drame : quel problème, vécu par combien de personnes chaque année ? : Par {FIRST}" in latest
+    assert "Nom du produit : Produit de Quatremare" in latest
+    [review] = read_csv(archive, "fiches_produit_relectures")
+    assert review["Commentaires par partie"] == "Séquence 1 : Résoudre les problèmes des usagers : Quatremare : à préciser"
+    [written] = read_csv(archive, "fiches_produit_relectures_ecrites")
+    assert written["Commentaires par partie"] == "Séquence 3 : Mesurer son impact dans le réel : Chiffrez les mesures."
+    assert written["Notes (sur 5)"] == "Utilité attendue pour les usagers : 4"
+    text = "".join(archive.read(n).decode("utf-8-sig") for n in archive.namelist() if n.startswith("fiches_produit"))
+    for key in ("s1_problem", '"s1"', '"s3"', "expected_utility", "{"):
+        assert key not in text, key
+
+    decisions = read_csv(archive, "candidatures_decisions")
+    assert decisions and "Numéro de l’objet" not in decisions[0]
+    assert {row["Numéro de candidature"] for row in decisions} == {str(person.ids["application"])}
+
+    data = json.loads(archive.read("donnees.json"))
+    assert data["fiches_produit_relectures_ecrites"][0]["scores"] == {"expected_utility": 4}
+    assert data["fiches_produit_relectures"][0]["section_comments"] == {"s1": f"{LAST} : à préciser"}
+
+
+def test_a_former_trainers_export_has_what_she_wrote_about_others_by_number_only(app, client):
+    """Her evaluations of applications and her reviews of fiches (art. 15): her scores and words, the object named
+    by its number, nothing of the candidate or the author."""
+    person = seed_person()
+    login(client, person.user)
+    archive = download(client)
+    data = json.loads(archive.read("donnees.json"))
+
+    [evaluation] = data["candidatures_evaluations_ecrites"]
+    assert evaluation["application_id"] == person.ids["evaluated"]
+    assert evaluation["comment"] == "Évaluation écrite : dossier solide, public à préciser."
+    assert (evaluation["problem_score"], evaluation["motivation_score"], evaluation["solution_score"]) == (4, 3, 2)
+    [review] = data["fiches_produit_relectures_ecrites"]
+    assert review["sheet_id"] == person.ids["reviewed_sheet"] and review["overall_comment"] == "Relecture écrite : à compléter."
+    assert review["verdict"] == "changes_requested" and "reviewer_id" not in review
+    written = json.dumps([evaluation, review], ensure_ascii=False)
+    for theirs in ("Candidate", "Évaluée", "Autrice", "Relue", "Le problème de la candidate", "Produit de l’autrice"):
+        assert theirs not in written and theirs not in archive.read("candidatures_evaluations_ecrites.csv").decode()
+
+    [row] = read_csv(archive, "candidatures_evaluations_ecrites")
+    assert row["Numéro de la candidature évaluée"] == str(person.ids["evaluated"]) and row["Note : problème"] == "4"
+    [row] = read_csv(archive, "fiches_produit_relectures_ecrites")
+    assert row["Numéro de la fiche relue"] == str(person.ids["reviewed_sheet"]) and row["Avis"] == "Modifications demandées"
+    readme = archive.read("LISEZMOI.md").decode()
+    assert "| `candidatures_evaluations_ecrites.csv` | Les évaluations de candidatures que vous avez écrites (formation) | 1 |" in readme
+
+
+def test_an_empty_kind_still_has_its_header_and_the_readme_links_the_pages(app, client):
+    login(client, f.make_user())
+    archive = download(client)
+    lines = archive.read("forum_messages.csv").decode("utf-8-sig").splitlines()
+    assert len(lines) == 1 and "Texte" in lines[0].split(";") and "aucune donnée" not in lines[0]
+    assert read_csv(archive, "forum_messages") == []
+    readme = archive.read("LISEZMOI.md").decode()
+    base = app.config["BASE_URL"].rstrip("/")
+    assert f"({base}/donnees-personnelles)" in readme and f"({base}/compte/mes-donnees)" in readme
+    assert " /donnees-personnelles" not in readme
+
+
+def test_a_versions_roadmap_and_targets_read_in_words(app):
+    from beta_training.privacy import readable
+
+    text = readable.cell("fiches_produit_versions", "content", {
+        "thematiques": "emploi", "usertypes": ["particulier", "collectivite-territoriale"],
+        "milestones": [{"title": "Premier Open Lab", "due_on": "2027-03-15", "priority": "1"},
+                       {"title": "", "due_on": "", "priority": ""}],
+        "indicators": [{"name": "Dossiers traités", "baseline": "0", "target": "200"}], "s2_reach": "",
+    })
+    assert text == ("Indicateurs d’impact :\n- Indicateur : Dossiers traités ; Valeur de départ : 0 ; Cible à 6 mois : 200"
+                    "\n\nJalons de la feuille de route :\n- Jalon : Premier Open Lab ; Échéance : 15/03/2027 ; Priorité : 1"
+                    "\n\nUsagers cibles : Particulier, Collectivité territoriale\n\nThématiques : emploi")

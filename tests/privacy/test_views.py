@@ -7,13 +7,18 @@ import json
 import re
 import zipfile
 
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 from bs4 import BeautifulSoup
+from freezegun import freeze_time
 
 from beta_training.accounts.models import Role, User
+from beta_training.core.models import utcnow
 from beta_training.extensions import db
 from beta_training.privacy.models import PrivacyAction
+from beta_training.privacy.services import DOWNLOAD_WINDOW
 from tests import factories as f
 from tests.conftest import login
 
@@ -24,29 +29,88 @@ def admin():
 
 
 def test_admin_exports_someone_elses_data_with_a_reason_recorded(app, client, admin):
+    """Post/Redirect/Get: after a refusal (no reason), a valid export leads back to the page, which no longer shows
+    the error, lists the request and links its ZIP (a flash and the history) for the download window."""
     subject = f.make_user(first_name="Sujet")
+    page_url = f"/admin/utilisateurs/{subject.id}/donnees"
     login(client, admin)
-    refused = client.post(f"/admin/utilisateurs/{subject.id}/donnees/export", data={"export-reason": ""})
+    refused = client.post(f"{page_url}/export", data={"export-reason": ""})
     assert refused.status_code == 422 and "Saisissez le motif" in refused.text
     assert db.session.scalar(sa.select(sa.func.count()).select_from(PrivacyAction)) == 0
 
-    posted = client.post(f"/admin/utilisateurs/{subject.id}/donnees/export",
+    posted = client.post(f"{page_url}/export",
                          data={"export-reason": "Courriel du 3 mars", "export-submission_key": "cle123456"})
-    assert posted.status_code == 302
-    response = client.get(posted.headers["Location"])
+    assert posted.status_code == 302 and posted.headers["Location"] == page_url
+    [record] = db.session.scalars(sa.select(PrivacyAction)).all()
+    assert (record.kind, record.origin, record.subject_id, record.actor_id, record.reason) == (
+        "export", "admin", subject.id, admin.id, "Courriel du 3 mars")
+    download_url = f"{page_url}/export/{record.id}.zip"
+
+    page = BeautifulSoup(client.get(page_url).text, "html.parser")
+    assert "Saisissez le motif" not in page.text and "Aucune demande enregistrée" not in page.text
+    assert page.find(id="error-summary") is None
+    flash = page.find(class_="fr-alert--success")
+    assert "La demande est enregistrée" in flash.text
+    assert flash.find("a", string="Télécharger le ZIP")["href"] == download_url
+    [entry] = page.find(id="historique-demandes").find_all("li")
+    assert "Courriel du 3 mars" in entry.text and entry.find("a")["href"] == download_url
+    assert "La demande est enregistrée" not in client.get(page_url).text  # said once
+
+    response = client.get(download_url)
     assert response.status_code == 200 and response.mimetype == "application/zip"
     data = json.loads(zipfile.ZipFile(io.BytesIO(response.data)).read("donnees.json"))
     assert data["compte"][0]["id"] == subject.id
     assert re.search(rf'filename="donnees-{subject.id}-beta-formation-\d{{4}}-\d{{2}}-\d{{2}}\.zip"',
                      response.headers["Content-Disposition"])
     assert "Sujet" not in response.headers["Content-Disposition"]
-    [record] = db.session.scalars(sa.select(PrivacyAction)).all()
-    assert (record.kind, record.origin, record.subject_id, record.actor_id, record.reason) == (
-        "export", "admin", subject.id, admin.id, "Courriel du 3 mars")
-    assert "Courriel du 3 mars" in client.get(f"/admin/utilisateurs/{subject.id}/donnees").text
-    # The download answers only the admin who recorded it: another admin gets 403.
+
+    # Past the download window the request stays in the history, without its link.
+    with freeze_time(utcnow() + DOWNLOAD_WINDOW + timedelta(minutes=1)):
+        [entry] = BeautifulSoup(client.get(page_url).text, "html.parser").find(id="historique-demandes").find_all("li")
+        assert "Courriel du 3 mars" in entry.text and entry.find("a") is None
+        assert client.get(download_url).status_code == 403
+    # The download answers only the admin who recorded it: another admin sees the request, no link, and gets 403.
     login(client, f.make_user(roles=[Role.ADMIN]))
-    assert client.get(posted.headers["Location"]).status_code == 403
+    [entry] = BeautifulSoup(client.get(page_url).text, "html.parser").find(id="historique-demandes").find_all("li")
+    assert "Courriel du 3 mars" in entry.text and entry.find("a") is None
+    assert client.get(download_url).status_code == 403
+
+
+def test_a_tab_left_open_before_the_erasure_is_told_the_account_is_gone(app, client):
+    """Her second tab sends the erasure form again after the first erased the account: its CSRF token belonged to
+    the session that ended; she is led home and told, not shown « Votre session a expiré »."""
+    user = f.make_user()
+    user_id = user.id
+    login(client, user)
+    stale_token = client.csrf_token()  # the token both tabs' forms carry
+    form = {"password": f.PASSWORD, "confirm": "y", "csrf_token": stale_token}
+    assert client.post("/compte/mes-donnees/supprimer", data=form).status_code == 302
+    assert db.session.get(User, user_id) is None
+    client.get("/")  # the first tab shows the confirmation
+
+    again = client.post("/compte/mes-donnees/supprimer", data=form)
+    assert again.status_code == 302 and again.headers["Location"] == "/"
+    home = client.get("/")
+    assert "Ce compte a déjà été supprimé." in home.text and "expiré" not in home.text
+
+
+def test_a_stale_erasure_form_without_an_erasure_is_still_an_expired_session(app, client):
+    """The flag alone says « déjà supprimé »: any other stale form on that page keeps the generic answer."""
+    user = f.make_user()
+    login(client, user)
+    response = client.post("/compte/mes-donnees/supprimer",
+                           data={"password": f.PASSWORD, "confirm": "y", "csrf_token": "perime"})
+    assert response.status_code == 400 and "Votre session a expiré" in html.unescape(response.text)
+    assert db.session.get(User, user.id) is not None
+
+
+def test_the_role_refusal_links_the_configured_contact(app, client):
+    app.config.update(PRIVACY_CONTACT_EMAIL="equipe-rgpd@exemple.gouv.fr")
+    login(client, f.make_user(roles=[Role.TRAINER]))
+    page = BeautifulSoup(client.get("/compte/mes-donnees/supprimer").text, "html.parser")
+    refusal = page.find(id="refus-role")
+    assert refusal.find("a")["href"] == "mailto:equipe-rgpd@exemple.gouv.fr"
+    assert "formation@beta.gouv.fr" not in page.text
 
 
 def test_admin_erases_an_account_on_someones_behalf(app, client, admin, mailbox):

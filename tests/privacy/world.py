@@ -106,6 +106,17 @@ def seed_person(keep_statistics_cohort_past: bool = False) -> Person:
                 keep_sheets=False)
     db.session.add(FormSubmission(user_id=user.id, key="cle-unique", location="/alpha/"))
 
+    # What she wrote as a trainer before her roles were revoked: an evaluation of someone else's application and a
+    # review of someone else's fiche (her words name no one).
+    candidate = f.make_user(first_name="Candidate", last_name="Évaluée")
+    evaluated = f.make_application(past, candidate, state="rejected", problem="Le problème de la candidate évaluée")
+    f.make_application_review(evaluated, user, comment="Évaluation écrite : dossier solide, public à préciser.")
+    reviewed = f.make_product_sheet(f.make_user(first_name="Autrice", last_name="Relue"), state="changes_requested",
+                                    content={"name": "Produit de l’autrice relue"})
+    f.make_sheet_review(reviewed, user, overall_comment="Relecture écrite : à compléter.",
+                        section_comments={"s3": "Chiffrez les mesures."}, scores={"expected_utility": 4})
+    ids.update(evaluated=evaluated.id, reviewed_sheet=reviewed.id)
+
     # Her account's history, forum read marks and a notification waiting, a retention warning, an invitation to
     # a MOOC session sent to her address (spelt with capitals: addresses match whatever their case).
     f.make_state_change(user, "proconnect_linked", "password", actor=user,
