@@ -46,6 +46,7 @@ from beta_training.extensions import db
 from beta_training.forum import services as forum_services
 from beta_training.forum.models import ForumDraft, ForumPost, ForumPostRevision, ForumReport, ForumThread
 from beta_training.privacy.models import Origin, PrivacyAction, PrivacyActionKind
+from beta_training.sheets import services as sheet_services
 from beta_training.sheets.models import IndicatorMeasure, ProductSheet, SheetMilestone, SheetReview, SheetVersion
 
 FORMER_PARTICIPANT = "Ancien·ne participant·e"
@@ -182,6 +183,11 @@ def erase_account(user: User, *, origin: Origin, actor: User | None = None, reas
             cohort_services.withdraw_application(application, actor=user, reason="", now=now)
         _anonymise_application(application, now)
         counts["applications_anonymised"] += 1
+
+    # Fiches produit of others she had taken for review (a former trainer): back to the queue for another one,
+    # as if she had handed them back (an « en relecture » fiche always has its reviewer).
+    for claimed in db.session.scalars(sa.select(ProductSheet).where(ProductSheet.claimed_by_id == user_id)).unique():
+        sheet_services.release_sheet(claimed, reviewer=user, now=now)
 
     # Fiches produit: deleted, or kept without owner and without her name.
     sheets = db.session.scalars(sa.select(ProductSheet).where(ProductSheet.owner_id == user_id)).unique().all()

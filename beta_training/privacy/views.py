@@ -2,9 +2,9 @@
 of erasures for trainers."""
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, session, stream_with_context, url_for
-from markupsafe import Markup
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from beta_training.accounts import proconnect
 from beta_training.accounts.models import Role, User
@@ -131,7 +131,6 @@ def admin_export(user_id):
     core_db.commit()
     # Post/Redirect/Get: back to the page, which now lists the request (no error of an earlier attempt left on
     # screen, nothing to send twice); the ZIP is a link of its own (a GET), good for DOWNLOAD_WINDOW.
-    link = url_for("privacy.admin_download", user_id=subject.id, request_id=record.id)
     flash(Markup(_("La demande est enregistrée. <a href=\"%(link)s\">Télécharger le ZIP</a> (lien valable "
                    "%(hours)s h, aussi dans l’historique ci-dessous).")) % {
         "link": url_for("privacy.admin_download", user_id=subject.id, request_id=record.id),

@@ -136,6 +136,21 @@ def test_a_former_trainers_scores_of_other_candidates_outlive_her_account(app, c
     assert page.status_code == 200 and "Ancien·ne formateur·rice" in page.text and "Fanny" not in page.text
 
 
+def test_a_former_trainer_erased_while_reviewing_a_fiche_hands_it_back_to_the_queue(app):
+    """« En relecture » always has its reviewer (a database rule): her erasure puts the fiche back in the queue,
+    recorded, and its owner is told, as when a reviewer hands it back."""
+    former = f.make_user(first_name="Fanny", last_name="Formatrice")
+    sheet = f.make_product_sheet(state="in_review", claimed_by_id=former.id)
+    sheet_id = sheet.id
+    services.erase_account(former, origin=Origin.SELF)
+    db.session.commit()
+
+    kept = db.session.get(ProductSheet, sheet_id)
+    assert kept.state == "submitted" and kept.claimed_by_id is None
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)
+                             .where(OutboxMessage.recipient == kept.owner.email)) == 1
+
+
 # --- Through the page ---------------------------------------------------------------------------------------
 
 
