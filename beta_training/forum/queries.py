@@ -50,13 +50,17 @@ def forum_of_cohort(cohort_id: int) -> Forum | None:
     return db.session.scalar(sa.select(Forum).where(Forum.cohort_id == cohort_id))
 
 
+def _readable(query, user):
+    """`query` on forums, limited to those the person may read: staff see every forum."""
+    if is_staff(user):
+        return query
+    runs, cohorts = runs_and_cohorts_of(user.id)
+    return query.where(sa.or_(Forum.course_run_id.in_(runs), Forum.cohort_id.in_(cohorts)))
+
+
 def forums_for(user) -> list[Forum]:
     """The forums a person may read: staff see every forum."""
-    query = sa.select(Forum).order_by(Forum.created_at.desc())
-    if not is_staff(user):
-        runs, cohorts = runs_and_cohorts_of(user.id)
-        query = query.where(sa.or_(Forum.course_run_id.in_(runs), Forum.cohort_id.in_(cohorts)))
-    return list(db.session.scalars(query))
+    return list(db.session.scalars(_readable(sa.select(Forum).order_by(Forum.created_at.desc()), user)))
 
 
 # --- Threads --------------------------------------------------------------------------------------------
@@ -70,9 +74,13 @@ def _visible_threads(viewer):
     return condition
 
 
+# Made once: building an alias costs more than the rest of the badge's query (it runs on every signed-in page).
+# A SQL construct only; the viewer's id is a bound parameter of each query.
+_READ_MARK = aliased(ForumReadMark)
+
+
 def _read_mark_join(viewer):
-    mark = aliased(ForumReadMark)
-    return mark, sa.and_(mark.thread_id == ForumThread.id, mark.user_id == viewer.id)
+    return _READ_MARK, sa.and_(_READ_MARK.thread_id == ForumThread.id, _READ_MARK.user_id == viewer.id)
 
 
 def list_threads(forum: Forum, viewer, *, category_id: int | None = None, filter_name: str | None = None):
@@ -108,14 +116,13 @@ def lead_questions_waiting(forum: Forum) -> int:
 
 
 def unread_thread_count(user) -> int:
-    """For the navigation badge: threads with a post the person has not seen, in the forums they read."""
-    forum_ids = [forum.id for forum in forums_for(user)]
-    if not forum_ids:
-        return 0
+    """For the navigation badge: threads with a post the person has not seen, in the forums they read.
+
+    One query on every signed-in page: the forums are a subquery, not a list of Forum objects loaded first."""
     mark, on = _read_mark_join(user)
     return db.session.scalar(
         sa.select(sa.func.count()).select_from(ForumThread).outerjoin(mark, on)
-        .where(ForumThread.forum_id.in_(forum_ids), _visible_threads(user),
+        .where(ForumThread.forum_id.in_(_readable(sa.select(Forum.id), user)), _visible_threads(user),
                ForumThread.last_post_id > sa.func.coalesce(mark.last_read_post_id, 0))
     )
 
