@@ -331,18 +331,15 @@ def review_queue_query(cohort: Cohort, *, state=None, administration_type=None, 
     return query.order_by(*QUEUE_SORTS.get(sort, QUEUE_SORTS["submitted"])(scores))
 
 
-# What a page of the queue shows of an application: not its long answers (read on its own page), nor its user
-# and session (the session is the page's, already loaded: its many-to-one is found without a query).
-QUEUE_PAGE_LOADING = (
-    defer(CohortApplication.problem), defer(CohortApplication.solution), defer(CohortApplication.first_users),
-    defer(CohortApplication.motivation), defer(CohortApplication.needs),
-    lazyload(CohortApplication.user), lazyload(CohortApplication.cohort),
-)
-
-
 def review_queue_page_query(cohort: Cohort, **filters):
-    """review_queue_query() for a page of the queue (the CSV export takes every column)."""
-    return review_queue_query(cohort, **filters).options(*QUEUE_PAGE_LOADING)
+    """review_queue_query() for a page of the queue (the CSV export takes every column): without the long
+    answers (read on the application's own page), nor its user and session joined (the session is the page's,
+    already loaded: that many-to-one is found without a query)."""
+    return review_queue_query(cohort, **filters).options(
+        defer(CohortApplication.problem), defer(CohortApplication.solution), defer(CohortApplication.first_users),
+        defer(CohortApplication.motivation), defer(CohortApplication.needs),
+        lazyload(CohortApplication.user), lazyload(CohortApplication.cohort),
+    )
 
 
 def application_scores(application_id: int):
