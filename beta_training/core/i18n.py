@@ -14,7 +14,7 @@ import re
 from datetime import date, datetime
 
 from flask import current_app, g, has_request_context, session
-from flask_babel import format_date, format_datetime, format_decimal, get_locale, get_translations, to_user_timezone
+from flask_babel import Domain, format_date, format_datetime, format_decimal, get_locale, get_translations, to_user_timezone
 from markupsafe import Markup
 
 # « d MMMM », « d MMM » or « d » alone (a range's first day), not « dd » nor a quoted letter
@@ -32,20 +32,33 @@ def select_locale() -> str:
     return chosen if chosen in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
-def translations():
-    """flask_babel.get_translations(), looked up once per request and locale: Flask-Babel's own lookup costs
-    about 5 µs (its context three times, the locale turned into a string as the cache key), and a page calls
-    it for every message of its templates (200 on a forum thread). Kept on `g`, that is for this request only,
-    with the locale it is for: force_locale() (another Locale object) gets its own."""
-    locale = get_locale()
-    if locale is None:  # outside an application context
-        return get_translations()
-    cached = g.get("_translations")
-    if cached is not None and cached[0] is locale:
-        return cached[1]
-    found = get_translations()
-    g._translations = (locale, found)
-    return found
+class RequestDomain(Domain):
+    """Flask-Babel's message domain, whose catalogue is looked up once per request and locale. Flask-Babel's
+    own lookup costs about 5 µs (its context three times, the locale turned into a string as the cache key),
+    and a page asks for it at every message: its templates' (200 on a forum thread) and the labels its code
+    translates (`_`, lazy strings). Kept on `g`, that is for this request only, with the locale it is for:
+    force_locale() (another Locale object) gets its own."""
+
+    def get_translations(self):
+        locale = get_locale()
+        if locale is None:  # outside an application context
+            return super().get_translations()
+        cached = g.get("_translations")
+        if cached is not None and cached[0] is locale:
+            return cached[1]
+        found = super().get_translations()
+        g._translations = (locale, found)
+        return found
+
+
+def install_request_domain(app) -> None:
+    """Every gettext of Flask-Babel (`_`, lazy strings, ngettext, the templates') goes through RequestDomain."""
+    babel = app.extensions["babel"]
+    # Flask-Babel creates its domain on first use (a cached property of the extension): this one instead.
+    babel.instance.domain_instance = RequestDomain(domain=babel.default_domain)
+
+
+translations = get_translations
 
 
 def _is_source_language(locale) -> bool:
