@@ -100,6 +100,7 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.install_plurals(app)
+    i18n.install_request_domain(app)
     auth.init_login_manager(login_manager, app, load_user=user_for_session_id)
     security.init_security_headers(app)
     proconnect.init_app(app)  # the ProConnect client, when configured

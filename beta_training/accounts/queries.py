@@ -1,7 +1,7 @@
 """Read-side helpers for accounts."""
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from beta_training.accounts.models import RoleEvent, User, UserRole
 from beta_training.extensions import db
@@ -39,7 +39,8 @@ def user_for_session_id(session_id: str) -> User | None:
     user_id, _, token = session_id.partition(":")
     if not user_id.isdigit() or not token:
         return None
-    user = db.session.get(User, int(user_id))
+    # Roles in the same query (a join), not a second one: every signed-in request loads its user.
+    user = db.session.get(User, int(user_id), options=[joinedload(User.roles)])
     if user is None or not user.is_active or user.session_token != token:
         return None
     return user

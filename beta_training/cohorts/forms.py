@@ -8,7 +8,6 @@ from wtforms import (
     HiddenField,
     IntegerField,
     RadioField,
-    SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
@@ -27,7 +26,7 @@ from beta_training.cohorts.models import (
     DEFAULT_DAY_STARTS_AT,
     ApplicationState,
 )
-from beta_training.core.forms import DateField, DateTimeLocalField, SubmissionKeyField, TimeField, choices
+from beta_training.core.forms import DateField, DateTimeLocalField, SelectField, SubmissionKeyField, TimeField, choices
 from beta_training.core.i18n import format_day, format_range_start
 from beta_training.core.territories import DEPARTEMENTS
 

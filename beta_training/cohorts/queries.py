@@ -3,7 +3,7 @@
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import defer, lazyload, selectinload
 
 from beta_training.accounts.models import User
 from beta_training.cohorts.models import (
@@ -290,24 +290,26 @@ QUEUE_SORTS = {
 }
 
 
-def _score_subquery():
+def _score_subquery(cohort_id: int | None = None):
+    """Averages per application; of one session's applications only when `cohort_id` is given (the queue of
+    a session would otherwise aggregate the reviews of every session ever held, at each view)."""
     columns = [sa.func.avg(getattr(ApplicationReview, name)).label(name) for name in CRITERIA]
     overall = sum(getattr(ApplicationReview, name) for name in CRITERIA) / float(len(CRITERIA))
-    return (
-        sa.select(
-            ApplicationReview.application_id,
-            *columns,
-            sa.func.avg(overall).label("overall"),
-            sa.func.count().label("reviews"),
-        )
-        .group_by(ApplicationReview.application_id)
-        .subquery()
+    query = sa.select(
+        ApplicationReview.application_id,
+        *columns,
+        sa.func.avg(overall).label("overall"),
+        sa.func.count().label("reviews"),
     )
+    if cohort_id is not None:
+        query = query.where(ApplicationReview.application_id.in_(
+            sa.select(CohortApplication.id).where(CohortApplication.cohort_id == cohort_id)))
+    return query.group_by(ApplicationReview.application_id).subquery()
 
 
 def review_queue_query(cohort: Cohort, *, state=None, administration_type=None, departement=None, min_score=None, sort="submitted"):
     """(application, averages per criterion, overall average, number of reviews) rows, in one query."""
-    scores = _score_subquery()
+    scores = _score_subquery(cohort.id)
     query = (
         sa.select(
             CohortApplication,
@@ -327,6 +329,17 @@ def review_queue_query(cohort: Cohort, *, state=None, administration_type=None, 
     if min_score is not None:
         query = query.where(scores.c.overall >= min_score)
     return query.order_by(*QUEUE_SORTS.get(sort, QUEUE_SORTS["submitted"])(scores))
+
+
+def review_queue_page_query(cohort: Cohort, **filters):
+    """review_queue_query() for a page of the queue (the CSV export takes every column): without the long
+    answers (read on the application's own page), nor its user and session joined (the session is the page's,
+    already loaded: that many-to-one is found without a query)."""
+    return review_queue_query(cohort, **filters).options(
+        defer(CohortApplication.problem), defer(CohortApplication.solution), defer(CohortApplication.first_users),
+        defer(CohortApplication.motivation), defer(CohortApplication.needs),
+        lazyload(CohortApplication.user), lazyload(CohortApplication.cohort),
+    )
 
 
 def application_scores(application_id: int):

@@ -6,10 +6,32 @@ from uuid import uuid4
 import wtforms
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from markupsafe import Markup, escape
 from wtforms import HiddenField
 from wtforms.fields.choices import SelectChoice
 
 SUBMISSION_KEY = re.compile(r"[A-Za-z0-9_-]{1,40}")
+
+
+class QuickSelect(wtforms.widgets.Select):
+    """WTForms' <select>, with the same bytes, a few times faster for plain options: WTForms builds every
+    <option>'s attributes with html_params() (a sort, a loop, checks), which costs a list of the 101
+    départements about a millisecond on each page that shows it (the review queue's filters). An option with
+    attributes of its own (render_kw) or extra ones goes through WTForms as before."""
+
+    @classmethod
+    def render_option(cls, choice, **kwargs):
+        if kwargs or choice.render_kw:
+            return super().render_option(choice, **kwargs)
+        value = str(choice.value) if isinstance(choice.value, bool) else choice.value
+        selected = "selected " if choice.selected else ""  # html_params sorts: « selected » before « value »
+        return Markup(f'<option {selected}value="{escape(value)}">{escape(choice.label or choice.value)}</option>')
+
+
+class SelectField(wtforms.SelectField):
+    """wtforms.SelectField drawn by QuickSelect (same name: templates pick the DSFR markup by field.type)."""
+
+    widget = QuickSelect()
 
 
 def choices(pairs, placeholder=None) -> list[SelectChoice]:

@@ -44,6 +44,13 @@ def nowrap(value) -> Markup:
     return Markup('<span class="bt-nowrap">{}</span>').format(value)
 
 
+def csrf_field(form) -> Markup:
+    """`form`'s CSRF field with the bytes WTForms writes, at a fraction of its cost: through WTForms a field
+    takes ~30 µs, and a forum thread has a form (or several) per post."""
+    return Markup('<input id="csrf_token" name="csrf_token" type="hidden" value="{}">').format(
+        form.csrf_token.current_token)
+
+
 def init_templating(app) -> None:
     app.jinja_env.filters["datetime"] = format_dt
     app.jinja_env.filters["date"] = format_d
@@ -60,6 +67,7 @@ def init_templating(app) -> None:
     app.jinja_env.globals["get_locale"] = get_locale
     # The one-time key of a form that creates something (core.forms.SubmissionKeyField): a double click sends it twice.
     app.jinja_env.globals["new_submission_key"] = new_submission_key
+    app.jinja_env.globals["csrf_field"] = csrf_field
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import lazyload, selectinload
 
 from beta_training.core.models import paris_day
 from beta_training.core.streaming import open_blob
@@ -41,15 +41,15 @@ def list_all_courses() -> list[Course]:
     return list(db.session.scalars(sa.select(Course).options(selectinload(Course.runs)).order_by(Course.title)))
 
 
-def get_course_outline(slug: str) -> Course | None:
-    return db.session.scalar(
-        sa.select(Course)
-        .where(Course.slug == slug)
-        .options(
-            selectinload(Course.modules).selectinload(CourseModule.sequences).selectinload(Sequence.items),
-            selectinload(Course.runs),
-        )
-    )
+def get_course_outline(slug: str, *, quizzes: bool = True) -> Course | None:
+    """The course with its runs, modules, sequences and items (and their files). `quizzes=False` leaves out
+    every quiz's questions and choices: a learner's page shows one quiz at most, whose questions are then
+    loaded on their own (two queries, as for all of them), instead of every quiz of the course at each page."""
+    items = selectinload(Course.modules).selectinload(CourseModule.sequences).selectinload(Sequence.items)
+    options = [items, selectinload(Course.runs)]
+    if not quizzes:
+        options += [items.lazyload(CourseItem.questions), items.lazyload(CourseItem.choices)]
+    return db.session.scalar(sa.select(Course).where(Course.slug == slug).options(*options))
 
 
 def get_course_outline_by_id(course_id: int) -> Course | None:
@@ -88,7 +88,9 @@ def _active_run_ids(user, run_ids: list[int]) -> set[int]:
 
 
 def get_item(course: Course, key: str) -> CourseItem | None:
-    return db.session.scalar(sa.select(CourseItem).where(CourseItem.course_id == course.id, CourseItem.key == key))
+    """The item; a quiz's questions and choices are read when asked for (a video or a text has none to read)."""
+    return db.session.scalar(sa.select(CourseItem).where(CourseItem.course_id == course.id, CourseItem.key == key)
+                             .options(lazyload(CourseItem.questions), lazyload(CourseItem.choices)))
 
 
 def next_item_position(sequence_id: int) -> int:
@@ -127,7 +129,9 @@ def open_resource_file(attached: ResourceFile):
 def get_enrolment(run: CourseRun, user) -> Enrolment | None:
     if user is None or not user.is_authenticated:
         return None
-    return db.session.scalar(sa.select(Enrolment).where(Enrolment.run_id == run.id, Enrolment.user_id == user.id))
+    # Its run and user are the ones given (already loaded): not joined again into the query.
+    return db.session.scalar(sa.select(Enrolment).where(Enrolment.run_id == run.id, Enrolment.user_id == user.id)
+                             .options(lazyload(Enrolment.run), lazyload(Enrolment.user)))
 
 
 def list_user_enrolments(user) -> list[Enrolment]:

@@ -49,7 +49,7 @@ STAFF = ("trainer", "course_lead")
 
 
 def _course_or_404(slug) -> Course:
-    course = queries.get_course_outline(slug)
+    course = queries.get_course_outline(slug, quizzes=False)  # the learner's pages: one quiz at most
     if course is None or not (course.published or course.can_manage(current_user)):
         abort(404)
     return course

@@ -1,5 +1,7 @@
 """Read side of the forum. Every page runs a fixed number of queries, whatever the thread length."""
 
+from functools import cache
+
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
@@ -50,28 +52,44 @@ def forum_of_cohort(cohort_id: int) -> Forum | None:
     return db.session.scalar(sa.select(Forum).where(Forum.cohort_id == cohort_id))
 
 
+def _readable(query, staff: bool, user_id):
+    """`query` on forums, limited to those the person may read: staff see every forum."""
+    if staff:
+        return query
+    runs, cohorts = runs_and_cohorts_of(user_id)
+    return query.where(sa.or_(Forum.course_run_id.in_(runs), Forum.cohort_id.in_(cohorts)))
+
+
 def forums_for(user) -> list[Forum]:
     """The forums a person may read: staff see every forum."""
-    query = sa.select(Forum).order_by(Forum.created_at.desc())
-    if not is_staff(user):
-        runs, cohorts = runs_and_cohorts_of(user.id)
-        query = query.where(sa.or_(Forum.course_run_id.in_(runs), Forum.cohort_id.in_(cohorts)))
-    return list(db.session.scalars(query))
+    return list(db.session.scalars(_readable(sa.select(Forum).order_by(Forum.created_at.desc()), is_staff(user), user.id)))
 
 
 # --- Threads --------------------------------------------------------------------------------------------
 
 
 def _visible_threads(viewer):
+    return _visible_to(is_staff(viewer), viewer.id)
+
+
+def _visible_to(staff: bool, user_id):
     """Threads a reader sees in listings: not deleted; held ones only to their author and staff."""
     condition = ForumThread.opening_state.not_in(DELETED_STATES)
-    if not is_staff(viewer):
-        condition = condition & sa.or_(ForumThread.opening_state.in_(LISTED_STATES), ForumThread.author_id == viewer.id)
+    if not staff:
+        condition = condition & sa.or_(ForumThread.opening_state.in_(LISTED_STATES), ForumThread.author_id == user_id)
     return condition
 
 
+@cache
+def _read_mark_alias():
+    """Made once per process (at first use, once every model is mapped): building an alias costs more than the
+    rest of the badge's query, on every signed-in page. A SQL construct only, the same for everyone: the
+    viewer's id is a bound parameter of each query."""
+    return aliased(ForumReadMark)
+
+
 def _read_mark_join(viewer):
-    mark = aliased(ForumReadMark)
+    mark = _read_mark_alias()
     return mark, sa.and_(mark.thread_id == ForumThread.id, mark.user_id == viewer.id)
 
 
@@ -108,14 +126,22 @@ def lead_questions_waiting(forum: Forum) -> int:
 
 
 def unread_thread_count(user) -> int:
-    """For the navigation badge: threads with a post the person has not seen, in the forums they read."""
-    forum_ids = [forum.id for forum in forums_for(user)]
-    if not forum_ids:
-        return 0
-    mark, on = _read_mark_join(user)
-    return db.session.scalar(
-        sa.select(sa.func.count()).select_from(ForumThread).outerjoin(mark, on)
-        .where(ForumThread.forum_id.in_(forum_ids), _visible_threads(user),
+    """For the navigation badge: threads with a post the person has not seen, in the forums they read.
+
+    One query on every signed-in page: the forums are a subquery, not a list of Forum objects loaded first."""
+    return db.session.scalar(_unread_count_statement(is_staff(user)), {"user_id": user.id})
+
+
+@cache
+def _unread_count_statement(staff: bool) -> sa.Select:
+    """The badge's query, built once per process for staff and once for the others (building it took longer
+    than running it). Nothing of a person is in it: her id is the bound parameter `user_id` of each run."""
+    user_id = sa.bindparam("user_id", type_=sa.Integer)
+    mark = aliased(ForumReadMark)
+    return (
+        sa.select(sa.func.count()).select_from(ForumThread)
+        .outerjoin(mark, sa.and_(mark.thread_id == ForumThread.id, mark.user_id == user_id))
+        .where(ForumThread.forum_id.in_(_readable(sa.select(Forum.id), staff, user_id)), _visible_to(staff, user_id),
                ForumThread.last_post_id > sa.func.coalesce(mark.last_read_post_id, 0))
     )
 

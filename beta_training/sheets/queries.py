@@ -81,6 +81,9 @@ def review_queue_query(state: str | None = None) -> sa.Select:
         .options(
             selectinload(ProductSheet.enrolment).joinedload(Enrolment.run).joinedload(CourseRun.course),
             selectinload(ProductSheet.application),
+            # Their owners and reviewers by two queries on the page's ids, not joined: joined, every sheet of the
+            # queue was joined to two users before the sort kept 25 (3.8 ms instead of 0.5 at 2,000 sheets).
+            selectinload(ProductSheet.owner), selectinload(ProductSheet.claimed_by),
         )
     )
     return query.order_by(ProductSheet.submitted_at.asc().nulls_last(), ProductSheet.id)

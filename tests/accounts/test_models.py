@@ -24,3 +24,16 @@ def test_only_admins_manage_roles(app):
     assert target.can_manage_roles(make_user(roles=[Role.ADMIN]))
     assert not target.can_manage_roles(make_user(roles=[Role.TRAINER]))
     assert not target.can_manage_roles(None)
+
+
+def test_the_signed_in_user_and_her_roles_are_one_query(app, count_queries):
+    """Every signed-in request loads its user, then asks her roles (menus, gates): one query for both."""
+    from beta_training.accounts.queries import user_for_session_id
+    from beta_training.extensions import db
+
+    session_id = make_user(roles=[Role.TRAINER, Role.COURSE_LEAD]).get_id()
+    db.session.expunge_all()  # a new request: nothing in the identity map
+    with count_queries() as counted:
+        user = user_for_session_id(session_id)
+        assert user.has_any_role(Role.COURSE_LEAD) and not user.is_admin
+    assert counted.count == 1

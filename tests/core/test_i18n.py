@@ -53,6 +53,23 @@ def test_english_keeps_its_plural_rule(english):
     assert ngettext("%(num)s jour", "%(num)s jours", 1) == "1 jour"
 
 
+def test_templates_translate_in_the_language_of_the_moment(english):
+    """The catalogue is looked up once per request (core.i18n.RequestDomain), but for the locale of the moment:
+    a message written in another language within the request (force_locale: an email to someone) is in hers,
+    in templates, in code and in lazy strings."""
+    from flask_babel import force_locale, gettext, lazy_gettext
+
+    template = "{{ _('Se connecter') }} · {{ ngettext('%(num)s jour', '%(num)s jours', 0) }}"
+    label = lazy_gettext("Se connecter")
+    assert render_template_string(template) == "Log in · 0 jours"
+    assert gettext("Se connecter") == str(label) == "Log in"
+    with force_locale("fr"):
+        assert render_template_string(template) == "Se connecter · 0 jour"
+        assert gettext("Se connecter") == str(label) == "Se connecter"
+    assert render_template_string(template) == "Log in · 0 jours"
+    assert gettext("Se connecter") == str(label) == "Log in"
+
+
 def test_no_message_writes_its_plural_with_brackets():
     """Every translatable string of the code and the templates, as `make translations-update` extracts them."""
     method_map, options_map = parse_mapping_cfg(io.StringIO((ROOT / "babel.cfg").read_text()))

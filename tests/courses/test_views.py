@@ -283,3 +283,24 @@ def test_a_video_testimonial_is_completed_like_a_video(client, world):
     page = client.get(f"/mooc/{world['course'].slug}/{world['run'].slug}/contenu/{testimonial.key}").text
     assert "<video" in page and "Ce qu'elle dit" in page and "J’ai terminé" in page
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ItemCompletion)) == 0
+
+
+def test_learner_pages_read_the_questions_of_the_quiz_they_show_only(client, count_queries):
+    """The outline comes with every page of the course; the questions and choices of its quizzes are read only
+    by the quiz's own page (and only that quiz's). The quiz page still shows them."""
+    course, run = make_mooc(sequences=(2, 2), kinds=("video", "quiz"))
+    learner = make_enrolment(run).user
+    login(client, learner)
+
+    def quiz_reads(url):
+        with count_queries() as counter:
+            response = client.get(url)
+            assert response.status_code == 200
+        return response, [s for s in counter.statements if "FROM quiz_questions" in s or "FROM quiz_choices" in s]
+
+    for url in (f"/mooc/{course.slug}?run={run.slug}", f"/mooc/{course.slug}/{run.slug}/progression",
+                f"/mooc/{course.slug}/{run.slug}/contenu/s1-video"):
+        assert quiz_reads(url)[1] == [], url
+    response, reads = quiz_reads(f"/mooc/{course.slug}/{run.slug}/contenu/s3-quiz")
+    assert len(reads) == 2 and all("course_items" not in s.split("WHERE")[0] for s in reads)
+    assert "Bonne" in response.text and "Mauvaise" in response.text

@@ -453,3 +453,18 @@ def test_an_opening_posts_state_is_copied_to_its_thread(forum):
     assert thread.opening_state == PostState.HIDDEN and not thread.is_held
     services.delete_post(opening, lead)
     assert thread.opening_state == PostState.DELETED and thread.is_deleted
+
+
+def test_the_unread_badge_is_one_query_for_learners_and_staff(forum, count_queries):
+    """It is on every signed-in page: the forums a person reads are a subquery, not a list loaded first."""
+    other = make_forum()
+    learner, lead = make_forum_member(forum), make_user(roles=[Role.COURSE_LEAD])
+    author = make_forum_member(other)
+    for target, writer in ((forum, make_forum_member(forum)), (other, author)):
+        _ask(target, writer)
+    db.session.commit()
+    for reader, expected in ((learner, 1), (lead, 2)):  # a learner reads her run's forum only; staff read both
+        assert reader.id and reader.roles is not None  # loaded, as the signed-in user of a request is
+        with count_queries() as counted:
+            assert queries.unread_thread_count(reader) == expected
+        assert counted.count == 1

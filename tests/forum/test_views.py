@@ -444,3 +444,24 @@ def test_a_move_the_post_no_longer_allows_is_refused_with_a_message(client, worl
     assert response.status_code == 200 and "Action impossible dans l’état actuel" in response.text
     assert db.session.get(ForumPost, reply.id).state == "deleted"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 0
+
+
+def test_every_form_of_a_thread_carries_the_pages_csrf_token(client):
+    """The posts' forms write their CSRF field themselves (templates/forum/_macros.html): the same field, with
+    the token the page's other forms carry, which the server accepts."""
+    forum = make_forum()
+    author, moderator = make_forum_member(forum), make_user(roles=[Role.COURSE_LEAD])
+    thread = make_forum_thread(forum, author)
+    reply = make_forum_post(thread, author, body="Une réponse")
+    login(client, moderator)  # staff: every form of a post (accept, delete, hide, comment)
+    page = client.get(f"/forum/{forum.id}/sujets/{thread.id}").text
+    soup = BeautifulSoup(page, "html.parser")
+    expected = soup.find("meta", attrs={"name": "csrf-token"})["content"]
+    fields = soup.select("article form input[name=csrf_token]")
+    assert len(fields) >= 4
+    assert {(field.get("id"), field.get("type"), field.get("value")) for field in fields} == {("csrf_token", "hidden", expected)}
+    response = client.post(f"/forum/{forum.id}/sujets/{thread.id}/repondre", csrf=False,
+                           data={"csrf_token": fields[-1]["value"], "parent_id": str(reply.id), "body": "Un commentaire",
+                                 "submission_key": "cle-1"})
+    assert response.status_code == 302
+    assert db.session.scalar(sa.select(ForumPost.body).where(ForumPost.parent_id == reply.id)) == "Un commentaire"

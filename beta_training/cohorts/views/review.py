@@ -39,7 +39,7 @@ def review_queue(cohort_id):
     cohort = managed_cohort_or_404(cohort_id)
     filters = QueueFilterForm(request.args)
     filters.validate()
-    page = paginate_rows(queries.review_queue_query(cohort, **_queue_filters(filters)))
+    page = paginate_rows(queries.review_queue_page_query(cohort, **_queue_filters(filters)))
     bulk_form = BulkDecisionForm()
     return render_template(
         "cohorts/review_queue.html", cohort=cohort, page=page, filters=filters, bulk_form=bulk_form,
