@@ -270,7 +270,10 @@ def timeline(subject) -> list[StateChange]:
 
 
 def candidate_history(application: CohortApplication) -> list[CohortApplication]:
-    """The candidate's other applications, most recent first."""
+    """The candidate's other applications, most recent first. None for an anonymised one: the others without a
+    person are other erased people's, not hers."""
+    if application.user_id is None:
+        return []
     return list(
         db.session.scalars(
             sa.select(CohortApplication)

@@ -201,10 +201,10 @@ def _attestations(user):
                                              enrolment.completed_at)))
 
 
-def _by_enrolment(model):
+def _by_enrolment(model, exclude=()):
     def rows(user):
-        yield from (_row(r) for r in _stream(sa.select(model).where(model.enrolment_id.in_(_enrolments(user)))
-                                             .order_by(model.id)))
+        yield from (_row(r, exclude) for r in _stream(sa.select(model).where(model.enrolment_id.in_(_enrolments(user)))
+                                                      .order_by(model.id)))
     return rows
 
 
@@ -286,7 +286,8 @@ KINDS = [
     Kind("mooc_inscriptions", "Vos inscriptions aux MOOC", _enrolment_rows, _columns(Enrolment, extra=("session",))),
     Kind("mooc_elements_termines", "Votre progression : éléments terminés", _by_enrolment(ItemCompletion),
          _columns(ItemCompletion)),
-    Kind("mooc_quiz_tentatives", "Vos tentatives aux quiz", _by_enrolment(QuizAttempt), _columns(QuizAttempt)),
+    Kind("mooc_quiz_tentatives", "Vos tentatives aux quiz", _by_enrolment(QuizAttempt, ("submission_key",)),
+         _columns(QuizAttempt, ("submission_key",))),
     Kind("mooc_quiz_reponses", "Vos réponses aux quiz", _quiz_answers, _columns(QuizAnswer)),
     Kind("mooc_parties_fiche", "Les parties de fiche produit envoyées depuis le MOOC", _by_enrolment(EnrolmentSheetPart),
          _columns(EnrolmentSheetPart)),

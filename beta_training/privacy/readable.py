@@ -181,7 +181,7 @@ KIND_COLUMN_LABELS = {
     "candidatures": {"submitted_at": _l("Candidature envoyée le")},
     "candidatures_decisions": {"created_at": _l("Le")},
     "compte_historique": {"created_at": _l("Le")},
-    "mooc_quiz_tentatives": {"submitted_at": _l("Envoyée le")},
+    "mooc_quiz_tentatives": {"submitted_at": _l("Envoyée le"), "number": _l("Tentative n°")},
     "fiches_produit": {"submitted_at": _l("Envoyée le")},
     "fiches_produit_versions": {"number": _l("Version"), "content": _l("Contenu (question : réponse)")},
     "candidatures_evaluations_ecrites": {"application_id": _l("Numéro de la candidature évaluée")},

@@ -303,9 +303,9 @@ def can_download(record: PrivacyAction, *, subject: User, actor: User, now: date
             and (now or utcnow()) - record.created_at <= DOWNLOAD_WINDOW)
 
 
-def list_erasures(limit: int = 200) -> list[PrivacyAction]:
-    return db.session.scalars(sa.select(PrivacyAction).where(PrivacyAction.kind == PrivacyActionKind.ERASURE)
-                              .order_by(PrivacyAction.created_at.desc()).limit(limit)).all()
+def erasures_newest_first() -> sa.Select:
+    return (sa.select(PrivacyAction).where(PrivacyAction.kind == PrivacyActionKind.ERASURE)
+            .order_by(PrivacyAction.created_at.desc(), PrivacyAction.id.desc()))
 
 
 def can_see_erasures(user) -> bool:

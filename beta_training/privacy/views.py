@@ -1,7 +1,8 @@
 """« Mes données » (export, erasure) for the person herself, the same on her behalf for admins, and the record
 of erasures for trainers."""
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, session, stream_with_context, url_for
+from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, session,
+                   stream_with_context, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
@@ -169,4 +170,6 @@ def admin_erase(user_id):
 def list_erasures():
     if not services.can_see_erasures(current_user):
         abort(403)
-    return render_template("privacy/list_erasures.html", erasures=services.list_erasures())
+    # The nightly retention job may erase many accounts: a page at a time, none left out.
+    page = db.paginate(services.erasures_newest_first(), per_page=current_app.config["USERS_PER_PAGE"], error_out=False)
+    return render_template("privacy/list_erasures.html", page=page)

@@ -196,6 +196,13 @@ def test_a_trainer_cannot_write_about_a_candidate_once_her_application_is_anonym
     assert application.state == ApplicationState.WITHDRAWN
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ApplicationReview)
                              .where(ApplicationReview.application_id == application.id)) == 0
+    # In the queue: named « Ancien·ne candidat·e » (a link with words); her history is not other erased people's.
+    other = make_application(application.cohort, state="submitted")
+    privacy_services.erase_account(other.user, origin=Origin.SELF)
+    core_db.commit()
+    queue = client.get(f"/alpha/gestion/{application.cohort_id}/candidatures").text
+    assert re.search(rf'href="{_review_page(application)}">Ancien·ne candidat·e</a>', queue)
+    assert "Historique avec nous" not in client.get(page).text
     candidate = make_user()
     login(client, candidate)  # not a trainer: still « Accès refusé »
     assert client.post(f"{page}/evaluation", data={"problem_score": 5}).status_code == 403

@@ -129,6 +129,8 @@ def test_the_csv_files_read_in_french_and_the_json_stays_machine_readable(app, c
             header = next(csv.reader(io.StringIO(archive.read(name).decode("utf-8-sig")), delimiter=";"))
             raw = [column for column in header if re.fullmatch(r"[a-z0-9_]+", column)]
             assert raw == [], f"{name}: headers not in French: {raw}"
+            assert len(set(header)) == len(header), f"{name}: a header twice: {header}"
+            assert not any("Clé d’envoi" in column for column in header), f"{name}: an internal key: {header}"
     [account] = read_csv(archive, "compte")
     assert account["Prénom"] == FIRST and account["Compte actif"] == "oui"
     assert "Mot de passe changé le" in account

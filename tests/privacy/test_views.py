@@ -169,6 +169,20 @@ def test_trainers_see_that_an_erasure_took_place_without_personal_data(app, clie
     assert "Effacée" not in page.text
 
 
+def test_the_erasures_are_listed_a_page_at_a_time_none_left_out(app, client):
+    from beta_training.privacy import services
+    from beta_training.privacy.models import Origin
+
+    app.config["USERS_PER_PAGE"] = 2
+    for _ in range(3):
+        services.erase_account(f.make_user(), origin=Origin.SELF)
+    db.session.commit()
+    login(client, f.make_user(roles=[Role.TRAINER]))
+    rows = [len(BeautifulSoup(client.get(f"/gestion/effacements?page={n}").text, "html.parser").select("tbody tr"))
+            for n in (1, 2)]
+    assert rows == [2, 1]
+
+
 def test_the_personal_data_page_states_the_configured_durations(app, client):
     app.config.update(RETENTION_INACTIVE_YEARS=5, RETENTION_WARNING_DAYS=21, SIGN_IN_EVENTS_RETENTION_DAYS=200,
                       OUTBOX_RETENTION_DAYS=45, DRAFTS_RETENTION_DAYS=60, FORM_KEYS_RETENTION_DAYS=3)

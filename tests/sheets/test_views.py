@@ -373,12 +373,13 @@ def test_the_breadcrumb_leads_each_reader_back_to_her_own_list(client, world):
     """The owner back to « Mes fiches produit »; a reviewer back to the sheets to review, not to a list of her own."""
     sheet = make_product_sheet(world["users"]["owner"], state=SheetState.SUBMITTED)
 
-    def trail(user):
+    def trail(user, page_url):
         login(client, user)
-        page = BeautifulSoup(client.get(f"/fiches/{sheet.id}").text, "html.parser")
+        page = BeautifulSoup(client.get(page_url).text, "html.parser")
         return [(link.get_text(strip=True), link.get("href")) for link in page.select(".fr-breadcrumb__link")][:-1]
 
-    assert ("Mes fiches produit", "/fiches/") in trail(world["users"]["owner"])
-    reviewer_trail = trail(world["users"]["trainer"])
-    assert ("Fiches produit à relire", "/fiches/relecture") in reviewer_trail
-    assert "Mes fiches produit" not in [text for text, _href in reviewer_trail]
+    for page_url in (f"/fiches/{sheet.id}", f"/fiches/{sheet.id}/apercu", f"/fiches/{sheet.id}/feuille-de-route"):
+        assert ("Mes fiches produit", "/fiches/") in trail(world["users"]["owner"], page_url), page_url
+        reviewer_trail = trail(world["users"]["trainer"], page_url)
+        assert ("Fiches produit à relire", "/fiches/relecture") in reviewer_trail, page_url
+        assert "Mes fiches produit" not in [text for text, _href in reviewer_trail], page_url
