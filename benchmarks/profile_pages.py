@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.load import RESULTS, SQLITE_FILE, app_env, replace_section  # noqa: E402
+from benchmarks.load import RESULTS, SQLITE_FILE, app_env, replace_section, uptime  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 OURS = (str(ROOT / "beta_training") + os.sep, str(ROOT / "templates") + os.sep)
@@ -142,13 +142,18 @@ def main():
         targets = scale_data.targets()
     pages = scale_data.key_pages(targets)
     browsers = {}
+    before = uptime()
     lines = [
         f"`.venv/bin/python benchmarks/profile_pages.py`, {datetime.now(UTC):%Y-%m-%d %H:%M UTC}, on the data of the load "
         f"benchmark above ({targets.learners - 1:,} learners); pyinstrument (0.5 ms sampling) in-process, production "
         f"configuration, after 3 warm-up requests, about {args.seconds:.0f} s of requests per page. « Notre code »: each "
-        "sample of the server's side of the requests (under Flask's wsgi_app, not the test client's) counted for the innermost function of beta_training/ or template on its stack (a query function counts "
+        "sample of the server's side of the requests (under Flask's wsgi_app, not the test client's) counted for the "
+        "innermost function of beta_training/ or template on its stack (a query function counts "
         "the SQL it runs, a template its rendering); « bibliothèques »: the library whose code was running. Shares of "
-        "the page's time.",
+        "the page's time. The milliseconds are the profiler's (sampling slows the code down) on a shared machine: read "
+        "the shares, and the server CPU per request of the table above.",
+        "",
+        f"Load (`uptime`) before: `{before}`; after: AFTER.",
         "",
         "| page | ms per request (profiled) | notre code, 5 plus lourds | bibliothèques, 5 plus lourdes |",
         "|---|---|---|---|",
@@ -162,7 +167,7 @@ def main():
         ours, libraries, total = attribute(root)
         lines.append(f"| {page.label} | {1000 * total / requests:.1f} | {top(ours, total)} | {top(libraries, total)} |")
         print(lines[-1], flush=True)
-    body = "\n".join(lines) + "\n"
+    body = ("\n".join(lines) + "\n").replace("AFTER", f"`{uptime()}`")
     heading = f"## Où part le temps, {database} (issue #16)"
     RESULTS.write_text(replace_section(RESULTS.read_text(encoding="utf-8"), heading, body), encoding="utf-8")
     print(f"{RESULTS.relative_to(ROOT)}: « {heading[3:]} » written")

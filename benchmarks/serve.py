@@ -209,11 +209,11 @@ class WrkResult:
 
     @property
     def p50(self) -> float:
-        return self.latency_ms[50]
+        return self.latency_ms.get(50, float("nan"))  # none when no request finished
 
     @property
     def p99(self) -> float:
-        return self.latency_ms[99]
+        return self.latency_ms.get(99, float("nan"))
 
 
 def parse_wrk(text: str) -> WrkResult:
@@ -226,9 +226,9 @@ def parse_wrk(text: str) -> WrkResult:
 
     latency = {int(percent): float(value) * UNITS_MS[unit]
                for percent, value, unit in re.findall(r"^\s+(\d+)%\s+([\d.]+)(us|ms|s|m)\s*$", text, re.MULTILINE)}
-    if not {50, 99} <= set(latency):
-        raise ValueError(f"no latency distribution in wrk's output (--latency missing?)\n{text}")
     total = number(r"(\d+) requests in ([\d.]+)(us|ms|s|m)")
+    if not {50, 99} <= set(latency) and int(total.group(1)):
+        raise ValueError(f"no latency distribution in wrk's output (--latency missing?)\n{text}")
     errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
     return WrkResult(
@@ -253,20 +253,38 @@ class Measure:
     cpu_ms_per_request: float
 
 
+def wait_idle(server: Server, timeout: float = 900.0) -> None:
+    """Until the workers stop spending CPU: requests wrk gave up on at the end of a run (a page slower than the
+    run is long) would otherwise be counted in the next measurement."""
+    deadline = time.monotonic() + timeout
+    before = server.worker_cpu_seconds()
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        now = server.worker_cpu_seconds()
+        if now - before < 0.02:
+            return
+        before = now
+    raise BenchmarkFailed(f"{server.url}: still busy {timeout:.0f} s after the load stopped")
+
+
 def measure(server: Server, path: str, *, cookies: dict | None = None, seconds: int = 10, threads: int = 2,
-            connections: int = 32) -> Measure:
+            connections: int = 32, required: int = 1) -> Measure:
     """wrk on `path`, with the CPU the server's workers spent per request; every answer must be a 200 (wrk
-    counts only statuses >= 400 as errors: the access log says whether a 302 slipped in)."""
+    counts only statuses >= 400 as errors: the access log says whether a 302 slipped in). At least `required`
+    requests must finish within the run (0 for a warm-up, which a slow page may not complete)."""
+    wait_idle(server)
     offset, cpu = server.log_size(), server.worker_cpu_seconds()
     result = run_wrk(server.url + path, cookies=cookies, seconds=seconds, threads=threads, connections=connections)
+    # The requests wrk left in flight are served all the same: their CPU and their access log lines both count.
+    wait_idle(server)
     spent = server.worker_cpu_seconds() - cpu
-    time.sleep(0.5)  # the last access log lines
     statuses = server.statuses_since(offset)
     others = {status.decode(): count for status, count in statuses.items() if status != b"200"}
-    if others or result.non_2xx_3xx or any(result.socket_errors.values()) or not result.requests:
+    if others or result.non_2xx_3xx or any(result.socket_errors.values()) or result.requests < required:
         raise BenchmarkFailed(f"{path}: answers other than 200 {others or ''} / wrk non-2xx {result.non_2xx_3xx}, "
                               f"socket errors {result.socket_errors}, {result.requests} requests: no number for it")
-    return Measure(wrk=result, cpu_ms_per_request=1000 * spent / result.requests)
+    served = sum(statuses.values())
+    return Measure(wrk=result, cpu_ms_per_request=1000 * spent / served if served else float("nan"))
 
 
 def new_secret() -> str:

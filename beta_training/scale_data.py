@@ -13,6 +13,7 @@ import random
 import secrets
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -104,19 +105,12 @@ class Loader:
             db.session.commit()
         return ids
 
+    @contextmanager
     def phase(self, name: str):
-        loader = self
-
-        class Phase:
-            def __enter__(self):
-                self.started = time.perf_counter()
-
-            def __exit__(self, *exc):
-                if exc[0] is None:
-                    loader.timings[name] = time.perf_counter() - self.started
-                    loader.echo(f"  {name}: {loader.timings[name]:.1f} s")
-
-        return Phase()
+        started = time.perf_counter()
+        yield
+        self.timings[name] = time.perf_counter() - started
+        self.echo(f"  {name}: {self.timings[name]:.1f} s")
 
 
 def _batches(rows, size: int) -> Iterator[list]:
@@ -442,18 +436,18 @@ def _applications(load: Loader, cohort: Cohort, user_ids: list[int], staff: dict
     """Mostly submitted; a waiting list in order; the seats offered or confirmed (never more than the session
     has); some rejected or withdrawn. Each scored by none to all of the reviewers."""
     seats = cohort.seats
+    open_for = int((now - cohort.applications_open_at).total_seconds())
     rows = []
     waitlisted = 0
     for index, user_id in enumerate(user_ids):
-        n = index
-        if n < seats // 2:
+        if index < seats // 2:
             state = ApplicationState.CONFIRMED
-        elif n < seats:
+        elif index < seats:
             state = ApplicationState.ACCEPTED
         else:
             state = rng.choices([ApplicationState.SUBMITTED, ApplicationState.WAITLISTED, ApplicationState.REJECTED,
                                  ApplicationState.WITHDRAWN], weights=[70, 15, 10, 5])[0]
-        submitted = cohort.applications_open_at + timedelta(seconds=rng.randrange(int((now - cohort.applications_open_at).total_seconds())))
+        submitted = cohort.applications_open_at + timedelta(seconds=rng.randrange(open_for))
         decided = state not in (ApplicationState.SUBMITTED, ApplicationState.WITHDRAWN)
         waitlisted += state == ApplicationState.WAITLISTED
         rows.append({
@@ -480,7 +474,7 @@ def _applications(load: Loader, cohort: Cohort, user_ids: list[int], staff: dict
 
 def _sheet_content(index: int, today: date) -> dict:
     """A fiche produit that can be sent: its name, every part answered, two indicators, dated milestones."""
-    content = {key: f"Réponse {index} : {key}" for key in empty_content() if isinstance(empty_content()[key], str)}
+    content = {key: f"Réponse {index} : {key}" for key, blank in empty_content().items() if isinstance(blank, str)}
     content.update(name=f"Produit {index}", s5_urls="https://exemple.beta.gouv.fr/", thematiques="solidarité",
                    usertypes=["particulier"],
                    indicators=[{"name": f"Indicateur {n}", "baseline": "10", "target": "100"} for n in (1, 2)],
