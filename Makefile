@@ -14,7 +14,7 @@ PROCONNECT_DEV := PROCONNECT_CLIENT_ID=beta-training-test PROCONNECT_CLIENT_SECR
 	PROCONNECT_SCOPES="openid email profile given_name usual_name siret uid idp_id"
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: run run-proconnect test test-sqlite test-postgres install install-test assets staticfiles translations translations-update system-deps clean
+.PHONY: run run-proconnect test test-sqlite test-postgres bench install install-test assets staticfiles translations translations-update system-deps clean
 
 run: install
 	$(DEV_ENV) $(BIN)/flask db upgrade
@@ -39,6 +39,14 @@ test-sqlite:
 
 test-postgres:
 	PG_BIN=$(PG_BIN) scripts/with-postgres.sh $(BIN)/pytest -q -n 2 --dist loadfile
+
+# The load benchmark of issue #16 (benchmarks/README.md): data at scale, gunicorn against a bare Flask app under wrk,
+# on SQLite then PostgreSQL, then a profile of each page; the tables go into benchmarks/RESULTS.md. About 20 minutes.
+# BENCH_ARGS: e.g. `--databases sqlite --reuse`, or a reduced scale (`--learners 10000 --progress 100000`).
+bench: install-test
+	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk >/dev/null; }
+	$(BIN)/python benchmarks/load.py $(BENCH_ARGS)
+	$(BIN)/python benchmarks/profile_pages.py
 
 install: $(STAMP)/python assets translations
 install-test: install $(STAMP)/python-dev system-deps

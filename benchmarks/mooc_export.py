@@ -43,6 +43,23 @@ def populate(run, learners: int, batch: int = 5000) -> None:
         db.session.commit()
 
 
+def stream_peak(client, url: str) -> tuple[int, int, float, int]:
+    """Read the streamed CSV at `url`: its lines, bytes, seconds, and the peak Python memory (bytes) meanwhile."""
+    tracemalloc.start()
+    started = time.perf_counter()
+    response = client.get(url, buffered=False)
+    assert response.status_code == 200, (url, response.status_code)
+    lines = size = 0
+    for chunk in response.response:
+        size += len(chunk)
+        lines += chunk.count(b"\n") if isinstance(chunk, bytes) else chunk.count("\n")
+    response.close()
+    elapsed = time.perf_counter() - started
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return lines, size, elapsed, peak
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--learners", type=int, default=100_000)
@@ -65,17 +82,7 @@ def main():
         client = app.test_client()
         with client.session_transaction() as session:
             session["_user_id"] = trainer.get_id()
-        tracemalloc.start()
-        started = time.perf_counter()
-        response = client.get(f"/mooc/gestion/sessions/{run.id}/apprenants.csv", buffered=False)
-        lines = size = 0
-        for chunk in response.response:
-            size += len(chunk)
-            lines += chunk.count(b"\n") if isinstance(chunk, bytes) else chunk.count("\n")
-        response.close()
-        elapsed = time.perf_counter() - started
-        _current, peak = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
+        lines, size, elapsed, peak = stream_peak(client, f"/mooc/gestion/sessions/{run.id}/apprenants.csv")
         print(f"CSV: {lines} lines, {size / 1e6:.1f} MB in {elapsed:.1f} s; peak Python memory while streaming: {peak / 1e6:.1f} MB")
         db.session.remove()
         db.drop_all()

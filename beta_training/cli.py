@@ -36,6 +36,36 @@ def seed_demo_command():
     click.echo("Demo data loaded.")
 
 
+@click.command("scale-data")
+@click.option("--learners", type=int, default=100_000, show_default=True, help="Learners enrolled in the open MOOC run.")
+@click.option("--progress", type=int, default=1_000_000, show_default=True, help="Item completions and quiz attempts.")
+@click.option("--posts", type=int, default=200_000, show_default=True, help="Forum posts in the run's forum.")
+@click.option("--long-thread", type=int, default=1_000, show_default=True, help="Replies of the longest thread.")
+@click.option("--applications", type=int, default=5_000, show_default=True, help="Applications to one Alpha session.")
+@click.option("--sheets", type=int, default=2_000, show_default=True, help="Fiches produit (most sent for review).")
+@click.option("--password", envvar="SCALE_DATA_PASSWORD", required=True,
+              help="Password of every generated account (or SCALE_DATA_PASSWORD).")
+@click.option("--seed", type=int, default=16, show_default=True)
+@core_db.writes
+def scale_data_command(learners, progress, posts, long_thread, applications, sheets, password, seed):
+    """Generate a MOOC opening at scale into an empty, disposable database, for the load benchmark
+    (benchmarks/load.py). Refused with the production configuration."""
+    if not current_app.config["DEMO_SEEDING_ALLOWED"]:
+        raise click.ClickException("scale-data is refused with the production configuration.")
+    from beta_training import scale_data
+
+    if applications > learners or sheets > learners or long_thread + 1 > posts:
+        raise click.ClickException("--applications and --sheets cannot exceed --learners, nor --long-thread --posts.")
+    sizes = scale_data.Sizes(learners=learners, progress=progress, posts=posts, long_thread=long_thread,
+                             applications=applications, sheets=sheets)
+    try:
+        timings = scale_data.generate(sizes, password=password, seed=seed, echo=click.echo)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"generated in {sum(timings.values()):.1f} s; sign in as "
+               + ", ".join(f"{role}: {email}" for role, email in scale_data.STAFF_EMAILS.items()))
+
+
 @users_cli.command("grant")
 @click.argument("email")
 @click.argument("role", type=click.Choice([r.value for r in Role]))
@@ -176,6 +206,7 @@ def purge_retention_command():
 
 def register_commands(app) -> None:
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(scale_data_command)
     app.cli.add_command(users_cli)
     app.cli.add_command(worker_command)
     app.cli.add_command(mail_cli)
