@@ -1,0 +1,102 @@
+"""Time the trainers' MOOC dashboard of a run with many learners (in-process, the test client).
+
+Usage: python benchmarks/mooc_dashboard.py [--learners N] [--database URL] [--repeat R]
+
+The learners are bulk-inserted (plain INSERTs, as a data generator would): enrolled over 30 days, each with a
+prefix of the course done (about 7.5 of 15 items: 750,000 completions for 100,000 learners), one to three
+attempts at each quiz reached, and the course completed by those who did every item. Then the dashboard's
+counts are rebuilt from these facts (courses.services.recompute_dashboard, what a bulk load must call; its time
+is printed), and the page is timed.
+"""
+
+import argparse
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import sqlalchemy as sa  # noqa: E402
+from flask_migrate import upgrade  # noqa: E402
+
+from beta_training.accounts.models import Role, User  # noqa: E402
+from beta_training.core.models import utcnow  # noqa: E402
+from beta_training.courses import services  # noqa: E402
+from beta_training.courses.models import CourseItem, Enrolment, ItemCompletion, QuizAttempt  # noqa: E402
+from beta_training.extensions import db  # noqa: E402
+from benchmarks.pages import bench_app, print_table  # noqa: E402
+
+
+def populate(run, learners: int, batch: int = 5000) -> None:
+    items = db.session.execute(sa.select(CourseItem.id, CourseItem.kind).where(CourseItem.course_id == run.course_id)
+                               .order_by(CourseItem.sequence_id, CourseItem.position)).all()
+    now = utcnow().replace(microsecond=0)
+    for start in range(0, learners, batch):
+        count = min(batch, learners - start)
+        db.session.execute(sa.insert(User), [
+            {"email": f"dash{start + n}@example.gouv.fr", "first_name": "Bench", "last_name": str(start + n),
+             "session_token": f"d{start + n}", "active": True, "created_at": now, "updated_at": now} for n in range(count)])
+        user_ids = db.session.scalars(sa.select(User.id).where(User.email.like("dash%")).order_by(User.id.desc()).limit(count)).all()
+        rows = []
+        for n, user_id in enumerate(sorted(user_ids)):
+            number = start + n
+            done = number % (len(items) + 1)
+            enrolled_at = now - timedelta(days=30) + timedelta(seconds=(number * 2593) % (30 * 86400))
+            rows.append({"run_id": run.id, "user_id": user_id, "state": "active" if number % 50 else "unenrolled",
+                         "enrolled_at": enrolled_at, "created_at": now, "updated_at": now,
+                         "last_activity_at": enrolled_at + timedelta(hours=number % 300) if done else None,
+                         "completed_at": now if done == len(items) else None})
+        db.session.execute(sa.insert(Enrolment), rows)
+        enrolments = db.session.scalars(sa.select(Enrolment.id).order_by(Enrolment.id.desc()).limit(count)).all()
+        completions, attempts = [], []
+        for n, enrolment_id in enumerate(sorted(enrolments)):
+            number = start + n
+            for item_id, kind in items[: number % (len(items) + 1)]:
+                completions.append({"enrolment_id": enrolment_id, "item_id": item_id, "source": "opened",
+                                    "completed_at": now})
+                if kind == "quiz":
+                    for attempt in range(1, 2 + number % 3):
+                        correct = (number + attempt) % 2
+                        attempts.append({"enrolment_id": enrolment_id, "item_id": item_id, "number": attempt,
+                                         "correct": correct, "total": 1, "score": 100 * correct, "submitted_at": now})
+        db.session.execute(sa.insert(ItemCompletion), completions)
+        db.session.execute(sa.insert(QuizAttempt), attempts)
+        db.session.commit()
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--learners", type=int, default=100_000)
+    parser.add_argument("--database", default=None, help="an empty, disposable database (migrated here)")
+    parser.add_argument("--repeat", type=int, default=20)
+    args = parser.parse_args()
+    app = bench_app(args.database)
+    with app.app_context():
+        upgrade()
+        from tests.factories import make_mooc, make_user
+
+        _course, run = make_mooc(sequences=(2, 2, 1), kinds=("video", "text", "quiz"))
+        trainer = make_user(roles=[Role.TRAINER])
+        started = time.perf_counter()
+        populate(run, args.learners)
+        counts = {model.__tablename__: db.session.scalar(sa.select(sa.func.count()).select_from(model))
+                  for model in (Enrolment, ItemCompletion, QuizAttempt)}
+        print(f"{db.engine.dialect.name}: {counts} built in {time.perf_counter() - started:.1f} s", flush=True)
+        if db.engine.dialect.name == "postgresql":  # fresh bulk inserts: give the planner statistics, as autovacuum would
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                connection.execute(sa.text("ANALYZE"))
+        if hasattr(services, "recompute_dashboard"):
+            started = time.perf_counter()
+            services.recompute_dashboard(run)
+            db.session.commit()
+            print(f"recompute_dashboard(run): {time.perf_counter() - started:.2f} s", flush=True)
+        client = app.test_client()
+        with client.session_transaction() as session:
+            session["_user_id"] = trainer.get_id()
+        print_table(client, {f"dashboard, {args.learners} learners": f"/mooc/gestion/sessions/{run.id}/tableau-de-bord"},
+                    args.repeat, db.engine, warm_up=1)
+
+
+if __name__ == "__main__":
+    main()
