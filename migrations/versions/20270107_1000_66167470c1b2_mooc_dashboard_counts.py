@@ -108,9 +108,10 @@ def _backfill(bind):
     # Paris days, computed here: the same answer on SQLite and PostgreSQL.
     paris = ZoneInfo("Europe/Paris")
     days = defaultdict(Counter)
-    rows = bind.execution_options(stream_results=True, yield_per=5000).execute(sa.text(
+    rows = bind.execute(sa.text(
         "SELECT run_id, enrolled_at, last_activity_at, completed_at FROM enrolments WHERE state = 'active'"
-    ).columns(run_id=sa.Integer(), enrolled_at=sa.DateTime(), last_activity_at=sa.DateTime(), completed_at=sa.DateTime()))
+    ).columns(run_id=sa.Integer(), enrolled_at=sa.DateTime(), last_activity_at=sa.DateTime(), completed_at=sa.DateTime())
+        .execution_options(yield_per=5000))
     for run_id, *moments in rows:  # naive UTC, as stored
         for name, moment in zip(("enrolled", "last_active", "completed"), moments):
             if moment is not None:
