@@ -1,16 +1,24 @@
 """Time the trainers' MOOC dashboard of a run with many learners (in-process, the test client).
 
-Usage: python benchmarks/mooc_dashboard.py [--learners N] [--database URL] [--repeat R]
+Usage: python benchmarks/mooc_dashboard.py [--learners N] [--database URL] [--repeat R] [--writers 1,8]
 
 The learners are bulk-inserted (plain INSERTs, as a data generator would): enrolled over 30 days, each with a
 prefix of the course done (about 7.5 of 15 items: 750,000 completions for 100,000 learners), one to three
 attempts at each quiz reached, and the course completed by those who did every item. Then the dashboard's
 counts are rebuilt from these facts (courses.services.recompute_dashboard, what a bulk load must call; its time
 is printed), and the page is timed.
+
+`--writers`: then the hot rows. Learners who have done nothing yet do the course's first item, through
+courses.services.record_progress, one commit each, from 1 then 8 threads (as many requests at once): each such
+write increments two rows every writer shares (the run's first sequence: started; today's day row: last
+activity). Prints the writes per second and the time of one write (p50 / p95): if 8 threads write no faster
+than 1, the writes queue on those rows.
 """
 
 import argparse
+import statistics
 import sys
+import threading
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -21,8 +29,9 @@ import sqlalchemy as sa  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
 
 from beta_training.accounts.models import Role, User  # noqa: E402
+from beta_training.core import db as core_db  # noqa: E402
 from beta_training.core.models import utcnow  # noqa: E402
-from beta_training.courses import services  # noqa: E402
+from beta_training.courses import queries, services  # noqa: E402
 from beta_training.courses.models import CourseItem, Enrolment, ItemCompletion, QuizAttempt  # noqa: E402
 from beta_training.extensions import db  # noqa: E402
 from benchmarks.pages import bench_app, print_table  # noqa: E402
@@ -65,11 +74,49 @@ def populate(run, learners: int, batch: int = 5000) -> None:
         db.session.commit()
 
 
+def measure_writers(app, run, threads: int, writes: int, first_item_id: int, taken: set) -> None:
+    """`writes` first completions by learners who have none, from `threads` threads at once."""
+    with app.app_context():
+        fresh = db.session.scalars(sa.select(Enrolment.id).where(
+            Enrolment.run_id == run.id, Enrolment.state == "active",
+            ~sa.exists().where(ItemCompletion.enrolment_id == Enrolment.id), Enrolment.id.not_in(taken))
+            .order_by(Enrolment.id).limit(writes)).all()
+        db.session.remove()
+    taken.update(fresh)
+    slices = [fresh[n::threads] for n in range(threads)]
+    timings, lock = [], threading.Lock()
+    barrier = threading.Barrier(threads)
+
+    def write(enrolment_ids):
+        with app.app_context(), app.test_request_context(method="POST"):  # a write request: SQLite BEGIN IMMEDIATE
+            barrier.wait()
+            for enrolment_id in enrolment_ids:
+                started = time.perf_counter()
+                enrolment = db.session.get(Enrolment, enrolment_id)
+                services.record_progress(enrolment, db.session.get(CourseItem, first_item_id), source="button")
+                core_db.commit()
+                with lock:
+                    timings.append((time.perf_counter() - started) * 1000)
+
+    workers = [threading.Thread(target=write, args=(part,)) for part in slices]
+    started = time.perf_counter()
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    elapsed = time.perf_counter() - started
+    timings.sort()
+    print(f"{threads} writer thread(s): {len(timings)} first completions in {elapsed:.1f} s = {len(timings) / elapsed:.0f}/s; "
+          f"one write p50 {statistics.median(timings):.1f} ms, p95 {timings[int(len(timings) * 0.95) - 1]:.1f} ms", flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--learners", type=int, default=100_000)
     parser.add_argument("--database", default=None, help="an empty, disposable database (migrated here)")
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--writers", default="", help="thread counts for the hot-row measure, e.g. 1,8")
+    parser.add_argument("--writes", type=int, default=800)
     args = parser.parse_args()
     app = bench_app(args.database)
     with app.app_context():
@@ -96,6 +143,14 @@ def main():
             session["_user_id"] = trainer.get_id()
         print_table(client, {f"dashboard, {args.learners} learners": f"/mooc/gestion/sessions/{run.id}/tableau-de-bord"},
                     args.repeat, db.engine, warm_up=1)
+        if args.writers:
+            first_item_id = db.session.scalar(sa.select(CourseItem.id).where(CourseItem.course_id == run.course_id)
+                                              .order_by(CourseItem.sequence_id, CourseItem.position))
+            db.session.commit()
+            taken = set()
+            for threads in (int(n) for n in args.writers.split(",")):
+                measure_writers(app, run, threads, args.writes, first_item_id, taken)
+            print("counts equal to the facts:", queries.dashboard_counts(run) == queries.dashboard_counts_from_facts(run))
 
 
 if __name__ == "__main__":
