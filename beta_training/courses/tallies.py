@@ -16,7 +16,7 @@ sequence (twice per learner and sequence), completes a quiz or the course; the l
 learner and day; an enrolment and a quiz attempt increment one row each. So of the ~10 progress writes of a
 learner, a few touch a shared row, and then for the last statements of a transaction that commits at once
 (Tally.apply runs at its end): at the opening-day rate of a MOOC (tens of thousands of learners in a few hours:
-a few writes per second) they hardly ever wait. benchmarks/mooc_dashboard.py --concurrency measures the queue.
+a few writes per second) they hardly ever wait (`benchmarks/mooc_dashboard.py --writers 1,8` measures it).
 The run's rows of a transaction are always incremented in the same order (quizzes, sequences, days; each by
 id or date), after the learner's lock, so two transactions never wait for each other crosswise (no deadlock).
 """
