@@ -186,7 +186,9 @@ def save_item(sequence: Sequence, *, key: str, choices: list[dict] | None = None
         detach_resource_file(item)
     if upload is not None and item.kind == ItemKind.RESOURCE:
         attach_resource_file(item, filename=upload[0], data=upload[1], max_bytes=max_file_bytes)
-    if recount and (item.sequence_id, item.kind == ItemKind.QUIZ) != counted_as:
+    if recount and counted_as is None:  # a new item: its sequence has one more, nobody has done it
+        tallies.recount_sequences(course_id)
+    elif recount and (item.sequence_id, item.kind == ItemKind.QUIZ) != counted_as:
         tallies.recompute_course(course_id)
     return item
 
@@ -327,10 +329,13 @@ def delete_item(item: CourseItem) -> bool:
     """False if it is already gone: a second click waits for the first (the sequence's row is locked), then
     finds the item deleted. Its sequence has one item less, and its completions are gone: the course's runs
     are recounted."""
-    course_id = item.course_id
-    deleted = delete_once(item, lock=(Sequence, item.sequence_id))
-    if deleted:
-        tallies.recompute_course(course_id)
+    course_id, item_id, sequence_id = item.course_id, item.id, item.sequence_id
+    lock_for_update(Sequence, sequence_id)
+    if db.session.get(CourseItem, item_id, populate_existing=True) is None:
+        return False
+    tallies.item_leaves_sequence(item_id, sequence_id)  # before its completions go
+    deleted = delete_once(item, lock=(Sequence, sequence_id))
+    tallies.recount_sequences(course_id)  # its quiz counts, if it is one, go with it (ON DELETE CASCADE)
     return deleted
 
 

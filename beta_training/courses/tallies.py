@@ -235,6 +235,39 @@ def recompute(run: CourseRun) -> None:
     db.session.flush()
 
 
+def item_leaves_sequence(item_id: int, sequence_id: int) -> None:
+    """Before an item of `sequence_id` is deleted (its completions with it): those who did it have one item less
+    done there. Their own rows, one atomic decrement each."""
+    db.session.execute(sa.update(EnrolmentSequenceCount).where(
+        EnrolmentSequenceCount.sequence_id == sequence_id,
+        EnrolmentSequenceCount.enrolment_id.in_(sa.select(ItemCompletion.enrolment_id).where(ItemCompletion.item_id == item_id)),
+    ).values(done=EnrolmentSequenceCount.done - 1))
+
+
+def recount_sequences(course_id: int) -> None:
+    """The runs' « started » and « finished » of every sequence, from the learners' own counts, after a sequence
+    gained or lost an item (a scan of those counts, not of the completions). The table is locked against
+    writes meanwhile, as in recompute()."""
+    if _is_postgresql():
+        db.session.execute(sa.text(f"LOCK TABLE {RunSequenceCount.__tablename__} IN EXCLUSIVE MODE"))
+    totals = (sa.select(CourseItem.sequence_id, sa.func.count().label("total")).where(CourseItem.course_id == course_id)
+              .group_by(CourseItem.sequence_id).subquery())
+    for run_id in db.session.scalars(sa.select(CourseRun.id).where(CourseRun.course_id == course_id).order_by(CourseRun.id)):
+        db.session.execute(sa.delete(RunSequenceCount).where(RunSequenceCount.run_id == run_id))
+        db.session.execute(sa.insert(RunSequenceCount).from_select(
+            ["run_id", "sequence_id", "started", "finished"],
+            sa.select(sa.literal(run_id), totals.c.sequence_id,
+                      sa.func.count(EnrolmentSequenceCount.enrolment_id).filter(EnrolmentSequenceCount.done > 0),
+                      sa.func.count(EnrolmentSequenceCount.enrolment_id).filter(EnrolmentSequenceCount.done >= totals.c.total))
+            .select_from(totals)
+            .outerjoin(EnrolmentSequenceCount, sa.and_(
+                EnrolmentSequenceCount.sequence_id == totals.c.sequence_id,
+                EnrolmentSequenceCount.enrolment_id.in_(sa.select(Enrolment.id).where(
+                    Enrolment.run_id == run_id, Enrolment.state == EnrolmentState.ACTIVE))))
+            .group_by(totals.c.sequence_id)))
+    db.session.flush()
+
+
 def recompute_course(course_id: int) -> None:
     """Every run of a course, after a change of its content that changes what is counted: the number of items
     of a sequence (an item added, deleted or moved to another sequence), an item becoming a quiz or no longer
