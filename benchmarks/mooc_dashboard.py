@@ -117,6 +117,7 @@ def main():
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--writers", default="", help="thread counts for the hot-row measure, e.g. 1,8")
     parser.add_argument("--writes", type=int, default=800)
+    parser.add_argument("--content-edit", action="store_true", help="time an item added, then one deleted")
     args = parser.parse_args()
     app = bench_app(args.database)
     with app.app_context():
@@ -150,6 +151,19 @@ def main():
             taken = set()
             for threads in (int(n) for n in args.writers.split(",")):
                 measure_writers(app, run, threads, args.writes, first_item_id, taken)
+            print("counts equal to the facts:", queries.dashboard_counts(run) == queries.dashboard_counts_from_facts(run))
+        if args.content_edit:  # a trainer adds an item to a live sequence, then deletes one: the runs are recounted
+            with app.test_request_context(method="POST"):
+                sequence = queries.get_course_outline_by_id(run.course_id).modules[0].sequences[0]
+                for label, edit in (("add an item", lambda: services.save_item(sequence, key="ajout", kind="text",
+                                                                               title="Ajout", body="Texte.")),
+                                    ("delete an item", lambda: services.delete_item(db.session.scalar(
+                                        sa.select(CourseItem).where(CourseItem.sequence_id == sequence.id)
+                                        .order_by(CourseItem.position))))):
+                    started = time.perf_counter()
+                    edit()
+                    core_db.commit()
+                    print(f"{label} (request's service + commit): {time.perf_counter() - started:.2f} s", flush=True)
             print("counts equal to the facts:", queries.dashboard_counts(run) == queries.dashboard_counts_from_facts(run))
 
 
