@@ -151,6 +151,17 @@ def import_course_command(path, prune):
     click.echo(f"imported: {course.slug}")
 
 
+@courses_cli.command("refresh-dashboard")
+@core_db.writes
+def refresh_dashboard_command():
+    """Rebuild every run's dashboard counts from the learners' progress (after a bulk load, or to repair them)."""
+    from beta_training.courses.services import recompute_all_dashboards
+
+    runs = recompute_all_dashboards()
+    core_db.commit()
+    click.echo(f"dashboard counts rebuilt: {runs} runs")
+
+
 @courses_cli.command("export")
 @click.argument("slug")
 @click.argument("path", type=click.Path(file_okay=False, path_type=Path))

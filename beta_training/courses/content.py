@@ -16,7 +16,7 @@ import sqlalchemy as sa
 import yaml
 
 from beta_training.core.models import from_paris, to_paris
-from beta_training.courses import queries, services
+from beta_training.courses import queries, services, tallies
 from beta_training.courses.models import Course, CourseItem, CourseModule, ItemKind, Sequence
 from beta_training.extensions import db
 
@@ -45,13 +45,15 @@ def _body_field(kind: str) -> str:
 
 def import_course(folder: Path, prune: bool = False, max_file_bytes: int = 20 * 1024 * 1024) -> Course:
     """Create or update the course from `folder` (idempotent). With `prune`, items absent from the
-    folder are deleted (with the learners' completions of them)."""
+    folder are deleted (with the learners' completions of them). When the items of a sequence or the quizzes
+    change, the dashboard counts of the course's runs are recomputed, once."""
     folder = Path(folder).resolve()
     spec = yaml.safe_load((folder / "course.yml").read_text(encoding="utf-8"))
     course = services.upsert_course(
         slug=spec["slug"], title=spec["title"], published=bool(spec.get("published", False)),
         **{name: spec.get(name, None if name == "video_minutes" else "") for name in COURSE_FIELDS},
     )
+    counted_content = tallies.content_signature(course.id)
     for run in spec.get("runs", ()):
         try:
             services.upsert_run(course, slug=run["slug"], name=run["name"],
@@ -82,6 +84,8 @@ def import_course(folder: Path, prune: bool = False, max_file_bytes: int = 20 * 
                 db.session.delete(item)
         _prune_structure(course, listed_sequences)
     db.session.flush()
+    if tallies.content_signature(course.id) != counted_content:
+        tallies.recompute_course(course.id)
     return course
 
 
@@ -132,7 +136,7 @@ def _place_items(sequence, item_keys, folder: Path, seen: set, max_file_bytes: i
         try:
             item = services.save_item(sequence, key=key, position=position, choices=front.get("choices"),
                                       questions=front.get("questions"), upload=upload, remove_file=upload is None,
-                                      max_file_bytes=max_file_bytes, **values)
+                                      max_file_bytes=max_file_bytes, recount=False, **values)
         except services.CourseError as error:
             raise ContentError(f"item {key}: {error}") from None
         if item.position != position:

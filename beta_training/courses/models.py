@@ -1,5 +1,5 @@
 import unicodedata
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
@@ -521,3 +521,62 @@ class RunBulkEmail(db.Model):
     written_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     sender = relationship("User", lazy="joined")
+
+
+# --- The trainers' dashboard, counted as progress is recorded ----------------------------------------------
+# Derived from the facts above (enrolments, completions, attempts) and kept in step with them, in the same
+# transaction, by the services that change them (courses/tallies.py); recompute_dashboard() rebuilds them from
+# the facts. The dashboard reads these few rows instead of counting 100,000 learners at every view.
+
+
+class RunDayCount(db.Model):
+    """Per run and Paris day, among the run's active enrolments: how many enrolled that day, had their last
+    activity that day, completed the course that day."""
+
+    __tablename__ = "course_run_day_counts"
+
+    run_id: Mapped[int] = mapped_column(sa.ForeignKey("course_runs.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    enrolled: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_active: Mapped[int] = mapped_column(default=0, server_default="0")
+    completed: Mapped[int] = mapped_column(default=0, server_default="0")
+
+
+class RunSequenceCount(db.Model):
+    """Per run and sequence: active learners who have done at least one of its items (started), all of them
+    (finished)."""
+
+    __tablename__ = "course_run_sequence_counts"
+
+    run_id: Mapped[int] = mapped_column(sa.ForeignKey("course_runs.id", ondelete="CASCADE"), primary_key=True)
+    sequence_id: Mapped[int] = mapped_column(sa.ForeignKey("sequences.id", ondelete="CASCADE"), primary_key=True,
+                                             index=True)
+    started: Mapped[int] = mapped_column(default=0, server_default="0")
+    finished: Mapped[int] = mapped_column(default=0, server_default="0")
+
+
+class RunQuizCount(db.Model):
+    """Per run and quiz, among active learners: who tried it, the sum of their best scores and of their
+    attempts (the dashboard divides), and who has it done."""
+
+    __tablename__ = "course_run_quiz_counts"
+
+    run_id: Mapped[int] = mapped_column(sa.ForeignKey("course_runs.id", ondelete="CASCADE"), primary_key=True)
+    item_id: Mapped[int] = mapped_column(sa.ForeignKey("course_items.id", ondelete="CASCADE"), primary_key=True,
+                                         index=True)
+    learners: Mapped[int] = mapped_column(default=0, server_default="0")
+    best_total: Mapped[int] = mapped_column(default=0, server_default="0")
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    done: Mapped[int] = mapped_column(default=0, server_default="0")
+
+
+class EnrolmentSequenceCount(db.Model):
+    """How many items of a sequence a learner has done (whatever her enrolment's state): tells, as she does
+    one more, whether she has just started or finished it, without counting her completions again."""
+
+    __tablename__ = "enrolment_sequence_counts"
+
+    enrolment_id: Mapped[int] = mapped_column(sa.ForeignKey("enrolments.id", ondelete="CASCADE"), primary_key=True)
+    sequence_id: Mapped[int] = mapped_column(sa.ForeignKey("sequences.id", ondelete="CASCADE"), primary_key=True,
+                                             index=True)
+    done: Mapped[int] = mapped_column(default=0, server_default="0")

@@ -1,12 +1,13 @@
-"""Read-side helpers for the MOOC. Dashboard counts are computed in SQL."""
+"""Read-side helpers for the MOOC. The dashboard reads counts kept as progress is recorded (courses/tallies.py)."""
 
+from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import lazyload, selectinload
 
-from beta_training.core.models import paris_day
+from beta_training.core.models import paris_day, to_paris
 from beta_training.core.streaming import open_blob
 from beta_training.courses.models import (
     Course,
@@ -22,6 +23,9 @@ from beta_training.courses.models import (
     QuizAttempt,
     ResourceFile,
     RunBulkEmail,
+    RunDayCount,
+    RunQuizCount,
+    RunSequenceCount,
     Sequence,
 )
 from beta_training.extensions import db
@@ -166,6 +170,13 @@ def attempts_used(enrolment_id: int, item_id: int) -> int:
         QuizAttempt.enrolment_id == enrolment_id, QuizAttempt.item_id == item_id))
 
 
+def attempts_and_best(enrolment_id: int, item_id: int) -> tuple[int, int | None]:
+    """The learner's number of attempts at the quiz, and her best score (None before the first)."""
+    used, best = db.session.execute(sa.select(sa.func.count(), sa.func.max(QuizAttempt.score)).where(
+        QuizAttempt.enrolment_id == enrolment_id, QuizAttempt.item_id == item_id)).one()
+    return used, best
+
+
 def quiz_attempts(enrolment: Enrolment | None, item: CourseItem) -> list[QuizAttempt]:
     """The learner's attempts at the quiz, in order (their answers come with them)."""
     if enrolment is None or item.kind != ItemKind.QUIZ:
@@ -236,30 +247,56 @@ def progress_of(course: Course, completions: dict) -> dict:
 # --- Trainers' dashboard --------------------------------------------------------------------------------
 
 
+@dataclass
+class DashboardCounts:
+    """A run's dashboard figures as counts (zeros left out, so two of them compare equal when they agree):
+    days: Paris day → (enrolled, last active, completed that day); sequences: id → (started, finished);
+    quizzes: item id → (learners who tried, sum of their best scores, sum of their attempts, done). Among
+    the run's active enrolments."""
+
+    days: dict = field(default_factory=dict)
+    sequences: dict = field(default_factory=dict)
+    quizzes: dict = field(default_factory=dict)
+
+
+def _non_zero(rows) -> dict:
+    return {key: tuple(values) for key, *values in rows if any(values)}
+
+
+def dashboard_counts(run: CourseRun) -> DashboardCounts:
+    """The counts kept as progress is recorded (courses/tallies.py): three reads by primary key, whatever
+    the number of learners."""
+    return DashboardCounts(
+        days=_non_zero(db.session.execute(
+            sa.select(RunDayCount.day, RunDayCount.enrolled, RunDayCount.last_active, RunDayCount.completed)
+            .where(RunDayCount.run_id == run.id).order_by(RunDayCount.day))),
+        sequences=_non_zero(db.session.execute(
+            sa.select(RunSequenceCount.sequence_id, RunSequenceCount.started, RunSequenceCount.finished)
+            .where(RunSequenceCount.run_id == run.id))),
+        quizzes=_non_zero(db.session.execute(
+            sa.select(RunQuizCount.item_id, RunQuizCount.learners, RunQuizCount.best_total, RunQuizCount.attempts,
+                      RunQuizCount.done).where(RunQuizCount.run_id == run.id))),
+    )
+
+
 def _active_enrolments(run_id: int):
     return sa.select(Enrolment.id).where(Enrolment.run_id == run_id, Enrolment.state == EnrolmentState.ACTIVE)
 
 
-def dashboard(run: CourseRun, course: Course, now: datetime, days: int = 7) -> dict:
-    """Every figure computed by the database, whatever the number of learners."""
+def dashboard_counts_from_facts(run: CourseRun) -> DashboardCounts:
+    """The same counts, computed from the facts (enrolments, completions, attempts): a scan of the run's
+    learners. The reference the kept counts must equal; recompute_dashboard() writes it."""
     active = _active_enrolments(run.id)
-    enrolled = db.session.scalar(sa.select(sa.func.count()).select_from(active.subquery()))
-    completed = db.session.scalar(
-        sa.select(sa.func.count()).select_from(Enrolment)
-        .where(Enrolment.id.in_(active), Enrolment.completed_at.is_not(None))
-    )
-    recent = db.session.scalar(
-        sa.select(sa.func.count()).select_from(Enrolment)
-        .where(Enrolment.id.in_(active), Enrolment.last_activity_at >= now - timedelta(days=days))
-    )
-    day = paris_day(Enrolment.enrolled_at)  # a learner enrolling at 00:30 in Paris counts for that day
-    per_day = db.session.execute(
-        sa.select(day, sa.func.count()).where(Enrolment.id.in_(active)).group_by(day).order_by(day)
-    ).all()
-    # Sequences completed: learners whose completed items in the sequence equal its number of items.
+    days = defaultdict(lambda: [0, 0, 0])
+    for position, column in enumerate((Enrolment.enrolled_at, Enrolment.last_activity_at, Enrolment.completed_at)):
+        day = paris_day(column)  # a learner enrolling at 00:30 in Paris counts for that day
+        for value, count in db.session.execute(sa.select(day, sa.func.count())
+                                               .where(Enrolment.id.in_(active), column.is_not(None)).group_by(day)):
+            days[date.fromisoformat(value)][position] = count
+    # Sequences: learners with at least one item done in it (started), with as many as it has (finished).
     items_per_sequence = (
         sa.select(CourseItem.sequence_id, sa.func.count().label("total"))
-        .where(CourseItem.course_id == course.id).group_by(CourseItem.sequence_id).subquery()
+        .where(CourseItem.course_id == run.course_id).group_by(CourseItem.sequence_id).subquery()
     )
     done_per_learner = (
         sa.select(ItemCompletion.enrolment_id, CourseItem.sequence_id, sa.func.count().label("done"))
@@ -267,54 +304,71 @@ def dashboard(run: CourseRun, course: Course, now: datetime, days: int = 7) -> d
         .where(ItemCompletion.enrolment_id.in_(active))
         .group_by(ItemCompletion.enrolment_id, CourseItem.sequence_id).subquery()
     )
-    started_per_sequence = dict(db.session.execute(
-        sa.select(done_per_learner.c.sequence_id, sa.func.count()).group_by(done_per_learner.c.sequence_id)
-    ).all())
-    finished_per_sequence = dict(db.session.execute(
-        sa.select(done_per_learner.c.sequence_id, sa.func.count())
-        .join(items_per_sequence, items_per_sequence.c.sequence_id == done_per_learner.c.sequence_id)
-        .where(done_per_learner.c.done >= items_per_sequence.c.total)
+    sequences = defaultdict(lambda: [0, 0])
+    for sequence_id, started, finished in db.session.execute(
+        sa.select(done_per_learner.c.sequence_id, sa.func.count(),
+                  sa.func.count().filter(done_per_learner.c.done >= items_per_sequence.c.total))
+        .join(items_per_sequence, items_per_sequence.c.sequence_id == done_per_learner.c.sequence_id, isouter=True)
         .group_by(done_per_learner.c.sequence_id)
-    ).all())
+    ):
+        sequences[sequence_id] = [started, finished]
+    # Quizzes: each learner's best score and attempts, then summed; done: passed, or answered without a pass mark.
+    best = (
+        sa.select(QuizAttempt.item_id, sa.func.max(QuizAttempt.score).label("best"), sa.func.count().label("attempts"))
+        .where(QuizAttempt.enrolment_id.in_(active)).group_by(QuizAttempt.enrolment_id, QuizAttempt.item_id).subquery()
+    )
+    quizzes = defaultdict(lambda: [0, 0, 0, 0])
+    for item_id, learners, best_total, attempts in db.session.execute(
+            sa.select(best.c.item_id, sa.func.count(), sa.func.sum(best.c.best), sa.func.sum(best.c.attempts))
+            .group_by(best.c.item_id)):
+        quizzes[item_id][:3] = [learners, int(best_total), int(attempts)]
+    for item_id, done in db.session.execute(
+            sa.select(ItemCompletion.item_id, sa.func.count()).join(CourseItem, CourseItem.id == ItemCompletion.item_id)
+            .where(ItemCompletion.enrolment_id.in_(active), CourseItem.course_id == run.course_id,
+                   CourseItem.kind == ItemKind.QUIZ)
+            .group_by(ItemCompletion.item_id)):
+        quizzes[item_id][3] = done
+    return DashboardCounts(**{name: _non_zero((key, *values) for key, values in sorted(rows.items()))
+                              for name, rows in (("days", days), ("sequences", sequences), ("quizzes", quizzes))})
+
+
+def dashboard(run: CourseRun, course: Course, now: datetime, days: int = 7) -> dict:
+    """The run's figures, from the counts kept as progress is recorded: a handful of reads, whatever the
+    number of learners. « Active in the last `days` days »: last activity on one of the last `days` Paris
+    days, today included (whole days: the counts are kept per day)."""
+    counts = dashboard_counts(run)
+    first_recent_day = to_paris(now).date() - timedelta(days=days - 1)
+    enrolled = sum(enrolled for enrolled, _active, _completed in counts.days.values())
+    completed = sum(completed for _enrolled, _active, completed in counts.days.values())
+    recent = sum(active for day, (_enrolled, active, _completed) in counts.days.items() if day >= first_recent_day)
     funnel = [
-        {"sequence": sequence, "started": started_per_sequence.get(sequence.id, 0),
-         "finished": finished_per_sequence.get(sequence.id, 0)}
+        {"sequence": sequence, **dict(zip(("started", "finished"), counts.sequences.get(sequence.id, (0, 0))))}
         for module in course.modules for sequence in module.sequences
     ]
     return {
-        "quizzes": _quiz_statistics(course, active),
+        "quizzes": _quiz_statistics(course, counts),
         "enrolled": enrolled,
         "completed": completed,
         "completion_rate": round(100 * completed / enrolled) if enrolled else 0,
         "active_recently": recent,
-        "per_day": [(d, n) for d, n in per_day],
+        "per_day": [(day.isoformat(), enrolled) for day, (enrolled, _active, _completed) in sorted(counts.days.items())
+                    if enrolled],
         "funnel": funnel,
         "days": days,
     }
 
 
-def _quiz_statistics(course: Course, active) -> list[dict]:
+def _quiz_statistics(course: Course, counts: DashboardCounts) -> list[dict]:
     """Per quiz (in reading order): learners who tried it, their average best score and attempts, and how many
     have it done (passed, or answered when the run has no pass mark)."""
-    best = (
-        sa.select(QuizAttempt.item_id, sa.func.max(QuizAttempt.score).label("best"), sa.func.count().label("attempts"))
-        .where(QuizAttempt.enrolment_id.in_(active)).group_by(QuizAttempt.enrolment_id, QuizAttempt.item_id).subquery()
-    )
-    tried = {item_id: (learners, average_best, average_attempts) for item_id, learners, average_best, average_attempts in
-             db.session.execute(sa.select(best.c.item_id, sa.func.count(), sa.func.avg(best.c.best), sa.func.avg(best.c.attempts))
-                                .group_by(best.c.item_id))}
-    done = dict(db.session.execute(
-        sa.select(ItemCompletion.item_id, sa.func.count()).join(CourseItem, CourseItem.id == ItemCompletion.item_id)
-        .where(ItemCompletion.enrolment_id.in_(active), CourseItem.course_id == course.id, CourseItem.kind == ItemKind.QUIZ)
-        .group_by(ItemCompletion.item_id)).all())
     rows = []
     for item in ordered_items(course):
         if item.kind != ItemKind.QUIZ:
             continue
-        learners, average_best, average_attempts = tried.get(item.id, (0, None, None))
-        rows.append({"item": item, "learners": learners, "done": done.get(item.id, 0),
-                     "average_best": None if average_best is None else round(float(average_best)),
-                     "average_attempts": None if average_attempts is None else float(average_attempts)})
+        learners, best_total, attempts, done = counts.quizzes.get(item.id, (0, 0, 0, 0))
+        rows.append({"item": item, "learners": learners, "done": done,
+                     "average_best": round(best_total / learners) if learners else None,
+                     "average_attempts": attempts / learners if learners else None})
     return rows
 
 

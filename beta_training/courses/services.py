@@ -13,7 +13,7 @@ from beta_training.core.db import delete_once, earlier_submission, lock_for_upda
 from beta_training.core.i18n import format_moment
 from beta_training.core.models import assign_changed, upsert, utcnow
 from beta_training.core.states import record_creation, transition_once
-from beta_training.courses import emails, queries
+from beta_training.courses import emails, queries, tallies
 from beta_training.courses.models import (
     Course,
     CourseInvitation,
@@ -153,17 +153,20 @@ def rename(structure, *, title: str, summary: str = ""):
 
 def save_item(sequence: Sequence, *, key: str, choices: list[dict] | None = None, questions: list[dict] | None = None,
               upload: tuple[str, bytes] | None = None, remove_file: bool = False,
-              max_file_bytes: int = 20 * 1024 * 1024, **values) -> CourseItem:
+              max_file_bytes: int = 20 * 1024 * 1024, recount: bool = True, **values) -> CourseItem:
     """Create or update the item `key` of the sequence's course; a quiz's questions are replaced when given:
     `questions` = [{"text", "choices": [{"text", "correct", "feedback"}]}], or `choices` alone for a quiz of one
     question asked by the item's body. A resource may get a downloadable file (`upload` = name, bytes) or lose
-    it; other kinds keep none."""
+    it; other kinds keep none. An item added, moved to another sequence, made a quiz or no longer one changes
+    what the dashboard counts: the course's runs are recounted (unless `recount` is False: the import recounts
+    once, at its end)."""
     if questions is None and choices is not None:
         questions = [{"text": "", "choices": choices}]
     if upload is not None:
         check_resource_file(*upload, max_file_bytes)  # refuse before changing anything
     course_id = db.session.scalar(sa.select(CourseModule.course_id).where(CourseModule.id == sequence.module_id))
     item = db.session.scalar(sa.select(CourseItem).where(CourseItem.course_id == course_id, CourseItem.key == key))
+    counted_as = None if item is None else (item.sequence_id, item.kind == ItemKind.QUIZ)
     if item is None:
         position = values.pop("position", None) or queries.next_item_position(sequence.id)
         item = CourseItem(course_id=course_id, sequence_id=sequence.id, key=key, position=position)
@@ -183,6 +186,10 @@ def save_item(sequence: Sequence, *, key: str, choices: list[dict] | None = None
         detach_resource_file(item)
     if upload is not None and item.kind == ItemKind.RESOURCE:
         attach_resource_file(item, filename=upload[0], data=upload[1], max_bytes=max_file_bytes)
+    if recount and counted_as is None:  # a new item: its sequence has one more, nobody has done it
+        tallies.recount_sequences(course_id)
+    elif recount and (item.sequence_id, item.kind == ItemKind.QUIZ) != counted_as:
+        tallies.recompute_course(course_id)
     return item
 
 
@@ -320,8 +327,39 @@ def detach_resource_file(item: CourseItem) -> None:
 
 def delete_item(item: CourseItem) -> bool:
     """False if it is already gone: a second click waits for the first (the sequence's row is locked), then
-    finds the item deleted."""
-    return delete_once(item, lock=(Sequence, item.sequence_id))
+    finds the item deleted. Its sequence has one item less, and its completions are gone: the course's runs
+    are recounted."""
+    course_id, item_id, sequence_id = item.course_id, item.id, item.sequence_id
+    lock_for_update(Sequence, sequence_id)
+    if db.session.get(CourseItem, item_id, populate_existing=True) is None:
+        return False
+    tallies.item_leaves_sequence(item_id, sequence_id)  # before its completions go
+    deleted = delete_once(item, lock=(Sequence, sequence_id))
+    tallies.recount_sequences(course_id)  # its quiz counts, if it is one, go with it (ON DELETE CASCADE)
+    return deleted
+
+
+# --- The dashboard's counts -------------------------------------------------------------------------------
+
+
+def recompute_dashboard(run: CourseRun) -> None:
+    """Rebuild the run's dashboard counts from its facts (enrolments, completions, attempts). The services
+    keep them up to date; call this after writing facts without them (a bulk load, a data generator), or to
+    repair them. Scans the run's learners: seconds at 100,000. The caller commits."""
+    tallies.recompute(run)
+
+
+def recompute_all_dashboards() -> int:
+    """Every run's counts (`flask courses refresh-dashboard`); returns how many runs."""
+    runs = db.session.scalars(sa.select(CourseRun).order_by(CourseRun.id)).all()
+    for run in runs:
+        tallies.recompute(run)
+    return len(runs)
+
+
+def learner_leaves_dashboards(user_id: int) -> None:
+    """Her account is about to be erased, and her enrolments with it: they stop counting (privacy)."""
+    tallies.learner_leaves(user_id)
 
 
 # --- Enrolment ----------------------------------------------------------------------------------------
@@ -360,9 +398,12 @@ def enrol(run: CourseRun, user, *, actor=None, now: datetime | None = None, invi
             return queries.get_enrolment(run, user)
         record_creation(enrolment, EnrolmentState.ACTIVE, actor=actor, now=now)
         emails.queue_enrolled(enrolment)
-    else:
-        transition_once(enrolment, ENROLMENT_TRANSITIONS, EnrolmentState.UNENROLLED, EnrolmentState.ACTIVE,
-                        actor=actor, now=now, values={"enrolled_at": now})
+        tally = tallies.Tally(run.id)
+        tally.day(tallies.paris_date(now), enrolled=1)
+        tally.apply()
+    elif transition_once(enrolment, ENROLMENT_TRANSITIONS, EnrolmentState.UNENROLLED, EnrolmentState.ACTIVE,
+                         actor=actor, now=now, values={"enrolled_at": now}) is not None:
+        tallies.enrolment_counted(enrolment.id, 1)  # her progress, kept, counts again
     db.session.flush()
     return enrolment
 
@@ -375,8 +416,9 @@ def _refuse_if_over(run: CourseRun, now: datetime) -> None:
 
 def unenrol(enrolment: Enrolment, *, actor, now: datetime | None = None) -> Enrolment:
     """Progress is kept: re-enrolling later picks it up again. A second click changes nothing."""
-    transition_once(enrolment, ENROLMENT_TRANSITIONS, EnrolmentState.ACTIVE, EnrolmentState.UNENROLLED,
-                    actor=actor, now=now or utcnow())
+    if transition_once(enrolment, ENROLMENT_TRANSITIONS, EnrolmentState.ACTIVE, EnrolmentState.UNENROLLED,
+                       actor=actor, now=now or utcnow()) is not None:
+        tallies.enrolment_counted(enrolment.id, -1)
     db.session.flush()
     return enrolment
 
@@ -452,17 +494,31 @@ def record_progress(enrolment: Enrolment, item: CourseItem, *, source: str, now:
         raise CourseError(_("Un quiz est terminé par une tentative validée : répondez à ses questions."))
     if run.is_read_only(now):
         return False
+    last_activity = _lock_active_learner(enrolment)
+    tally = tallies.Tally(run.id)
     completion = ItemCompletion(enrolment_id=enrolment.id, item_id=item.id, source=source, completed_at=now)
     try:
         with db.session.begin_nested():
             db.session.add(completion)
     except sa.exc.IntegrityError:
-        enrolment.last_activity_at = now
+        tallies.activity(tally, enrolment, before=last_activity, now=now)
+        tally.apply()
         return False
-    enrolment.last_activity_at = now
-    check_completion(enrolment, now=now)
+    tallies.completion_added(tally, enrolment.id, item)
+    tallies.activity(tally, enrolment, before=last_activity, now=now)
+    check_completion(enrolment, now=now, tally=tally)
+    tally.apply()
     db.session.flush()
     return True
+
+
+def _lock_active_learner(enrolment: Enrolment) -> datetime | None:
+    """Her progress writes queue on her enrolment's row (what they count depends on what the previous one
+    left); refused if she has unenrolled meanwhile (another tab). Returns her last activity as committed."""
+    locked = tallies.lock_learner(enrolment)
+    if locked is None or locked[0] != EnrolmentState.ACTIVE:
+        raise CourseError(_("Vous n’êtes pas inscrit·e à cette session."))
+    return locked[1]
 
 
 def attempts_exhausted_message(max_attempts: int) -> str:
@@ -490,13 +546,13 @@ def submit_quiz_attempt(enrolment: Enrolment, item: CourseItem, *, answers: dict
         raise CourseError(_("Ce contenu n’est pas un quiz."))
     if run.is_read_only(now):
         raise CourseError(_("Le cours est en lecture seule : la progression n’est plus enregistrée."))
-    lock_for_update(Enrolment, enrolment.id)
+    last_activity = _lock_active_learner(enrolment)
     if submission_key:
         earlier = db.session.scalar(sa.select(QuizAttempt).where(
             QuizAttempt.enrolment_id == enrolment.id, QuizAttempt.submission_key == submission_key))
         if earlier is not None:
             return earlier
-    used = queries.attempts_used(enrolment.id, item.id)
+    used, best = queries.attempts_and_best(enrolment.id, item.id)
     if item.max_attempts is not None and used >= item.max_attempts:
         raise AttemptsExhausted(attempts_exhausted_message(item.max_attempts))
     given = []
@@ -512,10 +568,14 @@ def submit_quiz_attempt(enrolment: Enrolment, item: CourseItem, *, answers: dict
     attempt.answers = [QuizAnswer(question_id=question.id, choice_id=choice.id, is_correct=choice.is_correct)
                        for question, choice in given]
     db.session.add(attempt)
-    enrolment.last_activity_at = now
     db.session.flush()
+    tallies.attempt_added(run.id, item.id, score=attempt.score, attempts_before=used, best_before=best)
     if run.quiz_passed(correct, len(given)):
-        record_progress(enrolment, item, source="quiz", now=now)
+        record_progress(enrolment, item, source="quiz", now=now)  # her last activity too
+    else:
+        tally = tallies.Tally(run.id)
+        tallies.activity(tally, enrolment, before=last_activity, now=now)
+        tally.apply()
     return attempt
 
 
@@ -534,28 +594,53 @@ def complete_passed_quizzes(run: CourseRun, *, now: datetime | None = None) -> i
     if run.quiz_pass_mark is not None:
         reaching = reaching.where(QuizAttempt.correct * 100 >= run.quiz_pass_mark * QuizAttempt.total)
     pairs = db.session.execute(reaching).all()
+    if not pairs:
+        return 0
+    # Their learners' rows are locked (in order), then what they reach read again: as one learner's own writes.
+    locked = tallies.lock_learners(sorted({enrolment_id for enrolment_id, _item_id in pairs}))
+    pairs = db.session.execute(reaching.where(QuizAttempt.enrolment_id.in_(locked))).all()
+    items = {item.id: item for item in db.session.scalars(
+        sa.select(CourseItem).where(CourseItem.id.in_({item_id for _enrolment_id, item_id in pairs})))}
     for enrolment_id, item_id in pairs:
         db.session.add(ItemCompletion(enrolment_id=enrolment_id, item_id=item_id, source="pass_mark", completed_at=now))
     db.session.flush()
+    tally = tallies.Tally(run.id)
+    for enrolment_id, item_id in pairs:
+        tallies.completion_added(tally, enrolment_id, items[item_id])
     for enrolment_id in sorted({enrolment_id for enrolment_id, _item_id in pairs}):
-        check_completion(db.session.get(Enrolment, enrolment_id), now=now)
+        check_completion(db.session.get(Enrolment, enrolment_id), now=now, tally=tally)
+    tally.apply()
     return len(pairs)
 
 
-def check_completion(enrolment: Enrolment, now: datetime | None = None) -> bool:
+def check_completion(enrolment: Enrolment, now: datetime | None = None, tally: tallies.Tally | None = None) -> bool:
     """Mark the course completed when the run's rule is met (called on progress and on sheet submission).
 
     A run that requires the fiche produit wants it sent for review; the sheets domain sends none without its
-    five parts answered, so « sent » means « the five parts answered, then sent »."""
+    five parts answered, so « sent » means « the five parts answered, then sent ». One conditional UPDATE: of
+    two requests completing it at once, one completes it (counted, emailed), the other finds it done.
+    `tally`: the caller's, applied by the caller (else applied here)."""
     if enrolment.completed_at is not None:
         return True
     if queries.remaining_items(enrolment) > 0:
         return False
     if enrolment.run.requires_sheet and enrolment.sheet_sent_at is None:
         return False
-    enrolment.completed_at = now or utcnow()
-    enrolment.attestation_code = new_attestation_code()
-    enrolment.attestation_name = enrolment.user.full_name
+    now = now or utcnow()
+    db.session.flush()
+    state = db.session.execute(
+        sa.update(Enrolment).where(Enrolment.id == enrolment.id, Enrolment.completed_at.is_(None))
+        .values(completed_at=now, attestation_code=new_attestation_code(), attestation_name=enrolment.user.full_name)
+        .returning(Enrolment.state).execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+    db.session.refresh(enrolment)
+    if state is None:
+        return True
+    if state == EnrolmentState.ACTIVE:  # an unenrolled learner's completion counts when she comes back
+        own = tally or tallies.Tally(enrolment.run_id)
+        own.day(tallies.paris_date(now), completed=1)
+        if tally is None:
+            own.apply()
     emails.queue_course_completed(enrolment)
     db.session.flush()
     return True

@@ -41,6 +41,7 @@ from beta_training.cohorts.models import (
 from beta_training.core.db import earlier_submission, lock_for_update
 from beta_training.core.mail import queue_email
 from beta_training.core.models import FormSubmission, OutboxMessage, OutboxState, StateChange, to_paris, utcnow
+from beta_training.courses import services as course_services
 from beta_training.courses.models import CourseInvitation, CourseRun
 from beta_training.extensions import db
 from beta_training.forum import services as forum_services
@@ -226,6 +227,7 @@ def erase_account(user: User, *, origin: Origin, actor: User | None = None, reas
     # Her last email, to the address about to go; its row goes once sent.
     queue_email(email, _("Votre compte a été supprimé"), "privacy/erased", erase_after_delivery=True,
                 origin=Origin(origin), counts=counts, keep_sheets=keep_sheets)
+    course_services.learner_leaves_dashboards(user_id)  # her enrolments go with the account: no longer counted
     db.session.delete(user)
     db.session.flush()
     return record

@@ -209,6 +209,7 @@ def _bulk_learners(run, count):
     enrolment_ids = db.session.scalars(sa.select(Enrolment.id).where(Enrolment.user_id.in_(user_ids))).all()
     db.session.execute(sa.insert(ItemCompletion), [
         {"enrolment_id": eid, "item_id": first_item, "source": "opened", "completed_at": now} for eid in enrolment_ids])
+    services.recompute_dashboard(run)  # as after any bulk load: the dashboard's counts, from these facts
     db.session.commit()
 
 
