@@ -48,8 +48,7 @@ from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException, SecurityError
-from werkzeug.http import parse_cookie, parse_etags
-from werkzeug.wrappers import Response
+from werkzeug.http import dump_cookie, parse_cookie, parse_etags
 from werkzeug.wsgi import get_host
 
 from beta_training.core.observability import _REQUEST_ID, REQUEST_ID_HEADER
@@ -62,6 +61,8 @@ RENDER_KEY = "beta_training.page_cache.render"
 # (a user, a flash, a ProConnect step, the remember-me bookkeeping) goes to Flask.
 ANONYMOUS_SESSION_KEYS = frozenset({"csrf_token", "lang", "_fresh"})
 PENDING_KEY = "beta_training.page_cache.bumps"
+MEMO_SECONDS = 60  # how long a verified session cookie or a signed CSRF token is reused
+MEMO_SIZE = 4096
 # Headers of the rendered response that belong to one response, not to the page.
 PER_RESPONSE_HEADERS = frozenset({"set-cookie", "content-length", "x-request-id", "etag", "cache-control", "date",
                                   "expires", "last-modified"})
@@ -256,21 +257,43 @@ class PageCacheMiddleware:
         self.trusted_hosts = config.get("TRUSTED_HOSTS")
         self.session_max_age = int(app.permanent_session_lifetime.total_seconds())
         self.session_serializer = app.session_interface.get_signing_serializer(app)
+        # The Set-Cookie of a new session around its value, with the attributes Flask gives it (a new session is
+        # not permanent: no expiry), written once.
+        interface = app.session_interface
+        probe = dump_cookie(self.cookie_name, "VALUE", domain=interface.get_cookie_domain(app),
+                            path=interface.get_cookie_path(app), secure=interface.get_cookie_secure(app),
+                            httponly=interface.get_cookie_httponly(app), samesite=interface.get_cookie_samesite(app),
+                            partitioned=interface.get_cookie_partitioned(app))
+        self.cookie_prefix, self.cookie_suffix = probe.split("VALUE", 1)
         self.csrf_serializer = URLSafeTimedSerializer(config.get("WTF_CSRF_SECRET_KEY") or app.secret_key,
                                                       salt="wtf-csrf-token")
         with app.app_context():
             self.engine = _reader_engine(db.engine)
-        self.select = sa.text("SELECT generation FROM page_cache_generations WHERE page = :page")
+        marker = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
+        self.select = f"SELECT generation FROM page_cache_generations WHERE page = {marker}"
+        self.verified = {}  # session cookie → (data, signed at): a returning visitor's cookie is checked once
+        self.tokens = {}  # raw CSRF token → (signed token, signed at)
+        self.routes = {}  # path → CachedPage or None
 
     # -- helpers
 
     def _page_for(self, environ):
         try:
             get_host(environ, self.trusted_hosts)  # Flask answers 400 to another Host: let it
-            endpoint, _args = self.app.url_map.bind_to_environ(environ).match(method="GET")
-        except (HTTPException, SecurityError):
+        except SecurityError:
             return None
-        return getattr(self.app.view_functions.get(endpoint), "cached_page", None)
+        path = environ.get("PATH_INFO", "")
+        if path in self.routes:  # the URL map's answer for this path, kept: routing costs more than the rest
+            return self.routes[path]
+        try:
+            endpoint, _args = self.app.url_map.bind_to_environ(environ).match(method="GET")
+        except HTTPException:
+            endpoint = None
+        page = getattr(self.app.view_functions.get(endpoint), "cached_page", None)
+        if len(self.routes) >= MEMO_SIZE:
+            self.routes.clear()
+        self.routes[path] = page
+        return page
 
     def _session_of(self, cookies) -> dict | None:
         """The visitor's session if it is an anonymous one the cache may serve ({} without one), else None."""
@@ -279,9 +302,8 @@ class PageCacheMiddleware:
         value = cookies.get(self.cookie_name)
         if not value:
             return {}
-        try:
-            data = self.session_serializer.loads(value, max_age=self.session_max_age)
-        except BadSignature:
+        data = self._verified(value)
+        if data is None:
             return None  # Flask starts a new session and says so; let it
         if not isinstance(data, dict) or not data.keys() <= ANONYMOUS_SESSION_KEYS:
             return None
@@ -290,8 +312,49 @@ class PageCacheMiddleware:
         return data
 
     def _generation(self, page: str) -> int:
-        with self.engine.connect() as connection:
-            return connection.execute(self.select, {"page": page}).scalar() or 0
+        """One primary-key read, on the DBAPI connection itself (SQLAlchemy's result machinery would cost more
+        than the read). A failure invalidates the connection: the pool replaces it."""
+        connection = self.engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            cursor.execute(self.select, (page,))
+            row = cursor.fetchone()
+            cursor.close()
+        except Exception:
+            connection.invalidate()
+            raise
+        finally:
+            connection.close()
+        return row[0] if row else 0
+
+    def _verified(self, value: str):
+        """The session in this cookie, or None if its signature is wrong or it is too old. A cookie already
+        verified is not verified again (two HMACs) until a minute has passed: the same bytes, the same answer."""
+        now = time.time()
+        known = self.verified.get(value)
+        if known is not None and now - known[1] < MEMO_SECONDS:
+            return known[0]
+        try:
+            data = self.session_serializer.loads(value, max_age=self.session_max_age)
+        except BadSignature:
+            return None
+        if len(self.verified) >= MEMO_SIZE:
+            self.verified.clear()
+        self.verified[value] = (data, now)
+        return data
+
+    def _signed(self, raw: str) -> str:
+        """The visitor's CSRF token signed as Flask-WTF signs it. Its signature says when it was made, and
+        tokens expire after WTF_CSRF_TIME_LIMIT: one signed less than a minute ago serves again."""
+        now = time.time()
+        known = self.tokens.get(raw)
+        if known is not None and now - known[1] < MEMO_SECONDS:
+            return known[0]
+        token = self.csrf_serializer.dumps(raw)
+        if len(self.tokens) >= MEMO_SIZE:
+            self.tokens.clear()
+        self.tokens[raw] = (token, now)
+        return token
 
     def _get(self, key):
         with self.lock:
@@ -309,14 +372,9 @@ class PageCacheMiddleware:
 
     def _new_session_cookie(self) -> tuple[str, str]:
         """A session with a CSRF token, as Flask-WTF and Flask would have made it: (raw token, Set-Cookie)."""
-        from flask.sessions import SecureCookieSession
-
         raw = hashlib.sha1(os.urandom(64)).hexdigest()  # as flask_wtf.csrf.generate_csrf
-        new_session = SecureCookieSession({"csrf_token": raw})
-        new_session.modified = True
-        carrier = Response()
-        self.app.session_interface.save_session(self.app, new_session, carrier)
-        return raw, carrier.headers["Set-Cookie"]
+        # Signed by Flask's own session serializer; URL-safe base64 and dots need no quoting in a cookie.
+        return raw, self.cookie_prefix + self.session_serializer.dumps({"csrf_token": raw}) + self.cookie_suffix
 
     # -- WSGI
 
@@ -390,7 +448,7 @@ class PageCacheMiddleware:
         cookie = None
         if raw is None:
             raw, cookie = self._new_session_cookie()
-        return raw, self.csrf_serializer.dumps(raw), cookie
+        return raw, self._signed(raw), cookie
 
     def _pass_on(self, passed, visitor_session, start_response):
         status, headers, body = passed
@@ -443,8 +501,14 @@ def _reader_engine(engine: sa.Engine) -> sa.Engine:
     if url.get_backend_name() == "sqlite":
         if url.database in (None, "", ":memory:"):
             return engine
-        return sa.create_engine(url, isolation_level="AUTOCOMMIT", connect_args={"check_same_thread": False})
-    return sa.create_engine(url, isolation_level="AUTOCOMMIT", pool_pre_ping=False, pool_size=4, max_overflow=8)
+        reader = sa.create_engine(url, isolation_level="AUTOCOMMIT", connect_args={"check_same_thread": False})
+    else:
+        # Two idle connections per process at most: small PostgreSQL plans count their connections.
+        reader = sa.create_engine(url, isolation_level="AUTOCOMMIT", pool_pre_ping=False, pool_size=2,
+                                  max_overflow=8)
+    # Closed with the app's own (a test's teardown, a worker after fork): no connection left behind.
+    sa.event.listen(engine, "engine_disposed", lambda _engine: reader.dispose())
+    return reader
 
 
 def init_page_cache(app) -> None:

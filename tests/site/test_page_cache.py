@@ -58,6 +58,16 @@ def world(app):
 PAGES = ["/", "/alpha/", "/alpha/alpha-cache", "/mooc/", "/mooc/mooc-cache", "/mooc/attestations/ABCD-EFGH-JK"]
 
 
+@pytest.fixture
+def uncached_app(database_url, smtp_server):
+    """Another app on the test's database with the page cache off."""
+    other = create_app(type("Uncached", (TestConfig,), {
+        "SQLALCHEMY_DATABASE_URI": database_url, "MAIL_PORT": smtp_server.port, "PAGE_CACHE_ENABLED": False}))
+    yield other
+    with other.app_context():
+        db.engine.dispose()
+
+
 def cache(app):
     return app.page_cache
 
@@ -131,6 +141,17 @@ def test_every_visitor_gets_a_token_of_her_own_session_and_the_copy_holds_none(a
         assert cache(app).placeholder.encode() in entry.body
 
 
+def test_the_session_the_cache_makes_is_the_one_flask_makes(app, world, uncached_app):
+    app.test_client().get("/")  # cached
+    cached = app.test_client().get("/").headers["Set-Cookie"]
+    fresh = uncached_app.test_client().get("/").headers["Set-Cookie"]
+    name = app.config["SESSION_COOKIE_NAME"]
+    assert cached.startswith(name + "=") and fresh.startswith(name + "=")
+    assert cached.split(";", 1)[1] == fresh.split(";", 1)[1]  # the same attributes
+    value = cached.split(";", 1)[0].split("=", 1)[1]
+    assert set(app.session_interface.get_signing_serializer(app).loads(value)) == {"csrf_token"}
+
+
 def test_the_token_served_from_the_cache_is_accepted_by_the_language_form(app, world):
     app.test_client().get("/alpha/")  # cached
     visitor = app.test_client()
@@ -142,16 +163,13 @@ def test_the_token_served_from_the_cache_is_accepted_by_the_language_form(app, w
 
 
 @pytest.mark.parametrize("path", PAGES)
-def test_a_page_served_from_the_cache_is_the_page_flask_renders_for_that_visitor(app, world, database_url,
-                                                                                   smtp_server, tmp_path, path):
+def test_a_page_served_from_the_cache_is_the_page_flask_renders_for_that_visitor(app, world, uncached_app, path):
     """Byte for byte, but the CSRF token's signature: a nonce, a form key or any other value made for one
     response that found its way into a cached page would differ here."""
     app.test_client().get(path)  # cached by someone else
     visitor = app.test_client()
     cached = visitor.get(path)
     assert cache(app).stats["hits"] >= 1
-    uncached_app = create_app(type("Uncached", (TestConfig,), {
-        "SQLALCHEMY_DATABASE_URI": database_url, "MAIL_PORT": smtp_server.port, "PAGE_CACHE_ENABLED": False}))
     assert uncached_app.page_cache is None
     uncached = uncached_app.test_client()
     uncached.set_cookie(app.config["SESSION_COOKIE_NAME"], visitor.get_cookie(app.config["SESSION_COOKIE_NAME"]).value)
@@ -260,9 +278,7 @@ def test_a_copy_does_not_outlive_the_moment_its_page_changes_with_the_clock(app,
         assert "Candidatures closes" in app.test_client().get("/alpha/alpha-cache").text
 
 
-def test_switched_off_every_request_is_rendered(app, world, database_url, smtp_server):
-    uncached_app = create_app(type("Uncached", (TestConfig,), {
-        "SQLALCHEMY_DATABASE_URI": database_url, "MAIL_PORT": smtp_server.port, "PAGE_CACHE_ENABLED": False}))
+def test_switched_off_every_request_is_rendered(app, world, uncached_app):
     client = uncached_app.test_client()
     assert "Session Alpha en cache" in client.get("/alpha/alpha-cache").text
     db.session.execute(sa.text("UPDATE cohorts SET title = 'Changé en SQL' WHERE slug = 'alpha-cache'"))

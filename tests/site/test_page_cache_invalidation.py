@@ -205,3 +205,5 @@ def test_two_processes_on_one_database_see_each_others_writes(app, world, databa
         core_db.commit()
     assert "Écrit par le second" in app.test_client().get("/alpha/alpha-cache").text
     assert "Écrit par le second" in other.test_client().get("/alpha/alpha-cache").text
+    with other.app_context():
+        db.engine.dispose()
