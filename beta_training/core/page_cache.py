@@ -63,6 +63,7 @@ ANONYMOUS_SESSION_KEYS = frozenset({"csrf_token", "lang", "_fresh"})
 PENDING_KEY = "beta_training.page_cache.bumps"
 MEMO_SECONDS = 60  # how long a verified session cookie or a signed CSRF token is reused
 MEMO_SIZE = 4096
+UNKNOWN = object()
 # Headers of the rendered response that belong to one response, not to the page.
 PER_RESPONSE_HEADERS = frozenset({"set-cookie", "content-length", "x-request-id", "etag", "cache-control", "date",
                                   "expires", "last-modified"})
@@ -283,8 +284,9 @@ class PageCacheMiddleware:
         except SecurityError:
             return None
         path = environ.get("PATH_INFO", "")
-        if path in self.routes:  # the URL map's answer for this path, kept: routing costs more than the rest
-            return self.routes[path]
+        known = self.routes.get(path, UNKNOWN)  # the URL map's answer for this path, kept: routing costs more
+        if known is not UNKNOWN:
+            return known
         try:
             endpoint, _args = self.app.url_map.bind_to_environ(environ).match(method="GET")
         except HTTPException:
@@ -391,7 +393,7 @@ class PageCacheMiddleware:
             return self.wsgi_app(environ, start_response)
         try:
             generation = self._generation(cached_page.page)
-        except sa.exc.SQLAlchemyError:
+        except Exception:  # the database's own errors (DBAPI) as much as SQLAlchemy's: Flask will say what is wrong
             log.warning("page cache: generation unreadable, page served by Flask", exc_info=True)
             return self.wsgi_app(environ, start_response)
         lang = visitor_session.get("lang")

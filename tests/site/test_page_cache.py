@@ -292,3 +292,17 @@ def test_a_write_behind_the_orms_back_is_not_seen_before_the_copy_expires(app, w
     db.session.execute(sa.text("UPDATE cohorts SET title = 'Changé en SQL' WHERE slug = 'alpha-cache'"))
     db.session.commit()
     assert "Session Alpha en cache" in app.test_client().get("/alpha/alpha-cache").text
+
+
+def test_a_generation_that_cannot_be_read_leaves_the_page_to_flask(app, world, monkeypatch):
+    import sqlite3
+
+    app.test_client().get("/alpha/")  # cached
+
+    def unreachable(page):
+        raise sqlite3.OperationalError("unable to open database file")
+
+    monkeypatch.setattr(cache(app), "_generation", unreachable)
+    page = app.test_client().get("/alpha/")
+    assert page.status_code == 200 and "Session Alpha en cache" in page.text
+    assert cache(app).stats["hits"] == 0
