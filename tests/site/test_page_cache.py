@@ -306,3 +306,13 @@ def test_a_generation_that_cannot_be_read_leaves_the_page_to_flask(app, world, m
     page = app.test_client().get("/alpha/")
     assert page.status_code == 200 and "Session Alpha en cache" in page.text
     assert cache(app).stats["hits"] == 0
+
+
+@pytest.mark.parametrize("config_overrides", [{"SEND_HSTS": True}])
+def test_a_copy_keeps_the_security_headers_of_its_render(app, world):
+    app.test_client().get("/")
+    served = app.test_client().get("/")
+    assert cache(app).stats["hits"] == 1
+    assert served.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+    assert served.headers["X-Content-Type-Options"] == "nosniff"
+    assert "frame-ancestors 'none'" in served.headers["Content-Security-Policy"]
