@@ -52,12 +52,14 @@ def app_on(url: str, cached: bool):
 def seed(url: str) -> None:
     from flask_migrate import upgrade
 
+    from beta_training.core.db import commit
     from beta_training.demo import seed_demo
 
     app = app_on(url, cached=False)
     with app.app_context():
         upgrade()
         seed_demo()
+        commit()
 
 
 def early_hook_app(url: str):

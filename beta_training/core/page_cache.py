@@ -461,6 +461,8 @@ class PageCacheMiddleware:
             headers.append(("Content-Length", str(len(body))))
             sets_session = any(name.lower() == "set-cookie" and value.startswith(self.cookie_name + "=")
                                for name, value in headers)
+            # Flask's own cookie keeps the visitor's token when she had one (raw came from it). Without one, the
+            # decorated views write nothing to the session (the token is the placeholder), so Flask sets none.
             if cookie and not sets_session:
                 headers.append(("Set-Cookie", cookie))
         start_response(status, headers)
