@@ -507,9 +507,10 @@ def _reader_engine(engine: sa.Engine) -> sa.Engine:
             return engine
         reader = sa.create_engine(url, isolation_level="AUTOCOMMIT", connect_args={"check_same_thread": False})
     else:
-        # Two idle connections per process at most: small PostgreSQL plans count their connections.
-        reader = sa.create_engine(url, isolation_level="AUTOCOMMIT", pool_pre_ping=False, pool_size=2,
-                                  max_overflow=8)
+        # As many kept connections as a gunicorn worker has threads (4) and one: a connection opened and closed
+        # per read (an overflow one) would cost a PostgreSQL backend each time.
+        reader = sa.create_engine(url, isolation_level="AUTOCOMMIT", pool_pre_ping=False, pool_size=5,
+                                  max_overflow=5)
     # Closed with the app's own (a test's teardown, a worker after fork): no connection left behind.
     sa.event.listen(engine, "engine_disposed", lambda _engine: reader.dispose())
     return reader
