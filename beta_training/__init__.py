@@ -75,12 +75,14 @@ def register_observability(app: Flask) -> None:
 
 
 def register_middleware(app: Flask) -> None:
-    """Around the WSGI app: WhiteNoise for the built static files, then ProxyFix outermost, trusting only the
-    configured number of proxies for each X-Forwarded-* header."""
+    """Around the WSGI app: the page cache innermost (core/page_cache.py), WhiteNoise for the built static files,
+    then ProxyFix outermost, trusting only the configured number of proxies for each X-Forwarded-* header."""
     from werkzeug.middleware.proxy_fix import ProxyFix
 
+    from beta_training.core.page_cache import init_page_cache
     from beta_training.core.static import init_static
 
+    init_page_cache(app)
     init_static(app)
     hops = {name: app.config[f"PROXY_FIX_X_{name.upper()}"] for name in ("for", "proto", "host", "port", "prefix")}
     if any(hops.values()):

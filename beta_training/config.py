@@ -207,6 +207,16 @@ class Config:
     # /healthz answers 503 when the oldest job waiting is older than this.
     HEALTH_MAX_QUEUE_LAG_SECONDS = _int("HEALTH_MAX_QUEUE_LAG_SECONDS", 600)
 
+    # --- Page cache (core/page_cache.py, README « Performance ») ------------------------------------------
+    # Pages for anonymous visitors (home, Alpha sessions, MOOC presentation, attestation check) rendered once
+    # and served before Flask until a write changes them. Off: every request is rendered.
+    PAGE_CACHE_ENABLED = _bool("PAGE_CACHE_ENABLED", True)
+    # A copy is retired by the writes it shows (exactly) and by the next moment its page changes with the clock;
+    # this bound is a safety net for changes no ORM flush sees (a hand-made SQL fix, a migration run while old
+    # processes still serve), short enough that such a page is not wrong for long.
+    PAGE_CACHE_MAX_AGE = _int("PAGE_CACHE_MAX_AGE", 600)
+    PAGE_CACHE_MAX_ENTRIES = _int("PAGE_CACHE_MAX_ENTRIES", 1000)  # per process, ~15 kB each
+
     # --- Personal data (beta_training/privacy; /donnees-personnelles renders these numbers) ----------------
     # An account nobody signed in to for this many years (since its creation if never) is erased, after a
     # warning email RETENTION_WARNING_DAYS before (the `privacy.purge_retention` job, daily).

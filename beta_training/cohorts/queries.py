@@ -20,12 +20,20 @@ from beta_training.cohorts.models import (
     Speaker,
 )
 from beta_training.core.models import StateChange
+from beta_training.core.page_cache import earliest_after, next_midnight
 from beta_training.extensions import db
 
 PUBLIC_STATUSES = (CohortStatus.PUBLISHED, CohortStatus.CLOSED, CohortStatus.ARCHIVED)
 
 
 # --- Sessions -----------------------------------------------------------------------------------------
+
+
+def next_public_change(now: datetime) -> datetime:
+    """The next moment the public Alpha pages change with the clock alone (page cache): an application window
+    opens or closes (« Candidatures ouvertes »), or a day ends (a session leaves « Prochaines sessions »)."""
+    window = earliest_after(now, Cohort.applications_open_at, Cohort.applications_close_at)
+    return min(moment for moment in (window, next_midnight(now)) if moment is not None)
 
 
 def list_upcoming_cohorts(today: date | None = None, limit: int | None = None) -> list[Cohort]:

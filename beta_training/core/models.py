@@ -199,3 +199,14 @@ class PeriodicRun(db.Model):
     tick: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)  # Unix time
     job_id: Mapped[int] = mapped_column(sa.BigInteger)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PageGeneration(db.Model):
+    """How many times the data shown by a page cached for anonymous visitors has changed (core.page_cache).
+    Bumped in the very transaction of the write; every cached copy is kept with the generation it was rendered
+    at, and each hit reads this row: a write committed by any process on any machine retires every copy at once."""
+
+    __tablename__ = "page_cache_generations"
+
+    page: Mapped[str] = mapped_column(sa.String(120), primary_key=True)  # the view's dotted name
+    generation: Mapped[int] = mapped_column(sa.BigInteger, default=0)

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import lazyload, selectinload
 
 from beta_training.core.models import paris_day, to_paris
+from beta_training.core.page_cache import earliest_after
 from beta_training.core.streaming import open_blob
 from beta_training.courses.models import (
     Course,
@@ -31,6 +32,13 @@ from beta_training.courses.models import (
 from beta_training.extensions import db
 
 # --- Structure ----------------------------------------------------------------------------------------
+
+
+def next_public_change(now: datetime) -> datetime | None:
+    """The next moment the public MOOC pages change with the clock alone (page cache): a run's registration
+    or access window opens or closes (« Inscriptions ouvertes », « Terminée », the run shown by default)."""
+    return earliest_after(now, CourseRun.registration_opens_at, CourseRun.registration_closes_at,
+                          CourseRun.access_starts_at, CourseRun.access_ends_at)
 
 
 def list_published_courses() -> list[Course]:

@@ -19,6 +19,7 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from beta_training.accounts.models import User
 from beta_training.core import db as core_db
 from beta_training.core import submissions
 from beta_training.core.actions import StateChanged, authorise, confirmed_action
@@ -27,6 +28,7 @@ from beta_training.core.errors import json_error
 from beta_training.core.forms import ConfirmForm
 from beta_training.core.i18n import format_day, ngettext
 from beta_training.core.models import from_paris, to_paris, utcnow
+from beta_training.core.page_cache import cached_for_anonymous, inserts_and_deletes, watch
 from beta_training.core.streaming import CsvStream
 from beta_training.courses import queries, services
 from beta_training.courses.attestation import attestation_pdf
@@ -41,7 +43,16 @@ from beta_training.courses.forms import (
     parse_questions,
     quiz_attempt_form,
 )
-from beta_training.courses.models import Course, CourseItem, CourseRun, ItemKind, Sequence
+from beta_training.courses.models import (
+    Course,
+    CourseItem,
+    CourseModule,
+    CourseRun,
+    Enrolment,
+    ItemKind,
+    ResourceFile,
+    Sequence,
+)
 from beta_training.extensions import db
 
 bp = Blueprint("courses", __name__, url_prefix="/mooc")
@@ -88,6 +99,7 @@ def no_longer_enrolled_message() -> str:
 
 
 @bp.get("/")
+@cached_for_anonymous(Course, CourseRun, expires=(queries.next_public_change,))
 def list_courses():
     enrolments = queries.list_user_enrolments(current_user) if current_user.is_authenticated else []
     return render_template("courses/list_courses.html", courses=queries.list_published_courses(), now=utcnow(),
@@ -95,6 +107,8 @@ def list_courses():
 
 
 @bp.get("/<slug>")
+@cached_for_anonymous(Course, CourseRun, CourseModule, Sequence, CourseItem, ResourceFile,
+                      expires=(queries.next_public_change,))
 def show_course(slug):
     course = _course_or_404(slug)
     run = _run_or_404(course, request.args.get("run"))
@@ -288,6 +302,10 @@ def attestation(slug, run_slug):
 
 
 @bp.get("/attestations/<code>")
+# What the attestation prints is frozen at completion (name, date, code); its run and course give their names.
+# An account erased takes its enrolments away (ON DELETE CASCADE): a deleted user counts.
+@cached_for_anonymous(watch(Enrolment, "attestation_code", "attestation_name", "completed_at", "run_id"),
+                      CourseRun, Course, inserts_and_deletes(User))
 def verify_attestation(code):
     enrolment = queries.get_enrolment_by_code(code)
     return render_template("courses/verify_attestation.html", enrolment=enrolment, code=code), 200 if enrolment else 404

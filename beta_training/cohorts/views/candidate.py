@@ -10,20 +10,33 @@ from flask_login import current_user, login_required
 from beta_training.cohorts import queries, services
 from beta_training.cohorts.calendar import cohort_ics
 from beta_training.cohorts.forms import ApplicationForm
-from beta_training.cohorts.models import ApplicationState, Cohort
+from beta_training.cohorts.models import (
+    ApplicationState,
+    Cohort,
+    CohortApplication,
+    ProgrammeItem,
+    Speaker,
+    programme_item_speakers,
+)
 from beta_training.cohorts.views.common import REFUSED, application_or_404, bp, per_page, refused
 from beta_training.core import db as core_db
 from beta_training.core.actions import StateChanged, confirmed_action
 from beta_training.core.errors import json_endpoint, json_error
 from beta_training.core.forms import ConfirmForm
 from beta_training.core.models import utcnow
+from beta_training.core.page_cache import cached_for_anonymous, watch
 from beta_training.extensions import db
 
 
 # --- Public pages -------------------------------------------------------------------------------------
 
+# « places restantes »: what counts is which applications hold a seat (their state), not their answers (the
+# autosave of a draft does not touch these pages).
+SEATS = watch(CohortApplication, "state", "cohort_id")
+
 
 @bp.get("/")
+@cached_for_anonymous(Cohort, SEATS, expires=(queries.next_public_change,))
 def list_cohorts():
     upcoming = queries.list_upcoming_cohorts()
     past = db.paginate(queries.past_cohorts_query(), per_page=per_page(), error_out=False)
@@ -41,6 +54,8 @@ def _visible_cohort_or_404(slug) -> Cohort:
 
 
 @bp.get("/<slug>")
+@cached_for_anonymous(Cohort, ProgrammeItem, Speaker, programme_item_speakers, SEATS,
+                      expires=(queries.next_public_change,))
 def show_cohort(slug):
     cohort = _visible_cohort_or_404(slug)
     days = [(day, list(items)) for day, items in groupby(cohort.programme_items, key=lambda item: item.day)]
