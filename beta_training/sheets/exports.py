@@ -1,6 +1,8 @@
 """Exports of a sheet version, in the fiche's own order (header, the five parts, the roadmap): a PDF and
 beta.gouv.fr's startup page format (Markdown with YAML front matter, as in content/_startups/*.md)."""
 
+from datetime import date
+
 import yaml
 
 from beta_training.core.pdf import render_document, write_pdf
@@ -53,9 +55,12 @@ def _day(iso: str) -> str:
     return format_d(iso) or "date à préciser"
 
 
-def startup_markdown(content: dict, *, contact: str, investigation_start: str) -> str:
+def startup_markdown(content: dict, *, contact: str, investigation_start: date) -> str:
     """beta.gouv.fr startup page: front matter fields of content/_startups/*.md; the body has one ## section
-    per part (its answered questions as ###), then the roadmap."""
+    per part (its answered questions as ###), then the roadmap.
+
+    A phase's start is a `date`, so that YAML writes it unquoted: the site's front-matter check reads a quoted
+    one as a string and rejects the page."""
     front = {
         "title": content["name"],
         "mission": content["pitch"],

@@ -1,7 +1,7 @@
 """Fiche produit pages: the learner's editor (autosave, versions, conflicts), the review loop, exports."""
 
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import format_date, format_datetime
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -11,7 +11,7 @@ from beta_training.core.actions import authorise, confirmed_action
 from beta_training.core.auth import role_required
 from beta_training.core.errors import json_endpoint, json_error
 from beta_training.core.forms import ConfirmForm, choices
-from beta_training.core.models import utcnow
+from beta_training.core.models import to_paris, utcnow
 from beta_training.core.states import InvalidTransition
 from beta_training.cohorts import queries as cohort_queries
 from beta_training.courses import queries as course_queries
@@ -420,7 +420,7 @@ def export_markdown(sheet_id):
         abort(403)
     content = queries.get_version(sheet, sheet.current_version).content
     start = sheet.approved_at or sheet.submitted_at or sheet.created_at
-    text = exports.startup_markdown(content, contact=sheet.owner.email if sheet.owner else "", investigation_start=format_date(start, "yyyy-MM-dd"))
+    text = exports.startup_markdown(content, contact=sheet.owner.email if sheet.owner else "", investigation_start=to_paris(start).date())
     return Response(text, mimetype="text/markdown",
                     headers={"Content-Disposition": f'attachment; filename="fiche-produit-{sheet.id}.md"'})
 

@@ -1,4 +1,5 @@
 import io
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
@@ -22,6 +23,7 @@ from beta_training.sheets.models import (
     SheetVersion,
 )
 from tests.factories import ANSWERED_PARTS, make_user
+from tests.sheets.startup_front_matter import front_matter_problems
 
 
 @pytest.fixture
@@ -152,7 +154,7 @@ def test_markdown_export_has_the_header_then_one_section_per_part_then_the_roadm
                     {"name": "", "baseline": "", "target": ""}],
         milestones=[{"title": "Premiers usagers", "due_on": "2027-01-15"}] + [{"title": "", "due_on": ""}] * 5,
     )
-    text = exports.startup_markdown(services.clean_content(content), contact="lea@example.gouv.fr", investigation_start="2026-11-22")
+    text = exports.startup_markdown(services.clean_content(content), contact="lea@example.gouv.fr", investigation_start=date(2026, 11, 22))
     assert text.startswith("---\n")
     front_text, _, body = text[4:].partition("\n---\n")
     front = yaml.safe_load(front_text)
@@ -162,10 +164,12 @@ def test_markdown_export_has_the_header_then_one_section_per_part_then_the_roadm
         "sponsors": [],
         "incubator": "",
         "contact": "lea@example.gouv.fr",
-        "phases": [{"name": "investigation", "start": "2026-11-22"}],
+        "phases": [{"name": "investigation", "start": date(2026, 11, 22)}],
         "usertypes": ["particulier", "entreprise"],
         "thematiques": ["emploi", "recrutement"],
     }
+    assert "start: 2026-11-22\n" in front_text  # a YAML date, unquoted
+    assert front_matter_problems(front) == []
     headings = [line for line in body.splitlines() if line.startswith("## ")]
     assert headings == [f"## {heading}" for heading in PART_HEADINGS] + ["## Feuille de route à 6 mois"]
     second = body.split("## Séquence 2")[1].split("## Séquence 3")[0]

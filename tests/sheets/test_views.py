@@ -2,14 +2,17 @@ import re
 
 import pytest
 import sqlalchemy as sa
+import yaml
 from bs4 import BeautifulSoup
 from freezegun import freeze_time
 
 from beta_training.accounts.models import Role
+from beta_training.core.models import to_paris, utcnow
 from beta_training.extensions import db
 from beta_training.sheets.models import SheetState, SheetVersion
 from tests.conftest import login
 from tests.factories import ANSWERED_PARTS, make_product_sheet, make_sheet_review, make_user
+from tests.sheets.startup_front_matter import front_matter_problems
 
 ROLES = ["anonymous", "owner", "other_learner", "trainer", "course_lead", "admin"]
 LOGIN = "login"
@@ -383,3 +386,14 @@ def test_the_breadcrumb_leads_each_reader_back_to_her_own_list(client, world):
         reviewer_trail = trail(world["users"]["trainer"], page_url)
         assert ("Fiches produit à relire", "/fiches/relecture") in reviewer_trail, page_url
         assert "Mes fiches produit" not in [text for text, _href in reviewer_trail], page_url
+
+
+def test_the_markdown_export_passes_the_startup_front_matter_rules_of_beta_gouv_fr(app, login_as):
+    """A phase's start written as a quoted string ('2026-12-01') is rejected by the site: it must be a YAML date."""
+    owner = make_user("fm-owner@example.gouv.fr")
+    sheet = make_product_sheet(owner, state=SheetState.APPROVED, approved_at=utcnow())
+    response = login_as(owner).get(f"/fiches/{sheet.id}/fiche.md")
+    assert response.status_code == 200
+    front = yaml.safe_load(response.get_data(as_text=True)[4:].partition("\n---\n")[0])
+    assert front_matter_problems(front) == []
+    assert front["phases"][0]["start"] == to_paris(sheet.approved_at).date()
