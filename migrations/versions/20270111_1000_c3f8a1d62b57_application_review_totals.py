@@ -1,5 +1,6 @@
 """Applications keep their evaluations' totals (count, sum per criterion, overall average), and the trainers'
-queue gets an index per sort; filled from the evaluations already recorded
+queues get their indexes (one per sort of the Alpha queue, one for the fiche queue); totals filled from the
+evaluations already recorded
 
 The queue aggregated every evaluation of the session at each view, twice (its page and its count): 35 % of the
 page at 5,000 applications. cohorts.services.record_review now keeps these columns in the evaluation's
@@ -38,6 +39,9 @@ def upgrade():
         batch_op.create_index('ix_cohort_applications_queue_score', ['cohort_id', 'average_score', 'id'], unique=False)
         batch_op.create_index('ix_cohort_applications_queue_submitted', ['cohort_id', 'submitted_at', 'id'], unique=False)
 
+    with op.batch_alter_table('product_sheets', schema=None) as batch_op:
+        batch_op.create_index('ix_product_sheets_queue', ['state', 'submitted_at', 'id'], unique=False)
+
     totals = ", ".join(f"{name}_total = {_of_its_reviews(f'COALESCE(SUM({name}), 0)')}" for name in CRITERIA)
     criteria_sum = " + ".join(CRITERIA)
     op.execute(
@@ -48,6 +52,8 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('product_sheets', schema=None) as batch_op:
+        batch_op.drop_index('ix_product_sheets_queue')
     with op.batch_alter_table('cohort_applications', schema=None) as batch_op:
         batch_op.drop_index('ix_cohort_applications_queue_submitted')
         batch_op.drop_index('ix_cohort_applications_queue_score')
