@@ -532,11 +532,12 @@ def _sheets(load: Loader, enrolments: list[dict], staff: dict, rng: random.Rando
 
 def _recompute_derived(run: CourseRun) -> None:
     """Derived data the services keep up to date as each row is written, recomputed once after the bulk load
-    (rows inserted here never went through those services): the MOOC dashboard's counts. The other columns are
-    written consistent as the rows go in. On PostgreSQL the planner is also given statistics, as autovacuum
-    would after such a load.
+    (rows inserted here never went through those services): the MOOC dashboard's counts, the applications'
+    evaluation totals. The other columns are written consistent as the rows go in. On PostgreSQL the planner
+    is also given statistics, as autovacuum would after such a load.
     """
     courses.recompute_dashboard(run)
+    cohorts.refresh_review_totals()
     db.session.commit()
     if db.engine.dialect.name == "postgresql":
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:

@@ -200,7 +200,12 @@ def make_application_review(application=None, reviewer=None, **values) -> Applic
     application = application or make_application()
     reviewer = reviewer or make_user(roles=[Role.TRAINER])
     scores = {"problem_score": 4, "motivation_score": 3, "solution_score": 2, "comment": "", **values}
-    return _save(ApplicationReview(application_id=application.id, reviewer_id=reviewer.id, **scores))
+    # Through the service: it keeps the application's totals, which the queue reads.
+    from beta_training.cohorts.services import record_review
+
+    review = record_review(application, reviewer=reviewer, **scores)
+    db.session.commit()
+    return review
 
 
 def make_alumni_profile(user=None, **values) -> AlumniProfile:

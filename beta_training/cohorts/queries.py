@@ -138,14 +138,21 @@ def list_user_applications(user) -> list[CohortApplication]:
     )
 
 
-def waitlist_ranks(cohort_id: int) -> dict[int, int]:
-    """{application_id: 1-based rank} of the waiting list, in one query."""
-    ids = db.session.scalars(
-        sa.select(CohortApplication.id)
-        .where(CohortApplication.cohort_id == cohort_id, CohortApplication.state == ApplicationState.WAITLISTED)
-        .order_by(CohortApplication.waitlist_position)
-    )
-    return {application_id: rank for rank, application_id in enumerate(ids, start=1)}
+def waitlist_ranks(cohort_id: int, application_ids=None) -> dict[int, int]:
+    """{application_id: 1-based rank} of the waiting list, in one query; of `application_ids` only when given
+    (a page of the queue: the database ranks the whole list, in the index of the session's states, and
+    sends back the page's ranks, not the 750 of a long list)."""
+    ranked = sa.select(
+        CohortApplication.id,
+        sa.func.row_number().over(order_by=CohortApplication.waitlist_position).label("rank"),
+    ).where(CohortApplication.cohort_id == cohort_id, CohortApplication.state == ApplicationState.WAITLISTED)
+    if application_ids is None:
+        return {application_id: rank for application_id, rank in db.session.execute(ranked)}
+    if not application_ids:
+        return {}
+    ranked = ranked.subquery()
+    rows = db.session.execute(sa.select(ranked.c.id, ranked.c.rank).where(ranked.c.id.in_(application_ids)))
+    return {application_id: rank for application_id, rank in rows}
 
 
 def waitlist_rank(application: CohortApplication) -> int | None:
@@ -294,16 +301,16 @@ def candidate_history(application: CohortApplication) -> list[CohortApplication]
 # --- Review queue -------------------------------------------------------------------------------------
 
 QUEUE_SORTS = {
-    "submitted": lambda s: (CohortApplication.submitted_at.asc().nulls_last(), CohortApplication.id),
-    "score": lambda s: (s.c.overall.desc().nulls_last(), CohortApplication.id),
-    "name": lambda s: (CohortApplication.last_name, CohortApplication.first_name, CohortApplication.id),
-    "waitlist": lambda s: (CohortApplication.waitlist_position.asc().nulls_last(), CohortApplication.id),
+    "submitted": (CohortApplication.submitted_at.asc().nulls_last(), CohortApplication.id),
+    "score": (CohortApplication.average_score.desc().nulls_last(), CohortApplication.id),
+    "name": (CohortApplication.last_name, CohortApplication.first_name, CohortApplication.id),
+    "waitlist": (CohortApplication.waitlist_position.asc().nulls_last(), CohortApplication.id),
 }
 
 
-def _score_subquery(cohort_id: int | None = None):
-    """Averages per application; of one session's applications only when `cohort_id` is given (the queue of
-    a session would otherwise aggregate the reviews of every session ever held, at each view)."""
+def _score_subquery():
+    """Averages per application, from its evaluations (one application's page). The queue reads the totals
+    kept on each application instead (services.refresh_review_totals)."""
     columns = [sa.func.avg(getattr(ApplicationReview, name)).label(name) for name in CRITERIA]
     overall = sum(getattr(ApplicationReview, name) for name in CRITERIA) / float(len(CRITERIA))
     query = sa.select(
@@ -312,23 +319,25 @@ def _score_subquery(cohort_id: int | None = None):
         sa.func.avg(overall).label("overall"),
         sa.func.count().label("reviews"),
     )
-    if cohort_id is not None:
-        query = query.where(ApplicationReview.application_id.in_(
-            sa.select(CohortApplication.id).where(CohortApplication.cohort_id == cohort_id)))
     return query.group_by(ApplicationReview.application_id).subquery()
 
 
+def _criterion_average(name: str):
+    return (sa.cast(getattr(CohortApplication, f"{name}_total"), sa.Float)
+            / sa.func.nullif(CohortApplication.review_count, 0)).label(name)
+
+
 def review_queue_query(cohort: Cohort, *, state=None, administration_type=None, departement=None, min_score=None, sort="submitted"):
-    """(application, averages per criterion, overall average, number of reviews) rows, in one query."""
-    scores = _score_subquery(cohort.id)
+    """(application, averages per criterion, overall average, number of reviews) rows, in one query, from the
+    totals kept on each application: no evaluation is read, and each sort is an index of the session read in
+    order (ix_cohort_applications_queue_*) until the page is full."""
     query = (
         sa.select(
             CohortApplication,
-            *(getattr(scores.c, name) for name in CRITERIA),
-            scores.c.overall,
-            sa.func.coalesce(scores.c.reviews, 0).label("reviews"),
+            *(_criterion_average(name) for name in CRITERIA),
+            CohortApplication.average_score.label("overall"),
+            CohortApplication.review_count.label("reviews"),
         )
-        .outerjoin(scores, scores.c.application_id == CohortApplication.id)
         .where(CohortApplication.cohort_id == cohort.id, CohortApplication.state != ApplicationState.DRAFT)
     )
     if state:
@@ -338,8 +347,8 @@ def review_queue_query(cohort: Cohort, *, state=None, administration_type=None, 
     if departement:
         query = query.where(CohortApplication.departement == departement)
     if min_score is not None:
-        query = query.where(scores.c.overall >= min_score)
-    return query.order_by(*QUEUE_SORTS.get(sort, QUEUE_SORTS["submitted"])(scores))
+        query = query.where(CohortApplication.average_score >= min_score)
+    return query.order_by(*QUEUE_SORTS.get(sort, QUEUE_SORTS["submitted"]))
 
 
 def review_queue_page_query(cohort: Cohort, **filters):

@@ -658,10 +658,41 @@ def describe_error(error: Exception) -> str:
 
 
 def record_review(application: CohortApplication, *, reviewer, comment: str = "", **scores) -> ApplicationReview:
-    """One evaluation per trainer and application: sent again (or twice at once), it is updated, never doubled."""
+    """One evaluation per trainer and application: sent again (or twice at once), it is updated, never doubled.
+    The application's kept totals follow in the same transaction; its row is locked first, so two trainers
+    evaluating at once each sum up the other's evaluation too (PostgreSQL reads what was committed meanwhile)."""
+    application_id = application.id  # read before the lock (on SQLite outside a request, it commits and expires)
+    lock_for_update(CohortApplication, application_id)
     values = {name: int(scores[name]) for name in CRITERIA}
     values["comment"] = comment.strip()
-    return upsert(ApplicationReview, {"application_id": application.id, "reviewer_id": reviewer.id}, values)
+    review = upsert(ApplicationReview, {"application_id": application_id, "reviewer_id": reviewer.id}, values)
+    refresh_review_totals(application_id)
+    db.session.expire(application, REVIEW_TOTALS)
+    return review
+
+
+REVIEW_TOTALS = ("review_count", *(f"{name}_total" for name in CRITERIA), "average_score")
+
+
+def refresh_review_totals(*application_ids: int) -> None:
+    """Sum up the evaluations of these applications (of every application when none is given: after a bulk
+    load, flask scale-data) on their rows, in one statement. Their updated_at stays: it is the candidate's
+    edit version, which a trainer's evaluation does not change."""
+    def of_its_reviews(aggregate):
+        return sa.select(aggregate).where(ApplicationReview.application_id == CohortApplication.id).scalar_subquery()
+
+    criteria_sum = sum(getattr(ApplicationReview, name) for name in CRITERIA)
+    statement = sa.update(CohortApplication).values(
+        review_count=of_its_reviews(sa.func.count()),
+        **{f"{name}_total": of_its_reviews(sa.func.coalesce(sa.func.sum(getattr(ApplicationReview, name)), 0))
+           for name in CRITERIA},
+        average_score=of_its_reviews(
+            sa.cast(sa.func.sum(criteria_sum), sa.Float) / sa.func.nullif(len(CRITERIA) * sa.func.count(), 0)),
+        updated_at=CohortApplication.updated_at,
+    )
+    if application_ids:
+        statement = statement.where(CohortApplication.id.in_(application_ids))
+    db.session.execute(statement.execution_options(synchronize_session=False))
 
 
 def mark_attendance(cohort: Cohort, *, actor, attended_ids: set[int], now: datetime | None = None) -> int:

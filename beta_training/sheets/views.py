@@ -12,6 +12,7 @@ from beta_training.core.auth import role_required
 from beta_training.core.errors import json_endpoint, json_error
 from beta_training.core.forms import ConfirmForm, choices
 from beta_training.core.models import to_paris, utcnow
+from beta_training.core.pagination import paginate_keys
 from beta_training.core.states import InvalidTransition
 from beta_training.cohorts import queries as cohort_queries
 from beta_training.courses import queries as course_queries
@@ -335,7 +336,7 @@ def withdraw_sheet(sheet_id):
 @role_required(*REVIEWERS)
 def review_queue():
     state = request.args.get("etat") if request.args.get("etat") in set(SheetState) else None
-    page = db.paginate(queries.review_queue_query(state), per_page=25, error_out=False)
+    page = paginate_keys(queries.review_queue_query(state), queries.queued_sheets, per_page=25)
     return render_template("sheets/review_queue.html", page=page, state=state, form=ConfirmForm())
 
 

@@ -44,7 +44,8 @@ def review_queue(cohort_id):
     return render_template(
         "cohorts/review_queue.html", cohort=cohort, page=page, filters=filters, bulk_form=bulk_form,
         counts=queries.state_counts_by_cohort([cohort.id])[cohort.id], seats_left=queries.seats_left(cohort),
-        ranks=queries.waitlist_ranks(cohort.id), criteria=CRITERIA,
+        ranks=queries.waitlist_ranks(cohort.id, [application.id for application, *_scores in page.items]),
+        criteria=CRITERIA,
     )
 
 
