@@ -145,6 +145,61 @@ def _expiry(max_age: float, expires) -> float:
     return min([deadline, *(moment.timestamp() for moment in moments)])
 
 
+# --- Values kept per process, retired by a generation -------------------------------------------------
+
+
+def generation_watching(name: str, *depends_on) -> str:
+    """A generation of its own (a row of `page_cache_generations`, as a page has) that every write to
+    `depends_on` (models, tables or `watch(...)`s) bumps in its own transaction, exactly as for the pages.
+    For what signed-in pages read at each request and is the same for everyone (a course's outline): kept
+    with `KeptByGeneration`. Called at import time, like the decorator."""
+    for item in depends_on:
+        item = item if isinstance(item, Watch) else watch(item)
+        _WATCHES.setdefault(item.table, []).append((name, item))
+    return name
+
+
+def current_generation(name: str) -> int:
+    """The generation, read in the request's own transaction (one primary-key read): whatever is read after
+    it in the same transaction is at least that recent."""
+    from beta_training.core.models import PageGeneration
+
+    return db.session.scalar(sa.select(PageGeneration.generation).where(PageGeneration.page == name)) or 0
+
+
+class KeptByGeneration:
+    """Values computed from the database, kept in this process (an LRU of `max_entries`) with the generation
+    read before they were computed; a value is given again only while that generation is unchanged. Values
+    must be plain data, the same for every person, that nobody changes (frozen dataclasses, tuples, numbers):
+    they are shared by the threads of the process. Kept per application (app.extensions), so two apps (tests)
+    never share them."""
+
+    def __init__(self, name: str, max_entries: int = 256):
+        self.name = name
+        self.max_entries = max_entries
+
+    def _entries(self) -> OrderedDict:
+        kept = current_app.extensions.setdefault("kept_by_generation", {})
+        return kept.setdefault(self.name, (threading.Lock(), OrderedDict()))
+
+    def get(self, key, compute, generation: int | None = None):
+        """The value for `key`, computed by `compute()` if none is kept at the current generation."""
+        generation = current_generation(self.name) if generation is None else generation
+        lock, entries = self._entries()
+        with lock:
+            entry = entries.get(key)
+            if entry is not None and entry[0] == generation:
+                entries.move_to_end(key)
+                return entry[1]
+        value = compute()
+        with lock:
+            entries[key] = (generation, value)
+            entries.move_to_end(key)
+            while len(entries) > self.max_entries:
+                entries.popitem(last=False)
+        return value
+
+
 # --- Bumping the generations in the write's transaction -------------------------------------------------
 
 
