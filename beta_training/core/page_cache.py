@@ -225,13 +225,39 @@ def _note_flush(session_, _flush_context, _instances) -> None:
                     pending.add(page)
 
 
+def _updated_columns(execute_state) -> frozenset | None:
+    """The names of the columns an UPDATE statement may set (those of its VALUES and of its parameters), or
+    None when they cannot be told (then every watch counts it)."""
+    statement = execute_state.statement
+    keys = [*(getattr(statement, "_values", None) or {}),
+            *(key for key, _value in getattr(statement, "_ordered_values", None) or ())]
+    parameters = execute_state.parameters
+    for row in (parameters if isinstance(parameters, (list, tuple)) else [parameters or {}]):
+        if not isinstance(row, dict):
+            return None
+        keys += list(row)
+    names = set()
+    for key in keys:
+        name = key if isinstance(key, str) else getattr(key, "key", None)
+        if not isinstance(name, str):
+            return None
+        names.add(name)
+    return frozenset(names) or None
+
+
 def _note_statement(execute_state) -> None:
-    """A bulk INSERT/UPDATE/DELETE (session.execute(sa.update(Model)…)) bypasses the flush: any one on a
-    watched table counts, whatever its columns."""
+    """A bulk INSERT/UPDATE/DELETE (session.execute(sa.update(Model)…)) bypasses the flush: any INSERT or
+    DELETE on a watched table counts, and an UPDATE unless it sets none of the watched columns (SQLite's row
+    lock, core.db.lock_for_update, is an UPDATE setting `id` to itself: it changes nothing shown)."""
     if not (execute_state.is_insert or execute_state.is_update or execute_state.is_delete):
         return
     table = getattr(execute_state.statement, "table", None)
-    pages = {page for page, _item in _WATCHES.get(getattr(table, "name", None), ())}
+    watches = _WATCHES.get(getattr(table, "name", None), ())
+    if not watches:
+        return
+    updated = _updated_columns(execute_state) if execute_state.is_update else None
+    pages = {page for page, item in watches
+             if updated is None or item.columns is None or updated & item.columns}
     if pages:
         _pending(execute_state.session).update(pages)
 
