@@ -114,14 +114,39 @@ def list_threads(forum: Forum, viewer, *, category_id: int | None = None, filter
                             ForumThread.state != ThreadState.CLOSED, ForumThread.is_announcement.is_(False))
     elif filter_name == "non-lus":
         query = query.where(ForumThread.last_post_id > sa.func.coalesce(mark.last_read_post_id, 0))
-    return paginate_rows(query, per_page=THREADS_PER_PAGE)
+    # The whole forum (its first view): counted from the kept thread counts, not thread by thread.
+    total = (lambda: listed_thread_total(forum, viewer)) if category_id is None and filter_name is None else None
+    return paginate_rows(query, per_page=THREADS_PER_PAGE, total=total)
+
+
+def listed_thread_total(forum: Forum, viewer) -> int:
+    """How many threads of the forum the reader sees in its listing (_visible_threads): its kept thread counts,
+    and for a learner her own threads the others do not see (held), from her rows (one query)."""
+    staff = is_staff(viewer)
+    own, generation = db.session.execute(_own_unlisted_statement(), {"forum_id": forum.id, "user_id": viewer.id}).one()
+    counts = _kept_thread_counts.get(ALL_FORUMS, _thread_counts, generation=generation or 0)
+    listed, not_deleted = counts.get(forum.id, (0, 0))
+    return not_deleted if staff else listed + own
+
+
+@cache
+def _own_unlisted_statement() -> sa.Select:
+    user_id, forum_id = sa.bindparam("user_id", type_=sa.Integer), sa.bindparam("forum_id", type_=sa.Integer)
+    own = (sa.select(sa.func.count()).select_from(ForumThread)
+           .where(ForumThread.author_id == user_id, ForumThread.forum_id == forum_id,
+                  ForumThread.opening_state.not_in(LISTED_STATES | DELETED_STATES)).scalar_subquery())
+    generation = sa.select(PageGeneration.generation).where(PageGeneration.page == THREAD_COUNTS).scalar_subquery()
+    return sa.select(own, generation)
 
 
 def lead_questions_waiting(forum: Forum) -> int:
-    """Questions to the course lead that no staff member has answered yet (her flag)."""
+    """Questions to the course lead that no staff member has answered yet (her flag). From the category's
+    threads still waiting (ix_forum_threads_waiting), not from every thread of the forum."""
+    lead_questions = sa.select(ForumCategory.id).where(ForumCategory.forum_id == forum.id,
+                                                       ForumCategory.kind == "lead_questions")
     return db.session.scalar(
-        sa.select(sa.func.count()).select_from(ForumThread).join(ForumCategory)
-        .where(ForumThread.forum_id == forum.id, ForumCategory.kind == "lead_questions",
+        sa.select(sa.func.count()).select_from(ForumThread)
+        .where(ForumThread.category_id.in_(lead_questions),
                ForumThread.opening_state.in_(LISTED_STATES), ForumThread.has_staff_reply.is_(False),
                ForumThread.accepted_post_id.is_(None), ForumThread.state != ThreadState.CLOSED)
     )

@@ -150,3 +150,36 @@ def test_one_query_at_ten_and_at_a_thousand_threads(ctx, count_queries):
                 assert queries.unread_thread_count(user) == total
             counts[total, user.id] = counted.count
     assert set(counts.values()) == {1}
+
+
+def test_the_listing_counts_what_it_lists_from_the_kept_counts(ctx, count_queries):
+    """The forum's first page says how many threads there are (its pages): from the kept thread counts and
+    the reader's own held threads, the number of threads the listing goes through."""
+    forum = make_forum()
+    ana, bea = make_forum_member(forum), make_forum_member(forum)
+    lead = make_user(roles=[Role.COURSE_LEAD])
+    for n in range(3):
+        _ask(forum, ana, f"Sujet {n}")
+    _ask(forum, bea, "Retenu", rules=services.PostingRules(hold_first_posts=5))
+    gone = _ask(forum, ana, "Supprimé")
+    services.delete_post(queries.opening_post(gone), lead)
+    db.session.commit()
+
+    def totals():
+        listed = {}
+        for name, user in (("ana", ana), ("bea", bea), ("lead", lead)):
+            threads = queries.list_threads(forum, user)
+            listed[name] = (threads.total, len(threads.items))
+        return listed
+
+    assert totals() == {"ana": (3, 3), "bea": (4, 4), "lead": (4, 4)}
+    _ask(forum, bea, "Encore")
+    db.session.commit()
+    assert totals() == {"ana": (4, 4), "bea": (5, 5), "lead": (5, 5)}
+    assert queries.lead_questions_waiting(forum) == 4
+    assert ana.roles is not None
+    with count_queries() as counted:
+        queries.list_threads(forum, ana)
+    counts = [statement for statement in counted.statements if "count(" in statement]
+    # One count, of her own held threads (with the generation of the kept counts): not of every listed thread.
+    assert len(counts) == 1 and "forum_read_marks" not in counts[0] and "author_id = ?" in counts[0]
