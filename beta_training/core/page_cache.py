@@ -145,6 +145,61 @@ def _expiry(max_age: float, expires) -> float:
     return min([deadline, *(moment.timestamp() for moment in moments)])
 
 
+# --- Values kept per process, retired by a generation -------------------------------------------------
+
+
+def generation_watching(name: str, *depends_on) -> str:
+    """A generation of its own (a row of `page_cache_generations`, as a page has) that every write to
+    `depends_on` (models, tables or `watch(...)`s) bumps in its own transaction, exactly as for the pages.
+    For what signed-in pages read at each request and is the same for everyone (a course's outline): kept
+    with `KeptByGeneration`. Called at import time, like the decorator."""
+    for item in depends_on:
+        item = item if isinstance(item, Watch) else watch(item)
+        _WATCHES.setdefault(item.table, []).append((name, item))
+    return name
+
+
+def current_generation(name: str) -> int:
+    """The generation, read in the request's own transaction (one primary-key read): whatever is read after
+    it in the same transaction is at least that recent."""
+    from beta_training.core.models import PageGeneration
+
+    return db.session.scalar(sa.select(PageGeneration.generation).where(PageGeneration.page == name)) or 0
+
+
+class KeptByGeneration:
+    """Values computed from the database, kept in this process (an LRU of `max_entries`) with the generation
+    read before they were computed; a value is given again only while that generation is unchanged. Values
+    must be plain data, the same for every person, that nobody changes (frozen dataclasses, tuples, numbers):
+    they are shared by the threads of the process. Kept per application (app.extensions), so two apps (tests)
+    never share them."""
+
+    def __init__(self, name: str, max_entries: int = 256):
+        self.name = name
+        self.max_entries = max_entries
+
+    def _entries(self) -> OrderedDict:
+        kept = current_app.extensions.setdefault("kept_by_generation", {})
+        return kept.setdefault(self.name, (threading.Lock(), OrderedDict()))
+
+    def get(self, key, compute, generation: int | None = None):
+        """The value for `key`, computed by `compute()` if none is kept at the current generation."""
+        generation = current_generation(self.name) if generation is None else generation
+        lock, entries = self._entries()
+        with lock:
+            entry = entries.get(key)
+            if entry is not None and entry[0] == generation:
+                entries.move_to_end(key)
+                return entry[1]
+        value = compute()
+        with lock:
+            entries[key] = (generation, value)
+            entries.move_to_end(key)
+            while len(entries) > self.max_entries:
+                entries.popitem(last=False)
+        return value
+
+
 # --- Bumping the generations in the write's transaction -------------------------------------------------
 
 
@@ -170,13 +225,39 @@ def _note_flush(session_, _flush_context, _instances) -> None:
                     pending.add(page)
 
 
+def _updated_columns(execute_state) -> frozenset | None:
+    """The names of the columns an UPDATE statement may set (those of its VALUES and of its parameters), or
+    None when they cannot be told (then every watch counts it)."""
+    statement = execute_state.statement
+    keys = [*(getattr(statement, "_values", None) or {}),
+            *(key for key, _value in getattr(statement, "_ordered_values", None) or ())]
+    parameters = execute_state.parameters
+    for row in (parameters if isinstance(parameters, (list, tuple)) else [parameters or {}]):
+        if not isinstance(row, dict):
+            return None
+        keys += list(row)
+    names = set()
+    for key in keys:
+        name = key if isinstance(key, str) else getattr(key, "key", None)
+        if not isinstance(name, str):
+            return None
+        names.add(name)
+    return frozenset(names) or None
+
+
 def _note_statement(execute_state) -> None:
-    """A bulk INSERT/UPDATE/DELETE (session.execute(sa.update(Model)…)) bypasses the flush: any one on a
-    watched table counts, whatever its columns."""
+    """A bulk INSERT/UPDATE/DELETE (session.execute(sa.update(Model)…)) bypasses the flush: any INSERT or
+    DELETE on a watched table counts, and an UPDATE unless it sets none of the watched columns (SQLite's row
+    lock, core.db.lock_for_update, is an UPDATE setting `id` to itself: it changes nothing shown)."""
     if not (execute_state.is_insert or execute_state.is_update or execute_state.is_delete):
         return
     table = getattr(execute_state.statement, "table", None)
-    pages = {page for page, _item in _WATCHES.get(getattr(table, "name", None), ())}
+    watches = _WATCHES.get(getattr(table, "name", None), ())
+    if not watches:
+        return
+    updated = _updated_columns(execute_state) if execute_state.is_update else None
+    pages = {page for page, item in watches
+             if updated is None or item.columns is None or updated & item.columns}
     if pages:
         _pending(execute_state.session).update(pages)
 

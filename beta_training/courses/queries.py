@@ -1,14 +1,14 @@
 """Read-side helpers for the MOOC. The dashboard reads counts kept as progress is recorded (courses/tallies.py)."""
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, make_dataclass
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import lazyload, selectinload
 
 from beta_training.core.models import paris_day, to_paris
-from beta_training.core.page_cache import earliest_after
+from beta_training.core.page_cache import KeptByGeneration, earliest_after, generation_watching
 from beta_training.core.streaming import open_blob
 from beta_training.courses.models import (
     Course,
@@ -62,6 +62,68 @@ def get_course_outline(slug: str, *, quizzes: bool = True) -> Course | None:
     if not quizzes:
         options += [items.lazyload(CourseItem.questions), items.lazyload(CourseItem.choices)]
     return db.session.scalar(sa.select(Course).where(Course.slug == slug).options(*options))
+
+
+def get_course(slug: str) -> Course | None:
+    """The course and its runs (what a learner's page checks and links to); its structure: course_structure()."""
+    return db.session.scalar(sa.select(Course).where(Course.slug == slug).options(selectinload(Course.runs)))
+
+
+# --- The structure kept per process -----------------------------------------------------------------------
+# Every signed-in page of a course shows its modules, sequences and items, the same for everyone: read once
+# per process and kept, as plain frozen copies (no ORM object: nothing to lazy-load on a closed session,
+# nothing a request could change or attach to its session), until a write to one of these tables bumps the
+# generation in its own transaction (core.page_cache). What is a learner's own (completions, scores) is read
+# at each request, beside it. A quiz's questions are not in it: the item page reads its one quiz's.
+
+
+def _frozen_copy_class(model, *children):
+    """A frozen dataclass with the model's columns (not the deferred ones: a file's bytes), `children`
+    (tuples of copies), and the model's own properties (label, icon…), which read only those columns."""
+    columns = [attr.key for attr in sa.inspect(model).column_attrs if not attr.deferred]
+    properties = {name: value for name, value in vars(model).items() if isinstance(value, property)}
+    return make_dataclass(f"Kept{model.__name__}", [*columns, *children], frozen=True, namespace=properties)
+
+
+KeptResourceFile = _frozen_copy_class(ResourceFile)
+KeptItem = _frozen_copy_class(CourseItem, "resource_file")
+KeptSequence = _frozen_copy_class(Sequence, "items")
+KeptModule = _frozen_copy_class(CourseModule, "sequences")
+
+
+@dataclass(frozen=True)
+class CourseStructure:
+    course_id: int
+    modules: tuple
+
+
+STRUCTURE = generation_watching("courses.structure", CourseModule, Sequence, CourseItem, ResourceFile)
+_kept_structures = KeptByGeneration(STRUCTURE, max_entries=64)
+
+
+def _copy(instance, kept_class, **children):
+    names = [name for name in kept_class.__dataclass_fields__ if name not in children]
+    return kept_class(**{name: getattr(instance, name) for name in names}, **children)
+
+
+def _read_structure(course_id: int) -> CourseStructure:
+    items = selectinload(CourseModule.sequences).selectinload(Sequence.items)
+    modules = db.session.scalars(
+        sa.select(CourseModule).where(CourseModule.course_id == course_id).order_by(CourseModule.position)
+        .options(items.lazyload(CourseItem.questions), items.lazyload(CourseItem.choices)))
+    return CourseStructure(course_id, tuple(
+        _copy(module, KeptModule, sequences=tuple(
+            _copy(sequence, KeptSequence, items=tuple(
+                _copy(item, KeptItem, resource_file=item.resource_file and _copy(item.resource_file, KeptResourceFile))
+                for item in sequence.items))
+            for sequence in module.sequences))
+        for module in modules))
+
+
+def course_structure(course_id: int) -> CourseStructure:
+    """The course's modules, sequences and items (with their files' names and sizes), as kept by this
+    process: one primary-key read when nothing changed."""
+    return _kept_structures.get(course_id, lambda: _read_structure(course_id))
 
 
 def get_course_outline_by_id(course_id: int) -> Course | None:
@@ -120,8 +182,9 @@ def neighbour_item(item: CourseItem, direction: int) -> CourseItem | None:
     return db.session.scalar(query.limit(1))
 
 
-def ordered_items(course: Course) -> list[CourseItem]:
-    """Every item in reading order (module, sequence, item), from an outline already loaded."""
+def ordered_items(course) -> list:
+    """Every item in reading order (module, sequence, item), from an outline already loaded (a Course or its
+    CourseStructure)."""
     return [item for module in course.modules for sequence in module.sequences for item in sequence.items]
 
 
@@ -235,7 +298,7 @@ class Progress:
         return self.total > 0 and self.done == self.total
 
 
-def progress_of(course: Course, completions: dict) -> dict:
+def progress_of(course, completions: dict) -> dict:
     """{"course": Progress, "modules": {id: Progress}, "sequences": {id: Progress}, "resume": item or None}."""
     result = {"course": Progress(), "modules": {}, "sequences": {}, "resume": None}
     for module in course.modules:
@@ -340,7 +403,7 @@ def dashboard_counts_from_facts(run: CourseRun) -> DashboardCounts:
                               for name, rows in (("days", days), ("sequences", sequences), ("quizzes", quizzes))})
 
 
-def dashboard(run: CourseRun, course: Course, now: datetime, days: int = 7) -> dict:
+def dashboard(run: CourseRun, course: "CourseStructure", now: datetime, days: int = 7) -> dict:
     """The run's figures, from the counts kept as progress is recorded: a handful of reads, whatever the
     number of learners. « Active in the last `days` days »: last activity on one of the last `days` Paris
     days, today included (whole days: the counts are kept per day)."""
@@ -366,7 +429,7 @@ def dashboard(run: CourseRun, course: Course, now: datetime, days: int = 7) -> d
     }
 
 
-def _quiz_statistics(course: Course, counts: DashboardCounts) -> list[dict]:
+def _quiz_statistics(course: "CourseStructure", counts: DashboardCounts) -> list[dict]:
     """Per quiz (in reading order): learners who tried it, their average best score and attempts, and how many
     have it done (passed, or answered when the run has no pass mark)."""
     rows = []

@@ -60,7 +60,7 @@ STAFF = ("trainer", "course_lead")
 
 
 def _course_or_404(slug) -> Course:
-    course = queries.get_course_outline(slug, quizzes=False)  # the learner's pages: one quiz at most
+    course = queries.get_course(slug)  # its modules, sequences and items: queries.course_structure(course.id)
     if course is None or not (course.published or course.can_manage(current_user)):
         abort(404)
     return course
@@ -112,6 +112,7 @@ def list_courses():
 def show_course(slug):
     course = _course_or_404(slug)
     run = _run_or_404(course, request.args.get("run"))
+    structure = queries.course_structure(course.id)
     enrolment = queries.get_enrolment(run, current_user)
     completions = queries.completed_item_ids(enrolment if enrolment and enrolment.is_active else None)
     invited = current_user.is_authenticated and queries.invitation_for(run, current_user.email) is not None
@@ -119,8 +120,8 @@ def show_course(slug):
     learning = enrolment if enrolment and enrolment.is_active else None
     return render_template(
         "courses/show_course.html", course=course, run=run, enrolment=enrolment, now=utcnow(), invited=invited,
-        sheet_sent=sheet_sent, answered_parts=queries.answered_sheet_parts(learning),
-        progress=queries.progress_of(course, completions), completions=completions, form=ConfirmForm(),
+        sheet_sent=sheet_sent, answered_parts=queries.answered_sheet_parts(learning), structure=structure,
+        progress=queries.progress_of(structure, completions), completions=completions, form=ConfirmForm(),
         scores=queries.quiz_scores(learning),
     )
 
@@ -161,10 +162,11 @@ def unenrol(slug, run_slug):
 def show_progress(slug, run_slug):
     course, run, enrolment = _learner_context(slug, run_slug)
     completions = queries.completed_item_ids(enrolment)
+    structure = queries.course_structure(course.id)
     return render_template("courses/show_progress.html", course=course, run=run, enrolment=enrolment,
-                           progress=queries.progress_of(course, completions), completions=completions, now=utcnow(),
-                           scores=queries.quiz_scores(enrolment), quizzes=[
-                               item for item in queries.ordered_items(course) if item.kind == ItemKind.QUIZ])
+                           structure=structure, progress=queries.progress_of(structure, completions),
+                           completions=completions, now=utcnow(), scores=queries.quiz_scores(enrolment), quizzes=[
+                               item for item in queries.ordered_items(structure) if item.kind == ItemKind.QUIZ])
 
 
 # --- Items and progress -------------------------------------------------------------------------------
@@ -202,16 +204,18 @@ def show_item(slug, run_slug, key):
 def _render_item(course, run, enrolment, item, *, now, quiz_form=None, status=200):
     """The item page; a quiz sent with a question unanswered comes back here with its errors (422)."""
     completions = queries.completed_item_ids(enrolment)
-    ordered = queries.ordered_items(course)
+    structure = queries.course_structure(course.id)
+    ordered = queries.ordered_items(structure)
     index = next(i for i, other in enumerate(ordered) if other.id == item.id)
+    sequence = next(s for module in structure.modules for s in module.sequences if s.id == item.sequence_id)
     attempts = queries.quiz_attempts(enrolment, item)
     if item.kind == ItemKind.QUIZ and quiz_form is None:
         quiz_form = quiz_attempt_form(item)
     return render_template(
-        "courses/show_item.html", course=course, run=run, enrolment=enrolment, item=item, now=now,
+        "courses/show_item.html", course=course, run=run, enrolment=enrolment, item=item, sequence=sequence, now=now,
         completion=completions.get(item.id), completions=completions,
         previous=ordered[index - 1] if index > 0 else None, next_item=ordered[index + 1] if index + 1 < len(ordered) else None,
-        quiz_form=quiz_form, attempts=attempts, form=ConfirmForm(), progress=queries.progress_of(course, completions),
+        quiz_form=quiz_form, attempts=attempts, form=ConfirmForm(), progress=queries.progress_of(structure, completions),
         answered_parts=queries.answered_sheet_parts(enrolment),
     ), status
 
@@ -581,9 +585,9 @@ def _managed_run_or_404(run_id) -> CourseRun:
 @role_required(*STAFF)
 def dashboard(run_id):
     run = _managed_run_or_404(run_id)
-    course = queries.get_course_outline_by_id(run.course_id)
     now = utcnow()
-    return render_template("courses/dashboard.html", run=run, course=course, stats=queries.dashboard(run, course, now))
+    return render_template("courses/dashboard.html", run=run, course=run.course,
+                           stats=queries.dashboard(run, queries.course_structure(run.course_id), now))
 
 
 # Dates and times in Paris time, as the Alpha CSV writes them, and said so in the column names.

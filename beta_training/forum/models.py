@@ -170,6 +170,12 @@ class ForumThread(db.Model):
     __tablename__ = "forum_threads"
     __table_args__ = (
         sa.Index("ix_forum_threads_listing", "forum_id", "pinned", "last_post_at"),
+        # The unread badge: a forum's threads without any post (a seek), and how many each forum lists (read
+        # from the index alone when the kept counts are made again).
+        sa.Index("ix_forum_threads_unread", "forum_id", "last_post_id", "opening_state"),
+        # The course lead's flag: a category's threads no staff member has answered yet, without the others.
+        sa.Index("ix_forum_threads_waiting", "category_id", "has_staff_reply", "accepted_post_id", "state",
+                 "opening_state"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -6,6 +6,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from beta_training.accounts.models import User
+from beta_training.core.models import PageGeneration
+from beta_training.core.page_cache import KeptByGeneration, generation_watching, watch
 from beta_training.core.pagination import paginate_rows
 from beta_training.courses.models import CourseModule, Sequence
 from beta_training.extensions import db
@@ -112,38 +114,111 @@ def list_threads(forum: Forum, viewer, *, category_id: int | None = None, filter
                             ForumThread.state != ThreadState.CLOSED, ForumThread.is_announcement.is_(False))
     elif filter_name == "non-lus":
         query = query.where(ForumThread.last_post_id > sa.func.coalesce(mark.last_read_post_id, 0))
-    return paginate_rows(query, per_page=THREADS_PER_PAGE)
+    # The whole forum (its first view): counted from the kept thread counts, not thread by thread.
+    total = (lambda: listed_thread_total(forum, viewer)) if category_id is None and filter_name is None else None
+    return paginate_rows(query, per_page=THREADS_PER_PAGE, total=total)
+
+
+def listed_thread_total(forum: Forum, viewer) -> int:
+    """How many threads of the forum the reader sees in its listing (_visible_threads): its kept thread counts,
+    and for a learner her own threads the others do not see (held), from her rows (one query)."""
+    staff = is_staff(viewer)
+    own, generation = db.session.execute(_own_unlisted_statement(), {"forum_id": forum.id, "user_id": viewer.id}).one()
+    counts = _kept_thread_counts.get(ALL_FORUMS, _thread_counts, generation=generation or 0)
+    listed, not_deleted = counts.get(forum.id, (0, 0))
+    return not_deleted if staff else listed + own
+
+
+@cache
+def _own_unlisted_statement() -> sa.Select:
+    user_id, forum_id = sa.bindparam("user_id", type_=sa.Integer), sa.bindparam("forum_id", type_=sa.Integer)
+    own = (sa.select(sa.func.count()).select_from(ForumThread)
+           .where(ForumThread.author_id == user_id, ForumThread.forum_id == forum_id,
+                  ForumThread.opening_state.not_in(LISTED_STATES | DELETED_STATES)).scalar_subquery())
+    generation = sa.select(PageGeneration.generation).where(PageGeneration.page == THREAD_COUNTS).scalar_subquery()
+    return sa.select(own, generation)
 
 
 def lead_questions_waiting(forum: Forum) -> int:
-    """Questions to the course lead that no staff member has answered yet (her flag)."""
+    """Questions to the course lead that no staff member has answered yet (her flag). From the category's
+    threads still waiting (ix_forum_threads_waiting), not from every thread of the forum."""
+    lead_questions = sa.select(ForumCategory.id).where(ForumCategory.forum_id == forum.id,
+                                                       ForumCategory.kind == "lead_questions")
     return db.session.scalar(
-        sa.select(sa.func.count()).select_from(ForumThread).join(ForumCategory)
-        .where(ForumThread.forum_id == forum.id, ForumCategory.kind == "lead_questions",
+        sa.select(sa.func.count()).select_from(ForumThread)
+        .where(ForumThread.category_id.in_(lead_questions),
                ForumThread.opening_state.in_(LISTED_STATES), ForumThread.has_staff_reply.is_(False),
                ForumThread.accepted_post_id.is_(None), ForumThread.state != ThreadState.CLOSED)
     )
 
 
+# The badge counts, in the forums a person reads, the threads she sees whose last post is newer than what she
+# has read. Counted thread by thread, that is every thread of the forum at every signed-in page (~10,000 at
+# the benchmark's scale). Instead: how many threads each forum lists is the same for everyone, kept per
+# process until a thread is created, deleted, moved or its opening changes state (a reply changes none of
+# it: no write per post beyond the thread's own row, none per reader); from it, one query subtracts what is
+# hers: the threads she has read up to their last post (her read marks), the listed threads without any
+# post she could see (last_post_id 0, rare), and adds her own threads the others do not see (held).
+THREAD_COUNTS = generation_watching("forum.thread_counts", watch(ForumThread, "opening_state", "forum_id"))
+_kept_thread_counts = KeptByGeneration(THREAD_COUNTS, max_entries=1)
+ALL_FORUMS = "all"
+
+
+def _thread_counts() -> dict[int, tuple[int, int]]:
+    """Forum id → (threads listed to everyone, threads not deleted: what staff see)."""
+    return {forum_id: (listed, kept) for forum_id, listed, kept in db.session.execute(
+        sa.select(ForumThread.forum_id, sa.func.count().filter(ForumThread.opening_state.in_(LISTED_STATES)),
+                  sa.func.count().filter(ForumThread.opening_state.not_in(DELETED_STATES)))
+        .group_by(ForumThread.forum_id))}
+
+
 def unread_thread_count(user) -> int:
     """For the navigation badge: threads with a post the person has not seen, in the forums they read.
 
-    One query on every signed-in page: the forums are a subquery, not a list of Forum objects loaded first."""
-    return db.session.scalar(_unread_count_statement(is_staff(user)), {"user_id": user.id})
+    One query on every signed-in page (the forums are a subquery, not a list of Forum objects loaded first),
+    whose work grows with the person's own read marks, not with the forums' threads; a second one after a
+    thread was created, deleted or moderated, in this process."""
+    staff = is_staff(user)
+    rows = db.session.execute(_unread_count_statement(staff), {"user_id": user.id}).all()
+    if not rows:
+        return 0
+    counts = _kept_thread_counts.get(ALL_FORUMS, _thread_counts, generation=rows[0].generation or 0)
+    seen = 1 if staff else 0
+    unread = sum(counts.get(forum_id, (0, 0))[seen] - no_post + own - read for forum_id, no_post, own, read, _g in rows)
+    # Never below zero, should a thread change between the two reads (another transaction, on PostgreSQL).
+    return max(unread, 0)
 
 
 @cache
 def _unread_count_statement(staff: bool) -> sa.Select:
     """The badge's query, built once per process for staff and once for the others (building it took longer
-    than running it). Nothing of a person is in it: her id is the bound parameter `user_id` of each run."""
+    than running it). Nothing of a person is in it: her id is the bound parameter `user_id` of each run.
+    One row per forum she reads: (forum id, threads she sees without any post, her own threads the others do
+    not see, threads she has read up to their last post, the thread counts' generation)."""
     user_id = sa.bindparam("user_id", type_=sa.Integer)
+    seen = ForumThread.opening_state.not_in(DELETED_STATES) if staff else ForumThread.opening_state.in_(LISTED_STATES)
+    # Per forum, with the forum's row: a seek in ix_forum_threads_unread (the threads without any post).
+    no_post = (sa.select(sa.func.count()).select_from(ForumThread)
+               .where(ForumThread.forum_id == Forum.id, ForumThread.last_post_id == 0, seen).scalar_subquery())
+    # Hers, grouped by forum, each read from her own rows first (her threads by author, her read marks by
+    # their key): written per forum, the planner would go through every thread of the forum instead.
+    own = (sa.select(ForumThread.forum_id, sa.func.count().label("threads"))
+           .where(ForumThread.author_id == user_id, ForumThread.opening_state.not_in(LISTED_STATES | DELETED_STATES),
+                  ForumThread.last_post_id != 0)
+           .group_by(ForumThread.forum_id).subquery("own"))
     mark = aliased(ForumReadMark)
-    return (
-        sa.select(sa.func.count()).select_from(ForumThread)
-        .outerjoin(mark, sa.and_(mark.thread_id == ForumThread.id, mark.user_id == user_id))
-        .where(ForumThread.forum_id.in_(_readable(sa.select(Forum.id), staff, user_id)), _visible_to(staff, user_id),
-               ForumThread.last_post_id > sa.func.coalesce(mark.last_read_post_id, 0))
-    )
+    read = (sa.select(ForumThread.forum_id, sa.func.count().label("threads"))
+            .select_from(mark).join(ForumThread, ForumThread.id == mark.thread_id)
+            .where(mark.user_id == user_id, _visible_to(staff, user_id), ForumThread.last_post_id != 0,
+                   ForumThread.last_post_id <= mark.last_read_post_id)
+            .group_by(ForumThread.forum_id).subquery("read"))
+    generation = sa.select(PageGeneration.generation).where(PageGeneration.page == THREAD_COUNTS).scalar_subquery()
+    query = (sa.select(Forum.id, no_post, sa.func.coalesce(own.c.threads, 0) if not staff else sa.literal(0),
+                       sa.func.coalesce(read.c.threads, 0), generation.label("generation"))
+             .outerjoin(read, read.c.forum_id == Forum.id))
+    if not staff:
+        query = query.outerjoin(own, own.c.forum_id == Forum.id)
+    return _readable(query, staff, user_id)
 
 
 def read_mark(user, thread: ForumThread) -> int:

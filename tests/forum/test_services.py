@@ -463,6 +463,10 @@ def test_the_unread_badge_is_one_query_for_learners_and_staff(forum, count_queri
     for target, writer in ((forum, make_forum_member(forum)), (other, author)):
         _ask(target, writer)
     db.session.commit()
+    assert learner.roles is not None and lead.roles is not None  # loaded, as the signed-in user of a request is
+    with count_queries() as first:
+        assert queries.unread_thread_count(learner) == 1
+    assert first.count == 2  # and the forums' thread counts, kept until a thread is created, deleted, moderated
     for reader, expected in ((learner, 1), (lead, 2)):  # a learner reads her run's forum only; staff read both
         assert reader.id and reader.roles is not None  # loaded, as the signed-in user of a request is
         with count_queries() as counted:
