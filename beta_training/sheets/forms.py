@@ -155,7 +155,7 @@ class ReviewSheetForm(FlaskForm):
     second_opinion_reason = TextAreaField(
         _l("Pourquoi un second avis ? (pour l’équipe)"),
         description=_l("Obligatoire si vous demandez un second avis : l’auteur·e voit seulement qu’un second avis est demandé."),
-        validators=[Optional(), Length(max=500)], render_kw={"rows": 2})
+        validators=[Length(max=500)], render_kw={"rows": 2})
 
     def validate_second_opinion_reason(self, field):
         if self.verdict.data == "second_review" and not (field.data or "").strip():
