@@ -10,6 +10,7 @@ from sqlalchemy.orm import defer, selectinload
 from markupsafe import Markup
 
 from beta_training.core.models import StateChange
+from beta_training.core.templating import format_d
 from beta_training.extensions import db
 from beta_training.sheets.models import (
     COMMENT_TARGETS,
@@ -289,7 +290,7 @@ def content_paragraphs(key: str, value) -> list[str]:
         return [f"{row.get('name', '')} : {row.get('baseline') or '—'} → {row.get('target') or '—'}"
                 for row in value or [] if any((row.get(k) or "").strip() for k in ("name", "baseline", "target"))]
     if key == "milestones":
-        return [f"{row.get('due_on') or '—'} : {row.get('title', '')}" + (f" (priorité {row['priority']})" if row.get("priority") else "")
+        return [f"{format_d(row.get('due_on')) or '—'} : {row.get('title', '')}" + (f" (priorité {row['priority']})" if row.get("priority") else "")
                 for row in value or [] if any((row.get(k) or "").strip() for k in ("title", "due_on", "priority"))]
     if key == "usertypes":
         return [str(USERTYPES.get(u, u)) for u in value or []]

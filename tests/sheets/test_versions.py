@@ -148,3 +148,15 @@ def test_restoring_the_current_version_or_an_unknown_one_is_refused(ctx):
         with pytest.raises(services.SheetError):
             services.restore_version(sheet, actor=owner, number=number, base_version=1)
     assert sheet.current_version == 1
+
+
+def test_the_roadmap_compares_row_by_row_with_dates_in_french(client):
+    owner = make_user()
+    rows = [{"title": "Premiers usagers", "due_on": "2027-01-15", "priority": "1"}] + [{"title": "", "due_on": "", "priority": ""}] * 5
+    sheet = make_product_sheet(owner, content={**COMPLETE_SHEET, "milestones": rows})
+    services.save_version(sheet, author=owner, content={**COMPLETE_SHEET, "milestones": [
+        {"title": "Premiers usagers", "due_on": "2027-02-01", "priority": "1"}] + rows[1:]}, base_version=1)
+    db.session.commit()
+    login(client, owner)
+    text = " ".join(BeautifulSoup(client.get(f"/fiches/{sheet.id}/versions/comparer?de=1&a=2").text, "html.parser").get_text(" ").split())
+    assert "supprimé : 15 janvier" in text and "ajouté : 1er février" in text and "2027-01-15" not in text
