@@ -69,6 +69,10 @@ def test_second_opinion_grid_history_and_versions(browser, live_server):
     round2 = learner.locator("#round-2")
     expect(round2.locator("tbody tr").first).to_contain_text("3 sur 5 : Correct")
     expect(round2.locator("tbody tr").first).to_contain_text("3,5")
+    # Two reviewers' levels with their descriptors: the cells wrap, the table does not scroll sideways at 1280 px.
+    learner.set_viewport_size({"width": 1280, "height": 900})
+    assert learner.evaluate("""() => { const box = document.querySelector('#round-2').closest('.fr-table__container');
+                                       return box.scrollWidth <= box.clientWidth + 1; }""")
     learner.get_by_role("button", name="Ce que veut dire chaque niveau de la grille").click()
     expect(learner.locator("#rubric-levels")).to_be_visible()
     expect(learner.locator("#partie-1 .bt-comment-history")).to_contain_text("Tour 1")
