@@ -79,7 +79,7 @@ def test_the_grid_is_shown_round_by_round_with_levels_and_averages_to_the_owner_
         login(client, reader)
         page = _page(client, url)
         latest = _table(page, "Tour 2")
-        assert latest[0] == ["Critère", "Note de Anne Relue", "Note de Bruno Second", "Moyenne"]
+        assert latest[0] == ["Critère", "Note d’Anne Relue", "Note de Bruno Second", "Moyenne"]
         positioning = latest[1]
         assert positioning[0] == "Positionnement (cible, proposition de valeur)"
         assert positioning[1].startswith("3 sur 5 : Correct") and str(RUBRIC[0].descriptor(3)) in positioning[1]
