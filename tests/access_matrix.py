@@ -42,7 +42,7 @@ from beta_training.forum import emails as forum_emails
 from beta_training.forum import services as forum_services
 from beta_training.forum.models import ForumThread
 from beta_training.privacy import services as privacy_services
-from beta_training.sheets.models import ProductSheet
+from beta_training.sheets.models import ProductSheet, SheetMilestone
 from tests import factories as f
 from tests.route_scenarios import COMPLETE_SHEET, FETCH, FORM, SCENARIOS
 
@@ -567,6 +567,69 @@ post("/fiches/<int:sheet_id>/relecture",
      lambda w, role: Request(f"/fiches/{_claimed_sheet(w, role).id}/relecture",
                              {"verdict": "approved", "overall_comment": "Très clair.", "score_positioning": "4"}), staff(302))
 post("/fiches/<int:sheet_id>/rendre", lambda w, role: Request(f"/fiches/{_claimed_sheet(w, role).id}/rendre"), staff(302))
+post("/fiches/<int:sheet_id>/relecture",
+     lambda w, role: Request(f"/fiches/{_claimed_sheet(w, role).id}/relecture",
+                             {"verdict": "second_review", "second_opinion_reason": "Un autre regard.", "score_positioning": "3"}),
+     staff(302), variant="second avis")
+post("/fiches/<int:sheet_id>/prendre", from_scenario("/fiches/<int:sheet_id>/prendre", "second avis"), staff(302),
+     variant="second avis")
+
+
+def _own_claimed_sheet(w, role) -> ProductSheet:
+    """A sheet of whoever is about to act, in review by herself (a state no page leads to: it proves the
+    route's own check, not the queue's)."""
+    me = w.users.get(role, w.owner)
+    return f.make_product_sheet(me, state="in_review", content=COMPLETE_SHEET, claimed_by_id=me.id, claimed_at=utcnow())
+
+
+def _own_second_opinion_sheet(w, role) -> ProductSheet:
+    sheet = f.make_product_sheet(w.users.get(role, w.owner), state="second_review", content=COMPLETE_SHEET)
+    f.make_sheet_review(sheet, verdict="second_review")
+    return sheet
+
+
+def _own_approved_sheet(w, role) -> ProductSheet:
+    from beta_training.sheets.services import create_milestones
+
+    sheet = f.make_product_sheet(w.users.get(role, w.owner), state="approved", content=COMPLETE_SHEET, approved_at=utcnow())
+    create_milestones(sheet)
+    db.session.commit()
+    return sheet
+
+
+# Nobody reviews their own sheet, on any review route (trainers who write a fiche too): 403, nothing written.
+post("/fiches/<int:sheet_id>/relecture",
+     lambda w, role: Request(f"/fiches/{_own_claimed_sheet(w, role).id}/relecture", {"verdict": "approved"}),
+     staff(403), variant="sa propre fiche")
+post("/fiches/<int:sheet_id>/relecture",
+     lambda w, role: Request(f"/fiches/{_own_claimed_sheet(w, role).id}/relecture",
+                             {"verdict": "second_review", "second_opinion_reason": "Pourquoi pas."}),
+     staff(403), variant="second avis sur sa propre fiche")
+post("/fiches/<int:sheet_id>/rendre", lambda w, role: Request(f"/fiches/{_own_claimed_sheet(w, role).id}/rendre"),
+     staff(403), variant="sa propre fiche")
+post("/fiches/<int:sheet_id>/prendre", lambda w, role: Request(f"/fiches/{_own_second_opinion_sheet(w, role).id}/prendre"),
+     staff(403), variant="second avis sur sa propre fiche")
+
+
+def _comment_own_roadmap(w, role) -> Request:
+    sheet = _own_approved_sheet(w, role)
+    milestone = db.session.scalar(sa.select(SheetMilestone).where(SheetMilestone.sheet_id == sheet.id))
+    return Request(f"/fiches/{sheet.id}/feuille-de-route/commentaires",
+                   {"target": f"jalon-{milestone.id}", "body": "Bravo à moi.", "submission_key": f"cle{f._n()}"})
+
+
+post("/fiches/<int:sheet_id>/feuille-de-route/commentaires", from_scenario("/fiches/<int:sheet_id>/feuille-de-route/commentaires"),
+     staff(302))
+post("/fiches/<int:sheet_id>/feuille-de-route/commentaires", _comment_own_roadmap, staff(403), variant="sa propre fiche")
+
+# Version history: the owner and the reviewers read it; only the owner restores (while she may edit).
+get("/fiches/<int:sheet_id>/versions", "/fiches/{sheet}/versions", owner_and_staff())
+get("/fiches/<int:sheet_id>/versions/<int:number>", "/fiches/{sheet}/versions/1", owner_and_staff())
+get("/fiches/<int:sheet_id>/versions/<int:number>", "/fiches/{sheet}/versions/99", owner_and_staff(404, member=403, outsider=403),
+    variant="version inconnue")
+get("/fiches/<int:sheet_id>/versions/comparer", "/fiches/{sheet}/versions/comparer?de=1&a=1", owner_and_staff())
+post("/fiches/<int:sheet_id>/versions/<int:number>/restaurer",
+     from_scenario("/fiches/<int:sheet_id>/versions/<int:number>/restaurer", owner=True), owner_only(302))
 
 
 # --- Forum ------------------------------------------------------------------------------------------------

@@ -333,6 +333,7 @@ def make_product_sheet(owner=None, state="draft", content=None, **values) -> Pro
     body = {**empty_content(), "name": "Mon produit", "s1_problem": "Un problème", "s1_solution": "Une solution",
             **(content or {})}
     values.setdefault("submitted_at", utcnow() if state != "draft" else None)
+    values.setdefault("review_round", 0 if state == "draft" else 1)
     sheet = _save(ProductSheet(owner_id=owner.id, state=state, title=body["name"], current_version=1, **values))
     make_sheet_version(sheet, number=1, content=body, author=owner)
     return sheet
@@ -347,7 +348,7 @@ def make_sheet_review(sheet, reviewer=None, **values) -> SheetReview:
     reviewer = reviewer or make_user(roles=[Role.TRAINER])
     return _save(SheetReview(sheet_id=sheet.id, reviewer_id=reviewer.id, **{
         "version_number": sheet.current_version, "verdict": "changes_requested", "overall_comment": "",
-        "section_comments": {}, "scores": {}, "created_at": utcnow(), **values}))
+        "section_comments": {}, "scores": {}, "created_at": utcnow(), "round": max(sheet.review_round, 1), **values}))
 
 
 # --- Forum ------------------------------------------------------------------------------------------------

@@ -576,6 +576,60 @@ def review_sheet():
                     watch=_sheet_watch(sheet.id))
 
 
+@scenario("/fiches/<int:sheet_id>/relecture", "second avis")
+def ask_second_opinion():
+    reviewer, sheet = _claimed_sheet()
+    return Prepared(reviewer, f"/fiches/{sheet.id}/relecture",
+                    {"verdict": "second_review", "second_opinion_reason": "Je connais mal ce domaine.", "score_indicators": "2"},
+                    watch=_sheet_watch(sheet.id))
+
+
+def _second_opinion_sheet():
+    """A sheet whose first reviewer asked for a second opinion in its round."""
+    first = trainer()
+    sheet = f.make_product_sheet(state="second_review", content=COMPLETE_SHEET)
+    f.make_sheet_review(sheet, first, verdict="second_review", scores={"positioning": 3})
+    return sheet
+
+
+@scenario("/fiches/<int:sheet_id>/prendre", "second avis")
+def claim_for_second_opinion():
+    sheet = _second_opinion_sheet()
+    return Prepared(trainer(), f"/fiches/{sheet.id}/prendre", watch=_sheet_watch(sheet.id))
+
+
+def _restorable_sheet():
+    """A draft with two versions: the owner restores the first."""
+    sheet = f.make_product_sheet(content=COMPLETE_SHEET)
+    f.make_sheet_version(sheet, number=2, content={**sheet_content(sheet), "name": "Un autre nom"}, author=sheet.owner)
+    sheet.current_version = 2
+    db.session.commit()
+    return sheet
+
+
+def sheet_content(sheet) -> dict:
+    from beta_training.sheets.queries import get_version
+
+    return dict(get_version(sheet, sheet.current_version).content)
+
+
+@scenario("/fiches/<int:sheet_id>/versions/<int:number>/restaurer")
+def restore_version():
+    sheet = _restorable_sheet()
+    return Prepared(sheet.owner, f"/fiches/{sheet.id}/versions/1/restaurer", {"base_version": "2"},
+                    watch=_sheet_watch(sheet.id))
+
+
+@scenario("/fiches/<int:sheet_id>/feuille-de-route/commentaires")
+def comment_follow_up():
+    sheet = _approved_sheet()
+    from beta_training.sheets import queries
+
+    milestone = queries.milestones_of(sheet)[0]
+    return Prepared(trainer(), f"/fiches/{sheet.id}/feuille-de-route/commentaires",
+                    {"target": f"jalon-{milestone.id}", "body": "Pensez à dater la mise en ligne.", "submission_key": key()})
+
+
 @scenario("/fiches/<int:sheet_id>/rendre")
 def release_sheet():
     reviewer, sheet = _claimed_sheet()

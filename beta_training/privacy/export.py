@@ -43,7 +43,14 @@ from beta_training.forum.models import (
 )
 from beta_training.privacy import readable
 from beta_training.privacy.models import PrivacyAction, PrivacyActionKind
-from beta_training.sheets.models import IndicatorMeasure, ProductSheet, SheetMilestone, SheetReview, SheetVersion
+from beta_training.sheets.models import (
+    IndicatorMeasure,
+    ProductSheet,
+    SheetFollowUpComment,
+    SheetMilestone,
+    SheetReview,
+    SheetVersion,
+)
 
 BATCH = 200
 
@@ -182,6 +189,11 @@ def _sheet_reviews_written(user):
     yield from (_row(review, exclude=("reviewer_id",)) for review in _stream(query))
 
 
+def _follow_up_comments_written(user):
+    query = sa.select(SheetFollowUpComment).where(SheetFollowUpComment.author_id == user.id).order_by(SheetFollowUpComment.id)
+    yield from (_row(comment, exclude=("author_id",)) for comment in _stream(query))
+
+
 def _alumni(user):
     yield from (_row(p) for p in _stream(sa.select(AlumniProfile).where(AlumniProfile.user_id == user.id)))
 
@@ -303,8 +315,13 @@ KINDS = [
          _columns(SheetMilestone)),
     Kind("fiches_produit_mesures", "Les mesures de vos indicateurs", _by_sheet(IndicatorMeasure),
          _columns(IndicatorMeasure)),
+    Kind("fiches_produit_commentaires_suivi", "Les commentaires de l’équipe sur les jalons et indicateurs de vos fiches",
+         _by_sheet(SheetFollowUpComment, ("author_id",)), _columns(SheetFollowUpComment, ("author_id",))),
     Kind("fiches_produit_relectures_ecrites", "Les relectures de fiches produit que vous avez écrites (formation)",
          _sheet_reviews_written, _columns(SheetReview, ("reviewer_id",))),
+    Kind("fiches_produit_commentaires_suivi_ecrits",
+         "Les commentaires de feuilles de route que vous avez écrits (formation)", _follow_up_comments_written,
+         _columns(SheetFollowUpComment, ("author_id",))),
     Kind("forum_sujets", "Les sujets que vous avez ouverts", _by_user(ForumThread, "author_id"), _columns(ForumThread)),
     Kind("forum_messages", "Vos messages sur les forums", _posts, _columns(ForumPost, POST_EXCLUDE)),
     Kind("forum_messages_versions", "Les versions précédentes de vos messages", _revisions,

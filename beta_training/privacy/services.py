@@ -48,7 +48,14 @@ from beta_training.forum import services as forum_services
 from beta_training.forum.models import ForumDraft, ForumPost, ForumPostRevision, ForumReport, ForumThread
 from beta_training.privacy.models import Origin, PrivacyAction, PrivacyActionKind
 from beta_training.sheets import services as sheet_services
-from beta_training.sheets.models import IndicatorMeasure, ProductSheet, SheetMilestone, SheetReview, SheetVersion
+from beta_training.sheets.models import (
+    IndicatorMeasure,
+    ProductSheet,
+    SheetFollowUpComment,
+    SheetMilestone,
+    SheetReview,
+    SheetVersion,
+)
 
 FORMER_PARTICIPANT = "Ancien·ne participant·e"
 REMOVED_ADDRESS = "[adresse supprimée]"
@@ -255,6 +262,7 @@ def _anonymise_sheet(sheet: ProductSheet, scrubber: Scrubber, now: datetime) -> 
         review.section_comments = scrubber.json(review.section_comments)
     _scrub_rows(SheetMilestone, ("title",), scrubber, SheetMilestone.sheet_id == sheet.id, loose=True)
     _scrub_rows(IndicatorMeasure, ("indicator", "value"), scrubber, IndicatorMeasure.sheet_id == sheet.id, loose=True)
+    _scrub_rows(SheetFollowUpComment, ("indicator", "body"), scrubber, SheetFollowUpComment.sheet_id == sheet.id, loose=True)
     db.session.execute(sa.update(StateChange).where(StateChange.subject_type == ProductSheet.__tablename__,
                                                     StateChange.subject_id == sheet.id).values(reason=""))
 

@@ -57,6 +57,10 @@ def _news(sheet) -> tuple[str, str]:
         case SheetState.APPROVED:
             return (_("Votre fiche produit est validée"),
                     _("Votre fiche produit « %(t)s » a été relue et validée.", t=title))
+        case SheetState.SECOND_REVIEW:
+            return (_("Votre fiche produit attend un second avis"),
+                    _("Votre fiche produit « %(t)s » a été relue une première fois : une deuxième personne de "
+                      "l’équipe va la relire avant la décision.", t=title))
 
 
 def queue_state_changed(sheet) -> None:
@@ -70,6 +74,23 @@ def queue_reviewed(sheet, review) -> None:
     subject, news = _news(sheet)
     _to_owner(sheet, subject, "sheets/reviewed", review=review, news=news, commented=commented,
               link=_link(sheet))
+
+
+def queue_second_opinion(sheet, *, reviewer, reason: str) -> None:
+    """The owner is told her sheet waits for a second reviewer; the other trainers, who asked and why."""
+    queue_state_changed(sheet)
+    queue_link = url_for("sheets.review_queue", etat=SheetState.SECOND_REVIEW.value, _external=True)
+    for email in _reviewer_emails():
+        if email != reviewer.email and (sheet.owner is None or email != sheet.owner.email):
+            queue_email(email, _("Second avis demandé sur une fiche produit : %(title)s", title=sheet.title),
+                        "sheets/second_opinion", sheet=sheet, reviewer=reviewer, reason=reason, link=queue_link)
+
+
+def queue_follow_up_comment(sheet, comment) -> None:
+    target = comment.milestone.title if comment.milestone_id else comment.indicator
+    _to_owner(sheet, _("Un commentaire sur votre feuille de route : %(title)s", title=sheet.title),
+              "sheets/follow_up_comment", comment=comment, target=target,
+              link=url_for("sheets.follow_up", sheet_id=sheet.id, _external=True))
 
 
 def queue_roadmap_reminder(sheet, months: int) -> None:

@@ -28,6 +28,9 @@ from beta_training.sheets.models import (
     PARTS,
     PRIORITIES,
     QUESTIONS,
+    RUBRIC,
+    LEVEL_NAMES,
+    SCORE_LEVELS,
     USERTYPES,
     Question,
     milestone_due_on,
@@ -142,20 +145,47 @@ PART_FORMS = {
 }
 
 
-VERDICTS = {"changes_requested": _l("Demander des modifications"), "approved": _l("Valider la fiche")}
-SCORE_CHOICES = choices((n, str(n)) for n in range(1, 6))
+VERDICTS = {"changes_requested": _l("Demander des modifications"), "approved": _l("Valider la fiche"),
+            "second_review": _l("Demander un second avis avant de décider (première relecture du tour seulement)")}
 
 
 class ReviewSheetForm(FlaskForm):
     verdict = RadioField(_l("Décision"), choices=choices(VERDICTS.items()), validators=[InputRequired(_l("Choisissez une décision."))])
     overall_comment = TextAreaField(_l("Commentaire général"), validators=[Optional(), Length(max=5000)], render_kw={"rows": 5})
+    second_opinion_reason = TextAreaField(
+        _l("Pourquoi un second avis ? (pour l’équipe)"),
+        description=_l("Obligatoire si vous demandez un second avis : l’auteur·e voit seulement qu’un second avis est demandé."),
+        validators=[Length(max=500)], render_kw={"rows": 2})
+
+    def validate_second_opinion_reason(self, field):
+        if self.verdict.data == "second_review" and not (field.data or "").strip():
+            raise ValidationError(_l("Dites à vos collègues pourquoi vous demandez un second avis."))
 
 
 for _target, _label in COMMENT_TARGETS.items():
     setattr(ReviewSheetForm, f"comment_{_target}", TextAreaField(_l("Commentaire : %(part)s", part=_label),
                                                                  validators=[Optional(), Length(max=2000)], render_kw={"rows": 3}))
-for _key, _label in GRID.items():
-    setattr(ReviewSheetForm, f"score_{_key}", RadioField(_label, choices=SCORE_CHOICES, validators=[Optional()]))
+# Each level says what it means for this criterion (the rubric's descriptors): the reviewer scores against them.
+for _criterion in RUBRIC:
+    setattr(ReviewSheetForm, f"score_{_criterion.key}", RadioField(
+        _criterion.label, validators=[Optional()], invalid_choice_message=_l("Choisissez un niveau de 1 à 5."),
+        choices=choices((n, _l("%(n)s – %(level)s : %(descriptor)s", n=n, level=LEVEL_NAMES[n],
+                                  descriptor=_criterion.descriptor(n))) for n in SCORE_LEVELS)))
+
+
+class RestoreVersionForm(FlaskForm):
+    # The latest version the page showed: a save since (another tab) is not overwritten unknowingly.
+    base_version = IntegerField(widget=HiddenField.widget, validators=[
+        InputRequired(_l("La version de la fiche manque : rechargez la page.")),
+        NumberRange(min=0, max=2**31 - 1, message=_l("La version de la fiche est invalide : rechargez la page."))])
+
+
+class FollowUpCommentForm(FlaskForm):
+    target = SelectField(_l("Sur quel jalon ou indicateur ?"), validators=[InputRequired(_l("Choisissez un jalon ou un indicateur."))],
+                         invalid_choice_message=_l("Choisissez un jalon ou un indicateur de cette feuille de route."))
+    body = TextAreaField(_l("Commentaire"), description=_l("L’auteur·e de la fiche le voit sur sa feuille de route et le reçoit par courriel."),
+                         validators=[InputRequired(_l("Écrivez votre commentaire.")), Length(max=2000)], render_kw={"rows": 3})
+    submission_key = SubmissionKeyField()
 
 
 def _not_in_the_future(form, field):

@@ -20,12 +20,17 @@ class SheetState(StrEnum):
     IN_REVIEW = "in_review"
     CHANGES_REQUESTED = "changes_requested"
     APPROVED = "approved"
+    # The first reviewer of the round asked for a second opinion: her review is recorded, the decision waits
+    # for a second trainer's review (a trainer other than her and the owner claims the sheet again).
+    SECOND_REVIEW = "second_review"
 
 
 SHEET_TRANSITIONS = {
     SheetState.DRAFT: {SheetState.SUBMITTED},
     SheetState.SUBMITTED: {SheetState.IN_REVIEW, SheetState.DRAFT},
-    SheetState.IN_REVIEW: {SheetState.CHANGES_REQUESTED, SheetState.APPROVED, SheetState.SUBMITTED, SheetState.DRAFT},
+    SheetState.IN_REVIEW: {SheetState.CHANGES_REQUESTED, SheetState.APPROVED, SheetState.SUBMITTED, SheetState.DRAFT,
+                           SheetState.SECOND_REVIEW},
+    SheetState.SECOND_REVIEW: {SheetState.IN_REVIEW, SheetState.DRAFT},
     SheetState.CHANGES_REQUESTED: {SheetState.SUBMITTED},
     SheetState.APPROVED: set(),
 }
@@ -36,11 +41,13 @@ SHEET_STATE_LABELS = {
     SheetState.IN_REVIEW: _l("En relecture"),
     SheetState.CHANGES_REQUESTED: _l("Modifications demandées"),
     SheetState.APPROVED: _l("Validée"),
+    SheetState.SECOND_REVIEW: _l("En attente d’un second avis"),
 }
 
 SHEET_STATE_BADGES = {
     SheetState.DRAFT: "", SheetState.SUBMITTED: "fr-badge--info", SheetState.IN_REVIEW: "fr-badge--new",
     SheetState.CHANGES_REQUESTED: "fr-badge--warning", SheetState.APPROVED: "fr-badge--success",
+    SheetState.SECOND_REVIEW: "fr-badge--new",
 }
 
 # --- The fiche produit, part by part ---------------------------------------------------------------------
@@ -274,13 +281,71 @@ USERTYPES = {
     "parlement": _l("Parlement"),
 }
 
-# Adapted from the comité d'investissement sponsor grid (note sur 5).
-GRID = {
-    "positioning": _l("Positionnement (cible, proposition de valeur)"),
-    "expected_utility": _l("Utilité attendue pour les usagers"),
-    "indicators": _l("Pertinence des indicateurs d’impact"),
-    "roadmap_realism": _l("Réalisme de la feuille de route à 6 mois"),
-    "go_to_market": _l("Stratégie de mise en marché"),
+# --- The review rubric -------------------------------------------------------------------------------------
+#
+# Adapted from the comité d'investissement sponsor grid (note sur 5). Every level of every criterion says what
+# it looks like, so that a learner reads why she got a 3 and what a 4 would take, and two reviewers mean the
+# same thing by the same note. Reviewers see the descriptors on the form; learners and trainers beside the notes.
+
+SCORE_LEVELS = (1, 2, 3, 4, 5)
+LEVEL_NAMES = {1: _l("Insuffisant"), 2: _l("Fragile"), 3: _l("Correct"), 4: _l("Solide"), 5: _l("Exemplaire")}
+
+
+@dataclass(frozen=True)
+class Criterion:
+    key: str  # its key in SheetReview.scores (and its form field: score_<key>)
+    label: str
+    levels: tuple[str, ...]  # what the sheet shows at level 1, 2, 3, 4, 5
+
+    def descriptor(self, level: int) -> str:
+        return self.levels[level - 1]
+
+
+RUBRIC = (
+    Criterion("positioning", _l("Positionnement (cible, proposition de valeur)"), (
+        _l("La cible et le problème ne sont pas identifiés ; la proposition de valeur manque."),
+        _l("La cible reste générale (« les usagers ») et le bénéfice vague."),
+        _l("Une cible nommée et un bénéfice clair, encore peu chiffrés."),
+        _l("Une cible précise, un problème chiffré, un bénéfice dit du point de vue de l’usager."),
+        _l("Cible, problème chiffré et proposition de valeur convaincants, appuyés sur des rencontres d’usagers."),
+    )),
+    Criterion("expected_utility", _l("Utilité attendue pour les usagers"), (
+        _l("On ne voit pas ce qui change pour l’usager."),
+        _l("Le changement est affirmé mais pas décrit."),
+        _l("L’avant et l’après sont décrits pour un usager type."),
+        _l("L’avant et l’après sont décrits et chiffrés (temps, argent, droits)."),
+        _l("Le gain est chiffré, vérifié auprès d’usagers et important à l’échelle du service public."),
+    )),
+    Criterion("indicators", _l("Pertinence des indicateurs d’impact"), (
+        _l("Aucun indicateur, ou seulement des indicateurs d’activité (visites, téléchargements)."),
+        _l("Des indicateurs sans valeur de départ ni cible."),
+        _l("Des indicateurs d’impact avec départ et cible, encore difficiles à mesurer."),
+        _l("Des indicateurs d’impact mesurables, avec départ, cible à 6 mois et façon de les mesurer."),
+        _l("Des indicateurs d’impact mesurables sans questionnaire en ligne, reliés au problème chiffré."),
+    )),
+    Criterion("roadmap_realism", _l("Réalisme de la feuille de route à 6 mois"), (
+        _l("Aucun jalon daté."),
+        _l("Des jalons datés mais irréalistes ou sans priorité."),
+        _l("Des jalons datés et priorisés ; des étapes manquent."),
+        _l("Une feuille de route datée et priorisée qui mène à un premier service utilisé dans les 6 mois."),
+        _l("Réaliste et priorisée, avec les risques nommés et les actions pour les surmonter."),
+    )),
+    Criterion("go_to_market", _l("Stratégie de mise en marché"), (
+        _l("Aucun premier utilisateur identifié."),
+        _l("Des premiers utilisateurs décrits en général, sans canal pour les atteindre."),
+        _l("Des premiers utilisateurs nommés et un canal pour les atteindre."),
+        _l("Des premiers utilisateurs nommés, un canal, un message et un premier Open Lab prévu."),
+        _l("Des premiers utilisateurs engagés, des partenaires volontaires et un chemin vers l’échelle nationale."),
+    )),
+)
+assert all(len(criterion.levels) == len(SCORE_LEVELS) for criterion in RUBRIC)
+GRID = {criterion.key: criterion.label for criterion in RUBRIC}
+
+# What a review decided: the two verdicts, or (first review of a round only) a second opinion asked for.
+REVIEW_VERDICT_LABELS = {
+    SheetState.CHANGES_REQUESTED: _l("Modifications demandées"),
+    SheetState.APPROVED: _l("Validée"),
+    SheetState.SECOND_REVIEW: _l("Second avis demandé"),
 }
 
 
@@ -294,6 +359,18 @@ def describe_origin(course_title: str | None, run_name: str | None, cohort_title
     if cohort_title is not None:
         parts.append(cohort_title)
     return " · ".join(parts)
+
+
+class SaveKind(StrEnum):
+    """How a version was saved (None: saved before this was recorded)."""
+
+    MANUAL = "manual"
+    AUTOSAVE = "autosave"
+    RESTORE = "restore"
+
+
+SAVE_KIND_LABELS = {SaveKind.MANUAL: _l("Enregistrement"), SaveKind.AUTOSAVE: _l("Enregistrement automatique"),
+                    SaveKind.RESTORE: _l("Restauration")}
 
 
 class ProductSheet(TimestampMixin, db.Model):
@@ -319,6 +396,9 @@ class ProductSheet(TimestampMixin, db.Model):
     reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # "waiting more than 48 h" sent to trainers
     roadmap_reminders_sent: Mapped[int] = mapped_column(default=0, server_default="0")
     launched_on: Mapped[date | None]  # the service is live: "mesurer son impact dans le réel"
+    # The review round: 1 at the first submission, +1 at each submission after a round that got a review. Its
+    # reviews (one, or two with a second opinion) carry its number.
+    review_round: Mapped[int] = mapped_column(default=0, server_default="0")
 
     owner = relationship("User", foreign_keys=[owner_id], lazy="joined")
     claimed_by = relationship("User", foreign_keys=[claimed_by_id], lazy="joined")
@@ -348,7 +428,8 @@ class ProductSheet(TimestampMixin, db.Model):
         return bool(user is not None and user.is_authenticated and user.id == self.owner_id)
 
     def can_review(self, user) -> bool:
-        """Trainers review (claim, release, decide) the sheets of others: never their own."""
+        """Trainers review (claim, release, decide, ask for a second opinion, comment on the follow-up) the
+        sheets of others: never their own."""
         return bool(
             user is not None and user.is_authenticated and user.has_any_role("trainer", "course_lead")
             and not self._is_owner(user)
@@ -371,7 +452,15 @@ class ProductSheet(TimestampMixin, db.Model):
         return self._is_owner(user) and self.state == SheetState.APPROVED
 
     def can_withdraw(self, user) -> bool:
-        return self._is_owner(user) and self.state in (SheetState.SUBMITTED, SheetState.IN_REVIEW)
+        return self._is_owner(user) and self.state in (SheetState.SUBMITTED, SheetState.IN_REVIEW, SheetState.SECOND_REVIEW)
+
+    def can_comment_follow_up(self, user) -> bool:
+        """Trainers comment on the milestones and indicators of an approved sheet (not their own)."""
+        return self.can_review(user) and self.state == SheetState.APPROVED
+
+    def can_restore(self, user) -> bool:
+        """An earlier version comes back as a new one: the owner, while she may edit."""
+        return self.can_edit(user)
 
 
 class SheetVersion(db.Model):
@@ -386,6 +475,14 @@ class SheetVersion(db.Model):
     content: Mapped[dict] = mapped_column(sa.JSON)
     author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     saved_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    kind: Mapped[str | None] = mapped_column(sa.String(20))  # SaveKind; None: saved before it was recorded
+    restored_from: Mapped[int | None]  # the number of the version it restores (kind « restore »)
+
+    author = relationship("User", lazy="joined")
+
+    @property
+    def kind_label(self) -> str:
+        return str(SAVE_KIND_LABELS[SaveKind(self.kind)]) if self.kind else str(_l("Non précisé"))
 
 
 class SheetReview(db.Model):
@@ -400,8 +497,17 @@ class SheetReview(db.Model):
     section_comments: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     scores: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    round: Mapped[int] = mapped_column(default=1, server_default="1")  # the sheet's review_round it belongs to
 
     reviewer = relationship("User", lazy="joined")
+
+    @property
+    def reviewer_name(self) -> str:
+        return self.reviewer.full_name if self.reviewer is not None else str(_l("Ancien·ne formateur·rice"))
+
+    @property
+    def verdict_label(self) -> str:
+        return str(REVIEW_VERDICT_LABELS.get(self.verdict, self.verdict))
 
 
 # --- After approval: the 6-month roadmap -----------------------------------------------------------------
@@ -457,3 +563,27 @@ class IndicatorMeasure(db.Model):
     value: Mapped[str] = mapped_column(sa.String(100))
     measured_on: Mapped[date]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SheetFollowUpComment(db.Model):
+    """A trainer's comment on one milestone or one indicator of an approved sheet's roadmap, for its owner."""
+
+    __tablename__ = "sheet_follow_up_comments"
+    __table_args__ = (
+        sa.CheckConstraint("(milestone_id IS NULL) <> (indicator IS NULL)", name="one_target"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sheet_id: Mapped[int] = mapped_column(sa.ForeignKey("product_sheets.id", ondelete="CASCADE"), index=True)
+    milestone_id: Mapped[int | None] = mapped_column(sa.ForeignKey("sheet_milestones.id", ondelete="CASCADE"))
+    indicator: Mapped[str | None] = mapped_column(sa.String(200))  # an indicator's name, as in the sheet's content
+    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    author = relationship("User", lazy="joined")
+    milestone = relationship("SheetMilestone")
+
+    @property
+    def author_name(self) -> str:
+        return self.author.full_name if self.author is not None else str(_l("Ancien·ne formateur·rice"))

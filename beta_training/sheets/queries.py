@@ -7,22 +7,29 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, defer
 from markupsafe import Markup
 
 from beta_training.core.models import StateChange
+from beta_training.core.templating import format_d
 from beta_training.extensions import db
 from beta_training.sheets.models import (
+    COMMENT_TARGETS,
     FORMER_OWNER,
     QUESTIONS,
+    RUBRIC,
     SHEET_STATE_LABELS,
+    USERTYPES,
+    Criterion,
     IndicatorMeasure,
     MilestoneStatus,
     ProductSheet,
+    SheetFollowUpComment,
     SheetMilestone,
     SheetReview,
     SheetState,
     SheetVersion,
+    content_label,
     describe_origin,
 )
 
@@ -74,7 +81,7 @@ def timeline(sheet: ProductSheet) -> list[StateChange]:
     ))
 
 
-QUEUE_STATES = (SheetState.SUBMITTED, SheetState.IN_REVIEW, SheetState.CHANGES_REQUESTED)
+QUEUE_STATES = (SheetState.SUBMITTED, SheetState.IN_REVIEW, SheetState.SECOND_REVIEW, SheetState.CHANGES_REQUESTED)
 
 
 def review_queue_query(state: str | None = None) -> sa.Select:
@@ -151,6 +158,19 @@ def queued_sheets(sheet_ids: list[int]) -> list[QueuedSheet]:
     rows = db.session.execute(_queued_sheets_statement(), {"sheet_ids": list(sheet_ids)})
     position = {sheet_id: index for index, sheet_id in enumerate(sheet_ids)}
     return sorted((QueuedSheet(*row) for row in rows), key=lambda line: position[line.id])
+
+
+def current_rounds_reviewed_by(user, sheets: list[ProductSheet]) -> set[int]:
+    """The ids of those of `sheets` waiting for a second opinion whose current round `user` reviewed already
+    (she gave the first opinion): one query for the page."""
+    waiting = [sheet for sheet in sheets if sheet.state == SheetState.SECOND_REVIEW]
+    if not waiting:
+        return set()
+    return set(db.session.scalars(
+        sa.select(SheetReview.sheet_id).join(ProductSheet, ProductSheet.id == SheetReview.sheet_id)
+        .where(SheetReview.sheet_id.in_([sheet.id for sheet in waiting]), SheetReview.reviewer_id == user.id,
+               SheetReview.round == ProductSheet.review_round)
+    ))
 
 
 def word_diff(before: str, after: str) -> Markup:
@@ -241,3 +261,140 @@ def enrolment_has_sent_sheet(enrolment_id: int) -> bool:
     return bool(db.session.scalar(sa.select(sa.exists().where(
         ProductSheet.enrolment_id == enrolment_id, ProductSheet.state != SheetState.DRAFT,
     ))))
+
+
+def reviews_in_round(sheet: ProductSheet, number: int) -> list[SheetReview]:
+    return list(db.session.scalars(
+        sa.select(SheetReview).where(SheetReview.sheet_id == sheet.id, SheetReview.round == number).order_by(SheetReview.id)
+    ))
+
+
+# --- The rubric, round by round -----------------------------------------------------------------------------
+
+
+@dataclass
+class CriterionRow:
+    criterion: Criterion
+    scores: list[int | None]  # one per review of the round, in the order of RoundSummary.reviews
+    average: float | None  # over the reviewers who scored it
+
+
+@dataclass
+class RoundSummary:
+    number: int
+    reviews: list[SheetReview]  # oldest first
+    rows: list[CriterionRow]
+    # The mean of the criteria's averages: each criterion weighs the same, whoever scored it.
+    overall: float | None
+    reviewer_means: list[float | None]  # each reviewer's own mean over the criteria she scored
+
+    @property
+    def scored(self) -> bool:
+        return any(row.average is not None for row in self.rows)
+
+
+def _mean(values: list[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def rubric_rounds(reviews: list[SheetReview]) -> list[RoundSummary]:
+    """The reviews (as `reviews_of` gives them, any order) grouped by round, newest round first, with each
+    criterion's scores and averages. Computed from the rows already loaded: no query."""
+    by_round: dict[int, list[SheetReview]] = {}
+    for review in sorted(reviews, key=lambda r: (r.created_at, r.id)):
+        by_round.setdefault(review.round, []).append(review)
+    summaries = []
+    for number in sorted(by_round, reverse=True):
+        round_reviews = by_round[number]
+        rows = []
+        for criterion in RUBRIC:
+            scores = [(review.scores or {}).get(criterion.key) for review in round_reviews]
+            rows.append(CriterionRow(criterion, scores, _mean([s for s in scores if s is not None])))
+        means = [_mean([s for s in (review.scores or {}).values() if isinstance(s, int)]) for review in round_reviews]
+        summaries.append(RoundSummary(number, round_reviews, rows, _mean([r.average for r in rows if r.average is not None]),
+                                      means))
+    return summaries
+
+
+@dataclass
+class PastComment:
+    round: int
+    reviewer: str
+    created_at: datetime
+    text: str
+
+
+def comment_history(reviews: list[SheetReview], skip: SheetReview | None = None) -> dict[str, list[PastComment]]:
+    """{comment target: its comments, newest first, with their round and reviewer}, but those of `skip` (the
+    review already shown beside each section)."""
+    history: dict[str, list[PastComment]] = {key: [] for key in COMMENT_TARGETS}
+    for review in sorted(reviews, key=lambda r: (r.created_at, r.id), reverse=True):
+        if skip is not None and review.id == skip.id:
+            continue
+        for key, text in (review.section_comments or {}).items():
+            if key in history and text:
+                history[key].append(PastComment(review.round, review.reviewer_name, review.created_at, text))
+    return history
+
+
+# --- Version history ------------------------------------------------------------------------------------------
+
+
+def versions_query(sheet: ProductSheet) -> sa.Select:
+    """Every version, newest first, without its content (a long autosaved history stays light)."""
+    return (sa.select(SheetVersion).where(SheetVersion.sheet_id == sheet.id).options(defer(SheetVersion.content))
+            .order_by(SheetVersion.number.desc()))
+
+
+def content_paragraphs(key: str, value) -> list[str]:
+    """A content value as the paragraphs a person reads: a line of an answer, a row of the roadmap."""
+    if key == "indicators":
+        return [f"{row.get('name', '')} : {row.get('baseline') or '—'} → {row.get('target') or '—'}"
+                for row in value or [] if any((row.get(k) or "").strip() for k in ("name", "baseline", "target"))]
+    if key == "milestones":
+        return [f"{format_d(row.get('due_on')) or '—'} : {row.get('title', '')}" + (f" (priorité {row['priority']})" if row.get("priority") else "")
+                for row in value or [] if any((row.get(k) or "").strip() for k in ("title", "due_on", "priority"))]
+    if key == "usertypes":
+        return [str(USERTYPES.get(u, u)) for u in value or []]
+    return [line.strip() for line in str(value or "").splitlines() if line.strip()]
+
+
+def _whole(tag: str, label: str, text: str) -> Markup:
+    """A paragraph added or removed as a whole: said in visible words, not only by the colour."""
+    return Markup('<p class="bt-diff__para"><span class="fr-badge fr-badge--sm {badge}">{label}</span> <{tag}>{text}</{tag}></p>').format(
+        badge=Markup("fr-badge--success" if tag == "ins" else "fr-badge--error"), label=label, tag=Markup(tag), text=text)
+
+
+def paragraph_diff(before: list[str], after: list[str]) -> list[Markup]:
+    """Paragraph by paragraph (difflib on the paragraphs), then word by word inside a changed paragraph: the
+    diff keeps the text's paragraphs, unchanged ones included."""
+    out = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=before, b=after, autojunk=False).get_opcodes():
+        if op == "equal":
+            out += [Markup('<p class="bt-diff__para">{}</p>').format(p) for p in before[i1:i2]]
+            continue
+        old, new = before[i1:i2], after[j1:j2]
+        paired = min(len(old), len(new)) if op == "replace" else 0
+        out += [Markup('<p class="bt-diff__para">{}</p>').format(word_diff(a, b)) for a, b in zip(old[:paired], new[:paired])]
+        out += [_whole("del", "Paragraphe supprimé", p) for p in old[paired:]]
+        out += [_whole("ins", "Paragraphe ajouté", p) for p in new[paired:]]
+    return out
+
+
+def compare_versions(before: SheetVersion, after: SheetVersion) -> list[tuple[str, list[Markup]]]:
+    """[(what, its paragraphs with the changes marked)] for every question or roadmap list that differs, in
+    the fiche's order."""
+    keys = [key for key in CONTENT_ORDER if key in before.content or key in after.content]
+    changes = []
+    for key in keys:
+        old, new = content_paragraphs(key, before.content.get(key)), content_paragraphs(key, after.content.get(key))
+        if old != new:
+            changes.append((content_label(key), paragraph_diff(old, new)))
+    return changes
+
+
+def follow_up_comments(sheet: ProductSheet) -> list[SheetFollowUpComment]:
+    return list(db.session.scalars(
+        sa.select(SheetFollowUpComment).where(SheetFollowUpComment.sheet_id == sheet.id)
+        .order_by(SheetFollowUpComment.created_at.desc(), SheetFollowUpComment.id.desc())
+    ))

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from beta_training.core.db import lock_for_update
 from beta_training.core.models import to_paris, utcnow
-from beta_training.core.states import InvalidTransition, transition, transition_once
+from beta_training.core.states import InvalidTransition, record_action, transition, transition_once
 from beta_training.courses.models import Enrolment
 from beta_training.courses.services import record_sheet_parts, record_sheet_sent
 from beta_training.extensions import db
@@ -16,6 +16,7 @@ from beta_training.sheets.models import (
     COMMENT_TARGETS,
     GRID,
     INDICATOR_COUNT,
+    SCORE_LEVELS,
     MILESTONE_COUNT,
     PARTS,
     PRIORITIES,
@@ -27,6 +28,8 @@ from beta_training.sheets.models import (
     IndicatorMeasure,
     MilestoneStatus,
     ProductSheet,
+    SaveKind,
+    SheetFollowUpComment,
     SheetMilestone,
     SheetReview,
     SheetState,
@@ -127,9 +130,10 @@ def create_sheet(owner, *, enrolment_id: int | None = None, application_id: int 
     return sheet
 
 
-def save_version(sheet: ProductSheet, *, author, content: dict, base_version: int,
-                 now: datetime | None = None) -> SheetVersion:
+def save_version(sheet: ProductSheet, *, author, content: dict, base_version: int, now: datetime | None = None,
+                 kind: SaveKind = SaveKind.MANUAL, restored_from: int | None = None) -> SheetVersion:
     """Save a new version if `base_version` is still the latest; else raise StaleVersion (both texts kept).
+    `kind` says how (the button, the autosave, a restore): the version history shows it.
 
     The conditional UPDATE makes the check and the bump one atomic step, also across two devices.
     """
@@ -144,7 +148,8 @@ def save_version(sheet: ProductSheet, *, author, content: dict, base_version: in
     if bumped.rowcount != 1:
         db.session.refresh(sheet)
         raise StaleVersion(queries.get_version(sheet, sheet.current_version))
-    version = SheetVersion(sheet_id=sheet.id, number=base_version + 1, content=content, author_id=author.id, saved_at=now)
+    version = SheetVersion(sheet_id=sheet.id, number=base_version + 1, content=content, author_id=author.id, saved_at=now,
+                           kind=kind, restored_from=restored_from)
     db.session.add(version)
     db.session.flush()
     db.session.refresh(sheet)
@@ -158,7 +163,7 @@ def answered_sequences(content: dict) -> set[int]:
 
 
 def save_part(sheet: ProductSheet, *, author, part: Part, answers: dict, base_version: int,
-              now: datetime | None = None) -> SheetVersion:
+              now: datetime | None = None, kind: SaveKind = SaveKind.MANUAL) -> SheetVersion:
     """Save one part's answers: a new version of the whole content, the other parts as they were in the
     version the page was loaded from (`base_version`), under the same check as any save (StaleVersion)."""
     base = queries.get_version(sheet, base_version)
@@ -166,11 +171,11 @@ def save_part(sheet: ProductSheet, *, author, part: Part, answers: dict, base_ve
         db.session.refresh(sheet)
         raise StaleVersion(queries.get_version(sheet, sheet.current_version))
     content = {**base.content, **{question.key: answers.get(question.key) or "" for question in part.questions}}
-    return save_version(sheet, author=author, content=content, base_version=base_version, now=now)
+    return save_version(sheet, author=author, content=content, base_version=base_version, now=now, kind=kind)
 
 
 def answer_part(enrolment: Enrolment, *, owner, part: Part, answers: dict, base_version: int,
-                now: datetime | None = None) -> SheetVersion | None:
+                now: datetime | None = None, kind: SaveKind = SaveKind.MANUAL) -> SheetVersion | None:
     """A part answered at the end of its sequence goes into the learner's one fiche produit for this
     enrolment, created with the first answer (None: no sheet yet and nothing typed, nothing to keep). A
     page shown before the sheet existed says base_version 0: if the sheet was created meanwhile (another
@@ -188,7 +193,7 @@ def answer_part(enrolment: Enrolment, *, owner, part: Part, answers: dict, base_
                 base_version = sheet.current_version
     if not sheet.can_edit(owner):
         raise NotEditable(_("Votre fiche produit est envoyée en relecture ou validée : elle n’est plus modifiable."))
-    return save_part(sheet, author=owner, part=part, answers=answers, base_version=base_version, now=now)
+    return save_part(sheet, author=owner, part=part, answers=answers, base_version=base_version, now=now, kind=kind)
 
 
 def _move(sheet: ProductSheet, target: SheetState, *, actor, reason: str = "", now: datetime) -> None:
@@ -207,13 +212,16 @@ def submit_sheet(sheet: ProductSheet, *, actor, now: datetime | None = None) -> 
     the second one sees the first one's result)."""
     now = now or utcnow()
     _lock(sheet)
-    if sheet.state in (SheetState.SUBMITTED, SheetState.IN_REVIEW, SheetState.APPROVED):
+    if sheet.state in (SheetState.SUBMITTED, SheetState.IN_REVIEW, SheetState.SECOND_REVIEW, SheetState.APPROVED):
         return False
     problems = sending_problems(queries.get_version(sheet, sheet.current_version).content)
     if problems:
         raise SheetError(" ".join(problems))
     _move(sheet, SheetState.SUBMITTED, actor=actor, now=now)
     sheet.submitted_at = now
+    # A new round once the current one has a review; sent again after a withdrawal nobody reviewed: same round.
+    if sheet.review_round == 0 or queries.reviews_in_round(sheet, sheet.review_round):
+        sheet.review_round += 1
     emails.queue_submitted(sheet)
     return True
 
@@ -252,8 +260,9 @@ def withdraw_sheet(sheet: ProductSheet, *, actor, now: datetime | None = None) -
 
 
 def claim_sheet(sheet: ProductSheet, *, reviewer, now: datetime | None = None) -> None:
-    """A trainer takes the sheet for review; others see who. Refused if someone else has it. Her own second
-    click (the sheet locked and re-read first) finds the sheet hers: nothing to do, no error."""
+    """A trainer takes the sheet for review (or for the second opinion asked in its round); others see who.
+    Refused if someone else has it, and a second opinion to the trainer who asked for it. Her own second click
+    (the sheet locked and re-read first) finds the sheet hers: nothing to do, no error."""
     now = now or utcnow()
     _lock(sheet)
     if reviewer.id == sheet.owner_id:
@@ -262,14 +271,22 @@ def claim_sheet(sheet: ProductSheet, *, reviewer, now: datetime | None = None) -
         if sheet.claimed_by_id == reviewer.id:
             return
         raise SheetError(_("%(name)s relit déjà cette fiche.", name=sheet.claimed_by.full_name))
+    current = SheetState.SECOND_REVIEW if sheet.state == SheetState.SECOND_REVIEW else SheetState.SUBMITTED
+    if current == SheetState.SECOND_REVIEW and _has_reviewed_round(sheet, reviewer):
+        raise SheetError(_("Vous avez déjà relu cette fiche pour ce tour : le second avis revient à une autre "
+                           "formatrice ou un autre formateur."))
     # One conditional UPDATE, guarded by the table first: of two trainers pressing « Prendre » at once, one
     # takes the sheet and the move is recorded once.
-    claimed = transition_once(sheet, SHEET_TRANSITIONS, SheetState.SUBMITTED, SheetState.IN_REVIEW, actor=reviewer,
+    claimed = transition_once(sheet, SHEET_TRANSITIONS, current, SheetState.IN_REVIEW, actor=reviewer,
                               now=now, values={"claimed_by_id": reviewer.id, "claimed_at": now})
     if claimed is None:
         raise SheetError(_("Cette fiche vient d’être prise en relecture par quelqu’un d’autre."))
     db.session.flush()
     emails.queue_state_changed(sheet)
+
+
+def _has_reviewed_round(sheet: ProductSheet, reviewer) -> bool:
+    return any(review.reviewer_id == reviewer.id for review in queries.reviews_in_round(sheet, sheet.review_round))
 
 
 def _not_yours_to_review(sheet: ProductSheet) -> str:
@@ -288,24 +305,45 @@ def _not_yours_to_review(sheet: ProductSheet) -> str:
 
 
 def review_sheet(sheet: ProductSheet, *, reviewer, verdict: SheetState, overall_comment: str,
-                 section_comments: dict, scores: dict, now: datetime | None = None) -> SheetReview:
-    """The reviewer's verdict. The sheet is locked and re-read first: a second click finds the review done
-    (the sheet no longer in review) and is refused, so one review is recorded."""
+                 section_comments: dict, scores: dict, second_opinion_reason: str = "",
+                 now: datetime | None = None) -> SheetReview:
+    """The reviewer's verdict, or (first review of the round only) her review with a second opinion asked for,
+    and why: the sheet then waits for another trainer, whose review decides. The sheet is locked and re-read
+    first: a second click finds the review done (the sheet no longer hers in review) and is refused, so one
+    review is recorded."""
     now = now or utcnow()
     _lock(sheet)
     if reviewer.id == sheet.owner_id:
         raise SheetError(_("Vous ne pouvez pas relire votre propre fiche : une autre personne de l’équipe s’en chargera."))
     if sheet.state != SheetState.IN_REVIEW or sheet.claimed_by_id != reviewer.id:
         raise SheetError(_not_yours_to_review(sheet))
-    if verdict not in (SheetState.CHANGES_REQUESTED, SheetState.APPROVED):
-        raise SheetError(_("Choisissez : demander des modifications ou valider."))
+    if verdict not in (SheetState.CHANGES_REQUESTED, SheetState.APPROVED, SheetState.SECOND_REVIEW):
+        raise SheetError(_("Choisissez : demander des modifications, valider, ou demander un second avis."))
+    earlier = queries.reviews_in_round(sheet, sheet.review_round)
+    if any(review.reviewer_id == reviewer.id for review in earlier):
+        raise SheetError(_("Vous avez déjà relu cette fiche pour ce tour : le second avis revient à une autre "
+                           "formatrice ou un autre formateur."))
+    reason = second_opinion_reason.strip()
+    if verdict == SheetState.SECOND_REVIEW:
+        if earlier:
+            raise SheetError(_("Un second avis a déjà été demandé pour ce tour : votre relecture décide. Choisissez "
+                               "de demander des modifications ou de valider."))
+        if not reason:
+            raise SheetError(_("Dites à vos collègues pourquoi vous demandez un second avis."))
+    # Scores are levels of the rubric: anything else (a crafted 9) is not kept.
+    kept_scores = {k: int(v) for k, v in scores.items() if k in GRID and str(v).isdigit() and int(v) in SCORE_LEVELS}
     review = SheetReview(
         sheet_id=sheet.id, reviewer_id=reviewer.id, version_number=sheet.current_version, verdict=verdict,
-        overall_comment=overall_comment.strip(),
+        overall_comment=overall_comment.strip(), round=max(sheet.review_round, 1),
         section_comments={k: v.strip() for k, v in section_comments.items() if k in COMMENT_TARGETS and v and v.strip()},
-        scores={k: int(v) for k, v in scores.items() if k in GRID and v}, created_at=now,
+        scores=kept_scores, created_at=now,
     )
     db.session.add(review)
+    if verdict == SheetState.SECOND_REVIEW:
+        _move(sheet, verdict, actor=reviewer, reason=reason[:500], now=now)
+        emails.queue_second_opinion(sheet, reviewer=reviewer, reason=reason)
+        db.session.flush()
+        return review
     _move(sheet, verdict, actor=reviewer, reason=overall_comment.strip()[:500], now=now)
     if verdict == SheetState.APPROVED:
         sheet.approved_at = now
@@ -410,10 +448,72 @@ def remind_waiting_sheets(now: datetime | None = None) -> int:
 
 
 def release_sheet(sheet: ProductSheet, *, reviewer, now: datetime | None = None) -> None:
-    """The reviewer hands the sheet back to the queue so that another trainer can take it. A second click
-    (the sheet locked and re-read first) finds it no longer hers and is refused."""
+    """The reviewer hands the sheet back to the queue so that another trainer can take it: to wait for a
+    review, or for the second opinion if one was asked in this round. A second click (the sheet locked and
+    re-read first) finds it no longer hers and is refused."""
     _lock(sheet)
     if sheet.claimed_by_id != reviewer.id:
         raise SheetError(_("Seule la personne qui relit la fiche peut la rendre."))
-    _move(sheet, SheetState.SUBMITTED, actor=reviewer, reason=_("Rendue à la file de relecture."), now=now or utcnow())
+    target = SheetState.SECOND_REVIEW if queries.reviews_in_round(sheet, sheet.review_round) else SheetState.SUBMITTED
+    _move(sheet, target, actor=reviewer, reason=_("Rendue à la file de relecture."), now=now or utcnow())
     emails.queue_state_changed(sheet)
+
+
+# --- Version history --------------------------------------------------------------------------------------
+
+
+def restore_version(sheet: ProductSheet, *, actor, number: int, base_version: int,
+                    now: datetime | None = None) -> SheetVersion:
+    """An earlier version comes back as a new version (nothing is lost: the versions in between stay), on
+    the timeline with who restored which. `base_version` is the latest version the page showed: a save since
+    (another tab) is a StaleVersion, except the same restore sent twice (a double click), which finds it done."""
+    now = now or utcnow()
+    _lock(sheet)
+    if not sheet.can_restore(actor):
+        raise NotEditable(_("Cette fiche n’est pas modifiable en ce moment (envoyée en relecture ou validée) : "
+                            "aucune version n’a été restaurée."))
+    earlier = queries.get_version(sheet, number)
+    if earlier is None:
+        raise SheetError(_("Cette version n’existe pas."))
+    latest = queries.get_version(sheet, sheet.current_version)
+    if (latest.number == base_version + 1 and latest.kind == SaveKind.RESTORE and latest.restored_from == number
+            and latest.author_id == actor.id):
+        return latest  # the same restore, sent twice
+    if number == sheet.current_version:
+        raise SheetError(_("C’est déjà la version actuelle : rien à restaurer."))
+    version = save_version(sheet, author=actor, content=earlier.content, base_version=base_version, now=now,
+                           kind=SaveKind.RESTORE, restored_from=number)
+    record_action(sheet, actor=actor, now=now,
+                  reason=_("Version %(old)s restaurée : elle devient la version %(new)s.", old=number, new=version.number))
+    return version
+
+
+# --- Comments on the follow-up ---------------------------------------------------------------------------
+
+
+def comment_follow_up(sheet: ProductSheet, *, author, target: str, body: str,
+                      now: datetime | None = None) -> SheetFollowUpComment:
+    """A trainer's comment on one milestone (`target` « jalon-<id> ») or one indicator (« indicateur-<n> »,
+    its position in the approved version) of the sheet's roadmap."""
+    now = now or utcnow()
+    if not sheet.can_review(author):
+        raise SheetError(_("Vous ne pouvez pas commenter votre propre feuille de route."))
+    text = (body or "").strip()
+    if not text:
+        raise SheetError(_("Écrivez votre commentaire."))
+    kind, _sep, value = (target or "").partition("-")
+    milestone_id, indicator = None, None
+    if kind == "jalon" and value.isdigit():
+        milestone = db.session.get(SheetMilestone, int(value))
+        milestone_id = milestone.id if milestone is not None and milestone.sheet_id == sheet.id else None
+    elif kind == "indicateur" and value.isdigit():
+        names = [i["name"] for i in queries.get_version(sheet, sheet.current_version).content["indicators"]]
+        indicator = names[int(value)] if int(value) < len(names) and names[int(value)] else None
+    if milestone_id is None and indicator is None:
+        raise SheetError(_("Choisissez un jalon ou un indicateur de cette feuille de route."))
+    comment = SheetFollowUpComment(sheet_id=sheet.id, milestone_id=milestone_id, indicator=indicator,
+                                   author_id=author.id, body=text[:2000], created_at=now)
+    db.session.add(comment)
+    db.session.flush()
+    emails.queue_follow_up_comment(sheet, comment)
+    return comment

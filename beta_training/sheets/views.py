@@ -1,5 +1,6 @@
 """Fiche produit pages: the learner's editor (autosave, versions, conflicts), the review loop, exports."""
 
+from babel.numbers import format_decimal
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
@@ -18,17 +19,29 @@ from beta_training.cohorts import queries as cohort_queries
 from beta_training.courses import queries as course_queries
 from beta_training.extensions import db
 from beta_training.sheets import exports, queries, services
-from beta_training.sheets.forms import PART_FORMS, MeasureForm, NewSheetForm, ReviewSheetForm, RoadmapForm, SheetForm
+from beta_training.sheets.forms import (
+    PART_FORMS,
+    FollowUpCommentForm,
+    MeasureForm,
+    NewSheetForm,
+    RestoreVersionForm,
+    ReviewSheetForm,
+    RoadmapForm,
+    SheetForm,
+)
 from beta_training.sheets.models import (
     COMMENT_TARGETS,
     GRID,
     HEADER,
+    LEVEL_NAMES,
     MILESTONE_STATUS_LABELS,
     PART_BY_SEQUENCE,
     PARTS,
+    RUBRIC,
     SHEET_STATE_LABELS,
     USERTYPES,
     ProductSheet,
+    SaveKind,
     SheetState,
     content_label,
     propose_roadmap,
@@ -43,8 +56,13 @@ REFUSED = (services.SheetError, InvalidTransition)
 @bp.context_processor
 def labels():
     return {"header_questions": HEADER, "parts": PARTS, "comment_targets": COMMENT_TARGETS, "grid": GRID,
-            "usertypes": USERTYPES, "state_labels": SHEET_STATE_LABELS, "content_label": content_label,
-            "safe_links": safe_links}
+            "rubric": RUBRIC, "level_names": LEVEL_NAMES, "usertypes": USERTYPES, "state_labels": SHEET_STATE_LABELS,
+            "content_label": content_label, "safe_links": safe_links, "average": _average}
+
+
+def _average(value: float | None) -> str:
+    """An average of notes as it reads in French (« 3,5 »), or a dash when nobody scored."""
+    return format_decimal(value, "0.0", locale="fr_FR") if value is not None else "—"
 
 
 @bp.app_context_processor
@@ -161,7 +179,8 @@ def autosave_sheet(sheet_id):
         return json_error(422, "invalid", _("Certaines valeurs ne sont pas valides : utilisez le bouton « Enregistrer » "
                                             "pour voir lesquelles."), saved=False, errors=form.errors)
     try:
-        version = services.save_version(sheet, author=current_user, content=form.content(), base_version=form.base_version.data)
+        version = services.save_version(sheet, author=current_user, content=form.content(), base_version=form.base_version.data,
+                                        kind=SaveKind.AUTOSAVE)
     except services.StaleVersion as stale:
         core_db.rollback()
         return json_error(409, "stale_version", _("Cette fiche a été modifiée ailleurs : enregistrez avec le bouton pour "
@@ -261,7 +280,7 @@ def autosave_part(slug, run_slug, number):
                                             "pour voir lesquelles."), saved=False, errors=form.errors)
     try:
         version = services.answer_part(enrolment, owner=current_user, part=part, answers=form.answers(),
-                                       base_version=form.base_version.data)
+                                       base_version=form.base_version.data, kind=SaveKind.AUTOSAVE)
     except services.StaleVersion as stale:
         core_db.rollback()
         return json_error(409, "stale_version", _("Votre fiche a été modifiée ailleurs : enregistrez avec le bouton pour "
@@ -287,8 +306,10 @@ def show_sheet(sheet_id):
         abort(403)
     version = queries.get_version(sheet, sheet.current_version)
     reviews = queries.reviews_of(sheet)
+    latest = reviews[0] if reviews else None
     return render_template("sheets/show_sheet.html", sheet=sheet, content=version.content, version=version,
-                           latest_review=reviews[0] if reviews else None, reviews=reviews,
+                           latest_review=latest, reviews=reviews, rounds=queries.rubric_rounds(reviews),
+                           history=queries.comment_history(reviews, skip=latest),
                            timeline=queries.timeline(sheet), form=ConfirmForm(), course_run=_course_run_of(sheet))
 
 
@@ -337,7 +358,8 @@ def withdraw_sheet(sheet_id):
 def review_queue():
     state = request.args.get("etat") if request.args.get("etat") in set(SheetState) else None
     page = paginate_keys(queries.review_queue_query(state), queries.queued_sheets, per_page=25)
-    return render_template("sheets/review_queue.html", page=page, state=state, form=ConfirmForm())
+    return render_template("sheets/review_queue.html", page=page, state=state, form=ConfirmForm(),
+                           reviewed_by_me=queries.current_rounds_reviewed_by(current_user, page.items))
 
 
 @bp.post("/<int:sheet_id>/prendre")
@@ -383,6 +405,7 @@ def review_sheet(sheet_id):
                 overall_comment=form.overall_comment.data or "",
                 section_comments={target: getattr(form, f"comment_{target}").data for target in COMMENT_TARGETS},
                 scores={key: getattr(form, f"score_{key}").data for key in GRID},
+                second_opinion_reason=form.second_opinion_reason.data or "",
             )
             core_db.commit()
             flash(_("Relecture envoyée : %(state)s.", state=sheet.state_label), "success")
@@ -391,9 +414,12 @@ def review_sheet(sheet_id):
             core_db.rollback()
             flash(str(error), "error")
     reviewed_version, diffs = queries.changes_since_last_review(sheet)
+    reviews = queries.reviews_of(sheet)
     return render_template(
         "sheets/review_sheet.html", sheet=sheet, content=queries.get_version(sheet, sheet.current_version).content,
-        form=form, diffs=diffs, reviewed_version=reviewed_version, reviews=queries.reviews_of(sheet),
+        form=form, diffs=diffs, reviewed_version=reviewed_version, reviews=reviews,
+        rounds=queries.rubric_rounds(reviews), history=queries.comment_history(reviews),
+        reviewed_this_round=any(r.reviewer_id == current_user.id and r.round == sheet.review_round for r in reviews),
         timeline=queries.timeline(sheet), claim_form=ConfirmForm(),
     ), 422 if form.errors else 200
 
@@ -465,9 +491,120 @@ def follow_up(sheet_id):
             core_db.rollback()
             (measure_form if is_measure else form).form_errors.append(str(error))
     failed = measure_form.errors or form.errors
-    return render_template("sheets/follow_up.html", sheet=sheet, content=content, milestones=queries.milestones_of(sheet),
-                           measures=queries.measures_of(sheet), measure_form=measure_form, form=form,
-                           statuses=MILESTONE_STATUS_LABELS, today=utcnow().date()), 422 if failed else 200
+    return _render_follow_up(sheet, content, measure_form=measure_form, form=form, status=422 if failed else 200)
+
+
+def _follow_up_targets(sheet: ProductSheet, content: dict, milestones) -> list:
+    """What a trainer may comment on: each milestone, each named indicator (by its position in the sheet)."""
+    return choices([*((f"jalon-{m.id}", _("Jalon : %(t)s", t=m.title)) for m in milestones),
+                    *((f"indicateur-{n}", _("Indicateur : %(t)s", t=i["name"])) for n, i in enumerate(content["indicators"])
+                      if i["name"])], placeholder=_("Choisir"))
+
+
+def _render_follow_up(sheet, content, *, measure_form=None, form=None, comment_form=None, status=200):
+    milestones = queries.milestones_of(sheet)
+    if measure_form is None:
+        measure_form = MeasureForm(formdata=None)
+        measure_form.indicator.choices = choices((i["name"], i["name"]) for i in content["indicators"] if i["name"])
+    if comment_form is None:
+        comment_form = FollowUpCommentForm(formdata=None)
+    comment_form.target.choices = _follow_up_targets(sheet, content, milestones)
+    comments = queries.follow_up_comments(sheet)
+    return render_template("sheets/follow_up.html", sheet=sheet, content=content, milestones=milestones,
+                           measures=queries.measures_of(sheet), measure_form=measure_form,
+                           form=form or RoadmapForm(formdata=None, obj=sheet), comment_form=comment_form,
+                           milestone_comments=[c for c in comments if c.milestone_id],
+                           indicator_comments=[c for c in comments if c.indicator],
+                           statuses=MILESTONE_STATUS_LABELS, today=utcnow().date()), status
+
+
+@bp.post("/<int:sheet_id>/feuille-de-route/commentaires")
+@role_required(*REVIEWERS)
+def comment_follow_up(sheet_id):
+    """A trainer comments on a milestone or an indicator of an approved sheet; its owner sees it there."""
+    sheet = _sheet_or_404(sheet_id)
+    if not sheet.can_comment_follow_up(current_user):
+        abort(403)
+    content = queries.get_version(sheet, sheet.current_version).content
+    form = FollowUpCommentForm()
+    form.target.choices = _follow_up_targets(sheet, content, queries.milestones_of(sheet))
+    if form.validate_on_submit():
+        to = url_for("sheets.follow_up", sheet_id=sheet.id, _anchor="commentaires")
+        if submissions.claim(current_user, form.submission_key.data) is not None:
+            return redirect(to)  # already recorded (a double click)
+        try:
+            services.comment_follow_up(sheet, author=current_user, target=form.target.data, body=form.body.data)
+        except services.SheetError as error:
+            core_db.rollback()
+            form.form_errors.append(str(error))
+        else:
+            core_db.commit()
+            flash(_("Commentaire enregistré : l’auteur·e de la fiche le voit sur sa feuille de route."), "success")
+            return redirect(to)
+    return _render_follow_up(sheet, content, comment_form=form, status=422)
+
+
+# --- Version history ------------------------------------------------------------------------------------
+
+
+def _viewable_sheet(sheet_id) -> ProductSheet:
+    sheet = _sheet_or_404(sheet_id)
+    if not sheet.can_view(current_user):
+        abort(403)
+    return sheet
+
+
+@bp.get("/<int:sheet_id>/versions")
+@login_required
+def list_versions(sheet_id):
+    """Every version (who, when, how it was saved), to view, compare or restore."""
+    sheet = _viewable_sheet(sheet_id)
+    page = db.paginate(queries.versions_query(sheet), per_page=50, error_out=False)
+    return render_template("sheets/list_versions.html", sheet=sheet, page=page, restore_form=RestoreVersionForm(),
+                           before=max(sheet.current_version - 1, 1), after=sheet.current_version)
+
+
+@bp.get("/<int:sheet_id>/versions/<int:number>")
+@login_required
+def show_version(sheet_id, number):
+    sheet = _viewable_sheet(sheet_id)
+    version = queries.get_version(sheet, number) or abort(404)
+    return render_template("sheets/show_version.html", sheet=sheet, version=version, content=version.content,
+                           restore_form=RestoreVersionForm())
+
+
+@bp.get("/<int:sheet_id>/versions/comparer")
+@login_required
+def compare_versions(sheet_id):
+    """Any two versions, `de` (before) and `a` (after): each changed question, paragraph by paragraph."""
+    sheet = _viewable_sheet(sheet_id)
+    before_number = request.args.get("de", max(sheet.current_version - 1, 1), type=int)
+    after_number = request.args.get("a", sheet.current_version, type=int)
+    before = queries.get_version(sheet, before_number) or abort(404)
+    after = queries.get_version(sheet, after_number) or abort(404)
+    return render_template("sheets/compare_versions.html", sheet=sheet, before=before, after=after,
+                           changes=queries.compare_versions(before, after))
+
+
+@bp.post("/<int:sheet_id>/versions/<int:number>/restaurer")
+@login_required
+def restore_version(sheet_id, number):
+    """The owner brings an earlier version back as a new one, while she may edit the sheet."""
+    sheet = _sheet_or_404(sheet_id)
+    form = RestoreVersionForm()
+
+    def refused(error):
+        if isinstance(error, services.StaleVersion):
+            return _("La fiche a été enregistrée depuis un autre onglet ou appareil (version %(n)s) : rien n’a été "
+                     "restauré. Relisez l’historique, puis recommencez.", n=error.latest.number)
+        return services.describe_error(error)
+
+    return confirmed_action(
+        lambda: sheet.owns(current_user),
+        lambda: services.restore_version(sheet, actor=current_user, number=number, base_version=form.base_version.data),
+        to=url_for("sheets.list_versions", sheet_id=sheet.id), refusals=REFUSED, describe=refused, form=form,
+        done=lambda version: _("Version %(old)s restaurée : c’est maintenant la version %(new)s. Les versions "
+                               "intermédiaires restent dans l’historique.", old=number, new=version.number))
 
 
 @bp.get("/impact")

@@ -58,6 +58,8 @@ LIFECYCLES = {
         ("draft", "submitted"),
         ("submitted", "in_review"), ("submitted", "draft"),
         ("in_review", "changes_requested"), ("in_review", "approved"), ("in_review", "submitted"), ("in_review", "draft"),
+        ("in_review", "second_review"),
+        ("second_review", "in_review"), ("second_review", "draft"),
         ("changes_requested", "submitted"),
     }),
     "thread": (THREAD_TRANSITIONS, ThreadState, {

@@ -24,7 +24,7 @@ from beta_training.forum.models import (
     ForumReport,
     ForumSubscription,
 )
-from beta_training.sheets.models import IndicatorMeasure, SheetMilestone
+from beta_training.sheets.models import IndicatorMeasure, SheetFollowUpComment, SheetMilestone
 from tests import factories as f
 
 FIRST, LAST = "Zéphyrine", "Quatremare"
@@ -77,9 +77,15 @@ def seed_person(keep_statistics_cohort_past: bool = False) -> Person:
                                                                    "s1_problem": "Contact : " + EMAIL})
     f.make_sheet_version(sheet, 2, {"name": "Produit de Quatremare", "s1_problem": f"Par {FIRST} {LAST}"}, author=user)
     f.make_sheet_review(sheet, trainer, overall_comment=f"Bravo {FIRST} !", section_comments={"s1": f"{LAST} : à préciser"})
-    db.session.add(SheetMilestone(sheet_id=sheet.id, position=1, title=f"Réunion chez {LAST}"))
+    milestone = SheetMilestone(sheet_id=sheet.id, position=1, title=f"Réunion chez {LAST}")
+    db.session.add(milestone)
     db.session.add(IndicatorMeasure(sheet_id=sheet.id, indicator=f"Usagers de {FIRST}", value="12", measured_on=date(2021, 1, 1),
                                     created_at=utcnow()))
+    db.session.flush()
+    db.session.add(SheetFollowUpComment(sheet_id=sheet.id, milestone_id=milestone.id, author_id=trainer.id,
+                                        body=f"Bravo {FIRST}, à dater.", created_at=utcnow()))
+    db.session.add(SheetFollowUpComment(sheet_id=sheet.id, indicator=f"Usagers de {FIRST}", author_id=trainer.id,
+                                        body="Mesurez chaque mois.", created_at=utcnow()))
     ids["sheet"] = sheet.id
 
     # Forum: her thread and reply (edited once), someone's reply mentioning her, her subscriptions, preferences,
@@ -115,6 +121,8 @@ def seed_person(keep_statistics_cohort_past: bool = False) -> Person:
                                     content={"name": "Produit de l’autrice relue"})
     f.make_sheet_review(reviewed, user, overall_comment="Relecture écrite : à compléter.",
                         section_comments={"s3": "Chiffrez les mesures."}, scores={"expected_utility": 4})
+    db.session.add(SheetFollowUpComment(sheet_id=reviewed.id, indicator="Usagers servis", author_id=user.id,
+                                        body="Commentaire écrit : une mesure par mois.", created_at=utcnow()))
     ids.update(evaluated=evaluated.id, reviewed_sheet=reviewed.id)
 
     # Her account's history, forum read marks and a notification waiting, a retention warning, an invitation to

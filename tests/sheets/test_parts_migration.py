@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
 from beta_training.accounts.models import Role
+from beta_training.core.models import utcnow
 from beta_training.extensions import db
 from beta_training.sheets import exports, queries, services
 from beta_training.sheets.models import QUESTIONS, ProductSheet
@@ -37,6 +38,17 @@ OLD_COMMENTS = {"problem": "Chiffrez le drame.", "context": "Trop long.", "pitch
 versions = sa.table("sheet_versions", sa.column("sheet_id", sa.Integer), sa.column("number", sa.Integer),
                     sa.column("content", sa.JSON))
 reviews = sa.table("sheet_reviews", sa.column("sheet_id", sa.Integer), sa.column("section_comments", sa.JSON))
+# The three tables as they were at BEFORE.
+sheets_then = sa.table("product_sheets", sa.column("id", sa.Integer), sa.column("owner_id", sa.Integer),
+                       sa.column("state", sa.String), sa.column("title", sa.String), sa.column("current_version", sa.Integer),
+                       sa.column("roadmap_reminders_sent", sa.Integer), sa.column("created_at", sa.DateTime),
+                       sa.column("updated_at", sa.DateTime))
+versions_then = sa.table("sheet_versions", sa.column("sheet_id", sa.Integer), sa.column("number", sa.Integer),
+                         sa.column("content", sa.JSON), sa.column("author_id", sa.Integer), sa.column("saved_at", sa.DateTime))
+reviews_then = sa.table("sheet_reviews", sa.column("sheet_id", sa.Integer), sa.column("reviewer_id", sa.Integer),
+                        sa.column("version_number", sa.Integer), sa.column("verdict", sa.String),
+                        sa.column("overall_comment", sa.Text), sa.column("section_comments", sa.JSON),
+                        sa.column("scores", sa.JSON), sa.column("created_at", sa.DateTime))
 
 
 def _stored(sheet_id):
@@ -57,14 +69,19 @@ def test_a_fiche_of_the_old_structure_keeps_every_word_down_and_up(empty_databas
         db.session.remove()
         downgrade(revision=BEFORE)
         db.session().expire_on_commit = False  # nothing read back through the models, which join users
-        # Written with the old pages: the sheet and review tables had the same columns then, only the JSON differs.
-        sheet = _save(ProductSheet(owner_id=owner.id, state="changes_requested", title=OLD_V2["name"], current_version=2))
-        make_sheet_version(sheet, number=1, content=OLD_V1, author=owner)
-        make_sheet_version(sheet, number=2, content=OLD_V2, author=owner)
-        make_sheet_review(sheet, reviewer=reviewer, version_number=1, section_comments=OLD_COMMENTS)
-        sheet_id = sheet.id
-        db.session.commit()
-        db.session.remove()
+        # Written with the old pages, in plain SQL: the tables have grown since (review rounds, how a version was
+        # saved), so the models no longer fit them.
+        now = utcnow().replace(tzinfo=None)
+        with db.engine.begin() as connection:
+            sheet_id = connection.execute(sa.insert(sheets_then).values(
+                owner_id=owner.id, state="changes_requested", title=OLD_V2["name"], current_version=2,
+                roadmap_reminders_sent=0, created_at=now, updated_at=now).returning(sheets_then.c.id)).scalar_one()
+            for number, content in ((1, OLD_V1), (2, OLD_V2)):
+                connection.execute(sa.insert(versions_then).values(sheet_id=sheet_id, number=number, content=content,
+                                                                   author_id=owner.id, saved_at=now))
+            connection.execute(sa.insert(reviews_then).values(
+                sheet_id=sheet_id, reviewer_id=reviewer.id, version_number=1, verdict="changes_requested",
+                overall_comment="", section_comments=OLD_COMMENTS, scores={}, created_at=now))
 
         upgrade()
         (v1, v2), comments = _stored(sheet_id)
