@@ -42,6 +42,7 @@ class CallForm(FlaskForm):
     preselect_count = IntegerField(_l("Nombre de projets à pré-sélectionner"), default=DEFAULT_PRESELECT_COUNT,
                                    validators=[InputRequired(_l("Indiquez un nombre.")),
                                                NumberRange(min=1, max=100, message=_l("Indiquez un nombre entre 1 et 100."))])
+    submission_key = SubmissionKeyField()  # « Enregistrer » clicked twice on a new call creates one call
 
     def criteria_list(self) -> list[str]:
         return [line.strip() for line in (self.criteria.data or "").splitlines() if line.strip()]

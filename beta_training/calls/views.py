@@ -17,6 +17,7 @@ from beta_training.calls.forms import (
     evaluation_form,
 )
 from beta_training.calls.models import (
+    DEFAULT_CRITERIA,
     DOSSIER_STATE_LABELS,
     QUESTIONS,
     TRAINER_ROLES,
@@ -25,6 +26,7 @@ from beta_training.calls.models import (
     DossierState,
 )
 from beta_training.core import db as core_db
+from beta_training.core import submissions
 from beta_training.core.actions import StateChanged, confirmed_action
 from beta_training.core.auth import role_required
 from beta_training.core.errors import json_endpoint, json_error
@@ -69,14 +71,17 @@ def _call_values(form: CallForm) -> dict:
 @bp.route("/nouveau", methods=["GET", "POST"])
 @role_required(*TRAINER_ROLES)
 def create_call():
-    form = CallForm()
-    if request.method == "GET":
-        form.criteria.data = "\n".join(Call.criteria.default.arg(None))
+    form = CallForm(criteria="\n".join(DEFAULT_CRITERIA))
     if form.validate_on_submit():
+        earlier = submissions.claim(current_user, form.submission_key.data)
+        if earlier is not None:  # the same form sent twice: the call of the first click
+            return redirect(earlier.location or url_for("calls.list_calls"))
         call = services.create_call(actor=current_user, **_call_values(form))
+        location = url_for("calls.show_call", call_id=call.id)
+        submissions.record(current_user, form.submission_key.data, location)
         core_db.commit()
         flash(_("Appel créé."), "success")
-        return redirect(url_for("calls.show_call", call_id=call.id))
+        return redirect(location)
     return render_template("calls/create_call.html", form=form), 422 if form.errors else 200
 
 
@@ -86,10 +91,8 @@ def edit_call(call_id):
     call = _call_or_404(call_id)
     if not call.can_manage(current_user):
         abort(403)
-    form = CallForm(obj=call) if request.method == "GET" else CallForm()
-    if request.method == "GET":
-        form.opens_at.data, form.closes_at.data = to_paris(call.opens_at), to_paris(call.closes_at)
-        form.criteria.data = "\n".join(call.criteria)
+    form = CallForm(obj=call, opens_at=to_paris(call.opens_at), closes_at=to_paris(call.closes_at),
+                    criteria="\n".join(call.criteria))
     if form.validate_on_submit():
         services.update_call(call, actor=current_user, **_call_values(form))
         core_db.commit()
