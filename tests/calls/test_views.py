@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from beta_training.accounts.models import Role
+from beta_training.accounts.models import Role, User
 from beta_training.calls.models import DEFAULT_CRITERIA, Call, Dossier
 from beta_training.core.models import OutboxMessage, PARIS, utcnow
 from beta_training.extensions import db
@@ -203,21 +203,26 @@ def test_informing_prefills_editable_french_texts_and_sends_them(client, login_a
     assert other.state == "not_preselected"
 
 
-def _bulk_dossiers(call, owner, count: int) -> None:
-    now = utcnow()
+def _bulk_dossiers(call, count: int) -> None:
+    """`count` filed dossiers, each by its own candidate (as a real call: one owner per row to show)."""
+    now, first = utcnow(), f._n()
+    emails = [f"bulk{first}-{n}@example.gouv.fr" for n in range(count)]
+    db.session.execute(sa.insert(User), [{"email": email, "first_name": "Prénom", "last_name": f"Nom {n}",
+                                          "password_hash": None} for n, email in enumerate(emails)])
+    owners = db.session.scalars(sa.select(User.id).where(User.email.in_(emails))).all()
     db.session.execute(sa.insert(Dossier), [
-        {"call_id": call.id, "owner_id": owner.id, "state": "submitted", "submitted_at": now, "title": f"Projet {n}",
+        {"call_id": call.id, "owner_id": owner_id, "state": "submitted", "submitted_at": now, "title": f"Projet {n}",
          "problem": "", "solution": "", "first_users": "", "opinion": "", "callback": "oui", "consent_guide": True,
-         "consent_share": True, "created_at": now, "updated_at": now} for n in range(count)])
+         "consent_share": True, "created_at": now, "updated_at": now} for n, owner_id in enumerate(owners)])
     db.session.commit()
 
 
 def test_the_queue_costs_the_same_queries_for_10_and_1000_dossiers(client, login_as, count_queries):
-    call, owner, reviewer = f.make_call(), f.make_user(), f.make_user(roles=[Role.TRAINER])
+    call = f.make_call()
     login_as(f.make_user(roles=[Role.TRAINER]))
     counts = {}
     for total in (10, 1000):
-        _bulk_dossiers(call, owner, total - sum(counts))
+        _bulk_dossiers(call, total - sum(counts))
         for dossier in db.session.scalars(sa.select(Dossier).order_by(Dossier.id.desc()).limit(3)).all():
             f.make_dossier_evaluation(dossier, reviewer=f.make_user(roles=[Role.TRAINER]))
         with count_queries() as counter:
