@@ -73,7 +73,8 @@ SCRATCH = "scratch"
 class StartDossierForm(FlaskForm):
     """Start a dossier from one of her fiches produit (its answers copied in) or from a blank page."""
 
-    source = RadioField(_l("Point de départ"), validators=[InputRequired(_l("Choisissez un point de départ."))])
+    source = RadioField(_l("Point de départ"), validators=[InputRequired(_l("Choisissez un point de départ."))],
+                        invalid_choice_message=_l("Choisissez une de vos fiches produit, ou la page blanche."))
     submission_key = SubmissionKeyField()  # « Commencer » clicked twice starts one dossier
 
 
@@ -109,7 +110,8 @@ class DossierForm(FlaskForm):
     first_users = _answer("first_users", ANSWER_LIMIT)
     opinion = _answer("opinion", OPINION_LIMIT)
     callback = RadioField(_l("Souhaitez-vous être rappelé(e) par l’équipe de l’incubateur avant de finaliser votre "
-                             "dossier ?"), choices=choices(CALLBACK_CHOICES), validators=[TO_SUBMIT, Optional()])
+                             "dossier ?"), choices=choices(CALLBACK_CHOICES), validators=[TO_SUBMIT, Optional()],
+                          invalid_choice_message=_l("Répondez oui ou non."))
     consent_guide = BooleanField(_l("J’ai lu le guide de l’appel à intrapreneurs."), validators=[TO_SUBMIT])
     consent_share = BooleanField(_l("J’accepte que les informations de ce dossier soient partagées avec les personnes qui "
                                     "examinent les candidatures (équipe de l’incubateur et jury)."), validators=[TO_SUBMIT])
@@ -136,7 +138,8 @@ def evaluation_form(criteria: list[str], formdata=None, data=None) -> FlaskForm:
 
     for n, criterion in enumerate(criteria, start=1):
         setattr(EvaluationForm, f"score_{n}", RadioField(
-            criterion, choices=SCORE_CHOICES, validators=[InputRequired(_l("Donnez une note de 1 à 5."))]))
+            criterion, choices=SCORE_CHOICES, validators=[InputRequired(_l("Donnez une note de 1 à 5."))],
+            invalid_choice_message=_l("Donnez une note de 1 à 5.")))
         setattr(EvaluationForm, f"comment_{n}", TextAreaField(
             _l("Commentaire sur « %(c)s »", c=criterion), validators=[Optional(), Length(max=2000)],
             render_kw={"rows": 3, "maxlength": 2000}))
@@ -147,7 +150,8 @@ def evaluation_form(criteria: list[str], formdata=None, data=None) -> FlaskForm:
 class PreselectForm(FlaskForm):
     decision = RadioField(_l("Décision"), choices=choices((("preselect", _l("Pré-sélectionner")),
                                                           ("unselect", _l("Retirer de la pré-sélection")))),
-                          validators=[InputRequired(_l("Choisissez une décision."))])
+                          validators=[InputRequired(_l("Choisissez une décision."))],
+                          invalid_choice_message=_l("Choisissez une décision."))
 
 
 QUEUE_STATES = [DossierState.SUBMITTED, DossierState.PRESELECTED, DossierState.NOT_PRESELECTED]

@@ -91,8 +91,10 @@ def edit_call(call_id):
     call = _call_or_404(call_id)
     if not call.can_manage(current_user):
         abort(403)
-    form = CallForm(obj=call, opens_at=to_paris(call.opens_at), closes_at=to_paris(call.closes_at),
-                    criteria="\n".join(call.criteria))
+    form = CallForm(obj=call)
+    if request.method == "GET":  # the form shows Paris time, and the criteria one per line (obj would win over kwargs)
+        form.opens_at.data, form.closes_at.data = to_paris(call.opens_at), to_paris(call.closes_at)
+        form.criteria.data = "\n".join(call.criteria)
     if form.validate_on_submit():
         services.update_call(call, actor=current_user, **_call_values(form))
         core_db.commit()

@@ -169,8 +169,10 @@ def test_reviewers_score_and_the_queue_sorts_and_filters_by_average(client, logi
 def test_an_evaluation_without_scores_is_refused_in_french(client, login_as):
     dossier = f.make_dossier(state="submitted")
     login_as(f.make_user(roles=[Role.TRAINER]))
-    response = client.post(f"/appels/dossiers/{dossier.id}/evaluation", data={"score_1": "9"})
+    response = client.post(f"/appels/dossiers/{dossier.id}/evaluation",
+                           data={"score_1": "9", "score_2": "4", "score_3": "4"})
     assert response.status_code == 422 and "Donnez une note de 1 à 5." in response.text
+    assert "Not a valid choice" not in response.text
 
 
 def test_preselecting_beyond_the_number_is_refused_with_a_message(client, login_as):
@@ -230,3 +232,45 @@ def test_the_queue_costs_the_same_queries_for_10_and_1000_dossiers(client, login
         assert response.status_code == 200 and f"{total} dossiers" in response.text
         counts[total] = counter.count
     assert counts[10] == counts[1000]
+
+
+def test_a_crafted_answer_to_the_callback_question_is_refused_in_french(client, login_as):
+    dossier = f.make_dossier()
+    login_as(dossier.owner)
+    response = client.post(f"/appels/dossiers/{dossier.id}/modifier",
+                           data={**_form(COMPLETE_DOSSIER), "callback": "peut-être", "action": "save"})
+    assert response.status_code == 422 and "Répondez oui ou non." in response.text
+
+
+def test_editing_a_call_shows_its_times_in_paris_and_keeps_them(client, login_as):
+    call = f.make_call()
+    login_as(f.make_user(roles=[Role.TRAINER]))
+    page = client.get(f"/appels/{call.id}/modifier").text
+    paris_close = call.closes_at.astimezone(PARIS).strftime("%Y-%m-%dT%H:%M")
+    assert f'value="{paris_close}"' in page
+    response = client.post(f"/appels/{call.id}/modifier", data={
+        "title": "Nouveau titre", "incubator": call.incubator, "opens_at": "2027-07-01T09:00",
+        "closes_at": "2027-07-15T18:00", "guide": "", "criteria": "Un seul critère", "preselect_count": "10"})
+    assert response.status_code == 302
+    db.session.refresh(call)
+    assert (call.title, call.criteria, call.preselect_count, call.closes_at.hour) == ("Nouveau titre", ["Un seul critère"], 10, 16)
+
+
+def test_the_menu_leads_candidates_to_their_dossiers_and_trainers_to_the_calls(client, login_as):
+    login_as(f.make_user())
+    menu = client.get("/appels/").text
+    assert 'href="/appels/mes-dossiers"' in menu
+    login_as(f.make_user(roles=[Role.TRAINER]))
+    assert re.search(r'<a class="fr-nav__link" href="/appels/"[^>]*>\s*Appels à intrapreneurs', client.get("/").text)
+
+
+def test_the_demo_has_a_closed_call_to_preselect_and_an_open_one_with_agnes_draft(app):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0  # idempotent
+    calls = db.session.scalars(sa.select(Call).order_by(Call.opens_at)).all()
+    assert [c.is_open(utcnow()) for c in calls] == [False, True]
+    closed_states = db.session.scalars(sa.select(Dossier.state).where(Dossier.call_id == calls[0].id)).all()
+    assert closed_states == ["submitted"] * 3
+    [draft] = db.session.scalars(sa.select(Dossier).where(Dossier.call_id == calls[1].id)).all()
+    assert draft.owner.email == "agent@demo.beta.gouv.fr" and draft.sheet_id is not None and draft.problem
