@@ -119,6 +119,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from beta_training.accounts.views import bp as accounts_bp
+    from beta_training.calls.views import bp as calls_bp
     from beta_training.cohorts.views import bp as cohorts_bp
     from beta_training.core.views import bp as core_bp
     from beta_training.courses.views import bp as courses_bp
@@ -127,7 +128,8 @@ def register_blueprints(app: Flask) -> None:
     from beta_training.sheets.views import bp as sheets_bp
     from beta_training.site.views import bp as site_bp
 
-    for blueprint in (site_bp, core_bp, accounts_bp, cohorts_bp, courses_bp, sheets_bp, forum_bp, privacy_bp):
+    for blueprint in (site_bp, core_bp, accounts_bp, cohorts_bp, courses_bp, sheets_bp, calls_bp, forum_bp,
+                      privacy_bp):
         app.register_blueprint(blueprint)
 
 

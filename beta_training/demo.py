@@ -369,6 +369,68 @@ def seed_sheet(today: date) -> None:
     )
 
 
+DEMO_CALL_GUIDE = """L’incubateur cherche des agents publics qui veulent résoudre un problème qu’ils connaissent de
+l’intérieur, avec un service numérique construit en équipe autonome.
+
+## Le calendrier
+
+1. Le formulaire est ouvert deux semaines.
+2. L’équipe de l’incubateur pré-sélectionne une douzaine de projets et leur propose une **session express de
+   coaching**.
+3. Les projets pré-sélectionnés pitchent devant un jury (3 minutes de présentation, 5 minutes de questions).
+
+## Ce que nous offrons aux lauréats
+
+Six mois d’investigation avec un coach, un budget pour constituer une petite équipe, et l’appui du réseau
+beta.gouv.fr. Une personne peut déposer plusieurs projets.
+"""
+
+DEMO_DOSSIERS = [
+    # candidate, title, problem, average scores by Fatou
+    ("candidat1@demo.beta.gouv.fr", "Cantine pour tous",
+     "Chaque année, des centaines de familles lyonnaises ne demandent pas le tarif social de la cantine : le "
+     "dossier papier demande six justificatifs.", (5, 4, 4)),
+    ("candidat2@demo.beta.gouv.fr", "Mon insertion en un clic",
+     "Chaque année, 3 000 personnes accompagnées par la DDETS du Nord attendent plus d’un mois un premier rendez-vous.",
+     (4, 4, 3)),
+    ("candidat3@demo.beta.gouv.fr", "Trouver un stage",
+     "Chaque année, des centaines de collégiens de REP ne trouvent pas de stage de troisième dans leur quartier.",
+     (3, 3, 2)),
+]
+
+
+def seed_calls(today: date) -> None:
+    """Two appels à intrapreneurs: last season's, closed with three dossiers scored by Fatou (to pre-select), and
+    this season's, open, where Agnès has started a dossier from her fiche produit. Written once."""
+    from beta_training.calls import services as calls
+    from beta_training.calls.models import DEFAULT_CRITERIA, Call
+    from beta_training.sheets import queries as sheet_queries
+
+    if db.session.scalar(sa.select(Call.id).where(Call.title.like("%(démo)"))) is not None:
+        return
+    trainer = accounts.get_user_by_email("formatrice@demo.beta.gouv.fr")
+    closed = calls.create_call(
+        actor=trainer, title="Appel à intrapreneurs d’automne (démo)", incubator="Incubateur des territoires",
+        opens_at=paris(today - timedelta(days=30), 9), closes_at=paris(today - timedelta(days=16), 18),
+        guide=DEMO_CALL_GUIDE, criteria=list(DEFAULT_CRITERIA), preselect_count=2)
+    for email, title, problem, scores in DEMO_DOSSIERS:
+        candidate = accounts.get_user_by_email(email)
+        dossier = calls.start_dossier(closed, candidate, now=closed.opens_at + timedelta(days=2))
+        calls.save_dossier(dossier, actor=candidate, submit=True, now=closed.closes_at - timedelta(days=1), values={
+            "title": title, "problem": problem, "solution": "Un service en ligne, simple, testé avec les usagers.",
+            "first_users": "Les agents d’accueil de deux sites pilotes et leurs usagers.", "callback": "non",
+            "consent_guide": True, "consent_share": True})
+        calls.evaluate_dossier(dossier, reviewer=trainer, scores=[
+            {"criterion": criterion, "score": score, "comment": ""} for criterion, score in zip(DEFAULT_CRITERIA, scores)])
+    current = calls.create_call(
+        actor=trainer, title="Appel à intrapreneurs de printemps (démo)", incubator="Incubateur des territoires",
+        opens_at=paris(today - timedelta(days=3), 9), closes_at=paris(today + timedelta(days=11), 18),
+        guide=DEMO_CALL_GUIDE, criteria=list(DEFAULT_CRITERIA), preselect_count=12)
+    agent = accounts.get_user_by_email("agent@demo.beta.gouv.fr")
+    sheets = sheet_queries.list_user_sheets(agent)
+    calls.start_dossier(current, agent, sheet=sheets[0] if sheets else None)
+
+
 def _sequence_id(course_id: int, *, number: int) -> int:
     from beta_training.courses.models import CourseModule, Sequence
 
@@ -384,6 +446,7 @@ def seed_demo(today: date | None = None) -> None:
     seed_mooc(today)
     seed_forum()
     seed_sheet(today)
+    seed_calls(today)
 
 
 def demo_users() -> list[User]:

@@ -44,7 +44,7 @@ from beta_training.forum.models import ForumThread
 from beta_training.privacy import services as privacy_services
 from beta_training.sheets.models import ProductSheet, SheetMilestone
 from tests import factories as f
-from tests.route_scenarios import COMPLETE_SHEET, FETCH, FORM, SCENARIOS
+from tests.route_scenarios import COMPLETE_SHEET, FETCH, FORM, SCENARIOS, closed_call_with_dossiers
 
 LOGIN = "login"
 SHOWN_AGAIN = "200, nothing written"  # a POST answered with its page again (a refusal the form explains)
@@ -80,8 +80,14 @@ class World:
     submitted_sheet: object  # the owner's, waiting for a reviewer
     approved_sheet: object  # the owner's, approved (roadmap)
     outbox_message: object
+    call: object  # an appel à intrapreneurs, open
+    upcoming_call: object  # opens in a few days: only its team reads it
+    closed_call: object  # closed yesterday: a dossier pre-selected, one left out
+    dossier: object  # the owner's, a draft
+    submitted_dossier: object  # the owner's, filed
     # Words of the owner's application, forum thread and reply, and fiche produit: no refused answer shows them.
-    secrets: tuple = ("Projet secret de la candidate", "Sujet secret du forum", "Message secret du forum", "Produit secret")
+    secrets: tuple = ("Projet secret de la candidate", "Sujet secret du forum", "Message secret du forum", "Produit secret",
+                      "Problème secret du dossier")
 
     @property
     def owner(self) -> User:
@@ -108,6 +114,8 @@ class World:
             forum=self.forum.id, thread=self.thread.id, post=self.reply.id, category=self.forum.categories[0].id,
             sheet=self.sheet.id, submitted_sheet=self.submitted_sheet.id, approved_sheet=self.approved_sheet.id,
             user=self.users["outsider"].id, message=self.outbox_message.id,
+            call=self.call.id, upcoming_call=self.upcoming_call.id, closed_call=self.closed_call.id,
+            dossier=self.dossier.id, submitted_dossier=self.submitted_dossier.id,
         )
 
 
@@ -137,6 +145,9 @@ def build_world() -> World:
     unpublished_course = f.make_course(published=False)
     f.make_course_run(unpublished_course)
 
+    call = f.make_call()
+    closed_call = closed_call_with_dossiers()
+
     forum = f.make_forum(run=run)
     thread = f.make_forum_thread(forum, owner, title=World.secrets[1])
     reply = f.make_forum_post(thread, owner, body=World.secrets[2])
@@ -151,6 +162,9 @@ def build_world() -> World:
         approved_sheet=f.make_product_sheet(owner, state="approved", approved_at=utcnow()),
         outbox_message=f.make_outbox_message(attachments=[{"filename": "session.ics", "content_type": "text/calendar",
                                                            "data": "QkVHSU46VkNBTEVOREFSDQo="}]),
+        call=call, upcoming_call=f.make_call(opens_at=utcnow() + timedelta(days=3)), closed_call=closed_call,
+        dossier=f.make_dossier(call, owner, problem=World.secrets[4]),
+        submitted_dossier=f.make_dossier(call, owner, state="submitted", problem=World.secrets[4]),
     )
 
 
@@ -631,6 +645,50 @@ get("/fiches/<int:sheet_id>/versions/comparer", "/fiches/{sheet}/versions/compar
 post("/fiches/<int:sheet_id>/versions/<int:number>/restaurer",
      from_scenario("/fiches/<int:sheet_id>/versions/<int:number>/restaurer", owner=True), owner_only(302))
 
+
+
+# --- Appel à intrapreneurs ------------------------------------------------------------------------------------
+
+get("/appels/", "/appels/", everyone(200))
+get("/appels/<int:call_id>", "/appels/{call}", everyone(200))
+get("/appels/<int:call_id>", "/appels/{upcoming_call}", trainers(anonymous=404, refused=404), variant="à venir")
+get("/appels/nouveau", "/appels/nouveau", trainers())
+post("/appels/nouveau", from_scenario("/appels/nouveau"), trainers(302))
+get("/appels/<int:call_id>/modifier", "/appels/{call}/modifier", trainers())
+post("/appels/<int:call_id>/modifier", from_scenario("/appels/<int:call_id>/modifier"), trainers(302))
+get("/appels/<int:call_id>/deposer", "/appels/{call}/deposer", signed_in())
+# The scenario's candidate starts from her own fiche produit; nobody else may pick it (the form says so).
+post("/appels/<int:call_id>/deposer", from_scenario("/appels/<int:call_id>/deposer", owner=True), signed_in(422, owner=302))
+get("/appels/mes-dossiers", "/appels/mes-dossiers", signed_in())
+# A filed dossier: its candidate and the call's team (trainers); a draft is hers alone.
+get("/appels/dossiers/<int:dossier_id>", "/appels/dossiers/{submitted_dossier}", trainers(owner=200))
+get("/appels/dossiers/<int:dossier_id>", "/appels/dossiers/{dossier}", owner_only(), variant="brouillon")
+get("/appels/dossiers/<int:dossier_id>/modifier", "/appels/dossiers/{dossier}/modifier", owner_only())
+post("/appels/dossiers/<int:dossier_id>/modifier", from_scenario("/appels/dossiers/<int:dossier_id>/modifier", owner=True),
+     owner_only(302))
+post("/appels/dossiers/<int:dossier_id>/brouillon", from_scenario("/appels/dossiers/<int:dossier_id>/brouillon", owner=True),
+     owner_only(anonymous=401))
+get("/appels/<int:call_id>/preselection", "/appels/{call}/preselection", trainers())
+get("/appels/dossiers/<int:dossier_id>/evaluation", "/appels/dossiers/{submitted_dossier}/evaluation", trainers())
+post("/appels/dossiers/<int:dossier_id>/evaluation", from_scenario("/appels/dossiers/<int:dossier_id>/evaluation"),
+     trainers(302))
+
+
+def _own_filed_dossier(w, role):
+    """A dossier filed by whoever is about to act (by the owner when nobody is signed in)."""
+    return f.make_dossier(w.call, w.users.get(role, w.owner), state="submitted")
+
+
+# Nobody scores or pre-selects her own dossier, whatever her roles.
+get("/appels/dossiers/<int:dossier_id>/evaluation",
+    lambda w, role: f"/appels/dossiers/{_own_filed_dossier(w, role).id}/evaluation", signed_in(403), variant="son propre dossier")
+post("/appels/dossiers/<int:dossier_id>/preselection", from_scenario("/appels/dossiers/<int:dossier_id>/preselection"),
+     trainers(302))
+post("/appels/dossiers/<int:dossier_id>/preselection",
+     lambda w, role: Request(f"/appels/dossiers/{_own_filed_dossier(w, role).id}/preselection", {"decision": "preselect"}),
+     signed_in(403), variant="son propre dossier")
+get("/appels/<int:call_id>/informer", "/appels/{closed_call}/informer", trainers())
+post("/appels/<int:call_id>/informer", from_scenario("/appels/<int:call_id>/informer"), trainers(302))
 
 # --- Forum ------------------------------------------------------------------------------------------------
 

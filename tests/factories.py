@@ -16,6 +16,7 @@ from beta_training.cohorts.models import (
     ProgrammeItem,
     Speaker,
 )
+from beta_training.calls.models import Call, Dossier, DossierEvaluation
 from beta_training.core.models import OutboxMessage, StateChange, utcnow
 from beta_training.courses.models import (
     Course,
@@ -397,3 +398,36 @@ def make_forum_post(thread, author, body="Une réponse", **values) -> ForumPost:
         thread.reply_count += 1
     db.session.commit()
     return post
+
+
+# --- Appel à intrapreneurs -----------------------------------------------------------------------------------
+
+
+def make_call(**values) -> Call:
+    """Open now (since yesterday, for two weeks) unless told otherwise."""
+    now = utcnow()
+    values.setdefault("opens_at", now - timedelta(days=1))
+    values.setdefault("closes_at", values["opens_at"] + timedelta(days=14))
+    return _save(Call(**{"title": f"Appel à intrapreneurs {_n()}", "incubator": "Incubateur des territoires",
+                         "guide": "## Le calendrier\n\nDeux semaines pour déposer.", **values}))
+
+
+COMPLETE_DOSSIER = {
+    "title": "Aide en un clic", "problem": "Chaque année, des centaines de familles renoncent à une aide.",
+    "solution": "Un formulaire unique qui vérifie les droits.", "first_users": "Les CAF de deux départements.",
+    "opinion": "", "callback": "non", "consent_guide": True, "consent_share": True,
+}
+
+
+def make_dossier(call=None, owner=None, state="draft", **values) -> Dossier:
+    call = call or make_call()
+    owner = owner or make_user()
+    values.setdefault("submitted_at", None if state == "draft" else utcnow())
+    return _save(Dossier(call_id=call.id, owner_id=owner.id, state=state, **{**COMPLETE_DOSSIER, **values}))
+
+
+def make_dossier_evaluation(dossier, reviewer=None, scores=(4, 3, 5), **values) -> DossierEvaluation:
+    reviewer = reviewer or make_user(roles=[Role.TRAINER])
+    items = [{"criterion": f"Critère {n}", "score": score, "comment": ""} for n, score in enumerate(scores, start=1)]
+    return _save(DossierEvaluation(dossier_id=dossier.id, reviewer_id=reviewer.id, scores=items,
+                                   average=sum(scores) / len(scores), **values))

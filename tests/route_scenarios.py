@@ -19,6 +19,7 @@ from werkzeug.routing.converters import AnyConverter
 
 from beta_training.accounts import tokens
 from beta_training.accounts.models import Role, User
+from beta_training.calls.models import Call, Dossier, DossierEvaluation
 from beta_training.cohorts.models import PLAIN_STATUS_TARGETS, Cohort, CohortApplication, CohortStatus, SpeakerRole
 from beta_training.core.models import utcnow
 from beta_training.courses.models import CourseItem, CourseModule, Enrolment, EnrolmentSheetPart, Sequence
@@ -649,6 +650,96 @@ def create_sheet():
     return Prepared(db.session.get(User, enrolment.user_id), "/fiches/nouvelle",
                     {"enrolment_id": str(enrolment.id), "application_id": "", "submission_key": key()})
 
+
+
+# --- Appel à intrapreneurs --------------------------------------------------------------------------------------
+
+
+def _call_form(**values) -> dict:
+    return {"title": "Appel à intrapreneurs 2027", "incubator": "Incubateur des territoires",
+            "opens_at": "2027-03-01T09:00", "closes_at": "2027-03-15T18:00", "guide": "Le **guide**.",
+            "criteria": "Ampleur du problème\nMotivation\nIdée de solution", "preselect_count": "12", **values}
+
+
+def _dossier_form(**values) -> dict:
+    data = {key: value for key, value in f.COMPLETE_DOSSIER.items() if not isinstance(value, bool)}
+    data.update({key: "y" for key, value in f.COMPLETE_DOSSIER.items() if value is True})
+    return {**data, **values}
+
+
+def _dossier_watch(dossier_id):
+    def watch():
+        values = row(Dossier, dossier_id, "state", "problem", "submitted_at")
+        return {**values, "submitted_at": values["submitted_at"] is not None}  # each world files at its own instant
+
+    return watch
+
+
+@scenario("/appels/nouveau")
+def create_call():
+    return Prepared(trainer(), "/appels/nouveau", {**_call_form(), "submission_key": key()})
+
+
+@scenario("/appels/<int:call_id>/modifier")
+def edit_call():
+    call = f.make_call()
+    return Prepared(trainer(), f"/appels/{call.id}/modifier", _call_form(title="Appel renommé"),
+                    watch=lambda: row(Call, call.id, "title", "closes_at"))
+
+
+@scenario("/appels/<int:call_id>/deposer")
+def start_dossier():
+    call = f.make_call()
+    sheet = f.make_product_sheet(content=COMPLETE_SHEET)
+    return Prepared(sheet.owner, f"/appels/{call.id}/deposer", {"source": str(sheet.id), "submission_key": key()},
+                    watch=lambda: {"dossiers": count(Dossier, Dossier.call_id == call.id)})
+
+
+@scenario("/appels/dossiers/<int:dossier_id>/modifier")
+def submit_dossier():
+    dossier = f.make_dossier()
+    return Prepared(dossier.owner, f"/appels/dossiers/{dossier.id}/modifier", _dossier_form(action="submit"),
+                    watch=_dossier_watch(dossier.id))
+
+
+@scenario("/appels/dossiers/<int:dossier_id>/brouillon")
+def autosave_dossier():
+    dossier = f.make_dossier()
+    return Prepared(dossier.owner, f"/appels/dossiers/{dossier.id}/brouillon", _dossier_form(problem="Tapé en continu"),
+                    send=FETCH, watch=_dossier_watch(dossier.id))
+
+
+@scenario("/appels/dossiers/<int:dossier_id>/evaluation")
+def evaluate_dossier():
+    dossier = f.make_dossier(state="submitted")
+    return Prepared(trainer(), f"/appels/dossiers/{dossier.id}/evaluation",
+                    {"score_1": "4", "comment_1": "Chiffré", "score_2": "3", "score_3": "5"},
+                    watch=lambda: {"evaluations": count(DossierEvaluation, DossierEvaluation.dossier_id == dossier.id)})
+
+
+@scenario("/appels/dossiers/<int:dossier_id>/preselection")
+def preselect_dossier():
+    dossier = f.make_dossier(state="submitted")
+    return Prepared(trainer(), f"/appels/dossiers/{dossier.id}/preselection", {"decision": "preselect"},
+                    watch=_dossier_watch(dossier.id))
+
+
+def closed_call_with_dossiers():
+    """A call closed yesterday: one dossier pre-selected, one filed and left out."""
+    call = f.make_call(opens_at=utcnow() - timedelta(days=15), closes_at=utcnow() - timedelta(days=1))
+    f.make_dossier(call, state="preselected")
+    f.make_dossier(call, state="submitted")
+    return call
+
+
+@scenario("/appels/<int:call_id>/informer")
+def inform_candidates():
+    call = closed_call_with_dossiers()
+    return Prepared(trainer(), f"/appels/{call.id}/informer",
+                    {"coaching_at": "2027-04-02T14:00", "coaching_place": "Ségur, salle 3", "preselected_subject": "Bravo",
+                     "preselected_body": "Vous êtes pré-sélectionné·e.", "others_subject": "Merci",
+                     "others_body": "Votre dossier n’est pas retenu.", "confirm": "y"},
+                    watch=lambda: {"informed": row(Call, call.id, "informed_at")["informed_at"] is not None})
 
 # --- Forum ------------------------------------------------------------------------------------------------------
 

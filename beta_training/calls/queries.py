@@ -1,0 +1,85 @@
+"""Read side of the appel à intrapreneurs."""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from beta_training.calls.models import Call, Dossier, DossierEvaluation, DossierState, is_call_staff
+from beta_training.core.models import StateChange
+from beta_training.extensions import db
+
+
+def list_calls(user, now: datetime) -> list[Call]:
+    """The calls a person may read: those opened (anyone), and those to come for the call's team."""
+    select = sa.select(Call).order_by(Call.closes_at.desc(), Call.id.desc())
+    if not is_call_staff(user):
+        select = select.where(Call.opens_at <= now)
+    return list(db.session.scalars(select))
+
+
+def list_user_dossiers(user) -> list[Dossier]:
+    return list(db.session.scalars(
+        sa.select(Dossier).where(Dossier.owner_id == user.id).order_by(Dossier.updated_at.desc(), Dossier.id.desc())
+    ))
+
+
+def user_dossiers_in(call: Call, user) -> list[Dossier]:
+    if not (user is not None and user.is_authenticated):
+        return []
+    return list(db.session.scalars(
+        sa.select(Dossier).where(Dossier.call_id == call.id, Dossier.owner_id == user.id).order_by(Dossier.id)
+    ))
+
+
+def evaluations_of(dossier: Dossier) -> list[DossierEvaluation]:
+    return list(db.session.scalars(
+        sa.select(DossierEvaluation).where(DossierEvaluation.dossier_id == dossier.id).order_by(DossierEvaluation.id)
+    ))
+
+
+def get_evaluation(dossier: Dossier, reviewer) -> DossierEvaluation | None:
+    return db.session.scalar(sa.select(DossierEvaluation).where(
+        DossierEvaluation.dossier_id == dossier.id, DossierEvaluation.reviewer_id == reviewer.id))
+
+
+def timeline(dossier: Dossier) -> list[StateChange]:
+    return list(db.session.scalars(
+        sa.select(StateChange).where(StateChange.subject_type == Dossier.__tablename__, StateChange.subject_id == dossier.id)
+        .order_by(StateChange.created_at, StateChange.id)
+    ))
+
+
+def state_counts(call: Call) -> dict[str, int]:
+    rows = db.session.execute(sa.select(Dossier.state, sa.func.count()).where(Dossier.call_id == call.id)
+                              .group_by(Dossier.state))
+    return {state: count for state, count in rows}
+
+
+def queue_query(call: Call, reviewer, *, state: str | None = None, min_score: int | None = None,
+                sort: str = "score") -> sa.Select:
+    """The call's filed dossiers, one row each: (Dossier, average score or None, number of evaluations, whether
+    `reviewer` has evaluated it). One statement whatever the number of dossiers: the scores are aggregated in a
+    subquery, sorted and filtered in SQL."""
+    scores = (sa.select(DossierEvaluation.dossier_id.label("dossier_id"),
+                        sa.func.avg(DossierEvaluation.average).label("average"),
+                        sa.func.count(DossierEvaluation.id).label("evaluations"))
+              .group_by(DossierEvaluation.dossier_id).subquery())
+    mine = (sa.select(DossierEvaluation.id).where(DossierEvaluation.dossier_id == Dossier.id,
+                                                  DossierEvaluation.reviewer_id == reviewer.id).exists())
+    evaluations = sa.func.coalesce(scores.c.evaluations, 0)
+    select = (sa.select(Dossier, scores.c.average, evaluations.label("evaluations"), mine.label("mine"))
+              .outerjoin(scores, scores.c.dossier_id == Dossier.id)
+              .where(Dossier.call_id == call.id, Dossier.state != DossierState.DRAFT))
+    if state:
+        select = select.where(Dossier.state == state)
+    if min_score:
+        select = select.where(scores.c.average >= min_score)
+    # Dossiers nobody has scored yet come last when sorting by score, whichever way.
+    unscored_last = sa.case((scores.c.average.is_(None), 1), else_=0)
+    order = {
+        "score": (unscored_last, scores.c.average.desc()),
+        "score_asc": (unscored_last, scores.c.average.asc()),
+        "submitted": (Dossier.submitted_at.asc(),),
+        "evaluations": (evaluations.asc(), Dossier.submitted_at.asc()),
+    }.get(sort, (unscored_last, scores.c.average.desc()))
+    return select.order_by(*order, Dossier.id)

@@ -1,0 +1,330 @@
+"""Appel à intrapreneurs pages: the calls (public), a candidate's dossiers (autosave, filing), the pre-selection."""
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from beta_training.calls import emails, queries, services
+from beta_training.calls.forms import (
+    SCRATCH,
+    CallForm,
+    DossierForm,
+    InformForm,
+    PreselectForm,
+    QueueFilterForm,
+    StartDossierForm,
+    evaluation_form,
+)
+from beta_training.calls.models import (
+    DEFAULT_CRITERIA,
+    DOSSIER_STATE_LABELS,
+    QUESTIONS,
+    TRAINER_ROLES,
+    Call,
+    Dossier,
+    DossierState,
+)
+from beta_training.core import db as core_db
+from beta_training.core import submissions
+from beta_training.core.actions import StateChanged, confirmed_action
+from beta_training.core.auth import role_required
+from beta_training.core.errors import json_endpoint, json_error
+from beta_training.core.forms import choices
+from beta_training.core.models import from_paris, to_paris, utcnow
+from beta_training.core.pagination import paginate_rows
+from beta_training.core.states import InvalidTransition
+from beta_training.extensions import db
+from beta_training.sheets import queries as sheet_queries
+
+bp = Blueprint("calls", __name__, url_prefix="/appels")
+REFUSED = (services.CallError, InvalidTransition)
+QUEUE_PER_PAGE = 25
+
+
+@bp.context_processor
+def labels():
+    return {"questions": QUESTIONS, "dossier_state_labels": DOSSIER_STATE_LABELS}
+
+
+def _call_or_404(call_id) -> Call:
+    return db.get_or_404(Call, call_id)
+
+
+def _dossier_or_404(dossier_id) -> Dossier:
+    return db.get_or_404(Dossier, dossier_id)
+
+
+# --- Calls ---------------------------------------------------------------------------------------------------
+
+
+@bp.get("/")
+def list_calls():
+    now = utcnow()
+    return render_template("calls/list_calls.html", calls=queries.list_calls(current_user, now), now=now)
+
+
+def _call_values(form: CallForm) -> dict:
+    return {**form.values(), "opens_at": from_paris(form.opens_at.data), "closes_at": from_paris(form.closes_at.data)}
+
+
+@bp.route("/nouveau", methods=["GET", "POST"])
+@role_required(*TRAINER_ROLES)
+def create_call():
+    form = CallForm(criteria="\n".join(DEFAULT_CRITERIA))
+    if form.validate_on_submit():
+        earlier = submissions.claim(current_user, form.submission_key.data)
+        if earlier is not None:  # the same form sent twice: the call of the first click
+            return redirect(earlier.location or url_for("calls.list_calls"))
+        call = services.create_call(actor=current_user, **_call_values(form))
+        location = url_for("calls.show_call", call_id=call.id)
+        submissions.record(current_user, form.submission_key.data, location)
+        core_db.commit()
+        flash(_("Appel créé."), "success")
+        return redirect(location)
+    return render_template("calls/create_call.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/<int:call_id>/modifier", methods=["GET", "POST"])
+@role_required(*TRAINER_ROLES)
+def edit_call(call_id):
+    call = _call_or_404(call_id)
+    if not call.can_manage(current_user):
+        abort(403)
+    form = CallForm(obj=call)
+    if request.method == "GET":  # the form shows Paris time, and the criteria one per line (obj would win over kwargs)
+        form.opens_at.data, form.closes_at.data = to_paris(call.opens_at), to_paris(call.closes_at)
+        form.criteria.data = "\n".join(call.criteria)
+    if form.validate_on_submit():
+        services.update_call(call, actor=current_user, **_call_values(form))
+        core_db.commit()
+        flash(_("Appel enregistré."), "success")
+        return redirect(url_for("calls.show_call", call_id=call.id))
+    return render_template("calls/edit_call.html", call=call, form=form), 422 if form.errors else 200
+
+
+def _visible_call_or_404(call_id, now) -> Call:
+    call = _call_or_404(call_id)
+    if not call.can_view(current_user, now):
+        abort(404)  # a call to come does not exist yet for the public
+    return call
+
+
+@bp.get("/<int:call_id>")
+def show_call(call_id):
+    now = utcnow()
+    call = _visible_call_or_404(call_id, now)
+    return render_template("calls/show_call.html", call=call, now=now,
+                           dossiers=queries.user_dossiers_in(call, current_user),
+                           counts=queries.state_counts(call) if call.can_manage(current_user) else None)
+
+
+# --- A candidate's dossiers --------------------------------------------------------------------------------
+
+
+@bp.route("/<int:call_id>/deposer", methods=["GET", "POST"])
+@login_required
+def start_dossier(call_id):
+    now = utcnow()
+    call = _visible_call_or_404(call_id, now)
+    if not call.can_file(current_user, now):
+        flash(services.closed_message(call) if now > call.closes_at else _("Cet appel n’est pas encore ouvert."), "info")
+        return redirect(url_for("calls.show_call", call_id=call.id))
+    sheets = {sheet.id: sheet for sheet in sheet_queries.list_user_sheets(current_user)}
+    form = StartDossierForm(source=SCRATCH)
+    form.source.choices = choices([(SCRATCH, _("Partir d’une page blanche"))]
+                                  + [(sheet.id, _("Ma fiche produit « %(t)s » (%(state)s)",
+                                                  t=sheet.title or _("Fiche sans titre"), state=sheet.state_label))
+                                     for sheet in sheets.values()])
+    if form.validate_on_submit():
+        sheet = sheets.get(int(form.source.data)) if form.source.data != SCRATCH else None
+        try:
+            dossier = services.start_dossier(call, current_user, sheet=sheet, submission_key=form.submission_key.data,
+                                             now=now)
+        except REFUSED as error:
+            core_db.rollback()
+            flash(str(error), "error")
+            return redirect(url_for("calls.show_call", call_id=call.id))
+        core_db.commit()
+        return redirect(url_for("calls.edit_dossier", dossier_id=dossier.id))
+    return render_template("calls/start_dossier.html", call=call, form=form), 422 if form.errors else 200
+
+
+@bp.get("/mes-dossiers")
+@login_required
+def list_my_dossiers():
+    return render_template("calls/list_my_dossiers.html", dossiers=queries.list_user_dossiers(current_user), now=utcnow())
+
+
+@bp.get("/dossiers/<int:dossier_id>")
+@login_required
+def show_dossier(dossier_id):
+    dossier = _dossier_or_404(dossier_id)
+    if not dossier.can_view(current_user):
+        abort(403)
+    return render_template("calls/show_dossier.html", dossier=dossier, call=dossier.call, now=utcnow(),
+                           timeline=queries.timeline(dossier), form=PreselectForm(),
+                           evaluations=queries.evaluations_of(dossier) if dossier.call.can_manage(current_user) else [])
+
+
+def _not_editable(dossier: Dossier) -> StateChanged:
+    return StateChanged(_("Ce dossier est déposé : il n’est plus modifiable. Vos dernières modifications n’ont pas été "
+                          "enregistrées."), to=url_for("calls.show_dossier", dossier_id=dossier.id),
+                        code="not_editable", saved=False)
+
+
+@bp.route("/dossiers/<int:dossier_id>/modifier", methods=["GET", "POST"])
+@login_required
+def edit_dossier(dossier_id):
+    dossier = _dossier_or_404(dossier_id)
+    if not dossier.can_edit(current_user):
+        if not dossier.owns(current_user):
+            abort(403)
+        if request.method == "POST":
+            raise _not_editable(dossier)
+        return redirect(url_for("calls.show_dossier", dossier_id=dossier.id))
+    form = DossierForm(obj=dossier) if request.method == "GET" else DossierForm()
+    if form.validate_on_submit():
+        saved = services.save_dossier(dossier, actor=current_user, values=form.answers(),
+                                      submit=request.form.get("action") == "submit")
+        core_db.commit()  # whatever the outcome, what she typed is kept
+        return _after_save(dossier, form, saved)
+    return render_template("calls/edit_dossier.html", dossier=dossier, call=dossier.call, form=form,
+                           now=utcnow()), 422 if form.errors else 200
+
+
+def _after_save(dossier: Dossier, form: DossierForm, saved: services.SavedDossier):
+    match saved.outcome:
+        case services.Saved.DRAFT:
+            flash(_("Brouillon enregistré."), "success")
+            return redirect(url_for("calls.edit_dossier", dossier_id=dossier.id))
+        case services.Saved.INCOMPLETE:
+            for name in saved.missing:
+                form[name].errors.append(_("Cette réponse est obligatoire pour déposer le dossier."))
+            form.form_errors.append(_("Votre brouillon est enregistré, mais il manque des réponses pour le déposer."))
+            status = 422
+        case services.Saved.CLOSED:
+            form.form_errors.append(services.closed_message(dossier.call))
+            status = 409
+        case _:  # SUBMITTED, or ALREADY_SUBMITTED by the first of two clicks
+            if saved.outcome == services.Saved.SUBMITTED:
+                flash(_("Votre dossier est déposé. Un courriel de confirmation vous a été envoyé."), "success")
+            return redirect(url_for("calls.show_dossier", dossier_id=dossier.id))
+    return render_template("calls/edit_dossier.html", dossier=dossier, call=dossier.call, form=form,
+                           now=utcnow()), status
+
+
+@bp.post("/dossiers/<int:dossier_id>/brouillon")
+@json_endpoint
+@login_required
+def autosave_dossier(dossier_id):
+    """Background save while typing (JSON): the same form posts here; nothing is filed, only saved."""
+    dossier = _dossier_or_404(dossier_id)
+    if not dossier.can_edit(current_user):
+        if not dossier.owns(current_user):
+            abort(403)
+        raise _not_editable(dossier)
+    form = DossierForm()
+    if not form.validate_on_submit():
+        return json_error(422, "invalid", _("Certaines réponses ne sont pas valides : utilisez le bouton « Enregistrer le "
+                                            "brouillon » pour voir lesquelles."), saved=False, errors=form.errors)
+    saved = services.save_dossier(dossier, actor=current_user, values=form.answers())
+    if saved.outcome == services.Saved.ALREADY_SUBMITTED:
+        core_db.rollback()
+        raise _not_editable(dossier)
+    core_db.commit()
+    return jsonify(saved=True, saved_at=format_datetime(dossier.updated_at, "HH'h'mm"))
+
+
+# --- Pre-selection -----------------------------------------------------------------------------------------
+
+
+@bp.get("/<int:call_id>/preselection")
+@role_required(*TRAINER_ROLES)
+def preselection_queue(call_id):
+    call = _call_or_404(call_id)
+    if not call.can_manage(current_user):
+        abort(403)
+    filters = QueueFilterForm(request.args)
+    if not filters.validate():
+        filters = QueueFilterForm(formdata=None)
+    select = queries.queue_query(call, current_user, state=filters.state.data or None,
+                                 min_score=int(filters.min_score.data) if filters.min_score.data else None,
+                                 sort=filters.sort.data or "score")
+    return render_template("calls/preselection_queue.html", call=call, filters=filters, form=PreselectForm(),
+                           page=paginate_rows(select, per_page=QUEUE_PER_PAGE),
+                           preselected=queries.state_counts(call).get(DossierState.PRESELECTED, 0))
+
+
+@bp.route("/dossiers/<int:dossier_id>/evaluation", methods=["GET", "POST"])
+@role_required(*TRAINER_ROLES)
+def evaluate_dossier(dossier_id):
+    dossier = _dossier_or_404(dossier_id)
+    if not dossier.can_evaluate(current_user):
+        abort(403)
+    criteria = dossier.call.criteria
+    earlier = queries.get_evaluation(dossier, current_user)
+    data = None
+    if earlier is not None and request.method == "GET":
+        data = {f"{field}_{n}": str(item[key]) if key == "score" else item[key]
+                for n, item in enumerate(earlier.scores, start=1) for field, key in (("score", "score"), ("comment", "comment"))}
+    form = evaluation_form(criteria, data=data)
+    if form.validate_on_submit():
+        try:
+            services.evaluate_dossier(dossier, reviewer=current_user, scores=form.scores())
+        except REFUSED as error:
+            core_db.rollback()
+            form.form_errors.append(str(error))
+        else:
+            core_db.commit()
+            flash(_("Évaluation enregistrée."), "success")
+            return redirect(url_for("calls.preselection_queue", call_id=dossier.call_id))
+    return render_template("calls/evaluate_dossier.html", dossier=dossier, call=dossier.call, form=form,
+                           criteria=criteria, earlier=earlier), 422 if form.errors or form.form_errors else 200
+
+
+@bp.post("/dossiers/<int:dossier_id>/preselection")
+@role_required(*TRAINER_ROLES)
+def preselect_dossier(dossier_id):
+    dossier = _dossier_or_404(dossier_id)
+    form = PreselectForm()
+    act = services.preselect_dossier if form.decision.data == "preselect" else services.unselect_dossier
+    return confirmed_action(lambda: dossier.can_preselect(current_user),
+                            lambda: act(dossier, actor=current_user), form=form,
+                            to=url_for("calls.preselection_queue", call_id=dossier.call_id),
+                            done=lambda moved: (_("« %(t)s » est pré-sélectionné.", t=dossier.display_title)
+                                                if form.decision.data == "preselect" else
+                                                _("« %(t)s » est retiré de la pré-sélection.", t=dossier.display_title))
+                            if moved else None,
+                            refusals=REFUSED, describe=str)
+
+
+@bp.route("/<int:call_id>/informer", methods=["GET", "POST"])
+@role_required(*TRAINER_ROLES)
+def inform_candidates(call_id):
+    call = _call_or_404(call_id)
+    if not call.can_manage(current_user):
+        abort(403)
+    now = utcnow()
+    counts = queries.state_counts(call)
+    form = InformForm(data=emails.default_texts(call)) if request.method == "GET" else InformForm()
+    if call.informed_at is None and form.validate_on_submit():
+        try:
+            informed = services.inform_candidates(
+                call, actor=current_user, coaching_at=from_paris(form.coaching_at.data),
+                coaching_place=form.coaching_place.data.strip(), preselected_subject=form.preselected_subject.data,
+                preselected_body=form.preselected_body.data, others_subject=form.others_subject.data,
+                others_body=form.others_body.data, now=now)
+        except REFUSED as error:
+            core_db.rollback()
+            form.form_errors.append(str(error))
+        else:
+            core_db.commit()
+            if not informed.already:
+                flash(_("Courriels envoyés : %(p)s aux pré-sélectionné·es, %(o)s aux autres candidat·es.",
+                        p=informed.preselected, o=informed.others), "success")
+            return redirect(url_for("calls.preselection_queue", call_id=call.id))
+    elif call.informed_at is not None and request.method == "POST":
+        return redirect(url_for("calls.preselection_queue", call_id=call.id))  # a second click: already sent
+    return render_template("calls/inform_candidates.html", call=call, form=form, counts=counts, now=now), \
+        422 if form.errors or form.form_errors else 200

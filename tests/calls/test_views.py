@@ -1,0 +1,276 @@
+"""Pages of the appel à intrapreneurs, through the client (CSRF on)."""
+
+import re
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from beta_training.accounts.models import Role, User
+from beta_training.calls.models import DEFAULT_CRITERIA, Call, Dossier
+from beta_training.core.models import OutboxMessage, PARIS, utcnow
+from beta_training.extensions import db
+from tests import factories as f
+from tests.factories import COMPLETE_DOSSIER
+
+
+def _form(dossier_values: dict) -> dict:
+    data = {key: value for key, value in dossier_values.items() if not isinstance(value, bool)}
+    data.update({key: "y" for key, value in dossier_values.items() if value is True})
+    return data
+
+
+def test_a_trainer_creates_a_call_in_paris_time_with_the_default_criteria(client, login_as):
+    login_as(f.make_user(roles=[Role.TRAINER]))
+    page = client.get("/appels/nouveau")
+    assert page.status_code == 200
+    for criterion in DEFAULT_CRITERIA:  # prefilled, one per line
+        assert criterion in page.text
+    response = client.post("/appels/nouveau", data={
+        "title": "Appel 2027", "incubator": "Incubateur des territoires", "opens_at": "2027-03-01T09:00",
+        "closes_at": "2027-03-15T18:00", "guide": "Lisez **bien**.", "criteria": "\n".join(DEFAULT_CRITERIA) + "\nUn quatrième",
+        "preselect_count": "12"})
+    assert response.status_code == 302
+    call = db.session.scalar(sa.select(Call))
+    assert call.closes_at.astimezone(PARIS).strftime("%Y-%m-%d %H:%M") == "2027-03-15 18:00"
+    assert call.closes_at.utcoffset() == timedelta(0) and call.closes_at.hour == 17  # stored UTC (winter: UTC+1)
+    assert call.criteria == [*DEFAULT_CRITERIA, "Un quatrième"] and call.preselect_count == 12
+
+
+def test_a_call_form_with_mistakes_says_so_in_french(client, login_as):
+    login_as(f.make_user(roles=[Role.TRAINER]))
+    response = client.post("/appels/nouveau", data={"title": "", "incubator": "X", "opens_at": "2027-03-15T09:00",
+                                                    "closes_at": "2027-03-01T09:00", "criteria": "", "preselect_count": "0"})
+    assert response.status_code == 422
+    for message in ("Donnez un titre à l’appel.", "La clôture doit suivre l’ouverture.", "Indiquez au moins un critère.",
+                    "Indiquez un nombre entre 1 et 100."):
+        assert message in response.text
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Call)) == 0
+
+
+def test_anyone_reads_an_open_call_and_its_guide_sanitised(client):
+    call = f.make_call(guide="## Calendrier\n\nDeux semaines. <script>alert(1)</script>[lien](javascript:alert(1))")
+    page = client.get(f"/appels/{call.id}")
+    assert page.status_code == 200
+    assert "<h2>Calendrier</h2>" in page.text and "<script>alert" not in page.text and 'href="javascript' not in page.text
+    assert "Se connecter pour déposer un projet" in page.text
+    assert call.title in client.get("/appels/").text
+
+
+def test_a_call_to_come_is_hidden_from_the_public(client):
+    call = f.make_call(opens_at=utcnow() + timedelta(days=2))
+    assert client.get(f"/appels/{call.id}").status_code == 404
+    assert call.title not in client.get("/appels/").text
+
+
+def test_a_candidate_starts_from_her_fiche_edits_and_files(client, login_as, mailbox):
+    owner = f.make_user()
+    sheet = f.make_product_sheet(owner, content={"name": "Mes aides", "s1_problem": "Chaque année, 4 000 familles…"})
+    f.make_product_sheet(f.make_user(), content={"name": "La fiche d’une autre"})
+    call = f.make_call()
+    login_as(owner)
+    page = client.get(f"/appels/{call.id}/deposer")
+    assert "Mes aides" in page.text and "La fiche d’une autre" not in page.text
+    key = re.search(r'name="submission_key"[^>]*value="([^"]+)"', page.text).group(1)
+    response = client.post(f"/appels/{call.id}/deposer", data={"source": str(sheet.id), "submission_key": key})
+    dossier = db.session.scalar(sa.select(Dossier))
+    assert response.headers["Location"] == f"/appels/dossiers/{dossier.id}/modifier"
+    editor = client.get(f"/appels/dossiers/{dossier.id}/modifier")
+    assert "Chaque année, 4 000 familles…" in editor.text and "La notation portera principalement sur cette question" in editor.text
+    response = client.post(f"/appels/dossiers/{dossier.id}/modifier", data={**_form(COMPLETE_DOSSIER), "action": "submit"})
+    assert response.status_code == 302 and response.headers["Location"] == f"/appels/dossiers/{dossier.id}"
+    db.session.refresh(dossier)
+    assert (dossier.state, dossier.sheet_id) == ("submitted", sheet.id)
+    [message] = mailbox.messages
+    assert message["To"] == owner.email and "Dossier déposé" in message["Subject"]
+
+
+def test_a_missing_consent_or_callback_keeps_the_draft_and_names_them(client, login_as):
+    dossier = f.make_dossier(callback="", consent_guide=False)
+    login_as(dossier.owner)
+    data = _form({**COMPLETE_DOSSIER, "callback": "", "consent_guide": False, "problem": "Nouveau problème"})
+    response = client.post(f"/appels/dossiers/{dossier.id}/modifier", data={**data, "action": "submit"})
+    assert response.status_code == 422
+    assert "il manque des réponses pour le déposer" in response.text
+    assert 'id="callback-message-error-1"' in response.text and 'id="consent_guide-message-error-1"' in response.text
+    assert "consent_share-message-error" not in response.text
+    db.session.refresh(dossier)
+    assert (dossier.state, dossier.problem) == ("draft", "Nouveau problème")
+
+
+def test_an_answer_longer_than_ten_lines_is_refused_in_french(client, login_as):
+    dossier = f.make_dossier()
+    login_as(dossier.owner)
+    response = client.post(f"/appels/dossiers/{dossier.id}/modifier",
+                           data={**_form(COMPLETE_DOSSIER), "problem": "x" * 1201, "action": "save"})
+    assert response.status_code == 422 and "10 lignes au plus : 1200 caractères" in response.text
+
+
+def test_filing_one_second_after_closing_is_refused_and_the_draft_kept(client, login_as, mailbox):
+    call = f.make_call(opens_at=utcnow() - timedelta(days=14), closes_at=utcnow() - timedelta(seconds=1))
+    dossier = f.make_dossier(call)
+    login_as(dossier.owner)
+    response = client.post(f"/appels/dossiers/{dossier.id}/modifier",
+                           data={**_form(COMPLETE_DOSSIER), "problem": "Tapé trop tard", "action": "submit"})
+    assert response.status_code == 409
+    assert "est clos depuis le" in response.text and "Votre brouillon est conservé." in response.text
+    db.session.refresh(dossier)
+    assert (dossier.state, dossier.problem) == ("draft", "Tapé trop tard")
+    assert mailbox.messages == []
+
+
+def test_autosave_keeps_the_draft_and_stops_once_filed(client, login_as):
+    dossier = f.make_dossier()
+    login_as(dossier.owner)
+    headers = {"X-Requested-With": "fetch"}
+    response = client.post(f"/appels/dossiers/{dossier.id}/brouillon", headers=headers,
+                           data={**_form(COMPLETE_DOSSIER), "solution": "Tapé en continu"})
+    assert response.status_code == 200 and response.json["saved"] is True
+    db.session.refresh(dossier)
+    assert (dossier.solution, dossier.state) == ("Tapé en continu", "draft")
+    dossier.state, dossier.submitted_at = "submitted", utcnow()
+    db.session.commit()
+    refused = client.post(f"/appels/dossiers/{dossier.id}/brouillon", headers=headers, data=_form(COMPLETE_DOSSIER))
+    assert refused.status_code == 409 and refused.json["saved"] is False
+
+
+def test_a_candidate_sees_only_her_dossiers(client, login_as):
+    mine, hers = f.make_dossier(title="Mon projet"), f.make_dossier(title="Son projet", state="submitted")
+    login_as(mine.owner)
+    listing = client.get("/appels/mes-dossiers").text
+    assert "Mon projet" in listing and "Son projet" not in listing
+    assert client.get(f"/appels/dossiers/{hers.id}").status_code == 403
+    assert client.post(f"/appels/dossiers/{hers.id}/modifier", data=_form(COMPLETE_DOSSIER)).status_code == 403
+
+
+def test_reviewers_score_and_the_queue_sorts_and_filters_by_average(client, login_as):
+    call = f.make_call()
+    low, high, unscored = (f.make_dossier(call, state="submitted", title=t) for t in ("Projet bas", "Projet haut", "Projet neuf"))
+    f.make_dossier(call, title="Brouillon caché")
+    trainer = f.make_user(roles=[Role.TRAINER])
+    f.make_dossier_evaluation(low, scores=(2, 2, 2))
+    f.make_dossier_evaluation(high, scores=(5, 4, 5))
+    login_as(trainer)
+    response = client.post(f"/appels/dossiers/{low.id}/evaluation", data={
+        "score_1": "1", "comment_1": "Peu chiffré", "score_2": "2", "score_3": "3"})
+    assert response.status_code == 302
+    queue = client.get(f"/appels/{call.id}/preselection").text
+    assert "Brouillon caché" not in queue
+    assert queue.index("Projet haut") < queue.index("Projet bas") < queue.index("Projet neuf")
+    assert "(dont la vôtre)" in queue
+    ascending = client.get(f"/appels/{call.id}/preselection?sort=score_asc").text
+    assert ascending.index("Projet bas") < ascending.index("Projet haut")
+    filtered = client.get(f"/appels/{call.id}/preselection?min_score=4").text
+    assert "Projet haut" in filtered and "Projet bas" not in filtered and "Projet neuf" not in filtered
+    again = client.get(f"/appels/dossiers/{low.id}/evaluation").text  # her scores, to edit
+    assert "Peu chiffré" in again
+
+
+def test_an_evaluation_without_scores_is_refused_in_french(client, login_as):
+    dossier = f.make_dossier(state="submitted")
+    login_as(f.make_user(roles=[Role.TRAINER]))
+    response = client.post(f"/appels/dossiers/{dossier.id}/evaluation",
+                           data={"score_1": "9", "score_2": "4", "score_3": "4"})
+    assert response.status_code == 422 and "Donnez une note de 1 à 5." in response.text
+    assert "Not a valid choice" not in response.text
+
+
+def test_preselecting_beyond_the_number_is_refused_with_a_message(client, login_as):
+    call = f.make_call(preselect_count=1)
+    first, second = f.make_dossier(call, state="submitted"), f.make_dossier(call, state="submitted")
+    login_as(f.make_user(roles=[Role.TRAINER]))
+    assert client.post(f"/appels/dossiers/{first.id}/preselection", data={"decision": "preselect"}).status_code == 302
+    client.post(f"/appels/dossiers/{second.id}/preselection", data={"decision": "preselect"})
+    assert "déjà pré-sélectionné 1 projets" in client.get(f"/appels/{call.id}/preselection").text
+    db.session.refresh(second)
+    assert second.state == "submitted"
+
+
+def test_informing_prefills_editable_french_texts_and_sends_them(client, login_as, mailbox):
+    call = f.make_call(opens_at=utcnow() - timedelta(days=15), closes_at=utcnow() - timedelta(days=1))
+    chosen, other = f.make_dossier(call, state="preselected"), f.make_dossier(call, state="submitted")
+    login_as(f.make_user(roles=[Role.TRAINER]))
+    page = client.get(f"/appels/{call.id}/informer").text
+    assert "Votre projet est pré-sélectionné" in page and "session express de coaching" in page
+    response = client.post(f"/appels/{call.id}/informer", data={
+        "coaching_at": "2027-04-02T14:00", "coaching_place": "https://webinaire.numerique.gouv.fr/coaching",
+        "preselected_subject": "Bravo", "preselected_body": "Texte modifié pour les lauréats.",
+        "others_subject": "Merci", "others_body": "Texte modifié pour les autres.", "confirm": "y"})
+    assert response.status_code == 302
+    sent = {m["To"]: m for m in mailbox.messages}
+    assert sent[chosen.owner.email]["Subject"] == "Bravo"
+    assert "2 avril 2027 à 14h00" in sent[chosen.owner.email].get_body(("plain",)).get_content()
+    assert sent[other.owner.email]["Subject"] == "Merci"
+    db.session.refresh(other)
+    assert other.state == "not_preselected"
+
+
+def _bulk_dossiers(call, count: int) -> None:
+    """`count` filed dossiers, each by its own candidate (as a real call: one owner per row to show)."""
+    now, first = utcnow(), f._n()
+    emails = [f"bulk{first}-{n}@example.gouv.fr" for n in range(count)]
+    db.session.execute(sa.insert(User), [{"email": email, "first_name": "Prénom", "last_name": f"Nom {n}",
+                                          "password_hash": None} for n, email in enumerate(emails)])
+    owners = db.session.scalars(sa.select(User.id).where(User.email.in_(emails))).all()
+    db.session.execute(sa.insert(Dossier), [
+        {"call_id": call.id, "owner_id": owner_id, "state": "submitted", "submitted_at": now, "title": f"Projet {n}",
+         "problem": "", "solution": "", "first_users": "", "opinion": "", "callback": "oui", "consent_guide": True,
+         "consent_share": True, "created_at": now, "updated_at": now} for n, owner_id in enumerate(owners)])
+    db.session.commit()
+
+
+def test_the_queue_costs_the_same_queries_for_10_and_1000_dossiers(client, login_as, count_queries):
+    call = f.make_call()
+    login_as(f.make_user(roles=[Role.TRAINER]))
+    counts = {}
+    for total in (10, 1000):
+        _bulk_dossiers(call, total - sum(counts))
+        for dossier in db.session.scalars(sa.select(Dossier).order_by(Dossier.id.desc()).limit(3)).all():
+            f.make_dossier_evaluation(dossier, reviewer=f.make_user(roles=[Role.TRAINER]))
+        with count_queries() as counter:
+            response = client.get(f"/appels/{call.id}/preselection?sort=score")
+        assert response.status_code == 200 and f"{total} dossiers" in response.text
+        counts[total] = counter.count
+    assert counts[10] == counts[1000]
+
+
+def test_a_crafted_answer_to_the_callback_question_is_refused_in_french(client, login_as):
+    dossier = f.make_dossier()
+    login_as(dossier.owner)
+    response = client.post(f"/appels/dossiers/{dossier.id}/modifier",
+                           data={**_form(COMPLETE_DOSSIER), "callback": "peut-être", "action": "save"})
+    assert response.status_code == 422 and "Répondez oui ou non." in response.text
+
+
+def test_editing_a_call_shows_its_times_in_paris_and_keeps_them(client, login_as):
+    call = f.make_call()
+    login_as(f.make_user(roles=[Role.TRAINER]))
+    page = client.get(f"/appels/{call.id}/modifier").text
+    paris_close = call.closes_at.astimezone(PARIS).strftime("%Y-%m-%dT%H:%M")
+    assert f'value="{paris_close}"' in page
+    response = client.post(f"/appels/{call.id}/modifier", data={
+        "title": "Nouveau titre", "incubator": call.incubator, "opens_at": "2027-07-01T09:00",
+        "closes_at": "2027-07-15T18:00", "guide": "", "criteria": "Un seul critère", "preselect_count": "10"})
+    assert response.status_code == 302
+    db.session.refresh(call)
+    assert (call.title, call.criteria, call.preselect_count, call.closes_at.hour) == ("Nouveau titre", ["Un seul critère"], 10, 16)
+
+
+def test_the_menu_leads_candidates_to_their_dossiers_and_trainers_to_the_calls(client, login_as):
+    login_as(f.make_user())
+    menu = client.get("/appels/").text
+    assert 'href="/appels/mes-dossiers"' in menu
+    login_as(f.make_user(roles=[Role.TRAINER]))
+    assert re.search(r'<a class="fr-nav__link" href="/appels/"[^>]*>\s*Appels à intrapreneurs', client.get("/").text)
+
+
+def test_the_demo_has_a_closed_call_to_preselect_and_an_open_one_with_agnes_draft(app):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0  # idempotent
+    calls = db.session.scalars(sa.select(Call).order_by(Call.opens_at)).all()
+    assert [c.is_open(utcnow()) for c in calls] == [False, True]
+    closed_states = db.session.scalars(sa.select(Dossier.state).where(Dossier.call_id == calls[0].id)).all()
+    assert closed_states == ["submitted"] * 3
+    [draft] = db.session.scalars(sa.select(Dossier).where(Dossier.call_id == calls[1].id)).all()
+    assert draft.owner.email == "agent@demo.beta.gouv.fr" and draft.sheet_id is not None and draft.problem
