@@ -80,8 +80,12 @@ class World:
     submitted_sheet: object  # the owner's, waiting for a reviewer
     approved_sheet: object  # the owner's, approved (roadmap)
     outbox_message: object
-    # Words of the owner's application, forum thread and reply, and fiche produit: no refused answer shows them.
-    secrets: tuple = ("Projet secret de la candidate", "Sujet secret du forum", "Message secret du forum", "Produit secret")
+    product: object  # the owner is in its team
+    committee: object  # the product's comité, its file being prepared
+    submitted_committee: object  # another product of the owner's team, its file sent
+    # Words of the owner's application, forum thread and reply, fiche produit and product: no refused answer shows them.
+    secrets: tuple = ("Projet secret de la candidate", "Sujet secret du forum", "Message secret du forum", "Produit secret",
+                      "Mission secrète du produit")
 
     @property
     def owner(self) -> User:
@@ -108,6 +112,7 @@ class World:
             forum=self.forum.id, thread=self.thread.id, post=self.reply.id, category=self.forum.categories[0].id,
             sheet=self.sheet.id, submitted_sheet=self.submitted_sheet.id, approved_sheet=self.approved_sheet.id,
             user=self.users["outsider"].id, message=self.outbox_message.id,
+            product=self.product.id, committee=self.committee.id, submitted_committee=self.submitted_committee.id,
         )
 
 
@@ -141,6 +146,8 @@ def build_world() -> World:
     thread = f.make_forum_thread(forum, owner, title=World.secrets[1])
     reply = f.make_forum_post(thread, owner, body=World.secrets[2])
 
+    product = f.make_product(team=[owner], pitch=World.secrets[4])
+    submitted_product = f.make_product(team=[owner])
     return World(
         users=users, cohort=cohort, draft_cohort=f.make_cohort(status="draft"), programme_item=programme_item,
         application=application, course=course, run=run, course_item=course_item, resource_item=resource_item,
@@ -151,6 +158,8 @@ def build_world() -> World:
         approved_sheet=f.make_product_sheet(owner, state="approved", approved_at=utcnow()),
         outbox_message=f.make_outbox_message(attachments=[{"filename": "session.ics", "content_type": "text/calendar",
                                                            "data": "QkVHSU46VkNBTEVOREFSDQo="}]),
+        product=product, committee=f.make_committee(product),
+        submitted_committee=f.make_committee(submitted_product, state="submitted"),
     )
 
 
@@ -567,6 +576,45 @@ post("/fiches/<int:sheet_id>/relecture",
      lambda w, role: Request(f"/fiches/{_claimed_sheet(w, role).id}/relecture",
                              {"verdict": "approved", "overall_comment": "Très clair.", "score_positioning": "4"}), staff(302))
 post("/fiches/<int:sheet_id>/rendre", lambda w, role: Request(f"/fiches/{_claimed_sheet(w, role).id}/rendre"), staff(302))
+
+
+# --- Products and comités d'investissement -----------------------------------------------------------------
+
+
+def team_and_trainers(status=200, **others) -> dict:
+    """A product: its team (the owner is in it) and those who run the comités (trainers, admins)."""
+    return trainers(status, **{"owner": status, **others})
+
+
+get("/produits/", "/produits/", signed_in())
+get("/produits/impact", "/produits/impact", trainers())
+get("/produits/nouveau", "/produits/nouveau", trainers())
+post("/produits/nouveau", from_scenario("/produits/nouveau"), trainers(302))
+get("/produits/<int:product_id>", "/produits/{product}", team_and_trainers())
+get("/produits/<int:product_id>/startup.md", "/produits/{product}/startup.md", team_and_trainers())
+post("/produits/<int:product_id>/phase", from_scenario("/produits/<int:product_id>/phase"), trainers(302))
+post("/produits/<int:product_id>/comites", from_scenario("/produits/<int:product_id>/comites"), trainers(302))
+# Measures are the team's: trainers read them.
+post("/produits/<int:product_id>/indicateurs", from_scenario("/produits/<int:product_id>/indicateurs", owner=True),
+     owner_only(302))
+get("/produits/comites/<int:committee_id>", "/produits/comites/{committee}", team_and_trainers())
+get("/produits/comites/<int:committee_id>", "/produits/comites/{submitted_committee}", team_and_trainers(),
+    variant="dossier envoyé")
+# The file is the team's until sent.
+get("/produits/comites/<int:committee_id>/dossier", "/produits/comites/{committee}/dossier", owner_only())
+post("/produits/comites/<int:committee_id>/dossier", from_scenario("/produits/comites/<int:committee_id>/dossier", owner=True),
+     owner_only(302))
+post("/produits/comites/<int:committee_id>/brouillon",
+     from_scenario("/produits/comites/<int:committee_id>/brouillon", owner=True), owner_only(anonymous=401))
+post("/produits/comites/<int:committee_id>/envoyer", from_scenario("/produits/comites/<int:committee_id>/envoyer", owner=True),
+     owner_only(302))
+# Then the comité's: scored and decided by trainers and admins.
+get("/produits/comites/<int:committee_id>/notation", "/produits/comites/{submitted_committee}/notation", trainers())
+post("/produits/comites/<int:committee_id>/notation", from_scenario("/produits/comites/<int:committee_id>/notation"),
+     trainers(302))
+get("/produits/comites/<int:committee_id>/decision", "/produits/comites/{submitted_committee}/decision", trainers())
+post("/produits/comites/<int:committee_id>/decision", from_scenario("/produits/comites/<int:committee_id>/decision"),
+     trainers(302))
 
 
 # --- Forum ------------------------------------------------------------------------------------------------

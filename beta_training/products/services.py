@@ -151,10 +151,17 @@ def _day(text) -> date | None:
         return None
 
 
-def change_phase(product: Product, target: ProductPhase, *, actor, reason: str, on: date, committee: Committee | None = None,
+def change_phase(product: Product, target: ProductPhase, *, actor, reason: str, on: date,
                  now: datetime | None = None) -> ProductPhasePeriod:
-    """Close the current phase on `on` and open `target` from that day, through the phase table; who, when, why."""
-    now = now or utcnow()
+    """Close the current phase on `on` and open `target` from that day, through the phase table; who, when, why.
+    The product is locked and read again first: a second click finds the phase changed and is refused."""
+    lock_for_update(Product, product.id)
+    db.session.refresh(product)
+    return _move_phase(product, target, actor=actor, reason=reason, on=on, now=now or utcnow())
+
+
+def _move_phase(product: Product, target: ProductPhase, *, actor, reason: str, on: date, now: datetime,
+                committee: Committee | None = None) -> ProductPhasePeriod:
     _check_day(on, now)
     current = queries.current_period(product)
     if current is not None and on < current.started_on:
@@ -196,6 +203,7 @@ def schedule_committee(product: Product, *, actor, held_on: date, submission_key
     earlier = earlier_submission(Committee, submission_key, lock=(Product, product.id), product_id=product.id)
     if earlier is not None:
         return earlier
+    lock_for_update(Product, product.id)  # (a form without its key) a second click waits, then finds the first
     db.session.refresh(product)
     if product.is_over:
         raise ProductError(_("Ce produit est « %(phase)s » : il n’a plus de comité.", phase=product.phase_label))
@@ -316,7 +324,7 @@ def decide(committee: Committee, *, actor, decision: CommitteeDecision, reasons:
         current = queries.current_period(product)
         on = min(committee.held_on, _today(now))
         on = max(on, current.started_on) if current is not None else on
-        change_phase(product, target, actor=actor, on=on, committee=committee, now=now,
+        _move_phase(product, target, actor=actor, on=on, committee=committee, now=now,
                      reason=_("Décision du comité du %(d)s : %(decision)s.", d=committee.held_on.strftime("%d/%m/%Y"),
                               decision=committee.decision_label))
     emails.queue_decision(committee)
