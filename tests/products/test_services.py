@@ -15,6 +15,7 @@ from beta_training.products.models import (
     Committee,
     CommitteeDecision,
     CommitteeState,
+    Product,
     ProductPhase,
 )
 from beta_training.sheets.models import IndicatorMeasure
@@ -286,3 +287,15 @@ def test_impact_counts_products_per_phase(ctx):
     counts = queries.phase_counts()
     assert counts == {"investigation": 2, "construction": 1, "acceleration": 0, "transfer": 0, "maintenance": 0,
                       "stopped": 1, "pivoted": 0}
+
+
+def test_the_demo_has_a_product_with_one_past_comite(app):
+    from beta_training.demo import DEMO_PRODUCT
+
+    assert app.test_cli_runner().invoke(args=["seed-demo"]).exit_code == 0
+    product = db.session.scalar(sa.select(Product).where(Product.name == DEMO_PRODUCT))
+    committees = queries.committees_of(product)
+    assert [(c.state, c.decision) for c in committees] == [("preparing", None), ("decided", "continue")]
+    assert committees[1].held_on < date.today() < committees[0].held_on
+    assert product.phase == "construction" and len(queries.scores_of(committees[1])) == 2
+    assert [p.phase for p in queries.periods_of(product)] == ["investigation", "construction"]
