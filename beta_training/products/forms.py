@@ -60,6 +60,9 @@ class NewProductForm(FlaskForm):
     started_on = DateField(_l("Début de l’investigation"), invalid_value_message=INVALID_DATE,
                            validators=[InputRequired(_l("Indiquez la date de début de l’investigation."))])
     submission_key = SubmissionKeyField()
+    # Read by the view once the form validates; an empty optional field is never handed to its validate_ method.
+    sponsor_pairs: tuple = ()
+    member_pairs: tuple = ()
 
     def validate_incubator_id(self, field):
         if field.data and not re.fullmatch(SITE_ID_PATTERN, field.data.strip()):

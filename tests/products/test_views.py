@@ -53,6 +53,14 @@ def test_a_trainer_makes_a_product_of_an_approved_fiche(client, people):
         assert text in page, text
 
 
+def test_a_product_without_other_team_members_has_its_intrapreneur(client, people):
+    sheet = make_product_sheet(people["member"], state="approved", content=COMPLETE_SHEET, approved_at=utcnow())
+    login(client, people["trainer"])
+    assert client.post("/produits/nouveau", data=_product_form(sheet.id, members="")).status_code == 302
+    product = db.session.scalar(sa.select(Product).where(Product.sheet_id == sheet.id))
+    assert [(m.user_id, m.role) for m in product.members] == [(people["member"].id, "Intrapreneur·e")]
+
+
 @pytest.mark.parametrize("field, value, message", [
     ("sponsors", "Direction du numérique", "Ligne 1 : écrivez « Nom ; identifiant »."),
     ("sponsors", "DINUM ; Dinum", "n’est pas un identifiant de beta.gouv.fr"),
