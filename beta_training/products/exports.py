@@ -20,7 +20,7 @@ def front_matter(product, *, periods, committees) -> dict:
         "mission": product.pitch or product.name,
         "sponsors": [f"/organisations/{sponsor.organisation_id}" for sponsor in product.sponsors],
         "incubator": product.incubator_id,
-        "contact": product.contact,
+        "contact": product.contact_email,
         "phases": phases,
     }
     events = [{"name": "committee", "date": c.held_on, "comment": str(DECISION_LABELS[c.decision])}

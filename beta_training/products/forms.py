@@ -57,12 +57,19 @@ class NewProductForm(FlaskForm):
     members = TextAreaField(_l("Autres membres de l’équipe"),
                             description=_l("Un par ligne : nom ; rôle. L’autrice de la fiche en fait partie d’office."),
                             validators=[Optional(), Length(max=4000)], render_kw={"rows": 3})
+    contact = StringField(_l("Adresse de contact de l’équipe"),
+                          description=_l("Une adresse partagée de l’équipe ; sinon, celle de l’intrapreneur·e."),
+                          validators=[Optional(), Length(max=254)])
     started_on = DateField(_l("Début de l’investigation"), invalid_value_message=INVALID_DATE,
                            validators=[InputRequired(_l("Indiquez la date de début de l’investigation."))])
     submission_key = SubmissionKeyField()
     # Read by the view once the form validates; an empty optional field is never handed to its validate_ method.
     sponsor_pairs: tuple = ()
     member_pairs: tuple = ()
+
+    def validate_contact(self, field):
+        if field.data and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", field.data.strip()):
+            raise ValidationError(_l("Saisissez une adresse électronique, par exemple equipe@exemple.gouv.fr."))
 
     def validate_incubator_id(self, field):
         if field.data and not re.fullmatch(SITE_ID_PATTERN, field.data.strip()):

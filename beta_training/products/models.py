@@ -99,7 +99,7 @@ class Product(TimestampMixin, db.Model):
     name: Mapped[str] = mapped_column(sa.String(200))
     pitch: Mapped[str] = mapped_column(sa.Text, default="")
     phase: Mapped[str] = mapped_column(sa.String(20), default=ProductPhase.INVESTIGATION, index=True)
-    contact: Mapped[str] = mapped_column(sa.String(254), default="")  # the page's contact email
+    contact: Mapped[str] = mapped_column(sa.String(254), default="")  # the team's shared address (optional)
     incubator_name: Mapped[str] = mapped_column(sa.String(200), default="")
     incubator_id: Mapped[str] = mapped_column(sa.String(100), default="")  # beta.gouv.fr incubator id
     # The fiche produit it was created from (read-only there); a later dossier of an appel à intrapreneurs too.
@@ -115,6 +115,12 @@ class Product(TimestampMixin, db.Model):
     @property
     def phase_label(self) -> str:
         return str(PHASE_LABELS[ProductPhase(self.phase)])
+
+    @property
+    def contact_email(self) -> str:
+        """The page's contact: the team's address, else its first member with an account here (read each time:
+        an erased account takes its address with it)."""
+        return self.contact or next((m.user.email for m in self.members if m.user is not None), "")
 
     @property
     def phase_badge(self) -> str:

@@ -83,10 +83,11 @@ def _check_site_id(value: str, what: str) -> str:
 
 
 def create_product(sheet: ProductSheet, *, actor, incubator_name: str, incubator_id: str, sponsors: list[tuple[str, str]],
-                   members: list[tuple[str, str]], started_on: date, submission_key: str | None = None,
+                   members: list[tuple[str, str]], started_on: date, contact: str = "", submission_key: str | None = None,
                    now: datetime | None = None) -> Product:
     """A product from an approved fiche: its name, pitch, indicators (with their measures) and roadmap are copied
-    from it; its owner joins the team as intrapreneur. `sponsors`: (administration, organisation id) pairs;
+    from it; its owner joins the team as intrapreneur. `contact`: the team's shared address, if any (the page's
+    contact is otherwise the intrapreneur's own address, read when exported: nothing personal is copied). `sponsors`: (administration, organisation id) pairs;
     `members`: (name, role) pairs of people without an account here. Sent twice (same key): the first one."""
     now = now or utcnow()
     earlier = earlier_submission(Product, submission_key, lock=(ProductSheet, sheet.id), created_by_id=actor.id)
@@ -102,7 +103,7 @@ def create_product(sheet: ProductSheet, *, actor, incubator_name: str, incubator
     content = sheet_queries.get_version(sheet, sheet.current_version).content
     product = Product(name=(content.get("name") or sheet.title or "")[:200] or _("Produit sans nom"),
                       pitch=content.get("pitch") or "", phase=ProductPhase.INVESTIGATION,
-                      contact=sheet.owner.email if sheet.owner else "", incubator_name=incubator_name.strip()[:200],
+                      contact=contact.strip()[:254], incubator_name=incubator_name.strip()[:200],
                       incubator_id=incubator_id, sheet_id=sheet.id, created_by_id=actor.id,
                       submission_key=submission_key, created_at=now, updated_at=now)
     product.sponsors = [ProductSponsor(position=i, name=name, organisation_id=identifier)

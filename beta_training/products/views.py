@@ -95,6 +95,7 @@ def create_product():
             product = services.create_product(
                 sheet, actor=current_user, incubator_name=form.incubator_name.data, incubator_id=form.incubator_id.data,
                 sponsors=form.sponsor_pairs, members=form.member_pairs, started_on=form.started_on.data,
+                contact=form.contact.data or "",
                 submission_key=form.submission_key.data)
         except services.ProductError as error:
             core_db.rollback()

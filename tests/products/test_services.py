@@ -270,6 +270,19 @@ def test_the_startup_page_passes_the_sites_front_matter_check(ctx):
                                 "comment": "Continuité du projet à budget iso ou supérieur"}]
     # Unknown ids are what the site's check refuses: the check itself is not blind.
     assert front_matter_problems(front, organisations={"anct"}, incubators={"anct"})
+    assert front["contact"] == product.members[0].user.email  # the intrapreneur's, read at export
+
+
+def test_no_address_is_copied_into_the_product(ctx):
+    """The page's contact is read from the intrapreneur's account when exported: once her account is erased, the
+    product keeps no address of hers."""
+    owner = make_user(email="ines.personnelle@example.gouv.fr")
+    product = _product(owner=owner)
+    assert product.contact == "" and product.contact_email == "ines.personnelle@example.gouv.fr"
+    db.session.delete(owner)
+    db.session.commit()
+    db.session.refresh(product)
+    assert product.contact_email == "" and product.members[0].name == "Camille Dev"
 
 
 def test_a_stop_during_investigation_is_the_sites_inconclusive_investigation(ctx):
