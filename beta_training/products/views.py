@@ -187,8 +187,9 @@ def schedule_committee(product_id):
 @login_required
 def record_indicator_value(product_id):
     product = _product_or_404(product_id)
-    if not product.can_record_measure(current_user):
-        abort(403)
+    authorise(product.can_record_measure(current_user), rightful=product.is_member(current_user),
+              to=url_for("products.show_product", product_id=product.id),
+              changed=lambda: _("Ce produit est « %(phase)s » : ses indicateurs ne se mesurent plus.", phase=product.phase_label))
     form = _measure_form(product, queries.indicators_of(product), request.form)
     if form.validate_on_submit():
         try:

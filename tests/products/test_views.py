@@ -137,7 +137,7 @@ def test_scoring_shows_the_grid_descriptors_and_the_decision_is_emailed_with_its
     assert client.post(f"/produits/comites/{committee.id}/notation",
                        data={"score_bilan": "4", "score_objectifs": "4", "score_besoins": "5"}).status_code == 302
     decision_page = client.get(f"/produits/comites/{committee.id}/decision").text
-    assert "Moyenne générale : 3.2" in decision_page  # (3 + 3 + 3.5) / 3
+    assert "Moyenne générale : 3,2" in decision_page  # (3 + 3 + 3.5) / 3, written the French way
     response = client.post(f"/produits/comites/{committee.id}/decision", data={
         "decision": "continue", "next_phase": "construction", "reasons": "Le problème est confirmé par 40 entretiens."})
     assert response.status_code == 302
@@ -238,3 +238,25 @@ def test_list_pages_do_not_grow_with_products(client, people, count_queries):
     _bulk_products(990, people["member"])
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Product)) == 1000
     assert (counted(people["trainer"]), counted(people["member"])) == few
+
+
+def test_the_sent_file_shows_its_budget_per_line_and_total(client, people):
+    committee = make_committee(make_product(team=[people["member"]]), state="submitted",
+                               budget={"development": 120000, "ux_ui": 40000})
+    login(client, people["trainer"])
+    rows = BeautifulSoup(client.get(f"/produits/comites/{committee.id}").text, "html.parser").select("table tbody tr")
+    cells = {row.th.get_text(strip=True): row.td.get_text(strip=True).replace("\u202f", " ").replace("\xa0", " ")
+             for row in rows if row.th and row.td}
+    assert (cells["Développement"], cells["UX/UI"], cells["Data"], cells["Total"]) == ("120 000", "40 000", "—", "160 000")
+
+
+def test_a_stopped_products_team_is_told_it_measures_no_more(client, people):
+    product = make_product(team=[people["member"]], phase="stopped")
+    indicator_id = db.session.scalar(sa.text("SELECT id FROM product_indicators WHERE product_id = :p"), {"p": product.id})
+    login(client, people["member"])
+    response = client.post(f"/produits/{product.id}/indicateurs",
+                           data={"indicator_id": str(indicator_id), "value": "3", "measured_on": "2026-10-01"})
+    assert response.status_code == 303 and response.headers["Location"] == f"/produits/{product.id}"
+    assert "ses indicateurs ne se mesurent plus" in client.get(response.headers["Location"]).text
+    login(client, people["stranger"])
+    assert client.post(f"/produits/{product.id}/indicateurs", data={"indicator_id": str(indicator_id)}).status_code == 403
