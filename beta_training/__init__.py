@@ -125,11 +125,12 @@ def register_blueprints(app: Flask) -> None:
     from beta_training.courses.views import bp as courses_bp
     from beta_training.forum.views import bp as forum_bp
     from beta_training.privacy.views import bp as privacy_bp
+    from beta_training.products.views import bp as products_bp
     from beta_training.sheets.views import bp as sheets_bp
     from beta_training.site.views import bp as site_bp
 
-    for blueprint in (site_bp, core_bp, accounts_bp, cohorts_bp, courses_bp, sheets_bp, calls_bp, forum_bp,
-                      privacy_bp):
+    for blueprint in (site_bp, core_bp, accounts_bp, cohorts_bp, courses_bp, sheets_bp, calls_bp, products_bp,
+                      forum_bp, privacy_bp):
         app.register_blueprint(blueprint)
 
 

@@ -18,6 +18,7 @@ users_cli = AppGroup("users", help="Comptes et rôles.")
 cohorts_cli = AppGroup("cohorts", help="Sessions Alpha.")
 courses_cli = AppGroup("courses", help="MOOC : contenus.")
 sheets_cli = AppGroup("sheets", help="Fiches produit.")
+products_cli = AppGroup("products", help="Produits et comités d'investissement.")
 forum_cli = AppGroup("forum", help="Forums.")
 mail_cli = AppGroup("mail", help="Boîte d'envoi des courriels.")
 privacy_cli = AppGroup("privacy", help="Données personnelles.")
@@ -191,6 +192,13 @@ def roadmap_reminders_command():
     click.echo(f"roadmap reminders: {jobs.run_now('sheets.roadmap_reminders')}")
 
 
+@products_cli.command("committee-reminders")
+@core_db.writes
+def committee_reminders_command():
+    """Remind each team of its comité d'investissement 45 days before it (once per comité; cron)."""
+    click.echo(f"committee reminders: {jobs.run_now('products.committee_reminders')}")
+
+
 @forum_cli.command("send-notifications")
 def send_notifications_command():
     """Email each new post to the people who want each message, once its grace period is over (cron, every
@@ -224,5 +232,6 @@ def register_commands(app) -> None:
     app.cli.add_command(cohorts_cli)
     app.cli.add_command(courses_cli)
     app.cli.add_command(sheets_cli)
+    app.cli.add_command(products_cli)
     app.cli.add_command(forum_cli)
     app.cli.add_command(privacy_cli)

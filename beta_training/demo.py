@@ -431,6 +431,63 @@ def seed_calls(today: date) -> None:
     calls.start_dossier(current, agent, sheet=sheets[0] if sheets else None)
 
 
+DEMO_PRODUCT = "Cantine à 1 € – communes pilotes"
+
+
+def seed_product(today: date) -> None:
+    """A product after selection: Agnès's approved fiche « Cantine à 1 € – communes pilotes », sponsored by the
+    DINUM and the ANCT, incubated at the DINUM; its first comité (20 days ago) moved it from investigation to
+    construction, the next one is in six months. Written once: a product of that name is left as it is."""
+    from beta_training.products import queries as product_queries
+    from beta_training.products import services as products
+    from beta_training.products.models import CommitteeDecision, Product, ProductPhase
+    from beta_training.sheets import services as sheets
+    from beta_training.sheets.models import SheetState
+
+    if db.session.scalar(sa.select(Product.id).where(Product.name == DEMO_PRODUCT)) is not None:
+        return
+    agent = accounts.get_user_by_email("agent@demo.beta.gouv.fr")
+    trainer = accounts.get_user_by_email("formatrice@demo.beta.gouv.fr")
+    admin = accounts.get_user_by_email("admin@demo.beta.gouv.fr")
+    milestones = [("Formulaire ouvert dans deux communes pilotes", 40, "1"), ("Cinquante familles au tarif social", 100, "2")]
+    content = {**DEMO_SHEET, "name": DEMO_PRODUCT, "milestones": [
+        {"title": title, "due_on": (today + timedelta(days=days)).isoformat(), "priority": priority}
+        for title, days, priority in milestones] + [{"title": "", "due_on": "", "priority": ""}] * 4}
+    sheet = sheets.create_sheet(agent)
+    sheets.save_version(sheet, author=agent, content=content, base_version=sheet.current_version)
+    sheets.submit_sheet(sheet, actor=agent)
+    sheets.claim_sheet(sheet, reviewer=trainer)
+    sheets.review_sheet(sheet, reviewer=trainer, verdict=SheetState.APPROVED, overall_comment="Prête pour l’incubateur.",
+                        section_comments={}, scores={})
+    product = products.create_product(
+        sheet, actor=trainer, incubator_name="Incubateur de la DINUM", incubator_id="dinum",
+        sponsors=[("Direction interministérielle du numérique", "dinum"), ("Agence nationale de la cohésion des territoires", "anct")],
+        members=[("Camille Martin", "Développeuse"), ("Yanis Benali", "Chargé de déploiement")],
+        started_on=today - timedelta(days=200))
+    indicators = product_queries.indicators_of(product)
+    for days, value in ((180, "0"), (120, "35"), (60, "82"), (25, "140")):
+        products.record_indicator_value(product, actor=agent, indicator_id=indicators[0].id, value=f"{value} familles",
+                                        measured_on=today - timedelta(days=days))
+    held_on = today - timedelta(days=20)
+    committee = products.schedule_committee(product, actor=trainer, held_on=held_on)
+    products.save_file(
+        committee, author=agent, base_version=0, team_needs="Un développeur à temps plein et une designer à mi-temps.",
+        objectives_reached="Le problème est confirmé : 40 familles rencontrées, 140 inscrites au tarif social en six mois "
+                           "dans les deux communes pilotes (objectif : 50).",
+        learnings="Les familles utilisent leur téléphone ; les secrétaires de mairie veulent un export pour leur logiciel.",
+        priorities=[{"title": "Ouvrir le service aux vingt communes", "expected": "600 familles inscrites"},
+                    {"title": "Brancher l’échange avec la CAF", "expected": "Plus aucun justificatif demandé"}],
+        budget={"product_management": 60000, "development": 120000, "ux_ui": 40000, "support": 10000})
+    products.submit_file(committee, actor=agent)
+    products.score_committee(committee, scorer=trainer, scores={"bilan": 4, "objectifs": 4, "besoins": 3},
+                             comment="Un bilan chiffré ; le budget de développement est à justifier.")
+    products.score_committee(committee, scorer=admin, scores={"bilan": 5, "objectifs": 4, "besoins": 4})
+    products.decide(committee, actor=trainer, decision=CommitteeDecision.CONTINUE, next_phase=ProductPhase.CONSTRUCTION,
+                    reasons="L’investigation a confirmé le problème et la solution est utilisée : le produit passe en "
+                            "construction, à budget iso.")
+    products.schedule_committee(product, actor=trainer, held_on=held_on + timedelta(days=182))
+
+
 def _sequence_id(course_id: int, *, number: int) -> int:
     from beta_training.courses.models import CourseModule, Sequence
 
@@ -447,6 +504,7 @@ def seed_demo(today: date | None = None) -> None:
     seed_forum()
     seed_sheet(today)
     seed_calls(today)
+    seed_product(today)
 
 
 def demo_users() -> list[User]:

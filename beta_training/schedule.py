@@ -65,6 +65,15 @@ def roadmap_reminders(final_attempt: bool = True) -> int:
     return count
 
 
+@job("products.committee_reminders", label=_l("Rappels des comités d’investissement (45 jours avant)"), cron="0 7 * * *")
+def committee_reminders(final_attempt: bool = True) -> int:
+    from beta_training.products.services import send_committee_reminders
+
+    count = send_committee_reminders()
+    core_db.commit()
+    return count
+
+
 def _notify_grace() -> timedelta:
     return timedelta(seconds=current_app.config["FORUM_NOTIFY_GRACE_SECONDS"])
 

@@ -85,9 +85,12 @@ class World:
     closed_call: object  # closed yesterday: a dossier pre-selected, one left out
     dossier: object  # the owner's, a draft
     submitted_dossier: object  # the owner's, filed
-    # Words of the owner's application, forum thread and reply, and fiche produit: no refused answer shows them.
+    # Words of the owner's application, forum thread and reply, and fiche produit, dossier and product: no refused answer shows them.
     secrets: tuple = ("Projet secret de la candidate", "Sujet secret du forum", "Message secret du forum", "Produit secret",
-                      "Problème secret du dossier")
+                      "Problème secret du dossier", "Mission secrète du produit")
+    product: object  # the owner is in its team
+    committee: object  # the product's comité, its file being prepared
+    submitted_committee: object  # another product of the owner's team, its file sent
 
     @property
     def owner(self) -> User:
@@ -116,6 +119,7 @@ class World:
             user=self.users["outsider"].id, message=self.outbox_message.id,
             call=self.call.id, upcoming_call=self.upcoming_call.id, closed_call=self.closed_call.id,
             dossier=self.dossier.id, submitted_dossier=self.submitted_dossier.id,
+            product=self.product.id, committee=self.committee.id, submitted_committee=self.submitted_committee.id,
         )
 
 
@@ -152,6 +156,8 @@ def build_world() -> World:
     thread = f.make_forum_thread(forum, owner, title=World.secrets[1])
     reply = f.make_forum_post(thread, owner, body=World.secrets[2])
 
+    product = f.make_product(team=[owner], pitch=World.secrets[5])
+    submitted_product = f.make_product(team=[owner])
     return World(
         users=users, cohort=cohort, draft_cohort=f.make_cohort(status="draft"), programme_item=programme_item,
         application=application, course=course, run=run, course_item=course_item, resource_item=resource_item,
@@ -165,6 +171,8 @@ def build_world() -> World:
         call=call, upcoming_call=f.make_call(opens_at=utcnow() + timedelta(days=3)), closed_call=closed_call,
         dossier=f.make_dossier(call, owner, problem=World.secrets[4]),
         submitted_dossier=f.make_dossier(call, owner, state="submitted", problem=World.secrets[4]),
+        product=product, committee=f.make_committee(product),
+        submitted_committee=f.make_committee(submitted_product, state="submitted"),
     )
 
 
@@ -689,6 +697,45 @@ post("/appels/dossiers/<int:dossier_id>/preselection",
      signed_in(403), variant="son propre dossier")
 get("/appels/<int:call_id>/informer", "/appels/{closed_call}/informer", trainers())
 post("/appels/<int:call_id>/informer", from_scenario("/appels/<int:call_id>/informer"), trainers(302))
+
+# --- Products and comités d'investissement -----------------------------------------------------------------
+
+
+def team_and_trainers(status=200, **others) -> dict:
+    """A product: its team (the owner is in it) and those who run the comités (trainers, admins)."""
+    return trainers(status, **{"owner": status, **others})
+
+
+get("/produits/", "/produits/", signed_in())
+get("/produits/impact", "/produits/impact", trainers())
+get("/produits/nouveau", "/produits/nouveau", trainers())
+post("/produits/nouveau", from_scenario("/produits/nouveau"), trainers(302))
+get("/produits/<int:product_id>", "/produits/{product}", team_and_trainers())
+get("/produits/<int:product_id>/startup.md", "/produits/{product}/startup.md", team_and_trainers())
+post("/produits/<int:product_id>/phase", from_scenario("/produits/<int:product_id>/phase"), trainers(302))
+post("/produits/<int:product_id>/comites", from_scenario("/produits/<int:product_id>/comites"), trainers(302))
+# Measures are the team's: trainers read them.
+post("/produits/<int:product_id>/indicateurs", from_scenario("/produits/<int:product_id>/indicateurs", owner=True),
+     owner_only(302))
+get("/produits/comites/<int:committee_id>", "/produits/comites/{committee}", team_and_trainers())
+get("/produits/comites/<int:committee_id>", "/produits/comites/{submitted_committee}", team_and_trainers(),
+    variant="dossier envoyé")
+# The file is the team's until sent.
+get("/produits/comites/<int:committee_id>/dossier", "/produits/comites/{committee}/dossier", owner_only())
+post("/produits/comites/<int:committee_id>/dossier", from_scenario("/produits/comites/<int:committee_id>/dossier", owner=True),
+     owner_only(302))
+post("/produits/comites/<int:committee_id>/brouillon",
+     from_scenario("/produits/comites/<int:committee_id>/brouillon", owner=True), owner_only(anonymous=401))
+post("/produits/comites/<int:committee_id>/envoyer", from_scenario("/produits/comites/<int:committee_id>/envoyer", owner=True),
+     owner_only(302))
+# Then the comité's: scored and decided by trainers and admins.
+get("/produits/comites/<int:committee_id>/notation", "/produits/comites/{submitted_committee}/notation", trainers())
+post("/produits/comites/<int:committee_id>/notation", from_scenario("/produits/comites/<int:committee_id>/notation"),
+     trainers(302))
+get("/produits/comites/<int:committee_id>/decision", "/produits/comites/{submitted_committee}/decision", trainers())
+post("/produits/comites/<int:committee_id>/decision", from_scenario("/produits/comites/<int:committee_id>/decision"),
+     trainers(302))
+
 
 # --- Forum ------------------------------------------------------------------------------------------------
 

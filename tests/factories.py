@@ -33,6 +33,15 @@ from beta_training.courses.models import (
 )
 from beta_training.extensions import db
 from beta_training.forum.models import Forum, ForumCategory, ForumPost, ForumThread
+from beta_training.products.models import (
+    Committee,
+    CommitteeScore,
+    Product,
+    ProductIndicator,
+    ProductMember,
+    ProductPhasePeriod,
+    ProductSponsor,
+)
 from beta_training.sheets.models import ProductSheet, SheetReview, SheetVersion
 from beta_training.sheets.services import empty_content
 
@@ -350,6 +359,50 @@ def make_sheet_review(sheet, reviewer=None, **values) -> SheetReview:
     return _save(SheetReview(sheet_id=sheet.id, reviewer_id=reviewer.id, **{
         "version_number": sheet.current_version, "verdict": "changes_requested", "overall_comment": "",
         "section_comments": {}, "scores": {}, "created_at": utcnow(), "round": max(sheet.review_round, 1), **values}))
+
+
+# --- Products ---------------------------------------------------------------------------------------------
+
+
+def make_product(team=(), phase="investigation", started_on=None, indicators=("Usagers actifs",), **values) -> Product:
+    """A product in `phase` since `started_on` (a phase period), sponsored by the DINUM, with `team` (users) as
+    members; no fiche behind it unless `sheet_id` is given."""
+    values.setdefault("name", f"Produit {_n()}")
+    product = Product(phase=phase, pitch=values.pop("pitch", "Permettre aux usagers de gagner du temps."),
+                      contact=values.pop("contact", "equipe@example.gouv.fr"),
+                      incubator_name=values.pop("incubator_name", "Incubateur de la DINUM"),
+                      incubator_id=values.pop("incubator_id", "dinum"), **values)
+    product.sponsors = [ProductSponsor(position=0, name="Direction interministérielle du numérique", organisation_id="dinum")]
+    product.members = [ProductMember(position=i, user_id=user.id, role="Intrapreneur·e") for i, user in enumerate(team)]
+    _save(product)
+    db.session.add(ProductPhasePeriod(product_id=product.id, phase=phase, started_on=started_on or date.today() - timedelta(days=30),
+                                      reason="", created_at=utcnow()))
+    for position, name in enumerate(indicators, start=1):
+        db.session.add(ProductIndicator(product_id=product.id, position=position, name=name, baseline="0", target="100"))
+    db.session.commit()
+    return product
+
+
+def make_committee(product=None, state="preparing", held_on=None, **values) -> Committee:
+    product = product or make_product()
+    if state == "decided":
+        values.setdefault("decision", "continue")
+        values.setdefault("decision_reasons", "Bon bilan.")
+        values.setdefault("decided_at", utcnow())
+        values.setdefault("phase_before", product.phase)
+        values.setdefault("phase_after", product.phase)
+    if state != "preparing":
+        values.setdefault("priorities", [{"title": "Ouvrir à trois départements", "expected": "500 usagers"}])
+        values.setdefault("submitted_at", utcnow())
+    return _save(Committee(product_id=product.id, state=state, held_on=held_on or date.today() + timedelta(days=60),
+                           **{"priorities": [], "budget": {}, **values}))
+
+
+def make_committee_score(committee, scorer=None, **scores) -> CommitteeScore:
+    scorer = scorer or make_user(roles=[Role.TRAINER])
+    return _save(CommitteeScore(committee_id=committee.id, scorer_id=scorer.id,
+                                scores={"bilan": 4, "objectifs": 3, "besoins": 4, **scores}, comment="",
+                                created_at=utcnow(), updated_at=utcnow()))
 
 
 # --- Forum ------------------------------------------------------------------------------------------------

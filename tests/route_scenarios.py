@@ -26,6 +26,7 @@ from beta_training.courses.models import CourseItem, CourseModule, Enrolment, En
 from beta_training.extensions import db
 from beta_training.forum import emails as forum_emails
 from beta_training.forum.models import ForumReport, ForumThread, PostState
+from beta_training.products.models import Committee, CommitteeScore, Product, ProductIndicator
 from beta_training.sheets.models import PART_BY_SEQUENCE, ProductSheet
 from tests import factories as f
 
@@ -740,6 +741,109 @@ def inform_candidates():
                      "preselected_body": "Vous êtes pré-sélectionné·e.", "others_subject": "Merci",
                      "others_body": "Votre dossier n’est pas retenu.", "confirm": "y"},
                     watch=lambda: {"informed": row(Call, call.id, "informed_at")["informed_at"] is not None})
+
+# --- Products and comités d'investissement ------------------------------------------------------------------------
+
+
+def _team_product(**values):
+    """A product whose team has one learner (who prepares the comité's file)."""
+    member = learner()
+    return member, f.make_product(team=[member], **values)
+
+
+def _committee_watch(committee_id):
+    def watch():
+        return row(Committee, committee_id, "state", "file_version", "decision")
+
+    return watch
+
+
+@scenario("/produits/nouveau")
+def create_product():
+    sheet = f.make_product_sheet(state="approved", content=COMPLETE_SHEET, approved_at=utcnow())
+    return Prepared(trainer(), "/produits/nouveau", {
+        "sheet_id": str(sheet.id), "started_on": date.today().isoformat(), "incubator_name": "Incubateur de la DINUM",
+        "incubator_id": "dinum", "sponsors": "Direction interministérielle du numérique ; dinum",
+        "members": "Camille Dev ; développeuse", "submission_key": key()})
+
+
+@scenario("/produits/<int:product_id>/phase")
+def change_product_phase():
+    _member, product = _team_product()
+    return Prepared(trainer(), f"/produits/{product.id}/phase",
+                    {"phase": "construction", "on": date.today().isoformat(), "reason": "Problème confirmé sur le terrain"},
+                    watch=lambda: row(Product, product.id, "phase"))
+
+
+@scenario("/produits/<int:product_id>/comites")
+def schedule_committee():
+    _member, product = _team_product()
+    return Prepared(trainer(), f"/produits/{product.id}/comites",
+                    {"held_on": (date.today() + timedelta(days=90)).isoformat(), "submission_key": key()})
+
+
+@scenario("/produits/<int:product_id>/indicateurs")
+def record_indicator_value():
+    member, product = _team_product()
+    indicator = db.session.scalar(sa.select(ProductIndicator).where(ProductIndicator.product_id == product.id))
+    return Prepared(member, f"/produits/{product.id}/indicateurs",
+                    {"indicator_id": str(indicator.id), "value": "340 usagers", "measured_on": date.today().isoformat(),
+                     "submission_key": key()})
+
+
+def _file_form(version=0) -> dict:
+    data = {"base_version": str(version), "objectives_reached": "Deux objectifs sur trois atteints.",
+            "learnings": "Les agents veulent un export.", "team_needs": "Un développeur de plus.",
+            "budget_development": "120000", "budget_ux_ui": "40000"}
+    for n, title in enumerate(("Ouvrir à trois départements", "Mesurer le temps gagné", "")):
+        data.update({f"priorities-{n}-title": title, f"priorities-{n}-expected": "500 usagers" if title else ""})
+    return data
+
+
+@scenario("/produits/comites/<int:committee_id>/dossier")
+def prepare_file():
+    member, product = _team_product()
+    committee = f.make_committee(product)
+    return Prepared(member, f"/produits/comites/{committee.id}/dossier", _file_form(), watch=_committee_watch(committee.id))
+
+
+@scenario("/produits/comites/<int:committee_id>/brouillon")
+def autosave_file():
+    member, product = _team_product()
+    committee = f.make_committee(product)
+    return Prepared(member, f"/produits/comites/{committee.id}/brouillon", _file_form(), send=FETCH,
+                    watch=_committee_watch(committee.id))
+
+
+@scenario("/produits/comites/<int:committee_id>/envoyer")
+def submit_file():
+    member, product = _team_product()
+    committee = f.make_committee(product, priorities=[{"title": "Ouvrir à trois départements", "expected": ""}])
+    return Prepared(member, f"/produits/comites/{committee.id}/envoyer", watch=_committee_watch(committee.id))
+
+
+@scenario("/produits/comites/<int:committee_id>/notation")
+def score_committee():
+    _member, product = _team_product()
+    committee = f.make_committee(product, state="submitted")
+    scorer = trainer()
+
+    def watch():
+        score = db.session.scalar(sa.select(CommitteeScore).where(CommitteeScore.committee_id == committee.id))
+        return {"scores": score.scores if score else None}
+
+    return Prepared(scorer, f"/produits/comites/{committee.id}/notation",
+                    {"score_bilan": "4", "score_objectifs": "3", "score_besoins": "5", "comment": "Bon bilan."}, watch=watch)
+
+
+@scenario("/produits/comites/<int:committee_id>/decision")
+def decide_committee():
+    _member, product = _team_product()
+    committee = f.make_committee(product, state="submitted")
+    return Prepared(trainer(), f"/produits/comites/{committee.id}/decision",
+                    {"decision": "continue", "next_phase": "construction", "reasons": "Le problème est confirmé."},
+                    watch=lambda: {**_committee_watch(committee.id)(), **row(Product, product.id, "phase")})
+
 
 # --- Forum ------------------------------------------------------------------------------------------------------
 

@@ -57,6 +57,7 @@ def _entries() -> list:
         NavLink(_l("Mes fiches produit"), "sheets.list_sheets", paths=("/fiches/",)),
         NavLink(_l("Mes dossiers d’appel à intrapreneurs"), "calls.list_my_dossiers",
                 paths=("/appels/mes-dossiers", "/appels/dossiers/")),
+        NavLink(_l("Mes produits"), "products.list_products", paths=("/produits/",)),
         NavLink(_l("Mon compte"), "accounts.show_account", paths=("/compte/",)),
         NavLink(_l("Mes données"), "privacy.my_data", paths=("/compte/mes-donnees",)),
     ]))
@@ -64,6 +65,7 @@ def _entries() -> list:
     if current_user.has_any_role("trainer"):
         back_office.append(NavLink(_l("Gérer les sessions Alpha"), "cohorts.manage_cohorts", paths=("/alpha/gestion/",)))
         back_office.append(NavLink(_l("Appels à intrapreneurs"), "calls.list_calls", paths=("/appels/",)))
+        back_office.append(NavLink(_l("Produits par phase"), "products.impact", paths=("/produits/impact",)))
     if current_user.has_any_role("trainer", "course_lead"):
         back_office += [
             NavLink(_l("Gérer les MOOC"), "courses.manage_courses", paths=("/mooc/gestion/",)),

@@ -1,7 +1,7 @@
 """Appel à intrapreneurs: calls, the dossiers candidates file to them, the reviewers' evaluations
 
 Revision ID: a0a63aabe898
-Revises: a4c9e2f7d318
+Revises: d3b8f5a1c270
 Create Date: 2027-01-11 10:00:00.000000
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = 'a0a63aabe898'
-down_revision = 'a4c9e2f7d318'
+down_revision = 'd3b8f5a1c270'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Forum threads: indexes for the unread badge (a forum's threads without any post, its thread counts) and the lead's flag
 
 Revision ID: c7e1a9d40b52
-Revises: a4c9e2f7d318
+Revises: c3f8a1d62b57
 Create Date: 2027-01-11 10:00:00.000000
 
 """
@@ -9,7 +9,7 @@ from alembic import op
 
 
 revision = 'c7e1a9d40b52'
-down_revision = 'a4c9e2f7d318'
+down_revision = 'c3f8a1d62b57'
 branch_labels = None
 depends_on = None
 

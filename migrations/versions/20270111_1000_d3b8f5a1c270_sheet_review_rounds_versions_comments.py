@@ -2,7 +2,7 @@
 follow-up's milestones and indicators
 
 Revision ID: d3b8f5a1c270
-Revises: a4c9e2f7d318
+Revises: c7e1a9d40b52
 Create Date: 2027-01-11 10:00:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = 'd3b8f5a1c270'
-down_revision = 'a4c9e2f7d318'
+down_revision = 'c7e1a9d40b52'
 branch_labels = None
 depends_on = None
 

@@ -8,9 +8,8 @@ from flask_migrate import downgrade, upgrade
 
 from beta_training.extensions import db
 from tests.factories import make_user
-from tests.test_migrations import _app_for, empty_database_url  # noqa: F401 — the fixture is used below
+from tests.test_migrations import _app_for, _revision_before, empty_database_url  # noqa: F401 — the fixture is used below
 
-BEFORE = "a4c9e2f7d318"
 sheets = sa.table("product_sheets", sa.column("id", sa.Integer), sa.column("owner_id", sa.Integer), sa.column("state", sa.String),
                   sa.column("title", sa.String), sa.column("current_version", sa.Integer),
                   sa.column("roadmap_reminders_sent", sa.Integer), sa.column("created_at", sa.DateTime),
@@ -28,7 +27,7 @@ def test_existing_reviews_get_their_round_and_sheets_their_current_round(empty_d
         owner_id, reviewer_id = make_user().id, make_user().id
         db.session.commit()
         db.session.remove()
-        downgrade(revision=BEFORE)
+        downgrade(revision=_revision_before("d3b8f5a1c270"))
         start = datetime(2026, 11, 1, 9, 0)
         with db.engine.begin() as connection:
             def sheet(state):

@@ -1,0 +1,344 @@
+"""Write operations on products and their comités d'investissement. No request globals: the acting user and the
+values are passed in; the caller commits (core.db.commit), which sends the queued emails."""
+
+import re
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from beta_training.core.db import earlier_submission, lock_for_update
+from beta_training.core.models import to_paris, upsert, utcnow
+from beta_training.core.states import record_creation, transition, transition_once
+from beta_training.extensions import db
+from beta_training.products import emails, queries
+from beta_training.products.models import (
+    BUDGET_LINES,
+    COMMITTEE_TRANSITIONS,
+    DECISION_PHASES,
+    GRID,
+    MAX_BUDGET_LINE,
+    MAX_PRIORITIES,
+    NEXT_STEPS,
+    PHASE_LABELS,
+    PHASE_TRANSITIONS,
+    REMINDER_DAYS,
+    SCORES,
+    SITE_ID_PATTERN,
+    Committee,
+    CommitteeDecision,
+    CommitteeScore,
+    CommitteeState,
+    IndicatorValue,
+    Product,
+    ProductIndicator,
+    ProductMember,
+    ProductMilestone,
+    ProductPhase,
+    ProductPhasePeriod,
+    ProductSponsor,
+)
+from beta_training.sheets import queries as sheet_queries
+from beta_training.sheets.models import ProductSheet, SheetState
+
+EARLIEST = date(2000, 1, 1)
+HORIZON_DAYS = 2 * 366  # a comité or a phase change is dated within two years from today
+
+
+class ProductError(Exception):
+    """A refused operation; the message is safe to show."""
+
+
+class StaleFile(ProductError):
+    def __init__(self, latest: int):
+        super().__init__(_("Ce dossier a été enregistré depuis un autre onglet ou appareil : rechargez la page pour "
+                           "reprendre la dernière version."))
+        self.latest = latest
+
+
+class NotEditable(ProductError):
+    """The file is sent (or decided): nothing typed is saved."""
+
+
+def _today(now: datetime) -> date:
+    return to_paris(now).date()
+
+
+def _check_day(value: date, now: datetime, *, past_only: bool = False) -> None:
+    latest = _today(now) if past_only else _today(now) + timedelta(days=HORIZON_DAYS)
+    if not EARLIEST <= value <= latest:
+        raise ProductError(_("Choisissez une date entre le %(start)s et le %(end)s.", start=EARLIEST.strftime("%d/%m/%Y"),
+                             end=latest.strftime("%d/%m/%Y")))
+
+
+def _check_site_id(value: str, what: str) -> str:
+    value = (value or "").strip()
+    if not re.fullmatch(SITE_ID_PATTERN, value) or len(value) > 100:
+        raise ProductError(_("%(what)s « %(value)s » n’est pas un identifiant de beta.gouv.fr : des minuscules, des "
+                             "chiffres et des tirets, par exemple « dinum ».", what=what, value=value[:60]))
+    return value
+
+
+# --- Products -------------------------------------------------------------------------------------------------
+
+
+def create_product(sheet: ProductSheet, *, actor, incubator_name: str, incubator_id: str, sponsors: list[tuple[str, str]],
+                   members: list[tuple[str, str]], started_on: date, contact: str = "", submission_key: str | None = None,
+                   now: datetime | None = None) -> Product:
+    """A product from an approved fiche: its name, pitch, indicators (with their measures) and roadmap are copied
+    from it; its owner joins the team as intrapreneur. `contact`: the team's shared address, if any (the page's
+    contact is otherwise the intrapreneur's own address, read when exported: nothing personal is copied). `sponsors`: (administration, organisation id) pairs;
+    `members`: (name, role) pairs of people without an account here. Sent twice (same key): the first one."""
+    now = now or utcnow()
+    earlier = earlier_submission(Product, submission_key, lock=(ProductSheet, sheet.id), created_by_id=actor.id)
+    if earlier is not None:
+        return earlier
+    if sheet.state != SheetState.APPROVED:
+        raise ProductError(_("Seule une fiche produit validée peut devenir un produit."))
+    _check_day(started_on, now)
+    if not sponsors:
+        raise ProductError(_("Indiquez au moins une administration sponsor."))
+    sponsors = [(name.strip()[:200], _check_site_id(identifier, _("L’organisation"))) for name, identifier in sponsors]
+    incubator_id = _check_site_id(incubator_id, _("L’incubateur"))
+    content = sheet_queries.get_version(sheet, sheet.current_version).content
+    product = Product(name=(content.get("name") or sheet.title or "")[:200] or _("Produit sans nom"),
+                      pitch=content.get("pitch") or "", phase=ProductPhase.INVESTIGATION,
+                      contact=contact.strip()[:254], incubator_name=incubator_name.strip()[:200],
+                      incubator_id=incubator_id, sheet_id=sheet.id, created_by_id=actor.id,
+                      submission_key=submission_key, created_at=now, updated_at=now)
+    product.sponsors = [ProductSponsor(position=i, name=name, organisation_id=identifier)
+                        for i, (name, identifier) in enumerate(sponsors)]
+    team = [ProductMember(position=0, user_id=sheet.owner_id, role=_("Intrapreneur·e"))] if sheet.owner_id else []
+    team += [ProductMember(position=i, name=name.strip()[:200], role=role.strip()[:200])
+             for i, (name, role) in enumerate(members, start=len(team)) if name.strip()]
+    product.members = team
+    db.session.add(product)
+    db.session.flush()
+    _carry_over_roadmap(product, sheet, content, now)
+    db.session.add(ProductPhasePeriod(product_id=product.id, phase=ProductPhase.INVESTIGATION, started_on=started_on,
+                                      reason=_("Produit créé à partir de la fiche « %(t)s ».", t=sheet.title),
+                                      actor_id=actor.id, created_at=now))
+    record_creation(product, ProductPhase.INVESTIGATION, actor=actor, now=now)
+    db.session.flush()
+    return product
+
+
+def _carry_over_roadmap(product: Product, sheet: ProductSheet, content: dict, now: datetime) -> None:
+    """The fiche's indicators (and their measured values) and the milestones of its 6-month roadmap."""
+    measures = sheet_queries.measures_of(sheet)
+    for position, row in enumerate((i for i in content.get("indicators", []) if i.get("name")), start=1):
+        indicator = ProductIndicator(product_id=product.id, position=position, name=row["name"][:200],
+                                     baseline=str(row.get("baseline") or "")[:100], target=str(row.get("target") or "")[:100])
+        db.session.add(indicator)
+        db.session.flush()
+        for measure in measures:
+            if measure.indicator == row["name"]:
+                db.session.add(IndicatorValue(indicator_id=indicator.id, value=measure.value, measured_on=measure.measured_on,
+                                              author_id=None, created_at=now))
+    milestones = sheet_queries.milestones_of(sheet)
+    if milestones:
+        rows = [(m.title, m.due_on, m.status) for m in milestones]
+    else:  # approved before milestones were kept apart: the version's roadmap
+        rows = [(m["title"], _day(m.get("due_on")), "todo") for m in content.get("milestones", []) if m.get("title")]
+    for position, (title, due_on, status) in enumerate(rows, start=1):
+        db.session.add(ProductMilestone(product_id=product.id, position=position, title=title[:200], due_on=due_on,
+                                        status=status))
+
+
+def _day(text) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except (TypeError, ValueError):
+        return None
+
+
+def change_phase(product: Product, target: ProductPhase, *, actor, reason: str, on: date,
+                 now: datetime | None = None) -> ProductPhasePeriod:
+    """Close the current phase on `on` and open `target` from that day, through the phase table; who, when, why.
+    The product is locked and read again first: a second click finds the phase changed and is refused."""
+    lock_for_update(Product, product.id)
+    db.session.refresh(product)
+    return _move_phase(product, target, actor=actor, reason=reason, on=on, now=now or utcnow())
+
+
+def _move_phase(product: Product, target: ProductPhase, *, actor, reason: str, on: date, now: datetime,
+                committee: Committee | None = None) -> ProductPhasePeriod:
+    _check_day(on, now)
+    current = queries.current_period(product)
+    if current is not None and on < current.started_on:
+        raise ProductError(_("La nouvelle phase ne peut pas commencer avant le début de la phase actuelle (%(d)s).",
+                             d=current.started_on.strftime("%d/%m/%Y")))
+    transition(product, PHASE_TRANSITIONS, target, actor=actor, reason=reason, now=now, attribute="phase")
+    if current is not None:
+        current.ended_on = on
+    period = ProductPhasePeriod(product_id=product.id, phase=target, started_on=on, reason=reason, actor_id=actor.id,
+                                committee_id=committee.id if committee else None, created_at=now)
+    db.session.add(period)
+    db.session.flush()
+    return period
+
+
+def record_indicator_value(product: Product, *, actor, indicator_id: int, value: str, measured_on: date,
+                           submission_key: str | None = None, now: datetime | None = None) -> IndicatorValue:
+    now = now or utcnow()
+    indicator = db.session.get(ProductIndicator, indicator_id)
+    if indicator is None or indicator.product_id != product.id:
+        raise ProductError(_("Choisissez un des indicateurs du produit."))
+    earlier = earlier_submission(IndicatorValue, submission_key, lock=(Product, product.id), author_id=actor.id)
+    if earlier is not None:
+        return earlier
+    _check_day(measured_on, now, past_only=True)
+    measure = IndicatorValue(indicator_id=indicator.id, value=value.strip()[:100], measured_on=measured_on,
+                             author_id=actor.id, submission_key=submission_key, created_at=now)
+    db.session.add(measure)
+    db.session.flush()
+    return measure
+
+
+# --- Comités ------------------------------------------------------------------------------------------------
+
+
+def schedule_committee(product: Product, *, actor, held_on: date, submission_key: str | None = None,
+                       now: datetime | None = None) -> Committee:
+    now = now or utcnow()
+    earlier = earlier_submission(Committee, submission_key, lock=(Product, product.id), product_id=product.id)
+    if earlier is not None:
+        return earlier
+    lock_for_update(Product, product.id)  # (a form without its key) a second click waits, then finds the first
+    db.session.refresh(product)
+    if product.is_over:
+        raise ProductError(_("Ce produit est « %(phase)s » : il n’a plus de comité.", phase=product.phase_label))
+    _check_day(held_on, now)
+    if queries.open_committee(product) is not None:
+        raise ProductError(_("Un comité de ce produit attend déjà sa décision : rendez-la avant d’en prévoir un autre."))
+    committee = Committee(product_id=product.id, held_on=held_on, state=CommitteeState.PREPARING,
+                          submission_key=submission_key, priorities=[], budget={}, created_at=now, updated_at=now)
+    db.session.add(committee)
+    db.session.flush()
+    record_creation(committee, CommitteeState.PREPARING, actor=actor, now=now)
+    emails.queue_committee_scheduled(committee)
+    return committee
+
+
+def clean_priorities(priorities: list[dict]) -> list[dict]:
+    rows = [{"title": (p.get("title") or "").strip()[:200], "expected": (p.get("expected") or "").strip()[:1000]}
+            for p in priorities]
+    rows = [row for row in rows if row["title"] or row["expected"]]
+    if len(rows) > MAX_PRIORITIES:
+        raise ProductError(_("Trois priorités au plus pour les six prochains mois : choisissez."))
+    if any(not row["title"] for row in rows):
+        raise ProductError(_("Donnez un titre à chaque priorité."))
+    return rows
+
+
+def clean_budget(budget: dict) -> dict:
+    cleaned = {}
+    for key, value in budget.items():
+        if key not in BUDGET_LINES:
+            raise ProductError(_("Poste de budget inconnu."))
+        if value in (None, ""):
+            continue
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_BUDGET_LINE:
+            raise ProductError(_("Le budget de « %(line)s » doit être un nombre d’euros entre 0 et %(max)s.",
+                                 line=BUDGET_LINES[key], max=f"{MAX_BUDGET_LINE:,}".replace(",", " ")))
+        cleaned[key] = value
+    return cleaned
+
+
+def save_file(committee: Committee, *, author, objectives_reached: str, learnings: str, priorities: list[dict],
+              budget: dict, team_needs: str, base_version: int | None, now: datetime | None = None) -> Committee:
+    """The team's file, saved whole (the button or autosave). Saved from an older page (`base_version` behind):
+    StaleFile, nothing overwritten. Sent already: NotEditable."""
+    now = now or utcnow()
+    priorities, budget = clean_priorities(priorities), clean_budget(budget)
+    lock_for_update(Committee, committee.id)
+    db.session.refresh(committee)
+    if committee.state != CommitteeState.PREPARING:
+        raise NotEditable(_("Ce dossier est envoyé au comité : il n’est plus modifiable. Ce que vous venez de taper "
+                            "n’a pas été enregistré ; il reste sur cette page."))
+    if base_version is not None and base_version != committee.file_version:
+        raise StaleFile(committee.file_version)
+    committee.objectives_reached = objectives_reached.strip()[:5000]
+    committee.learnings = learnings.strip()[:5000]
+    committee.priorities = priorities
+    committee.budget = budget
+    committee.team_needs = team_needs.strip()[:3000]
+    committee.file_version += 1
+    committee.file_saved_at = now
+    db.session.flush()
+    return committee
+
+
+def submit_file(committee: Committee, *, actor, now: datetime | None = None) -> bool:
+    """Send the file to the comité: its members may score it. False if a second click finds it sent already."""
+    now = now or utcnow()
+    if not committee.priorities:
+        raise ProductError(_("Indiquez au moins une priorité pour les six prochains mois avant d’envoyer le dossier."))
+    if committee.state != CommitteeState.PREPARING:
+        return False
+    moved = transition_once(committee, COMMITTEE_TRANSITIONS, CommitteeState.PREPARING, CommitteeState.SUBMITTED,
+                            actor=actor, now=now, values={"submitted_at": now})
+    if moved is None:
+        return False
+    emails.queue_file_submitted(committee)
+    return True
+
+
+def score_committee(committee: Committee, *, scorer, scores: dict, comment: str = "",
+                    now: datetime | None = None) -> CommitteeScore:
+    """Her notes sur 5 on each part of the grid; scoring again replaces them (one row per member)."""
+    now = now or utcnow()
+    if set(scores) != set(GRID) or any(value not in SCORES for value in scores.values()):
+        raise ProductError(_("Donnez une note de 1 à 5 à chaque partie de la grille."))
+    return upsert(CommitteeScore, {"committee_id": committee.id, "scorer_id": scorer.id},
+                  {"scores": dict(scores), "comment": comment.strip()[:3000], "created_at": now, "updated_at": now})
+
+
+def decide(committee: Committee, *, actor, decision: CommitteeDecision, reasons: str, next_phase: ProductPhase | None = None,
+           now: datetime | None = None) -> Committee | None:
+    """Record the comité's decision, email it to the team, and move the product's phase when it says so (a stop, a
+    pivot, maintenance; or continuing into the next phase of the path). None if a second click finds it decided."""
+    now = now or utcnow()
+    reasons = reasons.strip()
+    if not reasons:
+        raise ProductError(_("Donnez les raisons de la décision : l’équipe les recevra."))
+    product = committee.product
+    target = DECISION_PHASES.get(decision)
+    if target is None and next_phase is not None and next_phase != product.phase:
+        if next_phase not in NEXT_STEPS or next_phase not in PHASE_TRANSITIONS[ProductPhase(product.phase)]:
+            raise ProductError(_("Depuis la phase « %(from)s », le produit ne peut pas passer en « %(to)s ».",
+                                 **{"from": product.phase_label, "to": PHASE_LABELS[next_phase]}))
+        target = next_phase
+    if target is not None and target not in PHASE_TRANSITIONS[ProductPhase(product.phase)]:
+        raise ProductError(_("Depuis la phase « %(from)s », le produit ne peut pas passer en « %(to)s ».",
+                             **{"from": product.phase_label, "to": PHASE_LABELS[target]}))
+    phase_before = product.phase
+    moved = transition_once(committee, COMMITTEE_TRANSITIONS, CommitteeState.SUBMITTED, CommitteeState.DECIDED, actor=actor,
+                            reason=reasons, now=now, values={
+                                "decision": decision, "decision_reasons": reasons[:5000], "decided_by_id": actor.id,
+                                "decided_at": now, "phase_before": phase_before,
+                                "phase_after": target or phase_before})
+    if moved is None:
+        return None
+    if target is not None:
+        # The new phase starts on the comité's day (today if it is recorded ahead), never before the current one.
+        current = queries.current_period(product)
+        on = min(committee.held_on, _today(now))
+        on = max(on, current.started_on) if current is not None else on
+        _move_phase(product, target, actor=actor, on=on, committee=committee, now=now,
+                     reason=_("Décision du comité du %(d)s : %(decision)s.", d=committee.held_on.strftime("%d/%m/%Y"),
+                              decision=committee.decision_label))
+    emails.queue_decision(committee)
+    return committee
+
+
+def send_committee_reminders(now: datetime | None = None) -> int:
+    """45 days before its comité, the team is reminded to prepare its file: once per comité (cron-safe)."""
+    now = now or utcnow()
+    sent = 0
+    for committee in queries.committees_to_remind(_today(now), _today(now) + timedelta(days=REMINDER_DAYS)):
+        committee.reminder_sent_at = now
+        emails.queue_committee_reminder(committee)
+        sent += 1
+    db.session.flush()
+    return sent
