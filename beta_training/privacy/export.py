@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from flask import url_for
 
 from beta_training.accounts.models import RetentionWarning, RoleEvent, SignInEvent, User, UserRole
+from beta_training.calls.models import Dossier, DossierEvaluation
 from beta_training.cohorts.models import AlumniProfile, ApplicationReview, Cohort, CohortApplication
 from beta_training.core.models import OutboxMessage, OutboxState, StateChange, to_paris, utcnow
 from beta_training.core.streaming import CsvStream
@@ -194,6 +195,23 @@ def _follow_up_comments_written(user):
     yield from (_row(comment, exclude=("author_id",)) for comment in _stream(query))
 
 
+def _dossier_rows(user):
+    yield from (_row(d, exclude=DOSSIER_EXCLUDE) for d in _stream(
+        sa.select(Dossier).where(Dossier.owner_id == user.id).order_by(Dossier.id)))
+
+
+def _dossier_evaluations(user):
+    """The scores and comments of the incubator's team on her dossiers (who scored is the team's data)."""
+    mine = sa.select(Dossier.id).where(Dossier.owner_id == user.id)
+    yield from (_row(e, exclude=("reviewer_id",)) for e in _stream(
+        sa.select(DossierEvaluation).where(DossierEvaluation.dossier_id.in_(mine)).order_by(DossierEvaluation.id)))
+
+
+def _dossier_evaluations_written(user):
+    query = sa.select(DossierEvaluation).where(DossierEvaluation.reviewer_id == user.id).order_by(DossierEvaluation.id)
+    yield from (_row(e, exclude=("reviewer_id",)) for e in _stream(query))
+
+
 def _alumni(user):
     yield from (_row(p) for p in _stream(sa.select(AlumniProfile).where(AlumniProfile.user_id == user.id)))
 
@@ -276,6 +294,7 @@ ATTESTATION_COLUMNS = ["enrolment_id", "code", "name", "completed_at"]
 POST_EXCLUDE = ("body_html", "search_text", "submission_key")
 EMAIL_EXCLUDE = ("attachments", "headers", "html_body", "last_error")
 REQUEST_EXCLUDE = ("actor_id", "submission_key", "subject_id", "counts")
+DOSSIER_EXCLUDE = ("submission_key",)  # a technical guard against double clicks, nothing about her
 
 KINDS = [
     Kind("compte", "Votre compte (profil)", _account, _columns(User, ("password_hash", "session_token"))),
@@ -322,6 +341,12 @@ KINDS = [
     Kind("fiches_produit_commentaires_suivi_ecrits",
          "Les commentaires de feuilles de route que vous avez écrits (formation)", _follow_up_comments_written,
          _columns(SheetFollowUpComment, ("author_id",))),
+    Kind("appels_dossiers", "Vos dossiers déposés aux appels à intrapreneurs", _dossier_rows,
+         _columns(Dossier, DOSSIER_EXCLUDE)),
+    Kind("appels_dossiers_evaluations", "Les notes et commentaires de l’incubateur sur vos dossiers",
+         _dossier_evaluations, _columns(DossierEvaluation, ("reviewer_id",))),
+    Kind("appels_evaluations_ecrites", "Les évaluations de dossiers d’appel à intrapreneurs que vous avez écrites",
+         _dossier_evaluations_written, _columns(DossierEvaluation, ("reviewer_id",))),
     Kind("forum_sujets", "Les sujets que vous avez ouverts", _by_user(ForumThread, "author_id"), _columns(ForumThread)),
     Kind("forum_messages", "Vos messages sur les forums", _posts, _columns(ForumPost, POST_EXCLUDE)),
     Kind("forum_messages_versions", "Les versions précédentes de vos messages", _revisions,

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from flask_babel import lazy_gettext as _l
 
 from beta_training.accounts.models import ADMINISTRATION_TYPE_LABELS, ROLE_LABELS
+from beta_training.calls.models import DOSSIER_STATE_LABELS
 from beta_training.cohorts.models import APPLICATION_STATE_LABELS, SITUATION_LABELS
 from beta_training.core.models import OUTBOX_STATE_LABELS, to_paris
 from beta_training.forum.models import EMAIL_FREQUENCY_LABELS, THREAD_KIND_LABELS, THREAD_STATE_LABELS
@@ -143,6 +144,11 @@ COLUMN_LABELS = {
     "indicator": _l("Indicateur"),
     "value": _l("Valeur"),
     "measured_on": _l("Mesuré le"),
+    "call_id": _l("Numéro de l’appel à intrapreneurs"),
+    "opinion": _l("Message à l’incubateur sur son appel"),
+    "callback": _l("Souhaite être rappelé·e"),
+    "dossier_id": _l("Numéro du dossier"),
+    "average": _l("Note moyenne (sur 5)"),
     "forum_id": _l("Numéro du forum"),
     "category_id": _l("Numéro de la catégorie"),
     "kind": _l("Type"),
@@ -198,6 +204,8 @@ KIND_COLUMN_LABELS = {
     "fiches_produit_commentaires_suivi_ecrits": {"sheet_id": _l("Numéro de la fiche commentée")},
     "candidatures_evaluations_ecrites": {"application_id": _l("Numéro de la candidature évaluée")},
     "fiches_produit_relectures_ecrites": {"sheet_id": _l("Numéro de la fiche relue")},
+    "appels_dossiers": {"submitted_at": _l("Déposé le"), "title": _l("Nom du projet")},
+    "appels_evaluations_ecrites": {"dossier_id": _l("Numéro du dossier évalué")},
     "forum_abonnements": {"active": _l("Abonnement actif")},
     "forum_messages_versions": {"created_at": _l("Remplacée le")},
     "forum_notifications": {"reason": _l("Pourquoi")},
@@ -219,6 +227,7 @@ ACCOUNT_HISTORY_LABELS = {"proconnect_linked": _l("Identité ProConnect associé
 
 # Codes shown through their labels (an unknown code is shown as it is).
 KIND_VALUE_LABELS = {
+    "appels_dossiers": {"state": DOSSIER_STATE_LABELS},
     "compte": {"administration_type": ADMINISTRATION_TYPE_LABELS},
     "roles": {"role": ROLE_LABELS},
     "roles_historique": {"role": ROLE_LABELS, "action": {"grant": _l("attribué"), "revoke": _l("retiré")}},
@@ -309,11 +318,19 @@ def grid_scores(scores: dict) -> str:
     return "\n".join(f"{GRID.get(key, key)} : {scores[key]}" for key in keys if scores[key] not in (None, ""))
 
 
+def dossier_scores(scores: list) -> str:
+    """An evaluation of a dossier, criterion by criterion: « Votre idée de solution : 4 (commentaire) »."""
+    return "\n".join(f"{item.get('criterion', '')} : {item.get('score', '')}"
+                     + (f" ({_text(item['comment'])})" if item.get("comment") else "") for item in scores)
+
+
 REVIEW_FORMATTERS = {"section_comments": section_comments, "scores": grid_scores}
 KIND_FORMATTERS = {
     "fiches_produit_versions": {"content": sheet_content},
     "fiches_produit_relectures": REVIEW_FORMATTERS,
     "fiches_produit_relectures_ecrites": REVIEW_FORMATTERS,
+    "appels_dossiers_evaluations": {"scores": dossier_scores},
+    "appels_evaluations_ecrites": {"scores": dossier_scores},
 }
 
 
@@ -333,7 +350,7 @@ def cell(kind: str, column: str, value):
     if isinstance(value, date):
         return value.strftime("%d/%m/%Y")
     formatter = KIND_FORMATTERS.get(kind, {}).get(column)
-    if formatter is not None and isinstance(value, dict):
+    if formatter is not None and isinstance(value, (dict, list)):
         return formatter(value)
     if isinstance(value, (dict, list)):
         return json.dumps(value, ensure_ascii=False)

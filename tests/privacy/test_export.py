@@ -58,6 +58,11 @@ def test_the_export_has_every_kind_of_record(app, client):
     assert data["forum_notifications"][0]["post_id"] == person.ids["mention"] and data["forum_notifications"][0]["emailed_at"] is None
     assert data["compte_avertissements"][0]["warned_at"]
     assert data["mooc_invitations"][0]["email"] == EMAIL.upper() and "invited_by_id" not in data["mooc_invitations"][0]
+    assert data["appels_dossiers"][0]["problem"].startswith("Chaque année, Zéphyrine")
+    assert "submission_key" not in data["appels_dossiers"][0]
+    assert data["appels_dossiers_evaluations"][0]["average"] == 11 / 3
+    assert "reviewer_id" not in data["appels_dossiers_evaluations"][0]
+    assert data["appels_evaluations_ecrites"][0]["dossier_id"] == person.ids["other_dossier"]
 
     for kind in KINDS:  # each CSV's header (written even with no row) is what the rows hold
         assert list(data[kind.name][0]) == kind.header(), kind.name

@@ -125,6 +125,14 @@ def seed_person(keep_statistics_cohort_past: bool = False) -> Person:
                                         body="Commentaire écrit : une mesure par mois.", created_at=utcnow()))
     ids.update(evaluated=evaluated.id, reviewed_sheet=reviewed.id)
 
+    # Appel à intrapreneurs: her dossier, scored by the trainer; her own evaluation of someone else's dossier.
+    call = f.make_call()
+    dossier = f.make_dossier(call, user, state="submitted", problem=f"Chaque année, {FIRST} {LAST} voit des familles renoncer.")
+    f.make_dossier_evaluation(dossier, trainer, scores=(4, 4, 3))
+    other_dossier = f.make_dossier(call, f.make_user(first_name="Porteuse", last_name="Évaluée"), state="submitted")
+    f.make_dossier_evaluation(other_dossier, user, scores=(3, 3, 3))
+    ids.update(dossier=dossier.id, other_dossier=other_dossier.id)
+
     # Her account's history, forum read marks and a notification waiting, a retention warning, an invitation to
     # a MOOC session sent to her address (spelt with capitals: addresses match whatever their case).
     f.make_state_change(user, "proconnect_linked", "password", actor=user,
