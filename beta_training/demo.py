@@ -21,6 +21,7 @@ DEMO_ACCOUNTS = [
     ("formatrice@demo.beta.gouv.fr", "Fatou", "Formatrice", [Role.TRAINER]),
     ("responsable@demo.beta.gouv.fr", "Rachel", "Responsable", [Role.COURSE_LEAD, Role.TRAINER]),
     ("agent@demo.beta.gouv.fr", "Agnès", "Agent", []),
+    ("intrapreneure@demo.beta.gouv.fr", "Inès", "Intrapreneure", []),
 ]
 
 MOOC_SLUG = "creer-des-services-publics-numeriques-innovants"
@@ -435,7 +436,7 @@ DEMO_PRODUCT = "Cantine à 1 € – communes pilotes"
 
 
 def seed_product(today: date) -> None:
-    """A product after selection: Agnès's approved fiche « Cantine à 1 € – communes pilotes », sponsored by the
+    """A product after selection: Inès's approved fiche « Cantine à 1 € – communes pilotes », sponsored by the
     DINUM and the ANCT, incubated at the DINUM; its first comité (20 days ago) moved it from investigation to
     construction, the next one is in six months. Written once: a product of that name is left as it is."""
     from beta_training.products import queries as product_queries
@@ -446,7 +447,7 @@ def seed_product(today: date) -> None:
 
     if db.session.scalar(sa.select(Product.id).where(Product.name == DEMO_PRODUCT)) is not None:
         return
-    agent = accounts.get_user_by_email("agent@demo.beta.gouv.fr")
+    agent = accounts.get_user_by_email("intrapreneure@demo.beta.gouv.fr")
     trainer = accounts.get_user_by_email("formatrice@demo.beta.gouv.fr")
     admin = accounts.get_user_by_email("admin@demo.beta.gouv.fr")
     milestones = [("Formulaire ouvert dans deux communes pilotes", 40, "1"), ("Cinquante familles au tarif social", 100, "2")]

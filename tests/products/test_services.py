@@ -312,3 +312,4 @@ def test_the_demo_has_a_product_with_one_past_comite(app):
     assert committees[1].held_on < date.today() < committees[0].held_on
     assert product.phase == "construction" and len(queries.scores_of(committees[1])) == 2
     assert [p.phase for p in queries.periods_of(product)] == ["investigation", "construction"]
+    assert [m.user.email for m in product.members if m.user] == ["intrapreneure@demo.beta.gouv.fr"]
