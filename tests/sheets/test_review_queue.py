@@ -14,7 +14,7 @@ from beta_training.accounts.models import Role
 from beta_training.core.models import utcnow
 from beta_training.core.templating import format_dt
 from beta_training.extensions import db
-from beta_training.sheets.models import ProductSheet, SheetState
+from beta_training.sheets.models import ProductSheet, SheetReview, SheetState
 from beta_training.sheets.queries import QUEUE_STATES
 from tests.conftest import login
 from tests.factories import make_application, make_enrolment, make_mooc, make_product_sheet, make_user
@@ -45,6 +45,11 @@ def _expected_lines(states, viewer) -> list[list[str]]:
             return "Votre fiche : une autre personne la relira"
         if sheet.state == SheetState.SUBMITTED:
             return f"Prendre « {sheet.title} »"
+        if sheet.state == SheetState.SECOND_REVIEW:
+            first_opinion = db.session.scalar(sa.select(SheetReview.id).where(
+                SheetReview.sheet_id == sheet.id, SheetReview.round == sheet.review_round, SheetReview.reviewer_id == viewer.id))
+            return ("Vous avez donné le premier avis : le second revient à une autre personne" if first_opinion
+                    else f"Donner le second avis « {sheet.title} »")
         if sheet.state == SheetState.IN_REVIEW and sheet.claimed_by_id == viewer.id:
             return f"Relire « {sheet.title} »"
         return "—"
