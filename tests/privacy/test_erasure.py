@@ -88,7 +88,8 @@ def test_what_the_erasure_keeps(app):
 
     sheet = db.session.get(ProductSheet, person.ids["sheet"])
     assert sheet.owner_id is None and sheet.owner_name == "Ancien·ne participant·e"
-    versions = db.session.scalars(sa.select(SheetVersion).where(SheetVersion.sheet_id == sheet.id)).all()
+    versions = db.session.scalars(sa.select(SheetVersion).where(SheetVersion.sheet_id == sheet.id)
+                                  .order_by(SheetVersion.number)).all()  # PostgreSQL gives no order unless asked
     assert len(versions) == 2 and "Ancien·ne participant·e" in versions[1].content["s1_problem"]
 
     # Her posts stay, signed by nobody; her name and @mention are gone from hers and from others'.
