@@ -14,6 +14,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from beta_training.core.models import TimestampMixin, UTCDateTime
 from beta_training.extensions import db
+# A dossier's relationship names ProductSheet: its mapper must be known whoever imports this module first (some
+# modules inspect the mappers while they are imported, courses.queries for one).
+from beta_training.sheets import models as _sheet_models  # noqa: F401
 
 TRAINER_ROLES = ("trainer",)  # an incubator's team: trainers (admins hold every role)
 

@@ -44,6 +44,7 @@ from beta_training.forum.models import (
 )
 from beta_training.privacy import readable
 from beta_training.privacy.models import PrivacyAction, PrivacyActionKind
+from beta_training.products.models import Committee, CommitteeScore, IndicatorValue, Product, ProductIndicator, ProductMember
 from beta_training.sheets.models import (
     IndicatorMeasure,
     ProductSheet,
@@ -212,6 +213,43 @@ def _dossier_evaluations_written(user):
     yield from (_row(e, exclude=("reviewer_id",)) for e in _stream(query))
 
 
+# Products (comités d'investissement). The comité file has no author column: the team writes it together, each
+# member may save it. Her copy is the file of every product whose team she is in (what she wrote or could have,
+# and what the comité decided about it), as an Alpha candidate gets the decisions on her application.
+
+
+def _products(user):
+    return sa.select(ProductMember.product_id).where(ProductMember.user_id == user.id)
+
+
+def _memberships(user):
+    query = (sa.select(ProductMember, Product.name, Product.phase).join(Product, Product.id == ProductMember.product_id)
+             .where(ProductMember.user_id == user.id).order_by(ProductMember.id))
+    for member, product, phase in _stream_rows(query):
+        yield _row(member, product=product, phase=phase)
+
+
+def _committee_files(user):
+    query = (sa.select(Committee, Product.name).join(Product, Product.id == Committee.product_id)
+             .where(Committee.product_id.in_(_products(user))).order_by(Committee.held_on, Committee.id))
+    for committee, product in _stream_rows(query):
+        yield _row(committee, exclude=COMMITTEE_EXCLUDE, product=product)
+
+
+def _indicator_values(user):
+    query = (sa.select(IndicatorValue, ProductIndicator.name, ProductIndicator.product_id)
+             .join(ProductIndicator, ProductIndicator.id == IndicatorValue.indicator_id)
+             .where(IndicatorValue.author_id == user.id).order_by(IndicatorValue.id))
+    for value, indicator, product_id in _stream_rows(query):
+        yield _row(value, exclude=INDICATOR_VALUE_EXCLUDE, indicator=indicator, product_id=product_id)
+
+
+def _committee_scores_written(user):
+    """Her notes as a member of comités (trainer): the comité named by its number, like her other evaluations."""
+    query = sa.select(CommitteeScore).where(CommitteeScore.scorer_id == user.id).order_by(CommitteeScore.id)
+    yield from (_row(score, exclude=("scorer_id",)) for score in _stream(query))
+
+
 def _alumni(user):
     yield from (_row(p) for p in _stream(sa.select(AlumniProfile).where(AlumniProfile.user_id == user.id)))
 
@@ -295,6 +333,8 @@ POST_EXCLUDE = ("body_html", "search_text", "submission_key")
 EMAIL_EXCLUDE = ("attachments", "headers", "html_body", "last_error")
 REQUEST_EXCLUDE = ("actor_id", "submission_key", "subject_id", "counts")
 DOSSIER_EXCLUDE = ("submission_key",)  # a technical guard against double clicks, nothing about her
+COMMITTEE_EXCLUDE = ("submission_key", "decided_by_id", "file_version")  # guards and who decided: not hers
+INDICATOR_VALUE_EXCLUDE = ("submission_key", "author_id")
 
 KINDS = [
     Kind("compte", "Votre compte (profil)", _account, _columns(User, ("password_hash", "session_token"))),
@@ -347,6 +387,14 @@ KINDS = [
          _dossier_evaluations, _columns(DossierEvaluation, ("reviewer_id",))),
     Kind("appels_evaluations_ecrites", "Les évaluations de dossiers d’appel à intrapreneurs que vous avez écrites",
          _dossier_evaluations_written, _columns(DossierEvaluation, ("reviewer_id",))),
+    Kind("produits_equipe", "Les produits (Startups d’État) dont vous êtes dans l’équipe", _memberships,
+         _columns(ProductMember, extra=("product", "phase"))),
+    Kind("produits_comites_dossiers", "Les dossiers de comité d’investissement des produits de votre équipe",
+         _committee_files, _columns(Committee, COMMITTEE_EXCLUDE, ("product",))),
+    Kind("produits_mesures", "Les mesures d’indicateurs d’impact que vous avez enregistrées", _indicator_values,
+         _columns(IndicatorValue, INDICATOR_VALUE_EXCLUDE, ("indicator", "product_id"))),
+    Kind("produits_comites_notes_donnees", "Les notes de comité d’investissement que vous avez données (formation)",
+         _committee_scores_written, _columns(CommitteeScore, ("scorer_id",))),
     Kind("forum_sujets", "Les sujets que vous avez ouverts", _by_user(ForumThread, "author_id"), _columns(ForumThread)),
     Kind("forum_messages", "Vos messages sur les forums", _posts, _columns(ForumPost, POST_EXCLUDE)),
     Kind("forum_messages_versions", "Les versions précédentes de vos messages", _revisions,

@@ -18,6 +18,8 @@ from beta_training.cohorts.models import APPLICATION_STATE_LABELS, SITUATION_LAB
 from beta_training.core.models import OUTBOX_STATE_LABELS, to_paris
 from beta_training.forum.models import EMAIL_FREQUENCY_LABELS, THREAD_KIND_LABELS, THREAD_STATE_LABELS
 from beta_training.privacy.models import ORIGIN_LABELS
+from beta_training.products.models import BUDGET_LINES, COMMITTEE_STATE_LABELS, DECISION_LABELS, PHASE_LABELS
+from beta_training.products.models import GRID as COMMITTEE_GRID
 from beta_training.sheets.models import (
     COMMENT_TARGETS,
     GRID,
@@ -187,6 +189,22 @@ COLUMN_LABELS = {
     "emailed_at": _l("Traitée le (courriel ou abandon)"),
     "warned_at": _l("Avertissement envoyé le"),
     "accepted_at": _l("Acceptée le"),
+    "product_id": _l("Numéro du produit"),
+    "product": _l("Produit"),
+    "phase": _l("Phase"),
+    "held_on": _l("Date du comité"),
+    "objectives_reached": _l("Bilan : objectifs atteints"),
+    "learnings": _l("Bilan : apprentissages"),
+    "priorities": _l("Priorités des 6 prochains mois"),
+    "budget": _l("Besoins budgétaires (euros)"),
+    "team_needs": _l("Besoins en équipe"),
+    "file_saved_at": _l("Dossier enregistré le"),
+    "decision": _l("Décision"),
+    "decision_reasons": _l("Raisons de la décision"),
+    "phase_before": _l("Phase avant le comité"),
+    "phase_after": _l("Phase après le comité"),
+    "indicator_id": _l("Numéro de l’indicateur"),
+    "committee_id": _l("Numéro du comité"),
 }
 
 # Where the same name means something else in a kind.
@@ -206,6 +224,12 @@ KIND_COLUMN_LABELS = {
     "fiches_produit_relectures_ecrites": {"sheet_id": _l("Numéro de la fiche relue")},
     "appels_dossiers": {"submitted_at": _l("Déposé le"), "title": _l("Nom du projet")},
     "appels_evaluations_ecrites": {"dossier_id": _l("Numéro du dossier évalué")},
+    "produits_equipe": {"name": _l("Nom saisi par l’équipe"), "role": _l("Rôle dans l’équipe"),
+                        "position": _l("Rang dans l’équipe"), "phase": _l("Phase actuelle du produit")},
+    "produits_comites_dossiers": {"state": _l("État du dossier"), "submitted_at": _l("Dossier envoyé le"),
+                                  "reminder_sent_at": _l("Rappel envoyé à l’équipe le")},
+    "produits_mesures": {"created_at": _l("Enregistrée le")},
+    "produits_comites_notes_donnees": {"committee_id": _l("Numéro du comité noté"), "scores": _l("Notes (sur 5)")},
     "forum_abonnements": {"active": _l("Abonnement actif")},
     "forum_messages_versions": {"created_at": _l("Remplacée le")},
     "forum_notifications": {"reason": _l("Pourquoi")},
@@ -228,6 +252,9 @@ ACCOUNT_HISTORY_LABELS = {"proconnect_linked": _l("Identité ProConnect associé
 # Codes shown through their labels (an unknown code is shown as it is).
 KIND_VALUE_LABELS = {
     "appels_dossiers": {"state": DOSSIER_STATE_LABELS},
+    "produits_equipe": {"phase": PHASE_LABELS},
+    "produits_comites_dossiers": {"state": COMMITTEE_STATE_LABELS, "decision": DECISION_LABELS,
+                                  "phase_before": PHASE_LABELS, "phase_after": PHASE_LABELS},
     "compte": {"administration_type": ADMINISTRATION_TYPE_LABELS},
     "roles": {"role": ROLE_LABELS},
     "roles_historique": {"role": ROLE_LABELS, "action": {"grant": _l("attribué"), "revoke": _l("retiré")}},
@@ -324,6 +351,28 @@ def dossier_scores(scores: list) -> str:
                      + (f" ({_text(item['comment'])})" if item.get("comment") else "") for item in scores)
 
 
+def committee_priorities(priorities: list) -> str:
+    """The file's priorities, one paragraph each: « Priorité 1 : titre (résultat attendu : …) »."""
+    return _paragraphs((f"Priorité {n}", _text(p.get("title") or "") + (
+        f" (résultat attendu : {_text(p['expected'])})" if p.get("expected") else ""))
+        for n, p in enumerate(priorities, start=1) if isinstance(p, dict))
+
+
+def committee_budget(budget: dict) -> str:
+    """The budget per line, in the trame's order: « Développement : 120000 »."""
+    order = list(BUDGET_LINES)
+    keys = sorted(budget, key=lambda key: order.index(key) if key in order else len(order))
+    return "\n".join(f"{BUDGET_LINES.get(key, key)} : {budget[key]}" for key in keys if budget[key] not in (None, ""))
+
+
+def committee_scores(scores: dict) -> str:
+    """Notes on the grille d'arbitrage: « Bilan : 4 »."""
+    order = list(COMMITTEE_GRID)
+    keys = sorted(scores, key=lambda key: order.index(key) if key in order else len(order))
+    return "\n".join(f"{COMMITTEE_GRID[key][0] if key in COMMITTEE_GRID else key} : {scores[key]}" for key in keys
+                     if scores[key] not in (None, ""))
+
+
 REVIEW_FORMATTERS = {"section_comments": section_comments, "scores": grid_scores}
 KIND_FORMATTERS = {
     "fiches_produit_versions": {"content": sheet_content},
@@ -331,6 +380,8 @@ KIND_FORMATTERS = {
     "fiches_produit_relectures_ecrites": REVIEW_FORMATTERS,
     "appels_dossiers_evaluations": {"scores": dossier_scores},
     "appels_evaluations_ecrites": {"scores": dossier_scores},
+    "produits_comites_dossiers": {"priorities": committee_priorities, "budget": committee_budget},
+    "produits_comites_notes_donnees": {"scores": committee_scores},
 }
 
 

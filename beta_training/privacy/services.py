@@ -11,6 +11,11 @@ What an erasure does (the « zone de danger » page and /donnees-personnelles sa
   application still open (submitted, waiting list, seat offered or confirmed) is withdrawn first, which frees
   the seat for the waiting list as a withdrawal always does; the scores a former trainer gave other candidates
   stay, their reviewer emptied (ON DELETE SET NULL);
+- dossiers of appels à intrapreneurs are deleted with their evaluations and their timeline; the evaluations a
+  former trainer wrote of others' dossiers stay, their reviewer emptied;
+- products: her place in their teams goes; the products, their comité files and decisions stay, her name and
+  address removed from them; the comité notes a former trainer gave stay, signed « Ancien·ne formateur·rice »
+  (a decided comité's averages do not change after the fact); the indicator values she recorded stay, unsigned;
 - fiches produit are deleted, or, if she chooses, kept for the trainers without an owner, her name and address
   removed from every version, review, milestone and measure;
 - forum posts stay, shown « Ancien·ne participant·e »; her name, her @mention and her address are removed from
@@ -31,6 +36,7 @@ from flask_babel import gettext as _
 from beta_training.accounts import proconnect
 from beta_training.accounts.models import RetentionWarning, Role, SignInEvent, User, UserRole
 from beta_training.accounts.services import check_password
+from beta_training.calls.models import Dossier
 from beta_training.cohorts import services as cohort_services
 from beta_training.cohorts.models import (
     APPLICATION_TRANSITIONS,
@@ -47,6 +53,15 @@ from beta_training.extensions import db
 from beta_training.forum import services as forum_services
 from beta_training.forum.models import ForumDraft, ForumPost, ForumPostRevision, ForumReport, ForumThread
 from beta_training.privacy.models import Origin, PrivacyAction, PrivacyActionKind
+from beta_training.products.models import (
+    Committee,
+    CommitteeScore,
+    Product,
+    ProductIndicator,
+    ProductMember,
+    ProductMilestone,
+    ProductPhasePeriod,
+)
 from beta_training.sheets import services as sheet_services
 from beta_training.sheets.models import (
     IndicatorMeasure,
@@ -56,7 +71,6 @@ from beta_training.sheets.models import (
     SheetReview,
     SheetVersion,
 )
-
 FORMER_PARTICIPANT = "Ancien·ne participant·e"
 REMOVED_ADDRESS = "[adresse supprimée]"
 DE_FORMER_PARTICIPANT = re.compile(r"\b([Dd])e " + re.escape(FORMER_PARTICIPANT))
@@ -208,6 +222,17 @@ def erase_account(user: User, *, origin: Origin, actor: User | None = None, reas
             counts["sheets_deleted"] += 1
     db.session.flush()
 
+    # Appels à intrapreneurs: her dossiers go with the account (ON DELETE CASCADE, their evaluations with them);
+    # their timelines would outlive them, pointing at nothing (or, once a number is reused, at someone else's).
+    db.session.execute(sa.delete(StateChange).where(
+        StateChange.subject_type == Dossier.__tablename__,
+        StateChange.subject_id.in_(sa.select(Dossier.id).where(Dossier.owner_id == user_id)))
+        .execution_options(synchronize_session=False))
+
+    # Products: her place in their teams goes with the account (ON DELETE CASCADE); the products, their comité
+    # files and decisions stay (the incubator's record), her name and address out of them.
+    _scrub_products(user_id, scrubber)
+
     # Forum: posts stay (author set to nobody by the foreign key); her name and mentions leave every text.
     counts["forum_posts_kept"] = db.session.scalar(
         sa.select(sa.func.count()).select_from(ForumPost).where(ForumPost.author_id == user_id))
@@ -265,6 +290,29 @@ def _anonymise_sheet(sheet: ProductSheet, scrubber: Scrubber, now: datetime) -> 
     _scrub_rows(SheetFollowUpComment, ("indicator", "body"), scrubber, SheetFollowUpComment.sheet_id == sheet.id, loose=True)
     db.session.execute(sa.update(StateChange).where(StateChange.subject_type == ProductSheet.__tablename__,
                                                     StateChange.subject_id == sheet.id).values(reason=""))
+
+
+def _scrub_products(user_id: int, scrubber: Scrubber) -> None:
+    """Her name out of the products whose team she is in: their texts are her team's (her first and last names
+    alone surely mean her there, as in her fiches), the team's shared address cleared if it was hers."""
+    products = sa.select(ProductMember.product_id).where(ProductMember.user_id == user_id).scalar_subquery()
+    committees = sa.select(Committee.id).where(Committee.product_id.in_(products)).scalar_subquery()
+    for product in db.session.scalars(sa.select(Product).where(Product.id.in_(products))).unique():
+        product.name, product.pitch = scrubber.text(product.name, loose=True), scrubber.text(product.pitch, loose=True)
+        if product.contact.strip().lower() == scrubber.email.lower():
+            product.contact = ""
+    for committee in db.session.scalars(sa.select(Committee).where(Committee.id.in_(committees))).unique():
+        for column in ("objectives_reached", "learnings", "team_needs", "decision_reasons"):
+            setattr(committee, column, scrubber.text(getattr(committee, column), loose=True))
+        committee.priorities = scrubber.json(committee.priorities)
+    _scrub_rows(CommitteeScore, ("comment",), scrubber, CommitteeScore.committee_id.in_(committees), loose=True)
+    _scrub_rows(ProductMember, ("name", "role"), scrubber, ProductMember.product_id.in_(products), loose=True)
+    _scrub_rows(ProductIndicator, ("name",), scrubber, ProductIndicator.product_id.in_(products), loose=True)
+    _scrub_rows(ProductMilestone, ("title",), scrubber, ProductMilestone.product_id.in_(products), loose=True)
+    _scrub_rows(ProductPhasePeriod, ("reason",), scrubber, ProductPhasePeriod.product_id.in_(products), loose=True)
+    _scrub_rows(StateChange, ("reason",), scrubber, sa.or_(
+        (StateChange.subject_type == Product.__tablename__) & StateChange.subject_id.in_(products),
+        (StateChange.subject_type == Committee.__tablename__) & StateChange.subject_id.in_(committees)), loose=True)
 
 
 def _scrub_forum(user_id: int, scrubber: Scrubber) -> int:

@@ -411,10 +411,16 @@ class CommitteeScore(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     committee_id: Mapped[int] = mapped_column(sa.ForeignKey("committees.id", ondelete="CASCADE"), index=True)
-    scorer_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    # A former trainer's erased account leaves her notes (a decided comité's averages must not change after the
+    # fact), signed « Ancien·ne formateur·rice » like the evaluations of Alpha applications.
+    scorer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     scores: Mapped[dict] = mapped_column(sa.JSON, default=dict)  # {GRID key: 1..5}
     comment: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     scorer = relationship("User", lazy="joined")
+
+    @property
+    def scorer_name(self) -> str:
+        return self.scorer.full_name if self.scorer is not None else str(_l("Ancien·ne formateur·rice"))

@@ -8,14 +8,16 @@ import pytest
 import sqlalchemy as sa
 
 from beta_training.accounts.models import Role, User
+from beta_training.calls.models import Dossier
 from beta_training.cohorts.models import ApplicationReview, CohortApplication
 from beta_training.core.mail import drain_deliveries
-from beta_training.core.models import OutboxMessage
+from beta_training.core.models import OutboxMessage, StateChange
 from beta_training.extensions import db
 from beta_training.forum import search
 from beta_training.forum.models import ForumPost, ForumPostRevision, ForumThread
 from beta_training.privacy import services
 from beta_training.privacy.models import Origin, PrivacyAction
+from beta_training.products.models import Committee, CommitteeScore, Product
 from beta_training.sheets.models import ProductSheet, SheetVersion
 from tests import factories as f
 from tests.conftest import login
@@ -86,7 +88,8 @@ def test_what_the_erasure_keeps(app):
 
     sheet = db.session.get(ProductSheet, person.ids["sheet"])
     assert sheet.owner_id is None and sheet.owner_name == "Ancien·ne participant·e"
-    versions = db.session.scalars(sa.select(SheetVersion).where(SheetVersion.sheet_id == sheet.id)).all()
+    versions = db.session.scalars(sa.select(SheetVersion).where(SheetVersion.sheet_id == sheet.id)
+                                  .order_by(SheetVersion.number)).all()  # PostgreSQL gives no order unless asked
     assert len(versions) == 2 and "Ancien·ne participant·e" in versions[1].content["s1_problem"]
 
     # Her posts stay, signed by nobody; her name and @mention are gone from hers and from others'.
@@ -201,3 +204,42 @@ def test_a_name_replaced_after_de_is_elided(app):
     scrubber = services.Scrubber(f.make_user(first_name="Agnès", last_name="Agent"))
     assert scrubber.text("La question de Agnès Agent, reprise par Agnès Agent.") == (
         "La question d’Ancien·ne participant·e, reprise par Ancien·ne participant·e.")
+
+
+def test_her_products_stay_without_her_and_her_dossiers_leave_no_timeline(app):
+    """Her place in a product's team goes with the account; the product, its comité file and the notes given stay,
+    her name and address out of them; her dossiers go, and their timeline with them."""
+    person = seed_person()
+    services.erase_account(person.user, origin=Origin.SELF)
+    db.session.commit()
+
+    product = db.session.get(Product, person.ids["product"])
+    assert product.members == [] and product.contact == ""
+    committee = db.session.get(Committee, person.ids["committee"])
+    assert committee.objectives_reached == "Ancien·ne participant·e a mené 12 entretiens."
+    assert committee.priorities == [{"title": "Former Ancien·ne participant·e", "expected": "Autonomie"}]
+    assert committee.decision_reasons == "Bravo à Ancien·ne participant·e."
+    [score] = db.session.scalars(sa.select(CommitteeScore).where(CommitteeScore.committee_id == committee.id))
+    assert score.scorer_id is not None and score.comment == "Ancien·ne participant·e connaît son terrain."
+
+    assert db.session.get(Dossier, person.ids["dossier"]) is None
+    assert db.session.scalars(sa.select(StateChange).where(
+        StateChange.subject_type == Dossier.__tablename__, StateChange.subject_id == person.ids["dossier"])).all() == []
+
+
+def test_a_former_trainers_comite_notes_outlive_her_account(app, client):
+    """Her roles revoked, a former trainer can go; the notes she gave a decided comité stay (its averages do not
+    change after the fact), signed « Ancien·ne formateur·rice »."""
+    former = f.make_user(first_name="Fanny", last_name="Formatrice")
+    committee = f.make_committee(state="decided")
+    score_id = f.make_committee_score(committee, former, bilan=2, objectifs=2, besoins=2).id
+    f.make_committee_score(committee, bilan=4, objectifs=4, besoins=4)
+    services.erase_account(former, origin=Origin.SELF)
+    db.session.commit()
+
+    kept = db.session.get(CommitteeScore, score_id)
+    assert kept is not None and kept.scorer_id is None and kept.scores == {"bilan": 2, "objectifs": 2, "besoins": 2}
+    login(client, f.make_user(roles=[Role.TRAINER]))
+    page = client.get(f"/produits/comites/{committee.id}")
+    assert page.status_code == 200 and "Ancien·ne formateur·rice" in page.text and "Fanny" not in page.text
+    assert "Moyenne générale : 3<" in page.text  # her 2s still count (the other member gave 4s)

@@ -250,3 +250,40 @@ def test_a_versions_roadmap_and_targets_read_in_words(app):
     assert text == ("Indicateurs d’impact :\n- Indicateur : Dossiers traités ; Valeur de départ : 0 ; Cible à 6 mois : 200"
                     "\n\nJalons de la feuille de route :\n- Jalon : Premier Open Lab ; Échéance : 15/03/2027 ; Priorité : 1"
                     "\n\nUsagers cibles : Particulier, Collectivité territoriale\n\nThématiques : emploi")
+
+
+def test_her_products_comite_files_measures_and_notes_given(app, client):
+    """Products (art. 15): her teams, the comité files of her teams' products (the file has no author: the team
+    writes it), the measures she recorded, the comité notes she gave as a trainer (the comité by number only)."""
+    person = seed_person()
+    login(client, person.user)
+    archive = download(client)
+    data = json.loads(archive.read("donnees.json"))
+
+    [member] = data["produits_equipe"]
+    assert (member["product"], member["product_id"], member["role"], member["phase"]) == (
+        "Quatremare Services", person.ids["product"], "Intrapreneur·e", "investigation")
+    [committee] = data["produits_comites_dossiers"]  # her team's only, not the comité she scored
+    assert committee["id"] == person.ids["committee"] and committee["objectives_reached"] == f"{FIRST} a mené 12 entretiens."
+    assert committee["decision"] == "continue" and committee["budget"] == {"development": 120000}
+    assert not {"decided_by_id", "submission_key", "file_version"} & set(committee)
+    [measure] = data["produits_mesures"]
+    assert (measure["value"], measure["indicator"], measure["product_id"]) == ("42", "Usagers actifs", person.ids["product"])
+    assert "author_id" not in measure
+    [score] = data["produits_comites_notes_donnees"]
+    assert score["committee_id"] == person.ids["other_committee"] and score["scores"]["bilan"] == 5
+    assert score["comment"] == "Note écrite : bilan solide." and "scorer_id" not in score
+    assert "Produit d’une autre équipe" not in json.dumps(data, ensure_ascii=False)
+
+    [row] = read_csv(archive, "produits_equipe")
+    assert row["Produit"] == "Quatremare Services" and row["Phase actuelle du produit"] == "Investigation"
+    assert row["Rôle dans l’équipe"] == "Intrapreneur·e"
+    [row] = read_csv(archive, "produits_comites_dossiers")
+    assert row["Décision"] == "Continuité du projet à budget iso ou supérieur" and row["État du dossier"] == "Décision rendue"
+    assert row["Priorités des 6 prochains mois"] == f"Priorité 1 : Former {FIRST} (résultat attendu : Autonomie)"
+    assert row["Besoins budgétaires (euros)"] == "Développement : 120000"
+    [row] = read_csv(archive, "produits_mesures")
+    assert (row["Valeur"], row["Indicateur"], row["Mesuré le"]) == ("42", "Usagers actifs", "01/02/2021")
+    [row] = read_csv(archive, "produits_comites_notes_donnees")
+    assert row["Numéro du comité noté"] == str(person.ids["other_committee"])
+    assert row["Notes (sur 5)"] == "Bilan : 5\nObjectifs : 3\nBesoins : 4"

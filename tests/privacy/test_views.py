@@ -289,3 +289,26 @@ def test_the_admin_page_speaks_of_the_person_in_the_third_person(app, client, ad
     login(client, subject)
     own = html.unescape(client.get("/compte/mes-donnees/supprimer").text)
     assert "votre nom, vos mentions" in own and "la session se termine" in own
+
+
+def test_the_pages_say_what_becomes_of_dossiers_and_products(app, client, admin):
+    """The processing table has the appels à intrapreneurs and the products, with what the erasure does to them;
+    the erasure's list says it to the person and, in the third person, to the admin."""
+    text = html.unescape(client.get("/donnees-personnelles").text)
+    calls = re.search(r'id="donnees-appels">(.*?)</tr>', text, re.S).group(1)
+    assert "appels à intrapreneurs" in calls and "évaluations" in calls and "6-1-e" in calls
+    assert "supprimés en même temps que lui" in re.search(r'id="duree-appels">([^<]*)<', text).group(1)
+    products = re.search(r'id="donnees-produits">(.*?)</tr>', text, re.S).group(1)
+    assert "comité d’investissement" in products and "grille d’arbitrage" in products and "6-1-e" in products
+    assert "« Ancien·ne formateur·rice »" in re.search(r'id="duree-produits">([^<]*)<', text).group(1)
+
+    subject = f.make_user()
+    login(client, admin)
+    section = re.search(r'id="danger-zone-title".*?</ul>',
+                        html.unescape(client.get(f"/admin/utilisateurs/{subject.id}/donnees").text), re.S).group(0)
+    assert "ses dossiers déposés aux appels à intrapreneurs sont supprimés" in section
+    assert "sa place dans l’équipe d’un produit est supprimée" in section and "votre place" not in section
+    login(client, subject)
+    own = html.unescape(client.get("/compte/mes-donnees/supprimer").text)
+    assert "vos dossiers déposés aux appels à intrapreneurs sont supprimés" in own
+    assert "votre place dans l’équipe d’un produit est supprimée" in own and "signées « Ancien·ne formateur·rice »" in own

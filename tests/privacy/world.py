@@ -14,6 +14,7 @@ from beta_training.core.models import FormSubmission, utcnow
 from beta_training.courses.models import CourseInvitation, CourseItem, EnrolmentSheetPart, QuizAnswer
 from beta_training.extensions import db
 from beta_training.forum import services as forum_services
+from beta_training.products.models import IndicatorValue, ProductIndicator
 from beta_training.forum.models import (
     ForumDraft,
     ForumNotification,
@@ -131,7 +132,26 @@ def seed_person(keep_statistics_cohort_past: bool = False) -> Person:
     f.make_dossier_evaluation(dossier, trainer, scores=(4, 4, 3))
     other_dossier = f.make_dossier(call, f.make_user(first_name="Porteuse", last_name="Évaluée"), state="submitted")
     f.make_dossier_evaluation(other_dossier, user, scores=(3, 3, 3))
+    f.make_state_change(dossier, "submitted", "draft", actor=user, reason="Déposé par Zéphyrine")
     ids.update(dossier=dossier.id, other_dossier=other_dossier.id)
+
+    # Products: she is in a product's team (its shared address is hers), its comité file names her, the trainer's
+    # notes and the decision too; she recorded a measure; as a former trainer she scored another product's comité.
+    product = f.make_product(team=[user], name="Quatremare Services", contact=EMAIL,
+                             pitch=f"Porté par {FIRST} {LAST}.")
+    committee = f.make_committee(product, state="decided", objectives_reached=f"{FIRST} a mené 12 entretiens.",
+                                 learnings=f"Ce que {LAST} retient.", team_needs="Un développeur.",
+                                 priorities=[{"title": f"Former {FIRST}", "expected": "Autonomie"}],
+                                 budget={"development": 120000}, decision_reasons=f"Bravo à {FIRST}.")
+    f.make_committee_score(committee, trainer).comment = f"{FIRST} connaît son terrain."
+    f.make_state_change(committee, "decided", "submitted", actor=trainer, reason=f"Bravo à {FIRST}.")
+    indicator = db.session.scalars(sa.select(ProductIndicator).where(ProductIndicator.product_id == product.id)).first()
+    db.session.add(IndicatorValue(indicator_id=indicator.id, value="42", measured_on=date(2021, 2, 1), author_id=user.id,
+                                  created_at=utcnow()))
+    other_committee = f.make_committee(f.make_product(name="Produit d’une autre équipe"), state="decided")
+    scored = f.make_committee_score(other_committee, user, bilan=5)
+    scored.comment = "Note écrite : bilan solide."
+    ids.update(product=product.id, committee=committee.id, other_committee=other_committee.id, committee_score=scored.id)
 
     # Her account's history, forum read marks and a notification waiting, a retention warning, an invitation to
     # a MOOC session sent to her address (spelt with capitals: addresses match whatever their case).
