@@ -173,6 +173,17 @@ def _not_editable(dossier: Dossier) -> StateChanged:
                         code="not_editable", saved=False)
 
 
+def _not_editable_text() -> str:
+    return _("Ce dossier est déjà déposé (depuis un autre onglet ou appareil) : il n’est plus modifiable. Ce que vous "
+             "venez de taper n’a pas été enregistré ; il reste sur cette page : téléchargez-le ou copiez-le pour le "
+             "garder.")
+
+
+def _differs(dossier: Dossier, answers: dict) -> bool:
+    """Whether the posted answers say something the stored dossier does not (text typed after it was filed)."""
+    return any(answers[key] != getattr(dossier, key) for key in services.ANSWER_KEYS if key in answers)
+
+
 @bp.route("/dossiers/<int:dossier_id>/modifier", methods=["GET", "POST"])
 @login_required
 def edit_dossier(dossier_id):
@@ -181,7 +192,14 @@ def edit_dossier(dossier_id):
         if not dossier.owns(current_user):
             abort(403)
         if request.method == "POST":
-            raise _not_editable(dossier)
+            form = DossierForm()
+            if _differs(dossier, form.answers()):
+                # Filed (or moved on) from another tab: nothing is saved, but what she typed here is shown
+                # back with « Télécharger mon texte », as the sheet editor does, never dropped by a redirect.
+                return render_template("calls/edit_dossier.html", dossier=dossier, call=dossier.call, form=form,
+                                       now=utcnow(), not_editable=_not_editable_text()), 409
+            raise StateChanged(_("Ce dossier est déposé."), to=url_for("calls.show_dossier", dossier_id=dossier.id),
+                               code="not_editable", saved=False)  # a second click: the same text, already filed
         return redirect(url_for("calls.show_dossier", dossier_id=dossier.id))
     form = DossierForm(obj=dossier) if request.method == "GET" else DossierForm()
     if form.validate_on_submit():

@@ -134,6 +134,25 @@ def test_autosave_keeps_the_draft_and_stops_once_filed(client, login_as):
     assert refused.status_code == 409 and refused.json["saved"] is False
 
 
+def test_typing_in_a_second_tab_after_filing_shows_the_text_back(client, login_as, mailbox):
+    dossier = f.make_dossier()
+    login_as(dossier.owner)
+    assert client.post(f"/appels/dossiers/{dossier.id}/modifier",
+                       data={**_form(COMPLETE_DOSSIER), "action": "submit"}).status_code == 302  # tab A files
+    response = client.post(f"/appels/dossiers/{dossier.id}/modifier",  # tab B, with a word typed since
+                           data={**_form(COMPLETE_DOSSIER), "opinion": "Mon avis tapé dans l’autre onglet", "action": "submit"})
+    assert response.status_code == 409
+    assert "Mon avis tapé dans l’autre onglet" in response.text and "Votre texte n’a pas été enregistré" in response.text
+    assert "Télécharger mon texte" in response.text and "data-autosave-url" not in response.text
+    assert "Déposer mon dossier" not in response.text
+    db.session.refresh(dossier)
+    assert (dossier.state, dossier.opinion) == ("submitted", COMPLETE_DOSSIER["opinion"])
+    again = client.post(f"/appels/dossiers/{dossier.id}/modifier", data={**_form(COMPLETE_DOSSIER), "action": "submit"})
+    assert again.status_code in (302, 303) and again.headers["Location"] == f"/appels/dossiers/{dossier.id}"  # same text
+    login_as(f.make_user())  # someone else's dossier stays a plain 403
+    assert client.post(f"/appels/dossiers/{dossier.id}/modifier", data=_form(COMPLETE_DOSSIER)).status_code == 403
+
+
 def test_a_candidate_sees_only_her_dossiers(client, login_as):
     mine, hers = f.make_dossier(title="Mon projet"), f.make_dossier(title="Son projet", state="submitted")
     login_as(mine.owner)
