@@ -7,6 +7,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from flask_babel import format_datetime
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from beta_training.calls import emails
 from beta_training.calls.models import (
@@ -25,7 +26,11 @@ from beta_training.sheets import queries as sheet_queries
 
 
 class CallError(Exception):
-    """A refusal the person can understand (French message)."""
+    """A refusal the person can understand (French message); `field`: the form field it is about, if any."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 # --- Calls -------------------------------------------------------------------------------------------------
@@ -42,12 +47,32 @@ def create_call(*, actor, title: str, incubator: str, opens_at: datetime, closes
 
 def update_call(call: Call, *, actor, title: str, incubator: str, opens_at: datetime, closes_at: datetime, guide: str,
                 criteria: list[str], preselect_count: int) -> Call:
+    """Change the call's settings. Once a dossier is scored, its criteria are those of the scores (changing them
+    would leave scores on criteria that no longer exist); the pre-selection number never drops below the
+    dossiers already pre-selected."""
+    lock_for_update(Call, call.id)  # pre-selecting counts under this lock too
+    db.session.refresh(call)
+    if list(criteria) != list(call.criteria) and criteria_locked(call):
+        raise CallError(_("Des dossiers sont déjà évalués sur ces critères : ils ne peuvent plus changer."),
+                        field="criteria")
+    preselected = count_preselected(call.id)
+    if preselect_count < preselected:
+        raise CallError(ngettext("%(num)s projet est déjà pré-sélectionné : indiquez au moins %(num)s, ou retirez-le "
+                                 "d’abord de la pré-sélection.",
+                                 "%(num)s projets sont déjà pré-sélectionnés : indiquez au moins %(num)s, ou retirez-en "
+                                 "d’abord de la pré-sélection.", preselected), field="preselect_count")
     call.title, call.incubator, call.guide = title, incubator, guide
     call.opens_at, call.closes_at = opens_at, closes_at
     call.criteria = list(criteria)
     call.preselect_count = preselect_count
     db.session.flush()
     return call
+
+
+def criteria_locked(call: Call) -> bool:
+    """Whether a dossier of the call has been scored: its criteria are then fixed."""
+    return db.session.scalar(sa.select(sa.exists().where(DossierEvaluation.dossier_id == Dossier.id,
+                                                         Dossier.call_id == call.id)))
 
 
 # --- Dossiers ----------------------------------------------------------------------------------------------

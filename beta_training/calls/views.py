@@ -95,12 +95,23 @@ def edit_call(call_id):
     if request.method == "GET":  # the form shows Paris time, and the criteria one per line (obj would win over kwargs)
         form.opens_at.data, form.closes_at.data = to_paris(call.opens_at), to_paris(call.closes_at)
         form.criteria.data = "\n".join(call.criteria)
+    criteria_locked = services.criteria_locked(call)
+    if criteria_locked:  # shown read-only, with why; a crafted change is refused by the service
+        form.criteria.render_kw = {**(form.criteria.render_kw or {}), "readonly": True}
+        form.criteria.description = _("Des dossiers sont déjà évalués sur ces critères : ils ne peuvent plus changer.")
     if form.validate_on_submit():
-        services.update_call(call, actor=current_user, **_call_values(form))
-        core_db.commit()
-        flash(_("Appel enregistré."), "success")
-        return redirect(url_for("calls.show_call", call_id=call.id))
-    return render_template("calls/edit_call.html", call=call, form=form), 422 if form.errors else 200
+        try:
+            services.update_call(call, actor=current_user, **_call_values(form))
+        except REFUSED as error:
+            core_db.rollback()
+            field = getattr(error, "field", None)
+            (form[field].errors if field else form.form_errors).append(str(error))
+        else:
+            core_db.commit()
+            flash(_("Appel enregistré."), "success")
+            return redirect(url_for("calls.show_call", call_id=call.id))
+    return render_template("calls/edit_call.html", call=call, form=form), \
+        422 if form.errors or form.form_errors else 200
 
 
 def _visible_call_or_404(call_id, now) -> Call:

@@ -275,6 +275,43 @@ def test_editing_a_call_shows_its_times_in_paris_and_keeps_them(client, login_as
     assert (call.title, call.criteria, call.preselect_count, call.closes_at.hour) == ("Nouveau titre", ["Un seul critère"], 10, 16)
 
 
+def _call_data(call, **values) -> dict:
+    return {"title": call.title, "incubator": call.incubator, "opens_at": "2027-07-01T09:00",
+            "closes_at": "2027-07-15T18:00", "guide": "", "criteria": "\n".join(call.criteria),
+            "preselect_count": str(call.preselect_count), **values}
+
+
+def test_once_a_dossier_is_scored_the_criteria_are_locked(client, login_as):
+    call = f.make_call()
+    login_as(f.make_user(roles=[Role.TRAINER]))
+    assert "readonly" not in client.get(f"/appels/{call.id}/modifier").text  # nothing scored yet: free to change
+    f.make_dossier_evaluation(f.make_dossier(call, state="submitted"))
+    page = client.get(f"/appels/{call.id}/modifier").text
+    assert re.search(r'<textarea[^>]*name="criteria"[^>]*readonly', page)
+    assert "Des dossiers sont déjà évalués sur ces critères : ils ne peuvent plus changer." in page
+    response = client.post(f"/appels/{call.id}/modifier", data=_call_data(call, criteria="Un autre critère"))  # crafted
+    assert response.status_code == 422 and "ils ne peuvent plus changer" in response.text
+    db.session.refresh(call)
+    assert call.criteria == list(DEFAULT_CRITERIA)
+    response = client.post(f"/appels/{call.id}/modifier", data=_call_data(call, title="Renommé"))  # the rest still changes
+    assert response.status_code == 302
+    db.session.refresh(call)
+    assert call.title == "Renommé"
+
+
+def test_the_preselection_number_never_drops_below_the_preselected(client, login_as):
+    call = f.make_call(preselect_count=3)
+    for _ in range(2):
+        f.make_dossier(call, state="preselected")
+    login_as(f.make_user(roles=[Role.TRAINER]))
+    response = client.post(f"/appels/{call.id}/modifier", data=_call_data(call, preselect_count="1"))
+    assert response.status_code == 422
+    assert "2 projets sont déjà pré-sélectionnés : indiquez au moins 2" in response.text
+    db.session.refresh(call)
+    assert call.preselect_count == 3
+    assert client.post(f"/appels/{call.id}/modifier", data=_call_data(call, preselect_count="2")).status_code == 302
+
+
 def test_the_menu_leads_candidates_to_their_dossiers_and_trainers_to_the_calls(client, login_as):
     login_as(f.make_user())
     menu = client.get("/appels/").text
