@@ -5,7 +5,6 @@ from datetime import datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
@@ -19,6 +18,7 @@ from beta_training.calls.models import (
     DossierState,
 )
 from beta_training.core.db import earlier_submission, lock_for_update
+from beta_training.core.i18n import format_moment
 from beta_training.core.models import upsert, utcnow
 from beta_training.core.states import record_creation, transition
 from beta_training.extensions import db
@@ -79,9 +79,15 @@ def criteria_locked(call: Call) -> bool:
 
 
 def closed_message(call: Call) -> str:
+    """Filing a draft after the closing time."""
     return _("L’appel « %(title)s » est clos depuis le %(date)s (heure de Paris) : votre dossier n’a pas pu être déposé. "
-             "Votre brouillon est conservé.", title=call.title,
-             date=format_datetime(call.closes_at, "d MMMM yyyy 'à' HH'h'mm'min'ss's'"))
+             "Votre brouillon est conservé.", title=call.title, date=format_moment(call.closes_at))
+
+
+def closed_to_new_message(call: Call) -> str:
+    """Starting a dossier after the closing time: there is no draft to speak of."""
+    return _("L’appel « %(title)s » est clos depuis le %(date)s (heure de Paris) : il ne reçoit plus de dossiers.",
+             title=call.title, date=format_moment(call.closes_at))
 
 
 def _from_sheet(sheet) -> dict:
@@ -103,7 +109,7 @@ def start_dossier(call: Call, user, *, sheet=None, submission_key: str | None = 
     if earlier is not None:
         return earlier
     if not call.is_open(now):
-        raise CallError(closed_message(call) if now > call.closes_at else _("Cet appel n’est pas encore ouvert."))
+        raise CallError(closed_to_new_message(call) if now > call.closes_at else _("Cet appel n’est pas encore ouvert."))
     if sheet is not None and sheet.owner_id != user.id:
         raise CallError(_("Choisissez une de vos fiches produit."))
     dossier = Dossier(call_id=call.id, owner_id=user.id, sheet_id=sheet.id if sheet else None,
@@ -235,7 +241,7 @@ def inform_candidates(call: Call, *, actor, coaching_at: datetime, coaching_plac
         return Informed(0, 0, already=True)
     if now <= call.closes_at:  # a candidate may still file: the outcome is not known yet
         raise CallError(_("L’appel est ouvert jusqu’au %(date)s : informez les candidat·es après sa clôture.",
-                          date=format_datetime(call.closes_at, "d MMMM yyyy 'à' HH'h'mm")))
+                          date=format_moment(call.closes_at)))
     dossiers = list(db.session.scalars(
         sa.select(Dossier).where(Dossier.call_id == call.id,
                                  Dossier.state.in_([DossierState.PRESELECTED, DossierState.SUBMITTED]))

@@ -139,7 +139,7 @@ def start_dossier(call_id):
     now = utcnow()
     call = _visible_call_or_404(call_id, now)
     if not call.can_file(current_user, now):
-        flash(services.closed_message(call) if now > call.closes_at else _("Cet appel n’est pas encore ouvert."), "info")
+        flash(services.closed_to_new_message(call) if now > call.closes_at else _("Cet appel n’est pas encore ouvert."), "info")
         return redirect(url_for("calls.show_call", call_id=call.id))
     sheets = {sheet.id: sheet for sheet in sheet_queries.list_user_sheets(current_user)}
     form = StartDossierForm(source=SCRATCH)

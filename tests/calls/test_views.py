@@ -1,7 +1,7 @@
 """Pages of the appel à intrapreneurs, through the client (CSRF on)."""
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
@@ -117,6 +117,17 @@ def test_filing_one_second_after_closing_is_refused_and_the_draft_kept(client, l
     db.session.refresh(dossier)
     assert (dossier.state, dossier.problem) == ("draft", "Tapé trop tard")
     assert mailbox.messages == []
+
+
+def test_opening_the_filing_page_of_a_closed_call_says_it_is_closed_not_that_a_draft_failed(client, login_as):
+    closes_at = datetime(2026, 3, 15, 17, 0, 0, tzinfo=timezone.utc)  # 18h00 in Paris (winter)
+    call = f.make_call(opens_at=closes_at - timedelta(days=14), closes_at=closes_at)
+    login_as(f.make_user())
+    response = client.get(f"/appels/{call.id}/deposer")
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).text
+    assert "est clos depuis le 15 mars 2026 à 18h00 (heure de Paris) : il ne reçoit plus de dossiers." in page
+    assert "Votre brouillon est conservé" not in page and "min00s" not in page
 
 
 def test_autosave_keeps_the_draft_and_stops_once_filed(client, login_as):
