@@ -31,6 +31,7 @@ from beta_training.core.actions import StateChanged, confirmed_action
 from beta_training.core.auth import role_required
 from beta_training.core.errors import json_endpoint, json_error
 from beta_training.core.forms import choices
+from beta_training.core.i18n import format_moment
 from beta_training.core.models import from_paris, to_paris, utcnow
 from beta_training.core.pagination import paginate_rows
 from beta_training.core.states import InvalidTransition
@@ -353,7 +354,9 @@ def inform_candidates(call_id):
                 flash(_("Courriels envoyés : %(p)s aux pré-sélectionné·es, %(o)s aux autres candidat·es.",
                         p=informed.preselected, o=informed.others), "success")
             return redirect(url_for("calls.preselection_queue", call_id=call.id))
-    elif call.informed_at is not None and request.method == "POST":
-        return redirect(url_for("calls.preselection_queue", call_id=call.id))  # a second click: already sent
+    elif call.informed_at is not None and request.method == "POST":  # a second click, or a tab left open: already sent
+        flash(_("Les candidat·es ont déjà été informé·es le %(date)s : les courriels ne sont pas renvoyés.",
+                date=format_moment(call.informed_at)), "info")
+        return redirect(url_for("calls.preselection_queue", call_id=call.id))
     return render_template("calls/inform_candidates.html", call=call, form=form, counts=counts, now=now), \
         422 if form.errors or form.form_errors else 200

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from beta_training.accounts.models import Role, User
 from beta_training.calls.models import DEFAULT_CRITERIA, Call, Dossier
+from beta_training.core.i18n import format_moment
 from beta_training.core.models import OutboxMessage, PARIS, utcnow
 from beta_training.extensions import db
 from tests import factories as f
@@ -233,6 +234,23 @@ def test_informing_prefills_editable_french_texts_and_sends_them(client, login_a
     assert sent[other.owner.email]["Subject"] == "Merci"
     db.session.refresh(other)
     assert other.state == "not_preselected"
+
+
+def test_informing_again_from_a_stale_tab_says_when_they_were_informed(client, login_as, mailbox):
+    call = f.make_call(opens_at=utcnow() - timedelta(days=15), closes_at=utcnow() - timedelta(days=1))
+    f.make_dossier(call, state="preselected"), f.make_dossier(call, state="submitted")
+    login_as(f.make_user(roles=[Role.TRAINER]))
+    data = {"coaching_at": "2027-04-02T14:00", "coaching_place": "Salle 1", "preselected_subject": "Bravo",
+            "preselected_body": "Oui.", "others_subject": "Merci", "others_body": "Non.", "confirm": "y"}
+    assert client.post(f"/appels/{call.id}/informer", data=data).status_code == 302
+    client.get(f"/appels/{call.id}/preselection")  # the first tab reads its confirmation
+    sent = len(mailbox.messages)
+    response = client.post(f"/appels/{call.id}/informer", data=data)  # the second tab, left open
+    assert response.status_code == 302
+    db.session.refresh(call)
+    page = client.get(response.headers["Location"]).text
+    assert f"Les candidat·es ont déjà été informé·es le {format_moment(call.informed_at)}" in page
+    assert len(mailbox.messages) == sent
 
 
 def _bulk_dossiers(call, count: int) -> None:
