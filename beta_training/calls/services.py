@@ -6,7 +6,6 @@ from enum import StrEnum
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from beta_training.calls import emails
 from beta_training.calls.models import (
@@ -18,7 +17,7 @@ from beta_training.calls.models import (
     DossierState,
 )
 from beta_training.core.db import earlier_submission, lock_for_update
-from beta_training.core.i18n import format_moment
+from beta_training.core.i18n import format_moment, ngettext
 from beta_training.core.models import upsert, utcnow
 from beta_training.core.states import record_creation, transition
 from beta_training.extensions import db
@@ -256,8 +255,7 @@ def inform_candidates(call: Call, *, actor, coaching_at: datetime, coaching_plac
             emails.queue_preselected(dossier, subject=preselected_subject, body=preselected_body)
             counts.preselected += 1
         else:
-            transition(dossier, DOSSIER_TRANSITIONS, DossierState.NOT_PRESELECTED, actor=actor, now=now,
-                       reason=_("Non retenu à la pré-sélection"))
+            transition(dossier, DOSSIER_TRANSITIONS, DossierState.NOT_PRESELECTED, actor=actor, now=now)
             emails.queue_not_preselected(dossier, subject=others_subject, body=others_body)
             counts.others += 1
     db.session.flush()

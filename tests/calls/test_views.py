@@ -53,7 +53,7 @@ def test_anyone_reads_an_open_call_and_its_guide_sanitised(client):
     call = f.make_call(guide="## Calendrier\n\nDeux semaines. <script>alert(1)</script>[lien](javascript:alert(1))")
     page = client.get(f"/appels/{call.id}")
     assert page.status_code == 200
-    assert "<h2>Calendrier</h2>" in page.text and "<script>alert" not in page.text and 'href="javascript' not in page.text
+    assert "<h3>Calendrier</h3>" in page.text and "<script>alert" not in page.text  # under « Guide de l’appel » (h2) and 'href="javascript' not in page.text
     assert "Se connecter pour déposer un projet" in page.text
     assert call.title in client.get("/appels/").text
 
@@ -105,6 +105,20 @@ def test_an_answer_longer_than_ten_lines_is_refused_in_french(client, login_as):
     response = client.post(f"/appels/dossiers/{dossier.id}/modifier",
                            data={**_form(COMPLETE_DOSSIER), "problem": "x" * 1201, "action": "save"})
     assert response.status_code == 422 and "10 lignes au plus : 1200 caractères" in response.text
+
+
+def test_an_answer_of_more_than_ten_lines_is_refused_in_french_and_kept(client, login_as):
+    dossier = f.make_dossier()
+    login_as(dossier.owner)
+    eleven = "\n".join(f"Ligne {n}" for n in range(1, 12))
+    response = client.post(f"/appels/dossiers/{dossier.id}/modifier",
+                           data={**_form(COMPLETE_DOSSIER), "solution": eleven, "action": "save"})
+    assert response.status_code == 422
+    assert "10 lignes au plus : votre réponse en compte 11, raccourcissez-la." in response.text
+    assert "Ligne 11" in response.text  # her text stays in the field
+    ten = "\n".join(f"Ligne {n}" for n in range(1, 11))
+    assert client.post(f"/appels/dossiers/{dossier.id}/modifier",
+                       data={**_form(COMPLETE_DOSSIER), "solution": ten + "\n\n", "action": "save"}).status_code == 302
 
 
 def test_filing_one_second_after_closing_is_refused_and_the_draft_kept(client, login_as, mailbox):
@@ -359,3 +373,62 @@ def test_the_demo_has_a_closed_call_to_preselect_and_an_open_one_with_agnes_draf
     assert closed_states == ["submitted"] * 3
     [draft] = db.session.scalars(sa.select(Dossier).where(Dossier.call_id == calls[1].id)).all()
     assert draft.owner.email == "agent@demo.beta.gouv.fr" and draft.sheet_id is not None and draft.problem
+
+
+# --- French ---------------------------------------------------------------------------------------------------
+
+
+def test_counts_agree_in_number(client, login_as):
+    call = f.make_call(opens_at=utcnow() - timedelta(days=15), closes_at=utcnow() - timedelta(days=1))
+    login_as(f.make_user(roles=[Role.TRAINER]))
+    assert "0 dossier déposé, 0 pré-sélectionné, 0 brouillon en cours." in client.get(f"/appels/{call.id}").text
+    f.make_dossier(call, state="preselected"), f.make_dossier(call, state="submitted")
+    assert "1 projet pré-sélectionné sur" in client.get(f"/appels/{call.id}/preselection").text
+    page = client.get(f"/appels/{call.id}/informer").text
+    assert "1 dossier pré-sélectionné recevra le premier message" in page
+    assert "L’autre dossier déposé recevra le second et sera marqué « non retenu »." in page
+    assert "les 1 autres" not in page
+
+
+def test_the_incubator_name_is_elided_and_not_announced_as_a_person(client, login_as, mailbox):
+    call = f.make_call(incubator="Incubateur des territoires")
+    assert "Appel lancé par" not in client.get(f"/appels/{call.id}").text
+    dossier = f.make_dossier(call)
+    login_as(dossier.owner)
+    client.post(f"/appels/dossiers/{dossier.id}/modifier", data={**_form(COMPLETE_DOSSIER), "action": "submit"})
+    [message] = mailbox.messages
+    assert "d’Incubateur des territoires" in message.get_body(("plain",)).get_content()
+    assert "de Incubateur" not in message.get_body(("html",)).get_content()
+    login_as(f.make_user(roles=[Role.TRAINER]))
+    page = client.get(f"/appels/{call.id}/informer").text
+    assert "L’équipe d’Incubateur des territoires" in page and "de Incubateur" not in page
+
+
+def test_the_error_summary_puts_no_full_stop_before_the_colon(client, login_as):
+    dossier = f.make_dossier(consent_guide=False)
+    login_as(dossier.owner)
+    response = client.post(f"/appels/dossiers/{dossier.id}/modifier",
+                           data={**_form({**COMPLETE_DOSSIER, "consent_guide": False}), "action": "submit"})
+    assert "J’ai lu le guide de l’appel à intrapreneurs : Cette réponse est obligatoire" in response.text
+    assert ". :" not in response.text
+
+
+def test_informing_leaves_a_text_email_without_markdown_and_a_history_without_repetition(client, login_as, mailbox):
+    call = f.make_call(opens_at=utcnow() - timedelta(days=15), closes_at=utcnow() - timedelta(days=1))
+    f.make_dossier(call, state="preselected")
+    other = f.make_dossier(call, state="submitted")
+    trainer = f.make_user(roles=[Role.TRAINER])
+    login_as(trainer)
+    client.post(f"/appels/{call.id}/informer", data={
+        "coaching_at": "2027-04-02T14:00", "coaching_place": "Salle 1", "preselected_subject": "Bravo",
+        "preselected_body": "Une **session express** vous attend.", "others_subject": "Merci",
+        "others_body": "Votre projet n’a **pas** été retenu.", "confirm": "y"})
+    texts = [m.get_body(("plain",)).get_content() for m in mailbox.messages]
+    assert any("Une session express vous attend." in text for text in texts)
+    assert any("Votre projet n’a pas été retenu." in text for text in texts)
+    assert not any("**" in text for text in texts)
+    assert any("<strong>session express</strong>" in m.get_body(("html",)).get_content() for m in mailbox.messages)
+    page = client.get(f"/appels/dossiers/{other.id}").text
+    assert f"Non retenu à la pré-sélection ({trainer.full_name})" in page
+    assert "Non retenu à la pré-sélection : Non retenu à la pré-sélection" not in page
+    assert "Non retenu à la pré-sélection (" + trainer.full_name + ") : " not in page
