@@ -3,6 +3,7 @@
 from flask import url_for
 from flask_babel import gettext as _
 
+from beta_training.core.i18n import elide
 from beta_training.core.mail import queue_email
 
 
@@ -33,20 +34,20 @@ def default_texts(call) -> dict:
     """The two messages of the pre-selection's outcome, prefilled in French for the trainer to edit."""
     return {
         "preselected_subject": _("Votre projet est pré-sélectionné : %(title)s", title=call.title),
-        "preselected_body": _(
+        "preselected_body": elide(_(
             "Bonne nouvelle : votre projet fait partie des %(n)s dossiers pré-sélectionnés par l’équipe de "
             "%(incubator)s à l’appel « %(title)s ».\n\n"
             "Pour vous préparer au pitch devant le jury (3 minutes de présentation, 5 minutes de questions), nous "
             "vous proposons une **session express de coaching** : sa date et son lieu sont indiqués ci-dessous. "
             "Répondez à ce courriel pour nous dire si vous y serez.\n\nÀ très bientôt,\n\nL’équipe de %(incubator)s",
-            n=call.preselect_count, incubator=call.incubator, title=call.title),
+            n=call.preselect_count, incubator=call.incubator, title=call.title)),
         "others_subject": _("Votre dossier à l’appel « %(title)s »", title=call.title),
-        "others_body": _(
+        "others_body": elide(_(
             "Merci d’avoir déposé un dossier à l’appel « %(title)s ». Nous avons reçu de nombreux projets et avons dû "
             "faire des choix : le vôtre n’a pas été retenu à la pré-sélection.\n\n"
             "Ce n’est pas un jugement sur l’intérêt du problème que vous voulez résoudre. Le MOOC « Créer des services "
             "publics numériques innovants » et la formation Alpha peuvent vous aider à le faire avancer, et vous "
             "pourrez candidater de nouveau au prochain appel.\n\nBien cordialement,\n\nL’équipe de %(incubator)s",
-            title=call.title, incubator=call.incubator),
+            title=call.title, incubator=call.incubator)),
     }
 

@@ -7,6 +7,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 
 from beta_training.calls.models import (
     ANSWER_LIMIT,
+    ANSWER_LINES,
     CALLBACK_CHOICES,
     CRITERION_LIMIT,
     DEFAULT_PRESELECT_COUNT,
@@ -91,12 +92,22 @@ class RequiredToSubmit:
 TO_SUBMIT = RequiredToSubmit()
 
 
+def at_most_lines(form, field):
+    """« 10 lignes au plus » counts the lines she typed too, not only the characters (ten short lines
+    and a list of thirty items are both within the character limit)."""
+    lines = len((field.data or "").strip().splitlines())
+    if lines > ANSWER_LINES:
+        raise ValidationError(_l("%(max)s lignes au plus : votre réponse en compte %(n)s, raccourcissez-la.",
+                                 max=ANSWER_LINES, n=lines))
+
+
 def _answer(key: str, limit: int):
     question = QUESTION_BY_KEY[key]
     marks = [TO_SUBMIT] if question.required else []
     return TextAreaField(question.label, description=question.hint,
                          validators=[*marks, Optional(), Length(max=limit, message=_l(
-                             "10 lignes au plus : %(max)s caractères, raccourcissez votre réponse.", max=limit))],
+                             "10 lignes au plus : %(max)s caractères, raccourcissez votre réponse.", max=limit)),
+                                     at_most_lines],
                          render_kw={"maxlength": limit, "rows": 8})
 
 

@@ -32,6 +32,7 @@ SCORES = range(1, 6)  # each criterion is scored from 1 to 5
 
 # « 10 lignes maximum » in the model form: about 120 characters a line.
 ANSWER_LIMIT = 1200
+ANSWER_LINES = 10
 OPINION_LIMIT = 1200
 TITLE_LIMIT = 200
 

@@ -5,7 +5,6 @@ from datetime import datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 
 from beta_training.calls import emails
@@ -18,6 +17,7 @@ from beta_training.calls.models import (
     DossierState,
 )
 from beta_training.core.db import earlier_submission, lock_for_update
+from beta_training.core.i18n import format_moment, ngettext
 from beta_training.core.models import upsert, utcnow
 from beta_training.core.states import record_creation, transition
 from beta_training.extensions import db
@@ -25,7 +25,11 @@ from beta_training.sheets import queries as sheet_queries
 
 
 class CallError(Exception):
-    """A refusal the person can understand (French message)."""
+    """A refusal the person can understand (French message); `field`: the form field it is about, if any."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 # --- Calls -------------------------------------------------------------------------------------------------
@@ -42,6 +46,20 @@ def create_call(*, actor, title: str, incubator: str, opens_at: datetime, closes
 
 def update_call(call: Call, *, actor, title: str, incubator: str, opens_at: datetime, closes_at: datetime, guide: str,
                 criteria: list[str], preselect_count: int) -> Call:
+    """Change the call's settings. Once a dossier is scored, its criteria are those of the scores (changing them
+    would leave scores on criteria that no longer exist); the pre-selection number never drops below the
+    dossiers already pre-selected."""
+    lock_for_update(Call, call.id)  # pre-selecting counts under this lock too
+    db.session.refresh(call)
+    if list(criteria) != list(call.criteria) and criteria_locked(call):
+        raise CallError(_("Des dossiers sont déjà évalués sur ces critères : ils ne peuvent plus changer."),
+                        field="criteria")
+    preselected = count_preselected(call.id)
+    if preselect_count < preselected:
+        raise CallError(ngettext("%(num)s projet est déjà pré-sélectionné : indiquez au moins %(num)s, ou retirez-le "
+                                 "d’abord de la pré-sélection.",
+                                 "%(num)s projets sont déjà pré-sélectionnés : indiquez au moins %(num)s, ou retirez-en "
+                                 "d’abord de la pré-sélection.", preselected), field="preselect_count")
     call.title, call.incubator, call.guide = title, incubator, guide
     call.opens_at, call.closes_at = opens_at, closes_at
     call.criteria = list(criteria)
@@ -50,13 +68,25 @@ def update_call(call: Call, *, actor, title: str, incubator: str, opens_at: date
     return call
 
 
+def criteria_locked(call: Call) -> bool:
+    """Whether a dossier of the call has been scored: its criteria are then fixed."""
+    return db.session.scalar(sa.select(sa.exists().where(DossierEvaluation.dossier_id == Dossier.id,
+                                                         Dossier.call_id == call.id)))
+
+
 # --- Dossiers ----------------------------------------------------------------------------------------------
 
 
 def closed_message(call: Call) -> str:
+    """Filing a draft after the closing time."""
     return _("L’appel « %(title)s » est clos depuis le %(date)s (heure de Paris) : votre dossier n’a pas pu être déposé. "
-             "Votre brouillon est conservé.", title=call.title,
-             date=format_datetime(call.closes_at, "d MMMM yyyy 'à' HH'h'mm'min'ss's'"))
+             "Votre brouillon est conservé.", title=call.title, date=format_moment(call.closes_at))
+
+
+def closed_to_new_message(call: Call) -> str:
+    """Starting a dossier after the closing time: there is no draft to speak of."""
+    return _("L’appel « %(title)s » est clos depuis le %(date)s (heure de Paris) : il ne reçoit plus de dossiers.",
+             title=call.title, date=format_moment(call.closes_at))
 
 
 def _from_sheet(sheet) -> dict:
@@ -78,7 +108,7 @@ def start_dossier(call: Call, user, *, sheet=None, submission_key: str | None = 
     if earlier is not None:
         return earlier
     if not call.is_open(now):
-        raise CallError(closed_message(call) if now > call.closes_at else _("Cet appel n’est pas encore ouvert."))
+        raise CallError(closed_to_new_message(call) if now > call.closes_at else _("Cet appel n’est pas encore ouvert."))
     if sheet is not None and sheet.owner_id != user.id:
         raise CallError(_("Choisissez une de vos fiches produit."))
     dossier = Dossier(call_id=call.id, owner_id=user.id, sheet_id=sheet.id if sheet else None,
@@ -210,7 +240,7 @@ def inform_candidates(call: Call, *, actor, coaching_at: datetime, coaching_plac
         return Informed(0, 0, already=True)
     if now <= call.closes_at:  # a candidate may still file: the outcome is not known yet
         raise CallError(_("L’appel est ouvert jusqu’au %(date)s : informez les candidat·es après sa clôture.",
-                          date=format_datetime(call.closes_at, "d MMMM yyyy 'à' HH'h'mm")))
+                          date=format_moment(call.closes_at)))
     dossiers = list(db.session.scalars(
         sa.select(Dossier).where(Dossier.call_id == call.id,
                                  Dossier.state.in_([DossierState.PRESELECTED, DossierState.SUBMITTED]))
@@ -225,8 +255,7 @@ def inform_candidates(call: Call, *, actor, coaching_at: datetime, coaching_plac
             emails.queue_preselected(dossier, subject=preselected_subject, body=preselected_body)
             counts.preselected += 1
         else:
-            transition(dossier, DOSSIER_TRANSITIONS, DossierState.NOT_PRESELECTED, actor=actor, now=now,
-                       reason=_("Non retenu à la pré-sélection"))
+            transition(dossier, DOSSIER_TRANSITIONS, DossierState.NOT_PRESELECTED, actor=actor, now=now)
             emails.queue_not_preselected(dossier, subject=others_subject, body=others_body)
             counts.others += 1
     db.session.flush()

@@ -31,6 +31,7 @@ from beta_training.core.actions import StateChanged, confirmed_action
 from beta_training.core.auth import role_required
 from beta_training.core.errors import json_endpoint, json_error
 from beta_training.core.forms import choices
+from beta_training.core.i18n import format_moment
 from beta_training.core.models import from_paris, to_paris, utcnow
 from beta_training.core.pagination import paginate_rows
 from beta_training.core.states import InvalidTransition
@@ -95,12 +96,23 @@ def edit_call(call_id):
     if request.method == "GET":  # the form shows Paris time, and the criteria one per line (obj would win over kwargs)
         form.opens_at.data, form.closes_at.data = to_paris(call.opens_at), to_paris(call.closes_at)
         form.criteria.data = "\n".join(call.criteria)
+    criteria_locked = services.criteria_locked(call)
+    if criteria_locked:  # shown read-only, with why; a crafted change is refused by the service
+        form.criteria.render_kw = {**(form.criteria.render_kw or {}), "readonly": True}
+        form.criteria.description = _("Des dossiers sont déjà évalués sur ces critères : ils ne peuvent plus changer.")
     if form.validate_on_submit():
-        services.update_call(call, actor=current_user, **_call_values(form))
-        core_db.commit()
-        flash(_("Appel enregistré."), "success")
-        return redirect(url_for("calls.show_call", call_id=call.id))
-    return render_template("calls/edit_call.html", call=call, form=form), 422 if form.errors else 200
+        try:
+            services.update_call(call, actor=current_user, **_call_values(form))
+        except REFUSED as error:
+            core_db.rollback()
+            field = getattr(error, "field", None)
+            (form[field].errors if field else form.form_errors).append(str(error))
+        else:
+            core_db.commit()
+            flash(_("Appel enregistré."), "success")
+            return redirect(url_for("calls.show_call", call_id=call.id))
+    return render_template("calls/edit_call.html", call=call, form=form), \
+        422 if form.errors or form.form_errors else 200
 
 
 def _visible_call_or_404(call_id, now) -> Call:
@@ -128,7 +140,7 @@ def start_dossier(call_id):
     now = utcnow()
     call = _visible_call_or_404(call_id, now)
     if not call.can_file(current_user, now):
-        flash(services.closed_message(call) if now > call.closes_at else _("Cet appel n’est pas encore ouvert."), "info")
+        flash(services.closed_to_new_message(call) if now > call.closes_at else _("Cet appel n’est pas encore ouvert."), "info")
         return redirect(url_for("calls.show_call", call_id=call.id))
     sheets = {sheet.id: sheet for sheet in sheet_queries.list_user_sheets(current_user)}
     form = StartDossierForm(source=SCRATCH)
@@ -173,6 +185,17 @@ def _not_editable(dossier: Dossier) -> StateChanged:
                         code="not_editable", saved=False)
 
 
+def _not_editable_text() -> str:
+    return _("Ce dossier est déjà déposé (depuis un autre onglet ou appareil) : il n’est plus modifiable. Ce que vous "
+             "venez de taper n’a pas été enregistré ; il reste sur cette page : téléchargez-le ou copiez-le pour le "
+             "garder.")
+
+
+def _differs(dossier: Dossier, answers: dict) -> bool:
+    """Whether the posted answers say something the stored dossier does not (text typed after it was filed)."""
+    return any(answers[key] != getattr(dossier, key) for key in services.ANSWER_KEYS if key in answers)
+
+
 @bp.route("/dossiers/<int:dossier_id>/modifier", methods=["GET", "POST"])
 @login_required
 def edit_dossier(dossier_id):
@@ -181,7 +204,14 @@ def edit_dossier(dossier_id):
         if not dossier.owns(current_user):
             abort(403)
         if request.method == "POST":
-            raise _not_editable(dossier)
+            form = DossierForm()
+            if _differs(dossier, form.answers()):
+                # Filed (or moved on) from another tab: nothing is saved, but what she typed here is shown
+                # back with « Télécharger mon texte », as the sheet editor does, never dropped by a redirect.
+                return render_template("calls/edit_dossier.html", dossier=dossier, call=dossier.call, form=form,
+                                       now=utcnow(), not_editable=_not_editable_text()), 409
+            raise StateChanged(_("Ce dossier est déposé."), to=url_for("calls.show_dossier", dossier_id=dossier.id),
+                               code="not_editable", saved=False)  # a second click: the same text, already filed
         return redirect(url_for("calls.show_dossier", dossier_id=dossier.id))
     form = DossierForm(obj=dossier) if request.method == "GET" else DossierForm()
     if form.validate_on_submit():
@@ -324,7 +354,9 @@ def inform_candidates(call_id):
                 flash(_("Courriels envoyés : %(p)s aux pré-sélectionné·es, %(o)s aux autres candidat·es.",
                         p=informed.preselected, o=informed.others), "success")
             return redirect(url_for("calls.preselection_queue", call_id=call.id))
-    elif call.informed_at is not None and request.method == "POST":
-        return redirect(url_for("calls.preselection_queue", call_id=call.id))  # a second click: already sent
+    elif call.informed_at is not None and request.method == "POST":  # a second click, or a tab left open: already sent
+        flash(_("Les candidat·es ont déjà été informé·es le %(date)s : les courriels ne sont pas renvoyés.",
+                date=format_moment(call.informed_at)), "info")
+        return redirect(url_for("calls.preselection_queue", call_id=call.id))
     return render_template("calls/inform_candidates.html", call=call, form=form, counts=counts, now=now), \
         422 if form.errors or form.form_errors else 200

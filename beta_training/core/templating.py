@@ -8,7 +8,7 @@ from markupsafe import Markup
 
 from beta_training.core.forms import new_submission_key
 from beta_training.core.i18n import elide, format_day, format_days, format_moment, format_number, format_range_start
-from beta_training.core.markdown import absolute_links, render_markdown
+from beta_training.core.markdown import absolute_links, markdown_to_text, render_markdown
 from beta_training.core.territories import departement_label
 
 FLASH_LEVELS = {"success": "success", "error": "error", "warning": "warning", "info": "info", "message": "info"}
@@ -55,6 +55,7 @@ def init_templating(app) -> None:
     app.jinja_env.filters["datetime"] = format_dt
     app.jinja_env.filters["date"] = format_d
     app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.filters["markdown_text"] = markdown_to_text  # an email's text part: no « **…** » marks
     # Emails: the links people typed in their Markdown, made absolute on BASE_URL.
     app.jinja_env.filters["absolute_links"] = lambda html: absolute_links(html, current_app.config["BASE_URL"])
     app.jinja_env.filters["departement"] = departement_label

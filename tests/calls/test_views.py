@@ -1,13 +1,14 @@
 """Pages of the appel à intrapreneurs, through the client (CSRF on)."""
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
 
 from beta_training.accounts.models import Role, User
 from beta_training.calls.models import DEFAULT_CRITERIA, Call, Dossier
+from beta_training.core.i18n import format_moment
 from beta_training.core.models import OutboxMessage, PARIS, utcnow
 from beta_training.extensions import db
 from tests import factories as f
@@ -52,7 +53,7 @@ def test_anyone_reads_an_open_call_and_its_guide_sanitised(client):
     call = f.make_call(guide="## Calendrier\n\nDeux semaines. <script>alert(1)</script>[lien](javascript:alert(1))")
     page = client.get(f"/appels/{call.id}")
     assert page.status_code == 200
-    assert "<h2>Calendrier</h2>" in page.text and "<script>alert" not in page.text and 'href="javascript' not in page.text
+    assert "<h3>Calendrier</h3>" in page.text and "<script>alert" not in page.text  # under « Guide de l’appel » (h2) and 'href="javascript' not in page.text
     assert "Se connecter pour déposer un projet" in page.text
     assert call.title in client.get("/appels/").text
 
@@ -106,6 +107,20 @@ def test_an_answer_longer_than_ten_lines_is_refused_in_french(client, login_as):
     assert response.status_code == 422 and "10 lignes au plus : 1200 caractères" in response.text
 
 
+def test_an_answer_of_more_than_ten_lines_is_refused_in_french_and_kept(client, login_as):
+    dossier = f.make_dossier()
+    login_as(dossier.owner)
+    eleven = "\n".join(f"Ligne {n}" for n in range(1, 12))
+    response = client.post(f"/appels/dossiers/{dossier.id}/modifier",
+                           data={**_form(COMPLETE_DOSSIER), "solution": eleven, "action": "save"})
+    assert response.status_code == 422
+    assert "10 lignes au plus : votre réponse en compte 11, raccourcissez-la." in response.text
+    assert "Ligne 11" in response.text  # her text stays in the field
+    ten = "\n".join(f"Ligne {n}" for n in range(1, 11))
+    assert client.post(f"/appels/dossiers/{dossier.id}/modifier",
+                       data={**_form(COMPLETE_DOSSIER), "solution": ten + "\n\n", "action": "save"}).status_code == 302
+
+
 def test_filing_one_second_after_closing_is_refused_and_the_draft_kept(client, login_as, mailbox):
     call = f.make_call(opens_at=utcnow() - timedelta(days=14), closes_at=utcnow() - timedelta(seconds=1))
     dossier = f.make_dossier(call)
@@ -117,6 +132,17 @@ def test_filing_one_second_after_closing_is_refused_and_the_draft_kept(client, l
     db.session.refresh(dossier)
     assert (dossier.state, dossier.problem) == ("draft", "Tapé trop tard")
     assert mailbox.messages == []
+
+
+def test_opening_the_filing_page_of_a_closed_call_says_it_is_closed_not_that_a_draft_failed(client, login_as):
+    closes_at = datetime(2026, 3, 15, 17, 0, 0, tzinfo=timezone.utc)  # 18h00 in Paris (winter)
+    call = f.make_call(opens_at=closes_at - timedelta(days=14), closes_at=closes_at)
+    login_as(f.make_user())
+    response = client.get(f"/appels/{call.id}/deposer")
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).text
+    assert "est clos depuis le 15 mars 2026 à 18h00 (heure de Paris) : il ne reçoit plus de dossiers." in page
+    assert "Votre brouillon est conservé" not in page and "min00s" not in page
 
 
 def test_autosave_keeps_the_draft_and_stops_once_filed(client, login_as):
@@ -132,6 +158,25 @@ def test_autosave_keeps_the_draft_and_stops_once_filed(client, login_as):
     db.session.commit()
     refused = client.post(f"/appels/dossiers/{dossier.id}/brouillon", headers=headers, data=_form(COMPLETE_DOSSIER))
     assert refused.status_code == 409 and refused.json["saved"] is False
+
+
+def test_typing_in_a_second_tab_after_filing_shows_the_text_back(client, login_as, mailbox):
+    dossier = f.make_dossier()
+    login_as(dossier.owner)
+    assert client.post(f"/appels/dossiers/{dossier.id}/modifier",
+                       data={**_form(COMPLETE_DOSSIER), "action": "submit"}).status_code == 302  # tab A files
+    response = client.post(f"/appels/dossiers/{dossier.id}/modifier",  # tab B, with a word typed since
+                           data={**_form(COMPLETE_DOSSIER), "opinion": "Mon avis tapé dans l’autre onglet", "action": "submit"})
+    assert response.status_code == 409
+    assert "Mon avis tapé dans l’autre onglet" in response.text and "Votre texte n’a pas été enregistré" in response.text
+    assert "Télécharger mon texte" in response.text and "data-autosave-url" not in response.text
+    assert "Déposer mon dossier" not in response.text
+    db.session.refresh(dossier)
+    assert (dossier.state, dossier.opinion) == ("submitted", COMPLETE_DOSSIER["opinion"])
+    again = client.post(f"/appels/dossiers/{dossier.id}/modifier", data={**_form(COMPLETE_DOSSIER), "action": "submit"})
+    assert again.status_code in (302, 303) and again.headers["Location"] == f"/appels/dossiers/{dossier.id}"  # same text
+    login_as(f.make_user())  # someone else's dossier stays a plain 403
+    assert client.post(f"/appels/dossiers/{dossier.id}/modifier", data=_form(COMPLETE_DOSSIER)).status_code == 403
 
 
 def test_a_candidate_sees_only_her_dossiers(client, login_as):
@@ -205,6 +250,23 @@ def test_informing_prefills_editable_french_texts_and_sends_them(client, login_a
     assert other.state == "not_preselected"
 
 
+def test_informing_again_from_a_stale_tab_says_when_they_were_informed(client, login_as, mailbox):
+    call = f.make_call(opens_at=utcnow() - timedelta(days=15), closes_at=utcnow() - timedelta(days=1))
+    f.make_dossier(call, state="preselected"), f.make_dossier(call, state="submitted")
+    login_as(f.make_user(roles=[Role.TRAINER]))
+    data = {"coaching_at": "2027-04-02T14:00", "coaching_place": "Salle 1", "preselected_subject": "Bravo",
+            "preselected_body": "Oui.", "others_subject": "Merci", "others_body": "Non.", "confirm": "y"}
+    assert client.post(f"/appels/{call.id}/informer", data=data).status_code == 302
+    client.get(f"/appels/{call.id}/preselection")  # the first tab reads its confirmation
+    sent = len(mailbox.messages)
+    response = client.post(f"/appels/{call.id}/informer", data=data)  # the second tab, left open
+    assert response.status_code == 302
+    db.session.refresh(call)
+    page = client.get(response.headers["Location"]).text
+    assert f"Les candidat·es ont déjà été informé·es le {format_moment(call.informed_at)}" in page
+    assert len(mailbox.messages) == sent
+
+
 def _bulk_dossiers(call, count: int) -> None:
     """`count` filed dossiers, each by its own candidate (as a real call: one owner per row to show)."""
     now, first = utcnow(), f._n()
@@ -256,6 +318,43 @@ def test_editing_a_call_shows_its_times_in_paris_and_keeps_them(client, login_as
     assert (call.title, call.criteria, call.preselect_count, call.closes_at.hour) == ("Nouveau titre", ["Un seul critère"], 10, 16)
 
 
+def _call_data(call, **values) -> dict:
+    return {"title": call.title, "incubator": call.incubator, "opens_at": "2027-07-01T09:00",
+            "closes_at": "2027-07-15T18:00", "guide": "", "criteria": "\n".join(call.criteria),
+            "preselect_count": str(call.preselect_count), **values}
+
+
+def test_once_a_dossier_is_scored_the_criteria_are_locked(client, login_as):
+    call = f.make_call()
+    login_as(f.make_user(roles=[Role.TRAINER]))
+    assert "readonly" not in client.get(f"/appels/{call.id}/modifier").text  # nothing scored yet: free to change
+    f.make_dossier_evaluation(f.make_dossier(call, state="submitted"))
+    page = client.get(f"/appels/{call.id}/modifier").text
+    assert re.search(r'<textarea[^>]*name="criteria"[^>]*readonly', page)
+    assert "Des dossiers sont déjà évalués sur ces critères : ils ne peuvent plus changer." in page
+    response = client.post(f"/appels/{call.id}/modifier", data=_call_data(call, criteria="Un autre critère"))  # crafted
+    assert response.status_code == 422 and "ils ne peuvent plus changer" in response.text
+    db.session.refresh(call)
+    assert call.criteria == list(DEFAULT_CRITERIA)
+    response = client.post(f"/appels/{call.id}/modifier", data=_call_data(call, title="Renommé"))  # the rest still changes
+    assert response.status_code == 302
+    db.session.refresh(call)
+    assert call.title == "Renommé"
+
+
+def test_the_preselection_number_never_drops_below_the_preselected(client, login_as):
+    call = f.make_call(preselect_count=3)
+    for _ in range(2):
+        f.make_dossier(call, state="preselected")
+    login_as(f.make_user(roles=[Role.TRAINER]))
+    response = client.post(f"/appels/{call.id}/modifier", data=_call_data(call, preselect_count="1"))
+    assert response.status_code == 422
+    assert "2 projets sont déjà pré-sélectionnés : indiquez au moins 2" in response.text
+    db.session.refresh(call)
+    assert call.preselect_count == 3
+    assert client.post(f"/appels/{call.id}/modifier", data=_call_data(call, preselect_count="2")).status_code == 302
+
+
 def test_the_menu_leads_candidates_to_their_dossiers_and_trainers_to_the_calls(client, login_as):
     login_as(f.make_user())
     menu = client.get("/appels/").text
@@ -274,3 +373,62 @@ def test_the_demo_has_a_closed_call_to_preselect_and_an_open_one_with_agnes_draf
     assert closed_states == ["submitted"] * 3
     [draft] = db.session.scalars(sa.select(Dossier).where(Dossier.call_id == calls[1].id)).all()
     assert draft.owner.email == "agent@demo.beta.gouv.fr" and draft.sheet_id is not None and draft.problem
+
+
+# --- French ---------------------------------------------------------------------------------------------------
+
+
+def test_counts_agree_in_number(client, login_as):
+    call = f.make_call(opens_at=utcnow() - timedelta(days=15), closes_at=utcnow() - timedelta(days=1))
+    login_as(f.make_user(roles=[Role.TRAINER]))
+    assert "0 dossier déposé, 0 pré-sélectionné, 0 brouillon en cours." in client.get(f"/appels/{call.id}").text
+    f.make_dossier(call, state="preselected"), f.make_dossier(call, state="submitted")
+    assert "1 projet pré-sélectionné sur" in client.get(f"/appels/{call.id}/preselection").text
+    page = client.get(f"/appels/{call.id}/informer").text
+    assert "1 dossier pré-sélectionné recevra le premier message" in page
+    assert "L’autre dossier déposé recevra le second et sera marqué « non retenu »." in page
+    assert "les 1 autres" not in page
+
+
+def test_the_incubator_name_is_elided_and_not_announced_as_a_person(client, login_as, mailbox):
+    call = f.make_call(incubator="Incubateur des territoires")
+    assert "Appel lancé par" not in client.get(f"/appels/{call.id}").text
+    dossier = f.make_dossier(call)
+    login_as(dossier.owner)
+    client.post(f"/appels/dossiers/{dossier.id}/modifier", data={**_form(COMPLETE_DOSSIER), "action": "submit"})
+    [message] = mailbox.messages
+    assert "d’Incubateur des territoires" in message.get_body(("plain",)).get_content()
+    assert "de Incubateur" not in message.get_body(("html",)).get_content()
+    login_as(f.make_user(roles=[Role.TRAINER]))
+    page = client.get(f"/appels/{call.id}/informer").text
+    assert "L’équipe d’Incubateur des territoires" in page and "de Incubateur" not in page
+
+
+def test_the_error_summary_puts_no_full_stop_before_the_colon(client, login_as):
+    dossier = f.make_dossier(consent_guide=False)
+    login_as(dossier.owner)
+    response = client.post(f"/appels/dossiers/{dossier.id}/modifier",
+                           data={**_form({**COMPLETE_DOSSIER, "consent_guide": False}), "action": "submit"})
+    assert "J’ai lu le guide de l’appel à intrapreneurs : Cette réponse est obligatoire" in response.text
+    assert ". :" not in response.text
+
+
+def test_informing_leaves_a_text_email_without_markdown_and_a_history_without_repetition(client, login_as, mailbox):
+    call = f.make_call(opens_at=utcnow() - timedelta(days=15), closes_at=utcnow() - timedelta(days=1))
+    f.make_dossier(call, state="preselected")
+    other = f.make_dossier(call, state="submitted")
+    trainer = f.make_user(roles=[Role.TRAINER])
+    login_as(trainer)
+    client.post(f"/appels/{call.id}/informer", data={
+        "coaching_at": "2027-04-02T14:00", "coaching_place": "Salle 1", "preselected_subject": "Bravo",
+        "preselected_body": "Une **session express** vous attend.", "others_subject": "Merci",
+        "others_body": "Votre projet n’a **pas** été retenu.", "confirm": "y"})
+    texts = [m.get_body(("plain",)).get_content() for m in mailbox.messages]
+    assert any("Une session express vous attend." in text for text in texts)
+    assert any("Votre projet n’a pas été retenu." in text for text in texts)
+    assert not any("**" in text for text in texts)
+    assert any("<strong>session express</strong>" in m.get_body(("html",)).get_content() for m in mailbox.messages)
+    page = client.get(f"/appels/dossiers/{other.id}").text
+    assert f"Non retenu à la pré-sélection ({trainer.full_name})" in page
+    assert "Non retenu à la pré-sélection : Non retenu à la pré-sélection" not in page
+    assert "Non retenu à la pré-sélection (" + trainer.full_name + ") : " not in page

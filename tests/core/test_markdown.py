@@ -35,3 +35,18 @@ def test_strips_dangerous_markup(payload):
 
 def test_no_h1_from_users():
     assert "<h1" not in str(render_markdown("# Titre"))
+
+
+def test_markdown_as_plain_text_keeps_the_words_not_the_marks():
+    from beta_training.core.markdown import markdown_to_text
+
+    text = markdown_to_text("Une **session** *express*, voir [le site](https://beta.gouv.fr).\n\n- un\n- deux\n\n1. a\n2. b")
+    assert text == "Une session express, voir le site (https://beta.gouv.fr).\n\n- un\n- deux\n\n1. a\n2. b"
+
+
+def test_headings_nest_under_the_page_heading_they_sit_below():
+    from beta_training.core.markdown import render_markdown
+
+    assert str(render_markdown("## Calendrier\n\n### Mars", below=2)) == "<h3>Calendrier</h3>\n<h4>Mars</h4>\n"
+    assert "<h3>Titre</h3>" in str(render_markdown("# Titre", below=2))
+    assert "<h2>Calendrier</h2>" in str(render_markdown("## Calendrier"))  # as typed without `below`
