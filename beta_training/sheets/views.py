@@ -39,6 +39,7 @@ from beta_training.sheets.models import (
     PARTS,
     RUBRIC,
     SHEET_STATE_LABELS,
+    TEAM_ONLY_REASONS,
     USERTYPES,
     ProductSheet,
     SaveKind,
@@ -310,7 +311,8 @@ def show_sheet(sheet_id):
     return render_template("sheets/show_sheet.html", sheet=sheet, content=version.content, version=version,
                            latest_review=latest, reviews=reviews, rounds=queries.rubric_rounds(reviews),
                            history=queries.comment_history(reviews, skip=latest),
-                           timeline=queries.timeline(sheet), form=ConfirmForm(), course_run=_course_run_of(sheet))
+                           timeline=queries.timeline(sheet), form=ConfirmForm(), course_run=_course_run_of(sheet),
+                           hidden_reasons=() if sheet.can_review(current_user) else TEAM_ONLY_REASONS)
 
 
 def _course_run_of(sheet: ProductSheet):

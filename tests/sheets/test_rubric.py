@@ -192,6 +192,21 @@ def test_a_reviewer_asks_for_a_second_opinion_and_a_second_trainer_decides(clien
         (anne.id, "second_review", 1), (bruno.id, "approved", 1)]
 
 
+def test_the_second_opinion_reason_stays_with_the_team_the_owner_sees_only_the_step(client, people):
+    sheet = make_product_sheet(people["owner"], state="in_review", content=COMPLETE_SHEET,
+                               claimed_by_id=people["anne"].id, claimed_at=services.utcnow())
+    login(client, people["anne"])
+    assert _review(client, sheet, verdict="second_review", second_opinion_reason="Je doute de son équipe.",
+                   score_positioning="2").status_code == 302
+
+    login(client, people["owner"])
+    history = _page(client, f"/fiches/{sheet.id}").find("h2", string="Historique").find_next("ol").get_text(" ", strip=True)
+    assert "En relecture → En attente d’un second avis" in history and "Je doute de son équipe." not in history
+    login(client, people["bruno"])
+    history = _page(client, f"/fiches/{sheet.id}").find("h2", string="Historique").find_next("ol").get_text(" ", strip=True)
+    assert "Je doute de son équipe." in history
+
+
 def test_a_third_opinion_is_refused_in_words(ctx, people):
     sheet = make_product_sheet(people["owner"], state="in_review", content=COMPLETE_SHEET, claimed_by_id=people["bruno"].id,
                                claimed_at=services.utcnow())
