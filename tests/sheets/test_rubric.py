@@ -48,6 +48,10 @@ def _buttons(page, text: str) -> list:
     return [button for button in page.find_all("button") if button.get_text(" ", strip=True).startswith(text)]
 
 
+def _table_rows(page) -> list[list[str]]:
+    return [[cell.get_text(" ", strip=True) for cell in row.find_all(["th", "td"])] for row in page.select("tbody tr")]
+
+
 def _review(client, sheet, **data):
     return client.post(f"/fiches/{sheet.id}/relecture", data=data)
 
@@ -205,6 +209,38 @@ def test_the_second_opinion_reason_stays_with_the_team_the_owner_sees_only_the_s
     login(client, people["bruno"])
     history = _page(client, f"/fiches/{sheet.id}").find("h2", string="Historique").find_next("ol").get_text(" ", strip=True)
     assert "Je doute de son équipe." in history
+
+
+def test_while_the_second_opinion_waits_the_first_reviewer_reads_her_review_without_a_form(client, people):
+    sheet = make_product_sheet(people["owner"], state="second_review", content=COMPLETE_SHEET, review_round=1)
+    make_sheet_review(sheet, people["anne"], verdict="second_review", overall_comment="Le problème est flou.",
+                      section_comments={"s1": "Chiffrez le drame."}, scores={"positioning": 2})
+    db.session.commit()
+    login(client, people["anne"])
+    page = _page(client, f"/fiches/{sheet.id}/relecture")
+    assert not _buttons(page, "Envoyer la relecture") and page.find("input", attrs={"name": "verdict"}) is None
+    text = page.get_text(" ", strip=True)
+    assert "le second avis revient à une autre formatrice ou un autre formateur" in text
+    assert "Votre relecture (tour 1" in text and "Le problème est flou." in text and "Chiffrez le drame." in text
+    # A tab left open with the form: the refusal says the second opinion is someone else's.
+    refused = _review(client, sheet, verdict="approved", score_positioning="4")
+    assert "le second avis revient à une autre formatrice" in refused.text and "n’est plus en relecture" not in refused.text
+    # The queue names who gave the first opinion under « Relue par ».
+    queue = _page(client, "/fiches/relecture?etat=second_review")
+    assert _table_rows(queue)[0][5] == "Anne Relue (premier avis)"
+
+
+def test_the_second_reviewer_is_not_offered_a_third_opinion(client, people):
+    sheet = make_product_sheet(people["owner"], state="in_review", content=COMPLETE_SHEET, review_round=1,
+                               claimed_by_id=people["bruno"].id, claimed_at=services.utcnow())
+    make_sheet_review(sheet, people["anne"], verdict="second_review")
+    db.session.commit()
+    login(client, people["bruno"])
+    page = _page(client, f"/fiches/{sheet.id}/relecture")
+    assert {i["value"] for i in page.find_all("input", attrs={"name": "verdict"})} == {"changes_requested", "approved"}
+    assert page.find("textarea", attrs={"name": "second_opinion_reason"}) is None
+    refused = _review(client, sheet, verdict="second_review", second_opinion_reason="Un troisième ?")
+    assert refused.status_code == 422 and "Un second avis a déjà été demandé pour ce tour" in refused.text
 
 
 def test_a_third_opinion_is_refused_in_words(ctx, people):
