@@ -198,7 +198,8 @@ def word_diff(before: str, after: str) -> Markup:
 
 def changes_since_last_review(sheet: ProductSheet) -> tuple[int | None, dict]:
     """{content key: diff} between the version last reviewed and the current one (only what changed), in the
-    order of the fiche: header, parts, roadmap."""
+    order of the fiche: header, parts, roadmap. Compared and shown paragraph by paragraph as the « comparer »
+    page does: a version saved by a browser (\r\n) is not a change, and the paragraphs stay paragraphs."""
     last = db.session.scalar(
         sa.select(SheetReview.version_number).where(SheetReview.sheet_id == sheet.id).order_by(SheetReview.id.desc()).limit(1)
     )
@@ -208,16 +209,10 @@ def changes_since_last_review(sheet: ProductSheet) -> tuple[int | None, dict]:
     after = get_version(sheet, sheet.current_version).content
     diffs = {}
     for key in sorted(after, key=lambda key: CONTENT_ORDER.index(key) if key in CONTENT_ORDER else len(CONTENT_ORDER)):
-        old, new = _as_text(before.get(key)), _as_text(after.get(key))
+        old, new = content_paragraphs(key, before.get(key)), content_paragraphs(key, after.get(key))
         if old != new:
-            diffs[key] = word_diff(old, new)
+            diffs[key] = Markup("").join(paragraph_diff(old, new))
     return last, diffs
-
-
-def _as_text(value) -> str:
-    if isinstance(value, list):
-        return " ; ".join(" / ".join(str(v) for v in row.values()) if isinstance(row, dict) else str(row) for row in value)
-    return value or ""
 
 
 def milestones_of(sheet: ProductSheet) -> list[SheetMilestone]:

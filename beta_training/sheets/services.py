@@ -88,13 +88,18 @@ def empty_content() -> dict:
     }
 
 
+def normalise_newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def clean_content(values: dict, today: date | None = None) -> dict:
     """Keep known keys only, cut texts to their limits. A milestone date that is not a real, plausible
     YYYY-MM-DD date is refused (SheetError), never stored as typed."""
     today = today or to_paris(utcnow()).date()
     content = empty_content()
     for key, question in QUESTIONS.items():
-        text = str(values.get(key) or "").strip()[:question.limit]
+        # A browser sends a textarea's lines as \r\n: stored as \n, an unchanged answer saves as it was.
+        text = normalise_newlines(str(values.get(key) or "")).strip()[:question.limit]
         if question.urls:
             addresses, problem = web_addresses(text)
             if problem:

@@ -13,9 +13,17 @@ from beta_training.core import db as core_db
 from beta_training.core.models import OutboxMessage, StateChange
 from beta_training.extensions import db
 from beta_training.sheets import queries, services
-from beta_training.sheets.models import LEVEL_NAMES, RUBRIC, SCORE_LEVELS, SheetFollowUpComment, SheetReview, SheetState
+from beta_training.sheets.models import (
+    LEVEL_NAMES,
+    RUBRIC,
+    SCORE_LEVELS,
+    SheetFollowUpComment,
+    SheetReview,
+    SheetState,
+    content_label,
+)
 from tests.conftest import login
-from tests.factories import COMPLETE_SHEET, make_product_sheet, make_sheet_review, make_user
+from tests.factories import COMPLETE_SHEET, make_product_sheet, make_sheet_review, make_sheet_version, make_user
 
 
 @pytest.fixture
@@ -262,6 +270,33 @@ def test_released_during_a_second_opinion_it_waits_for_the_second_opinion_again(
     # The owner may still withdraw it.
     services.withdraw_sheet(sheet, actor=people["owner"])
     assert sheet.state == "draft"
+
+
+# --- What changed since the last review ---------------------------------------------------------------------
+
+
+def test_a_browser_save_stores_its_lines_with_newlines_only(ctx, people):
+    sheet = make_product_sheet(people["owner"], content={**COMPLETE_SHEET, "s1_problem": "Un.\nDeux."})
+    version = services.save_version(sheet, author=people["owner"], base_version=1,
+                                    content={**COMPLETE_SHEET, "s1_problem": "Un.\r\nDeux.\rTrois."})
+    assert version.content["s1_problem"] == "Un.\nDeux.\nTrois."
+
+
+def test_what_changed_since_the_review_ignores_line_endings_and_keeps_paragraphs(client, people):
+    before = {**COMPLETE_SHEET, "s1_problem": "Premier paragraphe.\nDeuxième paragraphe.", "s1_solution": "Alpha.\nBêta."}
+    sheet = make_product_sheet(people["owner"], state="in_review", content=before, claimed_by_id=people["anne"].id,
+                               claimed_at=services.utcnow(), review_round=2)
+    make_sheet_review(sheet, people["bruno"], version_number=1, round=1)
+    # Saved by a browser before line endings were normalised: the same text, with \r\n.
+    make_sheet_version(sheet, 2, {**before, "s1_problem": "Premier paragraphe.\r\nDeuxième paragraphe.",
+                                  "s1_solution": "Alpha.\r\nBêta modifiée.\r\nGamma."}, author=people["owner"])
+    sheet.current_version = 2
+    db.session.commit()
+    login(client, people["anne"])
+    section = _page(client, f"/fiches/{sheet.id}/relecture").find(id="diff-title").find_parent("section")
+    assert [h.get_text(strip=True) for h in section.find_all("h3")] == [content_label("s1_solution")]
+    paragraphs = [p.get_text(" ", strip=True) for p in section.select("p.bt-diff__para")]
+    assert paragraphs == ["Alpha.", "supprimé : Bêta. ajouté : Bêta modifiée.", "Paragraphe ajouté Gamma."]
 
 
 def test_a_round_is_one_submission_and_its_reviews(ctx, people):
