@@ -91,17 +91,18 @@ def test_the_grid_is_shown_round_by_round_with_levels_and_averages_to_the_owner_
         login(client, reader)
         page = _page(client, url)
         latest = _table(page, "Tour 2")
-        assert latest[0] == ["Critère", "Note d’Anne Relue", "Note de Bruno Second", "Moyenne"]
+        assert latest[0] == ["Critère", "Moyenne", "Note d’Anne Relue", "Note de Bruno Second"]
         positioning = latest[1]
         assert positioning[0] == "Positionnement (cible, proposition de valeur)"
-        assert positioning[1].startswith("3 sur 5 : Correct") and str(RUBRIC[0].descriptor(3)) in positioning[1]
-        assert positioning[2].startswith("4 sur 5 : Solide") and positioning[3] == "3,5"
+        assert positioning[2].startswith("3 sur 5 : Correct") and str(RUBRIC[0].descriptor(3)) in positioning[2]
+        assert positioning[3].startswith("4 sur 5 : Solide") and positioning[1] == "3,5"
         rows = {row[0]: row for row in latest}
         assert rows["Stratégie de mise en marché"][1:] == [
-            f"5 sur 5 : Exemplaire {RUBRIC[4].descriptor(5)}", "non noté", "5,0"]
-        assert rows["Utilité attendue pour les usagers"][1:] == ["non noté", "non noté", "—"]
-        # Each reviewer's own mean, then the mean of the criteria's averages: (3.5 + 4 + 5) / 3.
-        assert rows["Moyenne générale"][1:] == ["4,0", "4,0", "4,2"]
+            "5,0", f"5 sur 5 : Exemplaire {RUBRIC[4].descriptor(5)}", "non noté"]
+        assert rows["Utilité attendue pour les usagers"][1:] == ["—", "non noté", "non noté"]
+        # The mean of the criteria's averages, (3.5 + 4 + 5) / 3, first (it stays in sight on a phone), then
+        # each reviewer's own mean.
+        assert rows["Moyenne générale"][1:] == ["4,2", "4,0", "4,0"]
         assert _table(page, "Tour 1")[-1][1:] == ["1,5", "1,5"]
         # Newest round first; every level of every criterion explained.
         captions = [c.get_text() for c in page.select("#grille caption")]
