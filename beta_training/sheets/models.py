@@ -348,6 +348,10 @@ REVIEW_VERDICT_LABELS = {
     SheetState.SECOND_REVIEW: _l("Second avis demandé"),
 }
 
+# The states whose recorded reason is the team's words, kept from the author's « Historique »: why a reviewer
+# asked for a second opinion (the form promises the author only sees that one is asked).
+TEAM_ONLY_REASONS = frozenset({SheetState.SECOND_REVIEW.value})
+
 
 # The owner of a fiche kept after she erased her account (privacy.services).
 FORMER_OWNER = _l("Ancien·ne participant·e")

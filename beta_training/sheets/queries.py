@@ -113,6 +113,9 @@ class QueuedSheet:
     course_title: str | None
     run_name: str | None
     cohort_title: str | None
+    # Waiting for a second opinion, nobody holds the fiche: « Relue par » names who gave the first one.
+    first_reviewer_first_name: str | None
+    first_reviewer_last_name: str | None
 
     @property
     def owner_name(self) -> str:
@@ -134,16 +137,21 @@ def _queued_sheets_statement() -> sa.Select:
     from beta_training.cohorts.models import Cohort, CohortApplication
     from beta_training.courses.models import Course, CourseRun, Enrolment
 
-    owner, reviewer = aliased(User), aliased(User)
+    owner, reviewer, first_reviewer = aliased(User), aliased(User), aliased(User)
     return (
         sa.select(
             ProductSheet.id, ProductSheet.title, ProductSheet.state, ProductSheet.submitted_at,
             ProductSheet.owner_id, owner.first_name, owner.last_name,
             ProductSheet.claimed_by_id, reviewer.first_name, reviewer.last_name,
-            Course.title, CourseRun.name, Cohort.title,
+            Course.title, CourseRun.name, Cohort.title, first_reviewer.first_name, first_reviewer.last_name,
         )
         .outerjoin(owner, owner.id == ProductSheet.owner_id)
         .outerjoin(reviewer, reviewer.id == ProductSheet.claimed_by_id)
+        # The review that asked for the second opinion: one per round (a third opinion is refused).
+        .outerjoin(SheetReview, sa.and_(ProductSheet.state == SheetState.SECOND_REVIEW, SheetReview.sheet_id == ProductSheet.id,
+                                        SheetReview.round == ProductSheet.review_round,
+                                        SheetReview.verdict == SheetState.SECOND_REVIEW))
+        .outerjoin(first_reviewer, first_reviewer.id == SheetReview.reviewer_id)
         .outerjoin(Enrolment, Enrolment.id == ProductSheet.enrolment_id)
         .outerjoin(CourseRun, CourseRun.id == Enrolment.run_id)
         .outerjoin(Course, Course.id == CourseRun.course_id)
@@ -190,7 +198,8 @@ def word_diff(before: str, after: str) -> Markup:
 
 def changes_since_last_review(sheet: ProductSheet) -> tuple[int | None, dict]:
     """{content key: diff} between the version last reviewed and the current one (only what changed), in the
-    order of the fiche: header, parts, roadmap."""
+    order of the fiche: header, parts, roadmap. Compared and shown paragraph by paragraph as the « comparer »
+    page does: a version saved by a browser (\r\n) is not a change, and the paragraphs stay paragraphs."""
     last = db.session.scalar(
         sa.select(SheetReview.version_number).where(SheetReview.sheet_id == sheet.id).order_by(SheetReview.id.desc()).limit(1)
     )
@@ -200,16 +209,10 @@ def changes_since_last_review(sheet: ProductSheet) -> tuple[int | None, dict]:
     after = get_version(sheet, sheet.current_version).content
     diffs = {}
     for key in sorted(after, key=lambda key: CONTENT_ORDER.index(key) if key in CONTENT_ORDER else len(CONTENT_ORDER)):
-        old, new = _as_text(before.get(key)), _as_text(after.get(key))
+        old, new = content_paragraphs(key, before.get(key)), content_paragraphs(key, after.get(key))
         if old != new:
-            diffs[key] = word_diff(old, new)
+            diffs[key] = Markup("").join(paragraph_diff(old, new))
     return last, diffs
-
-
-def _as_text(value) -> str:
-    if isinstance(value, list):
-        return " ; ".join(" / ".join(str(v) for v in row.values()) if isinstance(row, dict) else str(row) for row in value)
-    return value or ""
 
 
 def milestones_of(sheet: ProductSheet) -> list[SheetMilestone]:

@@ -4,6 +4,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from beta_training.core.db import lock_for_update
 from beta_training.core.models import to_paris, utcnow
@@ -87,13 +88,18 @@ def empty_content() -> dict:
     }
 
 
+def normalise_newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def clean_content(values: dict, today: date | None = None) -> dict:
     """Keep known keys only, cut texts to their limits. A milestone date that is not a real, plausible
     YYYY-MM-DD date is refused (SheetError), never stored as typed."""
     today = today or to_paris(utcnow()).date()
     content = empty_content()
     for key, question in QUESTIONS.items():
-        text = str(values.get(key) or "").strip()[:question.limit]
+        # A browser sends a textarea's lines as \r\n: stored as \n, an unchanged answer saves as it was.
+        text = normalise_newlines(str(values.get(key) or "")).strip()[:question.limit]
         if question.urls:
             addresses, problem = web_addresses(text)
             if problem:
@@ -259,6 +265,12 @@ def withdraw_sheet(sheet: ProductSheet, *, actor, now: datetime | None = None) -
     emails.queue_state_changed(sheet)
 
 
+ALREADY_REVIEWED_ROUND = _l("Vous avez déjà relu cette fiche pour ce tour : le second avis revient à une autre "
+                            "formatrice ou un autre formateur.")
+THIRD_OPINION_REFUSED = _l("Un second avis a déjà été demandé pour ce tour : votre relecture décide. Choisissez "
+                           "de demander des modifications ou de valider.")
+
+
 def claim_sheet(sheet: ProductSheet, *, reviewer, now: datetime | None = None) -> None:
     """A trainer takes the sheet for review (or for the second opinion asked in its round); others see who.
     Refused if someone else has it, and a second opinion to the trainer who asked for it. Her own second click
@@ -273,8 +285,7 @@ def claim_sheet(sheet: ProductSheet, *, reviewer, now: datetime | None = None) -
         raise SheetError(_("%(name)s relit déjà cette fiche.", name=sheet.claimed_by.full_name))
     current = SheetState.SECOND_REVIEW if sheet.state == SheetState.SECOND_REVIEW else SheetState.SUBMITTED
     if current == SheetState.SECOND_REVIEW and _has_reviewed_round(sheet, reviewer):
-        raise SheetError(_("Vous avez déjà relu cette fiche pour ce tour : le second avis revient à une autre "
-                           "formatrice ou un autre formateur."))
+        raise SheetError(ALREADY_REVIEWED_ROUND)
     # One conditional UPDATE, guarded by the table first: of two trainers pressing « Prendre » at once, one
     # takes the sheet and the move is recorded once.
     claimed = transition_once(sheet, SHEET_TRANSITIONS, current, SheetState.IN_REVIEW, actor=reviewer,
@@ -315,19 +326,20 @@ def review_sheet(sheet: ProductSheet, *, reviewer, verdict: SheetState, overall_
     _lock(sheet)
     if reviewer.id == sheet.owner_id:
         raise SheetError(_("Vous ne pouvez pas relire votre propre fiche : une autre personne de l’équipe s’en chargera."))
+    if sheet.state == SheetState.SECOND_REVIEW and _has_reviewed_round(sheet, reviewer):
+        # Her own review asked for the second opinion (a tab left open): say whose it is, not « no longer in review ».
+        raise SheetError(ALREADY_REVIEWED_ROUND)
     if sheet.state != SheetState.IN_REVIEW or sheet.claimed_by_id != reviewer.id:
         raise SheetError(_not_yours_to_review(sheet))
     if verdict not in (SheetState.CHANGES_REQUESTED, SheetState.APPROVED, SheetState.SECOND_REVIEW):
         raise SheetError(_("Choisissez : demander des modifications, valider, ou demander un second avis."))
     earlier = queries.reviews_in_round(sheet, sheet.review_round)
     if any(review.reviewer_id == reviewer.id for review in earlier):
-        raise SheetError(_("Vous avez déjà relu cette fiche pour ce tour : le second avis revient à une autre "
-                           "formatrice ou un autre formateur."))
+        raise SheetError(ALREADY_REVIEWED_ROUND)
     reason = second_opinion_reason.strip()
     if verdict == SheetState.SECOND_REVIEW:
         if earlier:
-            raise SheetError(_("Un second avis a déjà été demandé pour ce tour : votre relecture décide. Choisissez "
-                               "de demander des modifications ou de valider."))
+            raise SheetError(THIRD_OPINION_REFUSED)
         if not reason:
             raise SheetError(_("Dites à vos collègues pourquoi vous demandez un second avis."))
     # Scores are levels of the rubric: anything else (a crafted 9) is not kept.

@@ -39,6 +39,7 @@ from beta_training.sheets.models import (
     PARTS,
     RUBRIC,
     SHEET_STATE_LABELS,
+    TEAM_ONLY_REASONS,
     USERTYPES,
     ProductSheet,
     SaveKind,
@@ -310,7 +311,8 @@ def show_sheet(sheet_id):
     return render_template("sheets/show_sheet.html", sheet=sheet, content=version.content, version=version,
                            latest_review=latest, reviews=reviews, rounds=queries.rubric_rounds(reviews),
                            history=queries.comment_history(reviews, skip=latest),
-                           timeline=queries.timeline(sheet), form=ConfirmForm(), course_run=_course_run_of(sheet))
+                           timeline=queries.timeline(sheet), form=ConfirmForm(), course_run=_course_run_of(sheet),
+                           hidden_reasons=() if sheet.can_review(current_user) else TEAM_ONLY_REASONS)
 
 
 def _course_run_of(sheet: ProductSheet):
@@ -397,7 +399,14 @@ def review_sheet(sheet_id):
     sheet = _sheet_or_404(sheet_id)
     if not sheet.can_review(current_user):
         abort(403)
+    reviews = queries.reviews_of(sheet)
+    this_round = [r for r in reviews if r.round == sheet.review_round]
+    my_review = next((r for r in this_round if r.reviewer_id == current_user.id), None)
     form = ReviewSheetForm()
+    if sheet.state == SheetState.IN_REVIEW and this_round:
+        # The round has its first review: this one is the second opinion and decides (a third is refused).
+        form.verdict.choices = [c for c in form.verdict.choices if c.value != SheetState.SECOND_REVIEW.value]
+        form.verdict.invalid_choice_message = services.THIRD_OPINION_REFUSED
     if form.validate_on_submit():
         try:
             services.review_sheet(
@@ -414,12 +423,11 @@ def review_sheet(sheet_id):
             core_db.rollback()
             flash(str(error), "error")
     reviewed_version, diffs = queries.changes_since_last_review(sheet)
-    reviews = queries.reviews_of(sheet)
     return render_template(
         "sheets/review_sheet.html", sheet=sheet, content=queries.get_version(sheet, sheet.current_version).content,
         form=form, diffs=diffs, reviewed_version=reviewed_version, reviews=reviews,
         rounds=queries.rubric_rounds(reviews), history=queries.comment_history(reviews),
-        reviewed_this_round=any(r.reviewer_id == current_user.id and r.round == sheet.review_round for r in reviews),
+        reviewed_this_round=my_review is not None, my_review=my_review, second_opinion=bool(this_round),
         timeline=queries.timeline(sheet), claim_form=ConfirmForm(),
     ), 422 if form.errors else 200
 

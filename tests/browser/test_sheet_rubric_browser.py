@@ -113,3 +113,25 @@ def test_a_trainer_comments_on_the_follow_up_and_the_learner_reads_it(browser, l
     expect(learner.locator("#commentaires").locator("xpath=..")).to_contain_text("Camille Coach")
     expect(learner.locator("#commentaires").locator("xpath=..")).to_contain_text("Datez la mise en ligne.")
     assert_accessible(learner, "follow-up with comments")
+
+
+def test_at_375_px_the_averages_are_in_sight_without_scrolling_the_grid(browser, live_server):
+    owner = make_user(email="autrice@example.gouv.fr", first_name="Léa")
+    sheet = make_product_sheet(owner, state="changes_requested", content=COMPLETE_SHEET)
+    scores = {"positioning": 3, "indicators": 4, "go_to_market": 5}
+    make_sheet_review(sheet, verdict="second_review", scores=scores)
+    make_sheet_review(sheet, scores={"positioning": 4, "indicators": 2})
+    db.session.commit()
+
+    page = _page(browser, live_server, "autrice@example.gouv.fr")
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.goto(f"/fiches/{sheet.id}")
+    table = page.locator("#round-1")
+    table.scroll_into_view_if_needed()
+    # Each reviewer's notes carry their descriptors (wide columns): the averages come before them, in sight.
+    for cell in (table.get_by_role("columnheader", name="Moyenne", exact=True),
+                 table.get_by_role("row", name=re.compile("^Moyenne générale")).get_by_role("cell").first):
+        box = cell.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 375, box
+    expect(table.get_by_role("row", name=re.compile("^Moyenne générale")).get_by_role("cell").first).to_have_text("3,8")  # (3.5 + 3 + 5) / 3
+    assert_accessible(page, "the grid at 375 px")

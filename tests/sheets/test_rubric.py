@@ -13,9 +13,17 @@ from beta_training.core import db as core_db
 from beta_training.core.models import OutboxMessage, StateChange
 from beta_training.extensions import db
 from beta_training.sheets import queries, services
-from beta_training.sheets.models import LEVEL_NAMES, RUBRIC, SCORE_LEVELS, SheetFollowUpComment, SheetReview, SheetState
+from beta_training.sheets.models import (
+    LEVEL_NAMES,
+    RUBRIC,
+    SCORE_LEVELS,
+    SheetFollowUpComment,
+    SheetReview,
+    SheetState,
+    content_label,
+)
 from tests.conftest import login
-from tests.factories import COMPLETE_SHEET, make_product_sheet, make_sheet_review, make_user
+from tests.factories import COMPLETE_SHEET, make_product_sheet, make_sheet_review, make_sheet_version, make_user
 
 
 @pytest.fixture
@@ -46,6 +54,10 @@ def _page(client, url, status=200):
 
 def _buttons(page, text: str) -> list:
     return [button for button in page.find_all("button") if button.get_text(" ", strip=True).startswith(text)]
+
+
+def _table_rows(page) -> list[list[str]]:
+    return [[cell.get_text(" ", strip=True) for cell in row.find_all(["th", "td"])] for row in page.select("tbody tr")]
 
 
 def _review(client, sheet, **data):
@@ -79,17 +91,18 @@ def test_the_grid_is_shown_round_by_round_with_levels_and_averages_to_the_owner_
         login(client, reader)
         page = _page(client, url)
         latest = _table(page, "Tour 2")
-        assert latest[0] == ["Critère", "Note d’Anne Relue", "Note de Bruno Second", "Moyenne"]
+        assert latest[0] == ["Critère", "Moyenne", "Note d’Anne Relue", "Note de Bruno Second"]
         positioning = latest[1]
         assert positioning[0] == "Positionnement (cible, proposition de valeur)"
-        assert positioning[1].startswith("3 sur 5 : Correct") and str(RUBRIC[0].descriptor(3)) in positioning[1]
-        assert positioning[2].startswith("4 sur 5 : Solide") and positioning[3] == "3,5"
+        assert positioning[2].startswith("3 sur 5 : Correct") and str(RUBRIC[0].descriptor(3)) in positioning[2]
+        assert positioning[3].startswith("4 sur 5 : Solide") and positioning[1] == "3,5"
         rows = {row[0]: row for row in latest}
         assert rows["Stratégie de mise en marché"][1:] == [
-            f"5 sur 5 : Exemplaire {RUBRIC[4].descriptor(5)}", "non noté", "5,0"]
-        assert rows["Utilité attendue pour les usagers"][1:] == ["non noté", "non noté", "—"]
-        # Each reviewer's own mean, then the mean of the criteria's averages: (3.5 + 4 + 5) / 3.
-        assert rows["Moyenne générale"][1:] == ["4,0", "4,0", "4,2"]
+            "5,0", f"5 sur 5 : Exemplaire {RUBRIC[4].descriptor(5)}", "non noté"]
+        assert rows["Utilité attendue pour les usagers"][1:] == ["—", "non noté", "non noté"]
+        # The mean of the criteria's averages, (3.5 + 4 + 5) / 3, first (it stays in sight on a phone), then
+        # each reviewer's own mean.
+        assert rows["Moyenne générale"][1:] == ["4,2", "4,0", "4,0"]
         assert _table(page, "Tour 1")[-1][1:] == ["1,5", "1,5"]
         # Newest round first; every level of every criterion explained.
         captions = [c.get_text() for c in page.select("#grille caption")]
@@ -192,6 +205,53 @@ def test_a_reviewer_asks_for_a_second_opinion_and_a_second_trainer_decides(clien
         (anne.id, "second_review", 1), (bruno.id, "approved", 1)]
 
 
+def test_the_second_opinion_reason_stays_with_the_team_the_owner_sees_only_the_step(client, people):
+    sheet = make_product_sheet(people["owner"], state="in_review", content=COMPLETE_SHEET,
+                               claimed_by_id=people["anne"].id, claimed_at=services.utcnow())
+    login(client, people["anne"])
+    assert _review(client, sheet, verdict="second_review", second_opinion_reason="Je doute de son équipe.",
+                   score_positioning="2").status_code == 302
+
+    login(client, people["owner"])
+    history = _page(client, f"/fiches/{sheet.id}").find("h2", string="Historique").find_next("ol").get_text(" ", strip=True)
+    assert "En relecture → En attente d’un second avis" in history and "Je doute de son équipe." not in history
+    login(client, people["bruno"])
+    history = _page(client, f"/fiches/{sheet.id}").find("h2", string="Historique").find_next("ol").get_text(" ", strip=True)
+    assert "Je doute de son équipe." in history
+
+
+def test_while_the_second_opinion_waits_the_first_reviewer_reads_her_review_without_a_form(client, people):
+    sheet = make_product_sheet(people["owner"], state="second_review", content=COMPLETE_SHEET, review_round=1)
+    make_sheet_review(sheet, people["anne"], verdict="second_review", overall_comment="Le problème est flou.",
+                      section_comments={"s1": "Chiffrez le drame."}, scores={"positioning": 2})
+    db.session.commit()
+    login(client, people["anne"])
+    page = _page(client, f"/fiches/{sheet.id}/relecture")
+    assert not _buttons(page, "Envoyer la relecture") and page.find("input", attrs={"name": "verdict"}) is None
+    text = page.get_text(" ", strip=True)
+    assert "le second avis revient à une autre formatrice ou un autre formateur" in text
+    assert "Votre relecture (tour 1" in text and "Le problème est flou." in text and "Chiffrez le drame." in text
+    # A tab left open with the form: the refusal says the second opinion is someone else's.
+    refused = _review(client, sheet, verdict="approved", score_positioning="4")
+    assert "le second avis revient à une autre formatrice" in refused.text and "n’est plus en relecture" not in refused.text
+    # The queue names who gave the first opinion under « Relue par ».
+    queue = _page(client, "/fiches/relecture?etat=second_review")
+    assert _table_rows(queue)[0][5] == "Anne Relue (premier avis)"
+
+
+def test_the_second_reviewer_is_not_offered_a_third_opinion(client, people):
+    sheet = make_product_sheet(people["owner"], state="in_review", content=COMPLETE_SHEET, review_round=1,
+                               claimed_by_id=people["bruno"].id, claimed_at=services.utcnow())
+    make_sheet_review(sheet, people["anne"], verdict="second_review")
+    db.session.commit()
+    login(client, people["bruno"])
+    page = _page(client, f"/fiches/{sheet.id}/relecture")
+    assert {i["value"] for i in page.find_all("input", attrs={"name": "verdict"})} == {"changes_requested", "approved"}
+    assert page.find("textarea", attrs={"name": "second_opinion_reason"}) is None
+    refused = _review(client, sheet, verdict="second_review", second_opinion_reason="Un troisième ?")
+    assert refused.status_code == 422 and "Un second avis a déjà été demandé pour ce tour" in refused.text
+
+
 def test_a_third_opinion_is_refused_in_words(ctx, people):
     sheet = make_product_sheet(people["owner"], state="in_review", content=COMPLETE_SHEET, claimed_by_id=people["bruno"].id,
                                claimed_at=services.utcnow())
@@ -211,6 +271,33 @@ def test_released_during_a_second_opinion_it_waits_for_the_second_opinion_again(
     # The owner may still withdraw it.
     services.withdraw_sheet(sheet, actor=people["owner"])
     assert sheet.state == "draft"
+
+
+# --- What changed since the last review ---------------------------------------------------------------------
+
+
+def test_a_browser_save_stores_its_lines_with_newlines_only(ctx, people):
+    sheet = make_product_sheet(people["owner"], content={**COMPLETE_SHEET, "s1_problem": "Un.\nDeux."})
+    version = services.save_version(sheet, author=people["owner"], base_version=1,
+                                    content={**COMPLETE_SHEET, "s1_problem": "Un.\r\nDeux.\rTrois."})
+    assert version.content["s1_problem"] == "Un.\nDeux.\nTrois."
+
+
+def test_what_changed_since_the_review_ignores_line_endings_and_keeps_paragraphs(client, people):
+    before = {**COMPLETE_SHEET, "s1_problem": "Premier paragraphe.\nDeuxième paragraphe.", "s1_solution": "Alpha.\nBêta."}
+    sheet = make_product_sheet(people["owner"], state="in_review", content=before, claimed_by_id=people["anne"].id,
+                               claimed_at=services.utcnow(), review_round=2)
+    make_sheet_review(sheet, people["bruno"], version_number=1, round=1)
+    # Saved by a browser before line endings were normalised: the same text, with \r\n.
+    make_sheet_version(sheet, 2, {**before, "s1_problem": "Premier paragraphe.\r\nDeuxième paragraphe.",
+                                  "s1_solution": "Alpha.\r\nBêta modifiée.\r\nGamma."}, author=people["owner"])
+    sheet.current_version = 2
+    db.session.commit()
+    login(client, people["anne"])
+    section = _page(client, f"/fiches/{sheet.id}/relecture").find(id="diff-title").find_parent("section")
+    assert [h.get_text(strip=True) for h in section.find_all("h3")] == [content_label("s1_solution")]
+    paragraphs = [p.get_text(" ", strip=True) for p in section.select("p.bt-diff__para")]
+    assert paragraphs == ["Alpha.", "supprimé : Bêta. ajouté : Bêta modifiée.", "Paragraphe ajouté Gamma."]
 
 
 def test_a_round_is_one_submission_and_its_reviews(ctx, people):
