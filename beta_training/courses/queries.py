@@ -80,7 +80,10 @@ def get_course(slug: str) -> Course | None:
 def _frozen_copy_class(model, *children):
     """A frozen dataclass with the model's columns (not the deferred ones: a file's bytes), `children`
     (tuples of copies), and the model's own properties (label, icon…), which read only those columns."""
-    columns = [attr.key for attr in sa.inspect(model).column_attrs if not attr.deferred]
+    # Read from the mapper as it was declared, not `column_attrs`, which configures every mapper: at import
+    # time the models of the other domains (a fiche's Alpha application…) may not be imported yet.
+    mapper = sa.inspect(model)
+    columns = [key for key in mapper.columns.keys() if not mapper.get_property(key, _configure_mappers=False).deferred]
     properties = {name: value for name, value in vars(model).items() if isinstance(value, property)}
     return make_dataclass(f"Kept{model.__name__}", [*columns, *children], frozen=True, namespace=properties)
 
