@@ -103,7 +103,9 @@ class Product(TimestampMixin, db.Model):
     incubator_name: Mapped[str] = mapped_column(sa.String(200), default="")
     incubator_id: Mapped[str] = mapped_column(sa.String(100), default="")  # beta.gouv.fr incubator id
     # The fiche produit it was created from (read-only there); a later dossier of an appel à intrapreneurs too.
-    sheet_id: Mapped[int | None] = mapped_column(sa.ForeignKey("product_sheets.id", ondelete="SET NULL"), index=True)
+    # Unique: one fiche is one product (two tabs of « Nouveau produit » cannot make two of it).
+    sheet_id: Mapped[int | None] = mapped_column(sa.ForeignKey("product_sheets.id", ondelete="SET NULL"), index=True,
+                                                 unique=True)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     submission_key: Mapped[str | None] = mapped_column(sa.String(64))  # the creating form's (sent twice: one product)
 

@@ -93,6 +93,11 @@ def create_product(sheet: ProductSheet, *, actor, incubator_name: str, incubator
     earlier = earlier_submission(Product, submission_key, lock=(ProductSheet, sheet.id), created_by_id=actor.id)
     if earlier is not None:
         return earlier
+    lock_for_update(ProductSheet, sheet.id)  # (a form without its key) a second tab waits, then finds the product
+    existing = queries.product_of_sheet(sheet.id)
+    if existing is not None:
+        raise ProductError(_("Cette fiche est déjà devenue le produit « %(name)s » : une fiche ne fait qu’un produit.",
+                             name=existing.name))
     if sheet.state != SheetState.APPROVED:
         raise ProductError(_("Seule une fiche produit validée peut devenir un produit."))
     _check_day(started_on, now)

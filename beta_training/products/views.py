@@ -39,7 +39,6 @@ from beta_training.products.models import (
     Product,
     ProductPhase,
 )
-from beta_training.sheets import queries as sheet_queries
 from beta_training.sheets.models import ProductSheet
 
 bp = Blueprint("products", __name__, url_prefix="/produits")
@@ -85,8 +84,13 @@ def impact():
 @bp.route("/nouveau", methods=["GET", "POST"])
 @role_required(*MANAGERS)
 def create_product():
-    sheets = list(db.session.scalars(sheet_queries.approved_sheets_query()))
     form = NewProductForm(sheet_id=request.args.get("fiche", ""))
+    if request.method == "POST" and (earlier := queries.earlier_product(form.submission_key.data, current_user)):
+        # The same form sent again (a double click, a reload): its fiche is no longer offered; land on its product.
+        flash(_("Produit « %(name)s » créé, en investigation.", name=earlier.name), "success")
+        return redirect(url_for("products.show_product", product_id=earlier.id))
+    # A fiche that is a product already is not offered (the service and a unique constraint refuse it too).
+    sheets = list(db.session.scalars(queries.sheets_without_product_query()))
     form.sheet_id.choices = choices(((s.id, f"{s.title or _('Fiche sans titre')} – {s.owner_name}") for s in sheets),
                                     placeholder=_("Choisir une fiche"))
     if form.validate_on_submit():

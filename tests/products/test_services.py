@@ -18,7 +18,7 @@ from beta_training.products.models import (
     Product,
     ProductPhase,
 )
-from beta_training.sheets.models import IndicatorMeasure
+from beta_training.sheets.models import IndicatorMeasure, ProductSheet
 from beta_training.sheets.services import create_milestones
 from tests.factories import COMPLETE_SHEET, make_committee, make_product, make_product_sheet, make_user
 from tests.sheets.startup_front_matter import front_matter_problems
@@ -313,3 +313,18 @@ def test_the_demo_has_a_product_with_one_past_comite(app):
     assert product.phase == "construction" and len(queries.scores_of(committees[1])) == 2
     assert [p.phase for p in queries.periods_of(product)] == ["investigation", "construction"]
     assert [m.user.email for m in product.members if m.user] == ["intrapreneure@demo.beta.gouv.fr"]
+
+
+def test_a_fiche_that_is_a_product_already_is_refused(ctx):
+    product = _product()
+    sheet = db.session.get(ProductSheet, product.sheet_id)
+    with pytest.raises(services.ProductError, match="déjà devenue le produit"):
+        services.create_product(sheet, actor=make_user(roles=[Role.TRAINER]), incubator_name="Incubateur",
+                                incubator_id="dinum", sponsors=SPONSORS, members=[], started_on=date(2026, 9, 1))
+    db.session.rollback()
+    # The database says it too, whatever the path.
+    db.session.add(Product(name="Copie", pitch="", phase=ProductPhase.INVESTIGATION, contact="", incubator_name="",
+                           incubator_id="", sheet_id=sheet.id, created_at=utcnow(), updated_at=utcnow()))
+    with pytest.raises(sa.exc.IntegrityError):
+        db.session.flush()
+    db.session.rollback()

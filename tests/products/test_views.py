@@ -260,3 +260,28 @@ def test_a_stopped_products_team_is_told_it_measures_no_more(client, people):
     assert "ses indicateurs ne se mesurent plus" in client.get(response.headers["Location"]).text
     login(client, people["stranger"])
     assert client.post(f"/produits/{product.id}/indicateurs", data={"indicator_id": str(indicator_id)}).status_code == 403
+
+
+def test_a_fiche_makes_one_product_only(client, people):
+    sheet = make_product_sheet(people["member"], state="approved", content=COMPLETE_SHEET, approved_at=utcnow())
+    other = make_product_sheet(people["member"], state="approved", content=COMPLETE_SHEET, approved_at=utcnow())
+    login(client, people["trainer"])
+    assert client.post("/produits/nouveau", data=_product_form(sheet.id)).status_code == 302
+    # The fiche is no longer offered; a second tab showing it still is refused, in French, and writes nothing.
+    options = BeautifulSoup(client.get("/produits/nouveau").text, "html.parser").select("#sheet_id option")
+    assert [o.get("value") for o in options] == ["", str(other.id)]
+    count = db.session.scalar(sa.select(sa.func.count()).select_from(Product))
+    response = client.post("/produits/nouveau", data=_product_form(sheet.id))
+    assert response.status_code == 422 and "Choisissez une des fiches produit validées" in response.text
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Product)) == count == 1
+
+
+def test_the_same_product_form_sent_again_lands_on_its_product(client, people):
+    sheet = make_product_sheet(people["member"], state="approved", content=COMPLETE_SHEET, approved_at=utcnow())
+    login(client, people["trainer"])
+    data = _product_form(sheet.id, submission_key="une-clef-de-formulaire")
+    first = client.post("/produits/nouveau", data=data)
+    again = client.post("/produits/nouveau", data=data)
+    [product] = db.session.scalars(sa.select(Product))
+    assert first.status_code == again.status_code == 302
+    assert again.headers["Location"] == first.headers["Location"] == f"/produits/{product.id}"
