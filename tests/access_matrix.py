@@ -85,12 +85,12 @@ class World:
     closed_call: object  # closed yesterday: a dossier pre-selected, one left out
     dossier: object  # the owner's, a draft
     submitted_dossier: object  # the owner's, filed
-    # Words of the owner's application, forum thread and reply, and fiche produit, dossier and product: no refused answer shows them.
-    secrets: tuple = ("Projet secret de la candidate", "Sujet secret du forum", "Message secret du forum", "Produit secret",
-                      "Problème secret du dossier", "Mission secrète du produit")
     product: object  # the owner is in its team
     committee: object  # the product's comité, its file being prepared
     submitted_committee: object  # another product of the owner's team, its file sent
+    # Words of the owner's application, forum thread and reply, and fiche produit, dossier and product: no refused answer shows them.
+    secrets: tuple = ("Projet secret de la candidate", "Sujet secret du forum", "Message secret du forum", "Produit secret",
+                      "Problème secret du dossier", "Mission secrète du produit")
 
     @property
     def owner(self) -> User:
