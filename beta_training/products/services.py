@@ -274,9 +274,23 @@ def save_file(committee: Committee, *, author, objectives_reached: str, learning
     return committee
 
 
-def submit_file(committee: Committee, *, actor, now: datetime | None = None) -> bool:
-    """Send the file to the comité: its members may score it. False if a second click finds it sent already."""
+def submit_file(committee: Committee, *, actor, file: dict | None = None, now: datetime | None = None) -> bool:
+    """Send the file to the comité: its members may score it. False if a second click finds it sent already.
+
+    `file`: what the page shows (the save_file values, « Envoyer » sends the form): saved first, then sent. Sent
+    already from another tab with other text: NotEditable (the view shows the typed text back, nothing is lost);
+    with the same text (a double click), False as above."""
     now = now or utcnow()
+    if file is not None:
+        lock_for_update(Committee, committee.id)
+        db.session.refresh(committee)
+        if committee.state != CommitteeState.PREPARING:
+            if _same_file(committee, file):
+                return False
+            raise NotEditable(_("Ce dossier a déjà été envoyé au comité depuis un autre onglet ou appareil : il n’est plus "
+                                "modifiable. Ce que vous venez de taper n’a pas été enregistré ; il reste sur cette page : "
+                                "téléchargez-le pour le garder."))
+        save_file(committee, author=actor, now=now, **file)
     if not committee.priorities:
         raise ProductError(_("Indiquez au moins une priorité pour les six prochains mois avant d’envoyer le dossier."))
     if committee.state != CommitteeState.PREPARING:
@@ -287,6 +301,18 @@ def submit_file(committee: Committee, *, actor, now: datetime | None = None) -> 
         return False
     emails.queue_file_submitted(committee)
     return True
+
+
+def _same_file(committee: Committee, file: dict) -> bool:
+    """The typed file is the one the comité has (compared as save_file would store it)."""
+    try:
+        priorities, budget = clean_priorities(file["priorities"]), clean_budget(file["budget"])
+    except ProductError:
+        return False
+    return ((file["objectives_reached"].strip()[:5000], file["learnings"].strip()[:5000], priorities, budget,
+             file["team_needs"].strip()[:3000])
+            == (committee.objectives_reached or "", committee.learnings or "", committee.priorities or [],
+                committee.budget or {}, committee.team_needs or ""))
 
 
 def score_committee(committee: Committee, *, scorer, scores: dict, comment: str = "",

@@ -260,6 +260,11 @@ def _authorise_file(committee: Committee, *, json=False) -> None:
 def prepare_file(committee_id):
     """The team's file, from the trame: bilan, objectifs (3 priorities at most), besoins. Autosaved as it is typed."""
     committee = _committee_or_404(committee_id)
+    if request.method == "POST" and not committee.can_prepare(current_user) and committee.product.is_member(current_user):
+        # Sent from another tab: nothing is saved, but the typed text is shown back, not lost.
+        return _render_file(committee, CommitteeFileForm(), 409, not_editable=_(
+            "Ce dossier a déjà été envoyé au comité depuis un autre onglet ou appareil : il n’est plus modifiable. Ce "
+            "que vous venez de taper n’a pas été enregistré ; il reste sur cette page : téléchargez-le pour le garder."))
     _authorise_file(committee)
     form = _file_form(committee, request.form if request.method == "POST" else None)
     stale = None
@@ -279,10 +284,19 @@ def prepare_file(committee_id):
             core_db.commit()
             flash(_("Dossier enregistré."), "success")
             return redirect(url_for("products.prepare_file", committee_id=committee.id))
-    status = 409 if stale else (422 if form.errors else 200)
+    return _render_file(committee, form, 409 if stale else (422 if form.errors else 200))
+
+
+def _render_file(committee: Committee, form: CommitteeFileForm, status: int, *, not_editable: str | None = None):
     return render_template("products/prepare_file.html", committee=committee, product=committee.product, form=form,
                            previous=queries.previous_committee(committee), milestones=queries.milestones_of(committee.product),
-                           series=queries.indicator_series(committee.product), confirm=ConfirmForm()), status
+                           series=queries.indicator_series(committee.product), not_editable=not_editable), status
+
+
+def _file_values(form: CommitteeFileForm) -> dict:
+    return {"objectives_reached": form.objectives_reached.data or "", "learnings": form.learnings.data or "",
+            "priorities": [entry.data for entry in form.priorities], "budget": form.budget(),
+            "team_needs": form.team_needs.data or "", "base_version": form.base()}
 
 
 @bp.post("/comites/<int:committee_id>/brouillon")
@@ -312,14 +326,40 @@ def autosave_file(committee_id):
 @bp.post("/comites/<int:committee_id>/envoyer")
 @login_required
 def submit_file(committee_id):
+    """« Envoyer le dossier au comité » is a button of the file form: what the page shows is saved, then sent. Sent
+    already from another tab: the typed text is shown back (409), to copy or download, never dropped."""
     committee = _committee_or_404(committee_id)
-    return confirmed_action(lambda: committee.product.is_member(current_user),
-                            lambda: services.submit_file(committee, actor=current_user),
-                            to=url_for("products.show_committee", committee_id=committee.id),
-                            done=lambda sent: _("Dossier envoyé au comité.") if sent else
-                            _("Ce dossier est déjà envoyé : rien n’a été envoyé une deuxième fois."),
-                            refused_to=url_for("products.prepare_file", committee_id=committee.id),
-                            refusals=REFUSED, describe=_describe)
+    if "base_version" not in request.form:  # a page from before the button sent the file: the saved file is sent
+        return confirmed_action(lambda: committee.product.is_member(current_user),
+                                lambda: services.submit_file(committee, actor=current_user),
+                                to=url_for("products.show_committee", committee_id=committee.id),
+                                done=_submitted, refused_to=url_for("products.prepare_file", committee_id=committee.id),
+                                refusals=REFUSED, describe=_describe)
+    if not committee.product.is_member(current_user):
+        abort(403)
+    form = CommitteeFileForm()
+    if not form.validate_on_submit():
+        return _render_file(committee, form, 422)
+    try:
+        sent = services.submit_file(committee, actor=current_user, file=_file_values(form))
+    except services.NotEditable as error:
+        core_db.rollback()
+        return _render_file(committee, form, 409, not_editable=str(error))
+    except services.StaleFile as error:
+        core_db.rollback()
+        form.form_errors.append(str(error))
+        return _render_file(committee, form, 409)
+    except REFUSED as error:
+        core_db.rollback()
+        form.form_errors.append(_describe(error))
+        return _render_file(committee, form, 422)
+    core_db.commit()
+    flash(_submitted(sent), "success" if sent else "info")
+    return redirect(url_for("products.show_committee", committee_id=committee.id))
+
+
+def _submitted(sent: bool) -> str:
+    return _("Dossier envoyé au comité.") if sent else _("Ce dossier est déjà envoyé : rien n’a été envoyé une deuxième fois.")
 
 
 def _authorise_staff(committee: Committee) -> None:

@@ -285,3 +285,42 @@ def test_the_same_product_form_sent_again_lands_on_its_product(client, people):
     [product] = db.session.scalars(sa.select(Product))
     assert first.status_code == again.status_code == 302
     assert again.headers["Location"] == first.headers["Location"] == f"/produits/{product.id}"
+
+
+def _typed_file(version=0, **values) -> dict:
+    data = {"base_version": str(version), "objectives_reached": "Deux objectifs atteints.", "learnings": "",
+            "team_needs": "", "priorities-0-title": "Ouvrir à trois départements", "priorities-0-expected": "500 usagers",
+            **values}
+    return data
+
+
+def test_envoyer_saves_what_the_page_shows_then_sends_it(client, people):
+    committee = make_committee(make_product(team=[people["member"]]))
+    login(client, people["member"])
+    page = BeautifulSoup(client.get(f"/produits/comites/{committee.id}/dossier").text, "html.parser")
+    [send] = [b for b in page.select("#file-form button[type=submit]") if "Envoyer le dossier" in b.text]
+    assert send["formaction"] == f"/produits/comites/{committee.id}/envoyer"  # a button of the file form: the text goes too
+    response = client.post(send["formaction"], data=_typed_file(learnings="Tapé juste avant d’envoyer"))
+    assert response.status_code == 302
+    committee = db.session.get(Committee, committee.id)
+    assert committee.state == CommitteeState.SUBMITTED and committee.learnings == "Tapé juste avant d’envoyer"
+    # The same click again (a double click): the comité has this very text, nothing is lost, nothing sent twice.
+    again = client.post(send["formaction"], data=_typed_file(learnings="Tapé juste avant d’envoyer"))
+    assert again.status_code == 302
+
+
+@pytest.mark.parametrize("action", ["envoyer", "dossier"])
+def test_a_file_sent_from_another_tab_shows_the_typed_text_back(client, people, action):
+    committee = make_committee(make_product(team=[people["member"]]),
+                               priorities=[{"title": "Ouvrir à trois départements", "expected": ""}])
+    login(client, people["member"])
+    assert client.post(f"/produits/comites/{committee.id}/envoyer").status_code == 302  # tab A
+    response = client.post(f"/produits/comites/{committee.id}/{action}",  # tab B, typed before the send
+                           data=_typed_file(learnings="Un apprentissage tapé dans l’onglet B"))
+    assert response.status_code == 409
+    page = BeautifulSoup(response.text, "html.parser")
+    assert "n’a pas été enregistré" in page.select_one("#not-editable").text
+    assert page.select_one("#learnings").text.strip() == "Un apprentissage tapé dans l’onglet B"
+    assert page.select_one("#not-editable button[data-download-text]")["form"] == "file-form"
+    assert not page.select_one("#file-form").has_attr("data-autosave-url")
+    assert db.session.get(Committee, committee.id).learnings != "Un apprentissage tapé dans l’onglet B"
