@@ -54,6 +54,12 @@ def periods_of(product: Product) -> list[ProductPhasePeriod]:
                                    .order_by(ProductPhasePeriod.started_on, ProductPhasePeriod.id)))
 
 
+def start_day(product: Product) -> date | None:
+    """The day the product started (its first phase)."""
+    return db.session.scalar(sa.select(sa.func.min(ProductPhasePeriod.started_on))
+                             .where(ProductPhasePeriod.product_id == product.id))
+
+
 def current_period(product: Product) -> ProductPhasePeriod | None:
     return db.session.scalar(sa.select(ProductPhasePeriod).where(
         ProductPhasePeriod.product_id == product.id, ProductPhasePeriod.ended_on.is_(None))

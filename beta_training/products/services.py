@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from beta_training.core.db import earlier_submission, lock_for_update
+from beta_training.core.i18n import format_day
 from beta_training.core.models import to_paris, upsert, utcnow
 from beta_training.core.states import record_creation, transition, transition_once
 from beta_training.extensions import db
@@ -15,6 +16,7 @@ from beta_training.products import emails, queries
 from beta_training.products.models import (
     BUDGET_LINES,
     COMMITTEE_TRANSITIONS,
+    DECISION_LABELS,
     DECISION_PHASES,
     GRID,
     MAX_BUDGET_LINE,
@@ -214,6 +216,11 @@ def schedule_committee(product: Product, *, actor, held_on: date, submission_key
     if product.is_over:
         raise ProductError(_("Ce produit est « %(phase)s » : il n’a plus de comité.", phase=product.phase_label))
     _check_day(held_on, now)
+    # A past date records a comité held before the product came here (its history, as the demo's); never one
+    # before the product started: its decision would open a phase before the first one.
+    start = queries.start_day(product)
+    if start is not None and held_on < start:
+        raise ProductError(_("Le comité ne peut pas avoir lieu avant le début du produit, le %(d)s.", d=format_day(start)))
     if queries.open_committee(product) is not None:
         raise ProductError(_("Un comité de ce produit attend déjà sa décision : rendez-la avant d’en prévoir un autre."))
     committee = Committee(product_id=product.id, held_on=held_on, state=CommitteeState.PREPARING,
@@ -335,6 +342,11 @@ def decide(committee: Committee, *, actor, decision: CommitteeDecision, reasons:
         raise ProductError(_("Donnez les raisons de la décision : l’équipe les recevra."))
     product = committee.product
     target = DECISION_PHASES.get(decision)
+    if target is not None and next_phase is not None and next_phase != product.phase:
+        # « Arrêt » with « Construction »: which one did the comité mean? Said, not guessed.
+        raise ProductError(_("« %(decision)s » ne va pas avec une phase suivante « %(phase)s » : choisissez « Rester en "
+                             "« %(current)s » » ou une décision de continuité.", decision=DECISION_LABELS[decision],
+                             phase=PHASE_LABELS[next_phase], current=product.phase_label))
     if target is None and next_phase is not None and next_phase != product.phase:
         if next_phase not in NEXT_STEPS or next_phase not in PHASE_TRANSITIONS[ProductPhase(product.phase)]:
             raise ProductError(_("Depuis la phase « %(from)s », le produit ne peut pas passer en « %(to)s ».",

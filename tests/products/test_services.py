@@ -328,3 +328,23 @@ def test_a_fiche_that_is_a_product_already_is_refused(ctx):
     with pytest.raises(sa.exc.IntegrityError):
         db.session.flush()
     db.session.rollback()
+
+
+def test_a_comite_is_never_dated_before_the_product_started(ctx):
+    trainer = make_user(roles=[Role.TRAINER])
+    now = datetime(2026, 12, 2, 10, tzinfo=UTC)
+    product = _product(trainer, started_on=date(2026, 11, 1))
+    with pytest.raises(services.ProductError, match="avant le début du produit, le 1er novembre 2026"):
+        services.schedule_committee(product, actor=trainer, held_on=date(2026, 10, 31), now=now)
+    # A past comité after the start is recorded (a product brought here with its history).
+    assert services.schedule_committee(product, actor=trainer, held_on=date(2026, 11, 1), now=now).held_on == date(2026, 11, 1)
+
+
+def test_arret_with_a_next_phase_is_refused(ctx):
+    trainer = make_user(roles=[Role.TRAINER])
+    committee = make_committee(make_product(phase="investigation"), state="submitted")
+    with pytest.raises(services.ProductError, match="« Arrêt du projet » ne va pas avec une phase suivante « Construction »"):
+        services.decide(committee, actor=trainer, decision=CommitteeDecision.STOP, reasons="Pas de problème réel.",
+                        next_phase=ProductPhase.CONSTRUCTION)
+    db.session.rollback()
+    assert db.session.get(Committee, committee.id).state == CommitteeState.SUBMITTED

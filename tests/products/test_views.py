@@ -324,3 +324,12 @@ def test_a_file_sent_from_another_tab_shows_the_typed_text_back(client, people, 
     assert page.select_one("#not-editable button[data-download-text]")["form"] == "file-form"
     assert not page.select_one("#file-form").has_attr("data-autosave-url")
     assert db.session.get(Committee, committee.id).learnings != "Un apprentissage tapé dans l’onglet B"
+
+
+def test_arret_with_construction_is_a_french_form_error(client, people):
+    committee = make_committee(make_product(phase="investigation"), state="submitted")
+    login(client, people["trainer"])
+    response = client.post(f"/produits/comites/{committee.id}/decision",
+                           data={"decision": "stop", "next_phase": "construction", "reasons": "Pas de problème réel."})
+    assert response.status_code == 422 and "ne va pas avec une phase suivante" in response.text
+    assert db.session.get(Committee, committee.id).state == "submitted"
