@@ -34,8 +34,8 @@ def _pairs(text: str, field_name: str, *, check_id: bool) -> list[tuple[str, str
         if not separator or not name or not second:
             raise ValidationError(_l("Ligne %(n)s : écrivez « %(example)s ».", n=number, example=field_name))
         if check_id and not re.fullmatch(SITE_ID_PATTERN, second):
-            raise ValidationError(_l("Ligne %(n)s : « %(id)s » n’est pas un identifiant de beta.gouv.fr (des minuscules, "
-                                     "des chiffres et des tirets, par exemple « dinum »).", n=number, id=second[:60]))
+            raise ValidationError(_l("Ligne %(n)s : « %(id)s » n’est pas un identifiant de beta.gouv.fr (des lettres, "
+                                     "des chiffres et des tirets, sans espace, par exemple « dinum » ou « MEFSIN »).", n=number, id=second[:60]))
         rows.append((name, second))
     if len(rows) > MAX_LINES:
         raise ValidationError(_l("%(n)s lignes au plus.", n=MAX_LINES))
@@ -73,7 +73,7 @@ class NewProductForm(FlaskForm):
 
     def validate_incubator_id(self, field):
         if field.data and not re.fullmatch(SITE_ID_PATTERN, field.data.strip()):
-            raise ValidationError(_l("Des minuscules, des chiffres et des tirets, par exemple « dinum »."))
+            raise ValidationError(_l("Des lettres, des chiffres et des tirets, sans espace, par exemple « dinum » ou « DEAL-reunion »."))
 
     def validate_sponsors(self, field):
         self.sponsor_pairs = _pairs(field.data, _l("Nom ; identifiant"), check_id=True)

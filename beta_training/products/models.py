@@ -88,8 +88,9 @@ ENDED = (ProductPhase.STOPPED, ProductPhase.PIVOTED)
 COMMITTEE_INTERVAL_MONTHS = 6
 REMINDER_DAYS = 45
 
-# beta.gouv.fr ids (organisations, incubators): lower-case slugs such as « dinum », « anct ».
-SITE_ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+# beta.gouv.fr ids (organisations, incubators): the names of the site's files, case-sensitive: « dinum », but also
+# « DEAL-reunion », « MEFSIN », « Onisep ». Letters of both cases, digits and hyphens, kept as typed.
+SITE_ID_PATTERN = r"^[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*$"
 
 
 class Product(TimestampMixin, db.Model):

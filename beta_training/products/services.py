@@ -76,8 +76,8 @@ def _check_day(value: date, now: datetime, *, past_only: bool = False) -> None:
 def _check_site_id(value: str, what: str) -> str:
     value = (value or "").strip()
     if not re.fullmatch(SITE_ID_PATTERN, value) or len(value) > 100:
-        raise ProductError(_("%(what)s « %(value)s » n’est pas un identifiant de beta.gouv.fr : des minuscules, des "
-                             "chiffres et des tirets, par exemple « dinum ».", what=what, value=value[:60]))
+        raise ProductError(_("%(what)s « %(value)s » n’est pas un identifiant de beta.gouv.fr : des lettres, des "
+                             "chiffres et des tirets, sans espace, par exemple « dinum » ou « DEAL-reunion ».", what=what, value=value[:60]))
     return value
 
 

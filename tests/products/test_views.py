@@ -63,8 +63,10 @@ def test_a_product_without_other_team_members_has_its_intrapreneur(client, peopl
 
 @pytest.mark.parametrize("field, value, message", [
     ("sponsors", "Direction du numérique", "Ligne 1 : écrivez « Nom ; identifiant »."),
-    ("sponsors", "DINUM ; Dinum", "n’est pas un identifiant de beta.gouv.fr"),
-    ("incubator_id", "Incubateur DINUM", "Des minuscules, des chiffres et des tirets"),
+    ("sponsors", "DINUM ; di num", "n’est pas un identifiant de beta.gouv.fr"),
+    ("sponsors", "DINUM ; organisations/dinum", "n’est pas un identifiant de beta.gouv.fr"),
+    ("incubator_id", "Incubateur DINUM", "Des lettres, des chiffres et des tirets, sans espace"),
+    ("incubator_id", "dinum/", "Des lettres, des chiffres et des tirets, sans espace"),
     ("started_on", "31/02/2027", "Saisissez une date réelle"),
 ])
 def test_a_wrong_product_form_says_what_in_french_and_writes_nothing(client, people, field, value, message):
@@ -333,3 +335,18 @@ def test_arret_with_construction_is_a_french_form_error(client, people):
                            data={"decision": "stop", "next_phase": "construction", "reasons": "Pas de problème réel."})
     assert response.status_code == 422 and "ne va pas avec une phase suivante" in response.text
     assert db.session.get(Committee, committee.id).state == "submitted"
+
+
+def test_site_ids_are_case_sensitive_file_names_kept_as_typed(client, people):
+    sheet = make_product_sheet(state="approved", content=COMPLETE_SHEET, approved_at=utcnow())
+    login(client, people["trainer"])
+    sponsors = "DEAL de La Réunion ; DEAL-reunion\nMinistère de l’Économie ; MEFSIN\nSGPE ; SGPE\nOnisep ; Onisep"
+    response = client.post("/produits/nouveau", data=_product_form(sheet.id, sponsors=sponsors, incubator_id="MTES-Incubateur"))
+    assert response.status_code == 302, _errors(response)
+    product = db.session.scalar(sa.select(Product).where(Product.sheet_id == sheet.id))
+    assert product.incubator_id == "MTES-Incubateur"
+    assert [s.organisation_id for s in product.sponsors] == ["DEAL-reunion", "MEFSIN", "SGPE", "Onisep"]
+    front = yaml.safe_load(client.get(f"/produits/{product.id}/startup.md").text.split("---")[1])
+    assert front["sponsors"] == ["/organisations/DEAL-reunion", "/organisations/MEFSIN", "/organisations/SGPE",
+                                 "/organisations/Onisep"]
+    assert front["incubator"] == "MTES-Incubateur"
