@@ -69,8 +69,8 @@ def _today(now: datetime) -> date:
 def _check_day(value: date, now: datetime, *, past_only: bool = False) -> None:
     latest = _today(now) if past_only else _today(now) + timedelta(days=HORIZON_DAYS)
     if not EARLIEST <= value <= latest:
-        raise ProductError(_("Choisissez une date entre le %(start)s et le %(end)s.", start=EARLIEST.strftime("%d/%m/%Y"),
-                             end=latest.strftime("%d/%m/%Y")))
+        raise ProductError(_("Choisissez une date entre le %(start)s et le %(end)s.", start=format_day(EARLIEST),
+                             end=format_day(latest)))
 
 
 def _check_site_id(value: str, what: str) -> str:
@@ -174,7 +174,7 @@ def _move_phase(product: Product, target: ProductPhase, *, actor, reason: str, o
     current = queries.current_period(product)
     if current is not None and on < current.started_on:
         raise ProductError(_("La nouvelle phase ne peut pas commencer avant le début de la phase actuelle (%(d)s).",
-                             d=current.started_on.strftime("%d/%m/%Y")))
+                             d=format_day(current.started_on)))
     transition(product, PHASE_TRANSITIONS, target, actor=actor, reason=reason, now=now, attribute="phase")
     if current is not None:
         current.ended_on = on
@@ -369,7 +369,7 @@ def decide(committee: Committee, *, actor, decision: CommitteeDecision, reasons:
         on = min(committee.held_on, _today(now))
         on = max(on, current.started_on) if current is not None else on
         _move_phase(product, target, actor=actor, on=on, committee=committee, now=now,
-                     reason=_("Décision du comité du %(d)s : %(decision)s.", d=committee.held_on.strftime("%d/%m/%Y"),
+                     reason=_("Décision du comité du %(d)s : %(decision)s.", d=format_day(committee.held_on),
                               decision=committee.decision_label))
     emails.queue_decision(committee)
     return committee

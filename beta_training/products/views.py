@@ -11,6 +11,7 @@ from beta_training.core.actions import authorise, confirmed_action
 from beta_training.core.auth import role_required
 from beta_training.core.errors import json_endpoint, json_error
 from beta_training.core.forms import ConfirmForm, choices
+from beta_training.core.i18n import format_day
 from beta_training.core.models import to_paris, utcnow
 from beta_training.core.states import InvalidTransition
 from beta_training.extensions import db
@@ -182,7 +183,7 @@ def schedule_committee(product_id):
             form.form_errors.append(str(error))
         else:
             core_db.commit()
-            flash(_("Comité prévu le %(d)s : l’équipe est prévenue.", d=committee.held_on.strftime("%d/%m/%Y")), "success")
+            flash(_("Comité prévu le %(d)s : l’équipe est prévenue.", d=format_day(committee.held_on)), "success")
             return redirect(url_for("products.show_product", product_id=product.id))
     return _render_product(product, committee_form=form, status=422)
 

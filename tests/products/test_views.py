@@ -350,3 +350,68 @@ def test_site_ids_are_case_sensitive_file_names_kept_as_typed(client, people):
     assert front["sponsors"] == ["/organisations/DEAL-reunion", "/organisations/MEFSIN", "/organisations/SGPE",
                                  "/organisations/Onisep"]
     assert front["incubator"] == "MTES-Incubateur"
+
+
+@pytest.mark.parametrize("typed, saved", [("12 000", 12000), ("12\u202f000 €", 12000), ("12000", 12000), ("", None)])
+def test_budget_lines_read_whole_euros_as_people_write_them(client, people, typed, saved):
+    committee = make_committee(make_product(team=[people["member"]]))
+    login(client, people["member"])
+    page = BeautifulSoup(client.get(f"/produits/comites/{committee.id}/dossier").text, "html.parser")
+    field = page.select_one("#budget_development")
+    assert field["type"] == "text" and field["inputmode"] == "numeric"
+    response = client.post(f"/produits/comites/{committee.id}/dossier", data=_typed_file(budget_development=typed))
+    assert response.status_code == 302
+    assert db.session.get(Committee, committee.id).budget.get("development") == saved
+    if saved:
+        shown = BeautifulSoup(client.get(f"/produits/comites/{committee.id}/dossier").text, "html.parser")
+        assert shown.select_one("#budget_development")["value"] == "12 000"
+
+
+@pytest.mark.parametrize("typed, message", [("12 000,50", "euros entiers, sans centimes"),
+                                            ("12.5", "euros entiers, sans centimes"),
+                                            ("douze mille", "en chiffres"), ("-5", "en chiffres"), ("1e5", "en chiffres")])
+def test_a_budget_with_cents_or_words_is_a_french_error(client, people, typed, message):
+    committee = make_committee(make_product(team=[people["member"]]))
+    login(client, people["member"])
+    response = client.post(f"/produits/comites/{committee.id}/dossier", data=_typed_file(budget_development=typed))
+    assert response.status_code == 422 and any(message in error for error in _errors(response)), _errors(response)
+    page = BeautifulSoup(response.text, "html.parser")
+    assert page.select_one("#budget_development")["value"] == typed  # shown back as typed
+    assert db.session.get(Committee, committee.id).file_version == 0
+
+
+def test_the_file_links_to_where_measures_are_added(client, people):
+    committee = make_committee(make_product(team=[people["member"]]))
+    login(client, people["member"])
+    page = BeautifulSoup(client.get(f"/produits/comites/{committee.id}/dossier").text, "html.parser")
+    [link] = [a for a in page.select("a") if a.text == "Ajoutez une mesure depuis la page du produit"]
+    assert link["href"] == f"/produits/{committee.product_id}#indicateurs"
+
+
+def test_grid_averages_have_one_decimal_each(client, people):
+    committee = make_committee(make_product(), state="submitted")
+    make_committee_score(committee, bilan=4, objectifs=3, besoins=4)
+    make_committee_score(committee, bilan=4, objectifs=4, besoins=5)
+    login(client, people["trainer"])
+    page = BeautifulSoup(client.get(f"/produits/comites/{committee.id}").text, "html.parser")
+    last = page.select("tbody tr")[-1]
+    assert [td.text for td in last.select("td")] == ["4,0", "3,5", "4,5", "Moyenne générale : 4,0"]
+
+
+MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre",
+          "décembre")
+
+
+def format_day_fr(day: date) -> str:
+    return f"{'1er' if day.day == 1 else day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def test_dates_in_messages_are_written_in_words(client, people):
+    product = make_product(started_on=date(2026, 10, 1))
+    login(client, people["trainer"])
+    held_on = date.today() + timedelta(days=90)
+    response = client.post(f"/produits/{product.id}/comites", data={"held_on": held_on.isoformat()}, follow_redirects=True)
+    assert f"Comité prévu le {format_day_fr(held_on)}" in response.text
+    refused = client.post(f"/produits/{product.id}/phase",
+                          data={"phase": "construction", "on": "2026-09-30", "reason": "Trop tôt"})
+    assert "avant le début de la phase actuelle (1er octobre 2026)" in refused.text
