@@ -84,7 +84,7 @@ def test_only_an_approved_fiche_becomes_a_product_and_twice_sent_is_one(ctx):
     assert again.id == first.id
 
 
-@pytest.mark.parametrize("identifier", ["DINUM", "di num", "../x", ""])
+@pytest.mark.parametrize("identifier", ["organisations/dinum", "di num", "../x", ""])
 def test_sponsor_ids_must_be_ids_of_the_site(ctx, identifier):
     with pytest.raises(services.ProductError, match="identifiant"):
         services.create_product(_approved_sheet(), actor=make_user(roles=[Role.TRAINER]), incubator_name="I",

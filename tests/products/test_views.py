@@ -96,7 +96,7 @@ def test_the_team_prepares_its_file_three_priorities_at_most(client, people):
     assert [p["title"] for p in committee.priorities] == ["Priorité 1", "Priorité 2", "Priorité 3"]
     assert committee.budget == {"development": 120000}
     refused = client.post(f"/produits/comites/{committee.id}/dossier", data={**data, "base_version": "1",
-                                                                          "budget_ux_ui": "-3"})
+                                                                          "budget_ux_ui": "20000000"})
     assert refused.status_code == 422 and any("Un nombre d’euros entre 0 et" in e for e in _errors(refused))
 
 
