@@ -819,7 +819,8 @@ def autosave_file():
 def submit_file():
     member, product = _team_product()
     committee = f.make_committee(product, priorities=[{"title": "Ouvrir à trois départements", "expected": ""}])
-    return Prepared(member, f"/produits/comites/{committee.id}/envoyer", watch=_committee_watch(committee.id))
+    # « Envoyer » is a button of the file form: the page's text is saved, then sent.
+    return Prepared(member, f"/produits/comites/{committee.id}/envoyer", _file_form(), watch=_committee_watch(committee.id))
 
 
 @scenario("/produits/comites/<int:committee_id>/notation")

@@ -138,13 +138,14 @@ def format_days(days: int) -> str:
     return ngettext("%(num)s jour", "%(num)s jours", days)
 
 
-def format_number(value, places: int = 2) -> str:
-    """A decimal as the locale writes it, without trailing zeros: « 3,5 », « 4 », « 3,67 » (2 places)."""
-    return format_decimal(value, _decimal_pattern(places))
+def format_number(value, places: int = 2, fixed: bool = False) -> str:
+    """A decimal as the locale writes it, without trailing zeros: « 3,5 », « 4 », « 3,67 » (2 places); `fixed`
+    keeps them, for numbers read side by side (averages: « 4,0 » next to « 3,5 »)."""
+    return format_decimal(value, _decimal_pattern(places, fixed))
 
 
 @cache
-def _decimal_pattern(places: int) -> NumberPattern:
+def _decimal_pattern(places: int, fixed: bool = False) -> NumberPattern:
     """Parsed once per process: Babel parses a pattern given as text at every call (half the cost of a number
     in a table of 25 rows × 4 averages). A pattern is the same for everyone; the locale is applied per call."""
-    return parse_pattern("#,##0." + "#" * places if places else "#,##0")
+    return parse_pattern("#,##0." + ("0" if fixed else "#") * places if places else "#,##0")

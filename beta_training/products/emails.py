@@ -5,6 +5,7 @@ from flask import url_for
 from flask_babel import gettext as _
 
 from beta_training.accounts.models import Role, User, UserRole
+from beta_training.core.i18n import format_day
 from beta_training.core.mail import queue_email
 from beta_training.extensions import db
 
@@ -30,13 +31,13 @@ def _file_link(committee) -> str:
 
 def queue_committee_scheduled(committee) -> None:
     _to_team(committee, _("Comité d’investissement de « %(p)s » le %(d)s", p=committee.product.name,
-                          d=committee.held_on.strftime("%d/%m/%Y")), "products/committee_scheduled",
+                          d=format_day(committee.held_on)), "products/committee_scheduled",
              link=_file_link(committee))
 
 
 def queue_committee_reminder(committee) -> None:
     _to_team(committee, _("Rappel : comité d’investissement de « %(p)s » le %(d)s", p=committee.product.name,
-                          d=committee.held_on.strftime("%d/%m/%Y")), "products/committee_reminder",
+                          d=format_day(committee.held_on)), "products/committee_reminder",
              link=_file_link(committee))
 
 

@@ -5,7 +5,7 @@ import re
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.i18n import translations
-from wtforms import FieldList, FormField, HiddenField, IntegerField, RadioField, StringField, TextAreaField
+from wtforms import FieldList, FormField, HiddenField, RadioField, StringField, TextAreaField
 from wtforms.form import Form
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
@@ -34,8 +34,8 @@ def _pairs(text: str, field_name: str, *, check_id: bool) -> list[tuple[str, str
         if not separator or not name or not second:
             raise ValidationError(_l("Ligne %(n)s : écrivez « %(example)s ».", n=number, example=field_name))
         if check_id and not re.fullmatch(SITE_ID_PATTERN, second):
-            raise ValidationError(_l("Ligne %(n)s : « %(id)s » n’est pas un identifiant de beta.gouv.fr (des minuscules, "
-                                     "des chiffres et des tirets, par exemple « dinum »).", n=number, id=second[:60]))
+            raise ValidationError(_l("Ligne %(n)s : « %(id)s » n’est pas un identifiant de beta.gouv.fr (des lettres, "
+                                     "des chiffres et des tirets, sans espace, par exemple « dinum » ou « MEFSIN »).", n=number, id=second[:60]))
         rows.append((name, second))
     if len(rows) > MAX_LINES:
         raise ValidationError(_l("%(n)s lignes au plus.", n=MAX_LINES))
@@ -73,7 +73,7 @@ class NewProductForm(FlaskForm):
 
     def validate_incubator_id(self, field):
         if field.data and not re.fullmatch(SITE_ID_PATTERN, field.data.strip()):
-            raise ValidationError(_l("Des minuscules, des chiffres et des tirets, par exemple « dinum »."))
+            raise ValidationError(_l("Des lettres, des chiffres et des tirets, sans espace, par exemple « dinum » ou « DEAL-reunion »."))
 
     def validate_sponsors(self, field):
         self.sponsor_pairs = _pairs(field.data, _l("Nom ; identifiant"), check_id=True)
@@ -132,9 +132,32 @@ class CommitteeFileForm(FlaskForm):
         return int(self.base_version.data) if (self.base_version.data or "").isdigit() else None
 
 
+class EurosField(StringField):
+    """Whole euros as people write them: « 12 000 », « 12000 », « 12 000 € » (a type=number input misreads the
+    space and the comma). Cents and anything else are refused in words; the amount is shown back « 12 000 »."""
+
+    SPACES = re.compile(r"[\s\u00a0\u202f]+")
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        text = self.SPACES.sub("", valuelist[0] if valuelist else "").removesuffix("€").removesuffix("euros")
+        if not text:
+            return
+        if re.fullmatch(r"\d+[,.]\d*", text):
+            raise ValueError(_l("Un montant en euros entiers, sans centimes : par exemple 12 000."))
+        if not text.isdigit() or not text.isascii():
+            raise ValueError(_l("Saisissez un montant en euros, en chiffres : par exemple 12 000."))
+        self.data = int(text)
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return f"{self.data:,}".replace(",", " ") if isinstance(self.data, int) else ""
+
+
 for _key, _label in BUDGET_LINES.items():
-    setattr(CommitteeFileForm, f"budget_{_key}", IntegerField(
-        _label, description=_l("En euros, pour six mois"),
+    setattr(CommitteeFileForm, f"budget_{_key}", EurosField(
+        _label, description=_l("En euros entiers, pour six mois ; par exemple 12 000"),
         validators=[Optional(), NumberRange(0, MAX_BUDGET_LINE, _l("Un nombre d’euros entre 0 et %(max)s.",
                                                                     max=f"{MAX_BUDGET_LINE:,}".replace(",", " ")))],
         render_kw={"inputmode": "numeric"}))

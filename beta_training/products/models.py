@@ -88,8 +88,9 @@ ENDED = (ProductPhase.STOPPED, ProductPhase.PIVOTED)
 COMMITTEE_INTERVAL_MONTHS = 6
 REMINDER_DAYS = 45
 
-# beta.gouv.fr ids (organisations, incubators): lower-case slugs such as « dinum », « anct ».
-SITE_ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+# beta.gouv.fr ids (organisations, incubators): the names of the site's files, case-sensitive: « dinum », but also
+# « DEAL-reunion », « MEFSIN », « Onisep ». Letters of both cases, digits and hyphens, kept as typed.
+SITE_ID_PATTERN = r"^[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*$"
 
 
 class Product(TimestampMixin, db.Model):
@@ -103,7 +104,9 @@ class Product(TimestampMixin, db.Model):
     incubator_name: Mapped[str] = mapped_column(sa.String(200), default="")
     incubator_id: Mapped[str] = mapped_column(sa.String(100), default="")  # beta.gouv.fr incubator id
     # The fiche produit it was created from (read-only there); a later dossier of an appel à intrapreneurs too.
-    sheet_id: Mapped[int | None] = mapped_column(sa.ForeignKey("product_sheets.id", ondelete="SET NULL"), index=True)
+    # Unique: one fiche is one product (two tabs of « Nouveau produit » cannot make two of it).
+    sheet_id: Mapped[int | None] = mapped_column(sa.ForeignKey("product_sheets.id", ondelete="SET NULL"), index=True,
+                                                 unique=True)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     submission_key: Mapped[str | None] = mapped_column(sa.String(64))  # the creating form's (sent twice: one product)
 

@@ -23,6 +23,8 @@ from beta_training.products.models import (
     ProductPhase,
     ProductPhasePeriod,
 )
+from beta_training.sheets import queries as sheet_queries
+from beta_training.sheets.models import ProductSheet
 
 
 def list_products_query(user) -> sa.Select:
@@ -50,6 +52,12 @@ def phase_counts() -> dict[str, int]:
 def periods_of(product: Product) -> list[ProductPhasePeriod]:
     return list(db.session.scalars(sa.select(ProductPhasePeriod).where(ProductPhasePeriod.product_id == product.id)
                                    .order_by(ProductPhasePeriod.started_on, ProductPhasePeriod.id)))
+
+
+def start_day(product: Product) -> date | None:
+    """The day the product started (its first phase)."""
+    return db.session.scalar(sa.select(sa.func.min(ProductPhasePeriod.started_on))
+                             .where(ProductPhasePeriod.product_id == product.id))
 
 
 def current_period(product: Product) -> ProductPhasePeriod | None:
@@ -142,3 +150,21 @@ def timeline(product: Product) -> list[StateChange]:
     return list(db.session.scalars(sa.select(StateChange).where(
         StateChange.subject_type == Product.__tablename__, StateChange.subject_id == product.id)
         .order_by(StateChange.created_at, StateChange.id)))
+
+
+def product_of_sheet(sheet_id: int) -> Product | None:
+    return db.session.scalar(sa.select(Product).where(Product.sheet_id == sheet_id))
+
+
+def earlier_product(submission_key: str | None, user) -> Product | None:
+    """The product this very form (its one-time key) created already: a second click lands on it."""
+    if not submission_key:
+        return None
+    return db.session.scalar(sa.select(Product).where(Product.submission_key == submission_key,
+                                                      Product.created_by_id == user.id))
+
+
+def sheets_without_product_query() -> sa.Select:
+    """Approved fiches not yet made a product (one fiche, one product)."""
+    return sheet_queries.approved_sheets_query().where(
+        ~sa.exists().where(Product.sheet_id == ProductSheet.id))

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from beta_training.core.db import earlier_submission, lock_for_update
+from beta_training.core.i18n import format_day
 from beta_training.core.models import to_paris, upsert, utcnow
 from beta_training.core.states import record_creation, transition, transition_once
 from beta_training.extensions import db
@@ -15,6 +16,7 @@ from beta_training.products import emails, queries
 from beta_training.products.models import (
     BUDGET_LINES,
     COMMITTEE_TRANSITIONS,
+    DECISION_LABELS,
     DECISION_PHASES,
     GRID,
     MAX_BUDGET_LINE,
@@ -67,15 +69,15 @@ def _today(now: datetime) -> date:
 def _check_day(value: date, now: datetime, *, past_only: bool = False) -> None:
     latest = _today(now) if past_only else _today(now) + timedelta(days=HORIZON_DAYS)
     if not EARLIEST <= value <= latest:
-        raise ProductError(_("Choisissez une date entre le %(start)s et le %(end)s.", start=EARLIEST.strftime("%d/%m/%Y"),
-                             end=latest.strftime("%d/%m/%Y")))
+        raise ProductError(_("Choisissez une date entre le %(start)s et le %(end)s.", start=format_day(EARLIEST),
+                             end=format_day(latest)))
 
 
 def _check_site_id(value: str, what: str) -> str:
     value = (value or "").strip()
     if not re.fullmatch(SITE_ID_PATTERN, value) or len(value) > 100:
-        raise ProductError(_("%(what)s « %(value)s » n’est pas un identifiant de beta.gouv.fr : des minuscules, des "
-                             "chiffres et des tirets, par exemple « dinum ».", what=what, value=value[:60]))
+        raise ProductError(_("%(what)s « %(value)s » n’est pas un identifiant de beta.gouv.fr : des lettres, des "
+                             "chiffres et des tirets, sans espace, par exemple « dinum » ou « DEAL-reunion ».", what=what, value=value[:60]))
     return value
 
 
@@ -93,6 +95,11 @@ def create_product(sheet: ProductSheet, *, actor, incubator_name: str, incubator
     earlier = earlier_submission(Product, submission_key, lock=(ProductSheet, sheet.id), created_by_id=actor.id)
     if earlier is not None:
         return earlier
+    lock_for_update(ProductSheet, sheet.id)  # (a form without its key) a second tab waits, then finds the product
+    existing = queries.product_of_sheet(sheet.id)
+    if existing is not None:
+        raise ProductError(_("Cette fiche est déjà devenue le produit « %(name)s » : une fiche ne fait qu’un produit.",
+                             name=existing.name))
     if sheet.state != SheetState.APPROVED:
         raise ProductError(_("Seule une fiche produit validée peut devenir un produit."))
     _check_day(started_on, now)
@@ -167,7 +174,7 @@ def _move_phase(product: Product, target: ProductPhase, *, actor, reason: str, o
     current = queries.current_period(product)
     if current is not None and on < current.started_on:
         raise ProductError(_("La nouvelle phase ne peut pas commencer avant le début de la phase actuelle (%(d)s).",
-                             d=current.started_on.strftime("%d/%m/%Y")))
+                             d=format_day(current.started_on)))
     transition(product, PHASE_TRANSITIONS, target, actor=actor, reason=reason, now=now, attribute="phase")
     if current is not None:
         current.ended_on = on
@@ -209,6 +216,11 @@ def schedule_committee(product: Product, *, actor, held_on: date, submission_key
     if product.is_over:
         raise ProductError(_("Ce produit est « %(phase)s » : il n’a plus de comité.", phase=product.phase_label))
     _check_day(held_on, now)
+    # A past date records a comité held before the product came here (its history, as the demo's); never one
+    # before the product started: its decision would open a phase before the first one.
+    start = queries.start_day(product)
+    if start is not None and held_on < start:
+        raise ProductError(_("Le comité ne peut pas avoir lieu avant le début du produit, le %(d)s.", d=format_day(start)))
     if queries.open_committee(product) is not None:
         raise ProductError(_("Un comité de ce produit attend déjà sa décision : rendez-la avant d’en prévoir un autre."))
     committee = Committee(product_id=product.id, held_on=held_on, state=CommitteeState.PREPARING,
@@ -269,9 +281,23 @@ def save_file(committee: Committee, *, author, objectives_reached: str, learning
     return committee
 
 
-def submit_file(committee: Committee, *, actor, now: datetime | None = None) -> bool:
-    """Send the file to the comité: its members may score it. False if a second click finds it sent already."""
+def submit_file(committee: Committee, *, actor, file: dict | None = None, now: datetime | None = None) -> bool:
+    """Send the file to the comité: its members may score it. False if a second click finds it sent already.
+
+    `file`: what the page shows (the save_file values, « Envoyer » sends the form): saved first, then sent. Sent
+    already from another tab with other text: NotEditable (the view shows the typed text back, nothing is lost);
+    with the same text (a double click), False as above."""
     now = now or utcnow()
+    if file is not None:
+        lock_for_update(Committee, committee.id)
+        db.session.refresh(committee)
+        if committee.state != CommitteeState.PREPARING:
+            if _same_file(committee, file):
+                return False
+            raise NotEditable(_("Ce dossier a déjà été envoyé au comité depuis un autre onglet ou appareil : il n’est plus "
+                                "modifiable. Ce que vous venez de taper n’a pas été enregistré ; il reste sur cette page : "
+                                "téléchargez-le pour le garder."))
+        save_file(committee, author=actor, now=now, **file)
     if not committee.priorities:
         raise ProductError(_("Indiquez au moins une priorité pour les six prochains mois avant d’envoyer le dossier."))
     if committee.state != CommitteeState.PREPARING:
@@ -282,6 +308,18 @@ def submit_file(committee: Committee, *, actor, now: datetime | None = None) -> 
         return False
     emails.queue_file_submitted(committee)
     return True
+
+
+def _same_file(committee: Committee, file: dict) -> bool:
+    """The typed file is the one the comité has (compared as save_file would store it)."""
+    try:
+        priorities, budget = clean_priorities(file["priorities"]), clean_budget(file["budget"])
+    except ProductError:
+        return False
+    return ((file["objectives_reached"].strip()[:5000], file["learnings"].strip()[:5000], priorities, budget,
+             file["team_needs"].strip()[:3000])
+            == (committee.objectives_reached or "", committee.learnings or "", committee.priorities or [],
+                committee.budget or {}, committee.team_needs or ""))
 
 
 def score_committee(committee: Committee, *, scorer, scores: dict, comment: str = "",
@@ -304,6 +342,11 @@ def decide(committee: Committee, *, actor, decision: CommitteeDecision, reasons:
         raise ProductError(_("Donnez les raisons de la décision : l’équipe les recevra."))
     product = committee.product
     target = DECISION_PHASES.get(decision)
+    if target is not None and next_phase is not None and next_phase != product.phase:
+        # « Arrêt » with « Construction »: which one did the comité mean? Said, not guessed.
+        raise ProductError(_("« %(decision)s » ne va pas avec une phase suivante « %(phase)s » : choisissez « Rester en "
+                             "« %(current)s » » ou une décision de continuité.", decision=DECISION_LABELS[decision],
+                             phase=PHASE_LABELS[next_phase], current=product.phase_label))
     if target is None and next_phase is not None and next_phase != product.phase:
         if next_phase not in NEXT_STEPS or next_phase not in PHASE_TRANSITIONS[ProductPhase(product.phase)]:
             raise ProductError(_("Depuis la phase « %(from)s », le produit ne peut pas passer en « %(to)s ».",
@@ -326,7 +369,7 @@ def decide(committee: Committee, *, actor, decision: CommitteeDecision, reasons:
         on = min(committee.held_on, _today(now))
         on = max(on, current.started_on) if current is not None else on
         _move_phase(product, target, actor=actor, on=on, committee=committee, now=now,
-                     reason=_("Décision du comité du %(d)s : %(decision)s.", d=committee.held_on.strftime("%d/%m/%Y"),
+                     reason=_("Décision du comité du %(d)s : %(decision)s.", d=format_day(committee.held_on),
                               decision=committee.decision_label))
     emails.queue_decision(committee)
     return committee

@@ -11,6 +11,7 @@ from beta_training.core.actions import authorise, confirmed_action
 from beta_training.core.auth import role_required
 from beta_training.core.errors import json_endpoint, json_error
 from beta_training.core.forms import ConfirmForm, choices
+from beta_training.core.i18n import format_day
 from beta_training.core.models import to_paris, utcnow
 from beta_training.core.states import InvalidTransition
 from beta_training.extensions import db
@@ -39,7 +40,6 @@ from beta_training.products.models import (
     Product,
     ProductPhase,
 )
-from beta_training.sheets import queries as sheet_queries
 from beta_training.sheets.models import ProductSheet
 
 bp = Blueprint("products", __name__, url_prefix="/produits")
@@ -85,8 +85,13 @@ def impact():
 @bp.route("/nouveau", methods=["GET", "POST"])
 @role_required(*MANAGERS)
 def create_product():
-    sheets = list(db.session.scalars(sheet_queries.approved_sheets_query()))
     form = NewProductForm(sheet_id=request.args.get("fiche", ""))
+    if request.method == "POST" and (earlier := queries.earlier_product(form.submission_key.data, current_user)):
+        # The same form sent again (a double click, a reload): its fiche is no longer offered; land on its product.
+        flash(_("Produit « %(name)s » créé, en investigation.", name=earlier.name), "success")
+        return redirect(url_for("products.show_product", product_id=earlier.id))
+    # A fiche that is a product already is not offered (the service and a unique constraint refuse it too).
+    sheets = list(db.session.scalars(queries.sheets_without_product_query()))
     form.sheet_id.choices = choices(((s.id, f"{s.title or _('Fiche sans titre')} – {s.owner_name}") for s in sheets),
                                     placeholder=_("Choisir une fiche"))
     if form.validate_on_submit():
@@ -178,7 +183,7 @@ def schedule_committee(product_id):
             form.form_errors.append(str(error))
         else:
             core_db.commit()
-            flash(_("Comité prévu le %(d)s : l’équipe est prévenue.", d=committee.held_on.strftime("%d/%m/%Y")), "success")
+            flash(_("Comité prévu le %(d)s : l’équipe est prévenue.", d=format_day(committee.held_on)), "success")
             return redirect(url_for("products.show_product", product_id=product.id))
     return _render_product(product, committee_form=form, status=422)
 
@@ -256,6 +261,11 @@ def _authorise_file(committee: Committee, *, json=False) -> None:
 def prepare_file(committee_id):
     """The team's file, from the trame: bilan, objectifs (3 priorities at most), besoins. Autosaved as it is typed."""
     committee = _committee_or_404(committee_id)
+    if request.method == "POST" and not committee.can_prepare(current_user) and committee.product.is_member(current_user):
+        # Sent from another tab: nothing is saved, but the typed text is shown back, not lost.
+        return _render_file(committee, CommitteeFileForm(), 409, not_editable=_(
+            "Ce dossier a déjà été envoyé au comité depuis un autre onglet ou appareil : il n’est plus modifiable. Ce "
+            "que vous venez de taper n’a pas été enregistré ; il reste sur cette page : téléchargez-le pour le garder."))
     _authorise_file(committee)
     form = _file_form(committee, request.form if request.method == "POST" else None)
     stale = None
@@ -275,10 +285,19 @@ def prepare_file(committee_id):
             core_db.commit()
             flash(_("Dossier enregistré."), "success")
             return redirect(url_for("products.prepare_file", committee_id=committee.id))
-    status = 409 if stale else (422 if form.errors else 200)
+    return _render_file(committee, form, 409 if stale else (422 if form.errors else 200))
+
+
+def _render_file(committee: Committee, form: CommitteeFileForm, status: int, *, not_editable: str | None = None):
     return render_template("products/prepare_file.html", committee=committee, product=committee.product, form=form,
                            previous=queries.previous_committee(committee), milestones=queries.milestones_of(committee.product),
-                           series=queries.indicator_series(committee.product), confirm=ConfirmForm()), status
+                           series=queries.indicator_series(committee.product), not_editable=not_editable), status
+
+
+def _file_values(form: CommitteeFileForm) -> dict:
+    return {"objectives_reached": form.objectives_reached.data or "", "learnings": form.learnings.data or "",
+            "priorities": [entry.data for entry in form.priorities], "budget": form.budget(),
+            "team_needs": form.team_needs.data or "", "base_version": form.base()}
 
 
 @bp.post("/comites/<int:committee_id>/brouillon")
@@ -308,14 +327,40 @@ def autosave_file(committee_id):
 @bp.post("/comites/<int:committee_id>/envoyer")
 @login_required
 def submit_file(committee_id):
+    """« Envoyer le dossier au comité » is a button of the file form: what the page shows is saved, then sent. Sent
+    already from another tab: the typed text is shown back (409), to copy or download, never dropped."""
     committee = _committee_or_404(committee_id)
-    return confirmed_action(lambda: committee.product.is_member(current_user),
-                            lambda: services.submit_file(committee, actor=current_user),
-                            to=url_for("products.show_committee", committee_id=committee.id),
-                            done=lambda sent: _("Dossier envoyé au comité.") if sent else
-                            _("Ce dossier est déjà envoyé : rien n’a été envoyé une deuxième fois."),
-                            refused_to=url_for("products.prepare_file", committee_id=committee.id),
-                            refusals=REFUSED, describe=_describe)
+    if "base_version" not in request.form:  # a page from before the button sent the file: the saved file is sent
+        return confirmed_action(lambda: committee.product.is_member(current_user),
+                                lambda: services.submit_file(committee, actor=current_user),
+                                to=url_for("products.show_committee", committee_id=committee.id),
+                                done=_submitted, refused_to=url_for("products.prepare_file", committee_id=committee.id),
+                                refusals=REFUSED, describe=_describe)
+    if not committee.product.is_member(current_user):
+        abort(403)
+    form = CommitteeFileForm()
+    if not form.validate_on_submit():
+        return _render_file(committee, form, 422)
+    try:
+        sent = services.submit_file(committee, actor=current_user, file=_file_values(form))
+    except services.NotEditable as error:
+        core_db.rollback()
+        return _render_file(committee, form, 409, not_editable=str(error))
+    except services.StaleFile as error:
+        core_db.rollback()
+        form.form_errors.append(str(error))
+        return _render_file(committee, form, 409)
+    except REFUSED as error:
+        core_db.rollback()
+        form.form_errors.append(_describe(error))
+        return _render_file(committee, form, 422)
+    core_db.commit()
+    flash(_submitted(sent), "success" if sent else "info")
+    return redirect(url_for("products.show_committee", committee_id=committee.id))
+
+
+def _submitted(sent: bool) -> str:
+    return _("Dossier envoyé au comité.") if sent else _("Ce dossier est déjà envoyé : rien n’a été envoyé une deuxième fois.")
 
 
 def _authorise_staff(committee: Committee) -> None:

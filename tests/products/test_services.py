@@ -18,7 +18,7 @@ from beta_training.products.models import (
     Product,
     ProductPhase,
 )
-from beta_training.sheets.models import IndicatorMeasure
+from beta_training.sheets.models import IndicatorMeasure, ProductSheet
 from beta_training.sheets.services import create_milestones
 from tests.factories import COMPLETE_SHEET, make_committee, make_product, make_product_sheet, make_user
 from tests.sheets.startup_front_matter import front_matter_problems
@@ -84,7 +84,7 @@ def test_only_an_approved_fiche_becomes_a_product_and_twice_sent_is_one(ctx):
     assert again.id == first.id
 
 
-@pytest.mark.parametrize("identifier", ["DINUM", "di num", "../x", ""])
+@pytest.mark.parametrize("identifier", ["organisations/dinum", "di num", "../x", ""])
 def test_sponsor_ids_must_be_ids_of_the_site(ctx, identifier):
     with pytest.raises(services.ProductError, match="identifiant"):
         services.create_product(_approved_sheet(), actor=make_user(roles=[Role.TRAINER]), incubator_name="I",
@@ -313,3 +313,38 @@ def test_the_demo_has_a_product_with_one_past_comite(app):
     assert product.phase == "construction" and len(queries.scores_of(committees[1])) == 2
     assert [p.phase for p in queries.periods_of(product)] == ["investigation", "construction"]
     assert [m.user.email for m in product.members if m.user] == ["intrapreneure@demo.beta.gouv.fr"]
+
+
+def test_a_fiche_that_is_a_product_already_is_refused(ctx):
+    product = _product()
+    sheet = db.session.get(ProductSheet, product.sheet_id)
+    with pytest.raises(services.ProductError, match="déjà devenue le produit"):
+        services.create_product(sheet, actor=make_user(roles=[Role.TRAINER]), incubator_name="Incubateur",
+                                incubator_id="dinum", sponsors=SPONSORS, members=[], started_on=date(2026, 9, 1))
+    db.session.rollback()
+    # The database says it too, whatever the path.
+    db.session.add(Product(name="Copie", pitch="", phase=ProductPhase.INVESTIGATION, contact="", incubator_name="",
+                           incubator_id="", sheet_id=sheet.id, created_at=utcnow(), updated_at=utcnow()))
+    with pytest.raises(sa.exc.IntegrityError):
+        db.session.flush()
+    db.session.rollback()
+
+
+def test_a_comite_is_never_dated_before_the_product_started(ctx):
+    trainer = make_user(roles=[Role.TRAINER])
+    now = datetime(2026, 12, 2, 10, tzinfo=UTC)
+    product = _product(trainer, started_on=date(2026, 11, 1))
+    with pytest.raises(services.ProductError, match="avant le début du produit, le 1er novembre 2026"):
+        services.schedule_committee(product, actor=trainer, held_on=date(2026, 10, 31), now=now)
+    # A past comité after the start is recorded (a product brought here with its history).
+    assert services.schedule_committee(product, actor=trainer, held_on=date(2026, 11, 1), now=now).held_on == date(2026, 11, 1)
+
+
+def test_arret_with_a_next_phase_is_refused(ctx):
+    trainer = make_user(roles=[Role.TRAINER])
+    committee = make_committee(make_product(phase="investigation"), state="submitted")
+    with pytest.raises(services.ProductError, match="« Arrêt du projet » ne va pas avec une phase suivante « Construction »"):
+        services.decide(committee, actor=trainer, decision=CommitteeDecision.STOP, reasons="Pas de problème réel.",
+                        next_phase=ProductPhase.CONSTRUCTION)
+    db.session.rollback()
+    assert db.session.get(Committee, committee.id).state == CommitteeState.SUBMITTED

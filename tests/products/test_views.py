@@ -63,8 +63,10 @@ def test_a_product_without_other_team_members_has_its_intrapreneur(client, peopl
 
 @pytest.mark.parametrize("field, value, message", [
     ("sponsors", "Direction du numérique", "Ligne 1 : écrivez « Nom ; identifiant »."),
-    ("sponsors", "DINUM ; Dinum", "n’est pas un identifiant de beta.gouv.fr"),
-    ("incubator_id", "Incubateur DINUM", "Des minuscules, des chiffres et des tirets"),
+    ("sponsors", "DINUM ; di num", "n’est pas un identifiant de beta.gouv.fr"),
+    ("sponsors", "DINUM ; organisations/dinum", "n’est pas un identifiant de beta.gouv.fr"),
+    ("incubator_id", "Incubateur DINUM", "Des lettres, des chiffres et des tirets, sans espace"),
+    ("incubator_id", "dinum/", "Des lettres, des chiffres et des tirets, sans espace"),
     ("started_on", "31/02/2027", "Saisissez une date réelle"),
 ])
 def test_a_wrong_product_form_says_what_in_french_and_writes_nothing(client, people, field, value, message):
@@ -94,7 +96,7 @@ def test_the_team_prepares_its_file_three_priorities_at_most(client, people):
     assert [p["title"] for p in committee.priorities] == ["Priorité 1", "Priorité 2", "Priorité 3"]
     assert committee.budget == {"development": 120000}
     refused = client.post(f"/produits/comites/{committee.id}/dossier", data={**data, "base_version": "1",
-                                                                          "budget_ux_ui": "-3"})
+                                                                          "budget_ux_ui": "20000000"})
     assert refused.status_code == 422 and any("Un nombre d’euros entre 0 et" in e for e in _errors(refused))
 
 
@@ -260,3 +262,156 @@ def test_a_stopped_products_team_is_told_it_measures_no_more(client, people):
     assert "ses indicateurs ne se mesurent plus" in client.get(response.headers["Location"]).text
     login(client, people["stranger"])
     assert client.post(f"/produits/{product.id}/indicateurs", data={"indicator_id": str(indicator_id)}).status_code == 403
+
+
+def test_a_fiche_makes_one_product_only(client, people):
+    sheet = make_product_sheet(people["member"], state="approved", content=COMPLETE_SHEET, approved_at=utcnow())
+    other = make_product_sheet(people["member"], state="approved", content=COMPLETE_SHEET, approved_at=utcnow())
+    login(client, people["trainer"])
+    assert client.post("/produits/nouveau", data=_product_form(sheet.id)).status_code == 302
+    # The fiche is no longer offered; a second tab showing it still is refused, in French, and writes nothing.
+    options = BeautifulSoup(client.get("/produits/nouveau").text, "html.parser").select("#sheet_id option")
+    assert [o.get("value") for o in options] == ["", str(other.id)]
+    count = db.session.scalar(sa.select(sa.func.count()).select_from(Product))
+    response = client.post("/produits/nouveau", data=_product_form(sheet.id))
+    assert response.status_code == 422 and "Choisissez une des fiches produit validées" in response.text
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Product)) == count == 1
+
+
+def test_the_same_product_form_sent_again_lands_on_its_product(client, people):
+    sheet = make_product_sheet(people["member"], state="approved", content=COMPLETE_SHEET, approved_at=utcnow())
+    login(client, people["trainer"])
+    data = _product_form(sheet.id, submission_key="une-clef-de-formulaire")
+    first = client.post("/produits/nouveau", data=data)
+    again = client.post("/produits/nouveau", data=data)
+    [product] = db.session.scalars(sa.select(Product))
+    assert first.status_code == again.status_code == 302
+    assert again.headers["Location"] == first.headers["Location"] == f"/produits/{product.id}"
+
+
+def _typed_file(version=0, **values) -> dict:
+    data = {"base_version": str(version), "objectives_reached": "Deux objectifs atteints.", "learnings": "",
+            "team_needs": "", "priorities-0-title": "Ouvrir à trois départements", "priorities-0-expected": "500 usagers",
+            **values}
+    return data
+
+
+def test_envoyer_saves_what_the_page_shows_then_sends_it(client, people):
+    committee = make_committee(make_product(team=[people["member"]]))
+    login(client, people["member"])
+    page = BeautifulSoup(client.get(f"/produits/comites/{committee.id}/dossier").text, "html.parser")
+    [send] = [b for b in page.select("#file-form button[type=submit]") if "Envoyer le dossier" in b.text]
+    assert send["formaction"] == f"/produits/comites/{committee.id}/envoyer"  # a button of the file form: the text goes too
+    response = client.post(send["formaction"], data=_typed_file(learnings="Tapé juste avant d’envoyer"))
+    assert response.status_code == 302
+    committee = db.session.get(Committee, committee.id)
+    assert committee.state == CommitteeState.SUBMITTED and committee.learnings == "Tapé juste avant d’envoyer"
+    # The same click again (a double click): the comité has this very text, nothing is lost, nothing sent twice.
+    again = client.post(send["formaction"], data=_typed_file(learnings="Tapé juste avant d’envoyer"))
+    assert again.status_code == 302
+
+
+@pytest.mark.parametrize("action", ["envoyer", "dossier"])
+def test_a_file_sent_from_another_tab_shows_the_typed_text_back(client, people, action):
+    committee = make_committee(make_product(team=[people["member"]]),
+                               priorities=[{"title": "Ouvrir à trois départements", "expected": ""}])
+    login(client, people["member"])
+    assert client.post(f"/produits/comites/{committee.id}/envoyer").status_code == 302  # tab A
+    response = client.post(f"/produits/comites/{committee.id}/{action}",  # tab B, typed before the send
+                           data=_typed_file(learnings="Un apprentissage tapé dans l’onglet B"))
+    assert response.status_code == 409
+    page = BeautifulSoup(response.text, "html.parser")
+    assert "n’a pas été enregistré" in page.select_one("#not-editable").text
+    assert page.select_one("#learnings").text.strip() == "Un apprentissage tapé dans l’onglet B"
+    assert page.select_one("#not-editable button[data-download-text]")["form"] == "file-form"
+    assert not page.select_one("#file-form").has_attr("data-autosave-url")
+    assert db.session.get(Committee, committee.id).learnings != "Un apprentissage tapé dans l’onglet B"
+
+
+def test_arret_with_construction_is_a_french_form_error(client, people):
+    committee = make_committee(make_product(phase="investigation"), state="submitted")
+    login(client, people["trainer"])
+    response = client.post(f"/produits/comites/{committee.id}/decision",
+                           data={"decision": "stop", "next_phase": "construction", "reasons": "Pas de problème réel."})
+    assert response.status_code == 422 and "ne va pas avec une phase suivante" in response.text
+    assert db.session.get(Committee, committee.id).state == "submitted"
+
+
+def test_site_ids_are_case_sensitive_file_names_kept_as_typed(client, people):
+    sheet = make_product_sheet(state="approved", content=COMPLETE_SHEET, approved_at=utcnow())
+    login(client, people["trainer"])
+    sponsors = "DEAL de La Réunion ; DEAL-reunion\nMinistère de l’Économie ; MEFSIN\nSGPE ; SGPE\nOnisep ; Onisep"
+    response = client.post("/produits/nouveau", data=_product_form(sheet.id, sponsors=sponsors, incubator_id="MTES-Incubateur"))
+    assert response.status_code == 302, _errors(response)
+    product = db.session.scalar(sa.select(Product).where(Product.sheet_id == sheet.id))
+    assert product.incubator_id == "MTES-Incubateur"
+    assert [s.organisation_id for s in product.sponsors] == ["DEAL-reunion", "MEFSIN", "SGPE", "Onisep"]
+    front = yaml.safe_load(client.get(f"/produits/{product.id}/startup.md").text.split("---")[1])
+    assert front["sponsors"] == ["/organisations/DEAL-reunion", "/organisations/MEFSIN", "/organisations/SGPE",
+                                 "/organisations/Onisep"]
+    assert front["incubator"] == "MTES-Incubateur"
+
+
+@pytest.mark.parametrize("typed, saved", [("12 000", 12000), ("12\u202f000 €", 12000), ("12000", 12000), ("", None)])
+def test_budget_lines_read_whole_euros_as_people_write_them(client, people, typed, saved):
+    committee = make_committee(make_product(team=[people["member"]]))
+    login(client, people["member"])
+    page = BeautifulSoup(client.get(f"/produits/comites/{committee.id}/dossier").text, "html.parser")
+    field = page.select_one("#budget_development")
+    assert field["type"] == "text" and field["inputmode"] == "numeric"
+    response = client.post(f"/produits/comites/{committee.id}/dossier", data=_typed_file(budget_development=typed))
+    assert response.status_code == 302
+    assert db.session.get(Committee, committee.id).budget.get("development") == saved
+    if saved:
+        shown = BeautifulSoup(client.get(f"/produits/comites/{committee.id}/dossier").text, "html.parser")
+        assert shown.select_one("#budget_development")["value"] == "12 000"
+
+
+@pytest.mark.parametrize("typed, message", [("12 000,50", "euros entiers, sans centimes"),
+                                            ("12.5", "euros entiers, sans centimes"),
+                                            ("douze mille", "en chiffres"), ("-5", "en chiffres"), ("1e5", "en chiffres")])
+def test_a_budget_with_cents_or_words_is_a_french_error(client, people, typed, message):
+    committee = make_committee(make_product(team=[people["member"]]))
+    login(client, people["member"])
+    response = client.post(f"/produits/comites/{committee.id}/dossier", data=_typed_file(budget_development=typed))
+    assert response.status_code == 422 and any(message in error for error in _errors(response)), _errors(response)
+    page = BeautifulSoup(response.text, "html.parser")
+    assert page.select_one("#budget_development")["value"] == typed  # shown back as typed
+    assert db.session.get(Committee, committee.id).file_version == 0
+
+
+def test_the_file_links_to_where_measures_are_added(client, people):
+    committee = make_committee(make_product(team=[people["member"]]))
+    login(client, people["member"])
+    page = BeautifulSoup(client.get(f"/produits/comites/{committee.id}/dossier").text, "html.parser")
+    [link] = [a for a in page.select("a") if a.text == "Ajoutez une mesure depuis la page du produit"]
+    assert link["href"] == f"/produits/{committee.product_id}#indicateurs"
+
+
+def test_grid_averages_have_one_decimal_each(client, people):
+    committee = make_committee(make_product(), state="submitted")
+    make_committee_score(committee, bilan=4, objectifs=3, besoins=4)
+    make_committee_score(committee, bilan=4, objectifs=4, besoins=5)
+    login(client, people["trainer"])
+    page = BeautifulSoup(client.get(f"/produits/comites/{committee.id}").text, "html.parser")
+    last = page.select("tbody tr")[-1]
+    assert [td.text for td in last.select("td")] == ["4,0", "3,5", "4,5", "Moyenne générale : 4,0"]
+
+
+MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre",
+          "décembre")
+
+
+def format_day_fr(day: date) -> str:
+    return f"{'1er' if day.day == 1 else day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def test_dates_in_messages_are_written_in_words(client, people):
+    product = make_product(started_on=date(2026, 10, 1))
+    login(client, people["trainer"])
+    held_on = date.today() + timedelta(days=90)
+    response = client.post(f"/produits/{product.id}/comites", data={"held_on": held_on.isoformat()}, follow_redirects=True)
+    assert f"Comité prévu le {format_day_fr(held_on)}" in response.text
+    refused = client.post(f"/produits/{product.id}/phase",
+                          data={"phase": "construction", "on": "2026-09-30", "reason": "Trop tôt"})
+    assert "avant le début de la phase actuelle (1er octobre 2026)" in refused.text
