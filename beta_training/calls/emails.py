@@ -3,7 +3,7 @@
 from flask import url_for
 from flask_babel import gettext as _
 
-from beta_training.core.i18n import elide
+from beta_training.core.i18n import elide, ngettext
 from beta_training.core.mail import queue_email
 
 
@@ -34,13 +34,16 @@ def default_texts(call) -> dict:
     """The two messages of the pre-selection's outcome, prefilled in French for the trainer to edit."""
     return {
         "preselected_subject": _("Votre projet est pré-sélectionné : %(title)s", title=call.title),
-        "preselected_body": elide(_(
-            "Bonne nouvelle : votre projet fait partie des %(n)s dossiers pré-sélectionnés par l’équipe de "
-            "%(incubator)s à l’appel « %(title)s ».\n\n"
+        "preselected_body": elide(ngettext(
+            "Bonne nouvelle : votre projet est le dossier pré-sélectionné par l’équipe de %(incubator)s à l’appel "
+            "« %(title)s ».",
+            "Bonne nouvelle : votre projet fait partie des %(num)s dossiers pré-sélectionnés par l’équipe de "
+            "%(incubator)s à l’appel « %(title)s ».", call.preselect_count, incubator=call.incubator, title=call.title)
+            + "\n\n" + _(
             "Pour vous préparer au pitch devant le jury (3 minutes de présentation, 5 minutes de questions), nous "
             "vous proposons une **session express de coaching** : sa date et son lieu sont indiqués ci-dessous. "
             "Répondez à ce courriel pour nous dire si vous y serez.\n\nÀ très bientôt,\n\nL’équipe de %(incubator)s",
-            n=call.preselect_count, incubator=call.incubator, title=call.title)),
+            incubator=call.incubator)),
         "others_subject": _("Votre dossier à l’appel « %(title)s »", title=call.title),
         "others_body": elide(_(
             "Merci d’avoir déposé un dossier à l’appel « %(title)s ». Nous avons reçu de nombreux projets et avons dû "

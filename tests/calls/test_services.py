@@ -156,3 +156,15 @@ def test_informing_waits_for_the_closing(db, request_context):
     with pytest.raises(services.CallError, match="après sa clôture"):
         services.inform_candidates(call, actor=trainer, coaching_at=utcnow(), coaching_place="Ici",
                                    preselected_subject="a", preselected_body="b", others_subject="c", others_body="d")
+
+
+@pytest.mark.parametrize(("planned", "opening"), [
+    (1, "Bonne nouvelle : votre projet est le dossier pré-sélectionné par l’équipe d’Incubateur des territoires"),
+    (12, "Bonne nouvelle : votre projet fait partie des 12 dossiers pré-sélectionnés par l’équipe d’Incubateur des territoires"),
+])
+def test_the_prefilled_preselection_message_agrees_with_the_number_planned(db, request_context, planned, opening):
+    from beta_training.calls.emails import default_texts
+
+    body = default_texts(f.make_call(preselect_count=planned))["preselected_body"]
+    assert body.startswith(opening)
+    assert body.endswith("L’équipe d’Incubateur des territoires")
