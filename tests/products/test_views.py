@@ -415,3 +415,17 @@ def test_dates_in_messages_are_written_in_words(client, people):
     refused = client.post(f"/produits/{product.id}/phase",
                           data={"phase": "construction", "on": "2026-09-30", "reason": "Trop tôt"})
     assert "avant le début de la phase actuelle (1er octobre 2026)" in refused.text
+
+
+def test_after_a_refused_send_enregistrer_still_only_saves(client, people):
+    """A send refused (no priority yet) shows the file again at …/envoyer: « Enregistrer » must save there, not send."""
+    committee = make_committee(make_product(team=[people["member"]]))
+    login(client, people["member"])
+    refused = client.post(f"/produits/comites/{committee.id}/envoyer", data=_typed_file(**{"priorities-0-title": ""}))
+    assert refused.status_code == 422
+    page = BeautifulSoup(refused.text, "html.parser")
+    [save] = [b for b in page.select("#file-form button[type=submit]") if b.text.strip() == "Enregistrer"]
+    target = save.get("formaction") or page.select_one("#file-form").get("action")
+    assert target == f"/produits/comites/{committee.id}/dossier"
+    assert client.post(target, data=_typed_file()).status_code == 302
+    assert db.session.get(Committee, committee.id).state != CommitteeState.SUBMITTED
