@@ -236,6 +236,16 @@ def _committee_files(user):
         yield _row(committee, exclude=COMMITTEE_EXCLUDE, product=product)
 
 
+def _committee_scores(user):
+    """The notes and comments the comité gave on her teams' comité files (who scored is the comité's data), as her
+    dossiers' evaluations: the comité by number and product."""
+    query = (sa.select(CommitteeScore, Product.name).join(Committee, Committee.id == CommitteeScore.committee_id)
+             .join(Product, Product.id == Committee.product_id)
+             .where(Committee.product_id.in_(_products(user))).order_by(CommitteeScore.id))
+    for score, product in _stream_rows(query):
+        yield _row(score, exclude=("scorer_id",), product=product)
+
+
 def _indicator_values(user):
     query = (sa.select(IndicatorValue, ProductIndicator.name, ProductIndicator.product_id)
              .join(ProductIndicator, ProductIndicator.id == IndicatorValue.indicator_id)
@@ -391,6 +401,8 @@ KINDS = [
          _columns(ProductMember, extra=("product", "phase"))),
     Kind("produits_comites_dossiers", "Les dossiers de comité d’investissement des produits de votre équipe",
          _committee_files, _columns(Committee, COMMITTEE_EXCLUDE, ("product",))),
+    Kind("produits_comites_notes", "Les notes et commentaires du comité sur les dossiers de comité de vos produits",
+         _committee_scores, _columns(CommitteeScore, ("scorer_id",), ("product",))),
     Kind("produits_mesures", "Les mesures d’indicateurs d’impact que vous avez enregistrées", _indicator_values,
          _columns(IndicatorValue, INDICATOR_VALUE_EXCLUDE, ("indicator", "product_id"))),
     Kind("produits_comites_notes_donnees", "Les notes de comité d’investissement que vous avez données (formation)",

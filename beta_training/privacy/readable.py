@@ -228,6 +228,8 @@ KIND_COLUMN_LABELS = {
                         "position": _l("Rang dans l’équipe"), "phase": _l("Phase actuelle du produit")},
     "produits_comites_dossiers": {"state": _l("État du dossier"), "submitted_at": _l("Dossier envoyé le"),
                                   "reminder_sent_at": _l("Rappel envoyé à l’équipe le")},
+    "produits_comites_notes": {"scores": _l("Notes (sur 5)"), "created_at": _l("Notée le"),
+                               "updated_at": _l("Modifiée le")},
     "produits_mesures": {"created_at": _l("Enregistrée le")},
     "produits_comites_notes_donnees": {"committee_id": _l("Numéro du comité noté"), "scores": _l("Notes (sur 5)")},
     "forum_abonnements": {"active": _l("Abonnement actif")},
@@ -381,6 +383,7 @@ KIND_FORMATTERS = {
     "appels_dossiers_evaluations": {"scores": dossier_scores},
     "appels_evaluations_ecrites": {"scores": dossier_scores},
     "produits_comites_dossiers": {"priorities": committee_priorities, "budget": committee_budget},
+    "produits_comites_notes": {"scores": committee_scores},
     "produits_comites_notes_donnees": {"scores": committee_scores},
 }
 

@@ -98,8 +98,16 @@ def queue_roadmap_reminder(sheet, months: int) -> None:
               months=months, link=url_for("sheets.follow_up", sheet_id=sheet.id, _external=True))
 
 
-def queue_waiting_reminder(sheets) -> None:
+def queue_waiting_reminder(sheets, second_opinions=()) -> None:
+    """One digest per reviewer. A second opinion cannot come from the trainer whose review asked for it (nor
+    from the sheet's owner): she is not reminded of it, and gets no email if nothing else is left for her."""
     for email in _reviewer_emails():
+        second = [(sheet, review) for sheet, review in second_opinions
+                  if (review.reviewer is None or email != review.reviewer.email) and (sheet.owner is None or email != sheet.owner.email)]
+        count = len(sheets) + len(second)
+        if not count:
+            continue
         queue_email(email, ngettext("%(num)s fiche produit attend une relecture depuis plus de 48 h",
-                                      "%(num)s fiches produit attendent une relecture depuis plus de 48 h", len(sheets)),
-                    "sheets/waiting_reminder", sheets=sheets, link=url_for("sheets.review_queue", _external=True))
+                                      "%(num)s fiches produit attendent une relecture depuis plus de 48 h", count),
+                    "sheets/waiting_reminder", sheets=sheets, second_opinions=second,
+                    link=url_for("sheets.review_queue", _external=True))

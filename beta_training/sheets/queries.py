@@ -237,6 +237,21 @@ def sheets_waiting_since(limit) -> list[ProductSheet]:
     ))
 
 
+def sheets_awaiting_second_opinion_since(limit) -> list[sa.Row[tuple[ProductSheet, SheetReview]]]:
+    """Sheets waiting for a second opinion since before `limit`, with the first review of the round that asked
+    for it. The wait starts with that review: a reminder sent before it (for the first review) does not count."""
+    first = (sa.select(SheetReview.sheet_id, SheetReview.round, sa.func.min(SheetReview.id).label("review_id"))
+             .group_by(SheetReview.sheet_id, SheetReview.round).subquery())
+    return list(db.session.execute(
+        sa.select(ProductSheet, SheetReview)
+        .join(first, sa.and_(first.c.sheet_id == ProductSheet.id, first.c.round == ProductSheet.review_round))
+        .join(SheetReview, SheetReview.id == first.c.review_id)
+        .where(ProductSheet.state == SheetState.SECOND_REVIEW, SheetReview.created_at <= limit,
+               sa.or_(ProductSheet.reminder_sent_at.is_(None), ProductSheet.reminder_sent_at < SheetReview.created_at))
+        .order_by(SheetReview.created_at)
+    ).all())
+
+
 def impact() -> dict:
     """What approved sheets became: milestones done on time, indicators reported, services launched (in SQL)."""
     approved = sa.select(ProductSheet.id).where(ProductSheet.state == SheetState.APPROVED)

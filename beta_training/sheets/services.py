@@ -446,17 +446,19 @@ def _add_months(moment: datetime, months: int) -> datetime:
 
 
 def remind_waiting_sheets(now: datetime | None = None) -> int:
-    """Tell trainers about sheets waiting for a review more than 48 h (each sheet once)."""
+    """Tell trainers about sheets waiting for a review, or for a second opinion, more than 48 h (once per wait)."""
     from datetime import timedelta
 
     now = now or utcnow()
-    waiting = queries.sheets_waiting_since(now - timedelta(hours=48))
-    if waiting:
-        emails.queue_waiting_reminder(waiting)
-        for sheet in waiting:
+    limit = now - timedelta(hours=48)
+    waiting = queries.sheets_waiting_since(limit)
+    second = queries.sheets_awaiting_second_opinion_since(limit)
+    if waiting or second:
+        emails.queue_waiting_reminder(waiting, second)
+        for sheet in waiting + [sheet for sheet, _review in second]:
             sheet.reminder_sent_at = now
         db.session.flush()
-    return len(waiting)
+    return len(waiting) + len(second)
 
 
 def release_sheet(sheet: ProductSheet, *, reviewer, now: datetime | None = None) -> None:

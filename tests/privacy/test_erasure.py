@@ -242,4 +242,4 @@ def test_a_former_trainers_comite_notes_outlive_her_account(app, client):
     login(client, f.make_user(roles=[Role.TRAINER]))
     page = client.get(f"/produits/comites/{committee.id}")
     assert page.status_code == 200 and "Ancien·ne formateur·rice" in page.text and "Fanny" not in page.text
-    assert "Moyenne générale : 3<" in page.text  # her 2s still count (the other member gave 4s)
+    assert "Moyenne générale : 3,0<" in page.text  # her 2s still count (the other member gave 4s)

@@ -254,7 +254,8 @@ def test_a_versions_roadmap_and_targets_read_in_words(app):
 
 def test_her_products_comite_files_measures_and_notes_given(app, client):
     """Products (art. 15): her teams, the comité files of her teams' products (the file has no author: the team
-    writes it), the measures she recorded, the comité notes she gave as a trainer (the comité by number only)."""
+    writes it), the comité's notes on those files (without who scored), the measures she recorded, the comité notes
+    she gave as a trainer (the comité by number only)."""
     person = seed_person()
     login(client, person.user)
     archive = download(client)
@@ -267,6 +268,11 @@ def test_her_products_comite_files_measures_and_notes_given(app, client):
     assert committee["id"] == person.ids["committee"] and committee["objectives_reached"] == f"{FIRST} a mené 12 entretiens."
     assert committee["decision"] == "continue" and committee["budget"] == {"development": 120000}
     assert not {"decided_by_id", "submission_key", "file_version"} & set(committee)
+    [note] = data["produits_comites_notes"]  # the comité's notes on her team's file, not the one she gave elsewhere
+    assert (note["id"], note["committee_id"], note["product"]) == (
+        person.ids["team_committee_score"], person.ids["committee"], "Quatremare Services")
+    assert note["scores"] == {"bilan": 4, "objectifs": 2, "besoins": 4} and note["comment"] == f"{FIRST} connaît son terrain."
+    assert "scorer_id" not in note and "Formatrice" not in json.dumps(note, ensure_ascii=False)  # who scored: not hers
     [measure] = data["produits_mesures"]
     assert (measure["value"], measure["indicator"], measure["product_id"]) == ("42", "Usagers actifs", person.ids["product"])
     assert "author_id" not in measure
@@ -282,6 +288,10 @@ def test_her_products_comite_files_measures_and_notes_given(app, client):
     assert row["Décision"] == "Continuité du projet à budget iso ou supérieur" and row["État du dossier"] == "Décision rendue"
     assert row["Priorités des 6 prochains mois"] == f"Priorité 1 : Former {FIRST} (résultat attendu : Autonomie)"
     assert row["Besoins budgétaires (euros)"] == "Développement : 120000"
+    [row] = read_csv(archive, "produits_comites_notes")
+    assert (row["Numéro du comité"], row["Produit"]) == (str(person.ids["committee"]), "Quatremare Services")
+    assert row["Notes (sur 5)"] == "Bilan : 4\nObjectifs : 2\nBesoins : 4"
+    assert row["Commentaire"] == f"{FIRST} connaît son terrain." and "Notée le" in row
     [row] = read_csv(archive, "produits_mesures")
     assert (row["Valeur"], row["Indicateur"], row["Mesuré le"]) == ("42", "Usagers actifs", "01/02/2021")
     [row] = read_csv(archive, "produits_comites_notes_donnees")

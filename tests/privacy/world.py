@@ -143,7 +143,8 @@ def seed_person(keep_statistics_cohort_past: bool = False) -> Person:
                                  learnings=f"Ce que {LAST} retient.", team_needs="Un développeur.",
                                  priorities=[{"title": f"Former {FIRST}", "expected": "Autonomie"}],
                                  budget={"development": 120000}, decision_reasons=f"Bravo à {FIRST}.")
-    f.make_committee_score(committee, trainer).comment = f"{FIRST} connaît son terrain."
+    team_score = f.make_committee_score(committee, trainer, objectifs=2)
+    team_score.comment = f"{FIRST} connaît son terrain."
     f.make_state_change(committee, "decided", "submitted", actor=trainer, reason=f"Bravo à {FIRST}.")
     indicator = db.session.scalars(sa.select(ProductIndicator).where(ProductIndicator.product_id == product.id)).first()
     db.session.add(IndicatorValue(indicator_id=indicator.id, value="42", measured_on=date(2021, 2, 1), author_id=user.id,
@@ -151,7 +152,8 @@ def seed_person(keep_statistics_cohort_past: bool = False) -> Person:
     other_committee = f.make_committee(f.make_product(name="Produit d’une autre équipe"), state="decided")
     scored = f.make_committee_score(other_committee, user, bilan=5)
     scored.comment = "Note écrite : bilan solide."
-    ids.update(product=product.id, committee=committee.id, other_committee=other_committee.id, committee_score=scored.id)
+    ids.update(product=product.id, committee=committee.id, other_committee=other_committee.id, committee_score=scored.id,
+               team_committee_score=team_score.id)
 
     # Her account's history, forum read marks and a notification waiting, a retention warning, an invitation to
     # a MOOC session sent to her address (spelt with capitals: addresses match whatever their case).

@@ -389,3 +389,31 @@ def test_trainers_are_reminded_of_sheets_waiting_over_48_hours_once(ctx):
     assert services.remind_waiting_sheets(now=sheet.submitted_at + timedelta(hours=72)) == 0
     reminders = [m for m in db.session.scalars(sa.select(OutboxMessage)) if "48 h" in m.subject]
     assert [m.recipient for m in reminders] == ["formatrice@example.gouv.fr"]
+
+
+def test_a_second_opinion_waiting_over_48_hours_is_reminded_once_but_not_to_who_asked_for_it(ctx):
+    from datetime import timedelta
+
+    owner = make_user()
+    first = make_user(roles=[Role.TRAINER], email="premiere@example.gouv.fr")
+    make_user(roles=[Role.TRAINER], email="seconde@example.gouv.fr")
+    sheet = services.create_sheet(owner)
+    services.save_version(sheet, author=owner, content=_content(), base_version=1)
+    services.submit_sheet(sheet, actor=owner)
+    # Reminded once while waiting for its first review; that reminder does not cover the later second-opinion wait.
+    assert services.remind_waiting_sheets(now=sheet.submitted_at + timedelta(hours=49)) == 1
+    asked = sheet.submitted_at + timedelta(hours=50)
+    services.claim_sheet(sheet, reviewer=first, now=asked)
+    services.review_sheet(sheet, reviewer=first, verdict=SheetState.SECOND_REVIEW, overall_comment="Hésitante",
+                          section_comments={}, scores={}, second_opinion_reason="Le budget m’interroge", now=asked)
+    assert sheet.state == SheetState.SECOND_REVIEW
+    assert services.remind_waiting_sheets(now=asked + timedelta(hours=47)) == 0
+    assert services.remind_waiting_sheets(now=asked + timedelta(hours=49)) == 1
+    assert services.remind_waiting_sheets(now=asked + timedelta(hours=72)) == 0
+    reminders = [m for m in db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)) if "48 h" in m.subject]
+    second = reminders[2:]  # the first two: the first-review wait, to both trainers
+    assert [m.recipient for m in reminders[:2]] == ["premiere@example.gouv.fr", "seconde@example.gouv.fr"]
+    assert [m.recipient for m in second] == ["seconde@example.gouv.fr"]
+    assert "attendent un second avis depuis plus de 48 heures" in second[0].text_body
+    assert f"{sheet.title} ({owner.full_name}), second avis demandé par {first.full_name}" in second[0].text_body
+    assert "attendent une relecture depuis plus de 48 heures" not in second[0].text_body
