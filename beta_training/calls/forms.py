@@ -31,7 +31,7 @@ class CallForm(FlaskForm):
     opens_at = DateTimeLocalField(_l("Ouverture du formulaire"), description=_l("Heure de Paris"),
                                   validators=[InputRequired(_l("Indiquez la date d’ouverture."))])
     closes_at = DateTimeLocalField(_l("Clôture du formulaire"),
-                                   description=_l("Heure de Paris ; un dossier est reçu jusqu’à cette heure précise (à 18h00 : jusqu’à 18:00:00), refusé une seconde après"),
+                                   description=_l("Heure de Paris ; un dossier est reçu jusqu’à cette heure pile, refusé dès la seconde qui suit"),
                                    validators=[InputRequired(_l("Indiquez la date de clôture."))])
     guide = TextAreaField(_l("Guide de l’appel"), description=_l("Calendrier, déroulé, ce que l’incubateur offre aux "
                                                                "lauréats… (Markdown : **gras**, listes, liens)"),

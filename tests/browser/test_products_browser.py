@@ -39,7 +39,7 @@ def test_from_approved_fiche_to_a_decided_comite(browser, live_server, mailbox):
     trainer.locator("#started_on").fill((date.today() - timedelta(days=60)).isoformat())
     trainer.locator("#incubator_name").fill("Incubateur de la DINUM")
     trainer.locator("#incubator_id").fill("dinum")
-    trainer.locator("#sponsors").fill("Direction interministérielle du numérique ; DINUM")
+    trainer.locator("#sponsors").fill("Direction interministérielle du numérique ; /organisations/dinum")
     trainer.get_by_role("button", name="Créer le produit").click()
     trainer.get_by_text("n’est pas un identifiant de beta.gouv.fr").first.wait_for()
     assert_accessible(trainer, "new product (errors)")
