@@ -71,7 +71,8 @@ def _dossier_or_404(dossier_id) -> Dossier:
 @bp.get("/")
 def list_calls():
     now = utcnow()
-    return render_template("calls/list_calls.html", calls=queries.list_calls(current_user, now), now=now)
+    return render_template("calls/list_calls.html", calls=queries.list_calls(current_user, now), now=now,
+                           judged=queries.calls_judged_by(current_user))
 
 
 def _call_values(form: CallForm) -> dict:
@@ -137,7 +138,8 @@ def show_call(call_id):
     call = _visible_call_or_404(call_id, now)
     return render_template("calls/show_call.html", call=call, now=now,
                            dossiers=queries.user_dossiers_in(call, current_user),
-                           counts=queries.state_counts(call) if call.can_manage(current_user) else None)
+                           counts=queries.state_counts(call) if call.can_manage(current_user) else None,
+                           judging=call.is_juror(current_user))
 
 
 # --- A candidate's dossiers --------------------------------------------------------------------------------

@@ -306,3 +306,15 @@ def test_the_pdf_minutes_are_a_pdf_with_the_decisions(client, login_as):
     assert response.status_code == 200 and response.data.startswith(b"%PDF")
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
     assert "Très proche des lauréats" in text and "Liste complémentaire" in text
+
+
+def test_a_juror_finds_her_jury_from_the_calls_page(client, login_as):
+    call = closed_call_with_dossiers()
+    juror = f.make_user()
+    db.session.add(CallJuror(call_id=call.id, email=juror.email, user_id=juror.id))
+    db.session.commit()
+    login_as(juror)
+    assert f"/appels/{call.id}/jury/notation" in client.get("/appels/").text
+    assert f"/appels/{call.id}/jury/notation" in client.get(f"/appels/{call.id}").text
+    login_as(f.make_user())
+    assert "/jury/notation" not in client.get("/appels/").text
