@@ -33,6 +33,7 @@ from flask import current_app
 
 from beta_training.accounts import tokens
 from beta_training.accounts.models import Role, User
+from beta_training.calls.models import CallJuror, Dossier
 from beta_training.core import db as core_db
 from beta_training.core.models import utcnow
 from beta_training.courses import services as course_services
@@ -151,6 +152,8 @@ def build_world() -> World:
 
     call = f.make_call()
     closed_call = closed_call_with_dossiers()
+    # The member sits on the closed call's jury (and on no other).
+    db.session.add(CallJuror(call_id=closed_call.id, email=member.email, user_id=member.id))
 
     forum = f.make_forum(run=run)
     thread = f.make_forum_thread(forum, owner, title=World.secrets[1])
@@ -697,6 +700,38 @@ post("/appels/dossiers/<int:dossier_id>/preselection",
      signed_in(403), variant="son propre dossier")
 get("/appels/<int:call_id>/informer", "/appels/{closed_call}/informer", trainers())
 post("/appels/<int:call_id>/informer", from_scenario("/appels/<int:call_id>/informer"), trainers(302))
+
+# Jury: the trainers run it; the member is a juror of the closed call (only): she reads its scoring page and
+# scores its pitches, and nothing else of the jury.
+
+
+def _jury_dossier(w):
+    return db.session.scalar(sa.select(Dossier).where(Dossier.call_id == w.closed_call.id, Dossier.state == "preselected"))
+
+
+def _score_request(w, role):
+    dossier = f.make_dossier(w.closed_call, state="preselected")
+    return Request(f"/appels/dossiers/{dossier.id}/jury/note",
+                   {f"d{dossier.id}-score_1": "4", f"d{dossier.id}-score_2": "3", f"d{dossier.id}-score_3": "5"})
+
+
+get("/appels/<int:call_id>/jury", "/appels/{closed_call}/jury", trainers())
+post("/appels/<int:call_id>/jury/jures", from_scenario("/appels/<int:call_id>/jury/jures"), trainers(302))
+post("/appels/<int:call_id>/jury/seance", from_scenario("/appels/<int:call_id>/jury/seance"), trainers(302))
+post("/appels/dossiers/<int:dossier_id>/jury/ordre", from_scenario("/appels/dossiers/<int:dossier_id>/jury/ordre"),
+     trainers(302))
+post("/appels/<int:call_id>/jury/envoyer", from_scenario("/appels/<int:call_id>/jury/envoyer"), trainers(302))
+get("/appels/<int:call_id>/jury/notation", "/appels/{closed_call}/jury/notation", trainers(member=200))
+get("/appels/<int:call_id>/jury/notation", "/appels/{call}/jury/notation", trainers(), variant="appel sans ce juré")
+post("/appels/dossiers/<int:dossier_id>/jury/note", _score_request, {**signed_in(403), "member": 302})
+post("/appels/dossiers/<int:dossier_id>/jury/note", lambda w: from_scenario(
+    "/appels/dossiers/<int:dossier_id>/jury/note")(w, None), signed_in(403), variant="pitch d’un autre appel")
+get("/appels/<int:call_id>/deliberation", "/appels/{closed_call}/deliberation", trainers())
+get("/appels/dossiers/<int:dossier_id>/decision", lambda w: f"/appels/dossiers/{_jury_dossier(w).id}/decision", trainers())
+post("/appels/dossiers/<int:dossier_id>/decision", from_scenario("/appels/dossiers/<int:dossier_id>/decision"),
+     trainers(302))
+get("/appels/<int:call_id>/jury/proces-verbal.csv", "/appels/{closed_call}/jury/proces-verbal.csv", trainers())
+get("/appels/<int:call_id>/jury/proces-verbal.pdf", "/appels/{closed_call}/jury/proces-verbal.pdf", trainers())
 
 # --- Products and comités d'investissement -----------------------------------------------------------------
 

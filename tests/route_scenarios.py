@@ -9,7 +9,7 @@ rows with the factories (so two builds in one database never share anything) and
 
 import traceback
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from typing import Callable
 
 import pytest
@@ -19,7 +19,7 @@ from werkzeug.routing.converters import AnyConverter
 
 from beta_training.accounts import tokens
 from beta_training.accounts.models import Role, User
-from beta_training.calls.models import Call, Dossier, DossierEvaluation
+from beta_training.calls.models import Call, CallJuror, Dossier, DossierEvaluation, JuryScore
 from beta_training.cohorts.models import PLAIN_STATUS_TARGETS, Cohort, CohortApplication, CohortStatus, SpeakerRole
 from beta_training.core.models import utcnow
 from beta_training.courses.models import CourseItem, CourseModule, Enrolment, EnrolmentSheetPart, Sequence
@@ -741,6 +741,73 @@ def inform_candidates():
                      "preselected_body": "Vous êtes pré-sélectionné·e.", "others_subject": "Merci",
                      "others_body": "Votre dossier n’est pas retenu.", "confirm": "y"},
                     watch=lambda: {"informed": row(Call, call.id, "informed_at")["informed_at"] is not None})
+
+
+
+def jury_call():
+    """A closed call with its pre-selected dossier, its session set (8 April 2027, 14h), and a juror."""
+    call = closed_call_with_dossiers()
+    call.jury_on, call.jury_starts_at, call.jury_place = date(2027, 4, 8), time(14), "Ségur"
+    juror = learner()
+    db.session.add(CallJuror(call_id=call.id, email=juror.email, user_id=juror.id))
+    db.session.flush()
+    return call, juror
+
+
+def _preselected_of(call):
+    return db.session.scalar(sa.select(Dossier).where(Dossier.call_id == call.id, Dossier.state == "preselected"))
+
+
+@scenario("/appels/<int:call_id>/jury/jures")
+def invite_juror():
+    call = closed_call_with_dossiers()
+    return Prepared(trainer(), f"/appels/{call.id}/jury/jures", {"email": f"jure{f._n()}@example.gouv.fr"},
+                    watch=lambda: {"jurors": count(CallJuror, CallJuror.call_id == call.id)})
+
+
+@scenario("/appels/<int:call_id>/jury/seance")
+def set_jury_session():
+    call = closed_call_with_dossiers()
+    return Prepared(trainer(), f"/appels/{call.id}/jury/seance",
+                    {"jury_on": "2027-04-08", "jury_starts_at": "14:00", "jury_place": "Ségur, salle 3",
+                     "pitch_minutes": "3", "questions_minutes": "5", "break_minutes": "2"},
+                    watch=lambda: row(Call, call.id, "jury_on", "jury_starts_at", "jury_place"))
+
+
+@scenario("/appels/dossiers/<int:dossier_id>/jury/ordre")
+def move_pitch():
+    call, _juror = jury_call()
+    second = f.make_dossier(call, state="preselected")
+    return Prepared(trainer(), f"/appels/dossiers/{second.id}/jury/ordre", {"direction": "up", "position": "1"},
+                    watch=lambda: {"order": [d.id == second.id for d in db.session.scalars(  # moved up once, not twice
+                        sa.select(Dossier).where(Dossier.call_id == call.id, Dossier.state == "preselected")
+                        .order_by(sa.func.coalesce(Dossier.jury_position, 1_000_000), Dossier.id))]})
+
+
+@scenario("/appels/<int:call_id>/jury/envoyer")
+def send_timetable():
+    call, _juror = jury_call()
+    return Prepared(trainer(), f"/appels/{call.id}/jury/envoyer", {},
+                    watch=lambda: row(Dossier, _preselected_of(call).id, "slot_sent", "slot_sequence"))
+
+
+@scenario("/appels/dossiers/<int:dossier_id>/jury/note")
+def score_pitch():
+    call, juror = jury_call()
+    dossier = _preselected_of(call)
+    return Prepared(juror, f"/appels/dossiers/{dossier.id}/jury/note",
+                    {f"d{dossier.id}-score_1": "4", f"d{dossier.id}-comment_1": "Clair", f"d{dossier.id}-score_2": "3",
+                     f"d{dossier.id}-score_3": "5"},
+                    watch=lambda: {"scores": count(JuryScore, JuryScore.dossier_id == dossier.id)})
+
+
+@scenario("/appels/dossiers/<int:dossier_id>/decision")
+def decide():
+    call = closed_call_with_dossiers()
+    dossier = _preselected_of(call)
+    return Prepared(trainer(), f"/appels/dossiers/{dossier.id}/decision",
+                    {"decision": "laureate", "reason": "Le meilleur pitch", "subject": "Lauréat", "body": "Bravo."},
+                    watch=_dossier_watch(dossier.id))
 
 # --- Products and comités d'investissement ------------------------------------------------------------------------
 

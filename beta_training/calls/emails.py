@@ -54,3 +54,61 @@ def default_texts(call) -> dict:
             title=call.title, incubator=call.incubator)),
     }
 
+
+
+# --- Jury ----------------------------------------------------------------------------------------------------
+
+
+def queue_juror_invitation(juror, call, *, has_account: bool) -> None:
+    """An account holder is sent to the jury's page; a new person to sign up with this address (confirming it
+    gives her the jury's pages), then to the same page."""
+    page = url_for("calls.jury_scoring", call_id=call.id, _external=True)
+    link = page if has_account else url_for("accounts.register", next=url_for("calls.jury_scoring", call_id=call.id),
+                                            _external=True)
+    queue_email(juror.email, _("Vous êtes membre du jury : %(title)s", title=call.title), "calls/juror_invitation",
+                call=call, link=link, has_account=has_account)
+
+
+def queue_pitch_slot(dossier, call, slot, *, update: bool, now=None) -> None:
+    from beta_training.calls import calendar
+
+    subject = (_("Nouveau créneau de pitch : %(t)s", t=dossier.display_title) if update
+               else _("Votre créneau de pitch devant le jury : %(t)s", t=dossier.display_title))
+    queue_email(dossier.owner.email, subject, "calls/pitch_slot", dossier=dossier, call=call, slot=slot, update=update,
+                link=_link(dossier), attachments=[{"filename": "pitch.ics", "content_type": calendar.ICS_TYPE,
+                                                   "data": calendar.pitch_ics(call, slot, now=now)}])
+
+
+def queue_jury_session(juror, call, slots, *, update: bool, now=None) -> None:
+    from beta_training.calls import calendar
+
+    subject = (_("Jury modifié : %(c)s", c=call.title) if update else _("Séance du jury : %(c)s", c=call.title))
+    queue_email(juror.email, subject, "calls/jury_session", call=call, slots=slots, update=update,
+                link=url_for("calls.jury_scoring", call_id=call.id, _external=True),
+                attachments=[{"filename": "jury.ics", "content_type": calendar.ICS_TYPE,
+                              "data": calendar.session_ics(call, juror, slots, now=now)}])
+
+
+def queue_decision(dossier, *, subject: str, body: str) -> None:
+    if dossier.owner is not None:
+        queue_email(dossier.owner.email, subject, "calls/outcome", dossier=dossier, body=body, coaching=False,
+                    link=_link(dossier))
+
+
+def decision_texts(call, dossier) -> dict:
+    """The decision's message, prefilled in French for the trainer to edit, one per decision."""
+    from beta_training.calls.models import DossierState
+
+    hello = _("Merci d’avoir présenté « %(t)s » au jury de l’appel « %(c)s ».", t=dossier.display_title, c=call.title)
+    sign = "\n\n" + _("Bien cordialement,\n\nL’équipe de %(i)s", i=call.incubator)
+    return {
+        DossierState.LAUREATE: (_("Votre projet est lauréat : %(t)s", t=dossier.display_title), elide(
+            hello + "\n\n" + _("Bonne nouvelle : le jury a retenu votre projet, lauréat de l’appel. Nous vous "
+                               "contacterons très vite pour lancer l’investigation.") + sign)),
+        DossierState.WAITLISTED: (_("Votre projet est en liste complémentaire : %(t)s", t=dossier.display_title), elide(
+            hello + "\n\n" + _("Le jury a placé votre projet en liste complémentaire : si un projet lauréat ne peut "
+                               "pas démarrer, nous vous recontacterons.") + sign)),
+        DossierState.NOT_SELECTED: (_("Votre projet à l’appel « %(c)s »", c=call.title), elide(
+            hello + "\n\n" + _("Le jury n’a pas retenu votre projet cette fois-ci. Vous pourrez candidater de "
+                               "nouveau au prochain appel.") + sign)),
+    }

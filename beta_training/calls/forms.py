@@ -2,16 +2,20 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, RadioField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms import BooleanField, EmailField, IntegerField, RadioField, StringField, TextAreaField
+from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from beta_training.calls.models import (
     ANSWER_LIMIT,
     ANSWER_LINES,
     CALLBACK_CHOICES,
     CRITERION_LIMIT,
+    DEFAULT_BREAK_MINUTES,
+    DEFAULT_PITCH_MINUTES,
     DEFAULT_PRESELECT_COUNT,
+    DEFAULT_QUESTIONS_MINUTES,
     DOSSIER_STATE_LABELS,
+    JURY_DECISIONS,
     MAX_CRITERIA,
     OPINION_LIMIT,
     QUESTION_BY_KEY,
@@ -19,7 +23,7 @@ from beta_training.calls.models import (
     TITLE_LIMIT,
     DossierState,
 )
-from beta_training.core.forms import DateTimeLocalField, SelectField, SubmissionKeyField, choices
+from beta_training.core.forms import DateField, DateTimeLocalField, SelectField, SubmissionKeyField, TimeField, choices
 
 
 class CallForm(FlaskForm):
@@ -137,7 +141,7 @@ class DossierForm(FlaskForm):
 SCORE_CHOICES = choices((n, str(n)) for n in SCORES)
 
 
-def evaluation_form(criteria: list[str], formdata=None, data=None) -> FlaskForm:
+def evaluation_form(criteria: list[str], formdata=None, data=None, prefix: str = "") -> FlaskForm:
     """One 1–5 score and one comment per criterion of the call (criteria are the call's, so the form is built
     for it). Fields are named score_<n> and comment_<n>, n from 1 in the call's order."""
 
@@ -155,6 +159,7 @@ def evaluation_form(criteria: list[str], formdata=None, data=None) -> FlaskForm:
             _l("Commentaire sur « %(c)s »", c=criterion), validators=[Optional(), Length(max=2000)],
             render_kw={"rows": 3, "maxlength": 2000}))
     kwargs = {"data": data} if data is not None else {}
+    kwargs["prefix"] = prefix  # the jury's page holds one form per pitch: distinct ids
     return EvaluationForm(formdata=formdata, **kwargs) if formdata is not None else EvaluationForm(**kwargs)
 
 
@@ -206,3 +211,56 @@ class InformForm(FlaskForm):
     confirm = BooleanField(_l("J’ai relu les deux messages : les envoyer maintenant. Les dossiers non pré-sélectionnés "
                               "seront alors marqués « non retenus »."),
                            validators=[InputRequired(_l("Cochez la case pour confirmer l’envoi."))])
+
+
+# --- Jury ----------------------------------------------------------------------------------------------------
+
+
+class JurorForm(FlaskForm):
+    email = EmailField(_l("Adresse électronique du juré ou de la jurée"),
+                       description=_l("Une personne sans compte reçoit un lien pour le créer avec cette adresse."),
+                       validators=[InputRequired(_l("Indiquez une adresse électronique.")), Length(max=254),
+                                   Email(_l("Indiquez une adresse électronique valide, par exemple nom@exemple.gouv.fr."))])
+
+
+class JurySessionForm(FlaskForm):
+    jury_on = DateField(_l("Date de la séance"), validators=[InputRequired(_l("Indiquez la date de la séance."))])
+    jury_starts_at = TimeField(_l("Heure du premier pitch"), description=_l("Heure de Paris"),
+                               validators=[InputRequired(_l("Indiquez l’heure du premier pitch."))])
+    jury_place = StringField(_l("Lieu ou lien"), description=_l("Une adresse, ou le lien de la visioconférence"),
+                             validators=[InputRequired(_l("Indiquez le lieu ou le lien de la séance.")), Length(max=300)])
+    pitch_minutes = IntegerField(_l("Durée du pitch (minutes)"), default=DEFAULT_PITCH_MINUTES, validators=[
+        InputRequired(_l("Indiquez une durée.")), NumberRange(min=1, max=60, message=_l("Entre 1 et 60 minutes."))])
+    questions_minutes = IntegerField(_l("Questions-réponses (minutes)"), default=DEFAULT_QUESTIONS_MINUTES, validators=[
+        InputRequired(_l("Indiquez une durée.")), NumberRange(min=0, max=60, message=_l("Entre 0 et 60 minutes."))])
+    break_minutes = IntegerField(_l("Pause entre deux pitchs (minutes)"), default=DEFAULT_BREAK_MINUTES, validators=[
+        InputRequired(_l("Indiquez une durée.")), NumberRange(min=0, max=60, message=_l("Entre 0 et 60 minutes."))])
+
+    def values(self) -> dict:
+        return {"jury_on": self.jury_on.data, "jury_starts_at": self.jury_starts_at.data,
+                "jury_place": self.jury_place.data.strip(), "pitch_minutes": self.pitch_minutes.data,
+                "questions_minutes": self.questions_minutes.data, "break_minutes": self.break_minutes.data}
+
+
+class MoveForm(FlaskForm):
+    # Where the dossier was on the page: a second click (or a stale tab) finds it moved already and moves nothing.
+    position = IntegerField(validators=[InputRequired(), NumberRange(min=0)])
+    direction = RadioField(_l("Déplacer"), choices=choices((("up", _l("Plus tôt")), ("down", _l("Plus tard")))),
+                           validators=[InputRequired(_l("Choisissez un sens."))],
+                           invalid_choice_message=_l("Choisissez un sens."))
+
+
+DECISION_CHOICES = choices((s.value, DOSSIER_STATE_LABELS[s]) for s in JURY_DECISIONS)
+
+
+class DecisionForm(FlaskForm):
+    decision = RadioField(_l("Décision du jury"), choices=DECISION_CHOICES,
+                          validators=[InputRequired(_l("Choisissez une décision."))],
+                          invalid_choice_message=_l("Choisissez une décision."))
+    reason = TextAreaField(_l("Raison de la décision"), description=_l("Elle figure au procès-verbal du jury."),
+                           validators=[InputRequired(_l("Indiquez la raison de la décision.")), Length(max=2000)],
+                           render_kw={"rows": 3})
+    subject = StringField(_l("Objet du courriel au candidat ou à la candidate"),
+                          validators=[InputRequired(_l("Saisissez un objet.")), Length(max=200)])
+    body = TextAreaField(_l("Message"), description=_l("Markdown. Pré-rempli selon la décision ; modifiable."),
+                         validators=[InputRequired(_l("Saisissez un message.")), Length(max=5000)], render_kw={"rows": 8})

@@ -5,14 +5,14 @@ beta.gouv.fr's « appel à intrapreneurs » (shared/reference/domain-beta-gouv.m
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from beta_training.core.models import TimestampMixin, UTCDateTime
+from beta_training.core.models import PARIS, TimestampMixin, UTCDateTime
 from beta_training.extensions import db
 # A dossier's relationship names ProductSheet: its mapper must be known whoever imports this module first (some
 # modules inspect the mappers while they are imported, courses.queries for one).
@@ -66,6 +66,9 @@ class DossierState(StrEnum):
     SUBMITTED = "submitted"
     PRESELECTED = "preselected"
     NOT_PRESELECTED = "not_preselected"
+    LAUREATE = "laureate"  # the jury's decisions, after the pitch
+    WAITLISTED = "waitlisted"
+    NOT_SELECTED = "not_selected"
 
 
 # Pre-selection is a choice the trainer may undo (PRESELECTED → SUBMITTED) until she informs the candidates:
@@ -73,21 +76,34 @@ class DossierState(StrEnum):
 DOSSIER_TRANSITIONS = {
     DossierState.DRAFT: {DossierState.SUBMITTED},
     DossierState.SUBMITTED: {DossierState.PRESELECTED, DossierState.NOT_PRESELECTED},
-    DossierState.PRESELECTED: {DossierState.SUBMITTED},
+    # The jury decides once: a decision is emailed as it is recorded, so it does not move again.
+    DossierState.PRESELECTED: {DossierState.SUBMITTED, DossierState.LAUREATE, DossierState.WAITLISTED,
+                               DossierState.NOT_SELECTED},
     DossierState.NOT_PRESELECTED: set(),
+    DossierState.LAUREATE: set(),
+    DossierState.WAITLISTED: set(),
+    DossierState.NOT_SELECTED: set(),
 }
+JURY_DECISIONS = (DossierState.LAUREATE, DossierState.WAITLISTED, DossierState.NOT_SELECTED)
+JURY_STATES = (DossierState.PRESELECTED, *JURY_DECISIONS)  # the dossiers the jury hears
 
 DOSSIER_STATE_LABELS = {
     DossierState.DRAFT: _l("Brouillon"),
     DossierState.SUBMITTED: _l("Déposé"),
     DossierState.PRESELECTED: _l("Pré-sélectionné"),
     DossierState.NOT_PRESELECTED: _l("Non retenu à la pré-sélection"),
+    DossierState.LAUREATE: _l("Lauréat"),
+    DossierState.WAITLISTED: _l("Liste complémentaire"),
+    DossierState.NOT_SELECTED: _l("Non retenu par le jury"),
 }
 DOSSIER_STATE_BADGES = {
     DossierState.DRAFT: "", DossierState.SUBMITTED: "fr-badge--info", DossierState.PRESELECTED: "fr-badge--success",
-    DossierState.NOT_PRESELECTED: "fr-badge--warning",
+    DossierState.NOT_PRESELECTED: "fr-badge--warning", DossierState.LAUREATE: "fr-badge--success",
+    DossierState.WAITLISTED: "fr-badge--info", DossierState.NOT_SELECTED: "fr-badge--warning",
 }
-REVIEWABLE_STATES = (DossierState.SUBMITTED, DossierState.PRESELECTED, DossierState.NOT_PRESELECTED)
+REVIEWABLE_STATES = (DossierState.SUBMITTED, DossierState.PRESELECTED, DossierState.NOT_PRESELECTED, *JURY_DECISIONS)
+MAX_JURORS = 10  # « jury de 10 personnes au plus » (launch guide, step 6)
+DEFAULT_PITCH_MINUTES, DEFAULT_QUESTIONS_MINUTES, DEFAULT_BREAK_MINUTES = 3, 5, 2
 
 
 def _is_signed_in(user) -> bool:
@@ -118,6 +134,13 @@ class Call(TimestampMixin, db.Model):
     informed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     coaching_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the express coaching slot offered
     coaching_place: Mapped[str] = mapped_column(sa.String(300), default="")
+    # The jury's session: its day and start time (Paris), place or link, and the length of each slot.
+    jury_on: Mapped[date | None] = mapped_column(sa.Date)
+    jury_starts_at: Mapped[time | None] = mapped_column(sa.Time)
+    jury_place: Mapped[str] = mapped_column(sa.String(300), default="")
+    pitch_minutes: Mapped[int] = mapped_column(default=DEFAULT_PITCH_MINUTES)
+    questions_minutes: Mapped[int] = mapped_column(default=DEFAULT_QUESTIONS_MINUTES)
+    break_minutes: Mapped[int] = mapped_column(default=DEFAULT_BREAK_MINUTES)
 
     def is_open(self, now: datetime) -> bool:
         """Open from its opening to its closing time, that second included."""
@@ -135,6 +158,24 @@ class Call(TimestampMixin, db.Model):
 
     def can_file(self, user, now: datetime) -> bool:
         return _is_signed_in(user) and self.is_open(now)
+
+    @property
+    def slot_minutes(self) -> int:
+        return self.pitch_minutes + self.questions_minutes
+
+    @property
+    def has_jury_session(self) -> bool:
+        return self.jury_on is not None and self.jury_starts_at is not None
+
+    def is_juror(self, user) -> bool:
+        """A juror of this call: invited by her account, or by the address she has since confirmed."""
+        if not _is_signed_in(user):
+            return False
+        return db.session.scalar(sa.select(sa.exists().where(CallJuror.call_id == self.id, juror_clause(user))))
+
+    def can_judge(self, user) -> bool:
+        """The jury's scoring page: the call's jurors (and its team, who run the session)."""
+        return self.can_manage(user) or self.is_juror(user)
 
     def status_label(self, now: datetime) -> str:
         if now < self.opens_at:
@@ -167,6 +208,12 @@ class Dossier(TimestampMixin, db.Model):
     consent_share: Mapped[bool] = mapped_column(default=False)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     submission_key: Mapped[str | None] = mapped_column(sa.String(40))  # the « Commencer » form that created it
+    jury_position: Mapped[int | None] = mapped_column()  # its place in the pitch timetable (then by id)
+    # The pitch slot last emailed to its candidate ("start|end|place") and the ICS SEQUENCE it was sent with:
+    # sent once, sent again (SEQUENCE + 1) only if the slot changed.
+    slot_sent: Mapped[str] = mapped_column(sa.String(400), default="")
+    slot_sequence: Mapped[int] = mapped_column(default=0)
+    decision_reason: Mapped[str] = mapped_column(sa.Text, default="")
 
     call = relationship("Call", lazy="joined")
     owner = relationship("User", lazy="joined")
@@ -221,3 +268,72 @@ class DossierEvaluation(TimestampMixin, db.Model):
     average: Mapped[float] = mapped_column(sa.Float)
 
     reviewer = relationship("User", lazy="joined")
+
+
+def juror_clause(user):
+    """The CallJuror rows that are `user`'s: her account's, or her confirmed address's (invited before she had one)."""
+    mine = CallJuror.user_id == user.id
+    if getattr(user, "email_confirmed_at", None) is not None:
+        mine = sa.or_(mine, sa.and_(CallJuror.user_id.is_(None), CallJuror.email == user.email.lower()))
+    return mine
+
+
+class CallJuror(TimestampMixin, db.Model):
+    """A juror of a call (10 at most), invited by her email address: the account holding it, or the one she
+    creates with it (confirming the address proves it is hers)."""
+
+    __tablename__ = "call_jurors"
+    __table_args__ = (sa.UniqueConstraint("call_id", "email", name="uq_call_jurors_call_email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(sa.ForeignKey("calls.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(sa.String(254))  # lower case
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    invited_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    slot_sent: Mapped[str] = mapped_column(sa.String(400), default="")  # the session last emailed, as for a dossier
+    slot_sequence: Mapped[int] = mapped_column(default=0)
+
+    user = relationship("User", foreign_keys=[user_id], lazy="joined")
+
+    @property
+    def display_name(self) -> str:
+        return self.user.full_name if self.user is not None else self.email
+
+
+class JuryScore(TimestampMixin, db.Model):
+    """One juror's scores of one pre-selected dossier's pitch: one per juror and dossier (edited in place)."""
+
+    __tablename__ = "call_jury_scores"
+    __table_args__ = (sa.UniqueConstraint("dossier_id", "juror_id", name="uq_call_jury_scores_dossier_juror"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(sa.ForeignKey("call_dossiers.id", ondelete="CASCADE"), index=True)
+    juror_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    scores: Mapped[list] = mapped_column(sa.JSON, default=list)  # as DossierEvaluation.scores
+    average: Mapped[float] = mapped_column(sa.Float)
+
+    juror = relationship("User", lazy="joined")
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A pitch in the jury's timetable (Paris time)."""
+
+    dossier: "Dossier"
+    starts_at: datetime
+    questions_at: datetime
+    ends_at: datetime
+
+
+def timetable(call: Call, dossiers: list) -> list[Slot]:
+    """The pitches one after the other from the session's start: pitch, questions, break."""
+    if not call.has_jury_session:
+        return []
+    start = datetime.combine(call.jury_on, call.jury_starts_at, tzinfo=PARIS)
+    slots = []
+    for dossier in dossiers:
+        questions = start + timedelta(minutes=call.pitch_minutes)
+        end = questions + timedelta(minutes=call.questions_minutes)
+        slots.append(Slot(dossier, start, questions, end))
+        start = end + timedelta(minutes=call.break_minutes)
+    return slots

@@ -4,7 +4,18 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from beta_training.calls.models import Call, Dossier, DossierEvaluation, DossierState, is_call_staff
+from beta_training.calls.models import (
+    JURY_STATES,
+    Call,
+    CallJuror,
+    Dossier,
+    DossierEvaluation,
+    DossierState,
+    JuryScore,
+    is_call_staff,
+    juror_clause,
+)
+from beta_training.accounts.models import User
 from beta_training.core.models import StateChange
 from beta_training.extensions import db
 
@@ -83,3 +94,48 @@ def queue_query(call: Call, reviewer, *, state: str | None = None, min_score: in
         "evaluations": (evaluations.asc(), Dossier.submitted_at.asc()),
     }.get(sort, (unscored_last, scores.c.average.desc()))
     return select.order_by(*order, Dossier.id)
+
+
+# --- Jury ----------------------------------------------------------------------------------------------------
+
+
+def jurors_of(call: Call) -> list[CallJuror]:
+    return list(db.session.scalars(sa.select(CallJuror).where(CallJuror.call_id == call.id).order_by(CallJuror.id)))
+
+
+def calls_judged_by(user) -> list[Call]:
+    """The calls whose jury she sits on."""
+    if not (user is not None and user.is_authenticated):
+        return []
+    return list(db.session.scalars(sa.select(Call).join(CallJuror, CallJuror.call_id == Call.id)
+                                   .where(juror_clause(user)).order_by(Call.closes_at.desc())))
+
+
+def jury_scores_by(call: Call, juror) -> dict[int, JuryScore]:
+    """Her scores of the call's pitches, by dossier id (one query)."""
+    return {score.dossier_id: score for score in db.session.scalars(
+        sa.select(JuryScore).join(Dossier, Dossier.id == JuryScore.dossier_id)
+        .where(Dossier.call_id == call.id, JuryScore.juror_id == juror.id))}
+
+
+def deliberation(call: Call) -> list:
+    """The dossiers the jury heard, one row each: (Dossier, average of the jurors' averages, lowest, highest,
+    number of scores), the best average first, unscored last. One statement whatever the number of dossiers."""
+    scores = (sa.select(JuryScore.dossier_id.label("dossier_id"), sa.func.avg(JuryScore.average).label("average"),
+                        sa.func.min(JuryScore.average).label("lowest"), sa.func.max(JuryScore.average).label("highest"),
+                        sa.func.count(JuryScore.id).label("count"))
+              .group_by(JuryScore.dossier_id).subquery())
+    return list(db.session.execute(
+        sa.select(Dossier, scores.c.average, scores.c.lowest, scores.c.highest,
+                  sa.func.coalesce(scores.c.count, 0).label("count"))
+        .outerjoin(scores, scores.c.dossier_id == Dossier.id)
+        .where(Dossier.call_id == call.id, Dossier.state.in_(JURY_STATES))
+        .order_by(sa.case((scores.c.average.is_(None), 1), else_=0), scores.c.average.desc(), Dossier.id)
+        # The candidates' names only: their roles (a batch of selectin queries per 500 owners) are not read here.
+        .options(sa.orm.defaultload(Dossier.owner).lazyload(User.roles))))
+
+
+def all_jury_scores(call: Call) -> list[JuryScore]:
+    """Every juror's scores of the call, for the minutes (one query)."""
+    return list(db.session.scalars(sa.select(JuryScore).join(Dossier, Dossier.id == JuryScore.dossier_id)
+                                   .where(Dossier.call_id == call.id).order_by(JuryScore.dossier_id, JuryScore.id)))

@@ -10,11 +10,17 @@ from flask_babel import gettext as _
 from beta_training.calls import emails
 from beta_training.calls.models import (
     DOSSIER_TRANSITIONS,
+    JURY_DECISIONS,
+    JURY_STATES,
+    MAX_JURORS,
     QUESTIONS,
     Call,
+    CallJuror,
     Dossier,
     DossierEvaluation,
     DossierState,
+    JuryScore,
+    timetable,
 )
 from beta_training.core.db import earlier_submission, lock_for_update
 from beta_training.core.i18n import format_moment, ngettext
@@ -260,3 +266,144 @@ def inform_candidates(call: Call, *, actor, coaching_at: datetime, coaching_plac
             counts.others += 1
     db.session.flush()
     return counts
+
+
+# --- Jury ----------------------------------------------------------------------------------------------------
+
+
+def invite_juror(call: Call, *, actor, email: str) -> tuple[CallJuror, bool]:
+    """Make `email` a juror of the call (10 at most): her account if she has one, else an invitation to create
+    it with this address. False if she already was (a second click): nothing is sent twice."""
+    from beta_training.accounts.services import get_user_by_email, normalize_email
+
+    email = normalize_email(email)
+    lock_for_update(Call, call.id)  # the count of jurors is checked and changed under this lock
+    existing = db.session.scalar(sa.select(CallJuror).where(CallJuror.call_id == call.id, CallJuror.email == email))
+    if existing is not None:
+        return existing, False
+    count = db.session.scalar(sa.select(sa.func.count()).select_from(CallJuror).where(CallJuror.call_id == call.id))
+    if count >= MAX_JURORS:
+        raise CallError(_("Le jury compte déjà %(n)s personnes, le maximum.", n=MAX_JURORS), field="email")
+    user = get_user_by_email(email)
+    juror = CallJuror(call_id=call.id, email=email, user_id=user.id if user is not None else None,
+                      invited_by_id=actor.id if actor else None)
+    db.session.add(juror)
+    db.session.flush()
+    emails.queue_juror_invitation(juror, call, has_account=user is not None)
+    return juror, True
+
+
+def jury_dossiers(call: Call) -> list[Dossier]:
+    """The dossiers the jury hears, in the timetable's order."""
+    return list(db.session.scalars(
+        sa.select(Dossier).where(Dossier.call_id == call.id, Dossier.state.in_(JURY_STATES))
+        .order_by(sa.func.coalesce(Dossier.jury_position, 1_000_000), Dossier.id)))
+
+
+def set_jury_session(call: Call, *, actor, jury_on, jury_starts_at, jury_place: str, pitch_minutes: int,
+                     questions_minutes: int, break_minutes: int) -> Call:
+    call.jury_on, call.jury_starts_at, call.jury_place = jury_on, jury_starts_at, jury_place
+    call.pitch_minutes, call.questions_minutes, call.break_minutes = pitch_minutes, questions_minutes, break_minutes
+    db.session.flush()
+    return call
+
+
+def move_in_timetable(dossier: Dossier, *, actor, direction: str, position: int) -> bool:
+    """Swap the dossier with the one before (up) or after (down) it in the timetable, if it still is at
+    `position` (where the page showed it: a second click finds it moved). False at either end, or if moved."""
+    lock_for_update(Call, dossier.call_id)
+    order = jury_dossiers(dossier.call)
+    index = next(i for i, d in enumerate(order) if d.id == dossier.id)
+    if index != position:
+        return False
+    other = index - 1 if direction == "up" else index + 1
+    if not 0 <= other < len(order):
+        return False
+    order[index], order[other] = order[other], order[index]
+    for position, item in enumerate(order):
+        item.jury_position = position
+    db.session.flush()
+    return True
+
+
+@dataclass
+class TimetableSent:
+    candidates: int
+    jurors: int
+
+
+def _signature(*parts) -> str:
+    return "|".join(str(part) for part in parts)[:400]
+
+
+def send_timetable(call: Call, *, actor, now: datetime | None = None) -> TimetableSent:
+    """Email each candidate her pitch slot and each juror the session, as ICS: once, and again (SEQUENCE + 1)
+    to those whose slot changed since. Sent twice, the second sending finds nothing changed."""
+    lock_for_update(Call, call.id)
+    db.session.refresh(call)
+    if not call.has_jury_session:
+        raise CallError(_("Indiquez d’abord la date, l’heure et le lieu de la séance du jury."))
+    slots = timetable(call, jury_dossiers(call))
+    if not slots:
+        raise CallError(_("Aucun dossier n’est pré-sélectionné : il n’y a pas de créneau à envoyer."))
+    sent = TimetableSent(0, 0)
+    for slot in slots:
+        dossier = slot.dossier
+        signature = _signature(slot.starts_at.isoformat(), slot.ends_at.isoformat(), call.jury_place)
+        if dossier.owner is None or dossier.slot_sent == signature:
+            continue
+        update = bool(dossier.slot_sent)
+        dossier.slot_sequence += 1 if update else 0
+        dossier.slot_sent = signature
+        emails.queue_pitch_slot(dossier, call, slot, update=update, now=now)
+        sent.candidates += 1
+    start, end = slots[0].starts_at, slots[-1].ends_at
+    signature = _signature(start.isoformat(), end.isoformat(), call.jury_place,
+                           ",".join(str(slot.dossier.id) for slot in slots))  # the order is in the juror's event
+    for juror in db.session.scalars(sa.select(CallJuror).where(CallJuror.call_id == call.id).order_by(CallJuror.id)):
+        if juror.slot_sent == signature:
+            continue
+        update = bool(juror.slot_sent)
+        juror.slot_sequence += 1 if update else 0
+        juror.slot_sent = signature
+        emails.queue_jury_session(juror, call, slots, update=update, now=now)
+        sent.jurors += 1
+    db.session.flush()
+    return sent
+
+
+class StaleScore(CallError):
+    """The pitch's scoring is over (the decision recorded): what the juror typed is shown back, not saved."""
+
+
+def score_pitch(dossier: Dossier, *, juror, scores: list[dict]) -> JuryScore:
+    """Her scores (1–5 per criterion, with a comment) of the pitch: one per juror and dossier, edited in place
+    until the decision is recorded."""
+    lock_for_update(Dossier, dossier.id)
+    db.session.refresh(dossier)
+    if dossier.state != DossierState.PRESELECTED:
+        raise StaleScore(_("La décision sur « %(t)s » est déjà prise : votre note n’a pas été enregistrée. Votre texte "
+                           "reste affiché ci-dessous pour que vous puissiez le copier.", t=dossier.display_title))
+    if not scores or any(not 1 <= item["score"] <= 5 for item in scores):
+        raise CallError(_("Donnez une note de 1 à 5 à chaque critère."))
+    average = sum(item["score"] for item in scores) / len(scores)
+    return upsert(JuryScore, {"dossier_id": dossier.id, "juror_id": juror.id}, {"scores": scores, "average": average})
+
+
+def decide(dossier: Dossier, *, actor, decision: DossierState, reason: str, subject: str, body: str,
+           now: datetime | None = None) -> bool:
+    """Record the jury's decision on a pre-selected dossier with its reason (the state's move, who, when, why)
+    and email it to the candidate, once: a second click finds it decided and sends nothing. False then."""
+    if decision not in JURY_DECISIONS:
+        raise CallError(_("Choisissez une décision."))
+    lock_for_update(Dossier, dossier.id)
+    db.session.refresh(dossier)
+    if dossier.state == decision:
+        return False
+    if not reason.strip():
+        raise CallError(_("Indiquez la raison de la décision."), field="reason")
+    transition(dossier, DOSSIER_TRANSITIONS, decision, actor=actor, reason=reason.strip(), now=now)
+    dossier.decision_reason = reason.strip()
+    db.session.flush()
+    emails.queue_decision(dossier, subject=subject, body=body)
+    return True

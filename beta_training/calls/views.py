@@ -1,16 +1,20 @@
 """Appel à intrapreneurs pages: the calls (public), a candidate's dossiers (autosave, filing), the pre-selection."""
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from beta_training.calls import emails, queries, services
+from beta_training.calls import emails, minutes, queries, services
 from beta_training.calls.forms import (
     SCRATCH,
     CallForm,
+    DecisionForm,
     DossierForm,
     InformForm,
+    JurorForm,
+    JurySessionForm,
+    MoveForm,
     PreselectForm,
     QueueFilterForm,
     StartDossierForm,
@@ -19,21 +23,26 @@ from beta_training.calls.forms import (
 from beta_training.calls.models import (
     DEFAULT_CRITERIA,
     DOSSIER_STATE_LABELS,
+    JURY_DECISIONS,
+    JURY_STATES,
+    MAX_JURORS,
     QUESTIONS,
     TRAINER_ROLES,
     Call,
     Dossier,
     DossierState,
+    timetable,
 )
 from beta_training.core import db as core_db
 from beta_training.core import submissions
 from beta_training.core.actions import StateChanged, confirmed_action
 from beta_training.core.auth import role_required
 from beta_training.core.errors import json_endpoint, json_error
-from beta_training.core.forms import choices
+from beta_training.core.forms import ConfirmForm, choices
 from beta_training.core.i18n import format_moment
 from beta_training.core.models import from_paris, to_paris, utcnow
 from beta_training.core.pagination import paginate_rows
+from beta_training.core.pdf import render_pdf
 from beta_training.core.states import InvalidTransition
 from beta_training.extensions import db
 from beta_training.sheets import queries as sheet_queries
@@ -62,7 +71,8 @@ def _dossier_or_404(dossier_id) -> Dossier:
 @bp.get("/")
 def list_calls():
     now = utcnow()
-    return render_template("calls/list_calls.html", calls=queries.list_calls(current_user, now), now=now)
+    return render_template("calls/list_calls.html", calls=queries.list_calls(current_user, now), now=now,
+                           judged=queries.calls_judged_by(current_user))
 
 
 def _call_values(form: CallForm) -> dict:
@@ -128,7 +138,8 @@ def show_call(call_id):
     call = _visible_call_or_404(call_id, now)
     return render_template("calls/show_call.html", call=call, now=now,
                            dossiers=queries.user_dossiers_in(call, current_user),
-                           counts=queries.state_counts(call) if call.can_manage(current_user) else None)
+                           counts=queries.state_counts(call) if call.can_manage(current_user) else None,
+                           judging=call.is_juror(current_user))
 
 
 # --- A candidate's dossiers --------------------------------------------------------------------------------
@@ -360,3 +371,202 @@ def inform_candidates(call_id):
         return redirect(url_for("calls.preselection_queue", call_id=call.id))
     return render_template("calls/inform_candidates.html", call=call, form=form, counts=counts, now=now), \
         422 if form.errors or form.form_errors else 200
+
+
+# --- Jury ----------------------------------------------------------------------------------------------------
+
+
+def _managed_call_or_403(call_id) -> Call:
+    call = _call_or_404(call_id)
+    if not call.can_manage(current_user):
+        abort(403)
+    return call
+
+
+def _jury_page(call: Call, *, juror_form=None, session_form=None, status=200):
+    if session_form is None:
+        session_form = JurySessionForm(obj=call) if call.has_jury_session else JurySessionForm()
+    dossiers = services.jury_dossiers(call)
+    return render_template("calls/jury.html", call=call, jurors=queries.jurors_of(call), max_jurors=MAX_JURORS,
+                           juror_form=juror_form or JurorForm(), session_form=session_form, move_form=MoveForm(),
+                           send_form=ConfirmForm(), slots=timetable(call, dossiers), dossiers=dossiers), status
+
+
+@bp.get("/<int:call_id>/jury")
+@role_required(*TRAINER_ROLES)
+def jury(call_id):
+    return _jury_page(_managed_call_or_403(call_id))
+
+
+@bp.post("/<int:call_id>/jury/jures")
+@role_required(*TRAINER_ROLES)
+def invite_juror(call_id):
+    call = _managed_call_or_403(call_id)
+    form = JurorForm()
+    if form.validate_on_submit():
+        try:
+            juror, added = services.invite_juror(call, actor=current_user, email=form.email.data)
+        except REFUSED as error:
+            core_db.rollback()
+            form.email.errors.append(str(error))
+        else:
+            core_db.commit()
+            if added:
+                flash(_("%(e)s est invité·e au jury.", e=juror.email), "success")
+            return redirect(url_for("calls.jury", call_id=call.id))
+    return _jury_page(call, juror_form=form, status=422)
+
+
+@bp.post("/<int:call_id>/jury/seance")
+@role_required(*TRAINER_ROLES)
+def set_jury_session(call_id):
+    call = _managed_call_or_403(call_id)
+    form = JurySessionForm()
+    if not form.validate_on_submit():
+        return _jury_page(call, session_form=form, status=422)
+    services.set_jury_session(call, actor=current_user, **form.values())
+    core_db.commit()
+    flash(_("Séance du jury enregistrée. Envoyez les créneaux pour que chacun·e les reçoive."), "success")
+    return redirect(url_for("calls.jury", call_id=call.id))
+
+
+@bp.post("/dossiers/<int:dossier_id>/jury/ordre")
+@role_required(*TRAINER_ROLES)
+def move_pitch(dossier_id):
+    dossier = _dossier_or_404(dossier_id)
+    form = MoveForm()
+    return confirmed_action(lambda: dossier.call.can_manage(current_user) and dossier.state in JURY_STATES,
+                            lambda: services.move_in_timetable(dossier, actor=current_user,
+                                                               direction=form.direction.data,
+                                                               position=form.position.data),
+                            form=form, to=url_for("calls.jury", call_id=dossier.call_id) + "#horaire",
+                            refusals=REFUSED, describe=str)
+
+
+@bp.post("/<int:call_id>/jury/envoyer")
+@role_required(*TRAINER_ROLES)
+def send_timetable(call_id):
+    call = _call_or_404(call_id)
+    return confirmed_action(
+        lambda: call.can_manage(current_user), lambda: services.send_timetable(call, actor=current_user),
+        to=url_for("calls.jury", call_id=call.id),
+        done=lambda sent: _("Créneaux envoyés : %(c)s aux candidat·es, %(j)s aux jurés.", c=sent.candidates, j=sent.jurors)
+        if sent.candidates or sent.jurors else _("Rien n’a changé depuis le dernier envoi : aucun courriel n’est parti."),
+        refusals=REFUSED, describe=str)
+
+
+def _score_form(call: Call, dossier: Dossier, score=None, formdata=None):
+    data = None
+    if score is not None:
+        data = {f"{field}_{n}": str(item[key]) if key == "score" else item[key]
+                for n, item in enumerate(score.scores, start=1) for field, key in (("score", "score"), ("comment", "comment"))}
+    return evaluation_form(call.criteria, formdata=formdata, data=data, prefix=f"d{dossier.id}")
+
+
+def _scoring_page(call: Call, *, posted=None, status=200):
+    """Every pitch of the timetable with its score form; `posted`: (dossier id, the form as sent) shown back."""
+    dossiers = services.jury_dossiers(call)
+    mine = queries.jury_scores_by(call, current_user)
+    forms = {d.id: _score_form(call, d, mine.get(d.id)) for d in dossiers}
+    if posted is not None:
+        forms[posted[0]] = posted[1]
+    return render_template("calls/jury_scoring.html", call=call, slots=timetable(call, dossiers), dossiers=dossiers,
+                           forms=forms, mine=mine, juror=call.is_juror(current_user)), status
+
+
+@bp.get("/<int:call_id>/jury/notation")
+@login_required
+def jury_scoring(call_id):
+    call = _call_or_404(call_id)
+    if not call.can_judge(current_user):
+        abort(403)
+    return _scoring_page(call)
+
+
+@bp.post("/dossiers/<int:dossier_id>/jury/note")
+@login_required
+def score_pitch(dossier_id):
+    dossier = _dossier_or_404(dossier_id)
+    call = dossier.call
+    if not call.is_juror(current_user) or dossier.state not in JURY_STATES:  # the team reads, the jurors score
+        abort(403)
+    form = _score_form(call, dossier, formdata=request.form)
+    if form.validate_on_submit():
+        try:
+            services.score_pitch(dossier, juror=current_user, scores=form.scores())
+        except REFUSED as error:
+            core_db.rollback()
+            form.form_errors.append(str(error))
+            # Decided meanwhile: nothing is saved, but what she typed is shown back, never dropped.
+            return _scoring_page(call, posted=(dossier.id, form),
+                                 status=409 if isinstance(error, services.StaleScore) else 422)
+        core_db.commit()
+        flash(_("Note de « %(t)s » enregistrée.", t=dossier.display_title), "success")
+        return redirect(url_for("calls.jury_scoring", call_id=call.id) + f"#pitch-{dossier.id}")
+    return _scoring_page(call, posted=(dossier.id, form), status=422)
+
+
+@bp.get("/<int:call_id>/deliberation")
+@role_required(*TRAINER_ROLES)
+def deliberation(call_id):
+    call = _managed_call_or_403(call_id)
+    return render_template("calls/deliberation.html", call=call, rows=queries.deliberation(call),
+                           jurors=len(queries.jurors_of(call)), decisions=[(s.value, DOSSIER_STATE_LABELS[s]) for s in JURY_DECISIONS])
+
+
+@bp.route("/dossiers/<int:dossier_id>/decision", methods=["GET", "POST"])
+@role_required(*TRAINER_ROLES)
+def decide(dossier_id):
+    dossier = _dossier_or_404(dossier_id)
+    call = dossier.call
+    if not call.can_manage(current_user) or dossier.state not in JURY_STATES:
+        abort(403)
+    if dossier.state != DossierState.PRESELECTED:  # decided already (another tab, a second click): sent once
+        if request.method == "POST":
+            flash(_("La décision sur « %(t)s » est déjà enregistrée : le courriel n’est pas renvoyé.",
+                    t=dossier.display_title), "info")
+        return redirect(url_for("calls.deliberation", call_id=call.id))
+    texts = emails.decision_texts(call, dossier)
+    chosen = request.args.get("decision", DossierState.LAUREATE)
+    chosen = DossierState(chosen) if chosen in texts else DossierState.LAUREATE
+    if request.method == "GET":
+        form = DecisionForm(data={"decision": chosen.value, "subject": texts[chosen][0], "body": texts[chosen][1]})
+    else:
+        form = DecisionForm()
+    if form.validate_on_submit():
+        try:
+            services.decide(dossier, actor=current_user, decision=DossierState(form.decision.data),
+                            reason=form.reason.data, subject=form.subject.data, body=form.body.data)
+        except REFUSED as error:
+            core_db.rollback()
+            form.form_errors.append(str(error))
+        else:
+            core_db.commit()
+            flash(_("Décision enregistrée et envoyée : « %(t)s » — %(d)s.", t=dossier.display_title,
+                    d=dossier.state_label), "success")
+            return redirect(url_for("calls.deliberation", call_id=call.id))
+    return render_template("calls/decide.html", call=call, dossier=dossier, form=form, texts=texts,
+                           score=next((row for row in queries.deliberation(call) if row[0].id == dossier.id), None)), \
+        422 if form.errors or form.form_errors else 200
+
+
+def _minutes(call: Call) -> dict:
+    dossiers = services.jury_dossiers(call)
+    return {"call": call, "jurors": queries.jurors_of(call), "slots": timetable(call, dossiers),
+            "rows": queries.deliberation(call), "scores": queries.all_jury_scores(call)}
+
+
+@bp.get("/<int:call_id>/jury/proces-verbal.csv")
+@role_required(*TRAINER_ROLES)
+def minutes_csv(call_id):
+    call = _managed_call_or_403(call_id)
+    return Response(minutes.csv_text(**_minutes(call)), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="jury-appel-{call.id}.csv"'})
+
+
+@bp.get("/<int:call_id>/jury/proces-verbal.pdf")
+@role_required(*TRAINER_ROLES)
+def minutes_pdf(call_id):
+    call = _managed_call_or_403(call_id)
+    return Response(render_pdf("calls/minutes.html", **_minutes(call), now=utcnow()), mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="jury-appel-{call.id}.pdf"'})

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from flask import url_for
 
 from beta_training.accounts.models import RetentionWarning, RoleEvent, SignInEvent, User, UserRole
-from beta_training.calls.models import Dossier, DossierEvaluation
+from beta_training.calls.models import CallJuror, Dossier, DossierEvaluation, JuryScore
 from beta_training.cohorts.models import AlumniProfile, ApplicationReview, Cohort, CohortApplication
 from beta_training.core.models import OutboxMessage, OutboxState, StateChange, to_paris, utcnow
 from beta_training.core.streaming import CsvStream
@@ -206,6 +206,23 @@ def _dossier_evaluations(user):
     mine = sa.select(Dossier.id).where(Dossier.owner_id == user.id)
     yield from (_row(e, exclude=("reviewer_id",)) for e in _stream(
         sa.select(DossierEvaluation).where(DossierEvaluation.dossier_id.in_(mine)).order_by(DossierEvaluation.id)))
+
+
+def _jury_scores(user):
+    """The jurors' scores of her pitches (who scored is the jury's data)."""
+    mine = sa.select(Dossier.id).where(Dossier.owner_id == user.id)
+    yield from (_row(s, exclude=("juror_id",)) for s in _stream(
+        sa.select(JuryScore).where(JuryScore.dossier_id.in_(mine)).order_by(JuryScore.id)))
+
+
+def _jury_scores_written(user):
+    yield from (_row(s, exclude=("juror_id",)) for s in _stream(
+        sa.select(JuryScore).where(JuryScore.juror_id == user.id).order_by(JuryScore.id)))
+
+
+def _juries(user):
+    query = sa.select(CallJuror).where(sa.or_(CallJuror.user_id == user.id, CallJuror.email == user.email.lower()))
+    yield from (_row(j, exclude=("user_id", "invited_by_id")) for j in _stream(query.order_by(CallJuror.id)))
 
 
 def _dossier_evaluations_written(user):
@@ -397,6 +414,12 @@ KINDS = [
          _dossier_evaluations, _columns(DossierEvaluation, ("reviewer_id",))),
     Kind("appels_evaluations_ecrites", "Les évaluations de dossiers d’appel à intrapreneurs que vous avez écrites",
          _dossier_evaluations_written, _columns(DossierEvaluation, ("reviewer_id",))),
+    Kind("appels_dossiers_notes_jury", "Les notes du jury sur vos pitchs", _jury_scores,
+         _columns(JuryScore, ("juror_id",))),
+    Kind("appels_jurys", "Les jurys d’appel à intrapreneurs auxquels vous êtes invité·e", _juries,
+         _columns(CallJuror, ("user_id", "invited_by_id"))),
+    Kind("appels_notes_jury_donnees", "Les notes de pitch que vous avez données comme juré·e", _jury_scores_written,
+         _columns(JuryScore, ("juror_id",))),
     Kind("produits_equipe", "Les produits (Startups d’État) dont vous êtes dans l’équipe", _memberships,
          _columns(ProductMember, extra=("product", "phase"))),
     Kind("produits_comites_dossiers", "Les dossiers de comité d’investissement des produits de votre équipe",

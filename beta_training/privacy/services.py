@@ -36,7 +36,7 @@ from flask_babel import gettext as _
 from beta_training.accounts import proconnect
 from beta_training.accounts.models import RetentionWarning, Role, SignInEvent, User, UserRole
 from beta_training.accounts.services import check_password
-from beta_training.calls.models import Dossier
+from beta_training.calls.models import CallJuror, Dossier
 from beta_training.cohorts import services as cohort_services
 from beta_training.cohorts.models import (
     APPLICATION_TRANSITIONS,
@@ -228,6 +228,11 @@ def erase_account(user: User, *, origin: Origin, actor: User | None = None, reas
         StateChange.subject_type == Dossier.__tablename__,
         StateChange.subject_id.in_(sa.select(Dossier.id).where(Dossier.owner_id == user_id)))
         .execution_options(synchronize_session=False))
+
+    # Juries: a seat held by her account goes with it (ON DELETE CASCADE); an invitation to her address she never
+    # took up would outlive it, her address in it.
+    db.session.execute(sa.delete(CallJuror).where(CallJuror.email == user.email.lower())
+                       .execution_options(synchronize_session=False))
 
     # Products: her place in their teams goes with the account (ON DELETE CASCADE); the products, their comité
     # files and decisions stay (the incubator's record), her name and address out of them.

@@ -17,6 +17,9 @@ EXPECTED_MOVES = {
     (D.SUBMITTED, D.PRESELECTED),  # a trainer pre-selects it
     (D.PRESELECTED, D.SUBMITTED),  # …and may change her mind until the candidates are informed
     (D.SUBMITTED, D.NOT_PRESELECTED),  # informing: the filed dossiers left out
+    (D.PRESELECTED, D.LAUREATE),  # the jury's three decisions, each final (emailed as recorded)
+    (D.PRESELECTED, D.WAITLISTED),
+    (D.PRESELECTED, D.NOT_SELECTED),
 }
 
 

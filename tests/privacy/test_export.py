@@ -63,6 +63,9 @@ def test_the_export_has_every_kind_of_record(app, client):
     assert data["appels_dossiers_evaluations"][0]["average"] == 11 / 3
     assert "reviewer_id" not in data["appels_dossiers_evaluations"][0]
     assert data["appels_evaluations_ecrites"][0]["dossier_id"] == person.ids["other_dossier"]
+    assert data["appels_dossiers_notes_jury"][0]["average"] == 4.0 and "juror_id" not in data["appels_dossiers_notes_jury"][0]
+    assert data["appels_notes_jury_donnees"][0]["average"] == 3.0
+    assert data["appels_jurys"][0]["email"] == EMAIL.lower() and "user_id" not in data["appels_jurys"][0]
 
     for kind in KINDS:  # each CSV's header (written even with no row) is what the rows hold
         assert list(data[kind.name][0]) == kind.header(), kind.name

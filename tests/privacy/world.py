@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from beta_training.accounts import services as accounts
 from beta_training.accounts.models import RetentionWarning, Role, User
+from beta_training.calls.models import CallJuror, JuryScore
 from beta_training.cohorts.models import AlumniProfile
 from beta_training.core.mail import queue_email
 from beta_training.core.models import FormSubmission, utcnow
@@ -133,6 +134,16 @@ def seed_person(keep_statistics_cohort_past: bool = False) -> Person:
     other_dossier = f.make_dossier(call, f.make_user(first_name="Porteuse", last_name="Évaluée"), state="submitted")
     f.make_dossier_evaluation(other_dossier, user, scores=(3, 3, 3))
     f.make_state_change(dossier, "submitted", "draft", actor=user, reason="Déposé par Zéphyrine")
+    # …and the jury: a juror scored her pitch; she sits on another call's jury (invited by her address) and scored.
+    jury_call = f.make_call()
+    jury_dossier = f.make_dossier(jury_call, user, state="preselected")
+    db.session.add(JuryScore(dossier_id=jury_dossier.id, juror_id=trainer.id, average=4.0,
+                             scores=[{"criterion": "Critère 1", "score": 4, "comment": "Pitch clair"}]))
+    judged = f.make_call()
+    judged_dossier = f.make_dossier(judged, f.make_user(first_name="Porteuse", last_name="Pitchée"), state="preselected")
+    db.session.add(CallJuror(call_id=judged.id, email=EMAIL.lower()))
+    db.session.add(JuryScore(dossier_id=judged_dossier.id, juror_id=user.id, average=3.0,
+                             scores=[{"criterion": "Critère 1", "score": 3, "comment": "Note donnée"}]))
     ids.update(dossier=dossier.id, other_dossier=other_dossier.id)
 
     # Products: she is in a product's team (its shared address is hers), its comité file names her, the trainer's
