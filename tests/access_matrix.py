@@ -736,6 +736,11 @@ get("/appels/<int:call_id>/jury/proces-verbal.pdf", "/appels/{closed_call}/jury/
 # --- Products and comités d'investissement -----------------------------------------------------------------
 
 
+def _laureate(w):
+    """A lauréat of the closed call, not yet a product."""
+    return f.make_dossier(w.closed_call, state="laureate")
+
+
 def team_and_trainers(status=200, **others) -> dict:
     """A product: its team (the owner is in it) and those who run the comités (trainers, admins)."""
     return trainers(status, **{"owner": status, **others})
@@ -745,6 +750,9 @@ get("/produits/", "/produits/", signed_in())
 get("/produits/impact", "/produits/impact", trainers())
 get("/produits/nouveau", "/produits/nouveau", trainers())
 post("/produits/nouveau", from_scenario("/produits/nouveau"), trainers(302))
+get("/produits/nouveau/laureat/<int:dossier_id>", lambda w: f"/produits/nouveau/laureat/{_laureate(w).id}", trainers())
+post("/produits/nouveau/laureat/<int:dossier_id>", from_scenario("/produits/nouveau/laureat/<int:dossier_id>"),
+     trainers(302))
 get("/produits/<int:product_id>", "/produits/{product}", team_and_trainers())
 get("/produits/<int:product_id>/startup.md", "/produits/{product}/startup.md", team_and_trainers())
 post("/produits/<int:product_id>/phase", from_scenario("/produits/<int:product_id>/phase"), trainers(302))

@@ -834,6 +834,15 @@ def create_product():
         "members": "Camille Dev ; développeuse", "submission_key": key()})
 
 
+@scenario("/produits/nouveau/laureat/<int:dossier_id>")
+def create_product_from_laureate():
+    sheet = f.make_product_sheet(state="submitted", content=COMPLETE_SHEET)
+    dossier = f.make_dossier(f.make_call(), sheet.owner, state="laureate", sheet_id=sheet.id)
+    return Prepared(trainer(), f"/produits/nouveau/laureat/{dossier.id}", {
+        "started_on": date.today().isoformat(), "incubator_name": "Incubateur de la DINUM", "incubator_id": "dinum",
+        "sponsors": "Direction interministérielle du numérique ; dinum", "submission_key": key()})
+
+
 @scenario("/produits/<int:product_id>/phase")
 def change_product_phase():
     _member, product = _team_product()

@@ -42,9 +42,9 @@ def _pairs(text: str, field_name: str, *, check_id: bool) -> list[tuple[str, str
     return rows
 
 
-class NewProductForm(FlaskForm):
-    sheet_id = SelectField(_l("Fiche produit validée"), validators=[InputRequired(_l("Choisissez une fiche produit."))],
-                           invalid_choice_message=_l("Choisissez une des fiches produit validées."))
+class ProductDetailsForm(FlaskForm):
+    """What a new product needs besides where it comes from (an approved fiche, or a lauréat dossier)."""
+
     incubator_name = StringField(_l("Incubateur"), description=_l("Par exemple : Incubateur de la DINUM"),
                                  validators=[InputRequired(_l("Indiquez l’incubateur.")), Length(max=200)])
     incubator_id = StringField(_l("Identifiant de l’incubateur sur beta.gouv.fr"), description=_l("Par exemple : dinum"),
@@ -82,6 +82,11 @@ class NewProductForm(FlaskForm):
 
     def validate_members(self, field):
         self.member_pairs = _pairs(field.data, _l("Nom ; rôle"), check_id=False)
+
+
+class NewProductForm(ProductDetailsForm):
+    sheet_id = SelectField(_l("Fiche produit validée"), validators=[InputRequired(_l("Choisissez une fiche produit."))],
+                           invalid_choice_message=_l("Choisissez une des fiches produit validées."))
 
 
 class PhaseForm(FlaskForm):

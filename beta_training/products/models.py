@@ -107,6 +107,9 @@ class Product(TimestampMixin, db.Model):
     # Unique: one fiche is one product (two tabs of « Nouveau produit » cannot make two of it).
     sheet_id: Mapped[int | None] = mapped_column(sa.ForeignKey("product_sheets.id", ondelete="SET NULL"), index=True,
                                                  unique=True)
+    # The lauréat dossier of an appel à intrapreneurs it was created from, if any. Unique for the same reason.
+    dossier_id: Mapped[int | None] = mapped_column(sa.ForeignKey("call_dossiers.id", ondelete="SET NULL"), index=True,
+                                                   unique=True)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     submission_key: Mapped[str | None] = mapped_column(sa.String(64))  # the creating form's (sent twice: one product)
 

@@ -156,6 +156,10 @@ def product_of_sheet(sheet_id: int) -> Product | None:
     return db.session.scalar(sa.select(Product).where(Product.sheet_id == sheet_id))
 
 
+def product_of_dossier(dossier_id: int) -> Product | None:
+    return db.session.scalar(sa.select(Product).where(Product.dossier_id == dossier_id))
+
+
 def earlier_product(submission_key: str | None, user) -> Product | None:
     """The product this very form (its one-time key) created already: a second click lands on it."""
     if not submission_key:

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from beta_training.calls.models import Dossier, DossierState
 from beta_training.core.db import earlier_submission, lock_for_update
 from beta_training.core.i18n import format_day
 from beta_training.core.models import to_paris, upsert, utcnow
@@ -96,35 +97,83 @@ def create_product(sheet: ProductSheet, *, actor, incubator_name: str, incubator
     if earlier is not None:
         return earlier
     lock_for_update(ProductSheet, sheet.id)  # (a form without its key) a second tab waits, then finds the product
-    existing = queries.product_of_sheet(sheet.id)
+    _refuse_second_product_of_sheet(sheet.id)
+    if sheet.state != SheetState.APPROVED:
+        raise ProductError(_("Seule une fiche produit validée peut devenir un produit."))
+    content = sheet_queries.get_version(sheet, sheet.current_version).content
+    return _new_product(
+        name=content.get("name") or sheet.title, pitch=content.get("pitch") or "", intrapreneur_id=sheet.owner_id,
+        sheet=sheet, content=content, reason=_("Produit créé à partir de la fiche « %(t)s ».", t=sheet.title),
+        actor=actor, incubator_name=incubator_name, incubator_id=incubator_id, sponsors=sponsors, members=members,
+        started_on=started_on, contact=contact, submission_key=submission_key, now=now)
+
+
+def create_product_from_dossier(dossier: Dossier, *, actor, incubator_name: str, incubator_id: str,
+                                sponsors: list[tuple[str, str]], members: list[tuple[str, str]], started_on: date,
+                                contact: str = "", submission_key: str | None = None,
+                                now: datetime | None = None) -> Product:
+    """A product from a lauréat of an appel à intrapreneurs: the dossier's title, its solution as the pitch, its
+    author as intrapreneur; if the dossier started from a fiche produit, that fiche's indicators and roadmap as
+    well (whatever the fiche's review state: the jury has selected the project). Sent twice: the first one."""
+    now = now or utcnow()
+    earlier = earlier_submission(Product, submission_key, lock=(Dossier, dossier.id), created_by_id=actor.id)
+    if earlier is not None:
+        return earlier
+    lock_for_update(Dossier, dossier.id)
+    existing = queries.product_of_dossier(dossier.id)
+    if existing is not None:
+        raise ProductError(_("Ce lauréat est déjà devenu le produit « %(name)s ».", name=existing.name))
+    if dossier.state != DossierState.LAUREATE:
+        raise ProductError(_("Seul un dossier lauréat du jury peut devenir un produit."))
+    sheet = db.session.get(ProductSheet, dossier.sheet_id) if dossier.sheet_id else None
+    content = None
+    if sheet is not None:
+        lock_for_update(ProductSheet, sheet.id)
+        _refuse_second_product_of_sheet(sheet.id)
+        content = sheet_queries.get_version(sheet, sheet.current_version).content
+    return _new_product(
+        name=dossier.title, pitch=dossier.solution, intrapreneur_id=dossier.owner_id, sheet=sheet, content=content,
+        dossier=dossier,
+        reason=_("Produit créé à partir du dossier lauréat « %(t)s » (%(call)s).", t=dossier.title, call=dossier.call.title),
+        actor=actor, incubator_name=incubator_name, incubator_id=incubator_id, sponsors=sponsors, members=members,
+        started_on=started_on, contact=contact, submission_key=submission_key, now=now)
+
+
+def _refuse_second_product_of_sheet(sheet_id: int) -> None:
+    existing = queries.product_of_sheet(sheet_id)
     if existing is not None:
         raise ProductError(_("Cette fiche est déjà devenue le produit « %(name)s » : une fiche ne fait qu’un produit.",
                              name=existing.name))
-    if sheet.state != SheetState.APPROVED:
-        raise ProductError(_("Seule une fiche produit validée peut devenir un produit."))
+
+
+def _new_product(*, name: str, pitch: str, intrapreneur_id: int | None, sheet: ProductSheet | None,
+                 content: dict | None, reason: str, actor, incubator_name: str, incubator_id: str,
+                 sponsors: list[tuple[str, str]], members: list[tuple[str, str]], started_on: date, contact: str,
+                 submission_key: str | None, now: datetime, dossier: Dossier | None = None) -> Product:
+    """The product, its sponsors and team, the fiche's roadmap if there is one, and its first phase (recorded)."""
     _check_day(started_on, now)
     if not sponsors:
         raise ProductError(_("Indiquez au moins une administration sponsor."))
-    sponsors = [(name.strip()[:200], _check_site_id(identifier, _("L’organisation"))) for name, identifier in sponsors]
+    sponsors = [(label.strip()[:200], _check_site_id(identifier, _("L’organisation"))) for label, identifier in sponsors]
     incubator_id = _check_site_id(incubator_id, _("L’incubateur"))
-    content = sheet_queries.get_version(sheet, sheet.current_version).content
-    product = Product(name=(content.get("name") or sheet.title or "")[:200] or _("Produit sans nom"),
-                      pitch=content.get("pitch") or "", phase=ProductPhase.INVESTIGATION,
-                      contact=contact.strip()[:254], incubator_name=incubator_name.strip()[:200],
-                      incubator_id=incubator_id, sheet_id=sheet.id, created_by_id=actor.id,
+    product = Product(name=(name or "")[:200] or _("Produit sans nom"), pitch=pitch or "",
+                      phase=ProductPhase.INVESTIGATION, contact=contact.strip()[:254],
+                      incubator_name=incubator_name.strip()[:200], incubator_id=incubator_id,
+                      sheet_id=sheet.id if sheet is not None else None,
+                      dossier_id=dossier.id if dossier is not None else None, created_by_id=actor.id,
                       submission_key=submission_key, created_at=now, updated_at=now)
-    product.sponsors = [ProductSponsor(position=i, name=name, organisation_id=identifier)
-                        for i, (name, identifier) in enumerate(sponsors)]
-    team = [ProductMember(position=0, user_id=sheet.owner_id, role=_("Intrapreneur·e"))] if sheet.owner_id else []
-    team += [ProductMember(position=i, name=name.strip()[:200], role=role.strip()[:200])
-             for i, (name, role) in enumerate(members, start=len(team)) if name.strip()]
+    product.sponsors = [ProductSponsor(position=i, name=label, organisation_id=identifier)
+                        for i, (label, identifier) in enumerate(sponsors)]
+    team = [ProductMember(position=0, user_id=intrapreneur_id, role=_("Intrapreneur·e"))] if intrapreneur_id else []
+    team += [ProductMember(position=i, name=member.strip()[:200], role=role.strip()[:200])
+             for i, (member, role) in enumerate(members, start=len(team)) if member.strip()]
     product.members = team
     db.session.add(product)
     db.session.flush()
-    _carry_over_roadmap(product, sheet, content, now)
+    if sheet is not None:
+        _carry_over_roadmap(product, sheet, content, now)
     db.session.add(ProductPhasePeriod(product_id=product.id, phase=ProductPhase.INVESTIGATION, started_on=started_on,
-                                      reason=_("Produit créé à partir de la fiche « %(t)s ».", t=sheet.title),
-                                      actor_id=actor.id, created_at=now))
+                                      reason=reason, actor_id=actor.id, created_at=now))
     record_creation(product, ProductPhase.INVESTIGATION, actor=actor, now=now)
     db.session.flush()
     return product

@@ -6,6 +6,7 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from beta_training.calls.models import Dossier, DossierState
 from beta_training.core import db as core_db
 from beta_training.core.actions import authorise, confirmed_action
 from beta_training.core.auth import role_required
@@ -22,6 +23,7 @@ from beta_training.products.forms import (
     DecisionForm,
     IndicatorValueForm,
     NewProductForm,
+    ProductDetailsForm,
     PhaseForm,
     ScoreForm,
     phase_choices,
@@ -110,6 +112,40 @@ def create_product():
             flash(_("Produit « %(name)s » créé, en investigation.", name=product.name), "success")
             return redirect(url_for("products.show_product", product_id=product.id))
     return render_template("products/create_product.html", form=form, has_sheets=bool(sheets)), 422 if form.errors else 200
+
+
+@bp.route("/nouveau/laureat/<int:dossier_id>", methods=["GET", "POST"])
+@login_required
+def create_product_from_dossier(dossier_id):
+    """A lauréat of an appel à intrapreneurs becomes a product (from the jury's decision page)."""
+    dossier = db.session.get(Dossier, dossier_id) or abort(404)
+    if not dossier.call.can_manage(current_user):
+        abort(403)
+    form = ProductDetailsForm()
+    if request.method == "POST" and (earlier := queries.earlier_product(form.submission_key.data, current_user)):
+        flash(_("Produit « %(name)s » créé, en investigation.", name=earlier.name), "success")
+        return redirect(url_for("products.show_product", product_id=earlier.id))
+    if (existing := queries.product_of_dossier(dossier.id)) is not None:  # a second tab, or the link followed again
+        flash(_("Ce lauréat est déjà devenu le produit « %(name)s ».", name=existing.name), "info")
+        return redirect(url_for("products.show_product", product_id=existing.id))
+    if dossier.state != DossierState.LAUREATE:
+        abort(404)
+    if form.validate_on_submit():
+        try:
+            product = services.create_product_from_dossier(
+                dossier, actor=current_user, incubator_name=form.incubator_name.data,
+                incubator_id=form.incubator_id.data, sponsors=form.sponsor_pairs, members=form.member_pairs,
+                started_on=form.started_on.data, contact=form.contact.data or "", submission_key=form.submission_key.data)
+        except services.ProductError as error:
+            core_db.rollback()
+            form.form_errors.append(str(error))
+        else:
+            core_db.commit()
+            flash(_("Produit « %(name)s » créé, en investigation.", name=product.name), "success")
+            return redirect(url_for("products.show_product", product_id=product.id))
+    return (render_template("products/create_product.html", form=form, dossier=dossier,
+                            sheet=db.session.get(ProductSheet, dossier.sheet_id) if dossier.sheet_id else None),
+            422 if form.errors else 200)
 
 
 def _phase_form(product: Product, formdata=None) -> PhaseForm:

@@ -215,7 +215,7 @@ def test_the_deliberation_sorts_by_average_with_the_spread(client, login_as):
     login_as(_trainer())
     page = client.get(f"/appels/{call.id}/deliberation").text
     assert page.index(high.title) < page.index(low.title)
-    assert "4.50" in page and "4.00 – 5.00" in page and "2.50" in page and "2.00 – 3.00" in page
+    assert "4,50" in page and "4,00 – 5,00" in page and "2,50" in page and "2,00 – 3,00" in page
 
 
 def test_the_deliberation_costs_the_same_queries_for_10_and_1000_dossiers(client, login_as, count_queries):
