@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, IntegerField, RadioField, StringField, TextAreaField
+from wtforms import BooleanField, EmailField, HiddenField, IntegerField, RadioField, StringField, TextAreaField
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from beta_training.calls.models import (
@@ -130,6 +130,10 @@ class DossierForm(FlaskForm):
     consent_guide = BooleanField(_l("J’ai lu le guide de l’appel à intrapreneurs."), validators=[TO_SUBMIT])
     consent_share = BooleanField(_l("J’accepte que les informations de ce dossier soient partagées avec les personnes qui "
                                     "examinent les candidatures (équipe de l’incubateur et jury)."), validators=[TO_SUBMIT])
+    base_version = HiddenField()  # the version the page shows (autosave replaces it after each save)
+
+    def base(self) -> int | None:
+        return int(self.base_version.data) if (self.base_version.data or "").isdigit() else None
 
     def answers(self) -> dict:
         return {"title": (self.title.data or "").strip(), "problem": self.problem.data or "",

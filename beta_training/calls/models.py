@@ -208,6 +208,9 @@ class Dossier(TimestampMixin, db.Model):
     consent_share: Mapped[bool] = mapped_column(default=False)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     submission_key: Mapped[str | None] = mapped_column(sa.String(40))  # the « Commencer » form that created it
+    # Bumped by every save that changes an answer: a tab's save based on an older version would overwrite what
+    # another tab saved since (autosave's optimistic lock, as for the fiche produit).
+    version: Mapped[int] = mapped_column(default=1)
     jury_position: Mapped[int | None] = mapped_column()  # its place in the pitch timetable (then by id)
     # The pitch slot last emailed to its candidate ("start|end|place") and the ICS SEQUENCE it was sent with:
     # sent once, sent again (SEQUENCE + 1) only if the slot changed.

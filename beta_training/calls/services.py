@@ -150,18 +150,36 @@ def missing_answers(dossier: Dossier) -> list[str]:
                                             else getattr(dossier, key))]
 
 
-def save_dossier(dossier: Dossier, *, actor, values: dict, submit: bool = False, now: datetime | None = None) -> SavedDossier:
+class StaleDossier(CallError):
+    """Saved from a page older than the dossier: another tab or device saved other answers since."""
+
+    def __init__(self, latest: int):
+        super().__init__(_("Ce dossier a été enregistré depuis un autre onglet ou appareil : ce que vous venez de taper "
+                           "n’a pas été enregistré, pour ne pas effacer l’autre version. Il reste sur cette page : "
+                           "téléchargez-le, puis rechargez la page pour reprendre la dernière version."))
+        self.latest = latest
+
+
+def save_dossier(dossier: Dossier, *, actor, values: dict, submit: bool = False, base_version: int | None = None,
+                 now: datetime | None = None) -> SavedDossier:
     """Save her answers; file the dossier if she asked (`submit`), it is complete and the call is still open
     (its closing second included). After the closing time the answers are kept as a draft (CLOSED): nothing
-    she typed is lost, but it is not filed. A second « Déposer » of the same dossier changes nothing."""
+    she typed is lost, but it is not filed. A second « Déposer » of the same dossier changes nothing.
+    `base_version`: the version the page was showing; behind the dossier's, answers that differ from the saved
+    ones are refused (StaleDossier) rather than written over another tab's (the same answers pass: a double
+    click)."""
     now = now or utcnow()
     lock_for_update(Dossier, dossier.id)  # two clicks of one double click queue here
     db.session.refresh(dossier)
     if dossier.state != DossierState.DRAFT:
         return SavedDossier(dossier, Saved.ALREADY_SUBMITTED)
-    for key in ANSWER_KEYS:
-        if key in values and getattr(dossier, key) != values[key]:
-            setattr(dossier, key, values[key])
+    changed = [key for key in ANSWER_KEYS if key in values and getattr(dossier, key) != values[key]]
+    if changed and base_version is not None and base_version != dossier.version:
+        raise StaleDossier(dossier.version)
+    for key in changed:
+        setattr(dossier, key, values[key])
+    if changed:
+        dossier.version += 1
     db.session.flush()
     if not submit:
         return SavedDossier(dossier, Saved.DRAFT)

@@ -224,10 +224,21 @@ def edit_dossier(dossier_id):
             raise StateChanged(_("Ce dossier est déposé."), to=url_for("calls.show_dossier", dossier_id=dossier.id),
                                code="not_editable", saved=False)  # a second click: the same text, already filed
         return redirect(url_for("calls.show_dossier", dossier_id=dossier.id))
-    form = DossierForm(obj=dossier) if request.method == "GET" else DossierForm()
+    if request.method == "GET":
+        form = DossierForm(obj=dossier)
+        form.base_version.data = str(dossier.version)
+    else:
+        form = DossierForm()
     if form.validate_on_submit():
-        saved = services.save_dossier(dossier, actor=current_user, values=form.answers(),
-                                      submit=request.form.get("action") == "submit")
+        try:
+            saved = services.save_dossier(dossier, actor=current_user, values=form.answers(), base_version=form.base(),
+                                          submit=request.form.get("action") == "submit")
+        except services.StaleDossier as error:
+            # Another tab saved other answers since this page was shown: nothing is overwritten, and what she
+            # typed here stays on the page to download.
+            core_db.rollback()
+            return render_template("calls/edit_dossier.html", dossier=dossier, call=dossier.call, form=form,
+                                   now=utcnow(), not_editable=str(error), stale=True), 409
         core_db.commit()  # whatever the outcome, what she typed is kept
         return _after_save(dossier, form, saved)
     return render_template("calls/edit_dossier.html", dossier=dossier, call=dossier.call, form=form,
@@ -269,12 +280,16 @@ def autosave_dossier(dossier_id):
     if not form.validate_on_submit():
         return json_error(422, "invalid", _("Certaines réponses ne sont pas valides : utilisez le bouton « Enregistrer le "
                                             "brouillon » pour voir lesquelles."), saved=False, errors=form.errors)
-    saved = services.save_dossier(dossier, actor=current_user, values=form.answers())
+    try:
+        saved = services.save_dossier(dossier, actor=current_user, values=form.answers(), base_version=form.base())
+    except services.StaleDossier as error:
+        core_db.rollback()
+        return json_error(409, "stale_version", str(error), saved=False, conflict=True, latest=error.latest)
     if saved.outcome == services.Saved.ALREADY_SUBMITTED:
         core_db.rollback()
         raise _not_editable(dossier)
     core_db.commit()
-    return jsonify(saved=True, saved_at=format_datetime(dossier.updated_at, "HH'h'mm"))
+    return jsonify(saved=True, version=dossier.version, saved_at=format_datetime(dossier.updated_at, "HH'h'mm"))
 
 
 # --- Pre-selection -----------------------------------------------------------------------------------------

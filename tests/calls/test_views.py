@@ -160,6 +160,39 @@ def test_autosave_keeps_the_draft_and_stops_once_filed(client, login_as):
     assert refused.status_code == 409 and refused.json["saved"] is False
 
 
+def test_two_tabs_autosaving_one_dossier_never_overwrite_each_other(client, login_as):
+    dossier = f.make_dossier()
+    login_as(dossier.owner)
+    headers = {"X-Requested-With": "fetch"}
+    page = client.get(f"/appels/dossiers/{dossier.id}/modifier").text
+    assert 'data-version-field="base_version"' in page
+    base = re.search(r'name="base_version" type="hidden" value="(\d+)"', page).group(1)
+    tab_a = client.post(f"/appels/dossiers/{dossier.id}/brouillon", headers=headers,
+                        data={**_form(COMPLETE_DOSSIER), "solution": "Écrit dans l’onglet A", "base_version": base})
+    assert tab_a.status_code == 200 and tab_a.json["version"] == int(base) + 1
+    # Tab B was opened on the same version: its text would erase A's.
+    tab_b = client.post(f"/appels/dossiers/{dossier.id}/brouillon", headers=headers,
+                        data={**_form(COMPLETE_DOSSIER), "solution": "Écrit dans l’onglet B", "base_version": base})
+    assert tab_b.status_code == 409 and tab_b.json["conflict"] is True and tab_b.json["saved"] is False
+    db.session.refresh(dossier)
+    assert dossier.solution == "Écrit dans l’onglet A"
+    # Its button shows B's text back, to download, and saves nothing.
+    pressed = client.post(f"/appels/dossiers/{dossier.id}/modifier",
+                          data={**_form(COMPLETE_DOSSIER), "solution": "Écrit dans l’onglet B", "base_version": base,
+                                "action": "save"})
+    assert pressed.status_code == 409 and "Écrit dans l’onglet B" in pressed.text
+    assert "Télécharger mon texte" in pressed.text and "Reprendre la dernière version" in pressed.text
+    db.session.refresh(dossier)
+    assert (dossier.solution, dossier.version) == ("Écrit dans l’onglet A", int(base) + 1)
+    # A's next autosave, on the version it was handed, goes through; so does a double click's second save.
+    for _ in range(2):
+        again = client.post(f"/appels/dossiers/{dossier.id}/brouillon", headers=headers,
+                            data={**_form(COMPLETE_DOSSIER), "solution": "A continue", "base_version": str(int(base) + 1)})
+        assert again.status_code == 200, again.json
+    db.session.refresh(dossier)
+    assert (dossier.solution, dossier.version) == ("A continue", int(base) + 2)
+
+
 def test_typing_in_a_second_tab_after_filing_shows_the_text_back(client, login_as, mailbox):
     dossier = f.make_dossier()
     login_as(dossier.owner)
