@@ -1,6 +1,6 @@
 """Read side of the appel à intrapreneurs."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -17,6 +17,7 @@ from beta_training.calls.models import (
 )
 from beta_training.accounts.models import User
 from beta_training.core.models import StateChange
+from beta_training.core.page_cache import earliest_after
 from beta_training.extensions import db
 
 
@@ -26,6 +27,24 @@ def list_calls(user, now: datetime) -> list[Call]:
     if not is_call_staff(user):
         select = select.where(Call.opens_at <= now)
     return list(db.session.scalars(select))
+
+
+CLOCK_TICK = timedelta(microseconds=1)
+
+
+def open_calls(now: datetime) -> list[Call]:
+    """The calls open now (home page), the one closing first first."""
+    return list(db.session.scalars(sa.select(Call).where(Call.opens_at <= now, Call.closes_at >= now)
+                                   .order_by(Call.closes_at, Call.id)))
+
+
+def next_call_change(now: datetime) -> datetime | None:
+    """The next moment a call opens or closes (page cache: the home page shows the open ones). A call is open
+    through its closing second: it is gone from the page just after it, not at it."""
+    opening = earliest_after(now, Call.opens_at)
+    closing = earliest_after(now - CLOCK_TICK, Call.closes_at)
+    moments = [moment for moment in (opening, closing and closing + CLOCK_TICK) if moment is not None]
+    return min(moments) if moments else None
 
 
 def list_user_dossiers(user) -> list[Dossier]:

@@ -4,9 +4,12 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 
+from beta_training.calls.models import Call
+from beta_training.calls.queries import next_call_change, open_calls
 from beta_training.cohorts.models import Cohort
 from beta_training.cohorts.queries import list_upcoming_cohorts, next_public_change
 from beta_training.core.auth import next_url_or, profile_not_required
+from beta_training.core.models import utcnow
 from beta_training.core.page_cache import cached_for_anonymous
 from beta_training.courses.models import Course
 from beta_training.courses.queries import list_published_courses
@@ -15,10 +18,11 @@ bp = Blueprint("site", __name__)
 
 
 @bp.get("/")
-@cached_for_anonymous(Cohort, Course, expires=(next_public_change,))
+@cached_for_anonymous(Cohort, Course, Call, expires=(next_public_change, next_call_change))
 def home():
     return render_template(
-        "site/home.html", cohorts=list_upcoming_cohorts(limit=3), courses=list_published_courses()
+        "site/home.html", cohorts=list_upcoming_cohorts(limit=3), courses=list_published_courses(),
+        calls=open_calls(utcnow()),
     )
 
 

@@ -23,6 +23,7 @@ from beta_training.privacy.models import Origin
 from tests.conftest import CsrfClient, login
 from tests.factories import (
     make_application,
+    make_call,
     make_cohort,
     make_course,
     make_course_item,
@@ -316,3 +317,19 @@ def test_a_copy_keeps_the_security_headers_of_its_render(app, world):
     assert served.headers["Strict-Transport-Security"].startswith("max-age=31536000")
     assert served.headers["X-Content-Type-Options"] == "nosniff"
     assert "frame-ancestors 'none'" in served.headers["Content-Security-Policy"]
+
+
+def test_the_home_page_shows_an_open_call_until_its_closing_second(app):
+    now = utcnow().replace(microsecond=0)
+    call = make_call(title="Appel en cache", incubator="Incubateur des territoires", opens_at=now - timedelta(days=1),
+                     closes_at=now + timedelta(hours=2))
+    make_call(title="Appel à venir", opens_at=now + timedelta(days=2), closes_at=now + timedelta(days=9))
+    make_call(title="Appel clos", opens_at=now - timedelta(days=20), closes_at=now - timedelta(days=2))
+    with freeze_time(call.closes_at):  # the closing second still files a dossier
+        home = app.test_client().get("/").text
+        assert "Appel à intrapreneurs : Appel en cache" in home and f"/appels/{call.id}" in home
+        assert "Appel à venir" not in home and "Appel clos" not in home
+        assert "Appel en cache" in app.test_client().get("/").text
+        assert cache(app).stats["hits"] == 1
+    with freeze_time(call.closes_at + timedelta(seconds=1)):
+        assert "Appel en cache" not in app.test_client().get("/").text

@@ -17,6 +17,7 @@ from beta_training.privacy import services as privacy_services
 from beta_training.privacy.models import Origin
 from tests.factories import (
     make_application,
+    make_call,
     make_cohort,
     make_course,
     make_course_item,
@@ -47,7 +48,12 @@ def world(app):
     return {"cohort": cohort, "speaker": speaker, "spare_speaker": spare_speaker, "programme_item": item,
             "application": make_application(cohort, state="submitted"), "course": course, "run": run,
             "sequence": sequence, "course_item": course_item, "learner": learner,
-            "trainer": make_user(roles=[Role.TRAINER]), "admin": make_user(roles=[Role.ADMIN])}
+            "trainer": make_user(roles=[Role.TRAINER]), "admin": make_user(roles=[Role.ADMIN]),
+            "call": make_call(title="Appel en cache")}
+
+
+def _rename_call(w, tmp_path):
+    w["call"].title = "Appel renommé"
 
 
 def _rename_cohort(w, tmp_path):
@@ -133,6 +139,7 @@ WRITES = [
     (_rename_course_item, ["/mooc/mooc-cache"], "Vidéo renommée", "Vidéo d’accueil", 200),
     (_import_course, ["/", "/mooc/", "/mooc/mooc-cache"], "Cours importé", "Cours en cache", 200),
     (_erase_learner, [ATTESTATION], None, None, 404),
+    (_rename_call, ["/"], "Appel renommé", "Appel en cache", 200),
 ]
 
 
