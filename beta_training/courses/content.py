@@ -21,8 +21,8 @@ from beta_training.courses.models import Course, CourseItem, CourseModule, ItemK
 from beta_training.extensions import db
 
 ITEM_FIELDS = ("kind", "title", "video_url", "duration_seconds", "transcript_url", "is_testimony", "subtitles_url",
-               "person_name", "person_role", "resource_url", "max_attempts")
-ITEM_DEFAULTS = {"duration_seconds": None, "is_testimony": False, "max_attempts": None}  # the others default to ""
+               "person_name", "person_role", "resource_url", "resource_size_bytes", "max_attempts")
+ITEM_DEFAULTS = {"duration_seconds": None, "is_testimony": False, "resource_size_bytes": None, "max_attempts": None}  # the others default to ""
 COURSE_FIELDS = ("summary", "partners", "description", "video_minutes", "prerequisites")
 RUN_DATES = ("registration_opens_at", "registration_closes_at", "access_starts_at", "access_ends_at")
 RUN_FIELDS = ("signatory_name", "signatory_role")  # optional: who signs the run's attestations

@@ -81,6 +81,11 @@ class ItemForm(FlaskForm):
     person_role = StringField(_l("Rôle de la personne"), validators=[Optional(), Length(max=200)])
     resource_url = StringField(_l("Lien de la ressource"), description=_l("Un lien, ou bien un fichier à télécharger ci-dessous."),
                                validators=[Optional(), Length(max=500)])
+    resource_size_bytes = IntegerField(
+        _l("Poids du document lié (octets)"),
+        description=_l("Facultatif : le poids du document vers lequel pointe le lien, vérifié là où il est publié "
+                       "(par exemple 398020 pour un PDF de 389 ko). Le lien l’affiche avec son type."),
+        validators=[Optional(), NumberRange(min=1, max=10**10, message=_l("Indiquez un poids en octets, un nombre entier positif."))])
     resource_upload = FileField(_l("Fichier à télécharger"),
                               description=_l("PDF, OpenDocument, Office, CSV, texte, PNG ou JPEG ; 20 Mo au plus. Remplace le fichier actuel."))
     remove_resource_file = BooleanField(_l("Retirer le fichier actuel"))
@@ -126,6 +131,8 @@ class ItemForm(FlaskForm):
         values = {k: ("" if v is None and k != "duration_seconds" else v) for k, v in data.items()}
         values["is_testimony"] = bool(self.is_testimony.data) and self.kind.data == "video"
         values["max_attempts"] = self.max_attempts.data if self.kind.data == "quiz" else None
+        linked = self.kind.data == "resource" and (self.resource_url.data or "").strip()
+        values["resource_size_bytes"] = self.resource_size_bytes.data if linked else None
         return values
 
 

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from beta_training.core.models import TimestampMixin, UTCDateTime
+from beta_training.core.templating import format_file_size
 from beta_training.extensions import db
 
 
@@ -236,6 +237,9 @@ class CourseItem(TimestampMixin, db.Model):
     person_name: Mapped[str] = mapped_column(sa.String(200), default="")
     person_role: Mapped[str] = mapped_column(sa.String(200), default="")
     resource_url: Mapped[str] = mapped_column(sa.String(500), default="")
+    # The size of the document a resource links to on another site, when it was checked (e.g. from the site's
+    # public repository): a DSFR download link says its type and its size. None: unknown, and not guessed.
+    resource_size_bytes: Mapped[int | None]
     max_attempts: Mapped[int | None]  # a quiz's attempts per learner; None: as many as they like
 
     sequence: Mapped["Sequence"] = relationship(back_populates="items")
@@ -263,9 +267,11 @@ class CourseItem(TimestampMixin, db.Model):
 
     @property
     def resource_link_detail(self) -> str:
-        """What a link to another site leads to, as DSFR links say it: « PDF – site beta.gouv.fr ». No size:
-        we do not host the file, and a size we cannot check would be a guess."""
-        return link_detail(self.resource_url)
+        """What a link to another site leads to, as DSFR links say it: « PDF – 389 ko – site beta.gouv.fr »
+        when its size was given (checked where the file is published), « PDF – site beta.gouv.fr » otherwise:
+        a size we could not check would be a guess."""
+        size = self.resource_size_bytes if self.resource_link_is_document else None
+        return link_detail(self.resource_url, size)
 
     @property
     def resource_link_is_document(self) -> bool:
@@ -294,10 +300,13 @@ def _linked_extension(url: str) -> str:
     return name.rpartition(".")[2].lower() if "." in name else ""
 
 
-def link_detail(url: str) -> str:
-    """« PDF – site beta.gouv.fr » for a document, « Page web – site fondapol.org » for a page."""
+def link_detail(url: str, size_bytes: int | None = None) -> str:
+    """« PDF – site beta.gouv.fr » for a document (« PDF – 389 ko – site beta.gouv.fr » with its size),
+    « Page web – site fondapol.org » for a page."""
     extension = _linked_extension(url)
     kind = extension.upper() if extension in LINKED_DOCUMENT_TYPES else _("Page web")
+    if size_bytes and extension in LINKED_DOCUMENT_TYPES:
+        kind = f"{kind} – {format_file_size(size_bytes)}"
     host = (urlsplit(url).hostname or "").removeprefix("www.")
     return _("%(kind)s – site %(host)s", kind=kind, host=host) if host else kind
 

@@ -62,12 +62,12 @@ def test_offline_video_pages_keep_their_text_and_record_progress(page, app):
     page.get_by_role("button", name="J’ai terminé").click()
     page.get_by_text("Élément terminé").wait_for()
 
-    # « Documents utiles »: our template as a file (type and size), the guide on beta.gouv.fr (type and site).
+    # « Documents utiles »: our template as a file (type and size), the guide on beta.gouv.fr (type, size and site).
     page.goto(f"{base}/docs-fiche-produit-modele")
     expect(page.get_by_role("link", name=re.compile("^Télécharger « fiche-produit-mooc.odt »"))).to_contain_text("ODT – 4 ko")
     assert_accessible(page, "documents utiles: the fiche produit template")
     page.goto(f"{base}/docs-guide-lancement")
-    expect(page.get_by_role("link", name=re.compile("^Ouvrir « Le guide de lancement"))).to_contain_text("PDF – site beta.gouv.fr")
+    expect(page.get_by_role("link", name=re.compile("^Ouvrir « Le guide de lancement"))).to_contain_text("PDF – 389 ko – site beta.gouv.fr")
     assert_accessible(page, "documents utiles: the launch guide")
 
     page.goto(f"/mooc/{MOOC_SLUG}")

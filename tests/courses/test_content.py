@@ -51,10 +51,13 @@ REFERENCE = {
 }
 MODULES = ["Introduction", "Module 1 : Les notions clés de la méthode « Startup d’État »",
            "Module 2 : Construire et tester son produit (sans développeur)", "Documents utiles"]
-LINKED_DOCUMENTS = {  # « Documents utiles »: address → what its link says it is
-    "https://beta.gouv.fr/content/docs/guide.pdf": "PDF – site beta.gouv.fr",
+# « Documents utiles »: address → what its link says it is. The sizes of the two PDFs of beta.gouv.fr are those of
+# content/docs/guide.pdf (398,020 bytes) and rapportannuel.pdf (2,457,353) in the site's public repository
+# (betagouv/beta.gouv.fr, commit 693fb7c4, 2026-08-20); the ANSSI guide's size was not checked: none is shown.
+LINKED_DOCUMENTS = {
+    "https://beta.gouv.fr/content/docs/guide.pdf": "PDF – 389 ko – site beta.gouv.fr",
     "https://www.numerique.gouv.fr/uploads/guide_agilite-et-securite-numeriques.pdf": "PDF – site numerique.gouv.fr",
-    "https://beta.gouv.fr/content/docs/rapportannuel.pdf": "PDF – site beta.gouv.fr",
+    "https://beta.gouv.fr/content/docs/rapportannuel.pdf": "PDF – 2,3 Mo – site beta.gouv.fr",
     "https://www.fondapol.org/etude/pierre-pezziardi-et-henri-verdier-des-startups-detat-a-letat-plateforme/":
         "Page web – site fondapol.org",
 }

@@ -121,7 +121,7 @@ def test_the_presentation_page_says_the_facts_and_every_runs_windows(client, rea
         "Module 2 : Construire et tester son produit (sans développeur)", "Documents utiles"]
     assert [h.get_text(" ", strip=True) for h in soup.select("h4[id^=sequence-]")] == PARTS[1:-1]
     programme = soup.find(id="programme").find_parent().get_text(" ", strip=True)
-    for detail in ("Pierre Pezziardi", "(Témoignage, Clélia Pienne)", "ODT – 4 ko", "PDF – site beta.gouv.fr",
+    for detail in ("Pierre Pezziardi", "(Témoignage, Clélia Pienne)", "ODT – 4 ko", "PDF – 389 ko – site beta.gouv.fr",
                    "PDF – site numerique.gouv.fr", "Page web – site fondapol.org"):
         assert detail in programme, detail
 
@@ -172,3 +172,33 @@ def test_the_learners_csv_names_every_part(client, real_course):
     assert header.split(";")[7:] == ["introduction_pourcent"] + [f"sequence_{n}_pourcent" for n in range(1, 6)] + [
         "documents_utiles_pourcent"] + [f"quiz_s{n}-quiz_meilleur_score_pourcent" for n in range(1, 6)] + [
         "quiz_valides_sur_5_seuil_70_pourcent"] + [f"quiz_s{n}-quiz_valide" for n in range(1, 6)]  # the demo's 70 %
+
+
+def test_a_linked_document_says_its_size_when_the_editor_gives_one(client):
+    """A DSFR download link says its type and its size: a link to a document on another site says its size
+    when the editor gives it (checked where the file is published), its type and site only otherwise."""
+    course, run = make_mooc(sequences=(1,), kinds=("text",))
+    sequence = queries.get_course_outline(course.slug).modules[0].sequences[0]
+    login(client, make_user(roles=["course_lead"]))
+    new_item = f"/mooc/gestion/{course.id}/sequences/{sequence.id}/nouvel-element"
+    data = {"key": "guide", "kind": "resource", "title": "Le guide de lancement",
+            "resource_url": "https://beta.gouv.fr/content/docs/guide.pdf", "resource_size_bytes": "0"}
+    refused = BeautifulSoup(client.post(new_item, data=data).text, "html.parser")
+    assert refused.select_one("#resource_size_bytes-messages").get_text(strip=True) == (
+        "Indiquez un poids en octets, un nombre entier positif.")
+    assert client.post(new_item, data={**data, "resource_size_bytes": "398020"}).status_code == 302
+    guide = db.session.scalar(sa.select(CourseItem).where(CourseItem.key == "guide"))
+    assert (guide.resource_size_bytes, guide.resource_link_detail) == (398020, "PDF – 389 ko – site beta.gouv.fr")
+    # A page has no size, and a link without one says its type and site.
+    assert client.post(new_item, data={**data, "key": "page", "resource_url": "https://beta.gouv.fr/",
+                                       "resource_size_bytes": "1000"}).status_code == 302
+    page = db.session.scalar(sa.select(CourseItem).where(CourseItem.key == "page"))
+    assert page.resource_link_detail == "Page web – site beta.gouv.fr"
+    assert client.post(new_item, data={**data, "key": "sans-poids", "resource_size_bytes": ""}).status_code == 302
+    unsized = db.session.scalar(sa.select(CourseItem).where(CourseItem.key == "sans-poids"))
+    assert (unsized.resource_size_bytes, unsized.resource_link_detail) == (None, "PDF – site beta.gouv.fr")
+    # What the learner reads on the item's page.
+    login(client, make_enrolment(run).user)
+    shown = BeautifulSoup(client.get(f"/mooc/{course.slug}/{run.slug}/contenu/guide").text, "html.parser")
+    assert shown.find("a", href="https://beta.gouv.fr/content/docs/guide.pdf").select_one(
+        ".fr-link__detail").get_text(strip=True) == "PDF – 389 ko – site beta.gouv.fr"
