@@ -1,7 +1,7 @@
 """A linked resource may give the size of the document it links to (course_items.resource_size_bytes)
 
 Revision ID: 3d8f2a61c9e7
-Revises: 5b1e7c0d9a24
+Revises: 38fb3e219651
 Create Date: 2027-01-17 10:00:00
 
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '3d8f2a61c9e7'
-down_revision = '5b1e7c0d9a24'
+down_revision = '38fb3e219651'
 branch_labels = None
 depends_on = None
 
