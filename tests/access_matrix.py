@@ -717,6 +717,8 @@ def _score_request(w, role):
 
 get("/appels/<int:call_id>/jury", "/appels/{closed_call}/jury", trainers())
 post("/appels/<int:call_id>/jury/jures", from_scenario("/appels/<int:call_id>/jury/jures"), trainers(302))
+post("/appels/<int:call_id>/jury/jures/<int:juror_id>/retirer",
+     from_scenario("/appels/<int:call_id>/jury/jures/<int:juror_id>/retirer"), trainers(302))
 post("/appels/<int:call_id>/jury/seance", from_scenario("/appels/<int:call_id>/jury/seance"), trainers(302))
 post("/appels/dossiers/<int:dossier_id>/jury/ordre", from_scenario("/appels/dossiers/<int:dossier_id>/jury/ordre"),
      trainers(302))

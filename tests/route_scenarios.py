@@ -765,6 +765,14 @@ def invite_juror():
                     watch=lambda: {"jurors": count(CallJuror, CallJuror.call_id == call.id)})
 
 
+@scenario("/appels/<int:call_id>/jury/jures/<int:juror_id>/retirer")
+def remove_juror():
+    call = closed_call_with_dossiers()
+    juror = f._save(CallJuror(call_id=call.id, email=f"jure{f._n()}@example.gouv.fr"))
+    return Prepared(trainer(), f"/appels/{call.id}/jury/jures/{juror.id}/retirer", {},
+                    watch=lambda: {"jurors": count(CallJuror, CallJuror.call_id == call.id)})
+
+
 @scenario("/appels/<int:call_id>/jury/seance")
 def set_jury_session():
     call = closed_call_with_dossiers()

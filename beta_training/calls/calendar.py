@@ -23,12 +23,12 @@ def _uid(call, kind: str, row_id: int) -> str:
     return f"jury-{call.id}-{kind}-{row_id}@{host}"
 
 
-def _calendar(event: Event, starts: datetime) -> bytes:
+def _calendar(event: Event, starts: datetime, method: Method = Method.REQUEST) -> bytes:
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", str(Method.REQUEST))
+    calendar.add("method", str(method))
     calendar.add_component(event)
     calendar.add_missing_timezones(first_date=date(starts.year - 1, 1, 1), last_date=date(starts.year + 2, 1, 1))
     return calendar.to_ical()
@@ -73,4 +73,15 @@ def session_ics(call, juror, slots, *, now: datetime | None = None) -> bytes:
     return _calendar(event, slots[0].starts_at)
 
 
+def juror_cancellation_ics(call, juror, starts: datetime, ends: datetime, *, now: datetime | None = None) -> bytes:
+    """The session's event withdrawn from a juror's calendar (she is no longer on the jury): the same UID, one
+    SEQUENCE above the invitation she holds, STATUS CANCELLED (RFC 5546 §3.2.5)."""
+    event = _event(call, _uid(call, "juror", juror.id), juror.slot_sequence + 1, starts, ends,
+                   _("Jury : %(c)s", c=call.title), _("Vous ne faites plus partie de ce jury."), juror.email,
+                   juror.user.full_name if juror.user else "", now)
+    event["status"] = "CANCELLED"
+    return _calendar(event, starts, Method.CANCEL)
+
+
 ICS_TYPE = mime_type(Method.REQUEST)
+CANCEL_TYPE = mime_type(Method.CANCEL)

@@ -89,6 +89,18 @@ def queue_jury_session(juror, call, slots, *, update: bool, now=None) -> None:
                               "data": calendar.session_ics(call, juror, slots, now=now)}])
 
 
+def queue_juror_removal(juror, call, *, sent_session: tuple | None, now=None) -> None:
+    """She is told she is off the jury; if she had the session in her calendar, it comes out of it (CANCEL)."""
+    from beta_training.calls import calendar
+
+    attachments = []
+    if sent_session is not None:
+        attachments.append({"filename": "jury.ics", "content_type": calendar.CANCEL_TYPE,
+                            "data": calendar.juror_cancellation_ics(call, juror, *sent_session, now=now)})
+    queue_email(juror.email, _("Vous ne faites plus partie du jury : %(c)s", c=call.title), "calls/juror_removed",
+                call=call, in_calendar=sent_session is not None, attachments=attachments)
+
+
 def queue_decision(dossier, *, subject: str, body: str) -> None:
     if dossier.owner is not None:
         queue_email(dossier.owner.email, subject, "calls/outcome", dossier=dossier, body=body, coaching=False,

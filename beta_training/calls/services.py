@@ -24,7 +24,7 @@ from beta_training.calls.models import (
 )
 from beta_training.core.db import earlier_submission, lock_for_update
 from beta_training.core.i18n import format_moment, ngettext
-from beta_training.core.models import upsert, utcnow
+from beta_training.core.models import PARIS, upsert, utcnow
 from beta_training.core.states import record_creation, transition
 from beta_training.extensions import db
 from beta_training.sheets import queries as sheet_queries
@@ -50,7 +50,7 @@ def create_call(*, actor, title: str, incubator: str, opens_at: datetime, closes
     return call
 
 
-def update_call(call: Call, *, actor, title: str, incubator: str, opens_at: datetime, closes_at: datetime, guide: str,
+def update_call(call: Call, *, title: str, incubator: str, opens_at: datetime, closes_at: datetime, guide: str,
                 criteria: list[str], preselect_count: int) -> Call:
     """Change the call's settings. Once a dossier is scored, its criteria are those of the scores (changing them
     would leave scores on criteria that no longer exist); the pre-selection number never drops below the
@@ -311,6 +311,32 @@ def invite_juror(call: Call, *, actor, email: str) -> tuple[CallJuror, bool]:
     return juror, True
 
 
+def remove_juror(call: Call, juror_id: int, *, now: datetime | None = None) -> CallJuror | None:
+    """Take her off the jury (a wrong address, a juror who cannot come): she is told, and the session she was
+    sent comes out of her calendar. Refused once she has scored a pitch: her scores are part of the deliberation.
+    None if she is no longer on it (a second click)."""
+    lock_for_update(Call, call.id)
+    juror = db.session.scalar(sa.select(CallJuror).where(CallJuror.id == juror_id, CallJuror.call_id == call.id))
+    if juror is None:
+        return None
+    if juror.user_id is not None and db.session.scalar(sa.select(sa.exists().where(
+            JuryScore.juror_id == juror.user_id, JuryScore.dossier_id == Dossier.id, Dossier.call_id == call.id))):
+        raise CallError(_("%(name)s a déjà noté des pitchs : ses notes comptent dans la délibération, elle reste au jury.",
+                          name=juror.display_name))
+    emails.queue_juror_removal(juror, call, sent_session=_sent_session(juror), now=now)
+    db.session.delete(juror)
+    db.session.flush()
+    return juror
+
+
+def _sent_session(juror: CallJuror) -> tuple | None:
+    """The session's start and end last emailed to her (send_timetable's signature), if any."""
+    if not juror.slot_sent:
+        return None
+    starts, ends = juror.slot_sent.split("|")[:2]  # ISO moments with their offset: back to the Paris zone
+    return datetime.fromisoformat(starts).astimezone(PARIS), datetime.fromisoformat(ends).astimezone(PARIS)
+
+
 def jury_dossiers(call: Call) -> list[Dossier]:
     """The dossiers the jury hears, in the timetable's order."""
     return list(db.session.scalars(
@@ -318,7 +344,7 @@ def jury_dossiers(call: Call) -> list[Dossier]:
         .order_by(sa.func.coalesce(Dossier.jury_position, 1_000_000), Dossier.id)))
 
 
-def set_jury_session(call: Call, *, actor, jury_on, jury_starts_at, jury_place: str, pitch_minutes: int,
+def set_jury_session(call: Call, *, jury_on, jury_starts_at, jury_place: str, pitch_minutes: int,
                      questions_minutes: int, break_minutes: int) -> Call:
     call.jury_on, call.jury_starts_at, call.jury_place = jury_on, jury_starts_at, jury_place
     call.pitch_minutes, call.questions_minutes, call.break_minutes = pitch_minutes, questions_minutes, break_minutes
@@ -326,7 +352,7 @@ def set_jury_session(call: Call, *, actor, jury_on, jury_starts_at, jury_place: 
     return call
 
 
-def move_in_timetable(dossier: Dossier, *, actor, direction: str, position: int) -> bool:
+def move_in_timetable(dossier: Dossier, *, direction: str, position: int) -> bool:
     """Swap the dossier with the one before (up) or after (down) it in the timetable, if it still is at
     `position` (where the page showed it: a second click finds it moved). False at either end, or if moved."""
     lock_for_update(Call, dossier.call_id)
@@ -354,7 +380,7 @@ def _signature(*parts) -> str:
     return "|".join(str(part) for part in parts)[:400]
 
 
-def send_timetable(call: Call, *, actor, now: datetime | None = None) -> TimetableSent:
+def send_timetable(call: Call, *, now: datetime | None = None) -> TimetableSent:
     """Email each candidate her pitch slot and each juror the session, as ICS: once, and again (SEQUENCE + 1)
     to those whose slot changed since. Sent twice, the second sending finds nothing changed."""
     lock_for_update(Call, call.id)

@@ -112,7 +112,7 @@ def edit_call(call_id):
         form.criteria.description = _("Des dossiers sont déjà évalués sur ces critères : ils ne peuvent plus changer.")
     if form.validate_on_submit():
         try:
-            services.update_call(call, actor=current_user, **_call_values(form))
+            services.update_call(call, **_call_values(form))
         except REFUSED as error:
             core_db.rollback()
             field = getattr(error, "field", None)
@@ -432,6 +432,19 @@ def invite_juror(call_id):
     return _jury_page(call, juror_form=form, status=422)
 
 
+@bp.post("/<int:call_id>/jury/jures/<int:juror_id>/retirer")
+@role_required(*TRAINER_ROLES)
+def remove_juror(call_id, juror_id):
+    call = _call_or_404(call_id)
+    return confirmed_action(
+        lambda: call.can_manage(current_user),
+        lambda: services.remove_juror(call, juror_id),
+        to=url_for("calls.jury", call_id=call.id) + "#jures",
+        done=lambda juror: _("%(e)s ne fait plus partie du jury ; un courriel l’en informe.", e=juror.email)
+        if juror is not None else None,
+        refusals=REFUSED, describe=str)
+
+
 @bp.post("/<int:call_id>/jury/seance")
 @role_required(*TRAINER_ROLES)
 def set_jury_session(call_id):
@@ -439,7 +452,7 @@ def set_jury_session(call_id):
     form = JurySessionForm()
     if not form.validate_on_submit():
         return _jury_page(call, session_form=form, status=422)
-    services.set_jury_session(call, actor=current_user, **form.values())
+    services.set_jury_session(call, **form.values())
     core_db.commit()
     flash(_("Séance du jury enregistrée. Envoyez les créneaux pour que chacun·e les reçoive."), "success")
     return redirect(url_for("calls.jury", call_id=call.id))
@@ -451,8 +464,7 @@ def move_pitch(dossier_id):
     dossier = _dossier_or_404(dossier_id)
     form = MoveForm()
     return confirmed_action(lambda: dossier.call.can_manage(current_user) and dossier.state in JURY_STATES,
-                            lambda: services.move_in_timetable(dossier, actor=current_user,
-                                                               direction=form.direction.data,
+                            lambda: services.move_in_timetable(dossier, direction=form.direction.data,
                                                                position=form.position.data),
                             form=form, to=url_for("calls.jury", call_id=dossier.call_id) + "#horaire",
                             refusals=REFUSED, describe=str)
@@ -463,7 +475,7 @@ def move_pitch(dossier_id):
 def send_timetable(call_id):
     call = _call_or_404(call_id)
     return confirmed_action(
-        lambda: call.can_manage(current_user), lambda: services.send_timetable(call, actor=current_user),
+        lambda: call.can_manage(current_user), lambda: services.send_timetable(call),
         to=url_for("calls.jury", call_id=call.id),
         done=lambda sent: _("Créneaux envoyés : %(c)s aux candidat·es, %(j)s aux jurés.", c=sent.candidates, j=sent.jurors)
         if sent.candidates or sent.jurors else _("Rien n’a changé depuis le dernier envoi : aucun courriel n’est parti."),

@@ -166,6 +166,57 @@ def test_slots_are_sent_once_as_ics_and_again_with_a_higher_sequence_when_they_m
     assert len(_messages(first.owner.email)) == 2 and len(_messages(juror.email)) == 2
 
 
+def test_a_juror_taken_off_the_jury_is_told_and_the_session_leaves_her_calendar(client, login_as):
+    call = _with_session(closed_call_with_dossiers())
+    juror, unsent = f.make_user(), f.make_user()
+    db.session.add(CallJuror(call_id=call.id, email=juror.email, user_id=juror.id))
+    db.session.commit()
+    login_as(_trainer())
+    assert client.post(f"/appels/{call.id}/jury/envoyer").status_code == 302
+    db.session.add(CallJuror(call_id=call.id, email=unsent.email, user_id=unsent.id))  # invited after the sending
+    db.session.commit()
+    [invitation] = _messages(juror.email)
+    page = client.get(f"/appels/{call.id}/jury").text
+    row = db.session.scalar(sa.select(CallJuror).where(CallJuror.email == juror.email))
+    action = f"/appels/{call.id}/jury/jures/{row.id}/retirer"
+    assert action in page
+    for _ in range(2):  # a double click: one removal, one email
+        assert client.post(action).status_code == 302
+    assert db.session.scalar(sa.select(CallJuror).where(CallJuror.email == juror.email)) is None
+    [_invitation, removal] = _messages(juror.email)
+    assert removal.subject == f"Vous ne faites plus partie du jury : {call.title}"
+    [attachment] = removal.attachments
+    assert attachment["content_type"].startswith("text/calendar; method=CANCEL")
+    cancel = Calendar.from_ical(base64.b64decode(attachment["data"]))
+    event, held = cancel.walk("VEVENT")[0], _ics(invitation).walk("VEVENT")[0]
+    assert str(cancel["METHOD"]) == "CANCEL" and str(event["STATUS"]) == "CANCELLED"
+    assert str(event["UID"]) == str(held["UID"]) and event["SEQUENCE"] == held["SEQUENCE"] + 1
+    assert event.decoded("DTSTART") == held.decoded("DTSTART")
+    # Not sent the session: told, with nothing to take out of a calendar.
+    other = db.session.scalar(sa.select(CallJuror).where(CallJuror.email == unsent.email))
+    assert client.post(f"/appels/{call.id}/jury/jures/{other.id}/retirer").status_code == 302
+    [told] = _messages(unsent.email)
+    assert told.attachments == [] and "retire la séance" not in told.text_body
+    login_as(juror)
+    assert client.get(f"/appels/{call.id}/jury/notation").status_code == 403
+
+
+def test_a_juror_who_scored_stays_on_the_jury(client, login_as):
+    call = closed_call_with_dossiers()
+    [dossier] = db.session.scalars(sa.select(Dossier).where(Dossier.call_id == call.id, Dossier.state == "preselected")).all()
+    juror = f.make_user(first_name="Jeanne", last_name="Jurée")
+    db.session.add(CallJuror(call_id=call.id, email=juror.email, user_id=juror.id))
+    db.session.add(JuryScore(dossier_id=dossier.id, juror_id=juror.id, scores=[], average=4.0))
+    db.session.commit()
+    row = db.session.scalar(sa.select(CallJuror).where(CallJuror.email == juror.email))
+    login_as(_trainer())
+    response = client.post(f"/appels/{call.id}/jury/jures/{row.id}/retirer", follow_redirects=True)
+    assert "Jeanne Jurée a déjà noté des pitchs" in response.text
+    assert db.session.get(CallJuror, row.id) is not None and _messages(juror.email) == []
+    login_as(juror)  # a juror does not manage the jury
+    assert client.post(f"/appels/{call.id}/jury/jures/{row.id}/retirer").status_code == 403
+
+
 # --- Scoring ---------------------------------------------------------------------------------------------
 
 
