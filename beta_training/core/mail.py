@@ -20,6 +20,7 @@ from flask_babel import lazy_gettext as _l
 
 from beta_training.core import jobs
 from beta_training.core.models import OutboxMessage, OutboxState, utcnow
+from beta_training.core.transactions import lock_for_update  # not core.db, which imports this module
 from beta_training.extensions import db
 
 log = logging.getLogger(__name__)
@@ -229,8 +230,6 @@ def deliver_messages(message_ids, *, final_attempt: bool = False, give_up_after:
     its content) does not stop the others; a failure of the server itself (refused, silent past MAIL_TIMEOUT,
     gone) does: the rest of the batch waits for the retry instead of each waiting for the same timeout.
     """
-    from beta_training.core.db import lock_for_update  # core.db imports this module
-
     now = now or utcnow()
     row_locks = db.session.get_bind().dialect.name == "postgresql"
 
