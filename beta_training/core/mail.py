@@ -63,6 +63,16 @@ def queue_email(recipient: str, subject: str, template: str, attachments=None, h
     return message
 
 
+def outbox_query() -> sa.Select:
+    """The outbox page (development): every message the app wrote, newest first."""
+    return sa.select(OutboxMessage).order_by(OutboxMessage.id.desc())
+
+
+def messages_by_id(message_ids) -> dict[int, OutboxMessage]:
+    """The messages a failed delivery job was given (its page names them), in one query."""
+    return {m.id: m for m in db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.id.in_(message_ids)))}
+
+
 def attachment_data(attachment: dict) -> bytes:
     return base64.b64decode(attachment["data"])
 
