@@ -38,8 +38,10 @@ def world(app):
 
 
 def routes(app) -> set[tuple[str, str]]:
+    """Every (rule, method) the app answers: HEAD and OPTIONS are Flask's own, any other method is a route
+    (a PUT or a DELETE too, though the matrix has no entry for one yet: it must fail here, not pass unseen)."""
     return {(str(rule), method) for rule in app.url_map.iter_rules() if rule.endpoint != "static"
-            for method in METHODS if method in rule.methods}
+            for method in rule.methods - {"HEAD", "OPTIONS"}}
 
 
 # --- Every route is declared -------------------------------------------------------------------------------
@@ -48,7 +50,7 @@ def routes(app) -> set[tuple[str, str]]:
 def test_every_route_is_in_the_access_matrix_or_declared_public(app):
     existing = routes(app)
     declared = {(entry.rule, entry.method) for entry in ENTRIES}
-    public = {(rule, method) for rule, method in existing if rule in PUBLIC}
+    public = {(rule, method) for rule, method in existing if rule in PUBLIC and method in METHODS}
     problems = {
         # A new route: add it to ENTRIES in tests/access_matrix.py (or to PUBLIC, with the reason).
         "routes in no access matrix": sorted(existing - declared - public),

@@ -1,23 +1,22 @@
 """Transaction edge: commit with the jobs the transaction asked for (the delivery of the mail it wrote to the
 outbox); how SQLite and PostgreSQL transactions begin and wait for each other."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
-from functools import wraps
-
 import sqlalchemy as sa
-from flask import has_request_context, request
 
 from beta_training.core import jobs
 from beta_training.core.mail import OUTBOX_IDS_KEY, defer_delivery
 from beta_training.core.models import paris_day_of_stored_utc
+# Re-exported: callers take them from core.db with the commit; core.mail and core.jobs, below it, from there.
+from beta_training.core.transactions import (  # noqa: F401
+    IMMEDIATE_KEY,
+    SAFE_METHODS,
+    expects_writes,
+    lock_for_update,
+    reading,
+    writes,
+    writing,
+)
 from beta_training.extensions import db
-
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-# Set by `writing()` around work outside a request that reads then writes (cron commands), and by
-# `reading()` around what a failed write request still has to read (its error page).
-_intent: ContextVar[bool | None] = ContextVar("beta_training_write_intent", default=None)
 
 
 def commit() -> None:
@@ -45,61 +44,6 @@ def rollback() -> None:
     session.rollback()
 
 
-@contextmanager
-def writing(writes: bool = True) -> Iterator[None]:
-    """Declare that the work inside writes: on SQLite its transactions take the write lock when they begin.
-    Requests need no such declaration (any method but GET/HEAD/OPTIONS is a write); cron commands do."""
-    token = _intent.set(writes)
-    try:
-        yield
-    finally:
-        _intent.reset(token)
-
-
-def reading():
-    """Declare that the work inside only reads, even in a POST request (the page that says it failed)."""
-    return writing(False)
-
-
-def writes(function):
-    """Decorator form of `writing()`, for CLI commands."""
-
-    @wraps(function)
-    def wrapper(*args, **kwargs):
-        with writing():
-            return function(*args, **kwargs)
-
-    return wrapper
-
-
-def expects_writes() -> bool:
-    declared = _intent.get()
-    if declared is not None:
-        return declared
-    return has_request_context() and request.method not in SAFE_METHODS
-
-
-def lock_for_update(model, row_id: int) -> None:
-    """Hold `model` row `row_id` until commit, so check-then-write sequences on it are serialised.
-
-    PostgreSQL: SELECT … FOR UPDATE. SQLite has no row locks, only the database write lock: a write
-    transaction (`BEGIN IMMEDIATE`, see configure_sqlite) holds it already. Elsewhere (a GET that builds
-    something on first visit) the read transaction is ended and the next one starts with a write, which
-    takes the lock; callers therefore lock first, before loading what they will check.
-    """
-    session = db.session()
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(sa.select(model.id).where(model.id == row_id).with_for_update())
-        return
-    if session.connection().info.get(IMMEDIATE_KEY):
-        return
-    session.commit()
-    table = model.__table__
-    # A no-op write: every column with an onupdate (updated_at) is set to itself, so the lock changes nothing.
-    unchanged = {column.name: column for column in table.columns if column.onupdate is not None}
-    session.execute(sa.update(table).where(table.c.id == row_id).values(id=table.c.id, **unchanged))
-
-
 def delete_once(row, *, lock: tuple) -> bool:
     """Delete `row` under the lock of the place it belongs to — `lock`, a (model, id) pair — so a second
     click waits for the first, then finds the row gone: False, nothing else happens."""
@@ -124,9 +68,6 @@ def earlier_submission(model, submission_key: str | None, *, lock: tuple, **owne
         return None
     lock_for_update(*lock)
     return db.session.scalar(sa.select(model).filter_by(submission_key=submission_key, **owner))
-
-
-IMMEDIATE_KEY = "sqlite_immediate"
 
 
 def configure_sqlite(engine: sa.Engine, busy_timeout_ms: int = 15000) -> None:

@@ -14,8 +14,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from beta_training.core.actions import StateChanged
-from beta_training.core.db import is_busy_error, reading
-from beta_training.extensions import db
+from beta_training.core.db import is_busy_error, reading, rollback
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +86,7 @@ def register_error_handlers(app) -> None:
     @app.errorhandler(StateChanged)
     def state_changed(error: StateChanged):
         """A second tab's action on an object that has moved on (core.actions.authorise): said, not refused."""
-        db.session.rollback()
+        rollback()  # core.db's: the outbox ids the failed transaction queued go with it
         if wants_json():
             return json_error(409, error.code, error.message, **error.extra)
         flash(error.message, "info")
@@ -114,7 +113,7 @@ def register_error_handlers(app) -> None:
         """Another write held the lock past the timeout: nothing was saved, the person can simply retry."""
         if not is_busy_error(error):
             raise error
-        db.session.rollback()
+        rollback()
         log.warning("database busy on %s %s: %s", request.method, request.path, error.orig)
         if wants_json():
             response, _status = json_error(503, "busy", BUSY_MESSAGE)
@@ -125,7 +124,7 @@ def register_error_handlers(app) -> None:
 
     @app.errorhandler(500)
     def server_error(error):
-        db.session.rollback()
+        rollback()
         log.exception("server error")
         if wants_json():
             return json_error(500)

@@ -33,6 +33,7 @@ from procrastinate.manager import JobManager
 from procrastinate.retry import BaseRetryStrategy, RetryDecision
 from procrastinate.tasks import configure_task
 
+from beta_training.core.transactions import writing  # not core.db, which imports this module
 from beta_training.extensions import db
 
 log = logging.getLogger(__name__)
@@ -135,8 +136,6 @@ def claim_tick(name: str, tick: int, job_id: int) -> bool:
 
 
 def _call(spec: JobSpec, kwargs: dict, *, final_attempt: bool):
-    from beta_training.core.db import writing  # core.db imports the mail, which imports this module
-
     # No request here, and none made up: links a job writes are built on BASE_URL by url_for() itself
     # (beta_training.BetaTraining.create_url_adapter).
     with writing():

@@ -20,6 +20,7 @@ from flask_babel import lazy_gettext as _l
 
 from beta_training.core import jobs
 from beta_training.core.models import OutboxMessage, OutboxState, utcnow
+from beta_training.core.transactions import lock_for_update  # not core.db, which imports this module
 from beta_training.extensions import db
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,16 @@ def queue_email(recipient: str, subject: str, template: str, attachments=None, h
     db.session.flush()
     db.session.info.setdefault(OUTBOX_IDS_KEY, []).append(message.id)
     return message
+
+
+def outbox_query() -> sa.Select:
+    """The outbox page (development): every message the app wrote, newest first."""
+    return sa.select(OutboxMessage).order_by(OutboxMessage.id.desc())
+
+
+def messages_by_id(message_ids) -> dict[int, OutboxMessage]:
+    """The messages a failed delivery job was given (its page names them), in one query."""
+    return {m.id: m for m in db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.id.in_(message_ids)))}
 
 
 def attachment_data(attachment: dict) -> bytes:
@@ -229,8 +240,6 @@ def deliver_messages(message_ids, *, final_attempt: bool = False, give_up_after:
     its content) does not stop the others; a failure of the server itself (refused, silent past MAIL_TIMEOUT,
     gone) does: the rest of the batch waits for the retry instead of each waiting for the same timeout.
     """
-    from beta_training.core.db import lock_for_update  # core.db imports this module
-
     now = now or utcnow()
     row_locks = db.session.get_bind().dialect.name == "postgresql"
 

@@ -3,7 +3,6 @@ development, the outbox (MAIL_OUTBOX_PAGE): the emails the app wrote."""
 
 import io
 
-import sqlalchemy as sa
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -28,7 +27,7 @@ def _outbox_page_or_404():
 def list_outbox():
     _outbox_page_or_404()
     page = db.paginate(
-        sa.select(OutboxMessage).order_by(OutboxMessage.id.desc()),
+        mail.outbox_query(),
         per_page=current_app.config["USERS_PER_PAGE"],
         error_out=False,
     )
@@ -96,7 +95,7 @@ def healthz():
 def list_failed_jobs():
     failed = jobs.failed_jobs()
     message_ids = {i for job in failed for i in job.kwargs.get("message_ids", ())}
-    messages = {m.id: m for m in db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.id.in_(message_ids)))}
+    messages = mail.messages_by_id(message_ids)
     return render_template("core/list_failed_jobs.html", failed=failed, messages=messages, form=ConfirmForm(),
                            has_queue=jobs.has_jobs_table(), engine=current_app.config["JOBS"])
 

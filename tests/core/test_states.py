@@ -130,3 +130,24 @@ def test_transition_once_moves_only_what_is_still_in_the_expected_state(app):
     db.session.commit()
     assert isinstance(change, StateChange) and enrolment.state == "active"
     assert [row[:3] for row in timeline_of(enrolment)] == [("unenrolled", "active", learner.id)]
+
+
+def test_transition_once_checks_the_table_before_its_update(app):
+    """A move the table does not allow is refused before any UPDATE (claim_sheet, unenrol… rely on it): the row
+    stays as it is and nothing is recorded, even though it is in the state the caller expects."""
+    learner = make_user()
+    enrolment = make_enrolment(user=learner)
+    db.session.commit()
+    statements = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731 (before_cursor_execute: the SQL text)
+    sa.event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        with pytest.raises(InvalidTransition):
+            transition_once(enrolment, {EnrolmentState.ACTIVE: set()}, EnrolmentState.ACTIVE, EnrolmentState.UNENROLLED,
+                            actor=learner)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", listener)
+    assert [s for s in statements if s.lstrip().upper().startswith("UPDATE")] == []
+    db.session.commit()
+    assert db.session.scalar(sa.select(Enrolment.state).where(Enrolment.id == enrolment.id)) == "active"
+    assert timeline_of(enrolment) == []
