@@ -8,6 +8,7 @@ quote, as OWASP recommends (https://owasp.org/www-community/attacks/CSV_Injectio
 show it as text. Numbers are not text and are left alone.
 """
 
+import contextlib
 import csv
 import io
 import logging
@@ -64,6 +65,12 @@ class _BlobSlices(io.RawIOBase):
         self._engine, self._column, self._where, self._size = engine, column, tuple(where), size
         self._offset = 0
 
+    def _connect(self):
+        # A connection given (a transaction's own: what it wrote but has not committed) is used as it is.
+        if isinstance(self._engine, sa.Connection):
+            return contextlib.nullcontext(self._engine)
+        return self._engine.connect()
+
     def readable(self) -> bool:
         return True
 
@@ -83,7 +90,7 @@ class _BlobSlices(io.RawIOBase):
         if length <= 0:
             return 0
         query = sa.select(sa.func.substr(self._column, self._offset + 1, length, type_=sa.LargeBinary)).where(*self._where)
-        with self._engine.connect() as connection:
+        with self._connect() as connection:
             piece = connection.scalar(query)
         if piece is None or len(piece) != length:
             log.warning("%s changed during a download, at byte %s: stopped", self._column, self._offset)
@@ -93,8 +100,11 @@ class _BlobSlices(io.RawIOBase):
         return length
 
 
-def open_blob(engine: sa.Engine, column, where, size: int, chunk_bytes: int = BLOB_CHUNK_BYTES) -> io.BufferedReader:
+def open_blob(engine: sa.Engine | sa.Connection, column, where, size: int,
+              chunk_bytes: int = BLOB_CHUNK_BYTES) -> io.BufferedReader:
     """A large binary column as a read-only file, read from the database `chunk_bytes` at a time: a 20 MB file
-    never sits whole in a web worker's memory. `where` picks the row, and should pin its content too (its
-    hash), so that a file replaced meanwhile stops the download (BlobChanged) instead of mixing two files."""
+    never sits whole in a web worker's memory. From an engine, each slice takes a pooled connection (a
+    download); from a connection, the slices are read in its transaction (an export of what it just wrote).
+    `where` picks the row, and should pin its content too (its hash), so that a file replaced meanwhile stops
+    the download (BlobChanged) instead of mixing two files."""
     return io.BufferedReader(_BlobSlices(engine, column, where, size), buffer_size=chunk_bytes)

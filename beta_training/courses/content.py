@@ -10,12 +10,14 @@
     <folder>/files/…             downloadable files of resources, named by `file:` in the item's front matter
 """
 
+import shutil
 from pathlib import Path
 
 import sqlalchemy as sa
 import yaml
 
 from beta_training.core.models import from_paris, to_paris
+from beta_training.core.streaming import BLOB_CHUNK_BYTES
 from beta_training.courses import queries, services, tallies
 from beta_training.courses.models import Course, CourseItem, CourseModule, ItemKind, Sequence
 from beta_training.extensions import db
@@ -181,7 +183,10 @@ def export_course(course: Course, folder: Path) -> None:
         if item.resource_file is not None:
             relative = f"files/{item.key}/{item.resource_file.filename}"
             (folder / relative).parent.mkdir(parents=True, exist_ok=True)
-            (folder / relative).write_bytes(queries.resource_file_data(item.resource_file.id))
+            # A slice at a time, as downloads read it: a 20 MB file never sits whole in memory.
+            with (queries.open_resource_file(item.resource_file, in_transaction=True) as source,
+                  (folder / relative).open("wb") as target):
+                shutil.copyfileobj(source, target, BLOB_CHUNK_BYTES)
             front["file"] = relative
         if item.kind == ItemKind.QUIZ:
             front.update(_quiz_front(item))

@@ -198,10 +198,11 @@ def resource_file_data(file_id: int) -> bytes:
     return db.session.scalar(sa.select(ResourceFile.data).where(ResourceFile.id == file_id))
 
 
-def open_resource_file(attached: ResourceFile):
-    """The file of a resource, read from the database a slice at a time (for downloads)."""
-    return open_blob(db.engine, ResourceFile.data, (ResourceFile.id == attached.id, ResourceFile.sha256 == attached.sha256),
-                     attached.size_bytes)
+def open_resource_file(attached: ResourceFile, *, in_transaction: bool = False):
+    """The file of a resource, read from the database a slice at a time: for downloads, each slice on a pooled
+    connection; `in_transaction`, in the session's transaction (a course export, which may follow an import)."""
+    return open_blob(db.session.connection() if in_transaction else db.engine, ResourceFile.data,
+                     (ResourceFile.id == attached.id, ResourceFile.sha256 == attached.sha256), attached.size_bytes)
 
 
 def get_enrolment(run: CourseRun, user) -> Enrolment | None:

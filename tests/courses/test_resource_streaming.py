@@ -113,3 +113,16 @@ def test_a_file_replaced_during_a_download_stops_it_rather_than_mix_two_files(ap
         for _piece in pieces:
             pass
     response.close()
+
+
+def test_a_course_export_copies_the_file_a_slice_at_a_time(app, download, tmp_path):
+    """`flask courses export` writes each resource's file into the course folder as the downloads read it."""
+    from beta_training.courses import queries
+    from beta_training.courses.content import export_course
+
+    item = db.session.scalar(sa.select(CourseItem).where(CourseItem.kind == "resource"))
+    with DataReads(db.engine) as data:
+        export_course(queries.get_course_outline(item.sequence.module.course.slug), tmp_path / "export")
+    assert (tmp_path / "export" / "files" / item.key / "guide.pdf").read_bytes() == DATA
+    assert None not in data.reads, "the whole column was read at once"
+    assert len(data.reads) == math.ceil(SIZE / BLOB_CHUNK_BYTES)

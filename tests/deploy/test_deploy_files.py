@@ -5,7 +5,7 @@ import re
 import subprocess
 import sys
 
-from tests.deploy.processes import ROOT
+from tests.deploy.processes import BIN, PRODUCTION, ROOT, run
 
 # Names the app reads as fallbacks from PaaS add-ons: mentioned beside the setting they stand for.
 ALIASES = {"SCALINGO_POSTGRESQL_URL", "POSTGRESQL_ADDON_URI", "SCALINGO_REDIS_URL"}
@@ -33,10 +33,24 @@ def test_env_example_names_every_setting_with_a_comment():
             assert above and (above[-1].startswith("#") or re.match(r"[A-Z][A-Z0-9_]+=", above[-1])), line
 
 
+def _procfile() -> dict[str, str]:
+    return {name: command.strip() for name, command in
+            (line.split(":", 1) for line in (ROOT / "Procfile").read_text().splitlines() if ":" in line)}
+
+
 def test_procfile_runs_gunicorn_and_migrates_before_traffic():
-    processes = dict(line.split(":", 1) for line in (ROOT / "Procfile").read_text().splitlines() if ":" in line)
-    assert processes["web"].strip() == "gunicorn app:app"
-    assert processes["release"].strip() == processes["postdeploy"].strip() == "flask db upgrade"
+    processes = _procfile()
+    assert processes["web"] == "gunicorn app:app"
+    assert processes["release"] == processes["postdeploy"] == "flask db upgrade"
+
+
+def test_procfile_starts_the_worker_that_sends_mail_and_runs_the_periodic_jobs():
+    """Without a `worker` container no mail leaves: its line must reach the app's `worker` command (asked for
+    its help here, which loads the production app without connecting anywhere)."""
+    program, *arguments = _procfile()["worker"].split()
+    result = run([str(BIN / program), *arguments, "--help"], PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    assert "Run a worker (Procfile `worker`)" in result.stdout
 
 
 def test_python_version_is_the_one_the_tests_run_on():
