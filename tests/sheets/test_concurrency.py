@@ -124,4 +124,5 @@ def test_two_autosaves_of_one_base_version_at_once_answer_200_and_409(app):
     assert saved.json["saved"] is True and saved.json["version"] == 2
     assert refused.json["saved"] is False and refused.json["error"] == "stale_version"
     assert db.session.get(ProductSheet, sheet.id).current_version == 2
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(SheetVersion).where(SheetVersion.sheet_id == sheet.id)) == 2
+    versions = sa.select(sa.func.count()).select_from(SheetVersion).where(SheetVersion.sheet_id == sheet.id)
+    assert db.session.scalar(versions) == 2
