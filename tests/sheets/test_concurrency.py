@@ -56,3 +56,73 @@ def test_a_verdict_sent_twice_at_once_records_one_review(app):
         "Cette fiche vient d’être relue (« Modifications demandées ») : votre relecture n’a pas été envoyée."), outcomes
     assert db.session.scalar(sa.select(sa.func.count()).select_from(SheetReview)) == 1
     assert _moves(sheet.id) == [(SheetState.IN_REVIEW, SheetState.CHANGES_REQUESTED)]
+
+
+# --- The same requests through the app (issue #10 §1: on SQLite these answered 500 « database is locked ») ----
+
+
+def _post_as_each_at_once(app, posts: list[tuple]) -> list:
+    """POST each (user, url, data) of `posts` at the same instant, each user in a client of her own; the
+    responses in the order of `posts`."""
+    import threading
+
+    from tests.conftest import login
+
+    clients = []
+    for user, _url, _data in posts:
+        client = app.test_client()
+        login(client, user)
+        clients.append((client, client.csrf_token()))  # before the barrier: the posts themselves start together
+    barrier = threading.Barrier(len(posts))
+    responses = [None] * len(posts)
+
+    def post(index):
+        (client, token), (_user, url, data) = clients[index], posts[index]
+        barrier.wait(timeout=30)
+        responses[index] = client.post(url, data={**data, "csrf_token": token}, headers={"X-Requested-With": "fetch"})
+
+    threads = [threading.Thread(target=post, args=(index,)) for index in range(len(posts))]
+    db.session.commit()  # the test's own snapshot must not span the race
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    db.session.commit()
+    assert None not in responses, "a request did not finish (or raised: see the thread's traceback)"
+    return responses
+
+
+def test_two_trainers_pressing_prendre_at_once_one_takes_it_the_other_is_told(app):
+    first, second = make_user(roles=[Role.TRAINER]), make_user(roles=[Role.TRAINER])
+    sheet = make_product_sheet(state=SheetState.SUBMITTED)
+    url = f"/fiches/{sheet.id}/prendre"
+
+    responses = _post_as_each_at_once(app, [(first, url, {}), (second, url, {})])
+
+    assert [r.status_code for r in responses] == [302, 302]
+    claimed = db.session.get(ProductSheet, sheet.id)
+    assert claimed.state == SheetState.IN_REVIEW and claimed.claimed_by_id in (first.id, second.id)
+    winner = 0 if claimed.claimed_by_id == first.id else 1
+    assert responses[winner].headers["Location"] == f"/fiches/{sheet.id}/relecture"
+    assert responses[1 - winner].headers["Location"] == "/fiches/relecture"  # the queue, with why (flash)
+    assert _moves(sheet.id) == [(SheetState.SUBMITTED, SheetState.IN_REVIEW)]
+
+
+def test_two_autosaves_of_one_base_version_at_once_answer_200_and_409(app):
+    from beta_training.sheets.models import SheetVersion
+
+    sheet = make_product_sheet()
+    url = f"/fiches/{sheet.id}/brouillon"
+    owner = sheet.owner
+
+    responses = _post_as_each_at_once(app, [(owner, url, {"base_version": "1", "name": "Onglet A"}),
+                                            (owner, url, {"base_version": "1", "name": "Onglet B"})])
+
+    assert sorted(r.status_code for r in responses) == [200, 409]
+    saved = next(r for r in responses if r.status_code == 200)
+    refused = next(r for r in responses if r.status_code == 409)
+    assert saved.json["saved"] is True and saved.json["version"] == 2
+    assert refused.json["saved"] is False and refused.json["error"] == "stale_version"
+    assert db.session.get(ProductSheet, sheet.id).current_version == 2
+    versions = sa.select(sa.func.count()).select_from(SheetVersion).where(SheetVersion.sheet_id == sheet.id)
+    assert db.session.scalar(versions) == 2
