@@ -82,3 +82,25 @@ def confirmed_action(allowed: Callable[[], bool], act: Callable[[], object], *, 
     if message:
         flash(message, "success")
     return redirect(to)
+
+
+def form_action(form: FlaskForm, act: Callable[[], object], *, to: str | Callable[[object], str],
+                done: str | Callable[[object], str | None] | None = None,
+                refusals: tuple[type[Exception], ...] = (InvalidTransition,),
+                describe: Callable[[Exception], str] = describe_refusal):
+    """Steps 4–6 of the house sequence for a page with its own form, once the form is valid: one service
+    call, commit, flash `done`, redirect to `to` (each may be worded from what `act` returned).
+
+    A refusal in `refusals` is rolled back and said at the top of the form, which keeps what was typed; the
+    answer is then None, and the view renders its page again (422)."""
+    try:
+        result = act()
+    except refusals as error:
+        core_db.rollback()
+        form.form_errors.append(describe(error))
+        return None
+    core_db.commit()
+    message = done(result) if callable(done) else done
+    if message:
+        flash(message, "success")
+    return redirect(to(result) if callable(to) else to)

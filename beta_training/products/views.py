@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 
 from beta_training.calls.models import Dossier, DossierState
 from beta_training.core import db as core_db
-from beta_training.core.actions import authorise, confirmed_action
+from beta_training.core.actions import authorise, confirmed_action, form_action
 from beta_training.core.auth import role_required
 from beta_training.core.errors import json_endpoint, json_error
 from beta_training.core.forms import ConfirmForm, choices
@@ -46,6 +46,10 @@ from beta_training.sheets.models import ProductSheet
 
 bp = Blueprint("products", __name__, url_prefix="/produits")
 REFUSED = (services.ProductError, InvalidTransition)
+# A new product (from a fiche or a lauréat): said by its name, and shown.
+_CREATED = {"to": lambda product: url_for("products.show_product", product_id=product.id),
+            "done": lambda product: _("Produit « %(name)s » créé, en investigation.", name=product.name),
+            "refusals": (services.ProductError,), "describe": str}
 
 
 @bp.context_processor
@@ -98,19 +102,11 @@ def create_product():
                                     placeholder=_("Choisir une fiche"))
     if form.validate_on_submit():
         sheet = db.session.get(ProductSheet, int(form.sheet_id.data))
-        try:
-            product = services.create_product(
+        if response := form_action(form, lambda: services.create_product(
                 sheet, actor=current_user, incubator_name=form.incubator_name.data, incubator_id=form.incubator_id.data,
                 sponsors=form.sponsor_pairs, members=form.member_pairs, started_on=form.started_on.data,
-                contact=form.contact.data or "",
-                submission_key=form.submission_key.data)
-        except services.ProductError as error:
-            core_db.rollback()
-            form.form_errors.append(str(error))
-        else:
-            core_db.commit()
-            flash(_("Produit « %(name)s » créé, en investigation.", name=product.name), "success")
-            return redirect(url_for("products.show_product", product_id=product.id))
+                contact=form.contact.data or "", submission_key=form.submission_key.data), **_CREATED):
+            return response
     return render_template("products/create_product.html", form=form, has_sheets=bool(sheets)), 422 if form.errors else 200
 
 
@@ -130,19 +126,11 @@ def create_product_from_dossier(dossier_id):
         return redirect(url_for("products.show_product", product_id=existing.id))
     if dossier.state != DossierState.LAUREATE:
         abort(404)
-    if form.validate_on_submit():
-        try:
-            product = services.create_product_from_dossier(
-                dossier, actor=current_user, incubator_name=form.incubator_name.data,
-                incubator_id=form.incubator_id.data, sponsors=form.sponsor_pairs, members=form.member_pairs,
-                started_on=form.started_on.data, contact=form.contact.data or "", submission_key=form.submission_key.data)
-        except services.ProductError as error:
-            core_db.rollback()
-            form.form_errors.append(str(error))
-        else:
-            core_db.commit()
-            flash(_("Produit « %(name)s » créé, en investigation.", name=product.name), "success")
-            return redirect(url_for("products.show_product", product_id=product.id))
+    if form.validate_on_submit() and (response := form_action(form, lambda: services.create_product_from_dossier(
+            dossier, actor=current_user, incubator_name=form.incubator_name.data, incubator_id=form.incubator_id.data,
+            sponsors=form.sponsor_pairs, members=form.member_pairs, started_on=form.started_on.data,
+            contact=form.contact.data or "", submission_key=form.submission_key.data), **_CREATED)):
+        return response
     return (render_template("products/create_product.html", form=form, dossier=dossier,
                             sheet=db.session.get(ProductSheet, dossier.sheet_id) if dossier.sheet_id else None),
             422 if form.errors else 200)
@@ -188,17 +176,12 @@ def change_phase(product_id):
     if not product.can_manage(current_user):
         abort(403)
     form = _phase_form(product, request.form)
-    if form.validate_on_submit():
-        try:
-            services.change_phase(product, ProductPhase(form.phase.data), actor=current_user, reason=form.reason.data,
-                                  on=form.on.data)
-        except REFUSED as error:
-            core_db.rollback()
-            form.form_errors.append(_describe(error))
-        else:
-            core_db.commit()
-            flash(_("Le produit est passé en « %(phase)s ».", phase=product.phase_label), "success")
-            return redirect(url_for("products.show_product", product_id=product.id))
+    if form.validate_on_submit() and (response := form_action(
+            form, lambda: services.change_phase(product, ProductPhase(form.phase.data), actor=current_user,
+                                                reason=form.reason.data, on=form.on.data),
+            to=url_for("products.show_product", product_id=product.id), refusals=REFUSED, describe=_describe,
+            done=lambda _result: _("Le produit est passé en « %(phase)s ».", phase=product.phase_label))):
+        return response
     # A second click finds the phase changed: the form no longer offers the choice, said in words.
     return _render_product(product, phase_form=form, status=422)
 
@@ -210,17 +193,12 @@ def schedule_committee(product_id):
     if not product.can_manage(current_user):
         abort(403)
     form = CommitteeForm()
-    if form.validate_on_submit():
-        try:
-            committee = services.schedule_committee(product, actor=current_user, held_on=form.held_on.data,
-                                                    submission_key=form.submission_key.data)
-        except services.ProductError as error:
-            core_db.rollback()
-            form.form_errors.append(str(error))
-        else:
-            core_db.commit()
-            flash(_("Comité prévu le %(d)s : l’équipe est prévenue.", d=format_day(committee.held_on)), "success")
-            return redirect(url_for("products.show_product", product_id=product.id))
+    if form.validate_on_submit() and (response := form_action(
+            form, lambda: services.schedule_committee(product, actor=current_user, held_on=form.held_on.data,
+                                                      submission_key=form.submission_key.data),
+            to=url_for("products.show_product", product_id=product.id), refusals=(services.ProductError,), describe=str,
+            done=lambda committee: _("Comité prévu le %(d)s : l’équipe est prévenue.", d=format_day(committee.held_on)))):
+        return response
     return _render_product(product, committee_form=form, status=422)
 
 
@@ -232,18 +210,13 @@ def record_indicator_value(product_id):
               to=url_for("products.show_product", product_id=product.id),
               changed=lambda: _("Ce produit est « %(phase)s » : ses indicateurs ne se mesurent plus.", phase=product.phase_label))
     form = _measure_form(product, queries.indicators_of(product), request.form)
-    if form.validate_on_submit():
-        try:
-            services.record_indicator_value(product, actor=current_user, indicator_id=int(form.indicator_id.data),
-                                            value=form.value.data, measured_on=form.measured_on.data,
-                                            submission_key=form.submission_key.data)
-        except services.ProductError as error:
-            core_db.rollback()
-            form.form_errors.append(str(error))
-        else:
-            core_db.commit()
-            flash(_("Mesure enregistrée."), "success")
-            return redirect(url_for("products.show_product", product_id=product.id) + "#indicateurs")
+    if form.validate_on_submit() and (response := form_action(
+            form, lambda: services.record_indicator_value(
+                product, actor=current_user, indicator_id=int(form.indicator_id.data), value=form.value.data,
+                measured_on=form.measured_on.data, submission_key=form.submission_key.data),
+            to=url_for("products.show_product", product_id=product.id) + "#indicateurs",
+            refusals=(services.ProductError,), describe=str, done=_("Mesure enregistrée."))):
+        return response
     return _render_product(product, measure_form=form, status=422)
 
 
@@ -415,16 +388,12 @@ def score_committee(committee_id):
     mine = queries.score_of(committee, current_user)
     form = ScoreForm(data={f"score_{key}": str(value) for key, value in mine.scores.items()} | {"comment": mine.comment}
                      if mine and request.method == "GET" else None)
-    if form.validate_on_submit():
-        try:
-            services.score_committee(committee, scorer=current_user, scores=form.scores(), comment=form.comment.data or "")
-        except services.ProductError as error:
-            core_db.rollback()
-            form.form_errors.append(str(error))
-        else:
-            core_db.commit()
-            flash(_("Notes enregistrées."), "success")
-            return redirect(url_for("products.show_committee", committee_id=committee.id))
+    if form.validate_on_submit() and (response := form_action(
+            form, lambda: services.score_committee(committee, scorer=current_user, scores=form.scores(),
+                                                   comment=form.comment.data or ""),
+            to=url_for("products.show_committee", committee_id=committee.id), refusals=(services.ProductError,),
+            describe=str, done=_("Notes enregistrées."))):
+        return response
     return render_template("products/score_committee.html", committee=committee, product=committee.product, form=form,
                            series=queries.indicator_series(committee.product)), 422 if form.errors else 200
 

@@ -1,4 +1,4 @@
-"""core.actions.confirmed_action: the guard, the form check, the refusal path and the one commit."""
+"""core.actions.confirmed_action and form_action: the guard, the form check, the refusal path and the one commit."""
 
 import pytest
 from flask import get_flashed_messages
@@ -7,7 +7,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest, Forbidden
 
 from beta_training.accounts.models import User
-from beta_training.core.actions import authorise, confirmed_action
+from beta_training.core.actions import authorise, confirmed_action, form_action
 from beta_training.core.forms import ConfirmForm
 from beta_training.core.states import InvalidTransition
 from beta_training.extensions import db
@@ -140,3 +140,32 @@ def test_the_rightful_person_refused_by_the_state_is_told_why_and_led_back(app):
     response = client.post("/essai-onglet", headers={"X-Requested-With": "fetch"})
     assert response.status_code == 409
     assert response.json == {"error": "conflict", "message": "Déjà fait dans un autre onglet.", "saved": False}
+
+
+def test_a_form_action_commits_flashes_and_redirects_worded_from_its_result(post):
+    user = make_user(first_name="Avant")
+    db.session.commit()
+
+    def act():
+        _rename(user, "Après")()
+        return user
+
+    response = form_action(post, act, to=lambda u: f"/personnes/{u.id}", done=lambda u: f"{u.first_name} enregistrée.")
+    db.session.rollback()
+    assert (response.status_code, response.location) == (302, f"/personnes/{user.id}")
+    assert _first_name(user.id) == "Après"
+    assert get_flashed_messages(with_categories=True) == [("success", "Après enregistrée.")]
+
+
+def test_a_refused_form_action_rolls_back_and_says_why_on_the_form(post):
+    user = make_user(first_name="Avant")
+    db.session.commit()
+
+    def act():
+        _rename(user, "Après")()
+        db.session.flush()
+        raise Refused("Pas maintenant.")
+
+    assert form_action(post, act, to="/", refusals=(Refused,), describe=str) is None
+    assert post.form_errors == ["Pas maintenant."]
+    assert _first_name(user.id) == "Avant" and get_flashed_messages() == []
