@@ -695,6 +695,8 @@ get("/appels/dossiers/<int:dossier_id>/evaluation",
     lambda w, role: f"/appels/dossiers/{_own_filed_dossier(w, role).id}/evaluation", signed_in(403), variant="son propre dossier")
 post("/appels/dossiers/<int:dossier_id>/preselection", from_scenario("/appels/dossiers/<int:dossier_id>/preselection"),
      trainers(302))
+post("/appels/dossiers/<int:dossier_id>/retirer", from_scenario("/appels/dossiers/<int:dossier_id>/retirer", owner=True),
+     owner_only(302))
 post("/appels/dossiers/<int:dossier_id>/preselection",
      lambda w, role: Request(f"/appels/dossiers/{_own_filed_dossier(w, role).id}/preselection", {"decision": "preselect"}),
      signed_in(403), variant="son propre dossier")

@@ -718,6 +718,13 @@ def evaluate_dossier():
                     watch=lambda: {"evaluations": count(DossierEvaluation, DossierEvaluation.dossier_id == dossier.id)})
 
 
+@scenario("/appels/dossiers/<int:dossier_id>/retirer")
+def withdraw_dossier():
+    dossier = f.make_dossier(state="submitted")
+    return Prepared(dossier.owner, f"/appels/dossiers/{dossier.id}/retirer", {"reason": "Projet repris par mon service"},
+                    watch=_dossier_watch(dossier.id))
+
+
 @scenario("/appels/dossiers/<int:dossier_id>/preselection")
 def preselect_dossier():
     dossier = f.make_dossier(state="submitted")

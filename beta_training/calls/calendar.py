@@ -83,5 +83,14 @@ def juror_cancellation_ics(call, juror, starts: datetime, ends: datetime, *, now
     return _calendar(event, starts, Method.CANCEL)
 
 
+def pitch_cancellation_ics(call, dossier, starts: datetime, ends: datetime, *, now: datetime | None = None) -> bytes:
+    """Her pitch withdrawn from her calendar (she took her dossier back): same UID, SEQUENCE + 1, CANCELLED."""
+    event = _event(call, _uid(call, "dossier", dossier.id), dossier.slot_sequence + 1, starts, ends,
+                   _("Pitch devant le jury : %(t)s", t=dossier.display_title), _("Dossier retiré : pitch annulé."),
+                   dossier.owner.email, dossier.owner.full_name, now)
+    event["status"] = "CANCELLED"
+    return _calendar(event, starts, Method.CANCEL)
+
+
 ICS_TYPE = mime_type(Method.REQUEST)
 CANCEL_TYPE = mime_type(Method.CANCEL)

@@ -101,6 +101,20 @@ def queue_juror_removal(juror, call, *, sent_session: tuple | None, now=None) ->
                 call=call, in_calendar=sent_session is not None, attachments=attachments)
 
 
+def queue_withdrawn(dossier, *, sent_slot: tuple | None, now=None) -> None:
+    from beta_training.calls import calendar
+
+    if dossier.owner is None:
+        return
+    attachments = []
+    if sent_slot is not None:
+        attachments.append({"filename": "pitch.ics", "content_type": calendar.CANCEL_TYPE,
+                            "data": calendar.pitch_cancellation_ics(dossier.call, dossier, *sent_slot, now=now)})
+    queue_email(dossier.owner.email, _("Dossier retiré : %(t)s", t=dossier.display_title), "calls/withdrawn",
+                dossier=dossier, call=dossier.call, in_calendar=sent_slot is not None, link=_link(dossier),
+                attachments=attachments)
+
+
 def queue_decision(dossier, *, subject: str, body: str) -> None:
     if dossier.owner is not None:
         queue_email(dossier.owner.email, subject, "calls/outcome", dossier=dossier, body=body, coaching=False,

@@ -69,21 +69,24 @@ class DossierState(StrEnum):
     LAUREATE = "laureate"  # the jury's decisions, after the pitch
     WAITLISTED = "waitlisted"
     NOT_SELECTED = "not_selected"
+    WITHDRAWN = "withdrawn"  # by its candidate, filed and not yet decided
 
 
 # Pre-selection is a choice the trainer may undo (PRESELECTED → SUBMITTED) until she informs the candidates:
 # then the dossiers left SUBMITTED become NOT_PRESELECTED, and nothing moves back.
 DOSSIER_TRANSITIONS = {
     DossierState.DRAFT: {DossierState.SUBMITTED},
-    DossierState.SUBMITTED: {DossierState.PRESELECTED, DossierState.NOT_PRESELECTED},
+    DossierState.SUBMITTED: {DossierState.PRESELECTED, DossierState.NOT_PRESELECTED, DossierState.WITHDRAWN},
     # The jury decides once: a decision is emailed as it is recorded, so it does not move again.
     DossierState.PRESELECTED: {DossierState.SUBMITTED, DossierState.LAUREATE, DossierState.WAITLISTED,
-                               DossierState.NOT_SELECTED},
+                               DossierState.NOT_SELECTED, DossierState.WITHDRAWN},
     DossierState.NOT_PRESELECTED: set(),
     DossierState.LAUREATE: set(),
     DossierState.WAITLISTED: set(),
     DossierState.NOT_SELECTED: set(),
+    DossierState.WITHDRAWN: set(),
 }
+WITHDRAWABLE_STATES = (DossierState.SUBMITTED, DossierState.PRESELECTED)
 JURY_DECISIONS = (DossierState.LAUREATE, DossierState.WAITLISTED, DossierState.NOT_SELECTED)
 JURY_STATES = (DossierState.PRESELECTED, *JURY_DECISIONS)  # the dossiers the jury hears
 
@@ -95,11 +98,13 @@ DOSSIER_STATE_LABELS = {
     DossierState.LAUREATE: _l("Lauréat"),
     DossierState.WAITLISTED: _l("Liste complémentaire"),
     DossierState.NOT_SELECTED: _l("Non retenu par le jury"),
+    DossierState.WITHDRAWN: _l("Retiré par son auteur ou son autrice"),
 }
 DOSSIER_STATE_BADGES = {
     DossierState.DRAFT: "", DossierState.SUBMITTED: "fr-badge--info", DossierState.PRESELECTED: "fr-badge--success",
     DossierState.NOT_PRESELECTED: "fr-badge--warning", DossierState.LAUREATE: "fr-badge--success",
     DossierState.WAITLISTED: "fr-badge--info", DossierState.NOT_SELECTED: "fr-badge--warning",
+    DossierState.WITHDRAWN: "",
 }
 REVIEWABLE_STATES = (DossierState.SUBMITTED, DossierState.PRESELECTED, DossierState.NOT_PRESELECTED, *JURY_DECISIONS)
 MAX_JURORS = 10  # « jury de 10 personnes au plus » (launch guide, step 6)
@@ -247,6 +252,10 @@ class Dossier(TimestampMixin, db.Model):
 
     def can_edit(self, user) -> bool:
         return self.owns(user) and self.state == DossierState.DRAFT
+
+    def can_withdraw(self, user) -> bool:
+        """Filed and not yet decided by the jury, its candidate may take it back."""
+        return self.owns(user) and self.state in WITHDRAWABLE_STATES
 
     def can_evaluate(self, user) -> bool:
         """The call's team scores filed dossiers; nobody scores her own."""

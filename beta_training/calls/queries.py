@@ -99,7 +99,7 @@ def queue_query(call: Call, reviewer, *, state: str | None = None, min_score: in
     evaluations = sa.func.coalesce(scores.c.evaluations, 0)
     select = (sa.select(Dossier, scores.c.average, evaluations.label("evaluations"), mine.label("mine"))
               .outerjoin(scores, scores.c.dossier_id == Dossier.id)
-              .where(Dossier.call_id == call.id, Dossier.state != DossierState.DRAFT))
+              .where(Dossier.call_id == call.id, Dossier.state.notin_((DossierState.DRAFT, DossierState.WITHDRAWN))))
     if state:
         select = select.where(Dossier.state == state)
     if min_score:

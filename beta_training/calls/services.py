@@ -14,6 +14,7 @@ from beta_training.calls.models import (
     JURY_STATES,
     MAX_JURORS,
     QUESTIONS,
+    WITHDRAWABLE_STATES,
     Call,
     CallJuror,
     Dossier,
@@ -329,11 +330,12 @@ def remove_juror(call: Call, juror_id: int, *, now: datetime | None = None) -> C
     return juror
 
 
-def _sent_session(juror: CallJuror) -> tuple | None:
-    """The session's start and end last emailed to her (send_timetable's signature), if any."""
-    if not juror.slot_sent:
+def _sent_session(row: CallJuror | Dossier) -> tuple | None:
+    """The session's (a juror's) or the pitch's (a candidate's) start and end last emailed to her, if any
+    (send_timetable's signature)."""
+    if not row.slot_sent:
         return None
-    starts, ends = juror.slot_sent.split("|")[:2]  # ISO moments with their offset: back to the Paris zone
+    starts, ends = row.slot_sent.split("|")[:2]  # ISO moments with their offset: back to the Paris zone
     return datetime.fromisoformat(starts).astimezone(PARIS), datetime.fromisoformat(ends).astimezone(PARIS)
 
 
@@ -432,6 +434,23 @@ def score_pitch(dossier: Dossier, *, juror, scores: list[dict]) -> JuryScore:
         raise CallError(_("Donnez une note de 1 à 5 à chaque critère."))
     average = sum(item["score"] for item in scores) / len(scores)
     return upsert(JuryScore, {"dossier_id": dossier.id, "juror_id": juror.id}, {"scores": scores, "average": average})
+
+
+def withdraw_dossier(dossier: Dossier, *, actor, reason: str = "", now: datetime | None = None) -> bool:
+    """Its candidate takes a filed dossier back (recorded, with her reason if she gives one); she is emailed a
+    receipt, and a pitch slot she was sent comes out of her calendar. False if it already was (a second click)."""
+    lock_for_update(Dossier, dossier.id)
+    db.session.refresh(dossier)
+    if dossier.state == DossierState.WITHDRAWN:
+        return False
+    if dossier.state not in WITHDRAWABLE_STATES:
+        raise CallError(_("Ce dossier n’est plus en cours d’examen (%(state)s) : il ne peut plus être retiré.",
+                          state=dossier.state_label))
+    transition(dossier, DOSSIER_TRANSITIONS, DossierState.WITHDRAWN, actor=actor,
+               reason=reason.strip()[:300] or _("Retiré par son auteur ou son autrice"), now=now)
+    db.session.flush()
+    emails.queue_withdrawn(dossier, sent_slot=_sent_session(dossier), now=now)
+    return True
 
 
 def decide(dossier: Dossier, *, actor, decision: DossierState, reason: str, subject: str, body: str,

@@ -35,7 +35,7 @@ from beta_training.calls.models import (
 )
 from beta_training.core import db as core_db
 from beta_training.core import submissions
-from beta_training.core.actions import StateChanged, confirmed_action
+from beta_training.core.actions import StateChanged, confirmed_action, describe_refusal
 from beta_training.core.auth import role_required
 from beta_training.core.errors import json_endpoint, json_error
 from beta_training.core.forms import ConfirmForm, choices
@@ -188,6 +188,18 @@ def show_dossier(dossier_id):
     return render_template("calls/show_dossier.html", dossier=dossier, call=dossier.call, now=utcnow(),
                            timeline=queries.timeline(dossier), form=PreselectForm(),
                            evaluations=queries.evaluations_of(dossier) if dossier.call.can_manage(current_user) else [])
+
+
+@bp.post("/dossiers/<int:dossier_id>/retirer")
+@login_required
+def withdraw_dossier(dossier_id):
+    dossier = _dossier_or_404(dossier_id)
+    return confirmed_action(lambda: dossier.owns(current_user),
+                            lambda: services.withdraw_dossier(dossier, actor=current_user,
+                                                              reason=request.form.get("reason", "")),
+                            to=url_for("calls.show_dossier", dossier_id=dossier.id),
+                            done=lambda withdrawn: _("Votre dossier est retiré.") if withdrawn else None,
+                            refusals=REFUSED, describe=describe_refusal)
 
 
 def _not_editable(dossier: Dossier) -> StateChanged:

@@ -359,7 +359,7 @@ ATTESTATION_COLUMNS = ["enrolment_id", "code", "name", "completed_at"]
 POST_EXCLUDE = ("body_html", "search_text", "submission_key")
 EMAIL_EXCLUDE = ("attachments", "headers", "html_body", "last_error")
 REQUEST_EXCLUDE = ("actor_id", "submission_key", "subject_id", "counts")
-DOSSIER_EXCLUDE = ("submission_key",)  # a technical guard against double clicks, nothing about her
+DOSSIER_EXCLUDE = ("submission_key", "version")  # technical guards (double clicks, two tabs), nothing about her
 COMMITTEE_EXCLUDE = ("submission_key", "decided_by_id", "file_version")  # guards and who decided: not hers
 INDICATOR_VALUE_EXCLUDE = ("submission_key", "author_id")
 

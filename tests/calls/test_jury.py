@@ -369,3 +369,61 @@ def test_a_juror_finds_her_jury_from_the_calls_page(client, login_as):
     assert f"/appels/{call.id}/jury/notation" in client.get(f"/appels/{call.id}").text
     login_as(f.make_user())
     assert "/jury/notation" not in client.get("/appels/").text
+
+
+# --- Withdrawal ------------------------------------------------------------------------------------------
+
+
+def test_a_candidate_withdraws_her_filed_dossier_once_with_her_reason(client, login_as):
+    call = f.make_call()
+    dossier = f.make_dossier(call, state="submitted", title="Projet repris")
+    login_as(dossier.owner)
+    page = client.get(f"/appels/dossiers/{dossier.id}").text
+    assert f"/appels/dossiers/{dossier.id}/retirer" in page and "Retirer mon dossier" in page
+    for _ in range(2):  # a double click: one withdrawal, one receipt
+        response = client.post(f"/appels/dossiers/{dossier.id}/retirer", data={"reason": "Repris par mon service"})
+        assert response.status_code == 302 and response.headers["Location"] == f"/appels/dossiers/{dossier.id}"
+    db.session.refresh(dossier)
+    assert dossier.state == "withdrawn"
+    [change] = db.session.scalars(sa.select(StateChange).where(StateChange.subject_id == dossier.id,
+                                                                StateChange.to_state == "withdrawn")).all()
+    assert (change.actor_id, change.reason) == (dossier.owner.id, "Repris par mon service")
+    [receipt] = _messages(dossier.owner.email)
+    assert receipt.subject == "Dossier retiré : Projet repris" and receipt.attachments == []
+    page = client.get(f"/appels/dossiers/{dossier.id}").text
+    assert "Retiré par son auteur ou son autrice" in page and "/retirer" not in page
+    login_as(_trainer())  # the team no longer finds it to score
+    assert "Projet repris" not in client.get(f"/appels/{call.id}/preselection").text
+    assert client.get(f"/appels/dossiers/{dossier.id}/evaluation").status_code in (302, 403)
+
+
+def test_a_preselected_candidate_withdrawing_loses_her_pitch_slot_from_her_calendar(client, login_as):
+    call = _with_session(closed_call_with_dossiers())
+    [dossier] = db.session.scalars(sa.select(Dossier).where(Dossier.call_id == call.id, Dossier.state == "preselected")).all()
+    login_as(_trainer())
+    assert client.post(f"/appels/{call.id}/jury/envoyer").status_code == 302
+    [slot] = _messages(dossier.owner.email)
+    login_as(dossier.owner)
+    assert client.post(f"/appels/dossiers/{dossier.id}/retirer").status_code == 302
+    [_slot, receipt] = _messages(dossier.owner.email)
+    [attachment] = receipt.attachments
+    assert attachment["content_type"].startswith("text/calendar; method=CANCEL")
+    event, held = Calendar.from_ical(base64.b64decode(attachment["data"])).walk("VEVENT")[0], _ics(slot).walk("VEVENT")[0]
+    assert str(event["UID"]) == str(held["UID"]) and event["SEQUENCE"] == held["SEQUENCE"] + 1
+    assert str(event["STATUS"]) == "CANCELLED"
+    login_as(_trainer())  # off the timetable
+    assert dossier.display_title not in client.get(f"/appels/{call.id}/jury").text
+
+
+def test_a_decided_dossier_or_someone_elses_cannot_be_withdrawn(client, login_as):
+    laureate = f.make_dossier(f.make_call(), state="laureate")
+    login_as(laureate.owner)
+    assert "Retirer mon dossier" not in client.get(f"/appels/dossiers/{laureate.id}").text
+    refused = client.post(f"/appels/dossiers/{laureate.id}/retirer", follow_redirects=True)
+    assert refused.status_code == 200 and "n’est plus en cours d’examen (Lauréat)" in refused.text
+    db.session.refresh(laureate)
+    assert laureate.state == "laureate" and _messages(laureate.owner.email) == []
+    other = f.make_dossier(f.make_call(), state="submitted")
+    assert client.post(f"/appels/dossiers/{other.id}/retirer").status_code == 403
+    db.session.refresh(other)
+    assert other.state == "submitted"

@@ -20,6 +20,8 @@ EXPECTED_MOVES = {
     (D.PRESELECTED, D.LAUREATE),  # the jury's three decisions, each final (emailed as recorded)
     (D.PRESELECTED, D.WAITLISTED),
     (D.PRESELECTED, D.NOT_SELECTED),
+    (D.SUBMITTED, D.WITHDRAWN),  # the candidate takes it back before the jury decides
+    (D.PRESELECTED, D.WITHDRAWN),
 }
 
 
