@@ -779,6 +779,8 @@ post("/produits/comites/<int:committee_id>/envoyer", from_scenario("/produits/co
 get("/produits/comites/<int:committee_id>/notation", "/produits/comites/{submitted_committee}/notation", trainers())
 post("/produits/comites/<int:committee_id>/notation", from_scenario("/produits/comites/<int:committee_id>/notation"),
      trainers(302))
+post("/produits/comites/<int:committee_id>/renvoyer", from_scenario("/produits/comites/<int:committee_id>/renvoyer"),
+     trainers(302))
 get("/produits/comites/<int:committee_id>/decision", "/produits/comites/{submitted_committee}/decision", trainers())
 post("/produits/comites/<int:committee_id>/decision", from_scenario("/produits/comites/<int:committee_id>/decision"),
      trainers(302))

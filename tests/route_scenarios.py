@@ -914,6 +914,14 @@ def submit_file():
     return Prepared(member, f"/produits/comites/{committee.id}/envoyer", _file_form(), watch=_committee_watch(committee.id))
 
 
+@scenario("/produits/comites/<int:committee_id>/renvoyer")
+def send_back_file():
+    _member, product = _team_product()
+    committee = f.make_committee(product, state="submitted")
+    return Prepared(trainer(), f"/produits/comites/{committee.id}/renvoyer",
+                    {"reason": "Ajoutez le budget de l’hébergement."}, watch=_committee_watch(committee.id))
+
+
 @scenario("/produits/comites/<int:committee_id>/notation")
 def score_committee():
     _member, product = _team_product()

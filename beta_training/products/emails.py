@@ -48,6 +48,11 @@ def queue_file_submitted(committee) -> None:
                     committee=committee, product=committee.product, link=link)
 
 
+def queue_file_sent_back(committee, reason: str) -> None:
+    _to_team(committee, _("Dossier de comité à compléter : %(p)s", p=committee.product.name), "products/file_sent_back",
+             link=_file_link(committee), reason=reason)
+
+
 def queue_decision(committee) -> None:
     _to_team(committee, _("Décision du comité d’investissement : %(p)s", p=committee.product.name), "products/decision",
              link=url_for("products.show_committee", committee_id=committee.id, _external=True))

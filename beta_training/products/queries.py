@@ -156,6 +156,14 @@ def product_of_sheet(sheet_id: int) -> Product | None:
     return db.session.scalar(sa.select(Product).where(Product.sheet_id == sheet_id))
 
 
+def sent_back(committee: Committee) -> StateChange | None:
+    """The last time the comité's team sent the file back to the product's team (with what to complete)."""
+    return db.session.scalar(
+        sa.select(StateChange).where(StateChange.subject_type == Committee.__tablename__,
+                                     StateChange.subject_id == committee.id, StateChange.to_state == CommitteeState.PREPARING)
+        .order_by(StateChange.created_at.desc(), StateChange.id.desc()).limit(1))
+
+
 def product_of_dossier(dossier_id: int) -> Product | None:
     return db.session.scalar(sa.select(Product).where(Product.dossier_id == dossier_id))
 

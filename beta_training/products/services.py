@@ -359,6 +359,23 @@ def submit_file(committee: Committee, *, actor, file: dict | None = None, now: d
     return True
 
 
+def send_back_file(committee: Committee, *, actor, reason: str, now: datetime | None = None) -> bool:
+    """The comité's team sends the file back to the product's team to complete it (why, emailed to them): it is
+    theirs to edit and send again; scores given so far stay, each member may score again. False if a second
+    click finds it sent back already."""
+    reason = reason.strip()
+    if not reason:
+        raise ProductError(_("Dites à l’équipe ce qu’il faut compléter."))
+    moved = transition_once(committee, COMMITTEE_TRANSITIONS, CommitteeState.SUBMITTED, CommitteeState.PREPARING,
+                            actor=actor, reason=reason[:2000], now=now or utcnow())
+    if moved is None:
+        if committee.state == CommitteeState.DECIDED:
+            raise ProductError(_("Ce comité a rendu sa décision : le dossier ne peut plus être renvoyé à l’équipe."))
+        return False
+    emails.queue_file_sent_back(committee, reason)
+    return True
+
+
 def _same_file(committee: Committee, file: dict) -> bool:
     """The typed file is the one the comité has (compared as save_file would store it)."""
     try:

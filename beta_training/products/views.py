@@ -244,7 +244,8 @@ def show_committee(committee_id):
     scores = queries.scores_of(committee) if committee.product.can_manage(current_user) or committee.decision else []
     return render_template("products/show_committee.html", committee=committee, product=committee.product,
                            previous=queries.previous_committee(committee), series=queries.indicator_series(committee.product),
-                           scores=scores, averages=queries.averages(scores), form=ConfirmForm())
+                           scores=scores, averages=queries.averages(scores), form=ConfirmForm(),
+                           sent_back=queries.sent_back(committee))
 
 
 def _file_form(committee: Committee, formdata=None) -> CommitteeFileForm:
@@ -299,6 +300,7 @@ def prepare_file(committee_id):
 
 def _render_file(committee: Committee, form: CommitteeFileForm, status: int, *, not_editable: str | None = None):
     return render_template("products/prepare_file.html", committee=committee, product=committee.product, form=form,
+                           sent_back=queries.sent_back(committee),
                            previous=queries.previous_committee(committee), milestones=queries.milestones_of(committee.product),
                            series=queries.indicator_series(committee.product), not_editable=not_editable), status
 
@@ -377,6 +379,19 @@ def _authorise_staff(committee: Committee) -> None:
               to=url_for("products.show_committee", committee_id=committee.id),
               changed=lambda: _("Ce comité est « %(state)s » : il ne se note plus et sa décision est rendue.",
                                 state=committee.state_label))
+
+
+@bp.post("/comites/<int:committee_id>/renvoyer")
+@login_required
+def send_back_file(committee_id):
+    """The file goes back to the product's team to complete (before the decision), with what to complete."""
+    committee = _committee_or_404(committee_id)
+    return confirmed_action(lambda: committee.product.can_manage(current_user),
+                            lambda: services.send_back_file(committee, actor=current_user,
+                                                            reason=request.form.get("reason", "")),
+                            to=url_for("products.show_committee", committee_id=committee.id),
+                            done=lambda sent: _("Dossier renvoyé à l’équipe, qui en est prévenue.") if sent else None,
+                            refusals=REFUSED, describe=_describe)
 
 
 @bp.route("/comites/<int:committee_id>/notation", methods=["GET", "POST"])

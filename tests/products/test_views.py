@@ -429,3 +429,39 @@ def test_after_a_refused_send_enregistrer_still_only_saves(client, people):
     assert target == f"/produits/comites/{committee.id}/dossier"
     assert client.post(target, data=_typed_file()).status_code == 302
     assert db.session.get(Committee, committee.id).state != CommitteeState.SUBMITTED
+
+
+def test_the_comite_sends_the_file_back_to_the_team_once_with_what_to_complete(client, login_as, people):
+    product = make_product(team=[people["member"]])
+    committee = make_committee(product, state="submitted", priorities=[{"title": "Ouvrir à trois départements", "expected": ""}])
+    db.session.commit()
+    login_as(people["trainer"])
+    page = client.get(f"/produits/comites/{committee.id}").text
+    assert "Renvoyer le dossier à l’équipe" in page
+    empty = client.post(f"/produits/comites/{committee.id}/renvoyer", data={"reason": "  "}, follow_redirects=True)
+    assert "Dites à l’équipe ce qu’il faut compléter." in empty.text
+    db.session.refresh(committee)
+    assert committee.state == CommitteeState.SUBMITTED
+    for _ in range(2):  # a double click: sent back once, one email
+        assert client.post(f"/produits/comites/{committee.id}/renvoyer",
+                           data={"reason": "Ajoutez le budget de l’hébergement."}).status_code == 302
+    db.session.refresh(committee)
+    assert committee.state == CommitteeState.PREPARING
+    [email] = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.recipient == people["member"].email)).all()
+    assert email.subject == f"Dossier de comité à compléter : {product.name}"
+    assert "Ajoutez le budget de l’hébergement." in email.text_body
+    login_as(people["member"])  # the team edits it again, and reads why
+    file_page = client.get(f"/produits/comites/{committee.id}/dossier")
+    assert file_page.status_code == 200 and "Ajoutez le budget de l’hébergement." in file_page.text
+    assert client.post(f"/produits/comites/{committee.id}/renvoyer", data={"reason": "x"}).status_code == 403
+
+
+def test_a_decided_comite_cannot_send_its_file_back(client, login_as, people):
+    committee = make_committee(make_product(team=[people["member"]]), state="decided", decision="continue",
+                               decided_at=utcnow())
+    db.session.commit()
+    login_as(people["trainer"])
+    response = client.post(f"/produits/comites/{committee.id}/renvoyer", data={"reason": "Trop tard"}, follow_redirects=True)
+    assert "Ce comité a rendu sa décision" in response.text
+    db.session.refresh(committee)
+    assert committee.state == CommitteeState.DECIDED
