@@ -758,6 +758,9 @@ get("/produits/nouveau/laureat/<int:dossier_id>", lambda w: f"/produits/nouveau/
 post("/produits/nouveau/laureat/<int:dossier_id>", from_scenario("/produits/nouveau/laureat/<int:dossier_id>"),
      trainers(302))
 get("/produits/<int:product_id>", "/produits/{product}", team_and_trainers())
+get("/produits/<int:product_id>/modifier", "/produits/{product}/modifier", team_and_trainers())
+post("/produits/<int:product_id>/modifier", from_scenario("/produits/<int:product_id>/modifier", owner=True),
+     team_and_trainers(302))
 get("/produits/<int:product_id>/startup.md", "/produits/{product}/startup.md", team_and_trainers())
 post("/produits/<int:product_id>/phase", from_scenario("/produits/<int:product_id>/phase"), trainers(302))
 post("/produits/<int:product_id>/comites", from_scenario("/produits/<int:product_id>/comites"), trainers(302))

@@ -26,7 +26,7 @@ from beta_training.courses.models import CourseItem, CourseModule, Enrolment, En
 from beta_training.extensions import db
 from beta_training.forum import emails as forum_emails
 from beta_training.forum.models import ForumReport, ForumThread, PostState
-from beta_training.products.models import Committee, CommitteeScore, Product, ProductIndicator
+from beta_training.products.models import Committee, CommitteeScore, Product, ProductIndicator, ProductSponsor
 from beta_training.sheets.models import PART_BY_SEQUENCE, ProductSheet
 from tests import factories as f
 
@@ -856,6 +856,17 @@ def create_product_from_laureate():
     return Prepared(trainer(), f"/produits/nouveau/laureat/{dossier.id}", {
         "started_on": date.today().isoformat(), "incubator_name": "Incubateur de la DINUM", "incubator_id": "dinum",
         "sponsors": "Direction interministérielle du numérique ; dinum", "submission_key": key()})
+
+
+@scenario("/produits/<int:product_id>/modifier")
+def edit_product():
+    member, product = _team_product()
+    return Prepared(member, f"/produits/{product.id}/modifier", {
+        "name": "Cantine à 1 €", "pitch": "Le tarif social sans dossier.", "incubator_name": "Incubateur de la DINUM",
+        "incubator_id": "dinum", "sponsors": "Direction interministérielle du numérique ; dinum\nANCT ; anct",
+        "members": "Camille Dev ; développeuse", "contact": "", "loaded_version": product.edit_version},
+        watch=lambda: {**row(Product, product.id, "name", "pitch"),
+                       "sponsors": count(ProductSponsor, ProductSponsor.product_id == product.id)})
 
 
 @scenario("/produits/<int:product_id>/phase")

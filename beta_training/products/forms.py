@@ -42,8 +42,8 @@ def _pairs(text: str, field_name: str, *, check_id: bool) -> list[tuple[str, str
     return rows
 
 
-class ProductDetailsForm(FlaskForm):
-    """What a new product needs besides where it comes from (an approved fiche, or a lauréat dossier)."""
+class ProductFieldsForm(FlaskForm):
+    """A product's incubator, sponsors, other team members and contact: set at its creation, edited later."""
 
     incubator_name = StringField(_l("Incubateur"), description=_l("Par exemple : Incubateur de la DINUM"),
                                  validators=[InputRequired(_l("Indiquez l’incubateur.")), Length(max=200)])
@@ -60,9 +60,6 @@ class ProductDetailsForm(FlaskForm):
     contact = StringField(_l("Adresse de contact de l’équipe"),
                           description=_l("Une adresse partagée de l’équipe ; sinon, celle de l’intrapreneur·e."),
                           validators=[Optional(), Length(max=254)])
-    started_on = DateField(_l("Début de l’investigation"), invalid_value_message=INVALID_DATE,
-                           validators=[InputRequired(_l("Indiquez la date de début de l’investigation."))])
-    submission_key = SubmissionKeyField()
     # Read by the view once the form validates; an empty optional field is never handed to its validate_ method.
     sponsor_pairs: tuple = ()
     member_pairs: tuple = ()
@@ -82,6 +79,23 @@ class ProductDetailsForm(FlaskForm):
 
     def validate_members(self, field):
         self.member_pairs = _pairs(field.data, _l("Nom ; rôle"), check_id=False)
+
+
+class ProductDetailsForm(ProductFieldsForm):
+    """What a new product needs besides where it comes from (an approved fiche, or a lauréat dossier)."""
+
+    started_on = DateField(_l("Début de l’investigation"), invalid_value_message=INVALID_DATE,
+                           validators=[InputRequired(_l("Indiquez la date de début de l’investigation."))])
+    submission_key = SubmissionKeyField()
+
+
+class ProductEditForm(ProductFieldsForm):
+    name = StringField(_l("Nom du produit"), validators=[InputRequired(_l("Donnez un nom au produit.")), Length(max=200)])
+    pitch = TextAreaField(_l("Pitch"), description=_l("Une ou deux phrases : pour qui, quel problème, quelle solution."),
+                          validators=[Optional(), Length(max=2000)], render_kw={"rows": 3})
+    # The product's version the form was filled from (Product.edit_version): a save from a page left open in
+    # another tab would otherwise undo a colleague's change unseen.
+    loaded_version = HiddenField()
 
 
 class NewProductForm(ProductDetailsForm):

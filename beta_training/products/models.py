@@ -148,6 +148,15 @@ class Product(TimestampMixin, db.Model):
         """Its team, and those who run the comités: anyone else gets 403."""
         return self.can_manage(user) or self.is_member(user)
 
+    def can_edit(self, user) -> bool:
+        """Its name, pitch, incubator, sponsors, team and contact: its team and those who run the comités."""
+        return self.can_view(user)
+
+    @property
+    def edit_version(self) -> str:
+        """Changes at every save of the product (its updated_at): what an edit form was filled from."""
+        return self.updated_at.isoformat() if self.updated_at else ""
+
     def can_record_measure(self, user) -> bool:
         return self.is_member(user) and not self.is_over
 

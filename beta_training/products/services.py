@@ -139,6 +139,47 @@ def create_product_from_dossier(dossier: Dossier, *, actor, incubator_name: str,
         started_on=started_on, contact=contact, submission_key=submission_key, now=now)
 
 
+class EditedMeanwhile(ProductError):
+    pass
+
+
+def update_product(product: Product, *, name: str, pitch: str, incubator_name: str, incubator_id: str,
+                   sponsors: list[tuple[str, str]], members: list[tuple[str, str]], contact: str,
+                   loaded_version: str | None = None, now: datetime | None = None) -> Product:
+    """Save the product's details. `members`: the (name, role) of the team members without an account here (those
+    with one stay). Filled from an older version (another tab, a colleague) and saying something else:
+    EditedMeanwhile, nothing saved; the same values again (a double click) pass."""
+    lock_for_update(Product, product.id)
+    db.session.refresh(product)
+    if not sponsors:
+        raise ProductError(_("Indiquez au moins une administration sponsor."))
+    sponsors = [(label.strip()[:200], _check_site_id(identifier, _("L’organisation"))) for label, identifier in sponsors]
+    members = [(member.strip()[:200], role.strip()[:200]) for member, role in members if member.strip()]
+    values = {"name": name.strip()[:200], "pitch": pitch or "", "incubator_name": incubator_name.strip()[:200],
+              "incubator_id": _check_site_id(incubator_id, _("L’incubateur")), "contact": contact.strip()[:254]}
+    current_sponsors = [(s.name, s.organisation_id) for s in product.sponsors]
+    current_members = [(m.name, m.role) for m in product.members if m.user_id is None]
+    changed = (any(getattr(product, key) != value for key, value in values.items())
+               or sponsors != current_sponsors or members != current_members)
+    if not changed:
+        return product
+    if loaded_version and loaded_version != product.edit_version:
+        raise EditedMeanwhile(_("Ce produit a été modifié entre-temps (dans un autre onglet ou par une autre personne) : "
+                                "rien n’est enregistré. Vérifiez le produit enregistré, puis envoyez de nouveau ce "
+                                "formulaire pour le remplacer par vos valeurs."))
+    for key, value in values.items():
+        setattr(product, key, value)
+    product.sponsors = [ProductSponsor(position=i, name=label, organisation_id=identifier)
+                        for i, (label, identifier) in enumerate(sponsors)]
+    with_account = [m for m in product.members if m.user_id is not None]
+    product.members = with_account + [ProductMember(name=member, role=role) for member, role in members]
+    for position, member in enumerate(product.members):
+        member.position = position
+    product.updated_at = now or utcnow()
+    db.session.flush()
+    return product
+
+
 def _refuse_second_product_of_sheet(sheet_id: int) -> None:
     existing = queries.product_of_sheet(sheet_id)
     if existing is not None:

@@ -24,6 +24,7 @@ from beta_training.products.forms import (
     IndicatorValueForm,
     NewProductForm,
     ProductDetailsForm,
+    ProductEditForm,
     PhaseForm,
     ScoreForm,
     phase_choices,
@@ -167,6 +168,44 @@ def show_product(product_id):
     if not product.can_view(current_user):
         abort(403)
     return _render_product(product)
+
+
+def _edit_form(product: Product) -> ProductEditForm:
+    if request.method == "POST":
+        return ProductEditForm()
+    return ProductEditForm(data={
+        "name": product.name, "pitch": product.pitch, "incubator_name": product.incubator_name,
+        "incubator_id": product.incubator_id, "contact": product.contact, "loaded_version": product.edit_version,
+        "sponsors": "\n".join(f"{s.name} ; {s.organisation_id}" for s in product.sponsors),
+        "members": "\n".join(f"{m.name} ; {m.role}" for m in product.members if m.user_id is None)})
+
+
+@bp.route("/<int:product_id>/modifier", methods=["GET", "POST"])
+@login_required
+def edit_product(product_id):
+    product = _product_or_404(product_id)
+    if not product.can_edit(current_user):
+        abort(403)
+    form = _edit_form(product)
+    if form.validate_on_submit():
+        try:
+            services.update_product(product, name=form.name.data, pitch=form.pitch.data or "",
+                                    incubator_name=form.incubator_name.data, incubator_id=form.incubator_id.data,
+                                    sponsors=form.sponsor_pairs, members=form.member_pairs,
+                                    contact=form.contact.data or "", loaded_version=form.loaded_version.data)
+        except services.EditedMeanwhile as error:
+            core_db.rollback()
+            form.form_errors.append(str(error))
+            form.loaded_version.data = product.edit_version  # sent again, these values replace the saved ones
+            return render_template("products/edit_product.html", product=product, form=form), 409
+        except services.ProductError as error:
+            core_db.rollback()
+            form.form_errors.append(str(error))
+        else:
+            core_db.commit()
+            flash(_("Produit enregistré."), "success")
+            return redirect(url_for("products.show_product", product_id=product.id))
+    return render_template("products/edit_product.html", product=product, form=form), 422 if form.errors else 200
 
 
 @bp.post("/<int:product_id>/phase")

@@ -465,3 +465,59 @@ def test_a_decided_comite_cannot_send_its_file_back(client, login_as, people):
     assert "Ce comité a rendu sa décision" in response.text
     db.session.refresh(committee)
     assert committee.state == CommitteeState.DECIDED
+
+
+def _edit_form(page: str) -> dict:
+    soup = BeautifulSoup(page, "html.parser")
+    form = soup.select_one("form[method=post]:has(#name)")
+    data = {field["name"]: field.get("value", "") for field in form.select("input[name]")}
+    data.update({area["name"]: area.get_text() for area in form.select("textarea[name]")})
+    return data
+
+
+def test_the_team_edits_its_product_and_a_second_tab_never_undoes_it(client, login_as, people):
+    product = make_product(team=[people["member"]], name="Cantine", incubator_id="dinum")
+    db.session.commit()
+    login_as(people["member"])
+    assert "/modifier" in client.get(f"/produits/{product.id}").text
+    first_tab = _edit_form(client.get(f"/produits/{product.id}/modifier").text)
+    second_tab = dict(first_tab)
+    assert "dinum" in first_tab["sponsors"] or first_tab["sponsors"]  # the saved sponsors, one per line
+    first_tab.update(name="Cantine à 1 €", sponsors="Direction interministérielle du numérique ; dinum\nANCT ; anct",
+                     members="Camille Dev ; développeuse")
+    for _ in range(2):  # a double click: the same values pass twice
+        assert client.post(f"/produits/{product.id}/modifier", data=first_tab).status_code == 302
+    db.session.refresh(product)
+    assert product.name == "Cantine à 1 €"
+    assert [(s.name, s.organisation_id) for s in product.sponsors] == [
+        ("Direction interministérielle du numérique", "dinum"), ("ANCT", "anct")]
+    assert [(m.user_id, m.name, m.role) for m in product.members] == [
+        (people["member"].id, "", "Intrapreneur·e"), (None, "Camille Dev", "développeuse")]
+    # The second tab, filled before, would put the old name back: refused, its values kept on the page.
+    second_tab["name"] = "Cantine scolaire"
+    stale = client.post(f"/produits/{product.id}/modifier", data=second_tab)
+    assert stale.status_code == 409 and "modifié entre-temps" in stale.text and "Cantine scolaire" in stale.text
+    db.session.refresh(product)
+    assert product.name == "Cantine à 1 €" and len(product.sponsors) == 2
+    # Sent again from that page, on purpose: her values replace.
+    again = _edit_form(stale.text)
+    assert client.post(f"/produits/{product.id}/modifier", data=again).status_code == 302
+    db.session.refresh(product)
+    assert product.name == "Cantine scolaire"
+    login_as(people["stranger"])
+    assert client.get(f"/produits/{product.id}/modifier").status_code == 403
+    assert client.post(f"/produits/{product.id}/modifier", data=again).status_code == 403
+
+
+def test_a_wrong_product_edit_says_what_in_french_and_saves_nothing(client, login_as, people):
+    product = make_product(team=[people["member"]], name="Cantine")
+    db.session.commit()
+    login_as(people["trainer"])
+    form = _edit_form(client.get(f"/produits/{product.id}/modifier").text)
+    for field, value, message in (("sponsors", "", "Indiquez au moins une administration sponsor."),
+                                  ("incubator_id", "di num", "Des lettres, des chiffres et des tirets"),
+                                  ("name", "", "Donnez un nom au produit.")):
+        response = client.post(f"/produits/{product.id}/modifier", data={**form, field: value})
+        assert response.status_code == 422 and any(message in error for error in _errors(response)), _errors(response)
+    db.session.refresh(product)
+    assert product.name == "Cantine"
