@@ -258,6 +258,8 @@ def edit_dossier(dossier_id):
 
 
 def _after_save(dossier: Dossier, form: DossierForm, saved: services.SavedDossier):
+    # Shown again (incomplete, closed), the page holds what was just saved: its next save is based on it.
+    form.base_version.data = str(dossier.version)
     match saved.outcome:
         case services.Saved.DRAFT:
             flash(_("Brouillon enregistré."), "success")

@@ -160,6 +160,30 @@ def test_autosave_keeps_the_draft_and_stops_once_filed(client, login_as):
     assert refused.status_code == 409 and refused.json["saved"] is False
 
 
+def test_an_incomplete_deposer_then_the_missing_answers_files_the_dossier(client, login_as, mailbox):
+    """The page shown again after « Déposer » refused for missing answers holds the version just saved: the next
+    autosave and « Déposer » go through (they used to be refused as from another tab)."""
+    dossier = f.make_dossier(**{key: (False if isinstance(value, bool) else "") for key, value in COMPLETE_DOSSIER.items()})
+    login_as(dossier.owner)
+    page = client.get(f"/appels/dossiers/{dossier.id}/modifier").text
+    base = re.search(r'name="base_version" type="hidden" value="(\d+)"', page).group(1)
+    incomplete = {**_form(COMPLETE_DOSSIER), "base_version": base, "action": "submit"}
+    incomplete.pop("consent_share")
+    shown = client.post(f"/appels/dossiers/{dossier.id}/modifier", data=incomplete)
+    assert shown.status_code == 422 and "il manque des réponses" in shown.text
+    new_base = re.search(r'name="base_version" type="hidden" value="(\d+)"', shown.text).group(1)
+    assert int(new_base) == int(base) + 1
+    autosave = client.post(f"/appels/dossiers/{dossier.id}/brouillon", headers={"X-Requested-With": "fetch"},
+                           data={**incomplete, "base_version": new_base, "opinion": "Un mot de plus"})
+    assert autosave.status_code == 200, autosave.json
+    filed = client.post(f"/appels/dossiers/{dossier.id}/modifier",
+                        data={**_form(COMPLETE_DOSSIER), "opinion": "Un mot de plus", "base_version": str(autosave.json["version"]),
+                              "action": "submit"})
+    assert filed.status_code == 302
+    db.session.refresh(dossier)
+    assert (dossier.state, dossier.opinion) == ("submitted", "Un mot de plus")
+
+
 def test_two_tabs_autosaving_one_dossier_never_overwrite_each_other(client, login_as):
     dossier = f.make_dossier()
     login_as(dossier.owner)
