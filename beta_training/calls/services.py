@@ -7,6 +7,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from beta_training.accounts.models import User
 from beta_training.calls import emails
 from beta_training.calls.models import (
     DOSSIER_TRANSITIONS,
@@ -300,6 +301,11 @@ def invite_juror(call: Call, *, actor, email: str) -> tuple[CallJuror, bool]:
     existing = db.session.scalar(sa.select(CallJuror).where(CallJuror.call_id == call.id, CallJuror.email == email))
     if existing is not None:
         return existing, False
+    if db.session.scalar(sa.select(sa.exists().where(
+            Dossier.call_id == call.id, Dossier.state != DossierState.DRAFT, Dossier.owner_id == User.id,
+            sa.func.lower(User.email) == email))):
+        raise CallError(_("%(e)s a déposé un dossier à cet appel : elle ne peut pas en être jurée.", e=email),
+                        field="email")
     count = db.session.scalar(sa.select(sa.func.count()).select_from(CallJuror).where(CallJuror.call_id == call.id))
     if count >= MAX_JURORS:
         raise CallError(_("Le jury compte déjà %(n)s personnes, le maximum.", n=MAX_JURORS), field="email")
@@ -430,6 +436,8 @@ def score_pitch(dossier: Dossier, *, juror, scores: list[dict]) -> JuryScore:
     if dossier.state != DossierState.PRESELECTED:
         raise StaleScore(_("La décision sur « %(t)s » est déjà prise : votre note n’a pas été enregistrée. Votre texte "
                            "reste affiché ci-dessous pour que vous puissiez le copier.", t=dossier.display_title))
+    if dossier.owner_id == juror.id:
+        raise CallError(_("C’est votre propre projet : vous ne le notez pas."))
     if not scores or any(not 1 <= item["score"] <= 5 for item in scores):
         raise CallError(_("Donnez une note de 1 à 5 à chaque critère."))
     average = sum(item["score"] for item in scores) / len(scores)

@@ -427,3 +427,22 @@ def test_a_decided_dossier_or_someone_elses_cannot_be_withdrawn(client, login_as
     assert client.post(f"/appels/dossiers/{other.id}/retirer").status_code == 403
     db.session.refresh(other)
     assert other.state == "submitted"
+
+
+def test_a_candidate_of_the_call_is_not_invited_to_its_jury_nor_scores_her_own_pitch(client, login_as):
+    call = closed_call_with_dossiers()
+    [dossier] = db.session.scalars(sa.select(Dossier).where(Dossier.call_id == call.id, Dossier.state == "preselected")).all()
+    login_as(_trainer())
+    response = client.post(f"/appels/{call.id}/jury/jures", data={"email": dossier.owner.email.upper()})
+    assert response.status_code == 422 and "a déposé un dossier à cet appel" in response.text
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(CallJuror)) == 0
+    # Invited before she filed (or by her account's later address): she still never scores her own pitch.
+    db.session.add(CallJuror(call_id=call.id, email=dossier.owner.email, user_id=dossier.owner.id))
+    db.session.commit()
+    login_as(dossier.owner)
+    page = client.get(f"/appels/{call.id}/jury/notation").text
+    assert "C’est votre propre projet : vous ne le notez pas." in page
+    assert f"/appels/dossiers/{dossier.id}/jury/note" not in page
+    refused = client.post(f"/appels/dossiers/{dossier.id}/jury/note", data=_scored(dossier))
+    assert refused.status_code == 422 and "C’est votre propre projet" in refused.text
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(JuryScore)) == 0
