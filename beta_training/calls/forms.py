@@ -268,3 +268,6 @@ class DecisionForm(FlaskForm):
                           validators=[InputRequired(_l("Saisissez un objet.")), Length(max=200)])
     body = TextAreaField(_l("Message"), description=_l("Markdown. Pré-rempli selon la décision ; modifiable."),
                          validators=[InputRequired(_l("Saisissez un message.")), Length(max=5000)], render_kw={"rows": 8})
+    # The decision the subject and message were written for: a decision changed after them is not sent with
+    # another decision's letter (« lauréat » to a project on the waiting list).
+    texts_for = HiddenField()

@@ -555,6 +555,13 @@ def deliberation(call_id):
                            jurors=len(queries.jurors_of(call)), decisions=[(s.value, DOSSIER_STATE_LABELS[s]) for s in JURY_DECISIONS])
 
 
+def _same_text(sent: tuple, prefilled: tuple) -> bool:
+    """The letter as the browser sent it (CRLF line ends, the textarea's first newline) is the prefilled one."""
+    def plain(text: str) -> str:
+        return (text or "").replace("\r\n", "\n").strip()
+    return [plain(text) for text in sent] == [plain(text) for text in prefilled]
+
+
 @bp.route("/dossiers/<int:dossier_id>/decision", methods=["GET", "POST"])
 @role_required(*TRAINER_ROLES)
 def decide(dossier_id):
@@ -571,10 +578,22 @@ def decide(dossier_id):
     chosen = request.args.get("decision", DossierState.LAUREATE)
     chosen = DossierState(chosen) if chosen in texts else DossierState.LAUREATE
     if request.method == "GET":
-        form = DecisionForm(data={"decision": chosen.value, "subject": texts[chosen][0], "body": texts[chosen][1]})
+        form = DecisionForm(data={"decision": chosen.value, "subject": texts[chosen][0], "body": texts[chosen][1],
+                                  "texts_for": chosen.value})
     else:
         form = DecisionForm()
-    if form.validate_on_submit():
+    valid = form.validate_on_submit()
+    if valid and form.texts_for.data in texts and form.decision.data != form.texts_for.data:
+        # The decision was changed after the letter was written for another one: nothing is sent. An untouched
+        # letter is replaced by the chosen decision's; one she edited stays, to read again. Either way the next
+        # « Enregistrer » sends what the page then shows.
+        decided, written_for = DossierState(form.decision.data), DossierState(form.texts_for.data)
+        if _same_text((form.subject.data, form.body.data), texts[written_for]):
+            form.subject.data, form.body.data = texts[decided]
+        form.texts_for.data = decided.value
+        form.form_errors.append(_("Le message avait été rédigé pour « %(was)s » : relisez-le pour « %(now)s » avant "
+                                  "de l’envoyer.", was=DOSSIER_STATE_LABELS[written_for], now=DOSSIER_STATE_LABELS[decided]))
+    elif valid:
         try:
             services.decide(dossier, actor=current_user, decision=DossierState(form.decision.data),
                             reason=form.reason.data, subject=form.subject.data, body=form.body.data)

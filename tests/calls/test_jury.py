@@ -6,6 +6,7 @@ import io
 from datetime import date, time
 
 import sqlalchemy as sa
+from bs4 import BeautifulSoup
 from icalendar import Calendar
 from pypdf import PdfReader
 
@@ -313,6 +314,46 @@ def test_a_decision_is_recorded_with_its_reason_and_emailed_once(client, login_a
     assert change.actor_id == trainer.id and change.reason == "Problème chiffré, équipe motivée"
     [message] = _messages(dossier.owner.email)
     assert message.subject == "Lauréat !" and "Bravo, votre projet est" in message.text_body
+
+
+def _decision_form(page: str) -> dict:
+    soup = BeautifulSoup(page, "html.parser")
+    data = {field["name"]: field.get("value", "") for field in soup.select("form[method=post] input[name]")
+            if field.get("type") not in ("radio",)}
+    data["decision"] = soup.select_one("input[name=decision][checked]")["value"]
+    data.update({area["name"]: area.get_text() for area in soup.select("form[method=post] textarea[name]")})
+    return data
+
+
+def test_a_decision_changed_after_its_letter_is_not_sent_with_the_other_letter(client, login_as):
+    call = closed_call_with_dossiers()
+    [dossier] = db.session.scalars(sa.select(Dossier).where(Dossier.call_id == call.id, Dossier.state == "preselected")).all()
+    login_as(_trainer())
+    page = client.get(f"/appels/dossiers/{dossier.id}/decision?decision=laureate").text
+    data = {**_decision_form(page), "decision": "waitlisted", "reason": "Un projet proche est retenu."}
+    assert data["subject"].startswith("Votre projet est lauréat")
+    # The untouched lauréat letter with « Liste complémentaire » ticked: nothing sent, the right letter shown.
+    shown = client.post(f"/appels/dossiers/{dossier.id}/decision", data=data)
+    assert shown.status_code == 422 and "Le message avait été rédigé pour « Lauréat »" in shown.text
+    refilled = _decision_form(shown.text)
+    assert refilled["subject"].startswith("Votre projet est en liste complémentaire") and refilled["decision"] == "waitlisted"
+    assert _messages(dossier.owner.email) == []
+    assert client.post(f"/appels/dossiers/{dossier.id}/decision", data=refilled).status_code == 302
+    [message] = _messages(dossier.owner.email)
+    assert message.subject.startswith("Votre projet est en liste complémentaire")
+    db.session.refresh(dossier)
+    assert dossier.state == "waitlisted"
+
+
+def test_a_letter_edited_by_hand_is_kept_when_the_decision_changes(client, login_as):
+    call = closed_call_with_dossiers()
+    [dossier] = db.session.scalars(sa.select(Dossier).where(Dossier.call_id == call.id, Dossier.state == "preselected")).all()
+    login_as(_trainer())
+    data = {**_decision_form(client.get(f"/appels/dossiers/{dossier.id}/decision").text),
+            "decision": "not_selected", "reason": "Trop proche d’un service existant.", "body": "Mon message écrit à la main."}
+    shown = client.post(f"/appels/dossiers/{dossier.id}/decision", data=data)
+    assert shown.status_code == 422 and "Mon message écrit à la main." in shown.text
+    assert _messages(dossier.owner.email) == []
 
 
 def test_a_decision_without_a_reason_is_refused_in_french(client, login_as):
