@@ -170,7 +170,7 @@ KEYED = [s for s in SCENARIOS if s.rule in FORM_PAGES or s.id in {
     "/alpha/gestion/nouvelle", "/alpha/gestion/<int:cohort_id>/programme", "/alpha/gestion/<int:cohort_id>/courriel",
     "/fiches/nouvelle", "/fiches/<int:sheet_id>/feuille-de-route [mesure]", "/appels/nouveau",
     "/appels/<int:call_id>/deposer",
-    "/produits/nouveau", "/forum/<int:forum_id>/nouveau-sujet", "/mooc/gestion/<int:course_id>/sessions/nouvelle",
+    "/produits/nouveau", "/produits/nouveau/laureat/<int:dossier_id>", "/forum/<int:forum_id>/nouveau-sujet", "/mooc/gestion/<int:course_id>/sessions/nouvelle",
     "/mooc/gestion/sessions/<int:run_id>/courriel",
 }]
 

@@ -98,7 +98,8 @@ def queue_juror_removal(juror, call, *, sent_session: tuple | None, now=None) ->
         attachments.append({"filename": "jury.ics", "content_type": calendar.CANCEL_TYPE,
                             "data": calendar.juror_cancellation_ics(call, juror, *sent_session, now=now)})
     queue_email(juror.email, _("Vous ne faites plus partie du jury : %(c)s", c=call.title), "calls/juror_removed",
-                call=call, in_calendar=sent_session is not None, attachments=attachments)
+                call=call, in_calendar=sent_session is not None, attachments=attachments,
+                link=url_for("calls.show_call", call_id=call.id, _external=True))
 
 
 def queue_withdrawn(dossier, *, sent_slot: tuple | None, now=None) -> None:

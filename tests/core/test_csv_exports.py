@@ -72,7 +72,30 @@ def test_learners_export_neutralises_names_and_administrations(client):
     assert not [cell for cell in cells if cell.startswith(tuple("=+-@\t\r"))]
 
 
-TESTED_EXPORTS = {"cohorts.export_applications", "courses.export_learners"}
+def test_jury_minutes_neutralise_titles_names_comments_and_reasons(client):
+    from beta_training.calls.models import CallJuror, JuryScore
+    from beta_training.extensions import db
+    from tests.factories import make_call, make_dossier
+
+    call = make_call()
+    for value in HOSTILE:
+        juror = make_user(first_name=value, last_name=value)
+        db.session.add(CallJuror(call_id=call.id, email=juror.email, user_id=juror.id))
+        dossier = make_dossier(call, make_user(first_name=value, last_name=value), state="laureate", title=value,
+                               decision_reason=value)
+        db.session.add(JuryScore(dossier_id=dossier.id, juror_id=juror.id, average=4.0,
+                                 scores=[{"criterion": "Ampleur du problème", "score": 4, "comment": value}]))
+    db.session.commit()
+    login(client, make_user(roles=[Role.TRAINER]))
+    cells = _cells(_rows(client.get(f"/appels/{call.id}/jury/proces-verbal.csv")))
+    hostile_cells = [cell for cell in cells if cell.lstrip("'") in HOSTILE]
+    assert hostile_cells and all(cell.startswith("'") for cell in hostile_cells)
+    for value in HOSTILE:  # each hostile title, reason and comment is there, quoted
+        assert sum(cell.lstrip("'") == value for cell in hostile_cells) >= 3, value
+    assert not [cell for cell in cells if cell.startswith(tuple("=+-@\t\r"))]
+
+
+TESTED_EXPORTS = {"cohorts.export_applications", "courses.export_learners", "calls.minutes_csv"}
 
 
 def test_every_csv_export_is_tested_above(app):
