@@ -442,6 +442,8 @@ def invite_juror(call_id):
             core_db.commit()
             if added:
                 flash(_("%(e)s est invité·e au jury.", e=juror.email), "success")
+            else:
+                flash(_("%(e)s fait déjà partie du jury : aucune invitation n’est renvoyée.", e=juror.email), "info")
             return redirect(url_for("calls.jury", call_id=call.id))
     return _jury_page(call, juror_form=form, status=422)
 
@@ -512,7 +514,8 @@ def _scoring_page(call: Call, *, posted=None, status=200):
     if posted is not None:
         forms[posted[0]] = posted[1]
     return render_template("calls/jury_scoring.html", call=call, slots=timetable(call, dossiers), dossiers=dossiers,
-                           forms=forms, mine=mine, juror=call.is_juror(current_user)), status
+                           forms=forms, mine=mine, juror=call.is_juror(current_user),
+                           posted_errors=posted is not None and bool(posted[1].errors or posted[1].form_errors)), status
 
 
 @bp.get("/<int:call_id>/jury/notation")

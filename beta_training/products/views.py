@@ -118,7 +118,8 @@ def create_product_from_dossier(dossier_id):
     dossier = db.session.get(Dossier, dossier_id) or abort(404)
     if not dossier.call.can_manage(current_user):
         abort(403)
-    form = ProductDetailsForm()
+    # The call's incubator is the product's, most often: offered, to correct if need be.
+    form = ProductDetailsForm(data={"incubator_name": dossier.call.incubator} if request.method == "GET" else None)
     if request.method == "POST" and (earlier := queries.earlier_product(form.submission_key.data, current_user)):
         flash(_("Produit « %(name)s » créé, en investigation.", name=earlier.name), "success")
         return redirect(url_for("products.show_product", product_id=earlier.id))

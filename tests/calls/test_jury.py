@@ -218,6 +218,25 @@ def test_a_juror_who_scored_stays_on_the_jury(client, login_as):
     assert client.post(f"/appels/{call.id}/jury/jures/{row.id}/retirer").status_code == 403
 
 
+def test_the_text_part_of_the_slot_emails_keeps_its_lines(client, login_as):
+    call = _with_session(closed_call_with_dossiers())
+    [first] = db.session.scalars(sa.select(Dossier).where(Dossier.call_id == call.id, Dossier.state == "preselected")).all()
+    second = f.make_dossier(call, state="preselected", title="Deuxième projet")
+    juror = f.make_user()
+    db.session.add(CallJuror(call_id=call.id, email=juror.email, user_id=juror.id))
+    db.session.commit()
+    login_as(_trainer())
+    assert client.post(f"/appels/{call.id}/jury/envoyer").status_code == 302
+    [to_juror] = _messages(juror.email)
+    lines = to_juror.text_body.splitlines()
+    assert "Lieu ou lien : Ségur, salle 3" in lines
+    assert f"- 14h00 : {first.display_title}" in lines and "- 14h10 : Deuxième projet" in lines
+    [to_first] = _messages(first.owner.email)
+    lines = to_first.text_body.splitlines()
+    assert "Voici votre créneau de pitch devant le jury :" in lines
+    assert any(line.startswith("le 8 avril 2027") for line in lines), lines
+
+
 # --- Scoring ---------------------------------------------------------------------------------------------
 
 

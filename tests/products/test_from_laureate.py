@@ -39,7 +39,9 @@ def test_the_laureate_of_a_fiche_becomes_a_product_with_the_fiche_roadmap(client
     assert link in deliberation
     page = client.get(link)
     assert page.status_code == 200 and "Créer le produit du lauréat « Mon suivi de stage »" in page.text
-    assert not BeautifulSoup(page.text, "html.parser").select("#sheet_id")  # where it comes from is known
+    soup = BeautifulSoup(page.text, "html.parser")
+    assert not soup.select("#sheet_id")  # where it comes from is known
+    assert soup.select_one("#incubator_name")["value"] == call.incubator  # the call's, to correct if need be
     response = client.post(link, data=_form())
     [product] = _products()
     assert response.status_code == 302 and response.headers["Location"] == f"/produits/{product.id}"
