@@ -307,9 +307,12 @@ class CallJuror(TimestampMixin, db.Model):
 
     user = relationship("User", foreign_keys=[user_id], lazy="joined")
 
+    account = None  # her account, linked or found by the confirmed address (queries.jurors_of)
+
     @property
     def display_name(self) -> str:
-        return self.user.full_name if self.user is not None else self.email
+        account = self.account or self.user
+        return account.full_name if account is not None else self.email
 
 
 class JuryScore(TimestampMixin, db.Model):

@@ -119,7 +119,15 @@ def queue_query(call: Call, reviewer, *, state: str | None = None, min_score: in
 
 
 def jurors_of(call: Call) -> list[CallJuror]:
-    return list(db.session.scalars(sa.select(CallJuror).where(CallJuror.call_id == call.id).order_by(CallJuror.id)))
+    """The call's jurors, each with `account`: the account invited, or the one since created and confirmed with the
+    invited address (which is how she reaches the jury: call.is_juror)."""
+    jurors = list(db.session.scalars(sa.select(CallJuror).where(CallJuror.call_id == call.id).order_by(CallJuror.id)))
+    unlinked = [juror.email for juror in jurors if juror.user is None]
+    by_email = {user.email.lower(): user for user in db.session.scalars(sa.select(User).where(
+        sa.func.lower(User.email).in_(unlinked), User.email_confirmed_at.is_not(None)))} if unlinked else {}
+    for juror in jurors:
+        juror.account = juror.user or by_email.get(juror.email)
+    return jurors
 
 
 def calls_judged_by(user) -> list[Call]:

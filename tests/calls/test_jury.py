@@ -506,3 +506,19 @@ def test_a_candidate_of_the_call_is_not_invited_to_its_jury_nor_scores_her_own_p
     refused = client.post(f"/appels/dossiers/{dossier.id}/jury/note", data=_scored(dossier))
     assert refused.status_code == 422 and "C’est votre propre projet" in refused.text
     assert db.session.scalar(sa.select(sa.func.count()).select_from(JuryScore)) == 0
+
+
+def test_a_juror_invited_before_her_account_is_named_once_she_confirms_it(client, login_as):
+    call = closed_call_with_dossiers()
+    login_as(_trainer())
+    assert client.post(f"/appels/{call.id}/jury/jures", data={"email": "nouvelle@example.gouv.fr"}).status_code == 302
+    assert "compte pas encore créé" in client.get(f"/appels/{call.id}/jury").text
+    unconfirmed = f.make_user(email="nouvelle@example.gouv.fr", first_name="Nadia", last_name="Nouvelle")
+    unconfirmed.email_confirmed_at = None
+    db.session.commit()
+    assert "compte pas encore créé" in client.get(f"/appels/{call.id}/jury").text  # not proved hers yet
+    unconfirmed.email_confirmed_at = utcnow()
+    db.session.commit()
+    page = client.get(f"/appels/{call.id}/jury").text
+    assert "Nadia Nouvelle (nouvelle@example.gouv.fr)" in page and "compte pas encore créé" not in page
+    assert "Nadia Nouvelle" in client.get(f"/appels/{call.id}/jury/proces-verbal.csv").text
