@@ -761,6 +761,12 @@ get("/produits/<int:product_id>", "/produits/{product}", team_and_trainers())
 get("/produits/<int:product_id>/modifier", "/produits/{product}/modifier", team_and_trainers())
 post("/produits/<int:product_id>/modifier", from_scenario("/produits/<int:product_id>/modifier", owner=True),
      team_and_trainers(302))
+get("/produits/<int:product_id>/indicateurs/nouveau", "/produits/{product}/indicateurs/nouveau", team_and_trainers())
+post("/produits/<int:product_id>/indicateurs/nouveau",
+     from_scenario("/produits/<int:product_id>/indicateurs/nouveau", owner=True), team_and_trainers(302))
+get("/produits/<int:product_id>/jalons/nouveau", "/produits/{product}/jalons/nouveau", team_and_trainers())
+post("/produits/<int:product_id>/jalons/nouveau", from_scenario("/produits/<int:product_id>/jalons/nouveau", owner=True),
+     team_and_trainers(302))
 get("/produits/<int:product_id>/startup.md", "/produits/{product}/startup.md", team_and_trainers())
 post("/produits/<int:product_id>/phase", from_scenario("/produits/<int:product_id>/phase"), trainers(302))
 post("/produits/<int:product_id>/comites", from_scenario("/produits/<int:product_id>/comites"), trainers(302))

@@ -26,7 +26,14 @@ from beta_training.courses.models import CourseItem, CourseModule, Enrolment, En
 from beta_training.extensions import db
 from beta_training.forum import emails as forum_emails
 from beta_training.forum.models import ForumReport, ForumThread, PostState
-from beta_training.products.models import Committee, CommitteeScore, Product, ProductIndicator, ProductSponsor
+from beta_training.products.models import (
+    Committee,
+    CommitteeScore,
+    Product,
+    ProductIndicator,
+    ProductMilestone,
+    ProductSponsor,
+)
 from beta_training.sheets.models import PART_BY_SEQUENCE, ProductSheet
 from tests import factories as f
 
@@ -867,6 +874,22 @@ def edit_product():
         "members": "Camille Dev ; développeuse", "contact": "", "loaded_version": product.edit_version},
         watch=lambda: {**row(Product, product.id, "name", "pitch"),
                        "sponsors": count(ProductSponsor, ProductSponsor.product_id == product.id)})
+
+
+@scenario("/produits/<int:product_id>/indicateurs/nouveau")
+def add_indicator():
+    member, product = _team_product()
+    return Prepared(member, f"/produits/{product.id}/indicateurs/nouveau",
+                    {"name": "Familles inscrites", "baseline": "0", "target": "600"},
+                    watch=lambda: {"indicators": count(ProductIndicator, ProductIndicator.product_id == product.id)})
+
+
+@scenario("/produits/<int:product_id>/jalons/nouveau")
+def add_milestone():
+    member, product = _team_product()
+    return Prepared(member, f"/produits/{product.id}/jalons/nouveau",
+                    {"title": "Premier usager réel", "due_on": (date.today() + timedelta(days=60)).isoformat()},
+                    watch=lambda: {"milestones": count(ProductMilestone, ProductMilestone.product_id == product.id)})
 
 
 @scenario("/produits/<int:product_id>/phase")

@@ -292,6 +292,40 @@ def record_indicator_value(product: Product, *, actor, indicator_id: int, value:
     return measure
 
 
+def add_indicator(product: Product, *, name: str, baseline: str = "", target: str = "") -> tuple[ProductIndicator, bool]:
+    """A new impact indicator (a product from scratch has none). One per name: sent twice, the first one (False)."""
+    lock_for_update(Product, product.id)
+    name = name.strip()[:200]
+    existing = db.session.scalar(sa.select(ProductIndicator).where(ProductIndicator.product_id == product.id,
+                                                                   ProductIndicator.name == name))
+    if existing is not None:
+        return existing, False
+    last = db.session.scalar(sa.select(sa.func.max(ProductIndicator.position)).where(ProductIndicator.product_id == product.id))
+    indicator = ProductIndicator(product_id=product.id, position=(last or 0) + 1, name=name,
+                                 baseline=baseline.strip()[:100], target=target.strip()[:100])
+    db.session.add(indicator)
+    db.session.flush()
+    return indicator, True
+
+
+def add_milestone(product: Product, *, title: str, due_on: date | None, now: datetime | None = None) -> tuple[ProductMilestone, bool]:
+    """A new milestone of the roadmap. The same title and date again (a double click): the first one (False)."""
+    lock_for_update(Product, product.id)
+    if due_on is not None:
+        _check_day(due_on, now or utcnow())
+    title = title.strip()[:200]
+    existing = db.session.scalar(sa.select(ProductMilestone).where(
+        ProductMilestone.product_id == product.id, ProductMilestone.title == title,
+        ProductMilestone.due_on.is_(None) if due_on is None else ProductMilestone.due_on == due_on))
+    if existing is not None:
+        return existing, False
+    last = db.session.scalar(sa.select(sa.func.max(ProductMilestone.position)).where(ProductMilestone.product_id == product.id))
+    milestone = ProductMilestone(product_id=product.id, position=(last or 0) + 1, title=title, due_on=due_on)
+    db.session.add(milestone)
+    db.session.flush()
+    return milestone, True
+
+
 # --- Comités ------------------------------------------------------------------------------------------------
 
 

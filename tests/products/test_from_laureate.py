@@ -113,3 +113,33 @@ def test_the_service_refuses_a_dossier_the_jury_did_not_select(app):
             create_product_from_dossier(dossier, actor=trainer, incubator_name="DINUM", incubator_id="dinum",
                                         sponsors=[("DINUM", "dinum")], members=[], started_on=date.today())
     assert _products() == []
+
+
+def test_the_team_of_a_product_from_scratch_adds_its_indicators_and_milestones(client, app):
+    from tests.factories import make_product
+
+    member, stranger = make_user(first_name="Inès"), make_user()
+    product = make_product(team=[member])
+    login(client, member)
+    page = client.get(f"/produits/{product.id}").text
+    assert f"/produits/{product.id}/indicateurs/nouveau" in page and f"/produits/{product.id}/jalons/nouveau" in page
+    for _ in range(2):  # a double click adds it once
+        response = client.post(f"/produits/{product.id}/indicateurs/nouveau",
+                               data={"name": "Familles inscrites", "baseline": "0", "target": "600"})
+        assert response.status_code == 302
+    indicators = db.session.scalars(sa.select(ProductIndicator).where(ProductIndicator.product_id == product.id)).all()
+    assert [(i.name, i.baseline, i.target) for i in indicators if i.name == "Familles inscrites"] == [
+        ("Familles inscrites", "0", "600")]
+    due = date.today().replace(day=1)
+    for _ in range(2):
+        assert client.post(f"/produits/{product.id}/jalons/nouveau",
+                           data={"title": "Premier usager réel", "due_on": due.isoformat()}).status_code == 302
+    assert [(m.title, m.due_on) for m in db.session.scalars(sa.select(ProductMilestone).where(
+        ProductMilestone.product_id == product.id, ProductMilestone.title == "Premier usager réel"))] == [
+        ("Premier usager réel", due)]
+    # The measure form now offers the new indicator.
+    assert "Familles inscrites" in client.get(f"/produits/{product.id}").text
+    empty = client.post(f"/produits/{product.id}/indicateurs/nouveau", data={"name": ""})
+    assert empty.status_code == 422 and "Nommez l’indicateur." in empty.text
+    login(client, stranger)
+    assert client.post(f"/produits/{product.id}/jalons/nouveau", data={"title": "Intrus"}).status_code == 403

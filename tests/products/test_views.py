@@ -384,7 +384,7 @@ def test_the_file_links_to_where_measures_are_added(client, people):
     committee = make_committee(make_product(team=[people["member"]]))
     login(client, people["member"])
     page = BeautifulSoup(client.get(f"/produits/comites/{committee.id}/dossier").text, "html.parser")
-    [link] = [a for a in page.select("a") if a.text == "Ajoutez une mesure depuis la page du produit"]
+    [link] = [a for a in page.select("a") if a.text == "Ajoutez un indicateur ou une mesure depuis la page du produit"]
     assert link["href"] == f"/produits/{committee.product_id}#indicateurs"
 
 
