@@ -394,7 +394,9 @@ def make_committee(product=None, state="preparing", held_on=None, **values) -> C
     if state != "preparing":
         values.setdefault("priorities", [{"title": "Ouvrir à trois départements", "expected": "500 usagers"}])
         values.setdefault("submitted_at", utcnow())
-    return _save(Committee(product_id=product.id, state=state, held_on=held_on or date.today() + timedelta(days=60),
+    # A comité still preparing is ahead; one whose file is sent is held (it is decided on or after its day).
+    held_on = held_on or (date.today() + timedelta(days=60) if state == "preparing" else date.today())
+    return _save(Committee(product_id=product.id, state=state, held_on=held_on,
                            **{"priorities": [], "budget": {}, **values}))
 
 

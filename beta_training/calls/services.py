@@ -25,8 +25,8 @@ from beta_training.calls.models import (
     timetable,
 )
 from beta_training.core.db import earlier_submission, lock_for_update
-from beta_training.core.i18n import format_moment, ngettext
-from beta_training.core.models import PARIS, upsert, utcnow
+from beta_training.core.i18n import format_day, format_moment, ngettext
+from beta_training.core.models import PARIS, to_paris, upsert, utcnow
 from beta_training.core.states import record_creation, transition
 from beta_training.extensions import db
 from beta_training.sheets import queries as sheet_queries
@@ -471,6 +471,9 @@ def decide(dossier: Dossier, *, actor, decision: DossierState, reason: str, subj
     db.session.refresh(dossier)
     if dossier.state == decision:
         return False
+    if dossier.call.jury_on is not None and dossier.call.jury_on > to_paris(now or utcnow()).date():
+        raise CallError(_("La séance du jury a lieu le %(d)s : ses décisions se prennent ce jour-là ou après, une fois "
+                          "les pitchs entendus.", d=format_day(dossier.call.jury_on)))
     if not reason.strip():
         raise CallError(_("Indiquez la raison de la décision."), field="reason")
     transition(dossier, DOSSIER_TRANSITIONS, decision, actor=actor, reason=reason.strip(), now=now)

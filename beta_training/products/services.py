@@ -481,6 +481,9 @@ def decide(committee: Committee, *, actor, decision: CommitteeDecision, reasons:
     reasons = reasons.strip()
     if not reasons:
         raise ProductError(_("Donnez les raisons de la décision : l’équipe les recevra."))
+    if committee.held_on > _today(now) and committee.state == CommitteeState.SUBMITTED:
+        raise ProductError(_("Le comité se tient le %(d)s : sa décision s’enregistre ce jour-là ou après, une fois le "
+                             "dossier présenté.", d=format_day(committee.held_on)))
     product = committee.product
     target = DECISION_PHASES.get(decision)
     if target is not None and next_phase is not None and next_phase != product.phase:
@@ -505,9 +508,9 @@ def decide(committee: Committee, *, actor, decision: CommitteeDecision, reasons:
     if moved is None:
         return None
     if target is not None:
-        # The new phase starts on the comité's day (today if it is recorded ahead), never before the current one.
+        # The new phase starts on the comité's day, never before the current one.
         current = queries.current_period(product)
-        on = min(committee.held_on, _today(now))
+        on = committee.held_on
         on = max(on, current.started_on) if current is not None else on
         _move_phase(product, target, actor=actor, on=on, committee=committee, now=now,
                      reason=_("Décision du comité du %(d)s : %(decision)s.", d=format_day(committee.held_on),

@@ -119,7 +119,7 @@ def test_from_fiche_to_dossier_to_jury_to_product_to_first_comite(browser, live_
     trainer.get_by_role("button", name="Enregistrer la séance").click()
     trainer.get_by_text("Indiquez la date de la séance.").first.wait_for()
     assert_accessible(trainer, "jury page (errors)")
-    jury_day = date.today() + timedelta(days=10)
+    jury_day = date.today()  # the session is today: its decisions are taken after the pitches
     trainer.locator("#jury_on").fill(jury_day.isoformat())
     trainer.locator("#jury_starts_at").fill("14:00")
     trainer.locator("#jury_place").fill("Ségur, salle 4012")
@@ -165,7 +165,7 @@ def test_from_fiche_to_dossier_to_jury_to_product_to_first_comite(browser, live_
     trainer.locator("#sponsors").fill("Direction interministérielle du numérique ; dinum")
     trainer.get_by_role("button", name="Créer le produit").click()
     trainer.get_by_text("Produit « Cantine à 1 € » créé, en investigation.").wait_for()
-    trainer.locator("#held_on").fill((date.today() + timedelta(days=45)).isoformat())
+    trainer.locator("#held_on").fill(date.today().isoformat())  # held today: decided once its file is in
     trainer.get_by_role("button", name="Prévoir le comité").click()
     trainer.get_by_text("l’équipe est prévenue").wait_for()
     product_url = trainer.url

@@ -46,7 +46,7 @@ def test_from_approved_fiche_to_a_decided_comite(browser, live_server, mailbox):
     trainer.locator("#sponsors").fill("Direction interministérielle du numérique ; dinum")
     trainer.get_by_role("button", name="Créer le produit").click()
     trainer.get_by_text("en investigation").first.wait_for()
-    trainer.locator("#held_on").fill((date.today() + timedelta(days=30)).isoformat())
+    trainer.locator("#held_on").fill(date.today().isoformat())  # held today: decided once its file is in
     trainer.get_by_role("button", name="Prévoir le comité").click()
     trainer.get_by_text("l’équipe est prévenue").wait_for()
     assert_accessible(trainer, "product page")

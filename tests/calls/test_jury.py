@@ -522,3 +522,17 @@ def test_a_juror_invited_before_her_account_is_named_once_she_confirms_it(client
     page = client.get(f"/appels/{call.id}/jury").text
     assert "Nadia Nouvelle (nouvelle@example.gouv.fr)" in page and "compte pas encore créé" not in page
     assert "Nadia Nouvelle" in client.get(f"/appels/{call.id}/jury/proces-verbal.csv").text
+
+
+def test_the_jury_decides_on_or_after_its_session_day(client, login_as):
+    call = _with_session(closed_call_with_dossiers())  # the session: 8 April 2027
+    [dossier] = db.session.scalars(sa.select(Dossier).where(Dossier.call_id == call.id, Dossier.state == "preselected")).all()
+    login_as(_trainer())
+    data = {"decision": "laureate", "reason": "Pitch convaincant", "subject": "Lauréat", "body": "Bravo."}
+    early = client.post(f"/appels/dossiers/{dossier.id}/decision", data=data)
+    assert early.status_code == 422 and "La séance du jury a lieu le 8 avril 2027" in early.text
+    db.session.refresh(dossier)
+    assert dossier.state == "preselected" and _messages(dossier.owner.email) == []
+    call.jury_on = utcnow().date()
+    db.session.commit()
+    assert client.post(f"/appels/dossiers/{dossier.id}/decision", data=data).status_code == 302

@@ -10,7 +10,14 @@ from bs4 import BeautifulSoup
 from beta_training.accounts.models import Role
 from beta_training.core.models import OutboxMessage, utcnow
 from beta_training.extensions import db
-from beta_training.products.models import Committee, CommitteeState, Product, ProductMember, ProductSponsor
+from beta_training.products.models import (
+    Committee,
+    CommitteeState,
+    Product,
+    ProductMember,
+    ProductPhasePeriod,
+    ProductSponsor,
+)
 from beta_training.sheets.services import create_milestones
 from tests.conftest import login
 from tests.factories import COMPLETE_SHEET, make_committee, make_committee_score, make_product, make_product_sheet, make_user
@@ -521,3 +528,21 @@ def test_a_wrong_product_edit_says_what_in_french_and_saves_nothing(client, logi
         assert response.status_code == 422 and any(message in error for error in _errors(response)), _errors(response)
     db.session.refresh(product)
     assert product.name == "Cantine"
+
+
+def test_a_comite_is_decided_on_or_after_its_day_and_the_new_phase_starts_that_day(client, login_as, people):
+    product = make_product(team=[people["member"]], started_on=date.today() - timedelta(days=60))
+    ahead = make_committee(product, state="submitted", held_on=date.today() + timedelta(days=20))
+    db.session.commit()
+    login_as(people["trainer"])
+    data = {"decision": "continue", "next_phase": "construction", "reasons": "Problème confirmé."}
+    early = client.post(f"/produits/comites/{ahead.id}/decision", data=data)
+    assert early.status_code == 422 and "sa décision s’enregistre ce jour-là ou après" in early.text
+    db.session.refresh(ahead)
+    assert ahead.state == CommitteeState.SUBMITTED
+    ahead.held_on = date.today() - timedelta(days=3)  # held three days ago, recorded today
+    db.session.commit()
+    assert client.post(f"/produits/comites/{ahead.id}/decision", data=data).status_code == 302
+    started = db.session.scalar(sa.select(ProductPhasePeriod.started_on).where(
+        ProductPhasePeriod.product_id == product.id, ProductPhasePeriod.phase == "construction"))
+    assert started == date.today() - timedelta(days=3)
