@@ -267,6 +267,9 @@ def inform_candidates(call: Call, *, actor, coaching_at: datetime, coaching_plac
     if now <= call.closes_at:  # a candidate may still file: the outcome is not known yet
         raise CallError(_("L’appel est ouvert jusqu’au %(date)s : informez les candidat·es après sa clôture.",
                           date=format_moment(call.closes_at)))
+    if coaching_at <= now:
+        raise CallError(_("La session de coaching est proposée aux pré-sélectionné·es : choisissez une date à venir."),
+                        field="coaching_at")
     dossiers = list(db.session.scalars(
         sa.select(Dossier).where(Dossier.call_id == call.id,
                                  Dossier.state.in_([DossierState.PRESELECTED, DossierState.SUBMITTED]))
@@ -354,6 +357,11 @@ def jury_dossiers(call: Call) -> list[Dossier]:
 
 def set_jury_session(call: Call, *, jury_on, jury_starts_at, jury_place: str, pitch_minutes: int,
                      questions_minutes: int, break_minutes: int) -> Call:
+    """The jury hears the pre-selected projects after the call has closed: on its closing day at the earliest."""
+    closing_day = to_paris(call.closes_at).date()
+    if jury_on < closing_day:
+        raise CallError(_("L’appel se clôt le %(d)s : la séance du jury a lieu ce jour-là ou après.",
+                          d=format_day(closing_day)), field="jury_on")
     call.jury_on, call.jury_starts_at, call.jury_place = jury_on, jury_starts_at, jury_place
     call.pitch_minutes, call.questions_minutes, call.break_minutes = pitch_minutes, questions_minutes, break_minutes
     db.session.flush()

@@ -387,7 +387,7 @@ def inform_candidates(call_id):
                 others_body=form.others_body.data, now=now)
         except REFUSED as error:
             core_db.rollback()
-            form.form_errors.append(str(error))
+            _say_on_form(form, error)
         else:
             core_db.commit()
             if not informed.already:
@@ -468,7 +468,12 @@ def set_jury_session(call_id):
     form = JurySessionForm()
     if not form.validate_on_submit():
         return _jury_page(call, session_form=form, status=422)
-    services.set_jury_session(call, **form.values())
+    try:
+        services.set_jury_session(call, **form.values())
+    except REFUSED as error:
+        core_db.rollback()
+        _say_on_form(form, error)
+        return _jury_page(call, session_form=form, status=422)
     core_db.commit()
     flash(_("Séance du jury enregistrée. Envoyez les créneaux pour que chacun·e les reçoive."), "success")
     return redirect(url_for("calls.jury", call_id=call.id))
@@ -556,6 +561,15 @@ def deliberation(call_id):
     call = _managed_call_or_403(call_id)
     return render_template("calls/deliberation.html", call=call, rows=queries.deliberation(call),
                            jurors=len(queries.jurors_of(call)), decisions=[(s.value, DOSSIER_STATE_LABELS[s]) for s in JURY_DECISIONS])
+
+
+def _say_on_form(form, error: Exception) -> None:
+    """A refusal beside the field it is about (CallError.field), else at the top of the form."""
+    field = getattr(error, "field", None)
+    if field and field in form:
+        form[field].errors = [*form[field].errors, str(error)]
+    else:
+        form.form_errors.append(str(error))
 
 
 def _same_text(sent: tuple, prefilled: tuple) -> bool:

@@ -536,3 +536,20 @@ def test_the_jury_decides_on_or_after_its_session_day(client, login_as):
     call.jury_on = utcnow().date()
     db.session.commit()
     assert client.post(f"/appels/dossiers/{dossier.id}/decision", data=data).status_code == 302
+
+
+def test_the_jury_session_and_the_coaching_slot_come_after_the_call(client, login_as):
+    call = closed_call_with_dossiers()
+    login_as(_trainer())
+    early = client.post(f"/appels/{call.id}/jury/seance", data={
+        "jury_on": "2020-01-01", "jury_starts_at": "14:00", "jury_place": "Ségur", "pitch_minutes": "3",
+        "questions_minutes": "5", "break_minutes": "2"})
+    assert early.status_code == 422 and "la séance du jury a lieu ce jour-là ou après" in early.text
+    db.session.refresh(call)
+    assert call.jury_on is None
+    past = client.post(f"/appels/{call.id}/informer", data={
+        "coaching_at": "2020-01-01T14:00", "coaching_place": "Salle 1", "preselected_subject": "Bravo",
+        "preselected_body": "Bravo", "others_subject": "Merci", "others_body": "Merci", "confirm": "y"})
+    assert past.status_code == 422 and "choisissez une date à venir" in past.text
+    db.session.refresh(call)
+    assert call.informed_at is None
