@@ -66,7 +66,7 @@ def pitch_ics(call, slot, *, now: datetime | None = None) -> bytes:
 
 def session_ics(call, juror, slots, *, now: datetime | None = None) -> bytes:
     lines = [_("Jury de l’appel « %(c)s ». Ordre de passage :", c=call.title)]
-    lines += [f"{format_moment(slot.starts_at, "HH'h'mm")} {slot.dossier.display_title}" for slot in slots]
+    lines += [format_moment(slot.starts_at, "HH'h'mm") + " " + slot.dossier.display_title for slot in slots]
     event = _event(call, _uid(call, "juror", juror.id), juror.slot_sequence, slots[0].starts_at, slots[-1].ends_at,
                    _("Jury : %(c)s", c=call.title), "\n".join(lines), juror.email,
                    juror.user.full_name if juror.user else "", now)
