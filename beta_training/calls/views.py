@@ -520,7 +520,8 @@ def _scoring_page(call: Call, *, posted=None, status=200):
         forms[posted[0]] = posted[1]
     return render_template("calls/jury_scoring.html", call=call, slots=timetable(call, dossiers), dossiers=dossiers,
                            forms=forms, mine=mine, juror=call.is_juror(current_user),
-                           posted_errors=posted is not None and bool(posted[1].errors or posted[1].form_errors)), status
+                           posted_errors=posted is not None and bool(posted[1].errors or posted[1].form_errors),
+                           posted_id=posted[0] if posted is not None else None), status
 
 
 @bp.get("/<int:call_id>/jury/notation")

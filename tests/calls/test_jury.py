@@ -3,7 +3,7 @@
 import base64
 import csv
 import io
-from datetime import date, time
+from datetime import date, time, timedelta
 
 import sqlalchemy as sa
 from bs4 import BeautifulSoup
@@ -553,3 +553,24 @@ def test_the_jury_session_and_the_coaching_slot_come_after_the_call(client, logi
     assert past.status_code == 422 and "choisissez une date à venir" in past.text
     db.session.refresh(call)
     assert call.informed_at is None
+
+
+def test_a_decided_pitch_shows_its_decision_instead_of_a_score_form(client, login_as):
+    call = closed_call_with_dossiers()
+    [dossier] = db.session.scalars(sa.select(Dossier).where(Dossier.call_id == call.id, Dossier.state == "preselected")).all()
+    juror = f.make_user()
+    db.session.add(CallJuror(call_id=call.id, email=juror.email, user_id=juror.id))
+    dossier.state = "laureate"
+    db.session.commit()
+    login_as(juror)
+    page = client.get(f"/appels/{call.id}/jury/notation").text
+    assert "Décision prise : Lauréat. La notation de ce pitch est close." in page
+    assert f"/appels/dossiers/{dossier.id}/jury/note" not in page
+
+
+def test_my_dossiers_say_a_draft_of_a_closed_call_can_no_longer_be_filed(client, login_as):
+    closed = f.make_call(opens_at=utcnow() - timedelta(days=20), closes_at=utcnow() - timedelta(days=1))
+    draft = f.make_dossier(closed, title="Brouillon tardif")
+    login_as(draft.owner)
+    page = client.get("/appels/mes-dossiers").text
+    assert "ce brouillon ne peut plus être déposé" in page and "à déposer avant" not in page
