@@ -392,6 +392,17 @@ class TimetableSent:
     jurors: int
 
 
+def _mark_sent(row: Dossier | CallJuror, signature: str) -> bool | None:
+    """None if `row` was already sent this very slot; else whether this sending is an update (the same event,
+    SEQUENCE + 1) — the row is marked sent."""
+    if row.slot_sent == signature:
+        return None
+    update = bool(row.slot_sent)
+    row.slot_sequence += 1 if update else 0
+    row.slot_sent = signature
+    return update
+
+
 def _signature(*parts) -> str:
     return "|".join(str(part) for part in parts)[:400]
 
@@ -409,25 +420,20 @@ def send_timetable(call: Call, *, now: datetime | None = None) -> TimetableSent:
     sent = TimetableSent(0, 0)
     for slot in slots:
         dossier = slot.dossier
-        signature = _signature(slot.starts_at.isoformat(), slot.ends_at.isoformat(), call.jury_place)
-        if dossier.owner is None or dossier.slot_sent == signature:
+        if dossier.owner is None:
             continue
-        update = bool(dossier.slot_sent)
-        dossier.slot_sequence += 1 if update else 0
-        dossier.slot_sent = signature
-        emails.queue_pitch_slot(dossier, call, slot, update=update, now=now)
-        sent.candidates += 1
+        update = _mark_sent(dossier, _signature(slot.starts_at.isoformat(), slot.ends_at.isoformat(), call.jury_place))
+        if update is not None:
+            emails.queue_pitch_slot(dossier, call, slot, update=update, now=now)
+            sent.candidates += 1
     start, end = slots[0].starts_at, slots[-1].ends_at
     signature = _signature(start.isoformat(), end.isoformat(), call.jury_place,
                            ",".join(str(slot.dossier.id) for slot in slots))  # the order is in the juror's event
     for juror in db.session.scalars(sa.select(CallJuror).where(CallJuror.call_id == call.id).order_by(CallJuror.id)):
-        if juror.slot_sent == signature:
-            continue
-        update = bool(juror.slot_sent)
-        juror.slot_sequence += 1 if update else 0
-        juror.slot_sent = signature
-        emails.queue_jury_session(juror, call, slots, update=update, now=now)
-        sent.jurors += 1
+        update = _mark_sent(juror, signature)
+        if update is not None:
+            emails.queue_jury_session(juror, call, slots, update=update, now=now)
+            sent.jurors += 1
     db.session.flush()
     return sent
 

@@ -211,43 +211,41 @@ def edit_product(product_id):
     return render_template("products/edit_product.html", product=product, form=form), 422 if form.errors else 200
 
 
-def _roadmap_item_page(product: Product, form, *, title: str, button: str, status: int):
-    return render_template("products/add_item.html", product=product, form=form, title=title, button=button), status
+def _add_to_product(product_id: int, form_class, add, *, anchor: str, title: str, button: str, said):
+    """A page that adds one thing to the product (an indicator, a milestone): its team and the comités' team.
+    `add(product, form)` returns (the thing, whether it is new); `said(thing, new)` words the flash."""
+    product = _product_or_404(product_id)
+    if not product.can_edit(current_user):
+        abort(403)
+    form = form_class()
+    if form.validate_on_submit() and (response := form_action(
+            form, lambda: add(product, form), to=url_for("products.show_product", product_id=product.id) + anchor,
+            done=lambda result: said(*result), refusals=(services.ProductError,), describe=str)):
+        return response
+    return render_template("products/add_item.html", product=product, form=form, title=title, button=button), \
+        422 if form.errors or form.form_errors else 200
 
 
 @bp.route("/<int:product_id>/indicateurs/nouveau", methods=["GET", "POST"])
 @login_required
 def add_indicator(product_id):
-    product = _product_or_404(product_id)
-    if not product.can_edit(current_user):
-        abort(403)
-    form = IndicatorForm()
-    if form.validate_on_submit() and (response := form_action(
-            form, lambda: services.add_indicator(product, name=form.name.data, baseline=form.baseline.data or "",
-                                                 target=form.target.data or ""),
-            to=url_for("products.show_product", product_id=product.id) + "#indicateurs",
-            done=lambda added: _("Indicateur « %(n)s » ajouté.", n=added[0].name) if added[1] else
-            _("L’indicateur « %(n)s » existe déjà.", n=added[0].name), refusals=(services.ProductError,), describe=str)):
-        return response
-    return _roadmap_item_page(product, form, title=_("Ajouter un indicateur d’impact"), button=_("Ajouter l’indicateur"),
-                              status=422 if form.errors else 200)
+    return _add_to_product(
+        product_id, IndicatorForm, lambda product, form: services.add_indicator(
+            product, name=form.name.data, baseline=form.baseline.data or "", target=form.target.data or ""),
+        anchor="#indicateurs", title=_("Ajouter un indicateur d’impact"), button=_("Ajouter l’indicateur"),
+        said=lambda indicator, new: (_("Indicateur « %(n)s » ajouté.", n=indicator.name) if new
+                                     else _("L’indicateur « %(n)s » existe déjà.", n=indicator.name)))
 
 
 @bp.route("/<int:product_id>/jalons/nouveau", methods=["GET", "POST"])
 @login_required
 def add_milestone(product_id):
-    product = _product_or_404(product_id)
-    if not product.can_edit(current_user):
-        abort(403)
-    form = MilestoneForm()
-    if form.validate_on_submit() and (response := form_action(
-            form, lambda: services.add_milestone(product, title=form.title.data, due_on=form.due_on.data),
-            to=url_for("products.show_product", product_id=product.id) + "#feuille-de-route",
-            done=lambda added: _("Jalon « %(n)s » ajouté.", n=added[0].title) if added[1] else
-            _("Le jalon « %(n)s » existe déjà.", n=added[0].title), refusals=(services.ProductError,), describe=str)):
-        return response
-    return _roadmap_item_page(product, form, title=_("Ajouter un jalon à la feuille de route"), button=_("Ajouter le jalon"),
-                              status=422 if form.errors or form.form_errors else 200)
+    return _add_to_product(
+        product_id, MilestoneForm, lambda product, form: services.add_milestone(
+            product, title=form.title.data, due_on=form.due_on.data),
+        anchor="#feuille-de-route", title=_("Ajouter un jalon à la feuille de route"), button=_("Ajouter le jalon"),
+        said=lambda milestone, new: (_("Jalon « %(n)s » ajouté.", n=milestone.title) if new
+                                     else _("Le jalon « %(n)s » existe déjà.", n=milestone.title)))
 
 
 @bp.post("/<int:product_id>/phase")
