@@ -6,6 +6,7 @@ from enum import StrEnum
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from beta_training.accounts.models import User
 from beta_training.calls import emails
@@ -107,6 +108,9 @@ def _from_sheet(sheet) -> dict:
             "solution": content.get("s1_solution") or "", "first_users": first_users}
 
 
+JUROR_CANNOT_FILE = _l("Vous êtes membre du jury de cet appel : vous ne pouvez pas y déposer de projet.")
+
+
 def start_dossier(call: Call, user, *, sheet=None, submission_key: str | None = None,
                   now: datetime | None = None) -> Dossier:
     """A new draft dossier of `user` to `call`, pre-filled from her fiche produit `sheet` if given (the link kept).
@@ -119,6 +123,8 @@ def start_dossier(call: Call, user, *, sheet=None, submission_key: str | None = 
         raise CallError(closed_to_new_message(call) if now > call.closes_at else _("Cet appel n’est pas encore ouvert."))
     if sheet is not None and sheet.owner_id != user.id:
         raise CallError(_("Choisissez une de vos fiches produit."))
+    if call.is_juror(user):
+        raise CallError(JUROR_CANNOT_FILE)
     dossier = Dossier(call_id=call.id, owner_id=user.id, sheet_id=sheet.id if sheet else None,
                       submission_key=submission_key, state=DossierState.DRAFT,
                       **(_from_sheet(sheet) if sheet is not None else {}))
@@ -307,7 +313,7 @@ def invite_juror(call: Call, *, actor, email: str) -> tuple[CallJuror, bool]:
     if db.session.scalar(sa.select(sa.exists().where(
             Dossier.call_id == call.id, Dossier.state != DossierState.DRAFT, Dossier.owner_id == User.id,
             sa.func.lower(User.email) == email))):
-        raise CallError(_("%(e)s a déposé un dossier à cet appel : elle ne peut pas en être jurée.", e=email),
+        raise CallError(_("%(e)s a déposé un dossier à cet appel : cette personne ne peut pas en être membre du jury.", e=email),
                         field="email")
     count = db.session.scalar(sa.select(sa.func.count()).select_from(CallJuror).where(CallJuror.call_id == call.id))
     if count >= MAX_JURORS:

@@ -153,6 +153,9 @@ def start_dossier(call_id):
     if not call.can_file(current_user, now):
         flash(services.closed_to_new_message(call) if now > call.closes_at else _("Cet appel n’est pas encore ouvert."), "info")
         return redirect(url_for("calls.show_call", call_id=call.id))
+    if call.is_juror(current_user):
+        flash(str(services.JUROR_CANNOT_FILE), "info")
+        return redirect(url_for("calls.show_call", call_id=call.id))
     sheets = {sheet.id: sheet for sheet in sheet_queries.list_user_sheets(current_user)}
     form = StartDossierForm(source=SCRATCH)
     form.source.choices = choices([(SCRATCH, _("Partir d’une page blanche"))]

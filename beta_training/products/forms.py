@@ -195,16 +195,16 @@ class IndicatorValueForm(FlaskForm):
 class IndicatorForm(FlaskForm):
     name = StringField(_l("Indicateur"), description=_l("Ce que vous mesurez, par exemple : nombre de familles inscrites"),
                        validators=[InputRequired(_l("Nommez l’indicateur.")), Length(max=200)])
-    baseline = StringField(_l("Point de départ (optionnel)"), description=_l("Par exemple : 0"),
+    baseline = StringField(_l("Point de départ"), description=_l("Par exemple : 0"),
                            validators=[Optional(), Length(max=100)])
-    target = StringField(_l("Cible (optionnel)"), description=_l("Par exemple : 600 familles dans six mois"),
+    target = StringField(_l("Cible"), description=_l("Par exemple : 600 familles dans six mois"),
                          validators=[Optional(), Length(max=100)])
 
 
 class MilestoneForm(FlaskForm):
     title = StringField(_l("Jalon"), description=_l("Par exemple : premier usager réel"),
                         validators=[InputRequired(_l("Nommez le jalon.")), Length(max=200)])
-    due_on = DateField(_l("Échéance (optionnel)"), invalid_value_message=INVALID_DATE, validators=[Optional()])
+    due_on = DateField(_l("Échéance"), invalid_value_message=INVALID_DATE, validators=[Optional()])
 
 
 SCORE_CHOICES = choices((n, str(n)) for n in range(1, 6))

@@ -113,8 +113,10 @@ def numeric(text: str) -> float | None:
 
 
 def milestones_of(product: Product) -> list[ProductMilestone]:
+    """By due date (those without one last), then in the order they were written."""
     return list(db.session.scalars(sa.select(ProductMilestone).where(ProductMilestone.product_id == product.id)
-                                   .order_by(ProductMilestone.position)))
+                                   .order_by(ProductMilestone.due_on.is_(None), ProductMilestone.due_on,
+                                             ProductMilestone.position)))
 
 
 def scores_of(committee: Committee) -> list[CommitteeScore]:
@@ -160,7 +162,8 @@ def sent_back(committee: Committee) -> StateChange | None:
     """The last time the comité's team sent the file back to the product's team (with what to complete)."""
     return db.session.scalar(
         sa.select(StateChange).where(StateChange.subject_type == Committee.__tablename__,
-                                     StateChange.subject_id == committee.id, StateChange.to_state == CommitteeState.PREPARING)
+                                     StateChange.subject_id == committee.id, StateChange.to_state == CommitteeState.PREPARING,
+                                     StateChange.from_state == CommitteeState.SUBMITTED)  # not its creation
         .order_by(StateChange.created_at.desc(), StateChange.id.desc()).limit(1))
 
 

@@ -42,6 +42,7 @@ from beta_training.products.models import (
     PHASE_TRANSITIONS,
     Committee,
     CommitteeDecision,
+    CommitteeState,
     Product,
     ProductPhase,
 )
@@ -121,7 +122,8 @@ def create_product_from_dossier(dossier_id):
     if not dossier.call.can_manage(current_user):
         abort(403)
     # The call's incubator is the product's, most often: offered, to correct if need be.
-    form = ProductDetailsForm(data={"incubator_name": dossier.call.incubator} if request.method == "GET" else None)
+    form = ProductDetailsForm(data={"incubator_name": dossier.call.incubator, "started_on": to_paris(utcnow()).date()}
+                              if request.method == "GET" else None)
     if request.method == "POST" and (earlier := queries.earlier_product(form.submission_key.data, current_user)):
         flash(_("Produit « %(name)s » créé, en investigation.", name=earlier.name), "success")
         return redirect(url_for("products.show_product", product_id=earlier.id))
@@ -457,7 +459,9 @@ def _authorise_staff(committee: Committee) -> None:
     authorise(committee.can_decide(current_user), rightful=committee.product.can_manage(current_user),
               to=url_for("products.show_committee", committee_id=committee.id),
               changed=lambda: _("Ce comité est « %(state)s » : il ne se note plus et sa décision est rendue.",
-                                state=committee.state_label))
+                                state=committee.state_label) if committee.state == CommitteeState.DECIDED else
+              _("Ce comité est « %(state)s » : il se note et se décide une fois le dossier envoyé par l’équipe.",
+                state=committee.state_label))
 
 
 @bp.post("/comites/<int:committee_id>/renvoyer")

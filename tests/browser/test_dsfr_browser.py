@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from beta_training.accounts.models import Role
-from tests.a11y import assert_accessible
+from tests.a11y import FINITE_ANIMATIONS_DONE, assert_accessible
 from tests.conftest import browser_login
 from tests.factories import (
     PASSWORD, make_enrolment, make_forum, make_forum_post, make_forum_thread, make_mooc, make_product_sheet, make_user,
@@ -45,7 +45,10 @@ def test_the_back_office_is_in_sub_menus_on_one_line(page):
     expect(_main_menu(page).get_by_role("link", name="Relire les fiches", include_hidden=True)).to_have_attribute(
         "aria-current", "page")
 
-    # With the keyboard: the sub-menu opens with Enter and its first link takes the focus with Tab.
+    # With the keyboard: the sub-menu opens with Enter and its first link takes the focus with Tab. (Once the
+    # page has loaded and settled: a key pressed while DSFR is still starting its menus was seen lost under load.)
+    page.wait_for_load_state("load")
+    page.wait_for_function(FINITE_ANIMATIONS_DONE, timeout=5000)
     administration = _main_menu(page).get_by_role("button", name="Administration")
     administration.focus()
     page.keyboard.press("Enter")

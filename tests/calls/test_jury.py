@@ -229,7 +229,7 @@ def test_the_text_part_of_the_slot_emails_keeps_its_lines(client, login_as):
     assert client.post(f"/appels/{call.id}/jury/envoyer").status_code == 302
     [to_juror] = _messages(juror.email)
     lines = to_juror.text_body.splitlines()
-    assert "Lieu ou lien : Ségur, salle 3" in lines
+    assert "Lieu ou lien : Ségur, salle 3" in lines and "Le 8 avril 2027 (heure de Paris)." in lines
     assert f"- 14h00 : {first.display_title}" in lines and "- 14h10 : Deuxième projet" in lines
     [to_first] = _messages(first.owner.email)
     lines = to_first.text_body.splitlines()
@@ -574,3 +574,16 @@ def test_my_dossiers_say_a_draft_of_a_closed_call_can_no_longer_be_filed(client,
     login_as(draft.owner)
     page = client.get("/appels/mes-dossiers").text
     assert "ce brouillon ne peut plus être déposé" in page and "à déposer avant" not in page
+
+
+def test_a_juror_does_not_file_a_dossier_to_the_call_she_judges(client, login_as):
+    call = f.make_call()
+    juror = f.make_user()
+    db.session.add(CallJuror(call_id=call.id, email=juror.email, user_id=juror.id))
+    db.session.commit()
+    login_as(juror)
+    page = client.get(f"/appels/{call.id}/deposer", follow_redirects=True)
+    assert "Vous êtes membre du jury de cet appel" in page.text
+    response = client.post(f"/appels/{call.id}/deposer", data={"source": "scratch"}, follow_redirects=True)
+    assert "Vous êtes membre du jury de cet appel" in response.text
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Dossier).where(Dossier.owner_id == juror.id)) == 0

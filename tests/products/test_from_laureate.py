@@ -137,6 +137,12 @@ def test_the_team_of_a_product_from_scratch_adds_its_indicators_and_milestones(c
     assert [(m.title, m.due_on) for m in db.session.scalars(sa.select(ProductMilestone).where(
         ProductMilestone.product_id == product.id, ProductMilestone.title == "Premier usager réel"))] == [
         ("Premier usager réel", due)]
+    earlier = due.replace(year=due.year - 1)
+    assert client.post(f"/produits/{product.id}/jalons/nouveau",
+                       data={"title": "Entretiens terminés", "due_on": earlier.isoformat()}).status_code == 302
+    page = client.get(f"/produits/{product.id}").text
+    roadmap = page[page.index('id="feuille-de-route"'):]
+    assert roadmap.index("Entretiens terminés") < roadmap.index("Premier usager réel")  # by date, not as added
     # The measure form now offers the new indicator.
     assert "Familles inscrites" in client.get(f"/produits/{product.id}").text
     empty = client.post(f"/produits/{product.id}/indicateurs/nouveau", data={"name": ""})

@@ -546,3 +546,14 @@ def test_a_comite_is_decided_on_or_after_its_day_and_the_new_phase_starts_that_d
     started = db.session.scalar(sa.select(ProductPhasePeriod.started_on).where(
         ProductPhasePeriod.product_id == product.id, ProductPhasePeriod.phase == "construction"))
     assert started == date.today() - timedelta(days=3)
+
+
+def test_a_newly_planned_comite_says_nothing_of_a_file_sent_back(client, login_as, people):
+    product = make_product(team=[people["member"]])
+    login_as(people["trainer"])
+    assert client.post(f"/produits/{product.id}/comites", data={
+        "held_on": (date.today() + timedelta(days=30)).isoformat()}).status_code == 302
+    committee = db.session.scalar(sa.select(Committee).where(Committee.product_id == product.id))
+    assert "Dossier renvoyé" not in client.get(f"/produits/comites/{committee.id}").text
+    login_as(people["member"])
+    assert "Dossier renvoyé" not in client.get(f"/produits/comites/{committee.id}/dossier").text
