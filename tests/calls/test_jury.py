@@ -39,6 +39,17 @@ def _scored(dossier, prefix=True):
     return {(f"d{dossier.id}-{key}" if prefix else key): value for key, value in SCORES.items()}
 
 
+def _the_preselected(call) -> Dossier:
+    """The one dossier closed_call_with_dossiers() pre-selects."""
+    [dossier] = db.session.scalars(sa.select(Dossier).where(Dossier.call_id == call.id, Dossier.state == "preselected")).all()
+    return dossier
+
+
+def _seat(call, user) -> None:
+    """`user` on the call's jury (added, not yet committed)."""
+    db.session.add(CallJuror(call_id=call.id, email=user.email, user_id=user.id))
+
+
 def _with_session(call, **values):
     call.jury_on, call.jury_starts_at, call.jury_place = date(2027, 4, 8), time(14, 0), "Ségur, salle 3"
     for key, value in values.items():
@@ -90,7 +101,7 @@ def test_a_new_juror_reaches_the_jury_once_her_address_is_confirmed(client, logi
 def test_a_juror_sees_only_her_call_and_its_preselected_dossiers(client, login_as):
     call, other = closed_call_with_dossiers(), closed_call_with_dossiers()
     juror = f.make_user()
-    db.session.add(CallJuror(call_id=call.id, email=juror.email, user_id=juror.id))
+    _seat(call, juror)
     db.session.commit()
     preselected = f.make_dossier(call, state="preselected", title="Projet pré-sélectionné")
     left_out = f.make_dossier(call, state="submitted", title="Projet déposé seulement")
@@ -139,10 +150,10 @@ def _ics(message) -> Calendar:
 
 def test_slots_are_sent_once_as_ics_and_again_with_a_higher_sequence_when_they_move(client, login_as):
     call = _with_session(closed_call_with_dossiers())
-    [first] = db.session.scalars(sa.select(Dossier).where(Dossier.call_id == call.id, Dossier.state == "preselected")).all()
+    first = _the_preselected(call)
     second = f.make_dossier(call, state="preselected")
     juror = f.make_user()
-    db.session.add(CallJuror(call_id=call.id, email=juror.email, user_id=juror.id))
+    _seat(call, juror)
     db.session.commit()
     login_as(_trainer())
     assert client.post(f"/appels/{call.id}/jury/envoyer").status_code == 302
@@ -170,7 +181,7 @@ def test_slots_are_sent_once_as_ics_and_again_with_a_higher_sequence_when_they_m
 def test_a_juror_taken_off_the_jury_is_told_and_the_session_leaves_her_calendar(client, login_as):
     call = _with_session(closed_call_with_dossiers())
     juror, unsent = f.make_user(), f.make_user()
-    db.session.add(CallJuror(call_id=call.id, email=juror.email, user_id=juror.id))
+    _seat(call, juror)
     db.session.commit()
     login_as(_trainer())
     assert client.post(f"/appels/{call.id}/jury/envoyer").status_code == 302
@@ -204,9 +215,9 @@ def test_a_juror_taken_off_the_jury_is_told_and_the_session_leaves_her_calendar(
 
 def test_a_juror_who_scored_stays_on_the_jury(client, login_as):
     call = closed_call_with_dossiers()
-    [dossier] = db.session.scalars(sa.select(Dossier).where(Dossier.call_id == call.id, Dossier.state == "preselected")).all()
+    dossier = _the_preselected(call)
     juror = f.make_user(first_name="Jeanne", last_name="Jurée")
-    db.session.add(CallJuror(call_id=call.id, email=juror.email, user_id=juror.id))
+    _seat(call, juror)
     db.session.add(JuryScore(dossier_id=dossier.id, juror_id=juror.id, scores=[], average=4.0))
     db.session.commit()
     row = db.session.scalar(sa.select(CallJuror).where(CallJuror.email == juror.email))
@@ -220,10 +231,10 @@ def test_a_juror_who_scored_stays_on_the_jury(client, login_as):
 
 def test_the_text_part_of_the_slot_emails_keeps_its_lines(client, login_as):
     call = _with_session(closed_call_with_dossiers())
-    [first] = db.session.scalars(sa.select(Dossier).where(Dossier.call_id == call.id, Dossier.state == "preselected")).all()
+    first = _the_preselected(call)
     second = f.make_dossier(call, state="preselected", title="Deuxième projet")
     juror = f.make_user()
-    db.session.add(CallJuror(call_id=call.id, email=juror.email, user_id=juror.id))
+    _seat(call, juror)
     db.session.commit()
     login_as(_trainer())
     assert client.post(f"/appels/{call.id}/jury/envoyer").status_code == 302
@@ -242,9 +253,9 @@ def test_the_text_part_of_the_slot_emails_keeps_its_lines(client, login_as):
 
 def test_a_juror_scores_a_pitch_once_edited_in_place(client, login_as):
     call = closed_call_with_dossiers()
-    [dossier] = db.session.scalars(sa.select(Dossier).where(Dossier.call_id == call.id, Dossier.state == "preselected")).all()
+    dossier = _the_preselected(call)
     juror = f.make_user()
-    db.session.add(CallJuror(call_id=call.id, email=juror.email, user_id=juror.id))
+    _seat(call, juror)
     db.session.commit()
     login_as(juror)
     for _ in range(2):  # a double click
@@ -256,9 +267,9 @@ def test_a_juror_scores_a_pitch_once_edited_in_place(client, login_as):
 
 def test_a_score_sent_after_the_decision_keeps_the_text(client, login_as):
     call = closed_call_with_dossiers()
-    [dossier] = db.session.scalars(sa.select(Dossier).where(Dossier.call_id == call.id, Dossier.state == "preselected")).all()
+    dossier = _the_preselected(call)
     juror = f.make_user()
-    db.session.add(CallJuror(call_id=call.id, email=juror.email, user_id=juror.id))
+    _seat(call, juror)
     dossier.state = "laureate"
     db.session.commit()
     login_as(juror)
@@ -316,7 +327,7 @@ def test_the_deliberation_costs_the_same_queries_for_10_and_1000_dossiers(client
 
 def test_a_decision_is_recorded_with_its_reason_and_emailed_once(client, login_as):
     call = closed_call_with_dossiers()
-    [dossier] = db.session.scalars(sa.select(Dossier).where(Dossier.call_id == call.id, Dossier.state == "preselected")).all()
+    dossier = _the_preselected(call)
     trainer = _trainer()
     login_as(trainer)
     form = client.get(f"/appels/dossiers/{dossier.id}/decision?decision=waitlisted")
@@ -346,7 +357,7 @@ def _decision_form(page: str) -> dict:
 
 def test_a_decision_changed_after_its_letter_is_not_sent_with_the_other_letter(client, login_as):
     call = closed_call_with_dossiers()
-    [dossier] = db.session.scalars(sa.select(Dossier).where(Dossier.call_id == call.id, Dossier.state == "preselected")).all()
+    dossier = _the_preselected(call)
     login_as(_trainer())
     page = client.get(f"/appels/dossiers/{dossier.id}/decision?decision=laureate").text
     data = {**_decision_form(page), "decision": "waitlisted", "reason": "Un projet proche est retenu."}
@@ -366,7 +377,7 @@ def test_a_decision_changed_after_its_letter_is_not_sent_with_the_other_letter(c
 
 def test_a_letter_edited_by_hand_is_kept_when_the_decision_changes(client, login_as):
     call = closed_call_with_dossiers()
-    [dossier] = db.session.scalars(sa.select(Dossier).where(Dossier.call_id == call.id, Dossier.state == "preselected")).all()
+    dossier = _the_preselected(call)
     login_as(_trainer())
     data = {**_decision_form(client.get(f"/appels/dossiers/{dossier.id}/decision").text),
             "decision": "not_selected", "reason": "Trop proche d’un service existant.", "body": "Mon message écrit à la main."}
@@ -377,7 +388,7 @@ def test_a_letter_edited_by_hand_is_kept_when_the_decision_changes(client, login
 
 def test_a_decision_without_a_reason_is_refused_in_french(client, login_as):
     call = closed_call_with_dossiers()
-    [dossier] = db.session.scalars(sa.select(Dossier).where(Dossier.call_id == call.id, Dossier.state == "preselected")).all()
+    dossier = _the_preselected(call)
     login_as(_trainer())
     response = client.post(f"/appels/dossiers/{dossier.id}/decision",
                            data={"decision": "not_selected", "reason": "", "subject": "S", "body": "B"})
@@ -391,11 +402,11 @@ def test_a_decision_without_a_reason_is_refused_in_french(client, login_as):
 
 def test_the_csv_minutes_hold_jurors_scores_decisions_and_neutralise_formulas(client, login_as):
     call = _with_session(closed_call_with_dossiers())
-    [dossier] = db.session.scalars(sa.select(Dossier).where(Dossier.call_id == call.id, Dossier.state == "preselected")).all()
+    dossier = _the_preselected(call)
     dossier.title = "=HYPERLINK(\"http://x\")"
     dossier.state, dossier.decision_reason = "laureate", "Le meilleur pitch"
     juror = f.make_user(first_name="Awa", last_name="Diallo")
-    db.session.add(CallJuror(call_id=call.id, email=juror.email, user_id=juror.id))
+    _seat(call, juror)
     _score(dossier, juror, 5, 4, 3)
     db.session.commit()
     login_as(_trainer())
@@ -409,7 +420,7 @@ def test_the_csv_minutes_hold_jurors_scores_decisions_and_neutralise_formulas(cl
 
 def test_the_pdf_minutes_are_a_pdf_with_the_decisions(client, login_as):
     call = _with_session(closed_call_with_dossiers())
-    [dossier] = db.session.scalars(sa.select(Dossier).where(Dossier.call_id == call.id, Dossier.state == "preselected")).all()
+    dossier = _the_preselected(call)
     dossier.state, dossier.decision_reason = "waitlisted", "Très proche des lauréats"
     db.session.commit()
     login_as(_trainer())
@@ -422,7 +433,7 @@ def test_the_pdf_minutes_are_a_pdf_with_the_decisions(client, login_as):
 def test_a_juror_finds_her_jury_from_the_calls_page(client, login_as):
     call = closed_call_with_dossiers()
     juror = f.make_user()
-    db.session.add(CallJuror(call_id=call.id, email=juror.email, user_id=juror.id))
+    _seat(call, juror)
     db.session.commit()
     login_as(juror)
     assert f"/appels/{call.id}/jury/notation" in client.get("/appels/").text
@@ -459,7 +470,7 @@ def test_a_candidate_withdraws_her_filed_dossier_once_with_her_reason(client, lo
 
 def test_a_preselected_candidate_withdrawing_loses_her_pitch_slot_from_her_calendar(client, login_as):
     call = _with_session(closed_call_with_dossiers())
-    [dossier] = db.session.scalars(sa.select(Dossier).where(Dossier.call_id == call.id, Dossier.state == "preselected")).all()
+    dossier = _the_preselected(call)
     login_as(_trainer())
     assert client.post(f"/appels/{call.id}/jury/envoyer").status_code == 302
     [slot] = _messages(dossier.owner.email)
@@ -491,7 +502,7 @@ def test_a_decided_dossier_or_someone_elses_cannot_be_withdrawn(client, login_as
 
 def test_a_candidate_of_the_call_is_not_invited_to_its_jury_nor_scores_her_own_pitch(client, login_as):
     call = closed_call_with_dossiers()
-    [dossier] = db.session.scalars(sa.select(Dossier).where(Dossier.call_id == call.id, Dossier.state == "preselected")).all()
+    dossier = _the_preselected(call)
     login_as(_trainer())
     response = client.post(f"/appels/{call.id}/jury/jures", data={"email": dossier.owner.email.upper()})
     assert response.status_code == 422 and "a déposé un dossier à cet appel" in response.text
@@ -526,7 +537,7 @@ def test_a_juror_invited_before_her_account_is_named_once_she_confirms_it(client
 
 def test_the_jury_decides_on_or_after_its_session_day(client, login_as):
     call = _with_session(closed_call_with_dossiers())  # the session: 8 April 2027
-    [dossier] = db.session.scalars(sa.select(Dossier).where(Dossier.call_id == call.id, Dossier.state == "preselected")).all()
+    dossier = _the_preselected(call)
     login_as(_trainer())
     data = {"decision": "laureate", "reason": "Pitch convaincant", "subject": "Lauréat", "body": "Bravo."}
     early = client.post(f"/appels/dossiers/{dossier.id}/decision", data=data)
@@ -557,9 +568,9 @@ def test_the_jury_session_and_the_coaching_slot_come_after_the_call(client, logi
 
 def test_a_decided_pitch_shows_its_decision_instead_of_a_score_form(client, login_as):
     call = closed_call_with_dossiers()
-    [dossier] = db.session.scalars(sa.select(Dossier).where(Dossier.call_id == call.id, Dossier.state == "preselected")).all()
+    dossier = _the_preselected(call)
     juror = f.make_user()
-    db.session.add(CallJuror(call_id=call.id, email=juror.email, user_id=juror.id))
+    _seat(call, juror)
     dossier.state = "laureate"
     db.session.commit()
     login_as(juror)
@@ -579,7 +590,7 @@ def test_my_dossiers_say_a_draft_of_a_closed_call_can_no_longer_be_filed(client,
 def test_a_juror_does_not_file_a_dossier_to_the_call_she_judges(client, login_as):
     call = f.make_call()
     juror = f.make_user()
-    db.session.add(CallJuror(call_id=call.id, email=juror.email, user_id=juror.id))
+    _seat(call, juror)
     db.session.commit()
     login_as(juror)
     page = client.get(f"/appels/{call.id}/deposer", follow_redirects=True)
