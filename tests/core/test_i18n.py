@@ -3,7 +3,8 @@ a format hint on every date field; English keeps its own rules."""
 
 import io
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -126,6 +127,101 @@ def test_decimals_have_a_comma_and_no_trailing_zeros(french, value, places, expe
 
 def test_english_decimals_keep_the_point(english):
     assert format_number(3.5) == "3.5"
+
+
+# --- Formatted once per process -------------------------------------------------------------------------------
+
+
+def _as_flask_babel_writes_it(value, fmt):
+    """The reference: Flask-Babel's own formatting with « 1er » added, as core.i18n did before keeping texts."""
+    from flask_babel import format_date, format_datetime, get_locale, to_user_timezone
+
+    day = (to_user_timezone(value) if isinstance(value, datetime) else value).day
+    if day == 1 and get_locale().language == "fr":
+        fmt = re.sub(r"(?<![d'])d(?= MMM|$)", "d'er'", fmt)
+    return format_datetime(value, fmt) if isinstance(value, datetime) else format_date(value, fmt)
+
+
+MOMENTS = [datetime(2026, 3, 1, 0, 0, tzinfo=UTC) + timedelta(hours=7 * step) for step in range(0, 2400, 13)]
+MOMENTS += [datetime(2026, 10, 25, hour, 30) for hour in range(4)]  # naive (UTC) across the autumn change
+MOMENTS += [datetime(2026, 3, 29, 0, 59, 59, tzinfo=UTC), datetime(2026, 3, 29, 1, 0, tzinfo=UTC),
+            datetime(2026, 6, 30, 22, 0, tzinfo=UTC), datetime(2026, 12, 31, 23, 0, tzinfo=UTC)]
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_kept_texts_are_those_flask_babel_writes(app, language):
+    """Dates, date-times and numbers are formatted once per process (core.i18n's memo): for a spread of values
+    over two years, both time changes, first days of months in Paris but not in UTC, naive values, the texts
+    are Babel's, in both languages."""
+    with app.test_request_context():
+        session["lang"] = language
+        for value in MOMENTS:
+            for fmt in ("d MMMM yyyy 'à' HH'h'mm", "d MMM", "EEEE d MMMM", "d", "HH:mm"):
+                assert format_moment(value, fmt) == _as_flask_babel_writes_it(value, fmt), (value, fmt)
+                assert format_day(value.date(), fmt.removesuffix(" 'à' HH'h'mm").replace("HH:mm", "d MMMM yyyy")) == \
+                    _as_flask_babel_writes_it(value.date(), fmt.removesuffix(" 'à' HH'h'mm").replace("HH:mm", "d MMMM yyyy"))
+        from flask_babel import format_decimal
+
+        from beta_training.core.i18n import _decimal_pattern
+        for value in (0, 1, 1.0, Decimal("1.00"), 2.675, Decimal("2.675"), 3.25, 1234.5, -0.5, 17):
+            for places, fixed in ((2, False), (1, True), (0, False)):
+                assert format_number(value, places, fixed) == format_decimal(value, _decimal_pattern(places, fixed))
+
+
+def test_a_kept_text_is_per_language_and_per_value(app):
+    """The same value in two languages within one request (force_locale: an email to someone), and two values
+    of the same day: each its own text, never another's."""
+    from flask_babel import force_locale
+
+    with app.test_request_context():
+        assert format_day(date(2027, 1, 1)) == "1er janvier 2027"
+        assert format_moment(datetime(2027, 1, 1, 9, 0, tzinfo=UTC)) == "1er janvier 2027 à 10h00"
+        assert format_number(3.5) == "3,5"
+        with force_locale("en"):
+            assert format_day(date(2027, 1, 1)) == "1 January 2027"
+            assert format_moment(datetime(2027, 1, 1, 9, 0, tzinfo=UTC)) == "1 January 2027 à 10h00"
+            assert format_number(3.5) == "3.5"
+        assert format_day(date(2027, 1, 1)) == "1er janvier 2027"
+        assert format_moment(datetime(2027, 1, 1, 9, 1, tzinfo=UTC)) == "1er janvier 2027 à 10h01"
+        assert format_number(Decimal("3.50"), 2, True) == "3,50"
+
+
+def test_a_value_is_formatted_by_babel_once_per_process(app, monkeypatch):
+    """Kept: the second request's same date-time, date and number do not reach Babel again."""
+    from babel import dates, numbers
+
+    calls = []
+    for module, name in ((dates, "format_datetime"), (dates, "format_date"), (numbers, "format_decimal")):
+        original = getattr(module, name)
+        monkeypatch.setattr(module, name, lambda *args, _original=original, **kwargs: calls.append(1) or _original(*args, **kwargs))
+    value = datetime(2031, 5, 17, 8, 45, tzinfo=UTC)  # a value no other test formats
+    for _request in range(2):
+        with app.test_request_context():
+            texts = (format_moment(value), format_day(date(2031, 5, 17)), format_number(12.375))
+    assert texts == ("17 mai 2031 à 10h45", "17 mai 2031", "12,38")
+    assert len(calls) == 3
+
+
+# --- Templates' gettext -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("source, variables", [
+    ("{{ _('Progression : 100 %%') }}", {}),
+    ("{{ _('Bonjour %(name)s', name=name) }}", {"name": "<b>Ana</b>"}),
+    ("{{ _('Risque & vigilance') }}", {}),
+    ("{% trans n=3 %}%(n)s fiches & 10 %%{% endtrans %}", {}),
+    ("{% trans %}Se connecter{% endtrans %}", {}),
+    ("{{ gettext('Se connecter') }} {{ _(label) }}", {"label": "a < b"}),
+    ("{{ _('%(a)s et %(b)s', a=x, b=y) }}", {"x": "<i>", "y": 3}),
+])
+def test_templates_gettext_writes_what_jinja_writes(french, source, variables):
+    """core.i18n.template_gettext replaces Jinja's new-style `_`/`gettext` (three calls per message by Jinja's
+    way): the same text as Jinja's own, « %% » read as « % », variables escaped, the message marked safe."""
+    from jinja2 import Environment
+
+    jinja = Environment(autoescape=True, extensions=["jinja2.ext.i18n"])
+    jinja.install_gettext_callables(gettext=lambda s: s, ngettext=lambda s, p, n: s if n == 1 else p, newstyle=True)
+    assert render_template_string(source, **variables) == jinja.from_string(source).render(**variables)
 
 
 # --- Date fields --------------------------------------------------------------------------------------------------
