@@ -4,17 +4,13 @@ Learners get a few entries; the back office (trainers, course leads) and the adm
 so that the menu of an admin stays on one line at 1280 px instead of twelve entries on two.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from flask import current_app, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from beta_training.forum.queries import unread_thread_count
-
-
-def forum_unread_count() -> int:
-    return unread_thread_count(current_user)
 
 
 @dataclass
@@ -27,6 +23,8 @@ class NavLink:
     badge: int | None = None
     url: str = ""
     active: bool = False
+    # The forums' entry: its badge is the person's count of unread threads, taken on each page.
+    counts_unread: bool = False
 
 
 @dataclass
@@ -42,15 +40,16 @@ class NavMenu:
         return any(link.active for link in self.links)
 
 
-def _entries() -> list:
+def _entries(authenticated: bool, trainer: bool, course_staff: bool, admin: bool, outbox_page: bool) -> list:
+    """The menu for what the person may use: it depends on these alone (never on who she is)."""
     entries = [
         NavLink(_l("Accueil"), "site.home"),
         NavLink(_l("Formation Alpha"), "cohorts.list_cohorts", paths=("/alpha/",)),
         NavLink(_l("MOOC"), "courses.list_courses", paths=("/mooc/",)),
     ]
-    if not current_user.is_authenticated:
+    if not authenticated:
         return entries
-    entries.append(NavLink(_l("Forums"), "forum.list_forums", paths=("/forum/",), badge=forum_unread_count()))
+    entries.append(NavLink(_l("Forums"), "forum.list_forums", paths=("/forum/",), counts_unread=True))
     entries.append(NavMenu(_l("Mon espace"), "menu-mon-espace", [
         NavLink(_l("Mes candidatures"), "cohorts.list_my_applications",
                 paths=("/alpha/mes-candidatures", "/alpha/candidatures/")),
@@ -62,11 +61,11 @@ def _entries() -> list:
         NavLink(_l("Mes données"), "privacy.my_data", paths=("/compte/mes-donnees",)),
     ]))
     back_office = []
-    if current_user.has_any_role("trainer"):
+    if trainer:
         back_office.append(NavLink(_l("Gérer les sessions Alpha"), "cohorts.manage_cohorts", paths=("/alpha/gestion/",)))
         back_office.append(NavLink(_l("Appels à intrapreneurs"), "calls.list_calls", paths=("/appels/",)))
         back_office.append(NavLink(_l("Produits par phase"), "products.impact", paths=("/produits/impact",)))
-    if current_user.has_any_role("trainer", "course_lead"):
+    if course_staff:
         back_office += [
             NavLink(_l("Gérer les MOOC"), "courses.manage_courses", paths=("/mooc/gestion/",)),
             NavLink(_l("Relire les fiches"), "sheets.review_queue", paths=("/fiches/relecture",),
@@ -76,24 +75,61 @@ def _entries() -> list:
         ]
     if back_office:
         entries.append(NavMenu(_l("Gestion"), "menu-gestion", back_office))
-    if current_user.is_admin:
-        admin = [
+    if admin:
+        admin_links = [
             NavLink(_l("Utilisateurs"), "accounts.list_users", paths=("/admin/utilisateurs",)),
             NavLink(_l("Tâches en échec"), "core.list_failed_jobs", paths=("/admin/taches",)),
         ]
-        if current_app.config["MAIL_OUTBOX_PAGE"]:
-            admin.append(NavLink(_l("Courriels envoyés"), "core.list_outbox", paths=("/admin/courriels",)))
-        entries.append(NavMenu(_l("Administration"), "menu-administration", admin))
+        if outbox_page:
+            admin_links.append(NavLink(_l("Courriels envoyés"), "core.list_outbox", paths=("/admin/courriels",)))
+        entries.append(NavMenu(_l("Administration"), "menu-administration", admin_links))
     return entries
+
+
+def _access() -> tuple:
+    """Everything `_entries` reads, as the key of the built menus: the role gates of the current user, the
+    configuration (a test may switch the outbox page on), the path the application is mounted on."""
+    user = current_user
+    authenticated = user.is_authenticated
+    return (request.script_root, authenticated,
+            authenticated and user.has_any_role("trainer"),
+            authenticated and user.has_any_role("trainer", "course_lead"),
+            authenticated and user.is_admin,
+            bool(current_app.config["MAIL_OUTBOX_PAGE"]))
+
+
+def _built_menu(access: tuple) -> tuple:
+    """The menu for `access`, its URLs built, once per process and per access (a handful: anonymous, learner,
+    trainer, course lead, admin): it holds no one's data, and each page copies it before marking its own entry
+    and the badge (see main_navigation)."""
+    menus = current_app.extensions.setdefault("site.navigation", {})
+    menu = menus.get(access)
+    if menu is None:
+        entries = _entries(*access[1:])
+        for link in _links(entries):
+            link.url = url_for(link.endpoint)
+        menu = menus[access] = tuple(entries)
+    return menu
+
+
+def _links(entries) -> list:
+    return [link for entry in entries for link in (entry.links if isinstance(entry, NavMenu) else [entry])]
+
+
+def _copy(entry):
+    if isinstance(entry, NavMenu):
+        return replace(entry, links=[replace(link) for link in entry.links])
+    return replace(entry)
 
 
 def main_navigation() -> list:
     """Entries (NavLink) and sub-menus (NavMenu) of the DSFR main menu for the current user; at most one link is
     the current page: the one for this endpoint, else the one whose section is the longest prefix of the path."""
-    entries = _entries()
-    links = [link for entry in entries for link in (entry.links if isinstance(entry, NavMenu) else [entry])]
+    entries = [_copy(entry) for entry in _built_menu(_access())]
+    links = _links(entries)
     for link in links:
-        link.url = url_for(link.endpoint)
+        if link.counts_unread:
+            link.badge = unread_thread_count(current_user)
     endpoint, path = request.endpoint or "", request.path
     current = next((link for link in links if endpoint == link.endpoint or endpoint in link.endpoints), None)
     if current is None:
