@@ -51,6 +51,9 @@ def csrf_field(form) -> Markup:
         form.csrf_token.current_token)
 
 
+MAX_FIXED_URLS = 1000
+
+
 def fixed_url(endpoint: str, **values) -> str:
     """`url_for` for a link that is the same on every page (the layout's): an endpoint and values written in the
     template, never taken from the request. Built once per process and per path the application is mounted on:
@@ -64,7 +67,9 @@ def fixed_url(endpoint: str, **values) -> str:
     key = (request.script_root, endpoint, *sorted(values.items()))
     url = urls.get(key)
     if url is None:
-        url = urls[key] = url_for(endpoint, **values)
+        url = url_for(endpoint, **values)
+        if len(urls) < MAX_FIXED_URLS:  # bounded, whatever mounting paths the proxies may say
+            urls[key] = url
     return url
 
 

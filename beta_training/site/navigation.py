@@ -98,6 +98,9 @@ def _access() -> tuple:
             bool(current_app.config["MAIL_OUTBOX_PAGE"]))
 
 
+MAX_MENUS = 100
+
+
 def _built_menu(access: tuple) -> tuple:
     """The menu for `access`, its URLs built, once per process and per access (a handful: anonymous, learner,
     trainer, course lead, admin): it holds no one's data, and each page copies it before marking its own entry
@@ -108,7 +111,9 @@ def _built_menu(access: tuple) -> tuple:
         entries = _entries(*access[1:])
         for link in _links(entries):
             link.url = url_for(link.endpoint)
-        menu = menus[access] = tuple(entries)
+        menu = tuple(entries)
+        if len(menus) < MAX_MENUS:  # bounded, whatever mounting paths the proxies may say
+            menus[access] = menu
     return menu
 
 

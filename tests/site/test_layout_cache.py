@@ -73,3 +73,15 @@ def test_layout_links_follow_the_path_the_application_is_mounted_on(app):
     assert f'href="{mount}/plan-du-site"' in page.text and f'action="{mount}/compte/deconnexion"' in page.text
     assert f'href="{mount}/static/css/app.css"' in page.text
     assert _menu(page)["links"]["MOOC"] == (f"{mount}/mooc/", None)
+
+
+def test_what_is_kept_stays_bounded_whatever_the_mounting_paths(app, monkeypatch):
+    from beta_training.core import templating
+
+    monkeypatch.setattr(templating, "MAX_FIXED_URLS", 30)
+    monkeypatch.setattr(navigation, "MAX_MENUS", 3)
+    client = _as(app, make_user())
+    for n in range(6):
+        page = client.get("/", base_url=f"http://localhost/chemin{n}")
+        assert f'href="/chemin{n}/plan-du-site"' in page.text and _menu(page)["links"]["MOOC"][0] == f"/chemin{n}/mooc/"
+    assert len(app.extensions["core.fixed_urls"]) <= 30 and len(app.extensions["site.navigation"]) <= 3
