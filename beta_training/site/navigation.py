@@ -4,7 +4,7 @@ Learners get a few entries; the back office (trainers, course leads) and the adm
 so that the menu of an admin stays on one line at 1280 px instead of twelve entries on two.
 """
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from flask import current_app, request, url_for
 from flask_babel import lazy_gettext as _l
@@ -13,7 +13,9 @@ from flask_login import current_user
 from beta_training.forum.queries import unread_thread_count
 
 
-@dataclass
+# Frozen: the menus are kept per process and shared by every page (see _built_menu); a page's own marks (its
+# current entry, the badge) are on copies of the entries they change.
+@dataclass(frozen=True)
 class NavLink:
     label: str
     endpoint: str
@@ -27,13 +29,13 @@ class NavLink:
     counts_unread: bool = False
 
 
-@dataclass
+@dataclass(frozen=True)
 class NavMenu:
     """A DSFR sub-menu: a button that opens its list of links (fr-nav__btn + fr-collapse fr-menu)."""
 
     label: str
     id: str
-    links: list = field(default_factory=list)
+    links: tuple = ()
 
     @property
     def active(self) -> bool:
@@ -50,7 +52,7 @@ def _entries(authenticated: bool, trainer: bool, course_staff: bool, admin: bool
     if not authenticated:
         return entries
     entries.append(NavLink(_l("Forums"), "forum.list_forums", paths=("/forum/",), counts_unread=True))
-    entries.append(NavMenu(_l("Mon espace"), "menu-mon-espace", [
+    entries.append(NavMenu(_l("Mon espace"), "menu-mon-espace", (
         NavLink(_l("Mes candidatures"), "cohorts.list_my_applications",
                 paths=("/alpha/mes-candidatures", "/alpha/candidatures/")),
         NavLink(_l("Mes fiches produit"), "sheets.list_sheets", paths=("/fiches/",)),
@@ -59,7 +61,7 @@ def _entries(authenticated: bool, trainer: bool, course_staff: bool, admin: bool
         NavLink(_l("Mes produits"), "products.list_products", paths=("/produits/",)),
         NavLink(_l("Mon compte"), "accounts.show_account", paths=("/compte/",)),
         NavLink(_l("Mes données"), "privacy.my_data", paths=("/compte/mes-donnees",)),
-    ]))
+    )))
     back_office = []
     if trainer:
         back_office.append(NavLink(_l("Gérer les sessions Alpha"), "cohorts.manage_cohorts", paths=("/alpha/gestion/",)))
@@ -74,7 +76,7 @@ def _entries(authenticated: bool, trainer: bool, course_staff: bool, admin: bool
             NavLink(_l("Comptes supprimés"), "privacy.list_erasures", paths=("/gestion/effacements",)),
         ]
     if back_office:
-        entries.append(NavMenu(_l("Gestion"), "menu-gestion", back_office))
+        entries.append(NavMenu(_l("Gestion"), "menu-gestion", tuple(back_office)))
     if admin:
         admin_links = [
             NavLink(_l("Utilisateurs"), "accounts.list_users", paths=("/admin/utilisateurs",)),
@@ -82,7 +84,7 @@ def _entries(authenticated: bool, trainer: bool, course_staff: bool, admin: bool
         ]
         if outbox_page:
             admin_links.append(NavLink(_l("Courriels envoyés"), "core.list_outbox", paths=("/admin/courriels",)))
-        entries.append(NavMenu(_l("Administration"), "menu-administration", admin_links))
+        entries.append(NavMenu(_l("Administration"), "menu-administration", tuple(admin_links)))
     return entries
 
 
@@ -103,46 +105,49 @@ MAX_MENUS = 100
 
 def _built_menu(access: tuple) -> tuple:
     """The menu for `access`, its URLs built, once per process and per access (a handful: anonymous, learner,
-    trainer, course lead, admin): it holds no one's data, and each page copies it before marking its own entry
-    and the badge (see main_navigation)."""
+    trainer, course lead, admin): it holds no one's data, and its entries cannot be changed (frozen)."""
     menus = current_app.extensions.setdefault("site.navigation", {})
     menu = menus.get(access)
     if menu is None:
-        entries = _entries(*access[1:])
-        for link in _links(entries):
-            link.url = url_for(link.endpoint)
-        menu = tuple(entries)
+        menu = tuple(_with_urls(entry) for entry in _entries(*access[1:]))
         if len(menus) < MAX_MENUS:  # bounded, whatever mounting paths the proxies may say
             menus[access] = menu
     return menu
 
 
-def _links(entries) -> list:
-    return [link for entry in entries for link in (entry.links if isinstance(entry, NavMenu) else [entry])]
-
-
-def _copy(entry):
+def _with_urls(entry):
     if isinstance(entry, NavMenu):
-        return replace(entry, links=[replace(link) for link in entry.links])
-    return replace(entry)
+        return replace(entry, links=tuple(replace(link, url=url_for(link.endpoint)) for link in entry.links))
+    return replace(entry, url=url_for(entry.endpoint))
+
+
+def _links(entries) -> list:
+    return [link for entry in entries for link in (entry.links if isinstance(entry, NavMenu) else (entry,))]
 
 
 def main_navigation() -> list:
     """Entries (NavLink) and sub-menus (NavMenu) of the DSFR main menu for the current user; at most one link is
-    the current page: the one for this endpoint, else the one whose section is the longest prefix of the path."""
-    entries = [_copy(entry) for entry in _built_menu(_access())]
-    links = _links(entries)
-    for link in links:
-        if link.counts_unread:
-            link.badge = unread_thread_count(current_user)
+    the current page: the one for this endpoint, else the one whose section is the longest prefix of the path.
+    The kept menu with copies of the entries this page changes (its current one, the badge's), others shared."""
+    menu = _built_menu(_access())
+    links = _links(menu)
     endpoint, path = request.endpoint or "", request.path
     current = next((link for link in links if endpoint == link.endpoint or endpoint in link.endpoints), None)
     if current is None:
         sections = [(len(prefix), link) for link in links for prefix in link.paths if path.startswith(prefix)]
         current = max(sections, key=lambda pair: pair[0])[1] if sections else None
+    changed = {id(link): replace(link, badge=unread_thread_count(current_user)) for link in links if link.counts_unread}
     if current is not None:
-        current.active = True
-    return entries
+        changed[id(current)] = replace(changed.get(id(current), current), active=True)
+    return [_changed(entry, changed) for entry in menu]
+
+
+def _changed(entry, changed: dict):
+    if isinstance(entry, NavMenu):
+        if any(id(link) in changed for link in entry.links):
+            return replace(entry, links=tuple(changed.get(id(link), link) for link in entry.links))
+        return entry
+    return changed.get(id(entry), entry)
 
 
 def init_navigation(app) -> None:
