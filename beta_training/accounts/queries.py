@@ -1,7 +1,7 @@
 """Read-side helpers for accounts."""
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from beta_training.accounts.models import RoleEvent, User, UserRole
 from beta_training.extensions import db
@@ -39,8 +39,22 @@ def user_for_session_id(session_id: str) -> User | None:
     user_id, _, token = session_id.partition(":")
     if not user_id.isdigit() or not token:
         return None
-    # Roles in the same query (a join), not a second one: every signed-in request loads its user.
-    user = db.session.get(User, int(user_id), options=[joinedload(User.roles)])
+    user = _session_user(int(user_id))
     if user is None or not user.is_active or user.session_token != token:
         return None
     return user
+
+
+# Roles in the same query (a join), not a second one: every signed-in request loads its user. The statement is
+# built once per process (its id is a bound parameter): building it and its options' cache key on each request
+# cost about as much as running it.
+_USER_WITH_ROLES = (sa.select(User).where(User.id == sa.bindparam("user_id", type_=sa.Integer))
+                    .options(joinedload(User.roles)))
+
+
+def _session_user(user_id: int) -> User | None:
+    """The row as it is now, with its roles; a user this session already holds is taken from it, as
+    `Session.get` does (no second query, nothing refreshed behind the back of whoever changed it)."""
+    if db.session.identity_map.get(Session.identity_key(User, user_id)) is not None:
+        return db.session.get(User, user_id, options=[joinedload(User.roles)])
+    return db.session.execute(_USER_WITH_ROLES, {"user_id": user_id}).unique().scalar_one_or_none()

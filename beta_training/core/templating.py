@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from flask import current_app
+from flask import current_app, has_request_context, request, url_for
 from flask_babel import format_decimal, get_locale
 from markupsafe import Markup
 
@@ -51,6 +51,28 @@ def csrf_field(form) -> Markup:
         form.csrf_token.current_token)
 
 
+MAX_FIXED_URLS = 1000
+
+
+def fixed_url(endpoint: str, **values) -> str:
+    """`url_for` for a link that is the same on every page (the layout's): an endpoint and values written in the
+    template, never taken from the request. Built once per process and per path the application is mounted on:
+    a URL rule, like a static file's hashed name (read from the manifest at start), does not change while the
+    process runs, and the layout's seventeen `url_for` took a tenth of its rendering."""
+    if endpoint.startswith("."):
+        raise ValueError(f"{endpoint}: a blueprint-relative endpoint depends on the request; name it in full")
+    if not has_request_context():  # a page rendered by a job: url_for builds on BASE_URL (BetaTraining)
+        return url_for(endpoint, **values)
+    urls = current_app.extensions.setdefault("core.fixed_urls", {})
+    key = (request.script_root, endpoint, *sorted(values.items()))
+    url = urls.get(key)
+    if url is None:
+        url = url_for(endpoint, **values)
+        if len(urls) < MAX_FIXED_URLS:  # bounded, whatever mounting paths the proxies may say
+            urls[key] = url
+    return url
+
+
 def init_templating(app) -> None:
     app.jinja_env.filters["datetime"] = format_dt
     app.jinja_env.filters["date"] = format_d
@@ -66,6 +88,7 @@ def init_templating(app) -> None:
     app.jinja_env.filters["elide"] = elide  # « Candidature d’Agnès »
     app.jinja_env.filters["date_from"] = format_range_start  # start|date_from(end): « du 1er au 2 janvier 2027 »
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["fixed_url"] = fixed_url
     # The one-time key of a form that creates something (core.forms.SubmissionKeyField): a double click sends it twice.
     app.jinja_env.globals["new_submission_key"] = new_submission_key
     app.jinja_env.globals["csrf_field"] = csrf_field
