@@ -36,3 +36,22 @@ def test_applications_of_a_session_ignore_ids_from_another_session(ctx):
     stranger = make_application(other)
     wanted = [first.id, stranger.id, second.id]
     assert [a.id for a in queries.applications_of_cohort(cohort.id, wanted)] == sorted([first.id, second.id])
+
+
+def test_a_page_s_waitlist_ranks_are_the_whole_list_s(ctx):
+    """The queue's ranks (a page's applications, each counting those ahead) are the whole list's (a window over
+    it, as the CSV export reads them) and each application's own page's: positions left with gaps by those who
+    left the list, another session's list and applications not on the list do not count."""
+    cohort, other = make_cohort(), make_cohort()
+    waiting = [make_application(cohort, state="waitlisted", waitlist_position=position) for position in (3, 4, 9, 12, 20)]
+    make_application(other, state="waitlisted", waitlist_position=1)
+    stranger = make_application(other, state="waitlisted", waitlist_position=5)
+    submitted = make_application(cohort)
+    whole_list = queries.waitlist_ranks(cohort.id)
+    assert whole_list == {application.id: rank for rank, application in enumerate(waiting, start=1)}
+    for page in (waiting, waiting[3:], [waiting[4], submitted, waiting[1], stranger]):
+        expected = {a.id: whole_list[a.id] for a in page if a in waiting}
+        assert queries.waitlist_ranks(cohort.id, [a.id for a in page]) == expected
+        assert expected == {a.id: queries.waitlist_rank(a) for a in page if a in waiting}
+    assert queries.waitlist_ranks(cohort.id, []) == {}
+    assert queries.waitlist_ranks(other.id, [stranger.id, waiting[0].id]) == {stranger.id: 2}

@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from beta_training.cohorts import queries, services
 from beta_training.cohorts.forms import BulkDecisionForm, DecisionForm, QueueFilterForm, ReviewForm
-from beta_training.cohorts.models import CRITERIA
+from beta_training.cohorts.models import CRITERIA, ApplicationState
 from beta_training.cohorts.views.common import REFUSED, application_or_404, bp, managed_cohort_or_404, refused
 from beta_training.core import db as core_db
 from beta_training.core.actions import authorise
@@ -44,7 +44,9 @@ def review_queue(cohort_id):
     return render_template(
         "cohorts/review_queue.html", cohort=cohort, page=page, filters=filters, bulk_form=bulk_form,
         counts=queries.state_counts_by_cohort([cohort.id])[cohort.id], seats_left=queries.seats_left(cohort),
-        ranks=queries.waitlist_ranks(cohort.id, [application.id for application, *_scores in page.items]),
+        # Only the page's waitlisted applications have a rank (none: no query).
+        ranks=queries.waitlist_ranks(cohort.id, [application.id for application, *_scores in page.items
+                                                 if application.state == ApplicationState.WAITLISTED]),
         criteria=CRITERIA,
     )
 
