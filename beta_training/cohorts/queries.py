@@ -1,5 +1,6 @@
 """Read-side helpers for Alpha sessions and applications. Counts are computed in SQL."""
 
+import functools
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -97,15 +98,21 @@ def seats_left(cohort: Cohort) -> int:
     return max(cohort.seats - count_seat_holders(cohort.id), 0)
 
 
+def seats_left_from(cohort: Cohort, counts: dict[str, int]) -> int:
+    """seats_left() from the session's counts by state (state_counts_by_cohort), already read: no query."""
+    return max(cohort.seats - sum(counts.get(state, 0) for state in SEAT_HOLDING_STATES), 0)
+
+
 def state_counts_by_cohort(cohort_ids) -> dict[int, dict[str, int]]:
     """{cohort_id: {state: count}} in one query, for list pages."""
     counts: dict[int, dict[str, int]] = {cohort_id: {} for cohort_id in cohort_ids}
     if not counts:
         return counts
+    application = CohortApplication.__table__.c  # a Core select: the ORM's rows cost more than the query
     rows = db.session.execute(
-        sa.select(CohortApplication.cohort_id, CohortApplication.state, sa.func.count())
-        .where(CohortApplication.cohort_id.in_(counts))
-        .group_by(CohortApplication.cohort_id, CohortApplication.state)
+        sa.select(application.cohort_id, application.state, sa.func.count())
+        .where(application.cohort_id.in_(counts))
+        .group_by(application.cohort_id, application.state)
     )
     for cohort_id, state, count in rows:
         counts[cohort_id][state] = count
@@ -114,9 +121,7 @@ def state_counts_by_cohort(cohort_ids) -> dict[int, dict[str, int]]:
 
 def seats_left_by_cohort(cohorts) -> dict[int, int]:
     counts = state_counts_by_cohort([c.id for c in cohorts])
-    return {
-        c.id: max(c.seats - sum(counts[c.id].get(state, 0) for state in SEAT_HOLDING_STATES), 0) for c in cohorts
-    }
+    return {c.id: seats_left_from(c, counts[c.id]) for c in cohorts}
 
 
 # --- Applications -------------------------------------------------------------------------------------
@@ -346,19 +351,33 @@ def _criterion_average(name: str):
             / sa.func.nullif(CohortApplication.review_count, 0)).label(name)
 
 
+@functools.cache
+def _queue_columns() -> sa.Select:
+    """Built once per process (at first use, once every model is mapped): its labelled expressions cost each
+    page of the queue more to build than some of its queries."""
+    return sa.select(
+        CohortApplication,
+        *(_criterion_average(name) for name in CRITERIA),
+        CohortApplication.average_score.label("overall"),
+        CohortApplication.review_count.label("reviews"),
+    )
+
+
+@functools.cache
+def _queue_page_options() -> tuple:
+    return (
+        defer(CohortApplication.problem), defer(CohortApplication.solution), defer(CohortApplication.first_users),
+        defer(CohortApplication.motivation), defer(CohortApplication.needs),
+        lazyload(CohortApplication.user), lazyload(CohortApplication.cohort),
+    )
+
+
 def review_queue_query(cohort: Cohort, *, state=None, administration_type=None, departement=None, min_score=None, sort="submitted"):
     """(application, averages per criterion, overall average, number of reviews) rows, in one query, from the
     totals kept on each application: no evaluation is read, and each sort is an index of the session read in
     order (ix_cohort_applications_queue_*) until the page is full."""
-    query = (
-        sa.select(
-            CohortApplication,
-            *(_criterion_average(name) for name in CRITERIA),
-            CohortApplication.average_score.label("overall"),
-            CohortApplication.review_count.label("reviews"),
-        )
-        .where(CohortApplication.cohort_id == cohort.id, CohortApplication.state != ApplicationState.DRAFT)
-    )
+    query = _queue_columns().where(CohortApplication.cohort_id == cohort.id,
+                                   CohortApplication.state != ApplicationState.DRAFT)
     if state:
         query = query.where(CohortApplication.state == state)
     if administration_type:
@@ -374,11 +393,7 @@ def review_queue_page_query(cohort: Cohort, **filters):
     """review_queue_query() for a page of the queue (the CSV export takes every column): without the long
     answers (read on the application's own page), nor its user and session joined (the session is the page's,
     already loaded: that many-to-one is found without a query)."""
-    return review_queue_query(cohort, **filters).options(
-        defer(CohortApplication.problem), defer(CohortApplication.solution), defer(CohortApplication.first_users),
-        defer(CohortApplication.motivation), defer(CohortApplication.needs),
-        lazyload(CohortApplication.user), lazyload(CohortApplication.cohort),
-    )
+    return review_queue_query(cohort, **filters).options(*_queue_page_options())
 
 
 def application_scores(application_id: int):

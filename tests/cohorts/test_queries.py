@@ -55,3 +55,18 @@ def test_a_page_s_waitlist_ranks_are_the_whole_list_s(ctx):
         assert expected == {a.id: queries.waitlist_rank(a) for a in page if a in waiting}
     assert queries.waitlist_ranks(cohort.id, []) == {}
     assert queries.waitlist_ranks(other.id, [stranger.id, waiting[0].id]) == {stranger.id: 2}
+
+
+def test_the_seats_left_read_from_the_counts_by_state_are_those_counted(ctx):
+    """The queue reads them from the counts it shows (one query fewer): the same number as seats_left(), down to
+    a full session (never below zero)."""
+    cohort = make_cohort(seats=3)
+    for state in ("submitted", "waitlisted", "rejected", "declined", "expired", "withdrawn", "draft"):
+        make_application(cohort, state=state)
+    for state in ("accepted", "confirmed", "confirmed", "accepted"):
+        counts = queries.state_counts_by_cohort([cohort.id])[cohort.id]
+        assert queries.seats_left_from(cohort, counts) == queries.seats_left(cohort)
+        make_application(cohort, state=state)
+    counts = queries.state_counts_by_cohort([cohort.id])[cohort.id]
+    assert queries.seats_left(cohort) == queries.seats_left_from(cohort, counts) == 0
+    assert queries.seats_left_by_cohort([cohort]) == {cohort.id: 0}

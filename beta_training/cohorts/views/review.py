@@ -41,9 +41,10 @@ def review_queue(cohort_id):
     filters.validate()
     page = paginate_rows(queries.review_queue_page_query(cohort, **_queue_filters(filters)))
     bulk_form = BulkDecisionForm()
+    counts = queries.state_counts_by_cohort([cohort.id])[cohort.id]
     return render_template(
         "cohorts/review_queue.html", cohort=cohort, page=page, filters=filters, bulk_form=bulk_form,
-        counts=queries.state_counts_by_cohort([cohort.id])[cohort.id], seats_left=queries.seats_left(cohort),
+        counts=counts, seats_left=queries.seats_left_from(cohort, counts),
         # Only the page's waitlisted applications have a rank (none: no query).
         ranks=queries.waitlist_ranks(cohort.id, [application.id for application, *_scores in page.items
                                                  if application.state == ApplicationState.WAITLISTED]),
