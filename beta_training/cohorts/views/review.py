@@ -39,7 +39,9 @@ def review_queue(cohort_id):
     cohort = managed_cohort_or_404(cohort_id)
     filters = QueueFilterForm(request.args)
     filters.validate()
-    page = paginate_rows(queries.review_queue_page_query(cohort, **_queue_filters(filters)))
+    chosen = _queue_filters(filters)
+    page = paginate_rows(queries.review_queue_page_query(cohort, **chosen),
+                         total=lambda: queries.review_queue_count(cohort, **chosen))
     bulk_form = BulkDecisionForm()
     counts = queries.state_counts_by_cohort([cohort.id])[cohort.id]
     return render_template(
