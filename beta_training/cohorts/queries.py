@@ -4,7 +4,7 @@ import functools
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import defer, lazyload, selectinload
+from sqlalchemy.orm import lazyload, load_only, selectinload
 
 from beta_training.accounts.models import User
 from beta_training.cohorts.models import (
@@ -366,8 +366,10 @@ def _queue_columns() -> sa.Select:
 @functools.cache
 def _queue_page_options() -> tuple:
     return (
-        defer(CohortApplication.problem), defer(CohortApplication.solution), defer(CohortApplication.first_users),
-        defer(CohortApplication.motivation), defer(CohortApplication.needs),
+        load_only(CohortApplication.cohort_id, CohortApplication.user_id, CohortApplication.state,
+                  CohortApplication.anonymised_at, CohortApplication.first_name, CohortApplication.last_name,
+                  CohortApplication.administration, CohortApplication.administration_type,
+                  CohortApplication.departement, CohortApplication.submitted_at, CohortApplication.waitlist_position),
         lazyload(CohortApplication.user), lazyload(CohortApplication.cohort),
     )
 
@@ -402,8 +404,8 @@ def review_queue_count(cohort: Cohort, *, sort=None, **filters) -> int:
 
 
 def review_queue_page_query(cohort: Cohort, **filters):
-    """review_queue_query() for a page of the queue (the CSV export takes every column): without the long
-    answers (read on the application's own page), nor its user and session joined (the session is the page's,
+    """review_queue_query() for a page of the queue (the CSV export takes every column): only the columns the
+    page shows (not the long answers, read on the application's own page), nor its user and session joined (the session is the page's,
     already loaded: that many-to-one is found without a query)."""
     return review_queue_query(cohort, **filters).options(*_queue_page_options())
 
