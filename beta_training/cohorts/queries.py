@@ -1,9 +1,10 @@
 """Read-side helpers for Alpha sessions and applications. Counts are computed in SQL."""
 
+import functools
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import defer, lazyload, selectinload
+from sqlalchemy.orm import lazyload, load_only, selectinload
 
 from beta_training.accounts.models import User
 from beta_training.cohorts.models import (
@@ -97,15 +98,21 @@ def seats_left(cohort: Cohort) -> int:
     return max(cohort.seats - count_seat_holders(cohort.id), 0)
 
 
+def seats_left_from(cohort: Cohort, counts: dict[str, int]) -> int:
+    """seats_left() from the session's counts by state (state_counts_by_cohort), already read: no query."""
+    return max(cohort.seats - sum(counts.get(state, 0) for state in SEAT_HOLDING_STATES), 0)
+
+
 def state_counts_by_cohort(cohort_ids) -> dict[int, dict[str, int]]:
     """{cohort_id: {state: count}} in one query, for list pages."""
     counts: dict[int, dict[str, int]] = {cohort_id: {} for cohort_id in cohort_ids}
     if not counts:
         return counts
+    application = CohortApplication.__table__.c  # a Core select: the ORM's rows cost more than the query
     rows = db.session.execute(
-        sa.select(CohortApplication.cohort_id, CohortApplication.state, sa.func.count())
-        .where(CohortApplication.cohort_id.in_(counts))
-        .group_by(CohortApplication.cohort_id, CohortApplication.state)
+        sa.select(application.cohort_id, application.state, sa.func.count())
+        .where(application.cohort_id.in_(counts))
+        .group_by(application.cohort_id, application.state)
     )
     for cohort_id, state, count in rows:
         counts[cohort_id][state] = count
@@ -114,9 +121,7 @@ def state_counts_by_cohort(cohort_ids) -> dict[int, dict[str, int]]:
 
 def seats_left_by_cohort(cohorts) -> dict[int, int]:
     counts = state_counts_by_cohort([c.id for c in cohorts])
-    return {
-        c.id: max(c.seats - sum(counts[c.id].get(state, 0) for state in SEAT_HOLDING_STATES), 0) for c in cohorts
-    }
+    return {c.id: seats_left_from(c, counts[c.id]) for c in cohorts}
 
 
 # --- Applications -------------------------------------------------------------------------------------
@@ -138,21 +143,40 @@ def list_user_applications(user) -> list[CohortApplication]:
     )
 
 
+_AHEAD = CohortApplication.__table__.alias("ahead")
+
+
 def waitlist_ranks(cohort_id: int, application_ids=None) -> dict[int, int]:
-    """{application_id: 1-based rank} of the waiting list, in one query; of `application_ids` only when given
-    (a page of the queue: the database ranks the whole list, in the index of the session's states, and
-    sends back the page's ranks, not the 750 of a long list)."""
-    ranked = sa.select(
-        CohortApplication.id,
-        sa.func.row_number().over(order_by=CohortApplication.waitlist_position).label("rank"),
-    ).where(CohortApplication.cohort_id == cohort_id, CohortApplication.state == ApplicationState.WAITLISTED)
+    """{application_id: 1-based rank} of the waiting list, in one query; of `application_ids` only when given (a
+    page of the queue). The whole list is ranked by a window over it; a page's applications each count the
+    applications ahead of them, as waitlist_rank() does (positions are unique in a session: given under its
+    seats' lock), in the index of the session's states: a rank near the top of the list costs a few index
+    entries instead of ranking the whole list (750 on a long one), read from the applications' own keys."""
     if application_ids is None:
+        ranked = sa.select(
+            CohortApplication.id,
+            sa.func.row_number().over(order_by=CohortApplication.waitlist_position).label("rank"),
+        ).where(CohortApplication.cohort_id == cohort_id, CohortApplication.state == ApplicationState.WAITLISTED)
         return {application_id: rank for application_id, rank in db.session.execute(ranked)}
     if not application_ids:
         return {}
-    ranked = ranked.subquery()
-    rows = db.session.execute(sa.select(ranked.c.id, ranked.c.rank).where(ranked.c.id.in_(application_ids)))
-    return {application_id: rank for application_id, rank in rows}
+    # The table's columns, not the class's: an ORM alias costs this query a millisecond to build, an ORM select
+    # twice the time SQLite takes to answer it.
+    application, ahead = CohortApplication.__table__.c, _AHEAD.c
+    ahead_count = (
+        sa.select(sa.func.count())
+        .where(ahead.cohort_id == application.cohort_id, ahead.state == ApplicationState.WAITLISTED,
+               ahead.waitlist_position < application.waitlist_position)
+        .scalar_subquery()
+    )
+    # Filtered here, not in SQL: with the session and the state in its WHERE, SQLite walks the whole list in
+    # that index instead of reading the page's keys.
+    rows = db.session.execute(
+        sa.select(application.id, application.cohort_id, application.state, ahead_count)
+        .where(application.id.in_(application_ids))
+    )
+    return {application_id: ahead + 1 for application_id, in_cohort, state, ahead in rows
+            if in_cohort == cohort_id and state == ApplicationState.WAITLISTED}
 
 
 def waitlist_rank(application: CohortApplication) -> int | None:
@@ -327,39 +351,63 @@ def _criterion_average(name: str):
             / sa.func.nullif(CohortApplication.review_count, 0)).label(name)
 
 
-def review_queue_query(cohort: Cohort, *, state=None, administration_type=None, departement=None, min_score=None, sort="submitted"):
+@functools.cache
+def _queue_columns() -> sa.Select:
+    """Built once per process (at first use, once every model is mapped): its labelled expressions cost each
+    page of the queue more to build than some of its queries."""
+    return sa.select(
+        CohortApplication,
+        *(_criterion_average(name) for name in CRITERIA),
+        CohortApplication.average_score.label("overall"),
+        CohortApplication.review_count.label("reviews"),
+    )
+
+
+@functools.cache
+def _queue_page_options() -> tuple:
+    return (
+        load_only(CohortApplication.cohort_id, CohortApplication.user_id, CohortApplication.state,
+                  CohortApplication.anonymised_at, CohortApplication.first_name, CohortApplication.last_name,
+                  CohortApplication.administration, CohortApplication.administration_type,
+                  CohortApplication.departement, CohortApplication.submitted_at, CohortApplication.waitlist_position),
+        lazyload(CohortApplication.user), lazyload(CohortApplication.cohort),
+    )
+
+
+def _queue_conditions(cohort: Cohort, *, state=None, administration_type=None, departement=None, min_score=None) -> list:
+    conditions = [CohortApplication.cohort_id == cohort.id, CohortApplication.state != ApplicationState.DRAFT]
+    if state:
+        conditions.append(CohortApplication.state == state)
+    if administration_type:
+        conditions.append(CohortApplication.administration_type == administration_type)
+    if departement:
+        conditions.append(CohortApplication.departement == departement)
+    if min_score is not None:
+        conditions.append(CohortApplication.average_score >= min_score)
+    return conditions
+
+
+def review_queue_query(cohort: Cohort, *, sort="submitted", **filters):
     """(application, averages per criterion, overall average, number of reviews) rows, in one query, from the
     totals kept on each application: no evaluation is read, and each sort is an index of the session read in
-    order (ix_cohort_applications_queue_*) until the page is full."""
-    query = (
-        sa.select(
-            CohortApplication,
-            *(_criterion_average(name) for name in CRITERIA),
-            CohortApplication.average_score.label("overall"),
-            CohortApplication.review_count.label("reviews"),
-        )
-        .where(CohortApplication.cohort_id == cohort.id, CohortApplication.state != ApplicationState.DRAFT)
-    )
-    if state:
-        query = query.where(CohortApplication.state == state)
-    if administration_type:
-        query = query.where(CohortApplication.administration_type == administration_type)
-    if departement:
-        query = query.where(CohortApplication.departement == departement)
-    if min_score is not None:
-        query = query.where(CohortApplication.average_score >= min_score)
-    return query.order_by(*QUEUE_SORTS.get(sort, QUEUE_SORTS["submitted"]))
+    order (ix_cohort_applications_queue_*) until the page is full. `filters`: state, administration_type,
+    departement, min_score."""
+    return (_queue_columns().where(*_queue_conditions(cohort, **filters))
+            .order_by(*QUEUE_SORTS.get(sort, QUEUE_SORTS["submitted"])))
+
+
+def review_queue_count(cohort: Cohort, *, sort=None, **filters) -> int:
+    """The number of rows of review_queue_query(): counted on their own, in an index of the session, not around
+    the query and its columns (twice as long for the 5,000 applications of a session)."""
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(CohortApplication).where(*_queue_conditions(cohort, **filters)))
 
 
 def review_queue_page_query(cohort: Cohort, **filters):
-    """review_queue_query() for a page of the queue (the CSV export takes every column): without the long
-    answers (read on the application's own page), nor its user and session joined (the session is the page's,
+    """review_queue_query() for a page of the queue (the CSV export takes every column): only the columns the
+    page shows (not the long answers, read on the application's own page), nor its user and session joined (the session is the page's,
     already loaded: that many-to-one is found without a query)."""
-    return review_queue_query(cohort, **filters).options(
-        defer(CohortApplication.problem), defer(CohortApplication.solution), defer(CohortApplication.first_users),
-        defer(CohortApplication.motivation), defer(CohortApplication.needs),
-        lazyload(CohortApplication.user), lazyload(CohortApplication.cohort),
-    )
+    return review_queue_query(cohort, **filters).options(*_queue_page_options())
 
 
 def application_scores(application_id: int):

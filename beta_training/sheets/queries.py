@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased, defer
+from sqlalchemy.orm import defer
 from markupsafe import Markup
 
 from beta_training.core.models import StateChange
@@ -87,10 +87,11 @@ QUEUE_STATES = (SheetState.SUBMITTED, SheetState.IN_REVIEW, SheetState.SECOND_RE
 def review_queue_query(state: str | None = None) -> sa.Select:
     """The ids of the sheets waiting for trainers, oldest submission first: what the queue pages through and
     counts (ix_product_sheets_queue holds all of it); queued_sheets() then reads the page's lines."""
+    sheet = ProductSheet.__table__.c  # a Core select (as queued_sheets'): ids need no ORM
     return (
-        sa.select(ProductSheet.id)
-        .where(ProductSheet.state.in_([state] if state else QUEUE_STATES))
-        .order_by(ProductSheet.submitted_at.asc().nulls_last(), ProductSheet.id)
+        sa.select(sheet.id)
+        .where(sheet.state.in_([state] if state else QUEUE_STATES))
+        .order_by(sheet.submitted_at.asc().nulls_last(), sheet.id)
     )
 
 
@@ -132,32 +133,37 @@ class QueuedSheet:
 
 @functools.cache
 def _queued_sheets_statement() -> sa.Select:
-    """Built once: aliasing the users table for the owner and the reviewer at each view cost more than the query."""
+    """Built once: aliasing the users table for the owner and the reviewer at each view cost more than the query.
+    A Core select, of the tables' columns: the ORM's handling of 25 rows of plain values cost more than SQLite
+    took to join them."""
     from beta_training.accounts.models import User
     from beta_training.cohorts.models import Cohort, CohortApplication
     from beta_training.courses.models import Course, CourseRun, Enrolment
 
-    owner, reviewer, first_reviewer = aliased(User), aliased(User), aliased(User)
+    sheet, review = ProductSheet.__table__, SheetReview.__table__
+    enrolment, run, course = Enrolment.__table__, CourseRun.__table__, Course.__table__
+    application, cohort = CohortApplication.__table__, Cohort.__table__
+    owner, reviewer, first_reviewer = User.__table__.alias(), User.__table__.alias(), User.__table__.alias()
     return (
         sa.select(
-            ProductSheet.id, ProductSheet.title, ProductSheet.state, ProductSheet.submitted_at,
-            ProductSheet.owner_id, owner.first_name, owner.last_name,
-            ProductSheet.claimed_by_id, reviewer.first_name, reviewer.last_name,
-            Course.title, CourseRun.name, Cohort.title, first_reviewer.first_name, first_reviewer.last_name,
+            sheet.c.id, sheet.c.title, sheet.c.state, sheet.c.submitted_at,
+            sheet.c.owner_id, owner.c.first_name, owner.c.last_name,
+            sheet.c.claimed_by_id, reviewer.c.first_name, reviewer.c.last_name,
+            course.c.title, run.c.name, cohort.c.title, first_reviewer.c.first_name, first_reviewer.c.last_name,
         )
-        .outerjoin(owner, owner.id == ProductSheet.owner_id)
-        .outerjoin(reviewer, reviewer.id == ProductSheet.claimed_by_id)
+        .select_from(sheet)
+        .outerjoin(owner, owner.c.id == sheet.c.owner_id)
+        .outerjoin(reviewer, reviewer.c.id == sheet.c.claimed_by_id)
         # The review that asked for the second opinion: one per round (a third opinion is refused).
-        .outerjoin(SheetReview, sa.and_(ProductSheet.state == SheetState.SECOND_REVIEW, SheetReview.sheet_id == ProductSheet.id,
-                                        SheetReview.round == ProductSheet.review_round,
-                                        SheetReview.verdict == SheetState.SECOND_REVIEW))
-        .outerjoin(first_reviewer, first_reviewer.id == SheetReview.reviewer_id)
-        .outerjoin(Enrolment, Enrolment.id == ProductSheet.enrolment_id)
-        .outerjoin(CourseRun, CourseRun.id == Enrolment.run_id)
-        .outerjoin(Course, Course.id == CourseRun.course_id)
-        .outerjoin(CohortApplication, CohortApplication.id == ProductSheet.application_id)
-        .outerjoin(Cohort, Cohort.id == CohortApplication.cohort_id)
-        .where(ProductSheet.id.in_(sa.bindparam("sheet_ids", expanding=True)))
+        .outerjoin(review, sa.and_(sheet.c.state == SheetState.SECOND_REVIEW, review.c.sheet_id == sheet.c.id,
+                                   review.c.round == sheet.c.review_round, review.c.verdict == SheetState.SECOND_REVIEW))
+        .outerjoin(first_reviewer, first_reviewer.c.id == review.c.reviewer_id)
+        .outerjoin(enrolment, enrolment.c.id == sheet.c.enrolment_id)
+        .outerjoin(run, run.c.id == enrolment.c.run_id)
+        .outerjoin(course, course.c.id == run.c.course_id)
+        .outerjoin(application, application.c.id == sheet.c.application_id)
+        .outerjoin(cohort, cohort.c.id == application.c.cohort_id)
+        .where(sheet.c.id.in_(sa.bindparam("sheet_ids", expanding=True)))
     )
 
 

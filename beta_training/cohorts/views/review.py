@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from beta_training.cohorts import queries, services
 from beta_training.cohorts.forms import BulkDecisionForm, DecisionForm, QueueFilterForm, ReviewForm
-from beta_training.cohorts.models import CRITERIA
+from beta_training.cohorts.models import CRITERIA, ApplicationState
 from beta_training.cohorts.views.common import REFUSED, application_or_404, bp, managed_cohort_or_404, refused
 from beta_training.core import db as core_db
 from beta_training.core.actions import authorise
@@ -39,12 +39,17 @@ def review_queue(cohort_id):
     cohort = managed_cohort_or_404(cohort_id)
     filters = QueueFilterForm(request.args)
     filters.validate()
-    page = paginate_rows(queries.review_queue_page_query(cohort, **_queue_filters(filters)))
+    chosen = _queue_filters(filters)
+    page = paginate_rows(queries.review_queue_page_query(cohort, **chosen),
+                         total=lambda: queries.review_queue_count(cohort, **chosen))
     bulk_form = BulkDecisionForm()
+    counts = queries.state_counts_by_cohort([cohort.id])[cohort.id]
     return render_template(
         "cohorts/review_queue.html", cohort=cohort, page=page, filters=filters, bulk_form=bulk_form,
-        counts=queries.state_counts_by_cohort([cohort.id])[cohort.id], seats_left=queries.seats_left(cohort),
-        ranks=queries.waitlist_ranks(cohort.id, [application.id for application, *_scores in page.items]),
+        counts=counts, seats_left=queries.seats_left_from(cohort, counts),
+        # Only the page's waitlisted applications have a rank (none: no query).
+        ranks=queries.waitlist_ranks(cohort.id, [application.id for application, *_scores in page.items
+                                                 if application.state == ApplicationState.WAITLISTED]),
         criteria=CRITERIA,
     )
 
