@@ -34,6 +34,10 @@ TARGETS = {"anonymous": ("≥ 0.5", lambda ratio, p50: ratio >= 0.5), "learner":
            "trainer": ("≥ 0.1", lambda ratio, p50: ratio >= 0.1),
            "dashboard": ("p50 ≤ 100 ms, ≥ 0.05", lambda ratio, p50: p50 <= 100 and ratio >= 0.05)}
 NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+# The machine may be shared: a bare run under this share of the best bare run so far means something else took
+# the CPU during it; the pair (bare, page) is measured again, up to RETRIES times, and the quietest pair kept.
+DISTURBED = 0.75
+RETRIES = 2
 
 
 @dataclass
@@ -44,6 +48,7 @@ class Row:
     bare: serve.Measure
     page: serve.Measure
     seconds: int  # wrk's run on the page
+    attempts: int = 1  # pairs of runs (bare, page) measured: more than one when the machine was disturbed
 
     @property
     def ratio(self) -> float:
@@ -115,6 +120,23 @@ def build_static_files() -> None:
         subprocess.run([sys.executable, str(ROOT / "scripts" / "build_static.py"), "collect"], cwd=ROOT, check=True)
 
 
+def quietest_pair(measure_pair, best_bare: float, label: str = ""):
+    """(bare, page) measured by `measure_pair()` until the bare run reaches DISTURBED × the best bare run so far
+    (RETRIES more pairs at most): the pair whose bare run is the fastest (a ratio between two runs of which one
+    met a disturbance says nothing of the page), the number of pairs measured, the best bare rate now."""
+    attempts = []
+    while True:
+        pair = measure_pair()
+        attempts.append(pair)
+        bare_rate = pair[0].wrk.requests_per_second
+        best_bare = max(best_bare, bare_rate)
+        if bare_rate >= DISTURBED * best_bare or len(attempts) > RETRIES:
+            break
+        print(f"{label}: the bare app at {bare_rate:.0f} req/s, under {DISTURBED:.0%} of its best ({best_bare:.0f}): "
+              "the machine was busy with something else, measured again", flush=True)
+    return max(attempts, key=lambda pair: pair[0].wrk.requests_per_second), len(attempts), best_bare
+
+
 def measure_pages(url: str, pages, args) -> tuple[list[Row], str, str]:
     from beta_training import scale_data
 
@@ -130,17 +152,20 @@ def measure_pages(url: str, pages, args) -> tuple[list[Row], str, str]:
             cookies = {role: serve.sign_in(app.url, scale_data.STAFF_EMAILS[role], args.password)
                        for role in {page.role for page in pages} - {"anonymous"}}
             before = uptime()
+            best_bare = serve.measure(bare, "/", **options).wrk.requests_per_second  # the yardstick at rest
             for page in pages:
                 jar = cookies.get(page.role)
                 serve.check_page(app.url + page.url, jar)
                 serve.measure(app, page.url, cookies=jar, required=0, **{**options, "seconds": 2})  # warm-up
-                bare_measure = serve.measure(bare, "/", **options)
-                page_measure = serve.measure(app, page.url, cookies=jar, required=0, **options)
+                (bare_measure, page_measure), attempts, best_bare = quietest_pair(
+                    lambda: (serve.measure(bare, "/", **options),
+                             serve.measure(app, page.url, cookies=jar, required=0, **options)),
+                    best_bare, label=page.label)
                 seconds = options["seconds"]
                 if page_measure.wrk.requests < 10:  # slower than the run: a longer one, said beside its numbers
                     seconds *= 6
                     page_measure = serve.measure(app, page.url, cookies=jar, **{**options, "seconds": seconds})
-                row = Row(page.label, page.role, page.group, bare_measure, page_measure, seconds)
+                row = Row(page.label, page.role, page.group, bare_measure, page_measure, seconds, len(attempts))
                 rows.append(row)
                 print(f"{row.label:45} {row.page.wrk.requests_per_second:8.1f} req/s (bare {row.bare.wrk.requests_per_second:7.1f})"
                       f"  ratio {row.ratio:.4f}  CPU {row.page.cpu_ms_per_request:7.1f} ms  p50 {row.page.wrk.p50:7.1f} ms"
@@ -171,7 +196,9 @@ def render(database: str, rows: list[Row], *, targets, generated: str, before: s
         "Rate limits: production's, on a Redis store (a redis-server started for the run, as production requires with "
         "2 processes); they count only failed sign-ins, so page GETs never meet them. Bare app: "
         "`benchmarks/bare_app.py` (15 KB of constant HTML) under the same gunicorn settings, measured just before each "
-        f"page. `wrk -t{args.threads} -c{args.connections} -d{args.seconds}s --latency` after a 2 s warm-up of the page; "
+        f"page (once more at the start, as the yardstick at rest; a bare run under {DISTURBED:.0%} of the best one so far "
+        f"means the machine was busy with something else: the pair is measured again, up to {RETRIES} times, and the "
+        "pair whose bare run is the fastest is kept — « measured N times » beside the page). `wrk -t{args.threads} -c{args.connections} -d{args.seconds}s --latency` after a 2 s warm-up of the page; "
         "every answer checked to be a 200 (a 302, 403 or 429 fails the run). Server CPU: utime + stime of the gunicorn "
         f"workers (`/proc/<pid>/stat`) ÷ requests served{not_counted}. The learner signs in with half the course done; "
         "the item is a video (opening a text records its completion: a write).",
@@ -185,6 +212,7 @@ def render(database: str, rows: list[Row], *, targets, generated: str, before: s
         target, check = TARGETS[row.group]
         met = check(row.ratio, row.page.wrk.p50)
         longer = f" (wrk -d{row.seconds}s: no 10 requests in {args.seconds} s)" if row.seconds != args.seconds else ""
+        longer += f" (measured {row.attempts} times)" if row.attempts > 1 else ""
         lines.append(
             f"| {row.label}{longer} | {row.role} | {row.page.wrk.requests_per_second:.1f} ({row.bare.wrk.requests_per_second:.0f}) "
             f"| {row.ratio:.4f} | {row.page.cpu_ms_per_request:.1f} ms ({row.bare.cpu_ms_per_request:.2f} ms) "

@@ -3,7 +3,9 @@ writing one section of RESULTS.md. The measuring itself is run by hand (`make be
 
 import pytest
 
-from benchmarks.load import replace_section
+from types import SimpleNamespace
+
+from benchmarks.load import quietest_pair, replace_section
 from benchmarks.serve import Server, parse_wrk
 
 # Captured from wrk 4.1.0 (Debian) against benchmarks/bare_app.py under gunicorn -w 2.
@@ -112,3 +114,24 @@ def test_statuses_come_from_the_access_log(tmp_path):
     offset = server.log_size()
     log.write_text(line.format(200) + line.format(200) + line.format(302) + line.format(200))
     assert server.statuses_since(offset) == {b"200": 2, b"302": 1}
+
+
+def _pair(bare_rate: float, page_rate: float):
+    return (SimpleNamespace(wrk=SimpleNamespace(requests_per_second=bare_rate)),
+            SimpleNamespace(wrk=SimpleNamespace(requests_per_second=page_rate)))
+
+
+def test_a_pair_measured_on_a_busy_machine_is_measured_again_and_the_quietest_kept():
+    """The machine is shared: a bare run far under the best one so far (1,830 against 7,000 req/s, as seen) gave a
+    ratio of 0.24 for a page at 0.04. The pair is measured again and the one whose bare run is fastest is kept."""
+    runs = iter([_pair(1830, 430), _pair(6900, 300)])
+    (bare, page), attempts, best = quietest_pair(lambda: next(runs), best_bare=7000)
+    assert (bare.wrk.requests_per_second, page.wrk.requests_per_second, attempts, best) == (6900, 300, 2, 7000)
+
+
+def test_a_quiet_pair_is_measured_once_and_a_busy_machine_at_most_three_times():
+    runs = iter([_pair(6000, 300)])
+    assert quietest_pair(lambda: next(runs), best_bare=7000)[1:] == (1, 7000)
+    runs = iter([_pair(2000, 100), _pair(1900, 90), _pair(2100, 95), _pair(7000, 300)])
+    (bare, _page), attempts, _best = quietest_pair(lambda: next(runs), best_bare=7000)
+    assert (bare.wrk.requests_per_second, attempts) == (2100, 3)
