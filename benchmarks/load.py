@@ -165,7 +165,7 @@ def measure_pages(url: str, pages, args) -> tuple[list[Row], str, str]:
                 if page_measure.wrk.requests < 10:  # slower than the run: a longer one, said beside its numbers
                     seconds *= 6
                     page_measure = serve.measure(app, page.url, cookies=jar, **{**options, "seconds": seconds})
-                row = Row(page.label, page.role, page.group, bare_measure, page_measure, seconds, len(attempts))
+                row = Row(page.label, page.role, page.group, bare_measure, page_measure, seconds, attempts)
                 rows.append(row)
                 print(f"{row.label:45} {row.page.wrk.requests_per_second:8.1f} req/s (bare {row.bare.wrk.requests_per_second:7.1f})"
                       f"  ratio {row.ratio:.4f}  CPU {row.page.cpu_ms_per_request:7.1f} ms  p50 {row.page.wrk.p50:7.1f} ms"
