@@ -50,3 +50,32 @@ def test_headings_nest_under_the_page_heading_they_sit_below():
     assert str(render_markdown("## Calendrier\n\n### Mars", below=2)) == "<h3>Calendrier</h3>\n<h4>Mars</h4>\n"
     assert "<h3>Titre</h3>" in str(render_markdown("# Titre", below=2))
     assert "<h2>Calendrier</h2>" in str(render_markdown("## Calendrier"))  # as typed without `below`
+
+
+def test_a_text_is_rendered_once_per_process_per_level(monkeypatch):
+    """Kept per process (a course's description at every view of its outline): the same text and level are not
+    parsed nor sanitised again; another level, or another text, is its own rendering."""
+    import nh3
+
+    from beta_training.core import markdown
+
+    cleaned = []
+    original = nh3.clean
+    monkeypatch.setattr(nh3, "clean", lambda *args, **kwargs: cleaned.append(1) or original(*args, **kwargs))
+    text = "## Un texte que seul ce test rend\n\n*une fois*"
+    first = [str(render_markdown(text)) for _view in range(3)]
+    under_h2 = str(render_markdown(text, below=2))
+    assert first == ["<h2>Un texte que seul ce test rend</h2>\n<p><em>une fois</em></p>\n"] * 3
+    assert under_h2 == "<h3>Un texte que seul ce test rend</h3>\n<p><em>une fois</em></p>\n"
+    assert str(render_markdown(text + " !")) != first[0]
+    assert len(cleaned) == 3  # the text, the text under an h2, the other text
+    assert markdown._rendered.cache_info().maxsize == 256  # bounded
+
+
+def test_a_lazy_text_is_rendered_in_the_language_of_the_moment(app):
+    from flask import session
+    from flask_babel import lazy_gettext
+
+    with app.test_request_context():
+        session["lang"] = "en"
+        assert str(render_markdown(lazy_gettext("Se connecter"))) == "<p>Log in</p>\n"
