@@ -254,10 +254,13 @@ def show_thread(forum_id, thread_id):
     )
     # Marked read once rendered (committing before would expire every post the template reads), in a
     # transaction of its own that starts with its write: concurrent readers then queue instead of failing.
-    reader_id, thread_id = current_user.id, thread.id
-    core_db.commit()
-    services.mark_read(reader_id, thread_id, max(seen))
-    core_db.commit()
+    # The mark only moves forward: a page read again, with nothing newer than the mark read above, writes
+    # nothing (on SQLite every write waits for the one writer; a mark moved further meanwhile stays ahead).
+    if max(seen) > last_read:
+        reader_id, thread_id = current_user.id, thread.id
+        core_db.commit()
+        services.mark_read(reader_id, thread_id, max(seen))
+        core_db.commit()
     return page
 
 

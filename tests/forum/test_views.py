@@ -14,7 +14,7 @@ from beta_training.accounts.models import Role
 from beta_training.core.models import OutboxMessage, utcnow
 from beta_training.extensions import db
 from beta_training.forum import emails, services
-from beta_training.forum.models import ForumPost, ForumReport, ForumThread
+from beta_training.forum.models import ForumPost, ForumReadMark, ForumReport, ForumThread
 from tests.conftest import login
 from tests.factories import make_forum, make_forum_member, make_forum_post, make_forum_thread, make_user
 
@@ -186,6 +186,28 @@ def test_unread_count_in_the_navigation(client, world):
     assert "sujet non lu" not in client.get("/forum/").text
     make_forum_post(world["thread"], world["users"]["course_lead"], body="Un complément")
     assert client.get(f"/forum/{world['forum'].id}/sujets/{world['thread'].id}").text.count(">Nouveau</span>") == 1
+
+
+def test_a_thread_read_again_writes_nothing_and_a_new_post_moves_the_mark(client, world, count_queries):
+    """The read mark only moves forward: a page read again with nothing newer writes nothing (on SQLite, every
+    write waits for the one writer); a new post read moves the mark to it."""
+    member, thread = world["users"]["member"], world["thread"]
+    login(client, member)
+    url = f"/forum/{world['forum'].id}/sujets/{thread.id}"
+    client.get(url)  # first visit: the mark is written
+
+    def mark_writes(statements):
+        return [s for s in statements if "forum_read_marks" in s and s.lstrip().upper().startswith(("INSERT", "UPDATE"))]
+
+    with count_queries() as again:
+        assert client.get(url).status_code == 200
+    assert mark_writes(again.statements) == []
+    newer = make_forum_post(thread, world["users"]["course_lead"], body="Un complément")
+    with count_queries() as after_a_post:
+        assert client.get(url).status_code == 200
+    assert len(mark_writes(after_a_post.statements)) == 1
+    assert db.session.scalar(sa.select(ForumReadMark.last_read_post_id).where(
+        ForumReadMark.user_id == member.id, ForumReadMark.thread_id == thread.id)) == newer.id
 
 
 def _bulk_replies(thread, authors, count):
