@@ -3,7 +3,7 @@
 from functools import cache
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload, lazyload
 
 from beta_training.accounts.models import User
 from beta_training.core.models import PageGeneration
@@ -100,6 +100,7 @@ def list_threads(forum: Forum, viewer, *, category_id: int | None = None, filter
     mark, on = _read_mark_join(viewer)
     query = (
         sa.select(ForumThread, sa.func.coalesce(mark.last_read_post_id, 0).label("last_read"))
+        .options(*THREAD_AS_LISTED)
         .outerjoin(mark, on)
         .where(ForumThread.forum_id == forum.id, _visible_threads(viewer))
         .order_by(ForumThread.pinned.desc(), ForumThread.last_post_at.desc(), ForumThread.id.desc())
@@ -237,14 +238,28 @@ def _post_visibility(viewer):
     return sa.or_(ForumPost.state.not_in(UNPUBLISHED_STATES), ForumPost.author_id == viewer.id)
 
 
+# Authors are shown by their names (whether one was staff is the post's own `author_is_staff`): not their roles,
+# which User.roles would read for every page of posts or threads by a query of its own (three on a thread page).
+AUTHOR_BY_NAME = joinedload(ForumPost.author).lazyload(User.roles)
+# A forum's list of threads: their forum is the one shown, already loaded (with its categories), not joined again.
+THREAD_AS_LISTED = (joinedload(ForumThread.author).lazyload(User.roles), lazyload(ForumThread.forum))
+
+
+def get_thread(thread_id: int) -> ForumThread | None:
+    """A thread with its forum, category and author's name (not her roles, nor its forum's categories)."""
+    return db.session.get(ForumThread, thread_id, options=[
+        joinedload(ForumThread.author).lazyload(User.roles), joinedload(ForumThread.forum).lazyload(Forum.categories)])
+
+
 def opening_post(thread: ForumThread) -> ForumPost:
-    return db.session.scalar(sa.select(ForumPost).where(ForumPost.thread_id == thread.id, ForumPost.is_opening.is_(True)))
+    return db.session.scalar(sa.select(ForumPost).options(AUTHOR_BY_NAME)
+                             .where(ForumPost.thread_id == thread.id, ForumPost.is_opening.is_(True)))
 
 
 def thread_replies(thread: ForumThread, viewer):
     """A page of replies in order, without the accepted answer (shown first, above the list)."""
     query = (
-        sa.select(ForumPost)
+        sa.select(ForumPost).options(AUTHOR_BY_NAME)
         .where(ForumPost.thread_id == thread.id, ForumPost.parent_id.is_(None), ForumPost.is_opening.is_(False),
                _post_visibility(viewer))
         .order_by(ForumPost.id)
@@ -259,7 +274,8 @@ def comments_of(post_ids: list[int], viewer) -> dict[int, list[ForumPost]]:
         return {}
     grouped: dict[int, list[ForumPost]] = {pid: [] for pid in post_ids}
     for comment in db.session.scalars(
-        sa.select(ForumPost).where(ForumPost.parent_id.in_(post_ids), _post_visibility(viewer)).order_by(ForumPost.id)
+        sa.select(ForumPost).options(AUTHOR_BY_NAME)
+        .where(ForumPost.parent_id.in_(post_ids), _post_visibility(viewer)).order_by(ForumPost.id)
     ):
         grouped[comment.parent_id].append(comment)
     return grouped

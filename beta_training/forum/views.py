@@ -47,8 +47,8 @@ def _forum_or_404(forum_id: int) -> Forum:
 
 
 def _thread_or_404(forum_id: int, thread_id: int) -> ForumThread:
-    thread = db.get_or_404(ForumThread, thread_id)
-    if thread.forum_id != forum_id or not thread.can_view(current_user):
+    thread = queries.get_thread(thread_id)
+    if thread is None or thread.forum_id != forum_id or not thread.can_view(current_user):
         abort(404)
     return thread
 

@@ -210,6 +210,28 @@ def test_a_thread_read_again_writes_nothing_and_a_new_post_moves_the_mark(client
         ForumReadMark.user_id == member.id, ForumReadMark.thread_id == thread.id)) == newer.id
 
 
+def test_authors_are_read_by_name_without_their_roles(client, count_queries):
+    """A page of threads or posts shows its authors' names: their roles are not read (User.roles would read them
+    by a query of its own for every page of posts: three on a thread page), nor its forum's categories again."""
+    forum = make_forum()
+    reader = make_forum_member(forum)
+    authors = [make_forum_member(forum) for _ in range(3)]
+    thread = make_forum_thread(forum, authors[0], title="Avec des réponses")
+    for n in range(6):
+        reply = make_forum_post(thread, authors[n % 3], body=f"Réponse {n}")
+    make_forum_post(thread, authors[1], body="Un commentaire", parent_id=reply.id)
+    login(client, reader)
+    for url in (f"/forum/{forum.id}/sujets/{thread.id}", f"/forum/{forum.id}"):
+        client.get(url)
+        with count_queries() as page:
+            assert client.get(url).status_code == 200
+        roles = [s for s in page.statements if s.lstrip().upper().startswith("SELECT USER_ROLES")]
+        categories = [s for s in page.statements if s.lstrip().upper().startswith("SELECT FORUM_CATEGORIES")]
+        assert (roles, len(categories) <= 1) == ([], True), (url, roles, categories)
+    page = client.get(f"/forum/{forum.id}/sujets/{thread.id}").text
+    assert all(author.full_name in page for author in authors)
+
+
 def _bulk_replies(thread, authors, count):
     """Plain INSERTs, authors taking turns (so every page shows the same mix of people)."""
     now = utcnow()
