@@ -12,7 +12,7 @@ import pytest
 
 from beta_training.accounts.models import Role
 from beta_training.calls.models import Dossier
-from beta_training.core.models import utcnow
+from beta_training.core.models import to_paris, utcnow
 from beta_training.extensions import db
 from tests.a11y import assert_accessible
 from tests.conftest import browser_login, tick
@@ -20,6 +20,12 @@ from tests.factories import PASSWORD, make_call, make_dossier, make_dossier_eval
 
 pytestmark = pytest.mark.browser
 
+
+
+def paris_today() -> date:
+    """Today as the app counts days (Europe/Paris): between 23:00 and midnight UTC, date.today() on a UTC machine
+    is already yesterday in Paris, and a jury session « today » would be refused as past."""
+    return to_paris(utcnow()).date()
 
 def _page(browser, live_server):
     page = browser.new_context(base_url=live_server.url, locale="fr-FR").new_page()
@@ -119,7 +125,7 @@ def test_from_fiche_to_dossier_to_jury_to_product_to_first_comite(browser, live_
     trainer.get_by_role("button", name="Enregistrer la séance").click()
     trainer.get_by_text("Indiquez la date de la séance.").first.wait_for()
     assert_accessible(trainer, "jury page (errors)")
-    jury_day = date.today()  # the session is today: its decisions are taken after the pitches
+    jury_day = paris_today()  # the session is today: its decisions are taken after the pitches
     trainer.locator("#jury_on").fill(jury_day.isoformat())
     trainer.locator("#jury_starts_at").fill("14:00")
     trainer.locator("#jury_place").fill("Ségur, salle 4012")
@@ -159,13 +165,13 @@ def test_from_fiche_to_dossier_to_jury_to_product_to_first_comite(browser, live_
     # The lauréat becomes a product, carried over from her fiche.
     trainer.get_by_role("link", name="Créer le produit : Cantine à 1 €").click()
     assert_accessible(trainer, "product from a lauréat")
-    trainer.locator("#started_on").fill(date.today().isoformat())
+    trainer.locator("#started_on").fill(paris_today().isoformat())
     trainer.locator("#incubator_name").fill("Incubateur de la DINUM")
     trainer.locator("#incubator_id").fill("dinum")
     trainer.locator("#sponsors").fill("Direction interministérielle du numérique ; dinum")
     trainer.get_by_role("button", name="Créer le produit").click()
     trainer.get_by_text("Produit « Cantine à 1 € » créé, en investigation.").wait_for()
-    trainer.locator("#held_on").fill(date.today().isoformat())  # held today: decided once its file is in
+    trainer.locator("#held_on").fill(paris_today().isoformat())  # held today: decided once its file is in
     trainer.get_by_role("button", name="Prévoir le comité").click()
     trainer.get_by_text("l’équipe est prévenue").wait_for()
     product_url = trainer.url
