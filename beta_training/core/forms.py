@@ -48,20 +48,22 @@ class QuickSelect(wtforms.widgets.Select):
                 # escape() (it has __html__): written as it is, as WTForms writes it.
                 text = str(label)
                 label = Markup(text) if text else value
-            label = escape(label or value)
-            if isinstance(value, bool):
-                value = str(value)
-            # html_params sorts: « selected » before « value »
-            options.append(f'<option {"selected " if selected else ""}value="{escape(value)}">{label}</option>')
+            options.append(self._plain_option(value, label, selected))
         return Markup(f"<select {attributes(name=field.name, **kwargs)}>{''.join(options)}</select>")
 
     @classmethod
     def render_option(cls, choice, **kwargs):
         if kwargs or choice.render_kw:
             return super().render_option(choice, **kwargs)
-        value = str(choice.value) if isinstance(choice.value, bool) else choice.value
-        selected = "selected " if choice.selected else ""  # html_params sorts: « selected » before « value »
-        return Markup(f'<option {selected}value="{escape(value)}">{escape(choice.label or choice.value)}</option>')
+        return Markup(cls._plain_option(choice.value, choice.label, choice.selected))
+
+    @staticmethod
+    def _plain_option(value, label, selected: bool) -> str:
+        """An <option> without attributes of its own, as WTForms writes it (html_params sorts: « selected » before
+        « value »; a boolean value is written True or False)."""
+        text = escape(label or value)
+        value = str(value) if isinstance(value, bool) else value
+        return f'<option {"selected " if selected else ""}value="{escape(value)}">{text}</option>'
 
 
 def attributes(**kwargs) -> Markup:
